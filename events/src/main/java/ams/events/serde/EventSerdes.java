@@ -1,0 +1,29 @@
+package ams.events.serde;
+
+import ams.events.DeadLetter;
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.knowledge.KnowledgeEvent;
+
+/** The Serde of each topic's value type. New instances each call: Serdes hold no mutable shared state. */
+public final class EventSerdes {
+
+    private EventSerdes() {
+    }
+
+    public static SingleObjectSerde<AgentEvent> agentEvents() {
+        return new SingleObjectSerde<>(AgentEvent.class);
+    }
+
+    public static SingleObjectSerde<ConversationEvent> conversationEvents() {
+        return new SingleObjectSerde<>(ConversationEvent.class);
+    }
+
+    public static SingleObjectSerde<KnowledgeEvent> knowledgeEvents() {
+        return new SingleObjectSerde<>(KnowledgeEvent.class);
+    }
+
+    public static SingleObjectSerde<DeadLetter> deadLetters() {
+        return new SingleObjectSerde<>(DeadLetter.class);
+    }
+}

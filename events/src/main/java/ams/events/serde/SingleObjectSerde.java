@@ -1,0 +1,100 @@
+package ams.events.serde;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
+
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * A Kafka Serde for one generated Avro record type in the Avro specification's single-object
+ * encoding (marker C3 01, 8-byte CRC-64-AVRO fingerprint, binary body). Writes with the current
+ * schema; reads any released version of it, resolved against the current one. Thread-safe:
+ * Avro's encoder and decoder keep their buffers per thread.
+ */
+public final class SingleObjectSerde<T extends SpecificRecordBase> implements Serde<T> {
+
+    private static final int HEADER_LENGTH = 10;
+
+    private final Schema currentSchema;
+    private final BinaryMessageEncoder<T> encoder;
+    private final BinaryMessageDecoder<T> decoder;
+
+    public SingleObjectSerde(Class<T> type) {
+        SpecificData data = SpecificData.getForClass(type);
+        this.currentSchema = data.getSchema(type);
+        this.encoder = new BinaryMessageEncoder<>(data, currentSchema);
+        this.decoder = new BinaryMessageDecoder<>(data, currentSchema);
+        for (Schema released : SchemaHistory.releasedVersions(type.getSimpleName())) {
+            decoder.addSchema(released);
+        }
+    }
+
+    public Schema schema() {
+        return currentSchema;
+    }
+
+    /** The fingerprint written into every record this Serde encodes. */
+    public long fingerprint() {
+        return SchemaNormalization.parsingFingerprint64(currentSchema);
+    }
+
+    public byte[] encode(T record) {
+        try {
+            ByteBuffer buffer = encoder.encode(record);
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
+        } catch (IOException | AvroRuntimeException | NullPointerException e) {
+            // NPE: Avro reports a missing required field this way; say which record it was.
+            throw new SerializationException("Cannot encode " + currentSchema.getFullName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public T decode(byte[] bytes) {
+        String expected = currentSchema.getFullName();
+        if (bytes == null || bytes.length < HEADER_LENGTH) {
+            throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, expected,
+                    "Not an Avro single-object encoded " + expected + ": "
+                            + (bytes == null ? "no bytes" : bytes.length + " bytes, the header alone is 10"), null);
+        }
+        try {
+            return decoder.decode(bytes);
+        } catch (BadHeaderException e) {
+            throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, expected,
+                    "Not an Avro single-object encoded " + expected + ": marker is "
+                            + HexFormat.of().formatHex(bytes, 0, 2) + ", expected c301", e);
+        } catch (MissingSchemaException e) {
+            throw new EventDecodingException(EventDecodingException.Kind.UNKNOWN_SCHEMA_FINGERPRINT, expected,
+                    "Schema fingerprint " + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH)
+                            + " is not a released version of " + expected
+                            + " (written for another topic, or by a newer schema this reader does not know)", e);
+        } catch (IOException | RuntimeException e) {
+            // Avro signals a corrupt body with EOF, negative lengths, or limit violations of several types.
+            throw new EventDecodingException(EventDecodingException.Kind.CORRUPT_BODY, expected,
+                    "Body of " + expected + " does not decode: " + e, e);
+        }
+    }
+
+    @Override
+    public Serializer<T> serializer() {
+        return (topic, record) -> record == null ? null : encode(record);
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+        return (topic, bytes) -> bytes == null ? null : decode(bytes);
+    }
+}

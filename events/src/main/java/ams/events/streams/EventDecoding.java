@@ -1,0 +1,103 @@
+package ams.events.streams;
+
+import java.util.Map;
+import java.util.function.Function;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.Envelope;
+import ams.events.serde.EventDecodingException;
+import ams.events.topics.Topic;
+
+/**
+ * Reads an event topic as raw bytes and decodes inside the topology, so that an undecodable
+ * record is written to dead-letters in the same transaction as the rest of the task's output
+ * (exactly once, with its original bytes) instead of stopping the application.
+ */
+public final class EventDecoding {
+
+    private EventDecoding() {
+    }
+
+    /**
+     * @param envelopeOf how to read the envelope of a decoded event (for the eventId of later rejections)
+     * @return the decoded events; undecodable records are already on their way to {@code deadLetters}
+     */
+    public static <V> KStream<String, Decoded<V>> decode(StreamsBuilder builder, Topic<String, V> topic,
+                                                         Topic<byte[], DeadLetter> deadLetters, String application,
+                                                         Function<V, Envelope> envelopeOf) {
+        String base = topic.name().replaceAll("[^A-Za-z0-9-]", "-");
+        KStream<byte[], byte[]> raw = builder.stream(topic.name(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(base + "-source"));
+        Map<String, KStream<byte[], Attempt<V>>> branches = raw
+                .processValues(() -> new DecodeProcessor<>(topic, application, envelopeOf), Named.as(base + "-decode"))
+                .split(Named.as(base + "-"))
+                .branch((k, attempt) -> attempt.deadLetter() != null, Branched.as("undecodable"))
+                .defaultBranch(Branched.as("decoded"));
+        branches.get(base + "-undecodable")
+                .mapValues(Attempt::deadLetter, Named.as(base + "-to-dead-letter"))
+                .to(deadLetters.name(), Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
+                        .withName(base + "-dead-letters-sink"));
+        return branches.get(base + "-decoded")
+                .map((k, attempt) -> org.apache.kafka.streams.KeyValue.pair(attempt.key(), attempt.decoded()),
+                        Named.as(base + "-decoded-key"));
+    }
+
+    /** The outcome of decoding one record: exactly one of decoded or deadLetter is set. */
+    record Attempt<V>(String key, Decoded<V> decoded, DeadLetter deadLetter) {
+    }
+
+    private static final class DecodeProcessor<V> implements FixedKeyProcessor<byte[], byte[], Attempt<V>> {
+
+        private final Topic<String, V> topic;
+        private final String application;
+        private final Function<V, Envelope> envelopeOf;
+        private FixedKeyProcessorContext<byte[], Attempt<V>> context;
+
+        DecodeProcessor(Topic<String, V> topic, String application, Function<V, Envelope> envelopeOf) {
+            this.topic = topic;
+            this.application = application;
+            this.envelopeOf = envelopeOf;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<byte[], Attempt<V>> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<byte[], byte[]> record) {
+            RecordMetadata meta = context.recordMetadata().orElseThrow();
+            byte[] key = record.key();
+            byte[] value = record.value();
+            String keyString = key == null ? null : topic.keySerde().deserializer().deserialize(meta.topic(), key);
+            try {
+                if (value == null) {
+                    throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
+                            topic.valueSerde().getClass().getSimpleName(), "Empty value (tombstone) on an event topic", null);
+                }
+                V event = topic.valueSerde().deserializer().deserialize(meta.topic(), value);
+                String eventId = envelopeOf.apply(event).getEventId().toString();
+                Decoded<V> decoded = new Decoded<>(event, key, value, meta.topic(), meta.partition(), meta.offset(),
+                        record.timestamp(), eventId);
+                context.forward(record.withValue(new Attempt<>(keyString, decoded, null)));
+            } catch (EventDecodingException e) {
+                DeadLetter letter = ams.events.DeadLetters.of(application, meta.topic(), meta.partition(), meta.offset(),
+                        key, value, record.timestamp(), DeadLetterReason.UNDECODABLE, e.kind() + ": " + e.getMessage(), null);
+                context.forward(record.withValue(new Attempt<>(keyString, null, letter)));
+            }
+        }
+    }
+}

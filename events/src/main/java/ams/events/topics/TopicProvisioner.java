@@ -1,0 +1,119 @@
+package ams.events.topics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the catalogue's topics that are missing and leaves existing ones alone. Idempotent:
+ * running it twice, or from two processes at once, creates each topic once. A topic that exists
+ * with another partition count is reported, not changed: repartitioning an event log moves keys.
+ */
+public final class TopicProvisioner {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
+
+    /** What provisioning found and did. */
+    public record Report(List<String> created, List<String> existing, List<PartitionMismatch> mismatches) {
+        public Report {
+            created = List.copyOf(created);
+            existing = List.copyOf(existing);
+            mismatches = List.copyOf(mismatches);
+        }
+
+        public boolean consistent() {
+            return mismatches.isEmpty();
+        }
+    }
+
+    /** A topic that exists with a partition count other than the catalogue's. */
+    public record PartitionMismatch(String topic, int expected, int actual) {
+        @Override
+        public String toString() {
+            return topic + " has " + actual + " partitions, the catalogue expects " + expected;
+        }
+    }
+
+    private final Admin admin;
+    private final long timeoutMs;
+
+    public TopicProvisioner(Admin admin, long timeoutMs) {
+        this.admin = admin;
+        this.timeoutMs = timeoutMs;
+    }
+
+    public Report provision(TopicCatalogue catalogue) {
+        return provision(catalogue.all());
+    }
+
+    public Report provision(List<Topic<?, ?>> topics) {
+        try {
+            Set<String> present = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
+            List<String> created = new ArrayList<>();
+            List<String> existing = new ArrayList<>();
+            for (Topic<?, ?> topic : topics) {
+                if (present.contains(topic.name())) {
+                    existing.add(topic.name());
+                } else if (create(topic)) {
+                    created.add(topic.name());
+                } else {
+                    existing.add(topic.name());
+                }
+            }
+            List<PartitionMismatch> mismatches = findMismatches(topics, existing);
+            Report report = new Report(created, existing, mismatches);
+            if (!created.isEmpty()) {
+                log.info("Created topics {}", created);
+            }
+            mismatches.forEach(m -> log.warn("Topic mismatch: {}", m));
+            return report;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while provisioning topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot provision topics within " + timeoutMs + " ms: " + e.getMessage(), e);
+        }
+    }
+
+    /** Returns false when another process created the topic first. */
+    private boolean create(Topic<?, ?> topic) throws InterruptedException, ExecutionException, TimeoutException {
+        CreateTopicsResult result = admin.createTopics(List.of(topic.newTopic()));
+        try {
+            result.all().get(timeoutMs, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private List<PartitionMismatch> findMismatches(List<Topic<?, ?>> topics, List<String> existing)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (existing.isEmpty()) {
+            return List.of();
+        }
+        Map<String, TopicDescription> descriptions =
+                admin.describeTopics(existing).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
+        List<PartitionMismatch> mismatches = new ArrayList<>();
+        for (Topic<?, ?> topic : topics) {
+            TopicDescription description = descriptions.get(topic.name());
+            if (description != null && description.partitions().size() != topic.partitions()) {
+                mismatches.add(new PartitionMismatch(topic.name(), topic.partitions(), description.partitions().size()));
+            }
+        }
+        return mismatches;
+    }
+}

@@ -1,0 +1,32 @@
+package ams.testkit.openai;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A chat-completions request as the fake server received it. */
+public record ChatRequest(String model, List<Message> messages, boolean stream, JsonNode body) {
+
+    /** One message of the request: role (system, user, assistant) and its text. */
+    public record Message(String role, String content) {
+    }
+
+    public String systemPrompt() {
+        return messages.stream().filter(m -> m.role().equals("system")).map(Message::content)
+                .reduce((a, b) -> a + "\n" + b).orElse("");
+    }
+
+    /** Every message's content joined, for assertions like "the prompt mentions X". */
+    public String allText() {
+        return String.join("\n", messages.stream().map(Message::content).toList());
+    }
+
+    public String lastUserMessage() {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i).role().equals("user")) {
+                return messages.get(i).content();
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,296 @@
+package ams.testkit.openai;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A local fake of the OpenAI HTTP API on 127.0.0.1 for tests: {@code POST /v1/chat/completions}
+ * (plain and streaming), {@code POST /v1/embeddings} and {@code GET /v1/models}. Answers come
+ * from a responder function; one-shot replies queued with {@link #enqueue} go first, so a test
+ * can inject a 429, a 500 or a delay exactly where it wants. Every request is recorded.
+ */
+public final class FakeOpenAiServer implements AutoCloseable {
+
+    public static final String MODEL = "fake-gpt";
+    public static final int EMBEDDING_DIMENSION = 16;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-openai");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Queue<Reply> queued = new ConcurrentLinkedQueue<>();
+    private final AtomicReference<Function<ChatRequest, Reply>> responder =
+            new AtomicReference<>(request -> Reply.text("Fake reply to: " + abbreviate(request.lastUserMessage())));
+    private final List<ChatRequest> chatRequests = new CopyOnWriteArrayList<>();
+    private final AtomicLong completionIds = new AtomicLong();
+    private final AtomicLong embeddingRequests = new AtomicLong();
+
+    private FakeOpenAiServer(HttpServer server) {
+        this.server = server;
+    }
+
+    public static FakeOpenAiServer start() {
+        try {
+            HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            FakeOpenAiServer fake = new FakeOpenAiServer(http);
+            http.createContext("/v1/chat/completions", fake::chat);
+            http.createContext("/v1/embeddings", fake::embeddings);
+            http.createContext("/v1/models", fake::models);
+            http.setExecutor(fake.executor);
+            http.start();
+            return fake;
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot start the fake OpenAI server", e);
+        }
+    }
+
+    /** Base URL to give an OpenAI client, including {@code /v1}. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    public FakeOpenAiServer respondWith(Function<ChatRequest, Reply> responder) {
+        this.responder.set(responder);
+        return this;
+    }
+
+    /** Replies used once each, in order, before the responder is asked. */
+    public FakeOpenAiServer enqueue(Reply... replies) {
+        queued.addAll(List.of(replies));
+        return this;
+    }
+
+    public List<ChatRequest> chatRequests() {
+        return new ArrayList<>(chatRequests);
+    }
+
+    public long embeddingRequests() {
+        return embeddingRequests.get();
+    }
+
+    private void chat(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                sendError(exchange, 405, "Use POST");
+                return;
+            }
+            JsonNode body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = json.readTree(in);
+            }
+            ChatRequest request = parse(body);
+            chatRequests.add(request);
+            Reply reply = queued.poll();
+            if (reply == null) {
+                reply = responder.get().apply(request);
+            }
+            if (!reply.delay().isZero()) {
+                Thread.sleep(reply.delay().toMillis());
+            }
+            if (reply.isError()) {
+                sendError(exchange, reply.status(), reply.errorMessage());
+            } else if (request.stream()) {
+                sendStream(exchange, request, reply);
+            } else {
+                sendJson(exchange, 200, completion(request, reply));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ChatRequest parse(JsonNode body) {
+        List<ChatRequest.Message> messages = new ArrayList<>();
+        for (JsonNode message : body.path("messages")) {
+            JsonNode content = message.path("content");
+            String text;
+            if (content.isArray()) {
+                StringBuilder sb = new StringBuilder();
+                content.forEach(part -> sb.append(part.path("text").asText("")));
+                text = sb.toString();
+            } else {
+                text = content.asText("");
+            }
+            messages.add(new ChatRequest.Message(message.path("role").asText(), text));
+        }
+        return new ChatRequest(body.path("model").asText(MODEL), List.copyOf(messages),
+                body.path("stream").asBoolean(false), body);
+    }
+
+    private ObjectNode completion(ChatRequest request, Reply reply) {
+        ObjectNode root = json.createObjectNode();
+        root.put("id", "chatcmpl-fake-" + completionIds.incrementAndGet());
+        root.put("object", "chat.completion");
+        root.put("created", System.currentTimeMillis() / 1000);
+        root.put("model", request.model());
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        message.put("content", reply.content());
+        choice.put("finish_reason", "stop");
+        if (!reply.omitUsage()) {
+            putUsage(root, request, reply);
+        }
+        return root;
+    }
+
+    private void putUsage(ObjectNode root, ChatRequest request, Reply reply) {
+        int prompt = wordCount(request.allText());
+        int completion = wordCount(reply.content());
+        ObjectNode usage = root.putObject("usage");
+        usage.put("prompt_tokens", prompt);
+        usage.put("completion_tokens", completion);
+        usage.put("total_tokens", prompt + completion);
+    }
+
+    private void sendStream(HttpExchange exchange, ChatRequest request, Reply reply) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        String id = "chatcmpl-fake-" + completionIds.incrementAndGet();
+        try (OutputStream out = exchange.getResponseBody()) {
+            for (String piece : reply.content().split("(?<= )")) {
+                ObjectNode chunk = json.createObjectNode();
+                chunk.put("id", id);
+                chunk.put("object", "chat.completion.chunk");
+                chunk.put("model", request.model());
+                ObjectNode choice = chunk.putArray("choices").addObject();
+                choice.put("index", 0);
+                choice.putObject("delta").put("content", piece);
+                out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            }
+            ObjectNode last = json.createObjectNode();
+            last.put("id", id);
+            last.put("object", "chat.completion.chunk");
+            last.put("model", request.model());
+            ObjectNode choice = last.putArray("choices").addObject();
+            choice.put("index", 0);
+            choice.putObject("delta");
+            choice.put("finish_reason", "stop");
+            if (!reply.omitUsage()) {
+                putUsage(last, request, reply);
+            }
+            out.write(("data: " + json.writeValueAsString(last) + "\n\ndata: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void embeddings(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            JsonNode body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = json.readTree(in);
+            }
+            embeddingRequests.incrementAndGet();
+            List<String> inputs = new ArrayList<>();
+            JsonNode input = body.path("input");
+            if (input.isArray()) {
+                input.forEach(n -> inputs.add(n.asText()));
+            } else {
+                inputs.add(input.asText());
+            }
+            ObjectNode root = json.createObjectNode();
+            root.put("object", "list");
+            root.put("model", body.path("model").asText(MODEL));
+            ArrayNode data = root.putArray("data");
+            int tokens = 0;
+            for (int i = 0; i < inputs.size(); i++) {
+                ObjectNode item = data.addObject();
+                item.put("object", "embedding");
+                item.put("index", i);
+                ArrayNode vector = item.putArray("embedding");
+                for (float v : hashEmbedding(inputs.get(i))) {
+                    vector.add(v);
+                }
+                tokens += wordCount(inputs.get(i));
+            }
+            root.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+            sendJson(exchange, 200, root);
+        }
+    }
+
+    private void models(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            ObjectNode root = json.createObjectNode();
+            root.put("object", "list");
+            root.putArray("data").addObject().put("id", MODEL).put("object", "model").put("owned_by", "ams-testkit");
+            sendJson(exchange, 200, root);
+        }
+    }
+
+    /** A deterministic unit vector from the words of a text: equal texts embed equally, shared words bring vectors closer. */
+    public static float[] hashEmbedding(String text) {
+        float[] vector = new float[EMBEDDING_DIMENSION];
+        for (String word : text.toLowerCase().split("\\W+")) {
+            if (!word.isEmpty()) {
+                vector[Math.floorMod(word.hashCode(), EMBEDDING_DIMENSION)] += 1f;
+            }
+        }
+        double norm = 0;
+        for (float v : vector) {
+            norm += v * v;
+        }
+        if (norm > 0) {
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = (float) (vector[i] / Math.sqrt(norm));
+            }
+        }
+        return vector;
+    }
+
+    private void sendError(HttpExchange exchange, int status, String message) throws IOException {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", message);
+        error.put("type", status == 429 ? "rate_limit_exceeded" : "server_error");
+        error.putNull("param");
+        error.putNull("code");
+        sendJson(exchange, status, root);
+    }
+
+    private void sendJson(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static int wordCount(String text) {
+        return text == null || text.isBlank() ? 0 : text.trim().split("\\s+").length;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

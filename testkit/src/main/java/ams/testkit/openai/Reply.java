@@ -1,0 +1,38 @@
+package ams.testkit.openai;
+
+import java.time.Duration;
+
+/**
+ * What the fake server answers to one request: a completion, or an HTTP error; either after an
+ * optional delay. Token usage is reported unless {@code omitUsage} is set.
+ */
+public record Reply(int status, String content, String errorMessage, Duration delay, boolean omitUsage) {
+
+    public static Reply text(String content) {
+        return new Reply(200, content, null, Duration.ZERO, false);
+    }
+
+    public static Reply status(int status, String errorMessage) {
+        return new Reply(status, null, errorMessage, Duration.ZERO, false);
+    }
+
+    public static Reply rateLimited() {
+        return status(429, "Rate limit reached, retry after a moment");
+    }
+
+    public static Reply serverError() {
+        return status(500, "The server had an error while processing your request");
+    }
+
+    public Reply after(Duration delay) {
+        return new Reply(status, content, errorMessage, delay, omitUsage);
+    }
+
+    public Reply withoutUsage() {
+        return new Reply(status, content, errorMessage, delay, true);
+    }
+
+    public boolean isError() {
+        return status != 200;
+    }
+}
