@@ -1,0 +1,58 @@
+package ams.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.Test;
+
+import ams.app.broker.EmbeddedBroker;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.testkit.TestEvents;
+import ams.testkit.KafkaCluster;
+import ams.testkit.TestKafka;
+
+/** The broker of {@code ams up}: formats a new data dir, and keeps topics and records across a restart. */
+class EmbeddedBrokerIT {
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void keepsItsLogAcrossRestarts() throws Exception {
+        Path dataDir = Files.createTempDirectory("ams-broker-it");
+        int port = freePort();
+        int controllerPort = freePort();
+        TopicCatalogue catalogue = TopicCatalogue.defaults();
+
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, port, controllerPort)) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                assertEquals(4, new TopicProvisioner(admin, 30_000).provision(catalogue).created().size());
+            }
+            new TestKafka(cluster(broker.bootstrapServers())).send(catalogue.agentEvents(), "a1", TestEvents.agentCreated("a1", "A"));
+        }
+
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, port, controllerPort)) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                assertEquals(0, new TopicProvisioner(admin, 30_000).provision(catalogue).created().size());
+            }
+            var records = new TestKafka(cluster(broker.bootstrapServers())).consume(catalogue.agentEvents(), 1, Duration.ofSeconds(30));
+            assertEquals("a1", records.get(0).key());
+        }
+    }
+
+    private static KafkaCluster cluster(String bootstrap) {
+        return new ams.testkit.ExistingKafkaCluster(bootstrap);
+    }
+}
