@@ -1,0 +1,5 @@
+package ams.app.rest;
+
+/** The body of every error answer: what went wrong and what to do about it. */
+public record ApiError(String error, int status) {
+}

@@ -1,0 +1,78 @@
+package ams.app.rest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ams.app.client.InvalidRequestException;
+import io.javalin.http.Context;
+
+/** Reads request bodies as JSON objects, turning every malformation into a 400 that says what to fix. */
+final class JsonBodies {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonBodies() {
+    }
+
+    static JsonNode object(Context ctx) {
+        String body = ctx.body();
+        if (body.isBlank()) {
+            throw new InvalidRequestException("the request body is empty: send a JSON object");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRequestException("the request body is not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        }
+        if (node == null || !node.isObject()) {
+            throw new InvalidRequestException("the request body must be a JSON object");
+        }
+        return node;
+    }
+
+    static String requiredText(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            throw new InvalidRequestException("field '" + field + "' is required");
+        }
+        if (!value.isTextual()) {
+            throw new InvalidRequestException("field '" + field + "' must be a string");
+        }
+        return value.asText();
+    }
+
+    static String optionalText(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new InvalidRequestException("field '" + field + "' must be a string");
+        }
+        return value.asText();
+    }
+
+    static List<String> stringList(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw new InvalidRequestException("field '" + field + "' must be an array of strings");
+        }
+        List<String> items = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isTextual()) {
+                throw new InvalidRequestException("field '" + field + "' must contain only strings");
+            }
+            items.add(item.asText());
+        }
+        return items;
+    }
+}
