@@ -1,0 +1,57 @@
+package ams.export;
+
+import java.time.Duration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javalin.Javalin;
+
+/**
+ * The exporter running in this JVM: the continuous sink on its own thread. What the {@code app}
+ * module starts in-process, and what {@link ExporterMain} starts alone.
+ */
+public final class Exporter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Exporter.class);
+
+    private final ExporterConfig config;
+    private final ConversationSink sink;
+    private final Thread thread;
+
+    private Exporter(ExporterConfig config) {
+        this.config = config;
+        this.sink = new ConversationSink(config);
+        this.thread = new Thread(sink, "ams-exporter-sink");
+    }
+
+    public static Exporter start(ExporterConfig config) {
+        Exporter exporter = new Exporter(config);
+        exporter.thread.setUncaughtExceptionHandler((t, e) -> log.error("Exporter sink died", e));
+        exporter.thread.start();
+        return exporter;
+    }
+
+    public ExporterConfig config() {
+        return config;
+    }
+
+    public SinkStatus status() {
+        return sink.status();
+    }
+
+    /** Registers the exporter's routes on the caller's server. */
+    public void registerRoutes(Javalin app) {
+        new ExporterHttp(this).register(app);
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+        try {
+            thread.join(Duration.ofSeconds(60).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package ams.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.topics.TopicCatalogue;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import ams.testkit.Wait;
+
+@ExtendWith(KafkaClusterExtension.class)
+class ConversationSinkIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    static ExporterConfig config(TestKafka kafka, TopicCatalogue catalogue, Path root, String group, long maxRows) {
+        String prefix = catalogue.conversationEvents().name().replace("conversation-events", "");
+        return new ExporterConfig(Map.of(
+                ExporterConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                ExporterConfig.TOPIC_PREFIX, prefix,
+                ExporterConfig.DATASET_ROOT, root.toString(),
+                ExporterConfig.GROUP_ID, group,
+                ExporterConfig.ROTATE_MAX_ROWS, maxRows,
+                ExporterConfig.ROTATE_INTERVAL_MS, 300L,
+                ExporterConfig.RETRY_BACKOFF_MS, 200L,
+                ExporterConfig.HTTP_PORT, 0));
+    }
+
+    static void sendConversation(TestKafka kafka, TopicCatalogue catalogue, String id, int messages, boolean complete) {
+        var topic = catalogue.conversationEvents();
+        kafka.send(topic, id, TestEvents.conversationRequested(id, "topic of " + id, messages, "a", "b"));
+        for (int turn = 0; turn < messages; turn++) {
+            kafka.send(topic, id, TestEvents.messageAppended(id, turn, turn % 2 == 0 ? "a" : "b", id + " says " + turn));
+        }
+        if (complete) {
+            kafka.send(topic, id, TestEvents.completed(id, messages));
+        }
+    }
+
+    static List<Path> inProgress(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(p -> p.toString().endsWith(SegmentName.IN_PROGRESS)).toList();
+        }
+    }
+
+    @Test
+    void shouldWriteEveryDatasetAndDeadLetterUndecodableRecords(TestKafka kafka, @TempDir Path root) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(2);
+        sendConversation(kafka, catalogue, "conv-a", 4, true);
+        sendConversation(kafka, catalogue, "conv-b", 2, false);
+        kafka.sendRaw(catalogue.conversationEvents().name(), "conv-a".getBytes(StandardCharsets.UTF_8),
+                "not avro".getBytes(StandardCharsets.UTF_8));
+        try (Exporter exporter = Exporter.start(config(kafka, catalogue, root, "g-" + System.nanoTime(), 3));
+             DuckDb duck = new DuckDb()) {
+            Wait.until("6 message rows and 1 chat line", TIMEOUT,
+                    () -> duck.parquetRows(root, "") == 6 && duck.jsonlRows(root.resolve("jsonl/chat")) == 1);
+            Wait.until("turn and sharegpt lines", TIMEOUT, () -> duck.jsonlRows(root.resolve("jsonl/turns")) == 6
+                    && duck.jsonlRows(root.resolve("jsonl/sharegpt")) == 1);
+
+            String messages = DuckDb.glob(root, "messages/*/*.parquet");
+            List<List<Object>> a = duck.query("SELECT turn_number, agent_id, role, content, model, total_tokens, date "
+                    + "FROM read_parquet('" + messages + "', hive_partitioning = true) "
+                    + "WHERE conversation_id = 'conv-a' ORDER BY turn_number");
+            assertEquals(4, a.size());
+            assertEquals(List.of(0, "a", "assistant", "conv-a says 0", "scripted", 15), a.get(0).subList(0, 6));
+            assertEquals(java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString(), String.valueOf(a.get(0).get(6)));
+            assertEquals(6, duck.count("SELECT count(DISTINCT message_id) FROM read_parquet('" + messages + "')"));
+
+            List<List<Object>> chat = duck.query("SELECT conversation_id, topic, len(messages), messages[1].role, "
+                    + "messages[4].content FROM read_json('" + DuckDb.glob(root, "jsonl/chat/*.jsonl")
+                    + "', format = 'newline_delimited')");
+            assertEquals(List.of("conv-a", "topic of conv-a", 4L, "assistant", "conv-a says 3"), chat.get(0));
+            List<List<Object>> share = duck.query("SELECT id, conversations[2].\"from\", conversations[2].value FROM read_json('"
+                    + DuckDb.glob(root, "jsonl/sharegpt/*.jsonl") + "', format = 'newline_delimited')");
+            assertEquals(List.of("conv-a", "gpt", "conv-a says 1"), share.get(0));
+            List<List<Object>> turn = duck.query("SELECT conversation_id, turn_number, agent_id, message FROM read_json('"
+                    + DuckDb.glob(root, "jsonl/turns/*.jsonl") + "', format = 'newline_delimited') "
+                    + "WHERE conversation_id = 'conv-b' ORDER BY turn_number");
+            assertEquals(List.of("conv-b", 1L, "b", "conv-b says 1"), turn.get(1));
+
+            List<ConsumerRecord<byte[], DeadLetter>> letters = kafka.consume(catalogue.deadLetters(), 1, TIMEOUT);
+            assertEquals(DeadLetterReason.UNDECODABLE, letters.get(0).value().getReason());
+            assertEquals("not avro", StandardCharsets.UTF_8.decode(letters.get(0).value().getOriginalValue()).toString());
+            Wait.until("dead letter counted", TIMEOUT, () -> exporter.status().deadLettered() == 1);
+        }
+        assertEquals(List.of(), inProgress(root));
+    }
+
+    @Test
+    void shouldResumeFromTheFilesOnDiskWithoutDuplicatesOrGaps(TestKafka kafka, @TempDir Path root) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(2);
+        sendConversation(kafka, catalogue, "c1", 5, false);
+        try (DuckDb duck = new DuckDb()) {
+            try (Exporter exporter = Exporter.start(config(kafka, catalogue, root, "g1-" + System.nanoTime(), 2))) {
+                Wait.until("5 rows", TIMEOUT, () -> duck.parquetRows(root, "") == 5);
+                assertEquals(SinkStatus.State.RUNNING, exporter.status().state());
+            }
+            // The conversation completes while the exporter is down; a new group proves positions come from the files.
+            for (int turn = 5; turn < 8; turn++) {
+                kafka.send(catalogue.conversationEvents(), "c1", TestEvents.messageAppended("c1", turn, "a", "late " + turn));
+            }
+            kafka.send(catalogue.conversationEvents(), "c1", TestEvents.completed("c1", 8));
+            sendConversation(kafka, catalogue, "c2", 3, true);
+            try (Exporter exporter = Exporter.start(config(kafka, catalogue, root, "g2-" + System.nanoTime(), 2))) {
+                Wait.until("11 rows and 2 conversations", TIMEOUT, () -> duck.parquetRows(root, "") == 11
+                        && duck.jsonlRows(root.resolve("jsonl/chat")) == 2);
+                assertEquals(0, exporter.status().failures());
+            }
+            String messages = DuckDb.glob(root, "messages/*/*.parquet");
+            assertEquals(11, duck.count("SELECT count(DISTINCT message_id) FROM read_parquet('" + messages + "')"));
+            assertEquals(11, duck.jsonlRows(root.resolve("jsonl/turns")));
+            // c1 began before the restart and completed after it: exported whole, once.
+            assertEquals(8, duck.count("SELECT len(messages) FROM read_json('" + DuckDb.glob(root, "jsonl/chat/*.jsonl")
+                    + "', format = 'newline_delimited') WHERE conversation_id = 'c1'"));
+        }
+        assertEquals(List.of(), inProgress(root));
+    }
+
+    @Test
+    void shouldStopWritingOnAnUnwritableRootAndResumeWhenItIsFixed(TestKafka kafka, @TempDir Path tmp) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(1);
+        Path root = tmp.resolve("datasets");
+        Files.writeString(root, "a file where the dataset directory should be");
+        sendConversation(kafka, catalogue, "c1", 3, true);
+        try (Exporter exporter = Exporter.start(config(kafka, catalogue, root, "g-" + System.nanoTime(), 100));
+             DuckDb duck = new DuckDb()) {
+            SinkStatus failed = Wait.untilValue("the sink reports the failure", TIMEOUT,
+                    () -> exporter.status().state() == SinkStatus.State.FAILED ? exporter.status() : null);
+            assertTrue(failed.error().contains(root.toAbsolutePath().toString()), failed.error());
+            try (var admin = kafka.admin()) {
+                var offsets = admin.listConsumerGroupOffsets(exporter.config().groupId()).partitionsToOffsetAndMetadata().get();
+                assertTrue(offsets.isEmpty(), "nothing committed while nothing is on disk: " + offsets);
+            }
+            Files.delete(root);
+            Wait.until("rows after the root became writable", TIMEOUT, () -> duck.parquetRows(root, "") == 3
+                    && duck.jsonlRows(root.resolve("jsonl/chat")) == 1);
+            assertEquals(SinkStatus.State.RUNNING, exporter.status().state());
+        }
+    }
+}
