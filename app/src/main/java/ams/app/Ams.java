@@ -1,15 +1,42 @@
 package ams.app;
 
+import ams.app.cli.AgentCli;
+import ams.app.cli.ChatCli;
+import ams.app.cli.ConversationCli;
+import ams.app.cli.DbCli;
+import ams.app.cli.KnowledgeCli;
+import ams.app.cli.RestClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code ams} command line. */
 @Command(name = "ams", mixinStandardHelpOptions = true, version = "ams 0.1.0",
         description = "AMS-DB: agents, multi-agent conversations and knowledge as events on Kafka.",
-        subcommands = {DemoCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, AgentCli.class, KnowledgeCli.class, ConversationCli.class, ChatCli.class,
+                DbCli.class, TopicsCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:the request was refused (the message says why)", "2:wrong usage",
+                "3:the system is not reachable or not ready", "4:not found"})
 public final class Ams {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Ams()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error mapping: API refusals print their message and exit with a meaningful code. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Ams());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof RestClient.ApiException api) {
+                commandLine.getErr().println("error: " + api.getMessage());
+                return api.exitCode();
+            }
+            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli;
     }
 }

@@ -20,7 +20,7 @@ class DemoCommandIT {
     @Test
     void demoPublishesTheWizardAndReadsItBackEqual(TestKafka kafka) {
         StringWriter output = new StringWriter();
-        CommandLine cli = new CommandLine(new Ams());
+        CommandLine cli = Ams.commandLine();
         cli.setOut(new PrintWriter(output, true));
         int exit = cli.execute("demo", "--bootstrap", kafka.bootstrapServers(), "--topic-prefix", "demo-" + UUID.randomUUID() + ".");
         assertEquals(0, exit, output.toString());
@@ -29,7 +29,7 @@ class DemoCommandIT {
 
     @Test
     void unknownOptionIsAUsageErrorWithExitCode2() {
-        CommandLine cli = new CommandLine(new Ams());
+        CommandLine cli = Ams.commandLine();
         cli.setErr(new PrintWriter(new StringWriter(), true));
         assertEquals(2, cli.execute("demo", "--no-such-option"));
     }

@@ -1,0 +1,154 @@
+package ams.app.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ams conversation ...}: generate multi-agent conversations and read them. */
+@Command(name = "conversation", mixinStandardHelpOptions = true, description = "Generate, inspect and cancel conversations.")
+public final class ConversationCli {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ApiOptions api;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Start a conversation between agents on a topic.")
+    int generate(@Option(names = "--agents", required = true, split = ",", description = "Comma-separated agent ids") List<String> agents,
+                 @Option(names = "--topic", required = true) String topic,
+                 @Option(names = "--turns", defaultValue = "10") int turns,
+                 @Option(names = "--speaker-policy", defaultValue = "round_robin", description = "round_robin, random, explicit, model_selected") String policy,
+                 @Option(names = "--seed") Long seed,
+                 @Option(names = "--provider", description = "scripted, openai or ollama (default: the system's)") String provider,
+                 @Option(names = "--model") String model,
+                 @Option(names = "--wait", description = "Wait until it ends, showing progress") boolean wait,
+                 @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601 duration)") Duration timeout) {
+        ObjectNode body = JSON.createObjectNode();
+        body.set("agents", JSON.valueToTree(agents));
+        body.put("topic", topic);
+        body.put("num_turns", turns);
+        body.put("speaker_policy", policy);
+        if (seed != null) {
+            body.put("seed", seed);
+        }
+        if (provider != null) {
+            body.put("provider", provider);
+        }
+        if (model != null) {
+            body.put("model", model);
+        }
+        JsonNode answer = api.client().post("/conversations/generate", body);
+        String id = answer.path("conversation_id").asText();
+        if (!wait) {
+            api.print(out(), answer, a -> out().printf("Conversation %s requested%n", id));
+            return 0;
+        }
+        JsonNode last = new Progress(api.client(), out(), !api.json()).waitForEnd(id, timeout);
+        api.print(out(), last, a -> out().printf("Conversation %s %s after %d turns%n", id, a.path("status").asText(), a.path("turns_done").asInt()));
+        return last.path("status").asText().equals("COMPLETED") ? 0 : 1;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a conversation and its messages.")
+    int show(@Parameters(paramLabel = "CONVERSATION_ID") String id) {
+        JsonNode state = api.client().get("/conversations/" + RestClient.encode(id));
+        JsonNode messages = api.client().get("/conversations/" + RestClient.encode(id) + "/messages");
+        ObjectNode both = JSON.createObjectNode();
+        both.set("conversation", state);
+        both.set("messages", messages.path("messages"));
+        api.print(out(), both, a -> {
+            out().printf("%s  %s  %d/%d turns  topic: %s%n", id, state.path("status").asText(), state.path("turns_done").asInt(),
+                    state.path("max_turns").asInt(), state.path("topic").asText());
+            for (JsonNode m : messages.path("messages")) {
+                out().printf("[%d] %s (%s): %s%n", m.path("turn_number").asInt(), m.path("agent_id").asText(), m.path("model").asText(""),
+                        m.path("content").asText());
+            }
+        });
+        return 0;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the conversations of an agent.")
+    int list(@Option(names = "--agent", required = true) String agentId) {
+        JsonNode answer = api.client().get("/agents/" + RestClient.encode(agentId) + "/conversations");
+        api.print(out(), answer, a -> a.path("conversations").forEach(c -> out().println(c.isTextual() ? c.asText() : c.toString())));
+        return 0;
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a running conversation.")
+    int cancel(@Parameters(paramLabel = "CONVERSATION_ID") String id) {
+        JsonNode answer = api.client().post("/conversations/" + RestClient.encode(id) + "/cancel", "{}");
+        api.print(out(), answer, a -> out().printf("Conversation %s cancelled%n", id));
+        return 0;
+    }
+
+    /** Polls a conversation until it ends, printing a progress bar. */
+    static final class Progress {
+        private final RestClient client;
+        private final PrintWriter out;
+        private final boolean show;
+
+        Progress(RestClient client, PrintWriter out, boolean show) {
+            this.client = client;
+            this.out = out;
+            this.show = show;
+        }
+
+        JsonNode waitForEnd(String id, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int shown = -1;
+            while (true) {
+                JsonNode state;
+                try {
+                    state = client.get("/conversations/" + RestClient.encode(id));
+                } catch (RestClient.ApiException e) {
+                    if (e.status() != 404) {
+                        throw e;
+                    }
+                    state = JSON.createObjectNode().put("status", "REQUESTED");
+                }
+                String status = state.path("status").asText();
+                int done = state.path("turns_done").asInt();
+                int max = Math.max(1, state.path("max_turns").asInt(1));
+                if (show && done != shown) {
+                    int width = 30;
+                    int filled = Math.min(width, done * width / max);
+                    out.printf("\r[%s%s] %d/%d turns %s", "#".repeat(filled), ".".repeat(width - filled), done, max, status);
+                    out.flush();
+                    shown = done;
+                }
+                if (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("CANCELLED")) {
+                    if (show) {
+                        out.println();
+                    }
+                    return state;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new RestClient.ApiException(0, "conversation " + id + " did not end within " + timeout);
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RestClient.ApiException(0, "interrupted");
+                }
+            }
+        }
+    }
+}
