@@ -1,0 +1,73 @@
+package ams.conversations;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import ams.events.Envelopes;
+import ams.events.conversation.ConversationCancelled;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
+import ams.events.topics.Topic;
+
+/** Publishes the events that users cause (start, cancel, a human message); the state machine does the rest. */
+public final class ConversationCommands implements AutoCloseable {
+
+    public static final String SOURCE = "rest";
+
+    private final Topic<String, ConversationEvent> topic;
+    private final KafkaProducer<String, ConversationEvent> producer;
+
+    public ConversationCommands(String bootstrapServers, Topic<String, ConversationEvent> topic) {
+        this.topic = topic;
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        producer = new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    public void request(String conversationId, ConversationRequested request) {
+        send(conversationId, request);
+    }
+
+    public void cancel(String conversationId, String reason, String requestedBy) {
+        send(conversationId, ConversationCancelled.newBuilder().setReason(reason).setRequestedBy(requestedBy).build());
+    }
+
+    /** A human's message (role user); {@code turnNumber} is the turn it precedes. Returns its messageId. */
+    public String humanMessage(String conversationId, String author, String content, int turnNumber, String sessionId) {
+        String messageId = UUID.randomUUID().toString();
+        send(conversationId, MessageAppended.newBuilder().setTurnNumber(turnNumber).setMessageId(messageId).setAgentId(author)
+                .setRole(MessageRole.USER).setContent(content).setSessionId(sessionId).setKnowledgeIds(List.of()).build());
+        return messageId;
+    }
+
+    private void send(String conversationId, Object payload) {
+        ConversationEvent event = ConversationEvent.newBuilder().setEnvelope(Envelopes.create(SOURCE, Instant.now()))
+                .setConversationId(conversationId).setPayload(payload).build();
+        try {
+            producer.send(new ProducerRecord<>(topic.name(), conversationId, event)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while publishing to " + topic.name(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot publish to " + topic.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

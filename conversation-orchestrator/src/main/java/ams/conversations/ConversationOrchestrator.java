@@ -1,0 +1,142 @@
+package ams.conversations;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.events.streams.InstanceRouter;
+import ams.events.streams.StoreQueries;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import io.javalin.Javalin;
+
+/**
+ * One running orchestrator: the state machine (Kafka Streams) and its turn workers, plus the
+ * queries and HTTP routes over them. What {@code app} starts in-process and {@link ConversationOrchestratorMain} alone.
+ */
+public final class ConversationOrchestrator implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConversationOrchestrator.class);
+
+    private final ConversationConfig config;
+    private final TopicCatalogue catalogue;
+    private final KafkaStreams streams;
+    private final TurnRunner runner;
+    private final List<TurnWorker> workers = new CopyOnWriteArrayList<>();
+    private final ConversationQueries queries;
+    private final ConversationCommands commands;
+    private final ConversationHttp http;
+    private int workerSequence;
+
+    private ConversationOrchestrator(ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
+        this.config = config;
+        this.catalogue = catalogue(config);
+        provision();
+        Topology topology = ConversationTopology.buildTopology(catalogue, config.getString(ConversationConfig.APPLICATION_ID),
+                Duration.ofMillis(config.getLong(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS)));
+        streams = new KafkaStreams(topology, streamsProperties(config));
+        StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
+        queries = new ConversationQueries(streams, storeQueries);
+        HostInfo self = new HostInfo(config.getString(ConversationConfig.HTTP_HOST), config.getInt(ConversationConfig.HTTP_PORT));
+        InstanceRouter router = new InstanceRouter(streams, self, storeQueries, Duration.ofSeconds(10));
+        commands = new ConversationCommands(config.getString(ConversationConfig.BOOTSTRAP_SERVERS), catalogue.conversationEvents());
+        http = new ConversationHttp(queries, router, commands, agents);
+        runner = TurnRunner.fromConfig(config, agents, knowledge, Providers.fromConfig(config));
+    }
+
+    /** Provisions missing topics, starts the state machine and {@code worker.count} turn workers. */
+    public static ConversationOrchestrator start(ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
+        ConversationOrchestrator orchestrator = new ConversationOrchestrator(config, agents, knowledge);
+        orchestrator.streams.start();
+        for (int i = 0; i < config.getInt(ConversationConfig.WORKER_COUNT); i++) {
+            orchestrator.addWorker();
+        }
+        log.info("Conversation orchestrator {} started on topic {} with {} worker(s)", config.instanceId(),
+                orchestrator.catalogue.conversationEvents().name(), orchestrator.workers.size());
+        return orchestrator;
+    }
+
+    public static TopicCatalogue catalogue(ConversationConfig config) {
+        return new TopicCatalogue(config.getString(ConversationConfig.TOPIC_PREFIX), config.getInt(ConversationConfig.TOPIC_PARTITIONS),
+                config.getShort(ConversationConfig.TOPIC_REPLICATION));
+    }
+
+    public static Properties streamsProperties(ConversationConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ConversationConfig.STATE_DIR));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(ConversationConfig.COMMIT_INTERVAL_MS));
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ConversationConfig.STREAM_THREADS));
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG,
+                config.getString(ConversationConfig.HTTP_HOST) + ":" + config.getInt(ConversationConfig.HTTP_PORT));
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.CLIENT_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
+        return p;
+    }
+
+    private void provision() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.getString(ConversationConfig.BOOTSTRAP_SERVERS)))) {
+            TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(catalogue);
+            if (!report.consistent()) {
+                log.warn("Topics differ from the catalogue: {}", report.mismatches());
+            }
+        }
+    }
+
+    /** Starts one more turn worker in this process (it joins the workers' group). */
+    public synchronized TurnWorker addWorker() {
+        String name = "conversation-worker-" + config.instanceId() + "-" + (++workerSequence);
+        TurnWorker worker = new TurnWorker(config, catalogue.conversationEvents(), runner, name).start();
+        workers.add(worker);
+        return worker;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public ConversationQueries queries() {
+        return queries;
+    }
+
+    public ConversationCommands commands() {
+        return commands;
+    }
+
+    public TopicCatalogue topics() {
+        return catalogue;
+    }
+
+    public List<TurnWorker> workers() {
+        return new ArrayList<>(workers);
+    }
+
+    public void registerRoutes(Javalin app) {
+        http.registerRoutes(app);
+    }
+
+    @Override
+    public void close() {
+        for (TurnWorker worker : workers) {
+            worker.close();
+        }
+        streams.close(Duration.ofSeconds(30));
+        commands.close();
+        log.info("Conversation orchestrator {} closed", config.instanceId());
+    }
+}

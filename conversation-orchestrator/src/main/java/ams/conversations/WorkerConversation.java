@@ -1,0 +1,62 @@
+package ams.conversations;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import org.apache.kafka.common.TopicPartition;
+
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
+
+/**
+ * A turn worker's own view of one open conversation, folded from the events it reads (poll thread
+ * only): what was asked and the messages so far, so a turn needs no remote query for its history.
+ */
+final class WorkerConversation {
+
+    /** Most history a snapshot carries; the prompt builder trims further by turns and tokens. */
+    private static final int SNAPSHOT_LIMIT = 200;
+
+    final String id;
+    final TopicPartition partition;
+    private final ConversationRequested request;
+    private final String correlationId;
+    private final List<ConversationSnapshot.HistoryMessage> history = new ArrayList<>();
+    private final Set<String> humanMessageIds = new HashSet<>();
+    private int turnsDone;
+
+    WorkerConversation(String id, TopicPartition partition, ConversationRequested request, String correlationId) {
+        this.id = id;
+        this.partition = partition;
+        this.request = request;
+        this.correlationId = correlationId;
+    }
+
+    int turnsDone() {
+        return turnsDone;
+    }
+
+    void append(MessageAppended m) {
+        String role = m.getRole().name().toLowerCase(Locale.ROOT);
+        if (m.getRole() == MessageRole.ASSISTANT) {
+            if (m.getTurnNumber() != turnsDone) {
+                return;
+            }
+            turnsDone++;
+        } else if (!humanMessageIds.add(m.getMessageId())) {
+            return;
+        }
+        history.add(new ConversationSnapshot.HistoryMessage(m.getTurnNumber(), m.getAgentId(), role, m.getContent()));
+    }
+
+    ConversationSnapshot snapshot() {
+        int from = Math.max(0, history.size() - SNAPSHOT_LIMIT);
+        return new ConversationSnapshot(id, request.getParticipants(), request.getTopic(),
+                request.getSeed() == null ? 0L : request.getSeed(), request.getGeneration(), request.getSessionId(),
+                correlationId, history.subList(from, history.size()));
+    }
+}
