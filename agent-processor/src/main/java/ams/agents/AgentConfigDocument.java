@@ -1,0 +1,164 @@
+package ams.agents;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The rules of the original AMS-DB {@code AgentConfig} document: where prompts and flags live,
+ * JSON Merge Patch (RFC 7396) for updates, and the shape a configuration must keep so that every
+ * reader of it (the orchestrator building prompts, the exporter) can rely on it.
+ */
+public final class AgentConfigDocument {
+
+    /** Prompts kept under {@code prompt_config.agent}. */
+    public static final Set<String> AGENT_PROMPTS = Set.of("llmSystem", "llmBooster", "visionSystem", "visionBooster");
+    /** Prompts kept directly under {@code prompt_config}. */
+    public static final Set<String> TOP_PROMPTS = Set.of("primeDirective", "userInput");
+
+    private static final Set<String> OBJECT_SECTIONS =
+            Set.of("model_config", "prompt_config", "command_flags", "databases", "database_config");
+
+    private final ObjectMapper mapper;
+
+    public AgentConfigDocument(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Parses JSON text; empty when it is not JSON, with the parser's message. */
+    public JsonNode parse(String json) throws InvalidDocumentException {
+        try {
+            JsonNode node = mapper.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw new InvalidDocumentException("empty document");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new InvalidDocumentException("not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    public String write(JsonNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A parsed JSON tree cannot fail to serialize", e);
+        }
+    }
+
+    /**
+     * Why {@code config} does not have the original's shape, or empty when it does: an object;
+     * {@code agent_id} a string; the sections objects; {@code prompt_config.agent} an object of
+     * strings; {@code primeDirective}/{@code userInput} strings; every command flag a boolean;
+     * every database path a string; every model entry an object. Unknown keys are kept.
+     */
+    public Optional<String> shapeError(JsonNode config) {
+        if (!config.isObject()) {
+            return Optional.of("the configuration must be a JSON object, was " + config.getNodeType());
+        }
+        JsonNode agentId = config.get("agent_id");
+        if (agentId != null && !agentId.isTextual()) {
+            return Optional.of("agent_id must be a string, was " + agentId.getNodeType());
+        }
+        for (String section : OBJECT_SECTIONS) {
+            JsonNode node = config.get(section);
+            if (node != null && !node.isObject()) {
+                return Optional.of(section + " must be an object, was " + node.getNodeType());
+            }
+        }
+        JsonNode prompts = config.path("prompt_config");
+        JsonNode agentPrompts = prompts.get("agent");
+        if (agentPrompts != null) {
+            if (!agentPrompts.isObject()) {
+                return Optional.of("prompt_config.agent must be an object, was " + agentPrompts.getNodeType());
+            }
+            Optional<String> error = firstField(agentPrompts, v -> !v.isTextual(), "prompt_config.agent.", "a string");
+            if (error.isPresent()) {
+                return error;
+            }
+        }
+        for (String prompt : TOP_PROMPTS) {
+            JsonNode node = prompts.get(prompt);
+            if (node != null && !node.isTextual()) {
+                return Optional.of("prompt_config." + prompt + " must be a string, was " + node.getNodeType());
+            }
+        }
+        Optional<String> error = firstField(config.path("command_flags"), v -> !v.isBoolean(), "command_flags.", "a boolean");
+        if (error.isPresent()) {
+            return error;
+        }
+        error = firstField(config.path("databases"), v -> !v.isTextual(), "databases.", "a string (a file name)");
+        if (error.isPresent()) {
+            return error;
+        }
+        return firstField(config.path("model_config"), v -> !v.isObject(), "model_config.", "an object");
+    }
+
+    private static Optional<String> firstField(JsonNode object, java.util.function.Predicate<JsonNode> wrong,
+                                               String path, String expected) {
+        for (Map.Entry<String, JsonNode> field : object.properties()) {
+            if (wrong.test(field.getValue())) {
+                return Optional.of(path + field.getKey() + " must be " + expected + ", was " + field.getValue().getNodeType());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** RFC 7396: returns the patched document; {@code target} is not modified. */
+    public JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (!patch.isObject()) {
+            return patch.deepCopy();
+        }
+        ObjectNode result = target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : mapper.createObjectNode();
+        for (Map.Entry<String, JsonNode> field : patch.properties()) {
+            if (field.getValue().isNull()) {
+                result.remove(field.getKey());
+            } else {
+                result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+            }
+        }
+        return result;
+    }
+
+    /** Sets a prompt where the original keeps it; the caller has checked {@link #isPromptType}. */
+    public ObjectNode withPrompt(JsonNode config, String promptType, String text) {
+        ObjectNode copy = ((ObjectNode) config).deepCopy();
+        ObjectNode promptConfig = objectAt(copy, "prompt_config");
+        if (AGENT_PROMPTS.contains(promptType)) {
+            objectAt(promptConfig, "agent").put(promptType, text);
+        } else {
+            promptConfig.put(promptType, text);
+        }
+        return copy;
+    }
+
+    public ObjectNode withFlag(JsonNode config, String flag, boolean value) {
+        ObjectNode copy = ((ObjectNode) config).deepCopy();
+        objectAt(copy, "command_flags").put(flag, value);
+        return copy;
+    }
+
+    public static boolean isPromptType(String promptType) {
+        return AGENT_PROMPTS.contains(promptType) || TOP_PROMPTS.contains(promptType);
+    }
+
+    private static ObjectNode objectAt(ObjectNode parent, String field) {
+        JsonNode child = parent.get(field);
+        if (child instanceof ObjectNode object) {
+            return object;
+        }
+        return parent.putObject(field);
+    }
+
+    /** A document that is not JSON at all. */
+    public static final class InvalidDocumentException extends Exception {
+        public InvalidDocumentException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package ams.agents;
+
+import java.time.Duration;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import ams.agents.state.AgentActivity;
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.streams.Decoded;
+import ams.events.streams.EventDecoding;
+import ams.events.topics.TopicCatalogue;
+
+/**
+ * The agent processor's topology: agent-events folded into the stores {@value #AGENTS_STORE}
+ * (current row per agent) and {@value #VERSIONS_STORE} (every version, for as-of and history);
+ * conversation-events repartitioned by agentId into {@value #ACTIVITY_STORE}. Anything that cannot
+ * be decoded or applied goes to dead-letters with its original bytes.
+ */
+public final class AgentTopology {
+
+    public static final String AGENTS_STORE = "agents";
+    public static final String VERSIONS_STORE = "agent-versions";
+    public static final String ACTIVITY_STORE = "agent-activity";
+    /** The 'application' of this processor's dead letters. */
+    public static final String APPLICATION = "ams-agent-processor";
+
+    private AgentTopology() {
+    }
+
+    public static Topology buildTopology(TopicCatalogue catalogue, AgentProcessorConfig config) {
+        return buildTopology(catalogue, config.maxTextBytes(), config.maxConfigBytes(), config.historyRetention());
+    }
+
+    public static Topology buildTopology(TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes,
+                                         Duration historyRetention) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENTS_STORE),
+                Serdes.String(), AgentSerdes.agentState()));
+        builder.addStateStore(Stores.versionedKeyValueStoreBuilder(
+                Stores.persistentVersionedKeyValueStore(VERSIONS_STORE, historyRetention),
+                Serdes.String(), AgentSerdes.agentState()));
+
+        AgentFold fold = new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
+        KStream<String, Decoded<AgentEvent>> agentEvents = EventDecoding.decode(builder, catalogue.agentEvents(),
+                catalogue.deadLetters(), APPLICATION, AgentEvent::getEnvelope);
+        agentEvents
+                .process(() -> new AgentFoldProcessor(fold), Named.as("agents-fold"), AGENTS_STORE, VERSIONS_STORE)
+                .to(catalogue.deadLetters().name(), Produced.with(catalogue.deadLetters().keySerde(),
+                        catalogue.deadLetters().valueSerde()).withName("agents-fold-dead-letters-sink"));
+
+        KStream<String, Decoded<ConversationEvent>> conversationEvents = EventDecoding.decode(builder,
+                catalogue.conversationEvents(), catalogue.deadLetters(), APPLICATION, ConversationEvent::getEnvelope);
+        conversationEvents
+                .flatMap((conversationId, decoded) -> ActivityFold.deltas(decoded.event()), Named.as("agent-activity-deltas"))
+                .groupByKey(Grouped.with("agent-activity-by-agent", Serdes.String(), AgentSerdes.activityDelta()))
+                .aggregate(ActivityFold::empty, ActivityFold::add, Named.as("agent-activity-aggregate"),
+                        Materialized.<String, AgentActivity, KeyValueStore<Bytes, byte[]>>as(ACTIVITY_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(AgentSerdes.activity()));
+        return builder.build();
+    }
+}
