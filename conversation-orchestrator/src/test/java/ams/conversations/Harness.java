@@ -128,6 +128,30 @@ final class Harness {
         return out;
     }
 
+    /** A request using the configured default provider (no provider named), round-robin, seed 42. */
+    static ams.events.conversation.ConversationRequested.Builder request(String topic, int turns, String... participants) {
+        return ams.events.conversation.ConversationRequested.newBuilder()
+                .setParticipants(List.of(participants))
+                .setTopic(topic)
+                .setMaxTurns(turns)
+                .setSpeakerPolicy(ams.events.conversation.SpeakerPolicy.ROUND_ROBIN)
+                .setGeneration(ams.events.GenerationParameters.newBuilder().build())
+                .setSeed(42L)
+                .setTermination(ams.events.conversation.Termination.newBuilder().build());
+    }
+
+    static void send(TestKafka kafka, TopicCatalogue catalogue, String id, Object payload) {
+        kafka.send(catalogue.conversationEvents(), id, TestEvents.conversationEvent(id, payload));
+    }
+
+    /** Waits until the committed log holds at least {@code count} events of the type, then returns the whole log. */
+    static List<ConversationEvent> awaitLog(TestKafka kafka, TopicCatalogue catalogue, String id, Class<?> type, int count) {
+        return Wait.untilValue(count + " x " + type.getSimpleName() + " of " + id + " committed", Duration.ofSeconds(30), () -> {
+            List<ConversationEvent> log = readAll(kafka, catalogue);
+            return payloads(log, id, type).size() >= count ? log : null;
+        });
+    }
+
     static <T> List<T> payloads(List<ConversationEvent> events, String conversationId, Class<T> type) {
         return events.stream().filter(e -> e.getConversationId().equals(conversationId))
                 .map(ConversationEvent::getPayload).filter(type::isInstance).map(type::cast).toList();

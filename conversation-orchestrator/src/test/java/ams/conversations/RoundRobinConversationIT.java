@@ -46,7 +46,7 @@ class RoundRobinConversationIT {
             assertTrue(messages.get(0).content().contains("event sourcing"), messages.get(0).content());
             assertEquals(List.of("doc-a-1", "doc-a-2"), messages.get(0).knowledgeIds());
 
-            List<ConversationEvent> log = Harness.readAll(kafka, catalogue);
+            List<ConversationEvent> log = Harness.awaitLog(kafka, catalogue, "conv-1", ConversationCompleted.class, 1);
             assertEquals(7, Harness.payloads(log, "conv-1", MessageAppended.class).size(), "one MessageAppended per turn");
             assertEquals(7, Harness.payloads(log, "conv-1", TurnRequested.class).size(), "one TurnRequested per turn");
             List<ConversationCompleted> completed = Harness.payloads(log, "conv-1", ConversationCompleted.class);
