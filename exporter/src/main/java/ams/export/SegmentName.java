@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 public record SegmentName(String topic, int partition, long start, long end, long resume, String extension) {
 
     private static final Pattern NAME =
-            Pattern.compile("(.+)\\+(\\d+)\\+(\\d{20})\\+(\\d{20})(?:\\+(\\d{20}))?\\.([a-z]+)");
+            Pattern.compile("([^+]+)\\+(\\d+)\\+(\\d{20})\\+(\\d{20})(?:\\+(\\d{20}))?\\.([a-z]+)");
     public static final String IN_PROGRESS = ".inprogress";
 
     public SegmentName {
