@@ -1,0 +1,101 @@
+package ams.agents;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import ams.events.topics.TopicCatalogue;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import ams.testkit.Wait;
+
+/** Two instances of one application in one JVM: either answers for every key; one dies, the other takes over. */
+@ExtendWith(KafkaClusterExtension.class)
+class TwoInstancesIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    @Test
+    void shouldAnswerForEveryKeyFromEitherInstanceAndSurviveTheLossOfOne(TestKafka kafka, @TempDir Path stateA,
+                                                                         @TempDir Path stateB) {
+        TopicCatalogue catalogue = kafka.newCatalogue(4);
+        String application = "agents-two-" + System.nanoTime();
+        Map<String, Object> standby = Map.of(AgentProcessorConfig.NUM_STANDBY_REPLICAS, 1,
+                AgentProcessorConfig.PROCESSING_GUARANTEE, "exactly_once_v2");
+        List<String> ids = IntStream.range(0, 24).mapToObj(i -> "agent-" + i).toList();
+        for (String id : ids) {
+            kafka.send(catalogue.agentEvents(), id, TestEvents.agentCreated(id, "Name " + id));
+            kafka.send(catalogue.agentEvents(), id, TestEvents.promptSet(id, "llmSystem", "I am " + id));
+        }
+        kafka.send(catalogue.conversationEvents(), "c1", TestEvents.conversationRequested("c1", "t", 2, "agent-0", "agent-1"));
+
+        RunningProcessor a = RunningProcessor.start(kafka.bootstrapServers(), catalogue, application, stateA, standby);
+        try (a) {
+            RunningProcessor b = RunningProcessor.start(kafka.bootstrapServers(), catalogue, application, stateB, standby);
+            try {
+                Wait.until("both instances own active tasks", TIMEOUT,
+                        () -> activeTasks(a.processor().streams()) > 0 && activeTasks(b.processor().streams()) > 0
+                                && a.processor().streams().state() == KafkaStreams.State.RUNNING
+                                && b.processor().streams().state() == KafkaStreams.State.RUNNING);
+                for (RunningProcessor instance : List.of(a, b)) {
+                    assertAllAnswered(instance, ids);
+                    assertEquals(ids.size(), instance.get("/agents?limit=100").body().get("total").asLong());
+                    assertEquals(1, instance.get("/agents/agent-1/activity").body().get("conversations_joined").asLong());
+                }
+                // Some keys live on the other instance, so the answers above went through forwarding.
+                String remoteKey = ids.stream()
+                        .filter(id -> a.processor().queries().locate(AgentTopology.AGENTS_STORE, id) instanceof AgentQueries.There)
+                        .findFirst().orElseThrow();
+                AgentQueries javaApi = a.processor().queries();
+                assertEquals(2, javaApi.agent(remoteKey).orElseThrow().version(), "the Java API routes too");
+                assertEquals(2, javaApi.history(remoteKey).orElseThrow().events().size());
+                assertEquals(ids.size(), javaApi.agents(AgentViews.AgentFilter.all(), 0, 100).total());
+                Wait.until("standby replicas are placed", TIMEOUT, () -> standbyTasks(a.processor().streams()) > 0);
+            } finally {
+                // "Kill" b: close without leaving the group, so a learns of it only through the session timeout.
+                b.close();
+            }
+            Wait.until("the survivor answers for every key", TIMEOUT, () -> {
+                for (String id : ids) {
+                    if (a.get("/agents/" + id).status() != 200) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            assertAllAnswered(a, ids);
+            assertEquals(ids.size(), a.get("/agents?limit=100").body().get("total").asLong());
+            assertEquals(1, a.get("/agents/agent-1/activity").body().get("conversations_joined").asLong());
+            assertEquals(0, standbyTasks(a.processor().streams()));
+        }
+    }
+
+    private static void assertAllAnswered(RunningProcessor instance, List<String> ids) {
+        for (String id : ids) {
+            RunningProcessor.Response response = Wait.untilValue(id + " from port " + instance.port(), TIMEOUT, () -> {
+                RunningProcessor.Response r = instance.get("/agents/" + id);
+                return r.status() == 200 && r.body().get("version").asLong() == 2 ? r : null;
+            });
+            assertEquals("I am " + id, response.body().at("/config/prompt_config/agent/llmSystem").asText());
+        }
+    }
+
+    private static int activeTasks(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    }
+
+    private static int standbyTasks(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().map(ThreadMetadata::standbyTasks).mapToInt(java.util.Set::size).sum();
+    }
+}
