@@ -3,9 +3,17 @@ package ams.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -14,17 +22,42 @@ import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestKafka;
 import picocli.CommandLine;
 
+/** The main job from a clean state: agents imported, conversations generated and exported as datasets. */
 @ExtendWith(KafkaClusterExtension.class)
 class DemoCommandIT {
 
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     @Test
-    void demoPublishesTheWizardAndReadsItBackEqual(TestKafka kafka) {
+    void demoGeneratesConversationsAndExportsThemFromACleanState(TestKafka kafka) throws Exception {
+        Path dataDir = Files.createTempDirectory("ams-demo-it");
         StringWriter output = new StringWriter();
         CommandLine cli = Ams.commandLine();
         cli.setOut(new PrintWriter(output, true));
-        int exit = cli.execute("demo", "--bootstrap", kafka.bootstrapServers(), "--topic-prefix", "demo-" + UUID.randomUUID() + ".");
-        assertEquals(0, exit, output.toString());
-        assertTrue(output.toString().contains("agent 'Wizard' (wizard_agent_001), config equal to the template: true"), output.toString());
+        int exit = cli.execute("demo", "--bootstrap", kafka.bootstrapServers(), "--topic-prefix", "demo-" + UUID.randomUUID() + ".",
+                "--data-dir", dataDir.toString(), "--http-port", String.valueOf(freePort()), "--timeout", "PT3M");
+        String text = output.toString();
+        assertEquals(0, exit, text);
+        assertTrue(text.contains("Agent wizard_agent_001 imported"), text);
+        assertEquals(3, text.split("COMPLETED", -1).length - 1, text);
+        assertTrue(text.contains("'scripted' responder"), "scripted output must be labelled: " + text);
+
+        Path datasets = dataDir.resolve("datasets");
+        try (Stream<Path> files = Files.walk(datasets)) {
+            assertTrue(files.noneMatch(p -> p.toString().endsWith(".inprogress")), "temp files left behind");
+        }
+        // An independent reader: DuckDB reads what the exporter wrote.
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+             ResultSet rows = duck.createStatement().executeQuery(
+                     "SELECT count(*), count(DISTINCT conversation_id) FROM read_json_auto('" + datasets + "/jsonl/chat/*.jsonl')")) {
+            rows.next();
+            assertEquals(3, rows.getLong(1));
+            assertEquals(3, rows.getLong(2));
+        }
     }
 
     @Test

@@ -36,7 +36,7 @@ public final class RestServer implements AutoCloseable {
      * @param moduleRoutes each processor's {@code registerRoutes(Javalin)}, mounted on this server
      */
     public static RestServer start(RestConfig config, EventPublisher publisher, Admin admin,
-                                   List<SystemRoutes.Component> components, List<Consumer<Javalin>> moduleRoutes) {
+                                   List<SystemComponent> components, List<Consumer<Javalin>> moduleRoutes) {
         Javalin app = Javalin.create(javalin -> {
             javalin.http.maxRequestSize = config.maxRequestBytes();
             javalin.showJavalinBanner = false;

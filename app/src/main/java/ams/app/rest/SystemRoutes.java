@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -22,16 +21,12 @@ import io.javalin.http.Context;
 /** {@code /health}, {@code /system/status}, {@code /system/stats}: is the system up, and how much is in it. */
 final class SystemRoutes {
 
-    /** A named part of the system that reports whether it runs (a processor, the exporter). */
-    public record Component(String name, Supplier<String> state) {
-    }
-
     private final Admin admin;
     private final TopicCatalogue topics;
-    private final List<Component> components;
+    private final List<SystemComponent> components;
     private final Instant startedAt = Instant.now();
 
-    SystemRoutes(Admin admin, TopicCatalogue topics, List<Component> components) {
+    SystemRoutes(Admin admin, TopicCatalogue topics, List<SystemComponent> components) {
         this.admin = admin;
         this.topics = topics;
         this.components = List.copyOf(components);

@@ -1,0 +1,198 @@
+package ams.app.system;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.agents.AgentProcessor;
+import ams.agents.AgentProcessorConfig;
+import ams.app.client.EventPublisher;
+import ams.app.rest.RestConfig;
+import ams.app.rest.RestServer;
+import ams.app.rest.SystemComponent;
+import ams.conversations.ConversationConfig;
+import ams.conversations.ConversationOrchestrator;
+import ams.conversations.KnowledgeSearch;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.export.Exporter;
+import ams.export.ExporterConfig;
+import io.javalin.Javalin;
+
+/**
+ * The whole system in one JVM: topics, the agent-processor, the knowledge-indexer, the
+ * conversation-orchestrator, the exporter and the REST API, all against one Kafka cluster. Each
+ * processor's Streams instance advertises the API's address, where its routes are mounted.
+ */
+public final class AmsSystem implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AmsSystem.class);
+
+    private final List<AutoCloseable> parts;
+    private final AgentProcessor agents;
+    private final ConversationOrchestrator conversations;
+    private final Exporter exporter;
+    private final RestServer rest;
+    private final EventPublisher publisher;
+    private final TopicCatalogue topics;
+
+    private AmsSystem(List<AutoCloseable> parts, AgentProcessor agents, ConversationOrchestrator conversations,
+                      Exporter exporter, RestServer rest, EventPublisher publisher, TopicCatalogue topics) {
+        this.parts = parts;
+        this.agents = agents;
+        this.conversations = conversations;
+        this.exporter = exporter;
+        this.rest = rest;
+        this.publisher = publisher;
+        this.topics = topics;
+    }
+
+    public static AmsSystem start(SystemSettings settings) {
+        List<AutoCloseable> parts = new ArrayList<>();
+        try {
+            TopicCatalogue topics = new TopicCatalogue(settings.topicPrefix(), settings.partitions(), (short) 1);
+            Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()));
+            parts.add(admin);
+            TopicProvisioner.Report report = new TopicProvisioner(admin, 60_000).provision(topics);
+            if (!report.consistent()) {
+                log.warn("Topics differ from the catalogue: {}", report.mismatches());
+            }
+
+            AgentProcessor agents = AgentProcessor.start(new AgentProcessorConfig(agentSettings(settings)));
+            parts.add(agents);
+            KnowledgeSearch knowledge = KnowledgeSearch.none();
+            ConversationOrchestrator conversations = ConversationOrchestrator.start(
+                    new ConversationConfig(conversationSettings(settings)), new InProcessAgentDirectory(agents.queries()), knowledge);
+            parts.add(conversations);
+            Exporter exporter = Exporter.start(new ExporterConfig(exporterSettings(settings)));
+            parts.add(exporter);
+
+            EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), topics);
+            parts.add(publisher);
+            List<SystemComponent> components = List.of(
+                    new SystemComponent("agent-processor", () -> agents.streams().state().name()),
+                    new SystemComponent("conversation-orchestrator", () -> conversations.streams().state().name()),
+                    new SystemComponent("exporter", () -> exporter.status().state().name()));
+            List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, conversations::registerRoutes, exporter::registerRoutes);
+            RestServer rest = RestServer.start(new RestConfig(settings.httpHost(), settings.httpPort(), settings.apiToken(),
+                    RestConfig.DEFAULT_MAX_REQUEST_BYTES), publisher, admin, components, routes);
+            parts.add(rest);
+            return new AmsSystem(parts, agents, conversations, exporter, rest, publisher, topics);
+        } catch (RuntimeException e) {
+            closeAll(parts);
+            throw e;
+        }
+    }
+
+    private static Map<String, Object> common(SystemSettings settings, String module) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", settings.bootstrapServers());
+        props.put("topic.prefix", settings.topicPrefix());
+        props.put("topic.partitions", settings.partitions());
+        props.put("state.dir", settings.stateDir(module).toString());
+        props.put("http.host", settings.httpHost());
+        props.put("http.port", settings.httpPort());
+        return props;
+    }
+
+    private static Map<String, Object> agentSettings(SystemSettings settings) {
+        Map<String, Object> props = common(settings, "agent-processor");
+        props.put(AgentProcessorConfig.APPLICATION_ID, AgentProcessorConfig.DEFAULT_APPLICATION_ID + settings.applicationIdSuffix());
+        props.put(AgentProcessorConfig.TOPICS_PROVISION, false);
+        return props;
+    }
+
+    private static Map<String, Object> conversationSettings(SystemSettings settings) {
+        Map<String, Object> props = common(settings, "conversation-orchestrator");
+        props.put(ConversationConfig.APPLICATION_ID, "ams-conversation-orchestrator" + settings.applicationIdSuffix());
+        props.put(ConversationConfig.LLM_PROVIDER, settings.llmProvider());
+        if (settings.llmBaseUrl() != null) {
+            props.put(ConversationConfig.LLM_BASE_URL, settings.llmBaseUrl());
+        }
+        if (settings.llmModel() != null) {
+            props.put(ConversationConfig.LLM_MODEL, settings.llmModel());
+        }
+        if (settings.llmApiKey() != null) {
+            props.put(ConversationConfig.LLM_API_KEY, settings.llmApiKey());
+        }
+        return props;
+    }
+
+    private static Map<String, Object> exporterSettings(SystemSettings settings) {
+        Map<String, Object> props = common(settings, "exporter");
+        props.remove("state.dir");
+        props.put(ExporterConfig.DATASET_ROOT, settings.datasetRoot().toString());
+        props.put(ExporterConfig.GROUP_ID, "ams-exporter" + settings.applicationIdSuffix());
+        props.put(ExporterConfig.ROTATE_INTERVAL_MS, settings.exportRotateMs());
+        return props;
+    }
+
+    /** Waits until every stream processor is RUNNING (stores restored) and the API answers. */
+    public void awaitReady(Duration timeout) {
+        agents.awaitRunning(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (conversations.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("conversation-orchestrator not RUNNING after " + timeout + ": "
+                        + conversations.streams().state());
+            }
+            sleep(20);
+        }
+    }
+
+    public AgentProcessor agents() {
+        return agents;
+    }
+
+    public ConversationOrchestrator conversations() {
+        return conversations;
+    }
+
+    public Exporter exporter() {
+        return exporter;
+    }
+
+    public EventPublisher publisher() {
+        return publisher;
+    }
+
+    public TopicCatalogue topics() {
+        return topics;
+    }
+
+    public int httpPort() {
+        return rest.port();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeAll(parts);
+    }
+
+    private static void closeAll(List<AutoCloseable> parts) {
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                log.warn("Closing {} failed", parts.get(i).getClass().getSimpleName(), e);
+            }
+        }
+    }
+}

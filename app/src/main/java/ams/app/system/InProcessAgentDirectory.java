@@ -1,0 +1,22 @@
+package ams.app.system;
+
+import java.util.Optional;
+
+import ams.agents.AgentQueries;
+import ams.conversations.AgentDirectory;
+import ams.conversations.AgentProfile;
+
+/** The orchestrator's view of agents, answered by the agent-processor in the same JVM. */
+final class InProcessAgentDirectory implements AgentDirectory {
+
+    private final AgentQueries agents;
+
+    InProcessAgentDirectory(AgentQueries agents) {
+        this.agents = agents;
+    }
+
+    @Override
+    public Optional<AgentProfile> find(String agentId) {
+        return agents.agent(agentId).map(a -> new AgentProfile(a.agentId(), a.agentName(), a.config()));
+    }
+}

@@ -1,0 +1,32 @@
+package ams.app.system;
+
+import java.nio.file.Path;
+
+/**
+ * Everything {@code ams up} needs to run the whole system in one JVM: where Kafka is, where local
+ * state and datasets go, where the API listens, and which LLM answers (scripted unless configured).
+ */
+public record SystemSettings(String bootstrapServers, String topicPrefix, int partitions, Path dataDir,
+                             String httpHost, int httpPort, String apiToken,
+                             String llmProvider, String llmBaseUrl, String llmModel, String llmApiKey,
+                             String applicationIdSuffix, long exportRotateMs) {
+
+    public Path stateDir(String module) {
+        return dataDir.resolve("state").resolve(module + applicationIdSuffix);
+    }
+
+    public Path datasetRoot() {
+        return dataDir.resolve("datasets");
+    }
+
+    /** The same system under fresh application ids and state: what a replay rebuilds into. */
+    public SystemSettings withApplicationIdSuffix(String suffix) {
+        return new SystemSettings(bootstrapServers, topicPrefix, partitions, dataDir, httpHost, httpPort, apiToken,
+                llmProvider, llmBaseUrl, llmModel, llmApiKey, suffix, exportRotateMs);
+    }
+
+    public SystemSettings withHttpPort(int port) {
+        return new SystemSettings(bootstrapServers, topicPrefix, partitions, dataDir, httpHost, port, apiToken,
+                llmProvider, llmBaseUrl, llmModel, llmApiKey, applicationIdSuffix, exportRotateMs);
+    }
+}
