@@ -32,6 +32,7 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String HTTP_PORT = "http.port";
     public static final String STREAM_THREADS = "stream.threads";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
     public static final String TIMEOUT_CHECK_INTERVAL_MS = "timeout.check.interval.ms";
     public static final String LLM_PROVIDER = "llm.provider";
     public static final String LLM_BASE_URL = "llm.base.url";
@@ -89,6 +90,9 @@ public final class ConversationConfig extends AbstractConfig {
             .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
             .define(COMMIT_INTERVAL_MS, Type.LONG, 20L, Range.atLeast(1), Importance.MEDIUM,
                     "Streams commit interval. Each turn crosses one Streams commit, so this bounds the hop latency.")
+            .define(FETCH_MAX_WAIT_MS, Type.INT, 10, Range.atLeast(0), Importance.MEDIUM,
+                    "fetch.max.wait.ms of the state machine's and the workers' consumers. Each turn is two read_committed "
+                            + "hops; with Kafka's default (500 ms) a hop can wait that long for a transaction marker.")
             .define(TIMEOUT_CHECK_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(10), Importance.LOW,
                     "How often the state machine looks for conversations past their wall-clock timeout.")
             .define(LLM_PROVIDER, Type.STRING, "scripted", ValidString.in("scripted", "openai", "ollama"), Importance.HIGH,

@@ -84,6 +84,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG,
                 config.getString(ConversationConfig.HTTP_HOST) + ":" + config.getInt(ConversationConfig.HTTP_PORT));
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+                config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
         p.put(StreamsConfig.CLIENT_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
         return p;
     }

@@ -120,6 +120,7 @@ public final class TurnWorker implements AutoCloseable {
         int session = config.getInt(ConversationConfig.WORKER_SESSION_TIMEOUT_MS);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, session);
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(100, session / 4));
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ConversationConfig.BOOTSTRAP_SERVERS));

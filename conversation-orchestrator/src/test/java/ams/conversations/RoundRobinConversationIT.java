@@ -3,14 +3,27 @@ package ams.conversations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
@@ -20,38 +33,147 @@ import ams.events.topics.TopicCatalogue;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
+import ams.testkit.Wait;
+import io.javalin.Javalin;
 
+/** The scripted provider end to end: one conversation in detail, a hundred at once, and the HTTP routes. */
 @ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RoundRobinConversationIT {
 
-    @TempDir
-    Path state;
+    private TestKafka kafka;
+    private TopicCatalogue catalogue;
+    private ConversationOrchestrator o;
+    private Javalin app;
+    private String base;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start(TestKafka kafka, @TempDir Path state) {
+        this.kafka = kafka;
+        catalogue = kafka.newCatalogue();
+        Map<String, Object> config = Harness.config(kafka, catalogue, state);
+        o = Harness.start(config);
+        app = Javalin.create();
+        o.registerRoutes(app);
+        int port = (Integer) config.get(ConversationConfig.HTTP_PORT);
+        app.start("127.0.0.1", port);
+        base = "http://127.0.0.1:" + port;
+    }
+
+    @AfterAll
+    void stop() {
+        app.stop();
+        o.close();
+    }
 
     @Test
-    void shouldRunThreeAgentRoundRobinConversationWithExactlyNTurnsInOrder(TestKafka kafka) {
-        TopicCatalogue catalogue = kafka.newCatalogue();
-        try (ConversationOrchestrator o = Harness.start(Harness.config(kafka, catalogue, state))) {
-            kafka.send(catalogue.conversationEvents(), "conv-1",
-                    TestEvents.conversationRequested("conv-1", "event sourcing", 7, "a", "b", "c"));
+    void shouldRunThreeAgentRoundRobinConversationWithExactlyNTurnsInOrder() {
+        kafka.send(catalogue.conversationEvents(), "conv-1",
+                TestEvents.conversationRequested("conv-1", "event sourcing", 7, "a", "b", "c"));
 
-            ConversationState end = Harness.awaitEnd(o, "conv-1", Duration.ofSeconds(60));
+        ConversationState end = Harness.awaitEnd(o, "conv-1", Duration.ofSeconds(60));
 
-            assertEquals(Status.COMPLETED, end.status());
-            assertEquals("max_turns", end.reason());
-            assertEquals(7, end.turnsDone());
-            List<StoredMessage> messages = o.queries().messages("conv-1");
-            assertEquals(List.of("a", "b", "c", "a", "b", "c", "a"), messages.stream().map(StoredMessage::agentId).toList());
-            assertEquals(IntStream.range(0, 7).boxed().toList(), messages.stream().map(StoredMessage::turnNumber).toList());
-            assertTrue(messages.stream().allMatch(m -> "scripted".equals(m.model()) && m.usage().estimated()));
-            assertTrue(messages.get(0).content().contains("event sourcing"), messages.get(0).content());
-            assertEquals(List.of("doc-a-1", "doc-a-2"), messages.get(0).knowledgeIds());
+        assertEquals(Status.COMPLETED, end.status());
+        assertEquals("max_turns", end.reason());
+        assertEquals(7, end.turnsDone());
+        List<StoredMessage> messages = o.queries().messages("conv-1");
+        assertEquals(List.of("a", "b", "c", "a", "b", "c", "a"), messages.stream().map(StoredMessage::agentId).toList());
+        assertEquals(IntStream.range(0, 7).boxed().toList(), messages.stream().map(StoredMessage::turnNumber).toList());
+        assertTrue(messages.stream().allMatch(m -> "scripted".equals(m.model()) && m.usage().estimated()));
+        assertTrue(messages.get(0).content().contains("event sourcing"), messages.get(0).content());
+        assertEquals(List.of("doc-a-1", "doc-a-2"), messages.get(0).knowledgeIds());
 
-            List<ConversationEvent> log = Harness.awaitLog(kafka, catalogue, "conv-1", ConversationCompleted.class, 1);
-            assertEquals(7, Harness.payloads(log, "conv-1", MessageAppended.class).size(), "one MessageAppended per turn");
-            assertEquals(7, Harness.payloads(log, "conv-1", TurnRequested.class).size(), "one TurnRequested per turn");
-            List<ConversationCompleted> completed = Harness.payloads(log, "conv-1", ConversationCompleted.class);
-            assertEquals(1, completed.size());
-            assertEquals(7, completed.get(0).getTurnsCompleted());
+        List<ConversationEvent> log = Harness.awaitLog(kafka, catalogue, "conv-1", ConversationCompleted.class, 1);
+        assertEquals(7, Harness.payloads(log, "conv-1", MessageAppended.class).size(), "one MessageAppended per turn");
+        assertEquals(7, Harness.payloads(log, "conv-1", TurnRequested.class).size(), "one TurnRequested per turn");
+        List<ConversationCompleted> completed = Harness.payloads(log, "conv-1", ConversationCompleted.class);
+        assertEquals(1, completed.size());
+        assertEquals(7, completed.get(0).getTurnsCompleted());
+    }
+
+    @Test
+    void shouldCompleteAHundredConversationsRunningAtOnce() {
+        try (KafkaProducer<String, ConversationEvent> producer = kafka.producer(catalogue.conversationEvents())) {
+            for (int i = 0; i < 100; i++) {
+                String id = "many-" + i;
+                producer.send(new ProducerRecord<>(catalogue.conversationEvents().name(), id,
+                        TestEvents.conversationRequested(id, "topic " + i, 5, "a", "b", "c")));
+            }
+        }
+        for (int i = 0; i < 100; i++) {
+            ConversationState end = Harness.awaitEnd(o, "many-" + i, Duration.ofSeconds(90));
+            assertEquals(Status.COMPLETED, end.status(), "many-" + i);
+            assertEquals(5, o.queries().messages("many-" + i).size(), "many-" + i);
+        }
+    }
+
+    @Test
+    void shouldServeTheConversationRoutes() throws Exception {
+        HttpResponse<String> created = post("/conversations/generate",
+                "{\"agents\":[\"a\",\"b\"],\"topic\":\"http\",\"num_turns\":3,\"speaker_policy\":\"round_robin\",\"seed\":1}");
+        assertEquals(202, created.statusCode(), created.body());
+        String id = Harness.JSON.readTree(created.body()).path("conversation_id").asText();
+
+        JsonNode conversation = Wait.untilValue("completed over HTTP", Duration.ofSeconds(60), () -> {
+            JsonNode n = getJson("/conversations/" + id);
+            return "COMPLETED".equals(n.path("status").asText()) ? n : null;
+        });
+        assertEquals(3, conversation.path("turns_done").asInt());
+        assertEquals(3, conversation.path("max_turns").asInt());
+        assertEquals("http", conversation.path("topic").asText());
+        assertEquals("max_turns", conversation.path("reason").asText());
+
+        JsonNode messages = getJson("/conversations/" + id + "/messages").path("messages");
+        assertEquals(3, messages.size());
+        assertEquals("a", messages.get(0).path("agent_id").asText());
+        assertEquals("assistant", messages.get(0).path("role").asText());
+        assertEquals("scripted", messages.get(0).path("model").asText());
+        assertTrue(messages.get(0).path("usage").path("estimated").asBoolean());
+        assertEquals("policy", messages.get(0).path("metadata").path("speaker_selected_by").asText());
+
+        JsonNode ofAgent = getJson("/agents/b/conversations");
+        assertTrue(ofAgent.path("conversations").toString().contains(id));
+
+        assertEquals(404, get("/conversations/nope").statusCode());
+        assertEquals(400, post("/conversations/generate", "{\"agents\":[],\"topic\":\"x\"}").statusCode());
+        assertEquals(400, post("/conversations/generate", "{\"agents\":[\"a\"],\"topic\":\"x\",\"speaker_policy\":\"loud\"}").statusCode());
+        assertEquals(400, post("/conversations/generate", "{\"agents\":[\"ghost\"],\"topic\":\"x\"}").statusCode());
+        assertEquals(400, post("/conversations/generate", "not json").statusCode());
+        assertEquals(400, post("/conversations/" + id + "/messages", "{\"author\":\"bob\",\"content\":\"late\"}").statusCode(),
+                "a completed conversation takes no more messages");
+        assertEquals(404, post("/conversations/nope/cancel", "").statusCode());
+        HttpResponse<String> error = post("/conversations/generate", "{\"agents\":[\"a\"]}");
+        assertTrue(Harness.JSON.readTree(error.body()).path("error").asText().contains("topic"), error.body());
+    }
+
+    private JsonNode getJson(String path) {
+        try {
+            HttpResponse<String> response = get(path);
+            assertEquals(200, response.statusCode(), response.body());
+            return Harness.JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+    }
+
+    private HttpResponse<String> post(String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
