@@ -1,0 +1,155 @@
+package ams.knowledge;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.knowledge.avro.ChunkRecord;
+import ams.knowledge.avro.DocumentRecord;
+import ams.knowledge.avro.GraphSignal;
+import ams.knowledge.avro.IndexOperation;
+import ams.knowledge.avro.IndexedDocument;
+import ams.knowledge.graph.GraphNodes;
+import ams.knowledge.graph.GraphSignals;
+import ams.knowledge.search.SearchIndex;
+
+/**
+ * Folds indexed documents into the {@code documents} and {@code chunks} stores, keeps the
+ * in-memory search index of this partition in step, and tells the graph when an agent gains or
+ * loses a document. On (re)initialisation it rebuilds the partition's search index from the
+ * store, which is the truth after a restart, a rebalance or an aborted transaction.
+ */
+final class IndexFoldProcessor implements Processor<String, IndexedDocument, String, GraphSignal> {
+
+    private static final Logger log = LoggerFactory.getLogger(IndexFoldProcessor.class);
+
+    private final SearchIndex index;
+    private ProcessorContext<String, GraphSignal> context;
+    private KeyValueStore<String, DocumentRecord> documents;
+    private KeyValueStore<String, ChunkRecord> chunks;
+    private int partition;
+
+    IndexFoldProcessor(SearchIndex index) {
+        this.index = index;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, GraphSignal> context) {
+        this.context = context;
+        this.documents = context.getStateStore(KnowledgeTopology.DOCUMENTS_STORE);
+        this.chunks = context.getStateStore(KnowledgeTopology.CHUNKS_STORE);
+        this.partition = context.taskId().partition();
+        rebuild();
+    }
+
+    private void rebuild() {
+        long started = System.nanoTime();
+        index.dropPartition(partition);
+        int documentCount = 0;
+        int chunkCount = 0;
+        String currentDocument = null;
+        List<ChunkRecord> pending = new ArrayList<>();
+        try (KeyValueIterator<String, ChunkRecord> all = chunks.all()) {
+            while (all.hasNext()) {
+                ChunkRecord chunk = all.next().value;
+                String key = StoreKeys.document(chunk.getAgentId(), chunk.getDocumentId());
+                if (!key.equals(currentDocument)) {
+                    documentCount += indexDocument(currentDocument, pending);
+                    pending.clear();
+                    currentDocument = key;
+                }
+                pending.add(chunk);
+                chunkCount++;
+            }
+        }
+        documentCount += indexDocument(currentDocument, pending);
+        log.info("Rebuilt search index of partition {} from the chunks store: {} documents, {} chunks in {} ms",
+                partition, documentCount, chunkCount, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private int indexDocument(String documentKey, List<ChunkRecord> documentChunks) {
+        if (documentKey == null || documentChunks.isEmpty()) {
+            return 0;
+        }
+        DocumentRecord document = documents.get(documentKey);
+        if (document == null) {
+            return 0;
+        }
+        index.put(partition, document, documentChunks);
+        return 1;
+    }
+
+    @Override
+    public void process(Record<String, IndexedDocument> record) {
+        IndexedDocument indexed = record.value();
+        if (indexed == null) {
+            return;
+        }
+        String agentId = indexed.getAgentId();
+        String documentId = indexed.getDocumentId();
+        String documentKey = StoreKeys.document(agentId, documentId);
+        DocumentRecord previous = documents.get(documentKey);
+        Instant at = indexed.getOccurredAt();
+        if (indexed.getOperation() == IndexOperation.REMOVE) {
+            if (previous != null) {
+                deleteChunks(agentId, documentId);
+                documents.delete(documentKey);
+                index.remove(agentId, documentId);
+                forward(record, GraphSignals.close(GraphNodes.HAS_KNOWLEDGE, GraphNodes.agent(agentId),
+                        GraphNodes.document(documentId), at));
+            }
+            return;
+        }
+        if (indexed.getOperation() != IndexOperation.UPSERT || indexed.getDocument() == null) {
+            log.debug("Ignoring indexed record {} with operation {}", indexed.getEventId(), indexed.getOperation());
+            return;
+        }
+        DocumentRecord document = indexed.getDocument();
+        if (previous != null && previous.getCreatedAt() != null) {
+            document = DocumentRecord.newBuilder(document).setCreatedAt(previous.getCreatedAt()).build();
+        } else if (document.getCreatedAt() == null) {
+            document = DocumentRecord.newBuilder(document).setCreatedAt(at).build();
+        }
+        deleteChunks(agentId, documentId);
+        for (ChunkRecord chunk : indexed.getChunks()) {
+            chunks.put(StoreKeys.chunk(agentId, documentId, chunk.getChunkIndex()), chunk);
+        }
+        documents.put(documentKey, document);
+        index.put(partition, document, indexed.getChunks());
+        if (previous == null) {
+            forward(record, GraphSignals.open(GraphNodes.HAS_KNOWLEDGE, GraphNodes.agent(agentId),
+                    GraphNodes.document(documentId), at));
+        }
+    }
+
+    private void forward(Record<String, IndexedDocument> record, GraphSignal signal) {
+        context.forward(new Record<>(record.key(), signal, record.timestamp()));
+    }
+
+    private void deleteChunks(String agentId, String documentId) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, ChunkRecord> old = chunks.prefixScan(StoreKeys.chunkPrefix(agentId, documentId),
+                new StringSerializer())) {
+            while (old.hasNext()) {
+                KeyValue<String, ChunkRecord> entry = old.next();
+                keys.add(entry.key);
+            }
+        }
+        keys.forEach(chunks::delete);
+    }
+
+    @Override
+    public void close() {
+        index.dropPartition(partition);
+    }
+}

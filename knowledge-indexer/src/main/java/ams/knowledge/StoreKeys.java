@@ -1,0 +1,39 @@
+package ams.knowledge;
+
+/**
+ * Composite keys of the stores. NUL separates the parts (it cannot occur in ids that came
+ * through JSON or the CLI), so a prefix scan on {@code agentId + NUL} returns one agent's
+ * entries and nothing of an agent whose id merely starts the same way.
+ */
+public final class StoreKeys {
+
+    public static final char SEPARATOR = '\u0000';
+
+    private StoreKeys() {
+    }
+
+    public static String agentPrefix(String agentId) {
+        return agentId + SEPARATOR;
+    }
+
+    public static String document(String agentId, String documentId) {
+        return agentId + SEPARATOR + documentId;
+    }
+
+    public static String chunkPrefix(String agentId, String documentId) {
+        return document(agentId, documentId) + SEPARATOR;
+    }
+
+    /** Zero-padded index so the store's byte order is the chunk order. */
+    public static String chunk(String agentId, String documentId, int chunkIndex) {
+        return chunkPrefix(agentId, documentId) + String.format("%06d", chunkIndex);
+    }
+
+    public static String nodePrefix(String node) {
+        return node + SEPARATOR;
+    }
+
+    public static String edge(String node, String relation, String direction, String otherNode) {
+        return node + SEPARATOR + relation + SEPARATOR + direction + SEPARATOR + otherNode;
+    }
+}
