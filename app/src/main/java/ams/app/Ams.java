@@ -5,7 +5,7 @@ import ams.app.cli.ChatCli;
 import ams.app.cli.ConversationCli;
 import ams.app.cli.DbCli;
 import ams.app.cli.KnowledgeCli;
-import ams.app.cli.RestClient;
+import ams.app.client.RestClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -3,10 +3,8 @@ package ams.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,12 +24,6 @@ import picocli.CommandLine;
 @ExtendWith(KafkaClusterExtension.class)
 class DemoCommandIT {
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void demoGeneratesConversationsAndExportsThemFromACleanState(TestKafka kafka) throws Exception {
         Path dataDir = Files.createTempDirectory("ams-demo-it");
@@ -39,7 +31,7 @@ class DemoCommandIT {
         CommandLine cli = Ams.commandLine();
         cli.setOut(new PrintWriter(output, true));
         int exit = cli.execute("demo", "--bootstrap", kafka.bootstrapServers(), "--topic-prefix", "demo-" + UUID.randomUUID() + ".",
-                "--data-dir", dataDir.toString(), "--http-port", String.valueOf(freePort()), "--timeout", "PT3M");
+                "--data-dir", dataDir.toString(), "--http-port", String.valueOf(FreePorts.next()), "--timeout", "PT3M");
         String text = output.toString();
         assertEquals(0, exit, text);
         assertTrue(text.contains("Agent wizard_agent_001 imported"), text);

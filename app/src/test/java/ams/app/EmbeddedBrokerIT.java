@@ -2,8 +2,6 @@ package ams.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,17 +21,11 @@ import ams.testkit.TestKafka;
 /** The broker of {@code ams up}: formats a new data dir, and keeps topics and records across a restart. */
 class EmbeddedBrokerIT {
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void keepsItsLogAcrossRestarts() throws Exception {
         Path dataDir = Files.createTempDirectory("ams-broker-it");
-        int port = freePort();
-        int controllerPort = freePort();
+        int port = FreePorts.next();
+        int controllerPort = FreePorts.next();
         TopicCatalogue catalogue = TopicCatalogue.defaults();
 
         try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, port, controllerPort)) {

@@ -1,5 +1,7 @@
 package ams.app.cli;
 
+import ams.app.client.RestClient;
+
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package ams.app.cli;
+package ams.app.client;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -20,7 +20,7 @@ public final class RestClient {
     public static final class ApiException extends RuntimeException {
         private final int status;
 
-        ApiException(int status, String message) {
+        public ApiException(int status, String message) {
             super(message);
             this.status = status;
         }

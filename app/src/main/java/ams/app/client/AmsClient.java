@@ -1,0 +1,171 @@
+package ams.app.client;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.knowledge.KnowledgeEvent;
+import ams.events.topics.TopicCatalogue;
+
+/**
+ * The Java client of AMS-DB: publishes typed events straight to Kafka (the log is the API for
+ * writes) and asks the running system's REST API for state (the views are the API for reads).
+ *
+ * <pre>{@code
+ * try (AmsClient ams = AmsClient.connect("127.0.0.1:9092", "http://127.0.0.1:8080")) {
+ *     ams.createAgent("owl", "Owl", configJson);
+ *     ams.awaitAgent("owl", Duration.ofSeconds(30));
+ *     String id = ams.generateConversation(List.of("owl", "wizard_agent_001"), "Night flights", 4);
+ *     JsonNode done = ams.awaitConversation(id, Duration.ofMinutes(2));
+ * }
+ * }</pre>
+ */
+public final class AmsClient implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EventPublisher publisher;
+    private final RestClient rest;
+    private final AgentCommands agents = new AgentCommands("java-client");
+    private final KnowledgeCommands knowledge = new KnowledgeCommands("java-client");
+
+    private AmsClient(EventPublisher publisher, RestClient rest) {
+        this.publisher = publisher;
+        this.rest = rest;
+    }
+
+    /** Default topic prefix ({@code ams.}), no API token. */
+    public static AmsClient connect(String bootstrapServers, String apiBaseUrl) {
+        return connect(bootstrapServers, apiBaseUrl, TopicCatalogue.DEFAULT_PREFIX, null);
+    }
+
+    public static AmsClient connect(String bootstrapServers, String apiBaseUrl, String topicPrefix, String apiToken) {
+        TopicCatalogue topics = new TopicCatalogue(topicPrefix, TopicCatalogue.DEFAULT_PARTITIONS, (short) 1);
+        return new AmsClient(new EventPublisher(bootstrapServers, topics), new RestClient(apiBaseUrl, apiToken));
+    }
+
+    // --- writes: typed events into the log ---------------------------------------------------
+
+    public void publish(AgentEvent event) {
+        publisher.publish(event);
+    }
+
+    public void publish(ConversationEvent event) {
+        publisher.publish(event);
+    }
+
+    public void publish(KnowledgeEvent event) {
+        publisher.publish(event);
+    }
+
+    /** Publishes AgentCreated; {@code configJson} is an original AMS-DB agent config document. */
+    public String createAgent(String agentId, String name, String configJson) {
+        AgentEvent event = agents.create(agentId, name, "", List.of(), readObject(configJson));
+        publisher.publish(event);
+        return event.getEnvelope().getEventId().toString();
+    }
+
+    public String updateAgentConfig(String agentId, String mergePatchJson) {
+        AgentEvent event = agents.changeConfig(agentId, readObject(mergePatchJson));
+        publisher.publish(event);
+        return event.getEnvelope().getEventId().toString();
+    }
+
+    public String addKnowledge(String agentId, String documentId, String title, String content) {
+        KnowledgeEvent event = knowledge.add(agentId, documentId, title, content, "text", "java-client", List.of(), "{}");
+        publisher.publish(event);
+        return event.getEnvelope().getEventId().toString();
+    }
+
+    /** Asks the system to generate a conversation; returns its id. */
+    public String generateConversation(List<String> agentIds, String topic, int turns) {
+        ObjectNode body = JSON.createObjectNode();
+        body.set("agents", JSON.valueToTree(agentIds));
+        body.put("topic", topic);
+        body.put("num_turns", turns);
+        return rest.post("/conversations/generate", body).path("conversation_id").asText();
+    }
+
+    // --- reads: the views, over the REST API ---------------------------------------------------
+
+    public JsonNode agent(String agentId) {
+        return rest.get("/agents/" + RestClient.encode(agentId));
+    }
+
+    public JsonNode agents() {
+        return rest.get("/agents");
+    }
+
+    public JsonNode searchKnowledge(String agentId, String query, int k) {
+        return rest.get("/agents/" + RestClient.encode(agentId) + "/knowledge/search?q=" + RestClient.encode(query) + "&k=" + k);
+    }
+
+    public JsonNode conversation(String conversationId) {
+        return rest.get("/conversations/" + RestClient.encode(conversationId));
+    }
+
+    public JsonNode messages(String conversationId) {
+        return rest.get("/conversations/" + RestClient.encode(conversationId) + "/messages");
+    }
+
+    /** Waits until the agent-processor has applied the agent's creation (views are eventually consistent). */
+    public JsonNode awaitAgent(String agentId, Duration timeout) {
+        return poll(timeout, () -> agent(agentId), a -> true, "agent " + agentId);
+    }
+
+    /** Waits until the conversation is COMPLETED, FAILED or CANCELLED, and returns its state. */
+    public JsonNode awaitConversation(String conversationId, Duration timeout) {
+        return poll(timeout, () -> conversation(conversationId),
+                c -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(c.path("status").asText()), "conversation " + conversationId);
+    }
+
+    private static JsonNode poll(Duration timeout, java.util.function.Supplier<JsonNode> query,
+                                 java.util.function.Predicate<JsonNode> done, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                JsonNode answer = query.get();
+                if (done.test(answer)) {
+                    return answer;
+                }
+            } catch (RestClient.ApiException e) {
+                if (e.status() != 404 && e.status() != 503) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new RestClient.ApiException(0, "timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RestClient.ApiException(0, "interrupted");
+            }
+        }
+    }
+
+    private static JsonNode readObject(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new InvalidRequestException("not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** A map view of a JSON answer, for callers who prefer plain Java types. */
+    public static Map<String, Object> asMap(JsonNode node) {
+        return JSON.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+    }
+
+    @Override
+    public void close() {
+        publisher.close();
+    }
+}

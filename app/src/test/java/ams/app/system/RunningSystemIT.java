@@ -1,0 +1,132 @@
+package ams.app.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ams.app.Ams;
+import ams.app.client.AmsClient;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import ams.testkit.Wait;
+import picocli.CommandLine;
+
+/** The whole system in one JVM on the broker, driven through the Java client and every CLI group. */
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RunningSystemIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AmsSystem system;
+    private AmsClient client;
+    private String prefix;
+    private String api;
+
+    @BeforeAll
+    void start(TestKafka kafka) throws Exception {
+        prefix = "sys-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        Path dataDir = Files.createTempDirectory("ams-system-it");
+        int port = ams.app.FreePorts.next();
+        system = AmsSystem.start(new SystemSettings(kafka.bootstrapServers(), prefix, 2, dataDir, "127.0.0.1", port, null,
+                "scripted", null, null, null, "", 2_000));
+        system.awaitReady(Duration.ofMinutes(1));
+        api = "http://127.0.0.1:" + port;
+        client = AmsClient.connect(kafka.bootstrapServers(), api, prefix, null);
+    }
+
+    @AfterAll
+    void stop() {
+        client.close();
+        system.close();
+    }
+
+    private String ams(int expectedExit, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Ams.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--api", api))
+                .toArray(String[]::new);
+        int exit = cli.execute(all);
+        assertEquals(expectedExit, exit, String.join(" ", args) + "\nout: " + out + "\nerr: " + err);
+        return out.toString();
+    }
+
+    @Test
+    void javaClientCreatesAnAgentAndGeneratesAConversation() {
+        client.createAgent("owl", "Owl", TestEvents.minimalConfig("owl"));
+        client.createAgent("fox", "Fox", TestEvents.minimalConfig("fox"));
+        assertEquals("Owl", client.awaitAgent("owl", Duration.ofSeconds(30)).path("agent_name").asText());
+        client.awaitAgent("fox", Duration.ofSeconds(30));
+
+        String id = client.generateConversation(List.of("owl", "fox"), "night and day", 4);
+        JsonNode state = client.awaitConversation(id, Duration.ofMinutes(1));
+        assertEquals("COMPLETED", state.path("status").asText(), state.toString());
+        JsonNode messages = client.messages(id).path("messages");
+        assertEquals(4, messages.size());
+        assertEquals(List.of("owl", "fox", "owl", "fox"),
+                List.of(messages.get(0).path("agent_id").asText(), messages.get(1).path("agent_id").asText(),
+                        messages.get(2).path("agent_id").asText(), messages.get(3).path("agent_id").asText()));
+        assertEquals("scripted", messages.get(0).path("model").asText());
+    }
+
+    @Test
+    void everyCliGroupWorksAgainstTheRunningSystem() throws Exception {
+        Path template = Path.of("src/main/resources/ams/templates/minecraft_agent_template.json");
+        ams(0, "agent", "import", template.toString());
+        Wait.until("minecraft agent materialised", Duration.ofSeconds(30), () -> {
+            try {
+                client.agent("minecraft_assistant_001");
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        assertTrue(ams(0, "agent", "list").contains("minecraft_assistant_001"));
+        JsonNode shown = JSON.readTree(ams(0, "agent", "show", "minecraft_assistant_001", "--json"));
+        assertEquals(JSON.readTree(Files.readString(template)), shown.path("config"));
+        ams(0, "agent", "set-prompt", "minecraft_assistant_001", "llmBooster", "Be concrete.");
+        Wait.until("prompt applied", Duration.ofSeconds(30), () ->
+                client.agent("minecraft_assistant_001").path("config").path("prompt_config").path("agent").path("llmBooster")
+                        .asText().equals("Be concrete."));
+        assertTrue(ams(0, "agent", "history", "minecraft_assistant_001").contains("AgentPromptSet"));
+        assertTrue(ams(0, "agent", "export", "minecraft_assistant_001").contains("\"agent_id\" : \"minecraft_assistant_001\""));
+        ams(4, "agent", "show", "nobody");
+
+        ams(0, "knowledge", "add", "minecraft_assistant_001", "--title", "Torches", "--content", "Torches stop mobs spawning.", "--id", "torch");
+
+        String generated = ams(0, "conversation", "generate", "--agents", "minecraft_assistant_001",
+                "--topic", "caves", "--turns", "2", "--wait", "--json");
+        String conversationId = JSON.readTree(generated).path("conversation_id").asText();
+        assertTrue(ams(0, "conversation", "show", conversationId).contains("COMPLETED"));
+        assertTrue(ams(0, "conversation", "list", "--agent", "minecraft_assistant_001").contains(conversationId));
+
+        String chat = ams(0, "chat", "start", "--agents", "minecraft_assistant_001", "--topic", "hello", "--turns", "20", "--json");
+        String chatId = JSON.readTree(chat).path("conversation_id").asText();
+        ams(0, "chat", "send", chatId, "Hi there", "--as", "steve");
+        Wait.until("human message in history", Duration.ofSeconds(30), () -> ams(0, "chat", "history", chatId).contains("steve"));
+        ams(0, "conversation", "cancel", chatId);
+        Wait.until("chat cancelled", Duration.ofSeconds(30), () -> client.conversation(chatId).path("status").asText().equals("CANCELLED"));
+
+        assertTrue(ams(0, "db", "stats").contains(prefix + "agent-events"));
+    }
+}
