@@ -89,8 +89,10 @@ public final class AgentProcessorConfig extends AbstractConfig {
             .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads of this instance.")
             .define(NUM_STANDBY_REPLICAS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                     "Warm copies of each store on other instances, for fast take-over when an instance dies.")
-            .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
-                    "How often state and offsets are committed (with EOS: the transaction length).")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, null, Importance.LOW,
+                    "How often state and offsets are committed (with EOS: the transaction length). Empty: the Kafka Streams "
+                            + "default (100 ms with exactly_once_v2, 30 s with at_least_once). Longer means higher throughput "
+                            + "and later visibility to read_committed consumers; queries see applied events at once either way.")
             .define(MAX_TEXT_BYTES, Type.INT, 64 * 1024, Range.atLeast(1), Importance.MEDIUM,
                     "Largest UTF-8 size of one text in an event (prompt, name, description, config document, merge patch); "
                             + "larger is dead-lettered as TEXT_TOO_LARGE.")
@@ -162,7 +164,9 @@ public final class AgentProcessorConfig extends AbstractConfig {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(NUM_STANDBY_REPLICAS));
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+        if (getLong(COMMIT_INTERVAL_MS) != null) {
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+        }
         // A renamed operator must never silently start a new, empty changelog.
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.putAll(originalsWithPrefix(STREAMS_PREFIX));
