@@ -24,6 +24,8 @@ import ams.conversations.KnowledgeSearch;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.export.Exporter;
+import ams.knowledge.KnowledgeIndexer;
+import ams.knowledge.KnowledgeIndexerConfig;
 import ams.export.ExporterConfig;
 import io.javalin.Javalin;
 
@@ -38,16 +40,18 @@ public final class AmsSystem implements AutoCloseable {
 
     private final List<AutoCloseable> parts;
     private final AgentProcessor agents;
+    private final KnowledgeIndexer knowledge;
     private final ConversationOrchestrator conversations;
     private final Exporter exporter;
     private final RestServer rest;
     private final EventPublisher publisher;
     private final TopicCatalogue topics;
 
-    private AmsSystem(List<AutoCloseable> parts, AgentProcessor agents, ConversationOrchestrator conversations,
+    private AmsSystem(List<AutoCloseable> parts, AgentProcessor agents, KnowledgeIndexer knowledge, ConversationOrchestrator conversations,
                       Exporter exporter, RestServer rest, EventPublisher publisher, TopicCatalogue topics) {
         this.parts = parts;
         this.agents = agents;
+        this.knowledge = knowledge;
         this.conversations = conversations;
         this.exporter = exporter;
         this.rest = rest;
@@ -68,7 +72,9 @@ public final class AmsSystem implements AutoCloseable {
 
             AgentProcessor agents = AgentProcessor.start(new AgentProcessorConfig(agentSettings(settings)));
             parts.add(agents);
-            KnowledgeSearch knowledge = KnowledgeSearch.none();
+            KnowledgeIndexer knowledgeIndexer = KnowledgeIndexer.start(new KnowledgeIndexerConfig(knowledgeSettings(settings)));
+            parts.add(knowledgeIndexer);
+            KnowledgeSearch knowledge = new InProcessKnowledgeSearch(knowledgeIndexer.queries());
             ConversationOrchestrator conversations = ConversationOrchestrator.start(
                     new ConversationConfig(conversationSettings(settings)), new InProcessAgentDirectory(agents.queries()), knowledge);
             parts.add(conversations);
@@ -79,13 +85,15 @@ public final class AmsSystem implements AutoCloseable {
             parts.add(publisher);
             List<SystemComponent> components = List.of(
                     new SystemComponent("agent-processor", () -> agents.streams().state().name()),
+                    new SystemComponent("knowledge-indexer", () -> knowledgeIndexer.streams().state().name()),
                     new SystemComponent("conversation-orchestrator", () -> conversations.streams().state().name()),
                     new SystemComponent("exporter", () -> exporter.status().state().name()));
-            List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, conversations::registerRoutes, exporter::registerRoutes);
+            List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, knowledgeIndexer::registerRoutes,
+                    conversations::registerRoutes, exporter::registerRoutes);
             RestServer rest = RestServer.start(new RestConfig(settings.httpHost(), settings.httpPort(), settings.apiToken(),
                     RestConfig.DEFAULT_MAX_REQUEST_BYTES), publisher, admin, components, routes);
             parts.add(rest);
-            return new AmsSystem(parts, agents, conversations, exporter, rest, publisher, topics);
+            return new AmsSystem(parts, agents, knowledgeIndexer, conversations, exporter, rest, publisher, topics);
         } catch (RuntimeException e) {
             closeAll(parts);
             throw e;
@@ -105,14 +113,20 @@ public final class AmsSystem implements AutoCloseable {
 
     private static Map<String, Object> agentSettings(SystemSettings settings) {
         Map<String, Object> props = common(settings, "agent-processor");
-        props.put(AgentProcessorConfig.APPLICATION_ID, AgentProcessorConfig.DEFAULT_APPLICATION_ID + settings.applicationIdSuffix());
+        props.put(AgentProcessorConfig.APPLICATION_ID, settings.applicationId("agent-processor"));
         props.put(AgentProcessorConfig.TOPICS_PROVISION, false);
+        return props;
+    }
+
+    private static Map<String, Object> knowledgeSettings(SystemSettings settings) {
+        Map<String, Object> props = common(settings, "knowledge-indexer");
+        props.put(KnowledgeIndexerConfig.APPLICATION_ID, settings.applicationId("knowledge-indexer"));
         return props;
     }
 
     private static Map<String, Object> conversationSettings(SystemSettings settings) {
         Map<String, Object> props = common(settings, "conversation-orchestrator");
-        props.put(ConversationConfig.APPLICATION_ID, "ams-conversation-orchestrator" + settings.applicationIdSuffix());
+        props.put(ConversationConfig.APPLICATION_ID, settings.applicationId("conversation-orchestrator"));
         props.put(ConversationConfig.LLM_PROVIDER, settings.llmProvider());
         if (settings.llmBaseUrl() != null) {
             props.put(ConversationConfig.LLM_BASE_URL, settings.llmBaseUrl());
@@ -130,26 +144,31 @@ public final class AmsSystem implements AutoCloseable {
         Map<String, Object> props = common(settings, "exporter");
         props.remove("state.dir");
         props.put(ExporterConfig.DATASET_ROOT, settings.datasetRoot().toString());
-        props.put(ExporterConfig.GROUP_ID, "ams-exporter" + settings.applicationIdSuffix());
+        props.put(ExporterConfig.GROUP_ID, settings.applicationId("exporter"));
         props.put(ExporterConfig.ROTATE_INTERVAL_MS, settings.exportRotateMs());
         return props;
     }
 
     /** Waits until every stream processor is RUNNING (stores restored) and the API answers. */
     public void awaitReady(Duration timeout) {
-        agents.awaitRunning(timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (conversations.streams().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("conversation-orchestrator not RUNNING after " + timeout + ": "
-                        + conversations.streams().state());
+        for (var entry : Map.of("agent-processor", agents.streams(), "knowledge-indexer", knowledge.streams(),
+                "conversation-orchestrator", conversations.streams()).entrySet()) {
+            while (entry.getValue().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(entry.getKey() + " not RUNNING after " + timeout + ": " + entry.getValue().state());
+                }
+                sleep(20);
             }
-            sleep(20);
         }
     }
 
     public AgentProcessor agents() {
         return agents;
+    }
+
+    public KnowledgeIndexer knowledge() {
+        return knowledge;
     }
 
     public ConversationOrchestrator conversations() {

@@ -15,6 +15,14 @@ public record SystemSettings(String bootstrapServers, String topicPrefix, int pa
         return dataDir.resolve("state").resolve(module + applicationIdSuffix);
     }
 
+    /**
+     * Application id (consumer group, internal topic prefix) of a processor: under the topic prefix,
+     * so two systems with different prefixes share a cluster without sharing internal topics.
+     */
+    public String applicationId(String module) {
+        return topicPrefix + module + applicationIdSuffix;
+    }
+
     public Path datasetRoot() {
         return dataDir.resolve("datasets");
     }

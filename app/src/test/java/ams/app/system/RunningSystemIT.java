@@ -113,6 +113,12 @@ class RunningSystemIT {
         ams(4, "agent", "show", "nobody");
 
         ams(0, "knowledge", "add", "minecraft_assistant_001", "--title", "Torches", "--content", "Torches stop mobs spawning.", "--id", "torch");
+        ams(0, "knowledge", "add", "minecraft_assistant_001", "--title", "Boats", "--content", "Boats cross oceans quickly.", "--id", "boat");
+        Wait.until("documents indexed", Duration.ofSeconds(60), () -> ams(0, "knowledge", "list", "minecraft_assistant_001").contains("boat"));
+        String hits = ams(0, "knowledge", "search", "minecraft_assistant_001", "how do I keep monsters from spawning", "--json");
+        assertEquals("torch", JSON.readTree(hits).path("results").get(0).path("document_id").asText(), hits);
+        ams(0, "knowledge", "remove", "minecraft_assistant_001", "boat");
+        Wait.until("document removed", Duration.ofSeconds(60), () -> !ams(0, "knowledge", "list", "minecraft_assistant_001").contains("boat"));
 
         String generated = ams(0, "conversation", "generate", "--agents", "minecraft_assistant_001",
                 "--topic", "caves", "--turns", "2", "--wait", "--json");
