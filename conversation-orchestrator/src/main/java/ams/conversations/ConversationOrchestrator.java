@@ -86,6 +86,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         p.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
                 config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
+        // Output becomes visible at the transaction commit anyway; lingering only delays the next hop.
+        p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.CLIENT_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
         return p;
     }
