@@ -112,6 +112,11 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     publishStatus(SinkStatus.State.RUNNING);
                 } catch (IOException | UncheckedIOException e) {
                     onWriteFailure(e);
+                } catch (WakeupException e) {
+                    if (!closed) {
+                        throw e;
+                    }
+                    // close() woke the poll: leave the loop and publish what is open below.
                 }
             }
             if (!failed) {
@@ -203,7 +208,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private void recover(Collection<TopicPartition> partitions) throws IOException {
         for (TopicPartition tp : partitions) {
             PartitionPipeline pipeline = pipelines.computeIfAbsent(tp.partition(), p -> new PartitionPipeline(topic.name(),
-                    p, config.datasetRoot(), config.rotation(), config.parquetCodec(), json));
+                    p, config.datasetRoot(), config.rotation(), config.parquetCodec(), json, config.datasets()));
             pipeline.abort();
             long seek = pipeline.recover();
             if (seek < 0) {

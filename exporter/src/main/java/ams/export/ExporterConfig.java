@@ -2,8 +2,10 @@ package ams.export;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -27,6 +29,8 @@ public final class ExporterConfig extends AbstractConfig {
     public static final String TOPIC_PARTITIONS = "topic.partitions";
     public static final String DATASET_ROOT = "dataset.root";
     public static final String GROUP_ID = "exporter.group.id";
+    public static final String DATASETS = "exporter.datasets";
+    public static final List<String> ALL_DATASETS = List.of("messages", "turns", "chat", "sharegpt");
     public static final String ROTATE_MAX_ROWS = "exporter.rotate.max.rows";
     public static final String ROTATE_MAX_BYTES = "exporter.rotate.max.bytes";
     public static final String ROTATE_INTERVAL_MS = "exporter.rotate.interval.ms";
@@ -48,6 +52,14 @@ public final class ExporterConfig extends AbstractConfig {
             .define(GROUP_ID, Type.STRING, "ams-exporter", Importance.MEDIUM,
                     "Consumer group of the continuous sink. Offsets are committed for monitoring only:"
                             + " positions are always derived from the files on disk.")
+            .define(DATASETS, Type.LIST, String.join(",", ALL_DATASETS), (name, value) -> {
+                        @SuppressWarnings("unchecked")
+                        List<String> names = (List<String>) value;
+                        if (names.isEmpty() || !ALL_DATASETS.containsAll(names)) {
+                            throw new ConfigException(name, value, "choose one or more of " + ALL_DATASETS);
+                        }
+                    }, Importance.MEDIUM,
+                    "Datasets the continuous sink writes: messages (Parquet), turns, chat, sharegpt (JSONL).")
             .define(ROTATE_MAX_ROWS, Type.LONG, 100_000L, Range.atLeast(1), Importance.MEDIUM,
                     "A file is closed and published once it holds this many rows.")
             .define(ROTATE_MAX_BYTES, Type.LONG, 128L * 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
@@ -107,6 +119,10 @@ public final class ExporterConfig extends AbstractConfig {
 
     public String groupId() {
         return getString(GROUP_ID);
+    }
+
+    public Set<String> datasets() {
+        return Set.copyOf(getList(DATASETS));
     }
 
     public RotationPolicy rotation() {

@@ -3,10 +3,11 @@ package ams.export;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongUnaryOperator;
+import java.util.stream.Stream;
 
 import org.apache.avro.generic.GenericRecord;
 
@@ -27,19 +28,28 @@ public final class PartitionPipeline {
     private final PartitionSink<byte[]> chat;
     private final PartitionSink<byte[]> shareGpt;
     private final List<PartitionSink<?>> sinks;
+    private final boolean messagesOn;
+    private final boolean turnsOn;
+    private final boolean chatOn;
+    private final boolean shareGptOn;
     private ConversationAssembler assembler = new ConversationAssembler();
     private final LongUnaryOperator rowResume = end -> end + 1;
     private final LongUnaryOperator conversationResume = end -> assembler.lowWatermark(end);
 
     public PartitionPipeline(String topic, int partition, Path datasetRoot, RotationPolicy rotation, String codec,
-                             JsonFormats json) {
+                             JsonFormats json, Set<String> enabled) {
         this.partition = partition;
         this.json = json;
         this.messages = new PartitionSink<>(Dataset.messages(codec), datasetRoot, topic, partition, rotation);
         this.turns = new PartitionSink<>(Dataset.turns(), datasetRoot, topic, partition, rotation);
         this.chat = new PartitionSink<>(Dataset.chat(), datasetRoot, topic, partition, rotation);
         this.shareGpt = new PartitionSink<>(Dataset.shareGpt(), datasetRoot, topic, partition, rotation);
-        this.sinks = List.of(messages, turns, chat, shareGpt);
+        this.sinks = Stream.of(messages, turns, chat, shareGpt)
+                .filter(s -> enabled.contains(s.dataset().name())).<PartitionSink<?>>map(s -> s).toList();
+        this.messagesOn = enabled.contains(messages.dataset().name());
+        this.turnsOn = enabled.contains(turns.dataset().name());
+        this.chatOn = enabled.contains(chat.dataset().name());
+        this.shareGptOn = enabled.contains(shareGpt.dataset().name());
     }
 
     /**
@@ -63,26 +73,28 @@ public final class PartitionPipeline {
 
     public void handle(long offset, ConversationEvent event) throws IOException {
         long time = event.getEnvelope().getOccurredAt().toEpochMilli();
-        if (event.getPayload() instanceof MessageAppended m) {
-            String date = "date=" + event.getEnvelope().getOccurredAt().atZone(ZoneOffset.UTC).toLocalDate();
-            messages.accept(offset, time, List.of(new PartitionSink.Row<>(MessageRows.of(event, m, partition, offset), date)),
-                    rowResume);
-            turns.accept(offset, time,
-                    List.of(new PartitionSink.Row<>(json.bytes(json.turn(event.getConversationId(), m,
-                            event.getEnvelope().getOccurredAt())), "")), rowResume);
-        } else {
-            messages.accept(offset, time, List.of(), rowResume);
-            turns.accept(offset, time, List.of(), rowResume);
+        MessageAppended m = event.getPayload() instanceof MessageAppended message ? message : null;
+        if (messagesOn) {
+            messages.accept(offset, time, m == null ? List.of() : List.of(new PartitionSink.Row<>(
+                    MessageRows.of(event, m, partition, offset),
+                    "date=" + event.getEnvelope().getOccurredAt().atZone(ZoneOffset.UTC).toLocalDate())), rowResume);
+        }
+        if (turnsOn) {
+            turns.accept(offset, time, m == null ? List.of() : List.of(new PartitionSink.Row<>(
+                    json.bytes(json.turn(event.getConversationId(), m, event.getEnvelope().getOccurredAt())), "")), rowResume);
+        }
+        if (!chatOn && !shareGptOn) {
+            return;
         }
         Optional<CompletedConversation> completed = assembler.apply(offset, event);
-        List<PartitionSink.Row<byte[]>> chatRows = new ArrayList<>(1);
-        List<PartitionSink.Row<byte[]>> shareGptRows = new ArrayList<>(1);
-        completed.ifPresent(c -> {
-            chatRows.add(new PartitionSink.Row<>(json.bytes(json.chat(c)), ""));
-            shareGptRows.add(new PartitionSink.Row<>(json.bytes(json.shareGpt(c)), ""));
-        });
-        chat.accept(offset, time, chatRows, conversationResume);
-        shareGpt.accept(offset, time, shareGptRows, conversationResume);
+        if (chatOn) {
+            chat.accept(offset, time, completed.map(c -> List.of(new PartitionSink.Row<>(json.bytes(json.chat(c)), "")))
+                    .orElse(List.of()), conversationResume);
+        }
+        if (shareGptOn) {
+            shareGpt.accept(offset, time, completed.map(c -> List.of(new PartitionSink.Row<>(json.bytes(json.shareGpt(c)), "")))
+                    .orElse(List.of()), conversationResume);
+        }
     }
 
     /** Skips an undecodable record: it produces no rows but is covered by the files' offset ranges. */

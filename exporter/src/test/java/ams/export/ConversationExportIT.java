@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import ams.events.topics.TopicCatalogue;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestKafka;
+import ams.testkit.Wait;
+import io.javalin.Javalin;
 
 @ExtendWith(KafkaClusterExtension.class)
 class ConversationExportIT {
@@ -48,8 +55,48 @@ class ConversationExportIT {
                     + "')"));
         }
         String markdown = Files.readString(dir.resolve("one.md"));
+        assertTrue(markdown.contains("Status: COMPLETED\n"), markdown);
         assertTrue(markdown.startsWith("# Conversation: conv-1\n"), markdown);
         assertTrue(markdown.contains("## b\n"), markdown);
         assertTrue(markdown.contains("conv-1 says 2\n"), markdown);
+    }
+
+    @Test
+    void shouldServeStatusAndConversationExportsOverHttp(TestKafka kafka, @TempDir Path root) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(1);
+        ConversationSinkIT.sendConversation(kafka, catalogue, "conv-h", 2, true);
+        Javalin app = Javalin.create(c -> c.showJavalinBanner = false);
+        try (Exporter exporter = Exporter.start(ConversationSinkIT.config(kafka, catalogue, root, "http-" + System.nanoTime(), 10))) {
+            exporter.registerRoutes(app);
+            app.start("127.0.0.1", 0);
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + app.port();
+            Wait.until("the sink is running", Duration.ofSeconds(60),
+                    () -> get(http, base + "/exporter/status").body().contains("\"state\":\"RUNNING\""));
+
+            HttpResponse<String> jsonl = get(http, base + "/exporter/conversations/conv-h/export?format=jsonl");
+            assertEquals(200, jsonl.statusCode());
+            assertEquals(2, jsonl.body().lines().count());
+            assertTrue(jsonl.body().contains("\"message\":\"conv-h says 1\""), jsonl.body());
+            HttpResponse<String> markdown = get(http, base + "/exporter/conversations/conv-h/export?format=markdown");
+            assertTrue(markdown.body().startsWith("# Conversation: conv-h"), markdown.body());
+            assertEquals(404, get(http, base + "/exporter/conversations/nope/export").statusCode());
+            HttpResponse<String> bad = get(http, base + "/exporter/conversations/conv-h/export?format=xml");
+            assertEquals(400, bad.statusCode());
+            assertTrue(bad.body().contains("\"error\""), bad.body());
+        } finally {
+            app.stop();
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

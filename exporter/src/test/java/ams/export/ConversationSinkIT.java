@@ -137,6 +137,34 @@ class ConversationSinkIT {
     }
 
     @Test
+    void shouldPublishTheOpenFilesOnAnOrderlyClose(TestKafka kafka, @TempDir Path root) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(1);
+        sendConversation(kafka, catalogue, "c1", 3, true);
+        Map<String, Object> props = new java.util.HashMap<>(config(kafka, catalogue, root, "g-" + System.nanoTime(), 100)
+                .originals());
+        props.put(ExporterConfig.ROTATE_INTERVAL_MS, 600_000L);
+        try (Exporter exporter = Exporter.start(new ExporterConfig(props))) {
+            Wait.until("all 5 records consumed", TIMEOUT, () -> exporter.status().recordsConsumed() == 5);
+            assertEquals(List.of(), publishedFiles(root), "nothing rotated yet");
+        }
+        try (DuckDb duck = new DuckDb()) {
+            assertEquals(3, duck.parquetRows(root, ""));
+            assertEquals(3, duck.jsonlRows(root.resolve("jsonl/turns")));
+            assertEquals(1, duck.jsonlRows(root.resolve("jsonl/chat")));
+        }
+        assertEquals(List.of(), inProgress(root));
+    }
+
+    static List<Path> publishedFiles(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(p -> SegmentName.parse(p.getFileName().toString()).isPresent()).toList();
+        }
+    }
+
+    @Test
     void shouldStopWritingOnAnUnwritableRootAndResumeWhenItIsFixed(TestKafka kafka, @TempDir Path tmp) throws Exception {
         TopicCatalogue catalogue = kafka.newCatalogue(1);
         Path root = tmp.resolve("datasets");

@@ -1,0 +1,249 @@
+package ams.export.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.events.conversation.ConversationEvent;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.export.Exporter;
+import ams.export.ExporterConfig;
+import ams.testkit.EmbeddedKafkaCluster;
+import ams.testkit.TestEvents;
+
+/**
+ * The exporter's throughput from conversation-events to files, beside the raw limits measured in
+ * the same run: a plain consumer reading the same topic, and DuckDB writing the same rows to Parquet.
+ * Prints a markdown table. Argument: number of messages (default 1,000,000).
+ */
+public final class ExporterBench {
+
+    private static final Logger log = LoggerFactory.getLogger(ExporterBench.class);
+    private static final int MESSAGES_PER_CONVERSATION = 20;
+    private static final int PARTITIONS = 3;
+
+    private ExporterBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int messages = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+        Path work = Files.createTempDirectory("ams-exporter-bench-");
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+            TopicCatalogue catalogue = new TopicCatalogue("bench.", PARTITIONS, (short) 1);
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                new TopicProvisioner(admin, 30_000).provision(catalogue);
+            }
+            long records = produce(kafka.bootstrapServers(), catalogue, messages);
+            StringBuilder table = new StringBuilder();
+            table.append("| what | rows | seconds | rows/s | output |\n|---|---:|---:|---:|---|\n");
+
+            double rawSeconds = rawConsumer(kafka.bootstrapServers(), catalogue.conversationEvents().name(), records);
+            row(table, "raw consumer (bytes, no decode), all records", records, rawSeconds, "-");
+
+            Path parquetRoot = work.resolve("parquet");
+            double parquetSeconds = exporter(kafka.bootstrapServers(), parquetRoot, "messages", records);
+            row(table, "exporter → messages Parquet (ZSTD)", messages, parquetSeconds, size(parquetRoot));
+
+            Path jsonlRoot = work.resolve("jsonl");
+            double jsonlSeconds = exporter(kafka.bootstrapServers(), jsonlRoot, "turns", records);
+            row(table, "exporter → turns JSONL", messages, jsonlSeconds, size(jsonlRoot));
+
+            Path allRoot = work.resolve("all");
+            double allSeconds = exporter(kafka.bootstrapServers(), allRoot, "messages,turns,chat,sharegpt", records);
+            row(table, "exporter → all four datasets", messages, allSeconds, size(allRoot));
+
+            double[] duck = duckDbCopy(parquetRoot, work, messages);
+            row(table, "DuckDB COPY → Parquet (ZSTD), threads=1", messages, duck[0], String.format("%.1f MiB", duck[2]));
+            row(table, "DuckDB COPY → Parquet (ZSTD), threads=2", messages, duck[1], String.format("%.1f MiB", duck[2]));
+
+            double rawRate = records / rawSeconds;
+            table.append("\nParquet vs DuckDB (1 thread): ").append(ratio(messages / parquetSeconds, messages / duck[0]))
+                    .append("; vs DuckDB (2 threads): ").append(ratio(messages / parquetSeconds, messages / duck[1]))
+                    .append("\nJSONL records/s vs raw consumer records/s: ").append(ratio(records / jsonlSeconds, rawRate))
+                    .append("\n(").append(records).append(" records on the topic: ").append(messages)
+                    .append(" MessageAppended + ConversationRequested/Completed per ").append(MESSAGES_PER_CONVERSATION)
+                    .append(" messages; ").append(PARTITIONS).append(" partitions)\n");
+            System.out.println(table); // the benchmark's output is its report
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private static long produce(String bootstrap, TopicCatalogue catalogue, int messages) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        var topic = catalogue.conversationEvents();
+        String[] words = ("the wizard considers question carefully weighing arcane lore against practical engineering "
+                + "indexes caches careful measurement beat incantations still little magic naming never hurt anyone let "
+                + "us look where time actually goes before guess then measure again partition offset parquet column")
+                .split(" ");
+        java.util.Random random = new java.util.Random(42);
+        long records = 0;
+        long started = System.nanoTime();
+        try (KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(props, topic.keySerde().serializer(),
+                topic.valueSerde().serializer())) {
+            int conversations = (messages + MESSAGES_PER_CONVERSATION - 1) / MESSAGES_PER_CONVERSATION;
+            int sent = 0;
+            for (int c = 0; c < conversations; c++) {
+                String id = "conv-" + c;
+                producer.send(new ProducerRecord<>(topic.name(), id,
+                        TestEvents.conversationRequested(id, "bench", MESSAGES_PER_CONVERSATION, "a", "b")));
+                records++;
+                for (int t = 0; t < MESSAGES_PER_CONVERSATION && sent < messages; t++, sent++) {
+                    producer.send(new ProducerRecord<>(topic.name(), id,
+                            TestEvents.messageAppended(id, t, t % 2 == 0 ? "a" : "b", content(words, random, sent))));
+                    records++;
+                }
+                producer.send(new ProducerRecord<>(topic.name(), id, TestEvents.completed(id, MESSAGES_PER_CONVERSATION)));
+                records++;
+            }
+            producer.flush();
+        }
+        log.info("Produced {} records in {} s", records, (System.nanoTime() - started) / 1e9);
+        return records;
+    }
+
+    /** About 300 characters of words in random order: compressible like text, not like a repeated string. */
+    private static String content(String[] words, java.util.Random random, int n) {
+        StringBuilder text = new StringBuilder(320).append('#').append(n);
+        while (text.length() < 300) {
+            text.append(' ').append(words[random.nextInt(words.length)]);
+        }
+        return text.toString();
+    }
+
+    private static double rawConsumer(String bootstrap, String topic, long records) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long started = System.nanoTime();
+            long seen = 0;
+            long bytes = 0;
+            while (seen < records) {
+                for (var r : consumer.poll(Duration.ofMillis(100))) {
+                    seen++;
+                    bytes += r.value().length;
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            log.info("Raw consumer: {} records, {} MiB in {} s", seen, bytes >> 20, seconds);
+            return seconds;
+        }
+    }
+
+    private static double exporter(String bootstrap, Path root, String datasets, long records) {
+        ExporterConfig config = new ExporterConfig(Map.of(
+                ExporterConfig.BOOTSTRAP_SERVERS, bootstrap,
+                ExporterConfig.TOPIC_PREFIX, "bench.",
+                ExporterConfig.DATASET_ROOT, root.toString(),
+                ExporterConfig.GROUP_ID, "bench-" + datasets + "-" + System.nanoTime(),
+                ExporterConfig.DATASETS, datasets,
+                ExporterConfig.ROTATE_MAX_ROWS, 500_000L,
+                ExporterConfig.ROTATE_INTERVAL_MS, 600_000L,
+                ExporterConfig.HTTP_PORT, 0));
+        long started = System.nanoTime();
+        Exporter exporter = Exporter.start(config);
+        try {
+            long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+            while (exporter.status().recordsConsumed() < records) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("exporter did not finish: " + exporter.status());
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        } finally {
+            exporter.close(); // publishes the open files: part of the measured time
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        log.info("Exporter [{}]: {} records in {} s", datasets, records, seconds);
+        return seconds;
+    }
+
+    /** Loads the exporter's rows into DuckDB, then times COPY ... TO parquet with 1 and 2 threads. */
+    private static double[] duckDbCopy(Path parquetRoot, Path work, int messages) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE m AS SELECT * FROM read_parquet('" + parquetRoot.resolve("messages/*/*.parquet") + "')");
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM m")) {
+                rs.next();
+                if (rs.getLong(1) != messages) {
+                    throw new IllegalStateException("exporter wrote " + rs.getLong(1) + " rows, expected " + messages);
+                }
+            }
+            double[] out = new double[3];
+            for (int threads = 1; threads <= 2; threads++) {
+                st.execute("SET threads = " + threads);
+                Path target = work.resolve("duck-" + threads + ".parquet");
+                long started = System.nanoTime();
+                st.execute("COPY m TO '" + target + "' (FORMAT parquet, COMPRESSION zstd)");
+                out[threads - 1] = (System.nanoTime() - started) / 1e9;
+                out[2] = Files.size(target) / 1048576.0;
+            }
+            return out;
+        }
+    }
+
+    private static void row(StringBuilder table, String what, long rows, double seconds, String output) {
+        table.append(String.format(Locale.ROOT, "| %s | %,d | %.2f | %,.0f | %s |%n", what, rows, seconds, rows / seconds, output));
+    }
+
+    private static String ratio(double a, double b) {
+        return String.format(Locale.ROOT, "%.2f×", a / b);
+    }
+
+    private static String size(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            List<Path> list = files.filter(Files::isRegularFile).toList();
+            long bytes = 0;
+            for (Path p : list) {
+                bytes += Files.size(p);
+            }
+            return String.format(Locale.ROOT, "%d files, %.1f MiB", list.size(), bytes / 1048576.0);
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
