@@ -56,6 +56,7 @@ public final class EmbeddingWorker implements AutoCloseable {
     private final AtomicLong documentsIndexed = new AtomicLong();
     private final AtomicLong chunksEmbedded = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong busyNanos = new AtomicLong();
     private volatile boolean running = true;
     private volatile boolean started;
 
@@ -103,6 +104,16 @@ public final class EmbeddingWorker implements AutoCloseable {
         return deadLettered.get();
     }
 
+    /** Time spent processing polled batches (embedding, producing, committing), excluding idle polls. */
+    public long busyNanos() {
+        return busyNanos.get();
+    }
+
+    /** Time of those batches spent inside the embedding model. */
+    public long embeddingNanos() {
+        return indexer.embeddingNanos();
+    }
+
     /** Why the loop stopped on its own, if it did. */
     public Throwable failure() {
         return failure.get();
@@ -120,7 +131,9 @@ public final class EmbeddingWorker implements AutoCloseable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
                 if (!records.isEmpty()) {
+                    long started = System.nanoTime();
                     processBatch(records);
+                    busyNanos.addAndGet(System.nanoTime() - started);
                 }
             }
         } catch (WakeupException | InterruptException e) {

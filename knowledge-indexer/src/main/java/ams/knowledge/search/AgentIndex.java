@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -24,6 +25,8 @@ final class AgentIndex {
     private static final double K1 = 1.2;
     private static final double B = 0.75;
     private static final int RRF_K = 60;
+    /** Below this many chunks one thread scans faster than handing work to others. */
+    static final int PARALLEL_MIN_CHUNKS = 32_768;
 
     /** A document as the index needs it for filtering and grouping. */
     static final class DocEntry {
@@ -316,11 +319,36 @@ final class AgentIndex {
     }
 
     private TopK scan(float[] q, int want, BitSet excluded) {
-        TopK top = new TopK(want);
-        int d = dimension;
         BitSet skip = (BitSet) excluded.clone();
         skip.or(noVector);
-        for (int id = skip.nextClearBit(0); id < size; id = skip.nextClearBit(id + 1)) {
+        int parts = size >= PARALLEL_MIN_CHUNKS ? Math.max(1, Runtime.getRuntime().availableProcessors()) : 1;
+        if (parts == 1) {
+            return scanRange(q, want, skip, 0, size);
+        }
+        // Large agents: split the scan by whole blocks; this thread takes the first part. The read
+        // lock held by this thread keeps writers out until every part has finished.
+        int blocksTotal = (size + BLOCK - 1) >>> BLOCK_SHIFT;
+        int blocksPerPart = (blocksTotal + parts - 1) / parts;
+        List<CompletableFuture<TopK>> others = new ArrayList<>();
+        for (int p = 1; p < parts; p++) {
+            int from = Math.min(size, p * blocksPerPart * BLOCK);
+            int to = Math.min(size, (p + 1) * blocksPerPart * BLOCK);
+            others.add(CompletableFuture.supplyAsync(() -> scanRange(q, want, skip, from, to)));
+        }
+        TopK merged = scanRange(q, want, skip, 0, Math.min(size, blocksPerPart * BLOCK));
+        for (CompletableFuture<TopK> other : others) {
+            TopK part = other.join();
+            for (int i = 0; i < part.size; i++) {
+                merged.offer(part.ids[i], part.scores[i]);
+            }
+        }
+        return merged;
+    }
+
+    private TopK scanRange(float[] q, int want, BitSet skip, int from, int to) {
+        TopK top = new TopK(want);
+        int d = dimension;
+        for (int id = skip.nextClearBit(from); id < to; id = skip.nextClearBit(id + 1)) {
             float[] block = blocks[id >>> BLOCK_SHIFT];
             int offset = (id & (BLOCK - 1)) * d;
             top.offer(id, dot(q, block, offset, d));
@@ -369,13 +397,25 @@ final class AgentIndex {
 
     /** BM25 over the chunks' terms; best chunk per document. */
     private List<ChunkHit> lexical(String queryText, int k, BitSet excluded, double minScore) {
-        TopK top = bm25(queryText, Integer.MAX_VALUE, excluded);
-        return bestPerDocument(top, k, minScore);
+        float[] scores = new float[size];
+        BitSet touched = bm25(queryText, excluded, scores);
+        int want = k * 4 + 16;
+        while (true) {
+            TopK top = new TopK(want);
+            for (int id = touched.nextSetBit(0); id >= 0; id = touched.nextSetBit(id + 1)) {
+                top.offer(id, scores[id]);
+            }
+            List<ChunkHit> hits = bestPerDocument(top, k, minScore);
+            if (hits.size() >= k || top.size < want) {
+                return hits;
+            }
+            want *= 4;
+        }
     }
 
-    private TopK bm25(String queryText, int want, BitSet excluded) {
+    /** Accumulates BM25 scores into {@code scores}; returns the ids that matched any term. */
+    private BitSet bm25(String queryText, BitSet excluded, float[] scores) {
         Set<String> terms = new HashSet<>(Tokenizer.tokens(queryText));
-        float[] scores = new float[size];
         BitSet touched = new BitSet(size);
         double averageLength = live == 0 ? 1 : Math.max(1.0, (double) totalLength / live);
         for (String term : terms) {
@@ -404,11 +444,7 @@ final class AgentIndex {
                 touched.set(id);
             }
         }
-        TopK top = new TopK(Math.min(want, Math.max(1, touched.cardinality())));
-        for (int id = touched.nextSetBit(0); id >= 0; id = touched.nextSetBit(id + 1)) {
-            top.offer(id, scores[id]);
-        }
-        return top;
+        return touched;
     }
 
     /**

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Knowledge indexer benchmark: embedding throughput (indexer vs raw model, same run), search latency
+# over 10k/100k chunks of 384 dimensions, memory of the in-memory index. Usage: bench/knowledge-indexer.sh [documents]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DOCS="${1:-2000}"
+./mvnw -q -B -pl knowledge-indexer test-compile exec:java -Dexec.classpathScope=test \
+  -Dexec.mainClass=ams.knowledge.bench.KnowledgeIndexerBench -Dexec.args="$DOCS"

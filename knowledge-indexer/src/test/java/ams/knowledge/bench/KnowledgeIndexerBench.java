@@ -1,0 +1,256 @@
+package ams.knowledge.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.events.Envelopes;
+import ams.events.knowledge.DocumentAdded;
+import ams.events.knowledge.KnowledgeEvent;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.knowledge.KnowledgeIndexer;
+import ams.knowledge.KnowledgeIndexerConfig;
+import ams.knowledge.avro.ChunkRecord;
+import ams.knowledge.avro.DocumentRecord;
+import ams.knowledge.embedding.BatchIndexer;
+import ams.knowledge.embedding.Embedder;
+import ams.knowledge.embedding.EmbeddingModels;
+import ams.knowledge.search.SearchFilters;
+import ams.knowledge.search.SearchIndex;
+import ams.knowledge.search.SearchMode;
+import ams.testkit.EmbeddedKafkaCluster;
+
+/**
+ * Measures (1) the indexer's embedding throughput against the raw model's in the same run,
+ * (2) search latency for one agent over 10k and 100k chunks of 384 dimensions, (3) memory of the
+ * in-memory index per 100k chunks. Prints a markdown table. Args: [documents] (default 2000).
+ */
+public final class KnowledgeIndexerBench {
+
+    private static final Logger log = LoggerFactory.getLogger(KnowledgeIndexerBench.class);
+    private static final String[] WORDS = ("agent knowledge search vector index kafka stream event topic document chunk "
+            + "model embedding query result score rank hybrid lexical memory latency partition record store graph edge "
+            + "node time valid conversation message turn speaker topic cat dog rain bread bike sleep code fault part").split(" ");
+
+    private KnowledgeIndexerBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int documents = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        List<String> rows = new ArrayList<>();
+        Embedder model = EmbeddingModels.inProcess();
+        List<String> texts = texts(documents, new Random(1));
+
+        // Warm the model (native tokenizer, ONNX session) so neither side pays it.
+        model.embedAll(texts.subList(0, Math.min(64, texts.size())));
+        double rawBefore = rawThroughput(model, texts);
+
+        double indexer;
+        double searchable;
+        double modelShare;
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+            String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+            TopicCatalogue catalogue = new TopicCatalogue(prefix, 2, (short) 1);
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                new TopicProvisioner(admin, 30_000).provision(catalogue);
+            }
+            Map<String, Object> producerProps = new HashMap<>();
+            producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            try (KafkaProducer<String, KnowledgeEvent> producer = new KafkaProducer<>(producerProps,
+                    catalogue.knowledgeEvents().keySerde().serializer(), catalogue.knowledgeEvents().valueSerde().serializer())) {
+                for (int i = 0; i < texts.size(); i++) {
+                    String agent = "agent-" + (i % 8);
+                    producer.send(new ProducerRecord<>(catalogue.knowledgeEvents().name(), agent, KnowledgeEvent.newBuilder()
+                            .setEnvelope(Envelopes.create("bench")).setAgentId(agent)
+                            .setPayload(DocumentAdded.newBuilder().setKbId("kb").setDocumentId("d" + i).setTitle("")
+                                    .setContent(texts.get(i)).setCreatedAt(Instant.now()).build())
+                            .build()));
+                }
+                producer.flush();
+            }
+            Path state = Files.createTempDirectory("ki-bench-");
+            Map<String, Object> props = new HashMap<>();
+            props.put(KnowledgeIndexerConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            props.put(KnowledgeIndexerConfig.TOPIC_PREFIX, prefix);
+            props.put(KnowledgeIndexerConfig.TOPIC_PARTITIONS, 2);
+            props.put(KnowledgeIndexerConfig.APPLICATION_ID, "ki-bench");
+            props.put(KnowledgeIndexerConfig.STATE_DIR, state.toString());
+            props.put(KnowledgeIndexerConfig.HTTP_PORT, 18083);
+            props.put(KnowledgeIndexerConfig.WORKER_MAX_POLL_RECORDS, 256);
+            long start = System.nanoTime();
+            try (KnowledgeIndexer running = KnowledgeIndexer.start(new KnowledgeIndexerConfig(props), model)) {
+                long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                while (running.worker().chunksEmbedded() < texts.size() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                double workerSeconds = (System.nanoTime() - start) / 1e9;
+                indexer = running.worker().chunksEmbedded() / workerSeconds;
+                while (searchableChunks(running) < texts.size() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                searchable = searchableChunks(running) / ((System.nanoTime() - start) / 1e9);
+                modelShare = (double) running.worker().embeddingNanos() / running.worker().busyNanos();
+                log.info("worker embedded {} chunks in {} s; state {}", running.worker().chunksEmbedded(), workerSeconds,
+                        running.streams().state() == KafkaStreams.State.RUNNING);
+            }
+        }
+        double rawAfter = rawThroughput(model, texts);
+        double raw = (rawBefore + rawAfter) / 2;
+        rows.add(String.format("| embedding, raw model (embedAll, batches of 64; mean of a run before and after the indexer: %.0f, %.0f) | %d texts | %.0f texts/s | 1.00 |",
+                rawBefore, rawAfter, texts.size(), raw));
+        rows.add(String.format("| indexer worker: share of its busy time spent inside the model | %d docs | %.3f | |", texts.size(), modelShare));
+        rows.add(String.format("| embedding, indexer worker (consume, chunk, embed, produce, EOS commit; from start incl. group join) | %d docs | %.0f chunks/s | %.2f |",
+                texts.size(), indexer, indexer / raw));
+        rows.add(String.format("| embedding, end to end until searchable (worker + Streams fold + index) | %d docs | %.0f chunks/s | %.2f |",
+                texts.size(), searchable, searchable / raw));
+
+        for (int chunks : new int[] {10_000, 100_000}) {
+            rows.addAll(searchBench(chunks));
+        }
+        StringBuilder table = new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
+        rows.forEach(r -> table.append(r).append('\n'));
+        log.info("Results ({} cores):{}", Runtime.getRuntime().availableProcessors(), table);
+    }
+
+    private static double rawThroughput(Embedder model, List<String> texts) {
+        long start = System.nanoTime();
+        for (int i = 0; i < texts.size(); i += 64) {
+            model.embedAll(texts.subList(i, Math.min(texts.size(), i + 64)));
+        }
+        return texts.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static int searchableChunks(KnowledgeIndexer indexer) {
+        int total = 0;
+        for (int a = 0; a < 8; a++) {
+            total += indexer.queries().searchIndex().chunkCount("agent-" + a);
+        }
+        return total;
+    }
+
+    private static List<String> searchBench(int chunks) {
+        Random random = new Random(chunks);
+        System.gc();
+        long before = usedHeap();
+        SearchIndex index = new SearchIndex();
+        int perDocument = 10;
+        for (int d = 0; d < chunks / perDocument; d++) {
+            DocumentRecord document = DocumentRecord.newBuilder().setKbId("kb").setAgentId("bench").setDocumentId("d" + d)
+                    .setTitle("").setContent("").setUpdatedAt(Instant.EPOCH).setCreatedAt(Instant.EPOCH)
+                    .setTags(List.of("t" + (d % 5))).setModel("random").setDimension(384).setChunkCount(perDocument).build();
+            List<ChunkRecord> list = new ArrayList<>(perDocument);
+            for (int c = 0; c < perDocument; c++) {
+                list.add(ChunkRecord.newBuilder().setAgentId("bench").setDocumentId("d" + d).setChunkIndex(c)
+                        .setText(sentence(random, 40)).setModel("random").setDimension(384)
+                        .setVector(ByteBuffer.wrap(BatchIndexer.toBytes(randomVector(random)))).build());
+            }
+            index.put(0, document, list);
+        }
+        System.gc();
+        long after = usedHeap();
+        long vectorBytes = index.vectorBytes();
+        long rawBytes = (long) chunks * 384 * Float.BYTES;
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format("| memory: vector blocks of the in-memory index | %,d chunks | %.1f MiB (raw %.1f MiB) | %.2f |",
+                chunks, vectorBytes / 1048576.0, rawBytes / 1048576.0, (double) vectorBytes / rawBytes));
+        rows.add(String.format("| memory: whole index on the heap (vectors + BM25 postings + ids) | %,d chunks | %.1f MiB | %.2f |",
+                chunks, (after - before) / 1048576.0, (double) (after - before) / rawBytes));
+        for (SearchMode mode : SearchMode.values()) {
+            int queries = mode == SearchMode.LEXICAL ? 500 : 300;
+            long[] nanos = new long[queries];
+            for (int i = -50; i < queries; i++) {
+                float[] q = randomVector(random);
+                String text = sentence(random, 4);
+                long t = System.nanoTime();
+                index.search("bench", mode == SearchMode.LEXICAL ? null : q, text, "random", mode, 5, SearchFilters.NONE);
+                if (i >= 0) {
+                    nanos[i] = System.nanoTime() - t;
+                }
+            }
+            Arrays.sort(nanos);
+            rows.add(String.format("| search latency, %s, k=5, one agent | %,d chunks | p50 %.2f ms, p99 %.2f ms | |",
+                    mode.wireName(), chunks, nanos[queries / 2] / 1e6, nanos[queries * 99 / 100] / 1e6));
+        }
+        // The raw limit: one pass of dot products over the same number of floats, no index around it.
+        float[] flat = new float[chunks * 384];
+        for (int i = 0; i < flat.length; i++) {
+            flat[i] = random.nextFloat();
+        }
+        long[] nanos = new long[100];
+        float sink = 0;
+        for (int i = -20; i < nanos.length; i++) {
+            float[] q = randomVector(random);
+            long t = System.nanoTime();
+            for (int c = 0; c < chunks; c++) {
+                float s = 0;
+                int off = c * 384;
+                for (int j = 0; j < 384; j++) {
+                    s += q[j] * flat[off + j];
+                }
+                sink += s;
+            }
+            if (i >= 0) {
+                nanos[i] = System.nanoTime() - t;
+            }
+        }
+        Arrays.sort(nanos);
+        rows.add(String.format("| raw limit: plain dot-product loop over the same floats | %,d chunks | p50 %.2f ms, p99 %.2f ms | (sink %s) |",
+                chunks, nanos[50] / 1e6, nanos[99] / 1e6, sink > 0 ? "+" : "-"));
+        return rows;
+    }
+
+    private static long usedHeap() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static float[] randomVector(Random random) {
+        float[] v = new float[384];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    /** Words drawn Zipf-like from a 20,000-word vocabulary (a few frequent words, a long tail), like real text. */
+    private static String sentence(Random random, int words) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < words; i++) {
+            if (i % 5 == 0) {
+                sb.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
+            } else {
+                int rank = (int) Math.floor(Math.pow(20_000, random.nextDouble()));
+                sb.append("w").append(rank).append(' ');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<String> texts(int count, Random random) {
+        List<String> texts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            texts.add(sentence(random, 30));
+        }
+        return texts;
+    }
+}
