@@ -90,6 +90,15 @@ public final class ConversationBench {
             long started = System.nanoTime();
             long done = runAndWait(cluster, topic, "conv-", conversations, turns, "scripted");
             double seconds = (done - started) / 1e9;
+            StringBuilder metrics = new StringBuilder();
+            o.streams().metrics().forEach((name, metric) -> {
+                if (name.group().equals("stream-thread-metrics") && List.of("commit-latency-avg", "commit-rate", "poll-records-avg",
+                        "process-records-avg", "poll-latency-avg", "process-latency-avg", "punctuate-latency-avg", "poll-ratio",
+                        "process-ratio", "commit-ratio", "punctuate-ratio", "blocked-time-ns-total").contains(name.name())) {
+                    metrics.append(name.name()).append('=').append(metric.metricValue()).append(' ');
+                }
+            });
+            rows.add("| scripted: Streams thread metrics | " + metrics.toString().trim() + " |");
             List<ConversationEvent> log = readAll(cluster, topic);
             Hops hops = hops(log, "conv-");
             long rawStart = System.nanoTime();
