@@ -28,6 +28,7 @@ import io.javalin.http.Context;
 public final class AgentHttp {
 
     private static final int MAX_LIMIT = 1000;
+    private static final int MAX_OFFSET = 1_000_000;
 
     private final AgentQueries queries;
     private final InstanceRouter router;
@@ -80,8 +81,9 @@ public final class AgentHttp {
     }
 
     private Reply listAgents(Context ctx) {
-        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE / 2);
-        int limit = intParam(ctx, "limit", 50, 1, MAX_LIMIT);
+        int offset = intParam(ctx, "offset", 0, 0, MAX_OFFSET);
+        // A fan-out from another instance asks for offset+limit of the caller's page.
+        int limit = intParam(ctx, "limit", 50, 1, forwarded(ctx) ? MAX_OFFSET + MAX_LIMIT : MAX_LIMIT);
         String activeParam = ctx.queryParam("active");
         Boolean active = null;
         if (activeParam != null && !activeParam.isBlank()) {

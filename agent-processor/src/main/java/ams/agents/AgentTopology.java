@@ -45,8 +45,10 @@ public final class AgentTopology {
     public static Topology buildTopology(TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes,
                                          Duration historyRetention) {
         StreamsBuilder builder = new StreamsBuilder();
+        // Cached: several events of one agent within a commit interval reach RocksDB and the changelog once.
+        // (The versioned store cannot be cached; it keeps every version anyway.)
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENTS_STORE),
-                Serdes.String(), AgentSerdes.agentState()));
+                Serdes.String(), AgentSerdes.agentState()).withCachingEnabled());
         builder.addStateStore(Stores.versionedKeyValueStoreBuilder(
                 Stores.persistentVersionedKeyValueStore(VERSIONS_STORE, historyRetention),
                 Serdes.String(), AgentSerdes.agentState()));

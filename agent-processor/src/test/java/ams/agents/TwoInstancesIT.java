@@ -51,6 +51,9 @@ class TwoInstancesIT {
                 for (RunningProcessor instance : List.of(a, b)) {
                     assertAllAnswered(instance, ids);
                     assertEquals(ids.size(), instance.get("/agents?limit=100").body().get("total").asLong());
+                    List<String> page = new java.util.ArrayList<>();
+                    instance.get("/agents?offset=10&limit=5").body().get("agents").forEach(n -> page.add(n.get("agent_id").asText()));
+                    assertEquals(ids.stream().sorted().toList().subList(10, 15), page, "a page merged from both instances");
                     assertEquals(1, instance.get("/agents/agent-1/activity").body().get("conversations_joined").asLong());
                 }
                 // Some keys live on the other instance, so the answers above went through forwarding.

@@ -96,7 +96,7 @@ public final class AgentProcessorBench {
             out.append("\nHTTP GET /agents/{id} on loopback, ").append(HTTP_CLIENTS).append(" concurrent clients: ")
                     .append(alos.http).append('\n');
             out.append("Settings: ").append(partitions).append(" partitions, ").append(agents).append(" agents x ")
-                    .append(EVENTS_PER_AGENT).append(" events, 1 stream thread, commit.interval.ms=100, JVM max heap ")
+                    .append(EVENTS_PER_AGENT).append(" events, 1 stream thread, one JVM holds broker + processor + clients (peak heap is the whole JVM's), JVM max heap ")
                     .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
                     .append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
             System.out.println(out); // the benchmark's report is its output, not a log line
