@@ -20,7 +20,7 @@ public record Dataset<R>(String name, String directory, String extension, boolea
 
     public static Dataset<GenericRecord> messages(String codec) {
         return new Dataset<>("messages", "messages", "parquet", false,
-                temp -> new ParquetSegmentWriter(temp, MessageRows.SCHEMA, codec));
+                temp -> new ParquetSegmentWriter(temp, MessageRows.SCHEMA, codec, MessageRows.DISTINCT_COLUMNS));
     }
 
     public static Dataset<byte[]> turns() {

@@ -6,9 +6,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ams.events.topics.TopicProvisioner;
 import io.javalin.Javalin;
 
 /**
@@ -26,6 +29,7 @@ public final class ExporterMain {
 
     public static void main(String[] args) throws Exception {
         ExporterConfig config = ExporterConfig.fromEnvironment(System.getenv(), Map.of());
+        provisionTopics(config);
         if (args.length == 0) {
             runSink(config);
         } else if (args[0].equals("import") && args.length == 2) {
@@ -72,6 +76,13 @@ public final class ExporterMain {
             }
         }
         return reports;
+    }
+
+    /** Creates the catalogue's missing topics (idempotent), so a first start on an empty cluster works. */
+    private static void provisionTopics(ExporterConfig config) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            new TopicProvisioner(admin, 30_000).provision(config.catalogue());
+        }
     }
 
     private static void runSink(ExporterConfig config) throws InterruptedException {

@@ -42,6 +42,9 @@ public final class MessageRows {
             .requiredLong("kafka_offset")
             .endRecord();
 
+    /** Columns whose values are nearly all distinct: written without a dictionary. */
+    public static final java.util.Set<String> DISTINCT_COLUMNS = java.util.Set.of("content", "message_id");
+
     private MessageRows() {
     }
 
