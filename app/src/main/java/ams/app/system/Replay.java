@@ -1,0 +1,161 @@
+package ams.app.system;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Rebuilds every store from the log: digests the live stores, stops the processors, deletes their
+ * consumer groups, internal topics and local state, starts them again from the beginning of their
+ * input topics, waits until they have caught up, and digests again. The log is the truth, so the
+ * digests must be equal.
+ */
+public final class Replay {
+
+    /** Digests before and after, per processor and store. */
+    public record Result(Map<String, Map<String, StoreDigests.Digest>> before, Map<String, Map<String, StoreDigests.Digest>> after,
+                         long rebuildMillis) {
+        public boolean identical() {
+            return before.equals(after);
+        }
+    }
+
+    static final List<String> STREAMS_APPS = List.of("agent-processor", "knowledge-indexer", "conversation-orchestrator");
+
+    private final SystemSettings settings;
+    private final PrintWriter out;
+
+    public Replay(SystemSettings settings, PrintWriter out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    public Result run(Duration timeout) throws InterruptedException {
+        Map<String, Map<String, StoreDigests.Digest>> before;
+        try (AmsSystem system = AmsSystem.start(settings)) {
+            system.awaitReady(timeout);
+            out.println("Waiting until the processors have caught up with the log...");
+            before = awaitStableDigests(system, timeout);
+            leaveGroups(system);
+        }
+        out.println("Stopped. Deleting consumer groups, internal topics and local state of " + STREAMS_APPS + "...");
+        wipe();
+        long started = System.nanoTime();
+        Map<String, Map<String, StoreDigests.Digest>> after;
+        try (AmsSystem system = AmsSystem.start(settings)) {
+            system.awaitReady(timeout);
+            out.println("Restarted from the beginning of the log; rebuilding...");
+            after = awaitStableDigests(system, timeout);
+            leaveGroups(system);
+        }
+        return new Result(before, after, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Digests once two reads a few seconds apart agree: the processors have nothing left to apply. */
+    private Map<String, Map<String, StoreDigests.Digest>> awaitStableDigests(AmsSystem system, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Map<String, StoreDigests.Digest>> previous = digests(system);
+        while (true) {
+            Thread.sleep(3_000);
+            Map<String, Map<String, StoreDigests.Digest>> current = digests(system);
+            if (current.equals(previous)) {
+                return current;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("stores still changing after " + timeout);
+            }
+            previous = current;
+        }
+    }
+
+    /** Closing with leave-group frees the consumer groups at once instead of after the session timeout. */
+    private static void leaveGroups(AmsSystem system) {
+        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
+            streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+        }
+    }
+
+    private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system) {
+        Map<String, KafkaStreams> apps = new LinkedHashMap<>();
+        apps.put("agent-processor", system.agents().streams());
+        apps.put("knowledge-indexer", system.knowledge().streams());
+        apps.put("conversation-orchestrator", system.conversations().streams());
+        Map<String, Map<String, StoreDigests.Digest>> all = new LinkedHashMap<>();
+        apps.forEach((name, streams) -> all.put(name, StoreDigests.of(streams)));
+        return all;
+    }
+
+    private void wipe() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+            List<String> groups = STREAMS_APPS.stream().map(settings::applicationId).toList();
+            deleteGroups(admin, groups);
+            Set<String> topics = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<String> internal = new ArrayList<>();
+            for (String topic : topics) {
+                for (String group : groups) {
+                    if (topic.startsWith(group + "-") && (topic.endsWith("-changelog") || topic.endsWith("-repartition"))) {
+                        internal.add(topic);
+                    }
+                }
+            }
+            admin.deleteTopics(internal).all().get(60, TimeUnit.SECONDS);
+            out.println("Deleted " + internal.size() + " internal topics and " + groups.size() + " consumer groups");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot reset the processors: " + e.getMessage(), e);
+        }
+        STREAMS_APPS.forEach(app -> deleteRecursively(settings.stateDir(app)));
+    }
+
+    /** Stopped Streams members stay in their group until the session times out; deletion waits for that. */
+    private void deleteGroups(Admin admin, List<String> groups) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            try {
+                admin.deleteConsumerGroups(groups).all().get(60, TimeUnit.SECONDS);
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                    return;
+                }
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupNotEmptyException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                out.println("Waiting for the stopped members to leave their consumer groups...");
+                out.flush();
+                Thread.sleep(5_000);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete local state " + dir, e);
+        }
+    }
+}
