@@ -34,6 +34,7 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
     public static final String TIMEOUT_CHECK_INTERVAL_MS = "timeout.check.interval.ms";
+    public static final String READ_ONLY = "read.only";
     public static final String LLM_PROVIDER = "llm.provider";
     public static final String LLM_BASE_URL = "llm.base.url";
     public static final String LLM_MODEL = "llm.model";
@@ -95,6 +96,10 @@ public final class ConversationConfig extends AbstractConfig {
                             + "hops; with Kafka's default (500 ms) a hop can wait that long for a transaction marker.")
             .define(TIMEOUT_CHECK_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(10), Importance.LOW,
                     "How often the state machine looks for conversations past their wall-clock timeout.")
+            .define(READ_ONLY, Type.BOOLEAN, false, Importance.LOW,
+                    "Rebuild the stores from the log and answer queries, but write nothing (no TurnRequested, no "
+                            + "completions, no dead letters, no timeouts): a replay or a read-only replica. Use with "
+                            + "worker.count=0 and its own application.id.")
             .define(LLM_PROVIDER, Type.STRING, "scripted", ValidString.in("scripted", "openai", "ollama"), Importance.HIGH,
                     "Default provider when a conversation names none (AMS_LLM_PROVIDER).")
             .define(LLM_BASE_URL, Type.STRING, "", Importance.HIGH,

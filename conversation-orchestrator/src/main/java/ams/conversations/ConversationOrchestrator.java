@@ -45,7 +45,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
         this.catalogue = catalogue(config);
         provision();
         Topology topology = ConversationTopology.buildTopology(catalogue, config.getString(ConversationConfig.APPLICATION_ID),
-                Duration.ofMillis(config.getLong(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS)));
+                Duration.ofMillis(config.getLong(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS)),
+                config.getBoolean(ConversationConfig.READ_ONLY));
         streams = new KafkaStreams(topology, streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
         queries = new ConversationQueries(streams, storeQueries);

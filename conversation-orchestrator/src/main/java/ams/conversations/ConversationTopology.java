@@ -54,6 +54,15 @@ public final class ConversationTopology {
     }
 
     public static Topology buildTopology(TopicCatalogue catalogue, String application, Duration timeoutCheckInterval) {
+        return buildTopology(catalogue, application, timeoutCheckInterval, false);
+    }
+
+    /**
+     * @param readOnly fold the log into the stores but emit nothing: the decisions are already in the log,
+     *                 so a replay must not write them a second time
+     */
+    public static Topology buildTopology(TopicCatalogue catalogue, String application, Duration timeoutCheckInterval,
+                                         boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
                 Serdes.String(), new JsonSerde<>(ConversationState.class)));
@@ -65,7 +74,7 @@ public final class ConversationTopology {
         KStream<String, Decoded<ConversationEvent>> events = EventDecoding.decode(builder, catalogue.conversationEvents(),
                 catalogue.deadLetters(), application, ConversationEvent::getEnvelope);
         var branches = events
-                .process(() -> new StateMachineProcessor(application, timeoutCheckInterval), Named.as("conversation-state-machine"),
+                .process(() -> new StateMachineProcessor(application, timeoutCheckInterval, readOnly), Named.as("conversation-state-machine"),
                         CONVERSATIONS_STORE, MESSAGES_STORE, DEADLINES_STORE)
                 .split(Named.as("conversation-output-"))
                 .branch((key, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
@@ -86,14 +95,16 @@ public final class ConversationTopology {
 
         private final String application;
         private final Duration timeoutCheckInterval;
+        private final boolean readOnly;
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, ConversationState> conversations;
         private KeyValueStore<String, StoredMessage> messages;
         private KeyValueStore<String, String> deadlines;
 
-        StateMachineProcessor(String application, Duration timeoutCheckInterval) {
+        StateMachineProcessor(String application, Duration timeoutCheckInterval, boolean readOnly) {
             this.application = application;
             this.timeoutCheckInterval = timeoutCheckInterval;
+            this.readOnly = readOnly;
         }
 
         @Override
@@ -102,7 +113,9 @@ public final class ConversationTopology {
             conversations = context.getStateStore(CONVERSATIONS_STORE);
             messages = context.getStateStore(MESSAGES_STORE);
             deadlines = context.getStateStore(DEADLINES_STORE);
-            context.schedule(timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
+            if (!readOnly) {
+                context.schedule(timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
+            }
         }
 
         @Override
@@ -135,7 +148,7 @@ public final class ConversationTopology {
                     log.debug("Conversation {} ended: {} ({})", id, step.state().status(), step.state().reason());
                 }
             }
-            for (Object payload : step.emit()) {
+            for (Object payload : readOnly ? List.of() : step.emit()) {
                 ConversationEvent out = ConversationEvent.newBuilder()
                         .setEnvelope(Envelopes.causedBy(cause.getEnvelope(), SOURCE, Instant.now()))
                         .setConversationId(id)
@@ -182,6 +195,9 @@ public final class ConversationTopology {
         }
 
         private void reject(Record<String, Decoded<ConversationEvent>> record, Decoded<ConversationEvent> decoded, String why) {
+            if (readOnly) {
+                return;
+            }
             DeadLetter letter = decoded.reject(application, DeadLetterReason.INVALID_EVENT, why);
             log.debug("Dead-lettered {} at {}-{}@{}: {}", decoded.eventId(), decoded.topic(), decoded.partition(),
                     decoded.offset(), why);

@@ -48,9 +48,12 @@ class RoundRobinConversationIT {
     private String base;
     private final HttpClient http = HttpClient.newHttpClient();
 
+    private Path state;
+
     @BeforeAll
     void start(TestKafka kafka, @TempDir Path state) {
         this.kafka = kafka;
+        this.state = state;
         catalogue = kafka.newCatalogue();
         Map<String, Object> config = Harness.config(kafka, catalogue, state);
         o = Harness.start(config);
@@ -106,6 +109,25 @@ class RoundRobinConversationIT {
             assertEquals(Status.COMPLETED, end.status(), "many-" + i);
             assertEquals(5, o.queries().messages("many-" + i).size(), "many-" + i);
         }
+    }
+
+    @Test
+    void shouldRebuildIdenticalStoresFromTheLogWithoutWritingAnything() {
+        kafka.send(catalogue.conversationEvents(), "replay",
+                TestEvents.conversationRequested("replay", "replays", 4, "a", "b", "c"));
+        ConversationState original = Harness.awaitEnd(o, "replay", Duration.ofSeconds(60));
+        int logSize = Harness.awaitLog(kafka, catalogue, "replay", ConversationCompleted.class, 1).size();
+
+        Map<String, Object> config = Harness.config(kafka, catalogue, state);
+        config.put(ConversationConfig.APPLICATION_ID, config.get(ConversationConfig.APPLICATION_ID) + "-replay");
+        config.put(ConversationConfig.READ_ONLY, true);
+        config.put(ConversationConfig.WORKER_COUNT, 0);
+        try (ConversationOrchestrator replica = Harness.start(config)) {
+            ConversationState replayed = Harness.awaitEnd(replica, "replay", Duration.ofSeconds(60));
+            assertEquals(original, replayed);
+            assertEquals(o.queries().messages("replay"), replica.queries().messages("replay"));
+        }
+        assertEquals(logSize, Harness.readAll(kafka, catalogue).size(), "a replay writes nothing to the log");
     }
 
     @Test
