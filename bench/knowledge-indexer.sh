@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Knowledge indexer benchmark: embedding throughput (indexer vs raw model, same run), search latency
-# over 10k/100k chunks of 384 dimensions, memory of the in-memory index. Usage: bench/knowledge-indexer.sh [documents]
+# over 10k/100k chunks of 384 dimensions, memory of the in-memory index.
+# Usage: bench/knowledge-indexer.sh [documents]   (0 = search and memory only, no broker)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOCS="${1:-2000}"

@@ -44,7 +44,7 @@ import ams.testkit.EmbeddedKafkaCluster;
 /**
  * Measures (1) the indexer's embedding throughput against the raw model's in the same run,
  * (2) search latency for one agent over 10k and 100k chunks of 384 dimensions, (3) memory of the
- * in-memory index per 100k chunks. Prints a markdown table. Args: [documents] (default 2000).
+ * in-memory index per 100k chunks. Prints a markdown table. Args: [documents] (default 2000; 0 = search and memory only).
  */
 public final class KnowledgeIndexerBench {
 
@@ -58,6 +58,20 @@ public final class KnowledgeIndexerBench {
 
     public static void main(String[] args) throws Exception {
         int documents = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        List<String> rows = new ArrayList<>();
+        if (documents > 0) {
+            rows.addAll(embeddingBench(documents));
+        }
+        for (int chunks : new int[] {10_000, 100_000}) {
+            rows.addAll(searchBench(chunks));
+        }
+        StringBuilder table = new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
+        rows.forEach(r -> table.append(r).append('\n'));
+        log.info("Results ({} cores):{}", Runtime.getRuntime().availableProcessors(), table);
+    }
+
+    /** Indexer embedding throughput against the raw model's, in the same run. */
+    private static List<String> embeddingBench(int documents) throws Exception {
         List<String> rows = new ArrayList<>();
         Embedder model = EmbeddingModels.inProcess();
         List<String> texts = texts(documents, new Random(1));
@@ -124,13 +138,7 @@ public final class KnowledgeIndexerBench {
                 texts.size(), indexer, indexer / raw));
         rows.add(String.format("| embedding, end to end until searchable (worker + Streams fold + index) | %d docs | %.0f chunks/s | %.2f |",
                 texts.size(), searchable, searchable / raw));
-
-        for (int chunks : new int[] {10_000, 100_000}) {
-            rows.addAll(searchBench(chunks));
-        }
-        StringBuilder table = new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
-        rows.forEach(r -> table.append(r).append('\n'));
-        log.info("Results ({} cores):{}", Runtime.getRuntime().availableProcessors(), table);
+        return rows;
     }
 
     private static double rawThroughput(Embedder model, List<String> texts) {

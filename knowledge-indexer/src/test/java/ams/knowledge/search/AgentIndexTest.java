@@ -101,4 +101,27 @@ class AgentIndexTest {
     private static float[] randomVector(Random random) {
         return new float[] {random.nextFloat() - 0.5f, random.nextFloat() - 0.5f, random.nextFloat() - 0.5f, random.nextFloat()};
     }
+
+    @Test
+    void shouldFindTheSameTopChunksWhenALargeIndexIsScannedInParallel() {
+        AgentIndex index = new AgentIndex("a");
+        Random random = new Random(11);
+        int chunks = AgentIndex.PARALLEL_MIN_CHUNKS + 5000;
+        float[][] vectors = new float[chunks][];
+        for (int d = 0; d < chunks; d++) {
+            vectors[d] = AgentIndex.normalised(randomVector(random));
+            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vectors[d])));
+        }
+        float[] q = AgentIndex.normalised(randomVector(random));
+        Integer[] order = new Integer[chunks];
+        for (int i = 0; i < chunks; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(AgentIndex.dot(q, vectors[b], 0, 4), AgentIndex.dot(q, vectors[a], 0, 4)));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("d" + order[i]);
+        }
+        assertEquals(expected, ids(index.search(q, "", "m", SearchMode.VECTOR, 10, SearchFilters.NONE)));
+    }
 }
