@@ -4,6 +4,7 @@ import ams.app.cli.AgentCli;
 import ams.app.cli.ChatCli;
 import ams.app.cli.ConversationCli;
 import ams.app.cli.DbCli;
+import ams.app.cli.ExportCli;
 import ams.app.cli.KnowledgeCli;
 import ams.app.client.RestClient;
 import picocli.CommandLine;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ams", mixinStandardHelpOptions = true, version = "ams 0.1.0",
         description = "AMS-DB: agents, multi-agent conversations and knowledge as events on Kafka.",
         subcommands = {UpCommand.class, DemoCommand.class, ReplayCommand.class, AgentCli.class, KnowledgeCli.class, ConversationCli.class, ChatCli.class,
-                DbCli.class, TopicsCommand.class, CommandLine.HelpCommand.class},
+                ExportCli.class, DbCli.class, TopicsCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the request was refused (the message says why)", "2:wrong usage",
                 "3:the system is not reachable or not ready", "4:not found"})

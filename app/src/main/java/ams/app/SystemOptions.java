@@ -33,6 +33,6 @@ final class SystemOptions {
 
     SystemSettings settings(BrokerOptions broker, String bootstrapServers, long exportRotateMs) {
         return new SystemSettings(bootstrapServers, broker.topicPrefix, partitions, broker.dataDir, httpHost, httpPort, apiToken,
-                llmProvider, llmBaseUrl, llmModel, llmApiKey, "", exportRotateMs);
+                llmProvider, llmBaseUrl, llmModel, llmApiKey, "", exportRotateMs, false);
     }
 }

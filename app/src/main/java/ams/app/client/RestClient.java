@@ -70,6 +70,30 @@ public final class RestClient {
         return send("DELETE", path, null);
     }
 
+    /** GETs a file-like answer and writes it to {@code target}; returns its size. */
+    public long download(String path, java.nio.file.Path target) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(10)).GET();
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() / 100 != 2) {
+                JsonNode error = JSON.readTree(response.body());
+                throw new ApiException(response.statusCode(), error.path("error").asText(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            java.nio.file.Files.write(target, response.body());
+            return response.body().length;
+        } catch (ConnectException e) {
+            throw new ApiException(0, "no AMS-DB API answers at " + baseUrl + ": start one with 'ams up' or pass --api");
+        } catch (IOException e) {
+            throw new ApiException(0, "cannot download " + path + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted");
+        }
+    }
+
     private JsonNode send(String method, String path, Object body) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))

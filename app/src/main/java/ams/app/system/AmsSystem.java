@@ -88,8 +88,12 @@ public final class AmsSystem implements AutoCloseable {
                     new SystemComponent("knowledge-indexer", () -> knowledgeIndexer.streams().state().name()),
                     new SystemComponent("conversation-orchestrator", () -> conversations.streams().state().name()),
                     new SystemComponent("exporter", () -> exporter.status().state().name()));
+            ExportRoutes exports = new ExportRoutes(ViewTables.agents(agents.queries()),
+                    ViewTables.knowledge(agents.queries(), knowledgeIndexer.queries()),
+                    new ams.export.ConversationExport(settings.bootstrapServers(), topics.conversationEvents(), "ZSTD"),
+                    new ams.export.Snapshots("ZSTD"), settings.datasetRoot());
             List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, knowledgeIndexer::registerRoutes,
-                    conversations::registerRoutes, exporter::registerRoutes);
+                    conversations::registerRoutes, exporter::registerRoutes, exports::register);
             RestServer rest = RestServer.start(new RestConfig(settings.httpHost(), settings.httpPort(), settings.apiToken(),
                     RestConfig.DEFAULT_MAX_REQUEST_BYTES), publisher, admin, components, routes);
             parts.add(rest);
@@ -128,6 +132,8 @@ public final class AmsSystem implements AutoCloseable {
         Map<String, Object> props = common(settings, "conversation-orchestrator");
         props.put(ConversationConfig.APPLICATION_ID, settings.applicationId("conversation-orchestrator"));
         props.put(ConversationConfig.LLM_PROVIDER, settings.llmProvider());
+        // A replay must not append to the log it replays: no TurnRequested, no model calls.
+        props.put(ConversationConfig.READ_ONLY, settings.rebuildOnly());
         if (settings.llmBaseUrl() != null) {
             props.put(ConversationConfig.LLM_BASE_URL, settings.llmBaseUrl());
         }

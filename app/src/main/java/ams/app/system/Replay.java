@@ -57,7 +57,7 @@ public final class Replay {
         wipe();
         long started = System.nanoTime();
         Map<String, Map<String, StoreDigests.Digest>> after;
-        try (AmsSystem system = AmsSystem.start(settings)) {
+        try (AmsSystem system = AmsSystem.start(settings.rebuilding())) {
             system.awaitReady(timeout);
             out.println("Restarted from the beginning of the log; rebuilding...");
             after = awaitStableDigests(system, timeout);

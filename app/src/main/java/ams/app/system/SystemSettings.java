@@ -9,7 +9,7 @@ import java.nio.file.Path;
 public record SystemSettings(String bootstrapServers, String topicPrefix, int partitions, Path dataDir,
                              String httpHost, int httpPort, String apiToken,
                              String llmProvider, String llmBaseUrl, String llmModel, String llmApiKey,
-                             String applicationIdSuffix, long exportRotateMs) {
+                             String applicationIdSuffix, long exportRotateMs, boolean rebuildOnly) {
 
     public Path stateDir(String module) {
         return dataDir.resolve("state").resolve(module + applicationIdSuffix);
@@ -30,11 +30,17 @@ public record SystemSettings(String bootstrapServers, String topicPrefix, int pa
     /** The same system under fresh application ids and state: what a replay rebuilds into. */
     public SystemSettings withApplicationIdSuffix(String suffix) {
         return new SystemSettings(bootstrapServers, topicPrefix, partitions, dataDir, httpHost, httpPort, apiToken,
-                llmProvider, llmBaseUrl, llmModel, llmApiKey, suffix, exportRotateMs);
+                llmProvider, llmBaseUrl, llmModel, llmApiKey, suffix, exportRotateMs, rebuildOnly);
+    }
+
+    /** The system as a replay runs it: the orchestrator rebuilds its stores without emitting events or calling models. */
+    public SystemSettings rebuilding() {
+        return new SystemSettings(bootstrapServers, topicPrefix, partitions, dataDir, httpHost, httpPort, apiToken,
+                llmProvider, llmBaseUrl, llmModel, llmApiKey, applicationIdSuffix, exportRotateMs, true);
     }
 
     public SystemSettings withHttpPort(int port) {
         return new SystemSettings(bootstrapServers, topicPrefix, partitions, dataDir, httpHost, port, apiToken,
-                llmProvider, llmBaseUrl, llmModel, llmApiKey, applicationIdSuffix, exportRotateMs);
+                llmProvider, llmBaseUrl, llmModel, llmApiKey, applicationIdSuffix, exportRotateMs, rebuildOnly);
     }
 }

@@ -28,7 +28,7 @@ class ReplayIT {
         String prefix = "replay-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         int port = FreePorts.next();
         SystemSettings settings = new SystemSettings(kafka.bootstrapServers(), prefix, 2, Files.createTempDirectory("ams-replay-it"),
-                "127.0.0.1", port, null, "scripted", null, null, null, "", 2_000);
+                "127.0.0.1", port, null, "scripted", null, null, null, "", 2_000, false);
         try (AmsSystem system = AmsSystem.start(settings);
              AmsClient client = AmsClient.connect(kafka.bootstrapServers(), "http://127.0.0.1:" + port, prefix, null)) {
             system.awaitReady(Duration.ofMinutes(1));

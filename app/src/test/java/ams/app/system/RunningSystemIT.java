@@ -46,7 +46,7 @@ class RunningSystemIT {
         Path dataDir = Files.createTempDirectory("ams-system-it");
         int port = ams.app.FreePorts.next();
         system = AmsSystem.start(new SystemSettings(kafka.bootstrapServers(), prefix, 2, dataDir, "127.0.0.1", port, null,
-                "scripted", null, null, null, "", 2_000));
+                "scripted", null, null, null, "", 2_000, false));
         system.awaitReady(Duration.ofMinutes(1));
         api = "http://127.0.0.1:" + port;
         client = AmsClient.connect(kafka.bootstrapServers(), api, prefix, null);
@@ -134,5 +134,18 @@ class RunningSystemIT {
         Wait.until("chat cancelled", Duration.ofSeconds(30), () -> client.conversation(chatId).path("status").asText().equals("CANCELLED"));
 
         assertTrue(ams(0, "db", "stats").contains(prefix + "agent-events"));
+
+        Path dir = Files.createTempDirectory("ams-export-cli");
+        ams(0, "export", "table", "agents", "--format", "parquet", "--out", dir.resolve("agents.parquet").toString());
+        try (java.sql.Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.ResultSet rows = duck.createStatement().executeQuery(
+                     "SELECT count(*) FROM read_parquet('" + dir.resolve("agents.parquet") + "') WHERE agent_id = 'minecraft_assistant_001'")) {
+            rows.next();
+            assertEquals(1, rows.getLong(1));
+        }
+        ams(0, "export", "conversation", conversationId, "--format", "markdown", "--out", dir.resolve("c.md").toString());
+        assertTrue(Files.readString(dir.resolve("c.md")).contains("minecraft_assistant_001"));
+        ams(1, "export", "table", "agents", "--format", "markdown", "--out", dir.resolve("x.md").toString());
+        assertTrue(ams(0, "export", "dataset", "--snapshot").contains("agents.parquet"));
     }
 }
