@@ -92,8 +92,11 @@ public final class AmsSystem implements AutoCloseable {
                     ViewTables.knowledge(agents.queries(), knowledgeIndexer.queries()),
                     new ams.export.ConversationExport(settings.bootstrapServers(), topics.conversationEvents(), "ZSTD"),
                     new ams.export.Snapshots("ZSTD"), settings.datasetRoot());
+            SystemMetrics metrics = new SystemMetrics(Map.of("agent-processor", agents.streams(),
+                    "knowledge-indexer", knowledgeIndexer.streams(), "conversation-orchestrator", conversations.streams()));
+            parts.add(metrics);
             List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, knowledgeIndexer::registerRoutes,
-                    conversations::registerRoutes, exporter::registerRoutes, exports::register);
+                    conversations::registerRoutes, exporter::registerRoutes, exports::register, metrics::register);
             RestServer rest = RestServer.start(new RestConfig(settings.httpHost(), settings.httpPort(), settings.apiToken(),
                     RestConfig.DEFAULT_MAX_REQUEST_BYTES), publisher, admin, components, routes);
             parts.add(rest);

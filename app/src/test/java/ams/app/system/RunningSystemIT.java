@@ -72,7 +72,7 @@ class RunningSystemIT {
     }
 
     @Test
-    void javaClientCreatesAnAgentAndGeneratesAConversation() {
+    void javaClientCreatesAnAgentAndGeneratesAConversation() throws Exception {
         client.createAgent("owl", "Owl", TestEvents.minimalConfig("owl"));
         client.createAgent("fox", "Fox", TestEvents.minimalConfig("fox"));
         assertEquals("Owl", client.awaitAgent("owl", Duration.ofSeconds(30)).path("agent_name").asText());
@@ -87,6 +87,14 @@ class RunningSystemIT {
                 List.of(messages.get(0).path("agent_id").asText(), messages.get(1).path("agent_id").asText(),
                         messages.get(2).path("agent_id").asText(), messages.get(3).path("agent_id").asText()));
         assertEquals("scripted", messages.get(0).path("model").asText());
+
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(api + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("ams_messages_stored"), metrics.body().substring(0, 500));
+        assertTrue(metrics.body().contains("jvm_memory_used_bytes"));
+        assertTrue(metrics.body().contains("processor=\"conversation-orchestrator\""));
     }
 
     @Test
