@@ -63,8 +63,12 @@ class ExporterProcessIT {
                         tmp.resolve("exporter-" + kill + ".log"));
                 int before = publishedFiles(root);
                 int target = before + 1 + random.nextInt(10);
-                Wait.until("the exporter published " + target + " files", TIMEOUT, () -> publishedFiles(root) >= target);
-                exporter.destroyForcibly();
+                try {
+                    Wait.until("the exporter published " + target + " files", TIMEOUT, () -> publishedFiles(root) >= target);
+                } finally {
+                    // Also when the wait fails: a child JVM must never outlive the test.
+                    exporter.destroyForcibly();
+                }
                 assertTrue(exporter.waitFor(30, TimeUnit.SECONDS));
                 log.info("killed the exporter with SIGKILL after {} files (was {})", publishedFiles(root), before);
                 if (kill == 0) {
@@ -79,8 +83,11 @@ class ExporterProcessIT {
                         && duck.jsonlRows(root.resolve("jsonl/sharegpt")) >= COMPLETED);
             } finally {
                 exporter.destroy();
-                assertTrue(exporter.waitFor(30, TimeUnit.SECONDS));
+                if (!exporter.waitFor(30, TimeUnit.SECONDS)) {
+                    exporter.destroyForcibly();
+                }
             }
+            assertEquals(0, exporter.exitValue() == 143 ? 0 : exporter.exitValue(), "orderly exit on SIGTERM");
 
             String messages = "read_parquet('" + DuckDb.glob(root, "messages/*/*.parquet") + "')";
             assertEquals(CONVERSATIONS * MESSAGES, duck.count("SELECT count(*) FROM " + messages));
