@@ -10,6 +10,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -57,7 +58,21 @@ class ComposeFileTest {
         Set<String> expected = new java.util.TreeSet<>(ComposeFile.PROCESSORS.keySet());
         expected.add("kafka");
         expected.add("topics");
+        expected.add("api");
         assertEquals(expected, names);
+    }
+
+    @Test
+    void shouldRunTheApiInFrontOfTheProcessors() {
+        List<String> command = compose.command("api");
+        picocli.CommandLine.ParseResult parsed = Ams.commandLine().parseArgs(command.toArray(String[]::new));
+        assertEquals("api", parsed.subcommand().commandSpec().name());
+        Map<String, String> env = compose.environment("api");
+        assertEquals("kafka:9092", env.get("AMS_BOOTSTRAP_SERVERS"));
+        for (String url : List.of("AMS_AGENTS_URL", "AMS_KNOWLEDGE_URL", "AMS_CONVERSATIONS_URL", "AMS_EXPORTER_URL")) {
+            String host = URI.create(env.get(url)).getHost();
+            assertTrue(compose.services().has(host), url + " points at a service: " + host);
+        }
     }
 
     @Test

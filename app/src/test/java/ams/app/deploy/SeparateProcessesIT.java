@@ -138,6 +138,21 @@ class SeparateProcessesIT {
                 assertAlive();
                 return jsonlContains(chat, conversationId);
             });
+
+            // `ams api` in front of the processes: writes go to Kafka, queries are passed on.
+            try (ams.app.client.EventPublisher publisher = new ams.app.client.EventPublisher(kafka.bootstrapServers(), catalogue);
+                 org.apache.kafka.clients.admin.Admin admin = kafka.admin();
+                 ams.app.rest.RestServer api = ams.app.rest.RestServer.start(ams.app.rest.RestConfig.loopback(0), publisher, admin,
+                         List.of(), List.of(new ams.app.rest.ProxyRoutes(new ams.app.rest.ProxyRoutes.Upstreams(
+                                 "http://127.0.0.1:" + agentsPort, "http://127.0.0.1:" + knowledgePort,
+                                 "http://127.0.0.1:" + conversationsPort, "http://127.0.0.1:" + exporterPort))::register))) {
+                String base = "http://127.0.0.1:" + api.port();
+                assertEquals(TURNS, readTree(get(base + "/conversations/" + conversationId + "/messages").body()).path("messages").size());
+                assertEquals(200, get(base + "/agents/" + agents.get(0)).statusCode());
+                assertEquals(200, get(base + "/agents/" + agents.get(0) + "/knowledge/search?q=anything").statusCode());
+                assertEquals(200, get(base + "/exporter/status").statusCode());
+                assertEquals(404, get(base + "/conversations/nobody").statusCode());
+            }
         } catch (AssertionError | RuntimeException e) {
             services.values().forEach(s -> System.err.println(s.tail()));
             throw e;
