@@ -100,6 +100,16 @@ public final class ConversationCli {
         return 0;
     }
 
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a conversation (jsonl, json, csv, parquet, markdown).")
+    int export(@Parameters(paramLabel = "CONVERSATION_ID") String id,
+               @Option(names = "--format", defaultValue = "jsonl") String format,
+               @Option(names = "--out", description = "Target file (default: ID.FORMAT)") java.nio.file.Path out) {
+        java.nio.file.Path target = out != null ? out : java.nio.file.Path.of(id + "." + (format.equals("markdown") ? "md" : format));
+        long bytes = api.client().download("/export/conversations/" + RestClient.encode(id) + "?format=" + RestClient.encode(format), target);
+        out().printf("Wrote %s (%d bytes)%n", target, bytes);
+        return 0;
+    }
+
     /** Polls a conversation until it ends, printing a progress bar. */
     static final class Progress {
         private final RestClient client;

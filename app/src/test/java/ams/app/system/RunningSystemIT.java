@@ -152,6 +152,8 @@ class RunningSystemIT {
             assertEquals(1, rows.getLong(1));
         }
         ams(0, "export", "conversation", conversationId, "--format", "markdown", "--out", dir.resolve("c.md").toString());
+        ams(0, "conversation", "export", conversationId, "--format", "csv", "--out", dir.resolve("c.csv").toString());
+        assertTrue(Files.readString(dir.resolve("c.csv")).contains(conversationId));
         assertTrue(Files.readString(dir.resolve("c.md")).contains("minecraft_assistant_001"));
         ams(1, "export", "table", "agents", "--format", "markdown", "--out", dir.resolve("x.md").toString());
         assertTrue(ams(0, "export", "dataset", "--snapshot").contains("agents.parquet"));
