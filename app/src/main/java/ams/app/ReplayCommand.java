@@ -28,6 +28,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT10M", description = "Give up after this long. Default: ${DEFAULT-VALUE}")
     Duration timeout;
 
+    @Option(names = "--until", description = "Rebuild the system as it was at this ISO-8601 time instead, into a separate "
+            + "topic prefix and state dir, and serve its REST API for inspection until Ctrl-C.")
+    java.time.Instant until;
+
     @Spec
     CommandSpec spec;
 
@@ -45,6 +49,12 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (until != null) {
+            try (BrokerOptions.Connection connection = broker.connect()) {
+                ams.app.system.AsOfSystem.serve(system.settings(broker, connection.bootstrapServers(), 60_000), until, out, timeout);
+            }
+            return 0;
+        }
         try (BrokerOptions.Connection connection = broker.connect()) {
             Replay.Result result = new Replay(system.settings(broker, connection.bootstrapServers(), 60_000), out).run(timeout);
             for (String app : result.before().keySet()) {
