@@ -93,7 +93,8 @@ public final class AmsSystem implements AutoCloseable {
                     new ams.export.ConversationExport(settings.bootstrapServers(), topics.conversationEvents(), "ZSTD"),
                     new ams.export.Snapshots("ZSTD"), settings.datasetRoot());
             SystemMetrics metrics = new SystemMetrics(Map.of("agent-processor", agents.streams(),
-                    "knowledge-indexer", knowledgeIndexer.streams(), "conversation-orchestrator", conversations.streams()));
+                    "knowledge-indexer", knowledgeIndexer.streams(), "conversation-orchestrator", conversations.streams()),
+                    settings.bootstrapServers(), topics.conversationEvents());
             parts.add(metrics);
             List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, knowledgeIndexer::registerRoutes,
                     conversations::registerRoutes, exporter::registerRoutes, exports::register, metrics::register);

@@ -19,15 +19,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /**
  * {@code /metrics} in Prometheus text format: JVM, every Streams client's own metrics (consumer
  * lag as {@code kafka_consumer_fetch_manager_records_lag*}, commit and process rates), and the
- * approximate entry count of each store. {@code ams_messages_stored} counts conversation turns:
- * its rate is turns/s; each message's model latency is in the log (MessageAppended.latencyMillis).
+ * approximate entry count of each store, and turn/LLM metrics read from the log
+ * ({@code ams_turns_total}, {@code ams_llm_latency_seconds}, {@code ams_llm_tokens_total}, {@code ams_llm_errors_total}).
  */
 final class SystemMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final java.util.List<KafkaStreamsMetrics> bindings = new java.util.ArrayList<>();
 
-    SystemMetrics(Map<String, KafkaStreams> processors) {
+    private final ConversationMetrics conversations;
+
+    SystemMetrics(Map<String, KafkaStreams> processors, String bootstrapServers,
+                  ams.events.topics.Topic<String, ams.events.conversation.ConversationEvent> conversationEvents) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -42,6 +45,7 @@ final class SystemMetrics implements AutoCloseable {
         gaugeStore(processors.get("knowledge-indexer"), "chunks", "ams_chunks_stored");
         gaugeStore(processors.get("conversation-orchestrator"), "conversations", "ams_conversations_stored");
         gaugeStore(processors.get("conversation-orchestrator"), "messages", "ams_messages_stored");
+        conversations = new ConversationMetrics(bootstrapServers, conversationEvents, registry);
     }
 
     private void gaugeStore(KafkaStreams streams, String store, String name) {
@@ -62,6 +66,7 @@ final class SystemMetrics implements AutoCloseable {
 
     @Override
     public void close() {
+        conversations.close();
         bindings.forEach(KafkaStreamsMetrics::close);
         registry.close();
     }
