@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code ams} command line. */
 @Command(name = "ams", mixinStandardHelpOptions = true, version = "ams 0.1.0",
         description = "AMS-DB: agents, multi-agent conversations and knowledge as events on Kafka.",
-        subcommands = {UpCommand.class, ApiCommand.class, DemoCommand.class, ReplayCommand.class, AgentCli.class, KnowledgeCli.class, ConversationCli.class, ChatCli.class,
+        subcommands = {UpCommand.class, ApiCommand.class, DemoCommand.class, ReplayCommand.class, ImportCommand.class, AgentCli.class, KnowledgeCli.class, ConversationCli.class, ChatCli.class,
                 ExportCli.class, DbCli.class, TopicsCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:the request was refused (the message says why)", "2:wrong usage",

@@ -99,6 +99,22 @@ class WriteCliIT {
     }
 
     @Test
+    void importOfTheOriginalTemplatesIsIdempotent() {
+        String dir = Path.of("src/main/resources/ams/templates").toAbsolutePath().toString();
+        CommandLine first = Ams.commandLine();
+        first.setOut(new PrintWriter(out, true));
+        assertEquals(0, first.execute("import", dir, "--bootstrap", kafka.bootstrapServers(), "--topic-prefix",
+                topics.agentEvents().name().replace("agent-events", "")), err.toString());
+        assertEquals(3, kafka.consume(topics.agentEvents(), 3, Duration.ofSeconds(20)).size());
+        StringWriter second = new StringWriter();
+        CommandLine again = Ams.commandLine();
+        again.setOut(new PrintWriter(second, true));
+        assertEquals(0, again.execute("import", dir, "--bootstrap", kafka.bootstrapServers(), "--topic-prefix",
+                topics.agentEvents().name().replace("agent-events", "")));
+        assertTrue(second.toString().contains("published     0  already there     3"), second.toString());
+    }
+
+    @Test
     void refusalsPrintTheReasonAndExitWithMeaningfulCodes() {
         assertEquals(1, ams("agent", "set-prompt", "wizard", "llmNope", "x"));
         assertTrue(err.toString().contains("prompt type must be one of"), err.toString());
