@@ -59,8 +59,9 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
-        try (BrokerOptions.Connection connection = broker.connect();
-             AmsSystem ams = AmsSystem.start(system.settings(broker, connection.bootstrapServers(), 2_000))) {
+        try (BrokerOptions.Connection connection = broker.connect()) {
+            ams.app.system.SystemSettings settings = system.settings(broker, connection.bootstrapServers(), 2_000);
+            try (AmsSystem ams = AmsSystem.start(settings)) {
             ams.awaitReady(Duration.ofMinutes(2));
             out.printf("AMS-DB ready in %d ms (Kafka %s, REST API http://%s:%d, LLM provider %s)%n",
                     millisSince(started), connection.bootstrapServers(), system.httpHost, ams.httpPort(), system.llmProvider);
@@ -93,11 +94,12 @@ final class DemoCommand implements Callable<Integer> {
                 Thread.sleep(100);
             }
             out.println();
-            Path datasets = system.settings(broker, connection.bootstrapServers(), 0).datasetRoot();
+            Path datasets = settings.datasetRoot();
             await("the exporter to write the completed conversations", deadline,
                     () -> exportedChatLines(datasets, conversationIds) >= completed(ended));
             printSummary(out, ams, ended, datasets, started);
             return ended.values().stream().allMatch(s -> s.status().name().equals("COMPLETED")) ? 0 : 1;
+            }
         }
     }
 

@@ -93,29 +93,13 @@ public final class ConversationOrchestrator implements AutoCloseable {
         return p;
     }
 
-    /** Creates missing topics; retried because topics another process just created may not be describable yet. */
+    /** Creates missing topics (TopicProvisioner retries while a just-created topic is not yet describable). */
     private void provision() {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 config.getString(ConversationConfig.BOOTSTRAP_SERVERS)))) {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(catalogue);
-                    if (!report.consistent()) {
-                        log.warn("Topics differ from the catalogue: {}", report.mismatches());
-                    }
-                    return;
-                } catch (IllegalStateException e) {
-                    if (attempt == 5) {
-                        throw e;
-                    }
-                    log.info("Topic provisioning attempt {} failed, retrying: {}", attempt, e.getMessage());
-                    try {
-                        Thread.sleep(200L * attempt);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
-                }
+            TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(catalogue);
+            if (!report.consistent()) {
+                log.warn("Topics differ from the catalogue: {}", report.mismatches());
             }
         }
     }

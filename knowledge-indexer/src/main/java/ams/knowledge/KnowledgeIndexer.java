@@ -94,32 +94,12 @@ public final class KnowledgeIndexer implements AutoCloseable {
         return new KnowledgeIndexer(config, topics, worker, streams, queries, http);
     }
 
-    /**
-     * Creates missing topics. Retried a few times: right after another client created a topic,
-     * describing it can briefly fail with UnknownTopicOrPartition until metadata has propagated.
-     */
+    /** Creates missing topics (TopicProvisioner retries while a just-created topic is not yet describable). */
     private static void provision(String bootstrap, KnowledgeTopics topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(topics.all());
-                    if (!report.consistent()) {
-                        log.warn("Topic partition counts differ from the configuration: {}", report.mismatches());
-                    }
-                    return;
-                } catch (IllegalStateException e) {
-                    if (attempt >= 5 || !(e.getCause() instanceof java.util.concurrent.ExecutionException cause
-                            && cause.getCause() instanceof org.apache.kafka.common.errors.RetriableException)) {
-                        throw e;
-                    }
-                    log.info("Provisioning topics failed ({}), retrying", e.getMessage());
-                    try {
-                        Thread.sleep(200L * attempt);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
-                }
+            TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(topics.all());
+            if (!report.consistent()) {
+                log.warn("Topic partition counts differ from the configuration: {}", report.mismatches());
             }
         }
     }

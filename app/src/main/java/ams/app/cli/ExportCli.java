@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ams export ...}: one-shot tables and the continuous datasets. */
-@Command(name = "export", mixinStandardHelpOptions = true, description = "Export tables, and show or snapshot the datasets.")
+@Command(name = "export", mixinStandardHelpOptions = true, description = "Export tables, and show or snapshot the datasets (one conversation: ams conversation export).")
 public final class ExportCli {
 
     @Spec
@@ -33,16 +33,6 @@ public final class ExportCli {
         }
         Path target = out != null ? out : Path.of(table + "." + (format.equals("markdown") ? "md" : format));
         long bytes = api.client().download("/export/" + table + "?format=" + RestClient.encode(format), target);
-        spec.commandLine().getOut().printf("Wrote %s (%d bytes)%n", target, bytes);
-        return 0;
-    }
-
-    @Command(name = "conversation", mixinStandardHelpOptions = true, description = "Export one conversation (jsonl, json, csv, parquet, markdown).")
-    int conversation(@Parameters(paramLabel = "CONVERSATION_ID") String id,
-                     @Option(names = "--format", defaultValue = "jsonl") String format,
-                     @Option(names = "--out", description = "Target file (default: ID.FORMAT)") Path out) {
-        Path target = out != null ? out : Path.of(id + "." + (format.equals("markdown") ? "md" : format));
-        long bytes = api.client().download("/export/conversations/" + RestClient.encode(id) + "?format=" + RestClient.encode(format), target);
         spec.commandLine().getOut().printf("Wrote %s (%d bytes)%n", target, bytes);
         return 0;
     }

@@ -153,7 +153,7 @@ class RunningSystemIT {
             rows.next();
             assertEquals(1, rows.getLong(1));
         }
-        ams(0, "export", "conversation", conversationId, "--format", "markdown", "--out", dir.resolve("c.md").toString());
+        ams(0, "conversation", "export", conversationId, "--format", "markdown", "--out", dir.resolve("c.md").toString());
         ams(0, "conversation", "export", conversationId, "--format", "csv", "--out", dir.resolve("c.csv").toString());
         assertTrue(Files.readString(dir.resolve("c.csv")).contains(conversationId));
         assertTrue(Files.readString(dir.resolve("c.md")).contains("minecraft_assistant_001"));

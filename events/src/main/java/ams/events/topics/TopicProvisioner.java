@@ -57,7 +57,33 @@ public final class TopicProvisioner {
         return provision(catalogue.all());
     }
 
+    /**
+     * Retries retriable broker errors within the timeout: right after another client created a
+     * topic, describing it can briefly fail with UnknownTopicOrPartition until metadata propagates.
+     */
     public Report provision(List<Topic<?, ?>> topics) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return provisionOnce(topics);
+            } catch (IllegalStateException e) {
+                boolean retriable = e.getCause() instanceof ExecutionException cause
+                        && cause.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+                if (!retriable || System.nanoTime() + 200L * attempt * 1_000_000 > deadline) {
+                    throw e;
+                }
+                log.info("Provisioning topics failed ({}), retrying", e.getMessage());
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Report provisionOnce(List<Topic<?, ?>> topics) {
         try {
             Set<String> present = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
             List<String> created = new ArrayList<>();
