@@ -18,9 +18,10 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.ConversationRequested;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
+import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
 
-/** Publishes the events that users cause (start, cancel, a human message); the state machine does the rest. */
+/** Publishes the events that users cause (start, cancel, resume, a human message); the state machine does the rest. */
 public final class ConversationCommands implements AutoCloseable {
 
     public static final String SOURCE = "rest";
@@ -43,6 +44,15 @@ public final class ConversationCommands implements AutoCloseable {
 
     public void cancel(String conversationId, String reason, String requestedBy) {
         send(conversationId, ConversationCancelled.newBuilder().setReason(reason).setRequestedBy(requestedBy).build());
+    }
+
+    /**
+     * A resume request: a TurnRequested for the pending turn published by us, not by the orchestrator,
+     * which the state machine reads as "resume from here" (FAILED → RUNNING, or re-request a stuck turn).
+     */
+    public void resume(String conversationId, int turnNumber, String speakerAgentId) {
+        send(conversationId, TurnRequested.newBuilder().setTurnNumber(turnNumber).setSpeakerAgentId(speakerAgentId)
+                .setAttempt(1).build());
     }
 
     /** A human's message (role user); {@code turnNumber} is the turn it precedes. Returns its messageId. */

@@ -55,6 +55,7 @@ public final class ConversationHttp {
                 id -> queries.conversation(id).map(s -> (Object) json.messages(id, queries.messages(id))))));
         app.get("/agents/{id}/conversations", ctx -> guarded(ctx, this::ofAgent));
         app.post("/conversations/{id}/cancel", ctx -> guarded(ctx, this::cancel));
+        app.post("/conversations/{id}/resume", ctx -> guarded(ctx, this::resume));
         app.post("/conversations/{id}/messages", ctx -> guarded(ctx, this::humanMessage));
     }
 
@@ -203,6 +204,27 @@ public final class ConversationHttp {
         JsonNode body = ctx.body().isBlank() ? mapper.createObjectNode() : body(ctx);
         commands.cancel(id, body.path("reason").asText("cancelled by request"), body.path("requested_by").asText("rest"));
         ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id).put("status", "CANCEL_REQUESTED"));
+    }
+
+    private void resume(Context ctx) throws Exception {
+        String id = ctx.pathParam("id");
+        JsonNode state = lookup(id);
+        if (state == null) {
+            ctx.status(404).json(json.error("No conversation '" + id + "'"));
+            return;
+        }
+        String status = state.path("status").asText();
+        if (status.equals(Status.COMPLETED.name()) || status.equals(Status.CANCELLED.name())) {
+            ctx.status(409).json(json.error("conversation " + id + " is " + status
+                    + "; only FAILED or RUNNING conversations can be resumed"));
+            return;
+        }
+        int turn = state.path("turns_done").asInt();
+        // Informative only: the state machine chooses the speaker of the resumed turn itself.
+        String speaker = state.path("next_speaker").asText("");
+        commands.resume(id, turn, speaker);
+        ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id).put("status", "RESUME_REQUESTED")
+                .put("previous_status", status).put("turn", turn));
     }
 
     private void humanMessage(Context ctx) throws Exception {

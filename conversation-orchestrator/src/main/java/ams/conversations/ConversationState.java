@@ -49,8 +49,15 @@ public record ConversationState(
     ConversationState withStatus(Status newStatus, String newReason, long at) {
         return new ConversationState(conversationId, newStatus, participants, topic, maxTurns, speakerPolicy, speakerOrder,
                 seed, stopPhrases, tokenBudget, timeoutMillis, sessionId, humanParticipants, provider, model, requestedAt, at,
-                turnsDone, newStatus.terminal() ? null : nextSpeaker, lastSpeaker, tokensUsed, messageCount, humanMessageIds,
+                turnsDone, newStatus.terminal() && newStatus != Status.FAILED ? null : nextSpeaker, lastSpeaker, tokensUsed, messageCount, humanMessageIds,
                 newReason);
+    }
+
+    /** FAILED back to RUNNING: the failure reason goes, turns, history and maxTurns stay. */
+    ConversationState resumed(String newNextSpeaker, long at) {
+        return new ConversationState(conversationId, Status.RUNNING, participants, topic, maxTurns, speakerPolicy, speakerOrder,
+                seed, stopPhrases, tokenBudget, timeoutMillis, sessionId, humanParticipants, provider, model, requestedAt, at,
+                turnsDone, newNextSpeaker, lastSpeaker, tokensUsed, messageCount, humanMessageIds, null);
     }
 
     ConversationState withTurn(int newTurnsDone, String speaker, String newNextSpeaker, long newTokensUsed, long at) {

@@ -22,7 +22,8 @@ import ams.events.conversation.TurnRequested;
  * The conversation state machine as a pure function {@code (state, event) -> step}. It reads its
  * own outputs back from the same topic (TurnRequested, ConversationCompleted, ConversationFailed)
  * and treats them as no-ops, and it is idempotent by conversationId + turn: a MessageAppended for a
- * turn already done changes nothing.
+ * turn already done changes nothing. A TurnRequested from anyone else is a user's resume request
+ * (see {@link #isResumeRequest}).
  */
 public final class ConversationStateMachine {
 
@@ -56,6 +57,9 @@ public final class ConversationStateMachine {
                     + payload.getClass().getSimpleName());
         }
         if (payload instanceof TurnRequested turn) {
+            if (isResumeRequest(event)) {
+                return resume(current, turn, at);
+            }
             if (current.status() == Status.REQUESTED && turn.getTurnNumber() == 0) {
                 return Step.to(current.withStatus(Status.RUNNING, current.reason(), at));
             }
@@ -91,6 +95,38 @@ public final class ConversationStateMachine {
             return Step.to(current.withStatus(Status.CANCELLED, reason, at));
         }
         return Step.reject("Unsupported payload " + payload.getClass().getName());
+    }
+
+    /**
+     * A TurnRequested the orchestrator did not publish itself is a user's resume request (e.g. from
+     * {@code POST /conversations/{id}/resume}, envelope source {@code rest}); the orchestrator's own
+     * ones carry {@link ConversationTopology#SOURCE}. No schema field needed: the envelope says who published.
+     */
+    public static boolean isResumeRequest(ConversationEvent event) {
+        return event.getPayload() instanceof TurnRequested
+                && !ConversationTopology.SOURCE.equals(event.getEnvelope().getSource());
+    }
+
+    /**
+     * Resume from the last appended turn: FAILED goes back to RUNNING (reason cleared, history kept,
+     * maxTurns unchanged) and the next turn is requested again; RUNNING (stuck) re-requests its pending
+     * turn, which workers deduplicate. A request for another turn than the one pending is stale (the
+     * conversation moved on) and, like a resume of a COMPLETED or CANCELLED conversation, changes
+     * nothing: no dead letter, the REST route refuses those with 409 before publishing.
+     */
+    private static Step resume(ConversationState current, TurnRequested request, long at) {
+        if (request.getTurnNumber() != current.turnsDone()) {
+            return Step.unchanged();
+        }
+        String speaker = SpeakerSelection.speakerFor(current.speakerPolicy(), current.participants(), current.speakerOrder(),
+                current.seed(), current.turnsDone(), current.lastSpeaker());
+        TurnRequested again = TurnRequested.newBuilder().setTurnNumber(current.turnsDone()).setSpeakerAgentId(speaker)
+                .setAttempt(1).build();
+        return switch (current.status()) {
+            case FAILED -> Step.to(current.resumed(speaker, at), again);
+            case REQUESTED, RUNNING -> new Step(null, null, List.of(again), null);
+            case COMPLETED, CANCELLED -> Step.unchanged();
+        };
     }
 
     /** Ends a running conversation whose wall-clock deadline passed (called from a punctuator). */

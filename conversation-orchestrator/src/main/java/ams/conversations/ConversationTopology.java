@@ -165,7 +165,8 @@ public final class ConversationTopology {
             String key = deadlineKey(after.deadline(), id);
             if (after.status().terminal()) {
                 deadlines.delete(key);
-            } else if (before == null) {
+            } else if (before == null || before.status().terminal()) {
+                // New, or resumed: a resumed conversation keeps its original deadline.
                 deadlines.put(key, id);
             }
         }

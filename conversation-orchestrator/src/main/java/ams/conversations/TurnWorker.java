@@ -42,6 +42,7 @@ import ams.events.conversation.ConversationFailed;
 import ams.events.conversation.ConversationRequested;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
+import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
 
@@ -206,7 +207,16 @@ public final class TurnWorker implements AutoCloseable {
             }
         } else if (payload instanceof TurnRequested turn) {
             WorkerConversation c = conversations.get(id);
-            if (c == null || turn.getTurnNumber() < c.turnsDone() || pendingByTurn.containsKey(turnKey(id, turn.getTurnNumber()))) {
+            if (c == null) {
+                return;
+            }
+            if (ConversationStateMachine.isResumeRequest(event)) {
+                // Mirrors the state machine, which re-requests the turn itself; this one is not run.
+                c.resume(turn.getTurnNumber());
+                return;
+            }
+            // While failed, a request is stale: the state machine issued it before it saw the failure.
+            if (c.failed() || turn.getTurnNumber() < c.turnsDone() || pendingByTurn.containsKey(turnKey(id, turn.getTurnNumber()))) {
                 return;
             }
             Pending pending = new Pending(id, turn.getTurnNumber(), record.offset(), tp, turn, event.getEnvelope());
@@ -223,12 +233,33 @@ public final class TurnWorker implements AutoCloseable {
                     forget(pendingByTurn.get(turnKey(id, message.getTurnNumber())));
                 }
             }
-        } else if (payload instanceof ConversationCompleted || payload instanceof ConversationFailed
-                || payload instanceof ConversationCancelled) {
-            if (conversations.remove(id) != null) {
-                pendingByTurn.values().stream().filter(p -> p.conversationId().equals(id)).toList().forEach(this::forget);
+        } else if (payload instanceof TurnFailed failed) {
+            WorkerConversation c = conversations.get(id);
+            if (c != null && !failed.getRetriable()) {
+                forget(pendingByTurn.get(turnKey(id, failed.getTurnNumber())));
+                if (c.fail(failed.getTurnNumber())) {
+                    forgetAll(id);
+                }
+            }
+        } else if (payload instanceof ConversationFailed) {
+            // Kept (history and all) because a user may resume it; only its pending turns go.
+            WorkerConversation c = conversations.get(id);
+            if (c != null) {
+                c.fail(c.turnsDone());
+                forgetAll(id);
+            }
+        } else if (payload instanceof ConversationCompleted || payload instanceof ConversationCancelled) {
+            WorkerConversation c = conversations.get(id);
+            // The state machine ignores these on a FAILED conversation, which stays resumable.
+            if (c != null && !c.failed()) {
+                conversations.remove(id);
+                forgetAll(id);
             }
         }
+    }
+
+    private void forgetAll(String conversationId) {
+        pendingByTurn.values().stream().filter(p -> p.conversationId().equals(conversationId)).toList().forEach(this::forget);
     }
 
     private void forget(Pending pending) {
@@ -292,7 +323,8 @@ public final class TurnWorker implements AutoCloseable {
             PartitionState ps = partitions.get(p.partition());
             WorkerConversation conversation = conversations.get(p.conversationId());
             boolean current = ps != null && ps.epoch == c.epoch() && pendingByTurn.get(p.key()) == p;
-            if (c.payloads() == null || !current || conversation == null || conversation.turnsDone() > p.turn()) {
+            if (c.payloads() == null || !current || conversation == null || conversation.failed()
+                    || conversation.turnsDone() > p.turn()) {
                 // Moved to another worker, ended, answered already, or abandoned: publishing would duplicate.
                 inFlight.decrementAndGet();
                 continue;
@@ -340,7 +372,12 @@ public final class TurnWorker implements AutoCloseable {
         }
         offsets.forEach((tp, o) -> partitions.get(tp).committed = o.offset());
         for (Completed c : publishable) {
-            forget(c.pending());
+            // The offset may move past it now, but the turn stays known until its outcome (MessageAppended
+            // or final TurnFailed) is read back: a resume's re-request read in between must not run it again.
+            PartitionState ps = partitions.get(c.pending().partition());
+            if (ps != null) {
+                ps.pending.remove(c.pending().offset());
+            }
             inFlight.decrementAndGet();
         }
     }

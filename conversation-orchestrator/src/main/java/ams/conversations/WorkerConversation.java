@@ -28,6 +28,7 @@ final class WorkerConversation {
     private final List<ConversationSnapshot.HistoryMessage> history = new ArrayList<>();
     private final Set<String> humanMessageIds = new HashSet<>();
     private int turnsDone;
+    private boolean failed;
 
     WorkerConversation(String id, TopicPartition partition, ConversationRequested request, String correlationId) {
         this.id = id;
@@ -40,7 +41,34 @@ final class WorkerConversation {
         return turnsDone;
     }
 
+    boolean failed() {
+        return failed;
+    }
+
+    /**
+     * Folds a failure the way the state machine does (a final TurnFailed counts for the pending turn
+     * only; a ConversationFailed always): returns whether this conversation just failed.
+     */
+    boolean fail(int turn) {
+        if (failed || turn != turnsDone) {
+            return false;
+        }
+        failed = true;
+        return true;
+    }
+
+    /** A user's resume request for the pending turn undoes the failure, as in the state machine. */
+    void resume(int turn) {
+        if (failed && turn == turnsDone) {
+            failed = false;
+        }
+    }
+
     void append(MessageAppended m) {
+        if (failed) {
+            // The state machine takes no messages while FAILED; neither does the history.
+            return;
+        }
         String role = m.getRole().name().toLowerCase(Locale.ROOT);
         if (m.getRole() == MessageRole.ASSISTANT) {
             if (m.getTurnNumber() != turnsDone) {
