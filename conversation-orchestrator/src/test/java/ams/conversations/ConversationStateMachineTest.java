@@ -136,4 +136,63 @@ class ConversationStateMachineTest {
         ConversationStateMachine.Step turn = ConversationStateMachine.apply(step.state(), TestEvents.messageAppended("c", 0, "a", "hi"));
         assertEquals(1, turn.message().seq(), "messages keep arrival order");
     }
+
+    private static ConversationEvent resumeRequest(String id, int turn) {
+        return ConversationEvent.newBuilder().setEnvelope(Envelopes.create("rest", Instant.now())).setConversationId(id)
+                .setPayload(TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId("").build()).build();
+    }
+
+    private static ConversationEvent ownTurnRequest(String id, int turn, String speaker) {
+        return ConversationEvent.newBuilder().setEnvelope(Envelopes.create(ConversationTopology.SOURCE, Instant.now()))
+                .setConversationId(id).setPayload(TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId(speaker).build())
+                .build();
+    }
+
+    @Test
+    void shouldResumeAFailedConversationFromTheTurnThatFailed() {
+        ConversationState s = after(started(TestEvents.conversationRequested("c", "t", 4, "a", "b")),
+                TestEvents.messageAppended("c", 0, "a", "hi"));
+        ConversationState failed = after(s, TestEvents.conversationEvent("c", ams.events.conversation.TurnFailed.newBuilder()
+                .setTurnNumber(1).setSpeakerAgentId("b").setAttempt(3).setReason("500").setRetriable(false).build()));
+        assertEquals(Status.FAILED, failed.status());
+        assertEquals("b", failed.nextSpeaker(), "a failed conversation still shows whose turn failed");
+
+        ConversationStateMachine.Step resumed = ConversationStateMachine.apply(failed, resumeRequest("c", 1));
+
+        assertNull(resumed.rejection());
+        assertEquals(Status.RUNNING, resumed.state().status());
+        assertNull(resumed.state().reason(), "the failure reason is cleared");
+        assertEquals(1, resumed.state().turnsDone(), "history stays");
+        assertEquals(4, resumed.state().maxTurns());
+        TurnRequested again = (TurnRequested) resumed.emit().get(0);
+        assertEquals(1, again.getTurnNumber());
+        assertEquals("b", again.getSpeakerAgentId(), "the state machine chooses the speaker, not the request");
+        assertNull(ConversationStateMachine.apply(resumed.state(), ownTurnRequest("c", 1, "b")).state(),
+                "its own re-request read back changes nothing");
+        ConversationState done = after(after(after(resumed.state(), TestEvents.messageAppended("c", 1, "b", "back")),
+                TestEvents.messageAppended("c", 2, "a", "x")), TestEvents.messageAppended("c", 3, "b", "y"));
+        assertEquals(Status.COMPLETED, done.status());
+        assertEquals(4, done.turnsDone());
+    }
+
+    @Test
+    void shouldReissueTheTurnOfARunningConversationAndIgnoreStaleOrFinalResumes() {
+        ConversationState running = after(after(started(TestEvents.conversationRequested("c", "t", 3, "a", "b")),
+                ownTurnRequest("c", 0, "a")), TestEvents.messageAppended("c", 0, "a", "hi"));
+        assertEquals(Status.RUNNING, running.status());
+        ConversationStateMachine.Step stuck = ConversationStateMachine.apply(running, resumeRequest("c", 1));
+        assertNull(stuck.state(), "a running conversation stays as it is");
+        assertEquals(1, ((TurnRequested) stuck.emit().get(0)).getTurnNumber());
+        assertEquals("b", ((TurnRequested) stuck.emit().get(0)).getSpeakerAgentId());
+
+        ConversationStateMachine.Step stale = ConversationStateMachine.apply(running, resumeRequest("c", 0));
+        assertNull(stale.state());
+        assertTrue(stale.emit().isEmpty(), "a resume of a turn already answered does nothing");
+
+        ConversationState cancelled = after(running, TestEvents.cancelled("c"));
+        ConversationStateMachine.Step refused = ConversationStateMachine.apply(cancelled, resumeRequest("c", 1));
+        assertNull(refused.state());
+        assertTrue(refused.emit().isEmpty());
+        assertNull(refused.rejection(), "no dead letter: the REST route refuses it with 409 first");
+    }
 }

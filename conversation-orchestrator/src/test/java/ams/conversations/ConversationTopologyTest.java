@@ -1,6 +1,7 @@
 package ams.conversations;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,5 +64,65 @@ class ConversationTopologyTest {
             assertEquals("one", driver.<String, StoredMessage>getKeyValueStore(ConversationTopology.MESSAGES_STORE)
                     .get(StoredMessage.key("c", 0)).content());
         }
+    }
+
+    @Test
+    void shouldResumeAFailedConversationOnceAndReplayItWithoutWriting() {
+        TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
+        var in = catalogue.conversationEvents();
+        List<ConversationEvent> log = new java.util.ArrayList<>();
+        try (TopologyTestDriver driver = new TopologyTestDriver(
+                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props("resume"))) {
+            TestInputTopic<String, ConversationEvent> input = driver.createInputTopic(in.name(), in.keySerde().serializer(),
+                    in.valueSerde().serializer());
+            TestOutputTopic<String, ConversationEvent> output = driver.createOutputTopic(in.name(), in.keySerde().deserializer(),
+                    in.valueSerde().deserializer());
+            TestOutputTopic<byte[], DeadLetter> deadLetters = driver.createOutputTopic(catalogue.deadLetters().name(),
+                    catalogue.deadLetters().keySerde().deserializer(), catalogue.deadLetters().valueSerde().deserializer());
+            log.add(TestEvents.conversationRequested("c", "t", 2, "a", "b"));
+            log.add(TestEvents.messageAppended("c", 0, "a", "one"));
+            log.add(TestEvents.conversationEvent("c", ams.events.conversation.TurnFailed.newBuilder().setTurnNumber(1)
+                    .setSpeakerAgentId("b").setAttempt(3).setReason("500").setRetriable(false).build()));
+            log.add(resumeRequest("c", 1));
+            log.add(TestEvents.messageAppended("c", 1, "b", "two"));
+            log.add(resumeRequest("c", 2));
+            log.forEach(e -> input.pipeInput("c", e));
+
+            List<Object> emitted = output.readValuesToList().stream().map(ConversationEvent::getPayload).toList();
+            List<Integer> turns = emitted.stream().filter(TurnRequested.class::isInstance)
+                    .map(p -> ((TurnRequested) p).getTurnNumber()).toList();
+            assertEquals(List.of(0, 1, 1), turns, "turn 1 requested again on resume, nothing after the completion");
+            assertEquals(1, emitted.stream().filter(ams.events.conversation.ConversationCompleted.class::isInstance).count());
+            assertEquals(List.of(), deadLetters.readValuesToList(), "a resume of a completed conversation is no dead letter");
+            ConversationState s = driver.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            assertEquals(Status.COMPLETED, s.status());
+            assertEquals(2, s.turnsDone());
+        }
+        try (TopologyTestDriver replay = new TopologyTestDriver(
+                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1), true), props("replay"))) {
+            TestInputTopic<String, ConversationEvent> input = replay.createInputTopic(in.name(), in.keySerde().serializer(),
+                    in.valueSerde().serializer());
+            TestOutputTopic<String, ConversationEvent> output = replay.createOutputTopic(in.name(), in.keySerde().deserializer(),
+                    in.valueSerde().deserializer());
+            log.forEach(e -> input.pipeInput("c", e));
+            assertTrue(output.isEmpty(), "read-only replay writes nothing, resumes included");
+            ConversationState s = replay.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            assertEquals(Status.COMPLETED, s.status());
+            assertEquals(2, s.turnsDone());
+        }
+    }
+
+    private Properties props(String application) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.resolve(application).toString());
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        return props;
+    }
+
+    private static ConversationEvent resumeRequest(String id, int turn) {
+        return ConversationEvent.newBuilder().setEnvelope(ams.events.Envelopes.create("rest", java.time.Instant.now()))
+                .setConversationId(id).setPayload(TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId("b").build())
+                .build();
     }
 }
