@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,14 +47,18 @@ import ams.agents.AgentViews;
 import ams.events.agent.AgentEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
-import ams.testkit.EmbeddedKafkaCluster;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
 import io.javalin.Javalin;
 
 /**
  * Materialization throughput of the agent processor (exactly_once_v2 and at_least_once) against
  * the raw limit (a plain consumer reading the same topic), then HTTP point-query latency with
- * 32 concurrent clients. Prints a markdown table. Argument: number of events (default 1,000,000).
+ * 32 concurrent clients, beside the same clients against an empty route of the same server. Prints a
+ * markdown table and, for bench/run, result rows ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP if set,
+ * else one embedded in this JVM. Arguments: events (default 1,000,000), partitions (2), HTTP requests
+ * per client (1,500).
  */
 public final class AgentProcessorBench {
 
@@ -67,28 +72,50 @@ public final class AgentProcessorBench {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int httpRequestsPerClient = args.length > 2 ? Integer.parseInt(args[2]) : 1500;
         int agents = Math.max(1, events / EVENTS_PER_AGENT);
         int total = agents * EVENTS_PER_AGENT;
         List<String> rows = new ArrayList<>();
-        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
-            TopicCatalogue catalogue = new TopicCatalogue("bench.", partitions, (short) 1);
+        // A broker shared by a whole bench/run keeps other benchmarks' topics and groups: use our own names.
+        String prefix = "bench-agents-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
+            TopicCatalogue catalogue = new TopicCatalogue(prefix, partitions, (short) 1);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
             double produceRate = produce(kafka.bootstrapServers(), catalogue, agents);
             rows.add(row("produce (idempotent producer, acks=all)", total, produceRate, Double.NaN, "-"));
+            ResultRows.add("agents: raw producer (idempotent, acks=all), " + total + " events", produceRate, "events/s");
 
             double raw = rawConsume(kafka.bootstrapServers(), catalogue.agentEvents().name(), total);
             rows.add(row("raw KafkaConsumer, bytes only", total, raw, 1.0, "-"));
+            ResultRows.add("agents: raw consumer (bytes), same events", raw, "events/s");
+            String rawLimit = ResultRows.number(raw) + " events/s (raw consumer)";
 
             Path stateRoot = Files.createTempDirectory("ams-agent-bench-");
-            Measured eos = materialize(kafka.bootstrapServers(), catalogue, stateRoot, "exactly_once_v2", null, total, agents, false);
+            Measured eos = materialize(kafka.bootstrapServers(), catalogue, stateRoot, "exactly_once_v2", null, total, agents, 0);
             rows.add(row("agent-processor exactly_once_v2, commit.interval.ms=100 (default)", total, eos.rate, eos.rate / raw, eos.memory));
-            Measured eos1s = materialize(kafka.bootstrapServers(), catalogue, stateRoot, "exactly_once_v2", 1000L, total, agents, false);
+            ResultRows.add("agents: materialization exactly_once_v2, commit 100 ms (default)", eos.rate, "events/s", rawLimit,
+                    eos.rate / raw, ">= 0.5x raw", eos.rate / raw >= 0.5);
+            Measured eos1s = materialize(kafka.bootstrapServers(), catalogue, stateRoot, "exactly_once_v2", 1000L, total, agents, 0);
             rows.add(row("agent-processor exactly_once_v2, commit.interval.ms=1000", total, eos1s.rate, eos1s.rate / raw, eos1s.memory));
-            Measured alos = materialize(kafka.bootstrapServers(), catalogue, stateRoot, "at_least_once", null, total, agents, true);
+            ResultRows.add("agents: materialization exactly_once_v2, commit 1 s", eos1s.rate, "events/s", rawLimit,
+                    eos1s.rate / raw, ">= 0.5x raw", eos1s.rate / raw >= 0.5);
+            Measured alos = materialize(kafka.bootstrapServers(), catalogue, stateRoot, "at_least_once", null, total, agents,
+                    httpRequestsPerClient);
             rows.add(row("agent-processor at_least_once, commit.interval.ms=30000 (default)", total, alos.rate, alos.rate / raw,
                     alos.memory));
+            ResultRows.add("agents: materialization at_least_once, commit 30 s (default)", alos.rate, "events/s", rawLimit,
+                    alos.rate / raw, "", null);
+            HttpLatency http = alos.http;
+            if (http != null) {
+                String limit = String.format(java.util.Locale.ROOT, "%.2f ms (empty route, same server and clients)", http.pingP50());
+                ResultRows.add("agents: HTTP GET /agents/{id} p50, " + HTTP_CLIENTS + " clients", http.p50(), "ms", limit,
+                        http.p50() / http.pingP50(), "", null);
+                limit = String.format(java.util.Locale.ROOT, "%.2f ms (empty route, same server and clients)", http.pingP99());
+                ResultRows.add("agents: HTTP GET /agents/{id} p99, " + HTTP_CLIENTS + " clients", http.p99(), "ms", limit,
+                        http.p99() / http.pingP99(), "< 2 ms", http.p99() < 2);
+            }
 
             StringBuilder out = new StringBuilder();
             out.append("\n| what | events | events/s | ratio to raw | peak heap / RocksDB memory |\n|---|---:|---:|---:|---|\n");
@@ -96,14 +123,23 @@ public final class AgentProcessorBench {
             out.append("\nHTTP GET /agents/{id} on loopback, ").append(HTTP_CLIENTS).append(" concurrent clients: ")
                     .append(alos.http).append('\n');
             out.append("Settings: ").append(partitions).append(" partitions, ").append(agents).append(" agents x ")
-                    .append(EVENTS_PER_AGENT).append(" events, 1 stream thread, one JVM holds broker + processor + clients (peak heap is the whole JVM's), JVM max heap ")
+                    .append(EVENTS_PER_AGENT).append(" events, 1 stream thread, broker ").append(kafka.kind())
+                    .append(" (embedded: in this JVM, and peak heap is the whole JVM's), JVM max heap ")
                     .append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB, ")
                     .append(Runtime.getRuntime().availableProcessors()).append(" cores\n");
             System.out.println(out); // the benchmark's report is its output, not a log line
         }
     }
 
-    private record Measured(double rate, String memory, String http) {
+    private record Measured(double rate, String memory, HttpLatency http) {
+    }
+
+    /** Latency of the agent route and, as its raw limit, of an empty route on the same server with the same clients. */
+    private record HttpLatency(String text, double p50, double p99, double pingP50, double pingP99) {
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     private static String row(String what, int events, double rate, double ratio, String memory) {
@@ -178,12 +214,12 @@ public final class AgentProcessorBench {
     }
 
     private static Measured materialize(String bootstrap, TopicCatalogue catalogue, Path stateRoot, String guarantee,
-                                        Long commitIntervalMs, int total, int agents, boolean measureHttp) throws Exception {
-        String application = "bench-agents-" + guarantee.replace('_', '-') + "-" + commitIntervalMs;
+                                        Long commitIntervalMs, int total, int agents, int httpRequestsPerClient) throws Exception {
+        String application = catalogue.agentEvents().name().replace("agent-events", "") + guarantee.replace('_', '-') + "-" + commitIntervalMs;
         int port = freePort();
         Map<String, Object> props = new HashMap<>();
         props.put(AgentProcessorConfig.BOOTSTRAP_SERVERS, bootstrap);
-        props.put(AgentProcessorConfig.TOPIC_PREFIX, "bench.");
+        props.put(AgentProcessorConfig.TOPIC_PREFIX, catalogue.agentEvents().name().replace("agent-events", ""));
         props.put(AgentProcessorConfig.TOPIC_PARTITIONS, catalogue.agentEvents().partitions());
         props.put(AgentProcessorConfig.APPLICATION_ID, application);
         props.put(AgentProcessorConfig.STATE_DIR, stateRoot.resolve(application).toString());
@@ -218,7 +254,7 @@ public final class AgentProcessorBench {
                 throw new IllegalStateException("Expected " + agents + " agents in the store, found " + stored);
             }
             String memory = "heap " + (heap >> 20) + " MiB; " + rocksDb;
-            String http = measureHttp ? httpLatency(processor, port, agents) : "";
+            HttpLatency http = httpRequestsPerClient > 0 ? httpLatency(processor, port, agents, httpRequestsPerClient) : null;
             return new Measured(rate, memory, http);
         }
     }
@@ -255,28 +291,34 @@ public final class AgentProcessorBench {
                 mem / (1 << 20), cache / (1 << 20), readers / (1 << 20));
     }
 
-    private static String httpLatency(AgentProcessor processor, int port, int agents) throws Exception {
+    private static HttpLatency httpLatency(AgentProcessor processor, int port, int agents, int perClient) throws Exception {
         Javalin http = Javalin.create(config -> config.showJavalinBanner = false);
         processor.registerRoutes(http);
+        http.get("/bench/ping", ctx -> ctx.result("{}"));
         http.start("127.0.0.1", port);
         ExecutorService pool = Executors.newFixedThreadPool(HTTP_CLIENTS);
         try {
-            int perClient = 1500;
-            runClients(pool, port, agents, 300); // warm-up: JIT, connections
+            runClients(pool, port, agents, Math.max(20, perClient / 5), false); // warm-up: JIT, connections
             long start = System.nanoTime();
-            long[] all = runClients(pool, port, agents, perClient);
+            long[] all = runClients(pool, port, agents, perClient, false);
             double seconds = (System.nanoTime() - start) / 1e9;
             Arrays.sort(all);
-            return String.format("%d requests, %.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
+            long[] ping = runClients(pool, port, agents, perClient, true);
+            Arrays.sort(ping);
+            String text = String.format("%d requests, %.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms"
+                            + "; empty route, same clients: p50 %.2f ms, p99 %.2f ms",
                     all.length, all.length / seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
-                    all[(int) (all.length * 0.999)] / 1e6, all[all.length - 1] / 1e6);
+                    all[(int) (all.length * 0.999)] / 1e6, all[all.length - 1] / 1e6, ping[ping.length / 2] / 1e6,
+                    ping[(int) (ping.length * 0.99)] / 1e6);
+            return new HttpLatency(text, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
+                    ping[ping.length / 2] / 1e6, ping[(int) (ping.length * 0.99)] / 1e6);
         } finally {
             pool.shutdownNow();
             http.stop();
         }
     }
 
-    private static long[] runClients(ExecutorService pool, int port, int agents, int perClient) throws Exception {
+    private static long[] runClients(ExecutorService pool, int port, int agents, int perClient, boolean ping) throws Exception {
         List<Future<long[]>> futures = new ArrayList<>();
         for (int c = 0; c < HTTP_CLIENTS; c++) {
             futures.add(pool.submit(() -> {
@@ -284,7 +326,8 @@ public final class AgentProcessorBench {
                 long[] latencies = new long[perClient];
                 for (int i = 0; i < perClient; i++) {
                     String id = agentId(ThreadLocalRandom.current().nextInt(agents));
-                    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/agents/" + id)).GET().build();
+                    String path = ping ? "/bench/ping" : "/agents/" + id;
+                    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build();
                     long t = System.nanoTime();
                     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
                     latencies[i] = System.nanoTime() - t;

@@ -42,7 +42,8 @@ import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
-import ams.testkit.EmbeddedKafkaCluster;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
 import ams.testkit.openai.FakeOpenAiServer;
 import ams.testkit.openai.Reply;
@@ -53,12 +54,16 @@ import ams.testkit.openai.Reply;
  * TurnRequested), next to the raw limits measured in the same run (a plain consumer reading the same
  * topic; one read_committed transactional hop). Part 2: the fake OpenAI server answering in 500 ms,
  * M conversations at a cap of C calls in flight, against the ideal turns x 500 ms / C.
+ * Prints a markdown table and, for bench/run, result rows ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP
+ * if set, else one embedded in this JVM.
  * Args: [conversations=1000] [turns=10] [latencyConversations=200] [concurrency=50] [latencyTurns=5]
  */
 public final class ConversationBench {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationBench.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Topic and application names of this run: a broker shared by a whole bench/run keeps other runs' topics and groups. */
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6) + "-";
 
     private ConversationBench() {
     }
@@ -71,7 +76,7 @@ public final class ConversationBench {
         int latencyTurns = arg(args, 4, 5);
         Path state = Files.createTempDirectory("conv-bench");
         List<String> rows = new ArrayList<>();
-        try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start()) {
+        try (KafkaCluster cluster = KafkaClusters.fromEnvironment()) {
             scripted(cluster, state, conversations, turns, rows);
             withLatency(cluster, state, latencyConversations, latencyTurns, concurrency, rows);
         }
@@ -81,9 +86,9 @@ public final class ConversationBench {
         System.out.println(table); // the benchmark's output is the table itself, for bench/RESULTS.md
     }
 
-    private static void scripted(EmbeddedKafkaCluster cluster, Path state, int conversations, int turns, List<String> rows)
+    private static void scripted(KafkaCluster cluster, Path state, int conversations, int turns, List<String> rows)
             throws Exception {
-        Map<String, Object> config = config(cluster, state, "bench-scripted-");
+        Map<String, Object> config = config(cluster, state, "bench-scripted-" + RUN);
         try (ConversationOrchestrator o = ConversationOrchestrator.start(new ConversationConfig(config), agents(), knowledge())) {
             Topic<String, ConversationEvent> topic = o.topics().conversationEvents();
             runAndWait(cluster, topic, "warmup-", 3, 3, "scripted");
@@ -115,14 +120,28 @@ public final class ConversationBench {
             rows.add("| raw: plain consumer reading the same topic | " + fmt(raw / rawSeconds) + " records/s (" + raw + " records) |");
             rows.add("| raw: one read_committed transactional hop (produce+commit -> consumer sees it) p50 / p99 | "
                     + percentiles(txnHop) + " |");
+            double turnsPerSecond = conversations * (double) turns / seconds;
+            double rawRate = raw / rawSeconds;
+            ResultRows.add("conversations: raw consumer (bytes, read_committed), the run's topic", rawRate, "records/s");
+            ResultRows.add("conversations: raw read_committed transactional hop p50", percentile(txnHop, 0.5), "ms");
+            ResultRows.add("conversations: scripted (offline stand-in) turns/s, " + conversations + " x " + turns, turnsPerSecond, "turns/s",
+                    "-", Double.NaN, ">= 1,000 turns/s", turnsPerSecond >= 1000);
+            ResultRows.add("conversations: scripted, events written and read", log.size() / seconds, "events/s",
+                    String.format(java.util.Locale.ROOT, "%,.0f records/s (raw consumer)", rawRate), log.size() / seconds / rawRate, "", null);
+            String hopLimit = percentile(txnHop, 0.5) + " ms (raw transactional hop p50)";
+            ResultRows.add("conversations: scripted turn cycle p50", hops.cycleP50(), "ms", hopLimit,
+                    hops.cycleP50() / (double) Math.max(1, percentile(txnHop, 0.5)), "<= 25 ms", hops.cycleP50() <= 25);
+            ResultRows.add("conversations: scripted turn cycle p99", hops.cycleP99(), "ms",
+                    percentile(txnHop, 0.99) + " ms (raw transactional hop p99)",
+                    hops.cycleP99() / (double) Math.max(1, percentile(txnHop, 0.99)), "", null);
         }
     }
 
-    private static void withLatency(EmbeddedKafkaCluster cluster, Path state, int conversations, int turns, int concurrency,
+    private static void withLatency(KafkaCluster cluster, Path state, int conversations, int turns, int concurrency,
                                     List<String> rows) throws Exception {
         try (FakeOpenAiServer fake = FakeOpenAiServer.start().respondWith(r -> Reply.text("A considered answer.")
                 .after(Duration.ofMillis(500)))) {
-            Map<String, Object> config = config(cluster, state, "bench-latency-");
+            Map<String, Object> config = config(cluster, state, "bench-latency-" + RUN);
             config.put(ConversationConfig.LLM_PROVIDER, "openai");
             config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
             config.put(ConversationConfig.LLM_MAX_IN_FLIGHT, concurrency);
@@ -140,12 +159,15 @@ public final class ConversationBench {
                 rows.add("| 500 ms model: model calls | " + (fake.chatRequests().size() - before) + " |");
                 rows.add("| 500 ms model: wall time vs ideal turns x 500 ms / concurrency | " + fmt(seconds) + " s vs "
                         + fmt(ideal) + " s, **ratio " + fmt(seconds / ideal) + "** |");
+                ResultRows.add("conversations: fake OpenAI at 500 ms/call, " + conversations + " x " + turns + ", " + concurrency
+                        + " in flight: wall time", seconds, "s", fmt(ideal) + " s (ideal: turns x 500 ms / in flight)", seconds / ideal,
+                        "", null);
             }
         }
     }
 
     /** Sends the conversations and returns System.nanoTime() when the last one ended. */
-    private static long runAndWait(EmbeddedKafkaCluster cluster, Topic<String, ConversationEvent> topic, String prefix,
+    private static long runAndWait(KafkaCluster cluster, Topic<String, ConversationEvent> topic, String prefix,
                                    int count, int turns, String provider) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
@@ -188,7 +210,7 @@ public final class ConversationBench {
         }
     }
 
-    private record Hops(String requestToMessage, String messageToRequest, String cycle) {
+    private record Hops(String requestToMessage, String messageToRequest, String cycle, long cycleP50, long cycleP99) {
     }
 
     private static Hops hops(List<ConversationEvent> log, String prefix) {
@@ -222,7 +244,17 @@ public final class ConversationBench {
                 cycle.add(n - r.getValue());
             }
         }
-        return new Hops(percentiles(toMessage), percentiles(toRequest), percentiles(cycle));
+        return new Hops(percentiles(toMessage), percentiles(toRequest), percentiles(cycle), percentile(cycle, 0.5),
+                percentile(cycle, 0.99));
+    }
+
+    private static long percentile(List<Long> values, double q) {
+        if (values.isEmpty()) {
+            return -1;
+        }
+        long[] v = values.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(v);
+        return v[Math.min(v.length - 1, (int) (v.length * q))];
     }
 
     private static String percentiles(List<Long> values) {
@@ -234,7 +266,7 @@ public final class ConversationBench {
         return v[(int) (v.length * 0.50)] + " ms / " + v[Math.min(v.length - 1, (int) (v.length * 0.99))] + " ms (n=" + v.length + ")";
     }
 
-    private static List<ConversationEvent> readAll(EmbeddedKafkaCluster cluster, Topic<String, ConversationEvent> topic) {
+    private static List<ConversationEvent> readAll(KafkaCluster cluster, Topic<String, ConversationEvent> topic) {
         List<ConversationEvent> out = new ArrayList<>();
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
@@ -254,7 +286,7 @@ public final class ConversationBench {
     }
 
     /** The raw limit: a plain consumer reading the same topic as bytes, no decoding. */
-    private static int readRaw(EmbeddedKafkaCluster cluster, String topic) {
+    private static int readRaw(KafkaCluster cluster, String topic) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -273,7 +305,7 @@ public final class ConversationBench {
     }
 
     /** The floor of one hop: commit a one-record transaction, wait until a read_committed consumer sees it. */
-    private static List<Long> transactionalHop(EmbeddedKafkaCluster cluster, String topic, int rounds) throws Exception {
+    private static List<Long> transactionalHop(KafkaCluster cluster, String topic, int rounds) throws Exception {
         try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
         }
@@ -306,7 +338,7 @@ public final class ConversationBench {
         return hops;
     }
 
-    private static Properties producerProps(EmbeddedKafkaCluster cluster) {
+    private static Properties producerProps(KafkaCluster cluster) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -314,7 +346,7 @@ public final class ConversationBench {
         return p;
     }
 
-    private static Map<String, Object> config(EmbeddedKafkaCluster cluster, Path state, String prefix) {
+    private static Map<String, Object> config(KafkaCluster cluster, Path state, String prefix) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConversationConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
         c.put(ConversationConfig.TOPIC_PREFIX, prefix);

@@ -31,13 +31,15 @@ import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.export.Exporter;
 import ams.export.ExporterConfig;
-import ams.testkit.EmbeddedKafkaCluster;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
 
 /**
  * The exporter's throughput from conversation-events to files, beside the raw limits measured in
  * the same run: a plain consumer reading the same topic, and DuckDB writing the same rows to Parquet.
- * Prints a markdown table. Argument: number of messages (default 1,000,000).
+ * Prints a markdown table and, for bench/run, result rows ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP
+ * if set, else one embedded in this JVM. Argument: number of messages (default 1,000,000).
  */
 public final class ExporterBench {
 
@@ -51,12 +53,16 @@ public final class ExporterBench {
     public static void main(String[] args) throws Exception {
         int messages = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
         Path work = Files.createTempDirectory("ams-exporter-bench-");
-        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
-            TopicCatalogue catalogue = new TopicCatalogue("bench.", PARTITIONS, (short) 1);
+        // A broker shared by a whole bench/run keeps other benchmarks' topics: use our own names.
+        String prefix = "bench-export-" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".";
+        try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
+            TopicCatalogue catalogue = new TopicCatalogue(prefix, PARTITIONS, (short) 1);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
+            long produceStarted = System.nanoTime();
             long records = produce(kafka.bootstrapServers(), catalogue, messages);
+            double produceSeconds = (System.nanoTime() - produceStarted) / 1e9;
             StringBuilder table = new StringBuilder();
             table.append("| what | rows | seconds | rows/s | output |\n|---|---:|---:|---:|---|\n");
 
@@ -64,20 +70,20 @@ public final class ExporterBench {
             row(table, "raw consumer (bytes, no decode), all records", records, rawSeconds, "-");
 
             Path parquetRoot = work.resolve("parquet");
-            double parquetSeconds = exporter(kafka.bootstrapServers(), parquetRoot, "messages", records);
+            double parquetSeconds = exporter(kafka.bootstrapServers(), prefix, parquetRoot, "messages", records);
             row(table, "exporter → messages Parquet (ZSTD), first run (cold JIT)", messages, parquetSeconds, size(parquetRoot));
 
             Path jsonlRoot = work.resolve("jsonl");
-            double jsonlSeconds = exporter(kafka.bootstrapServers(), jsonlRoot, "turns", records);
+            double jsonlSeconds = exporter(kafka.bootstrapServers(), prefix, jsonlRoot, "turns", records);
             row(table, "exporter → turns JSONL", messages, jsonlSeconds, size(jsonlRoot));
 
             Path allRoot = work.resolve("all");
-            double allSeconds = exporter(kafka.bootstrapServers(), allRoot, "messages,turns,chat,sharegpt", records);
+            double allSeconds = exporter(kafka.bootstrapServers(), prefix, allRoot, "messages,turns,chat,sharegpt", records);
             row(table, "exporter → all four datasets", messages, allSeconds, size(allRoot));
 
             // The first exporter run of the JVM pays for JIT warm-up; measure Parquet again once warm.
             Path parquetWarmRoot = work.resolve("parquet-warm");
-            parquetSeconds = exporter(kafka.bootstrapServers(), parquetWarmRoot, "messages", records);
+            parquetSeconds = exporter(kafka.bootstrapServers(), prefix, parquetWarmRoot, "messages", records);
             row(table, "exporter → messages Parquet (ZSTD), warm", messages, parquetSeconds, size(parquetWarmRoot));
 
             double[] duck = duckDbCopy(parquetRoot, work, messages);
@@ -85,6 +91,19 @@ public final class ExporterBench {
             row(table, "DuckDB COPY → Parquet (ZSTD), threads=2", messages, duck[1], String.format("%.1f MiB", duck[2]));
 
             double rawRate = records / rawSeconds;
+            double duckRate = messages / duck[0];
+            String duckLimit = String.format(Locale.ROOT, "%,.0f rows/s (DuckDB COPY, 1 thread)", duckRate);
+            String rawLimit = String.format(Locale.ROOT, "%,.0f records/s (raw consumer)", rawRate);
+            ResultRows.add("export: raw producer (lz4), " + records + " records", records / produceSeconds, "records/s");
+            ResultRows.add("export: raw consumer (bytes, read_committed), same records", rawRate, "records/s");
+            ResultRows.add("export: DuckDB COPY to Parquet (ZSTD), 1 thread", duckRate, "rows/s");
+            ResultRows.add("export: DuckDB COPY to Parquet (ZSTD), 2 threads", messages / duck[1], "rows/s");
+            ResultRows.add("export: messages Parquet (ZSTD), warm JIT", messages / parquetSeconds, "rows/s", duckLimit,
+                    messages / parquetSeconds / duckRate, ">= 1.0x DuckDB", messages / parquetSeconds >= duckRate);
+            ResultRows.add("export: turns JSONL, records consumed", records / jsonlSeconds, "records/s", rawLimit,
+                    records / jsonlSeconds / rawRate, ">= 0.8x raw", records / jsonlSeconds >= 0.8 * rawRate);
+            ResultRows.add("export: all four datasets, records consumed", records / allSeconds, "records/s", rawLimit,
+                    records / allSeconds / rawRate, "", null);
             table.append("\nParquet (warm) vs DuckDB (1 thread): ").append(ratio(messages / parquetSeconds, messages / duck[0]))
                     .append("; vs DuckDB (2 threads): ").append(ratio(messages / parquetSeconds, messages / duck[1]))
                     .append("\nJSONL records/s vs raw consumer records/s: ").append(ratio(records / jsonlSeconds, rawRate))
@@ -169,10 +188,10 @@ public final class ExporterBench {
         }
     }
 
-    private static double exporter(String bootstrap, Path root, String datasets, long records) {
+    private static double exporter(String bootstrap, String prefix, Path root, String datasets, long records) {
         ExporterConfig config = new ExporterConfig(Map.of(
                 ExporterConfig.BOOTSTRAP_SERVERS, bootstrap,
-                ExporterConfig.TOPIC_PREFIX, "bench.",
+                ExporterConfig.TOPIC_PREFIX, prefix,
                 ExporterConfig.DATASET_ROOT, root.toString(),
                 ExporterConfig.GROUP_ID, "bench-" + datasets + "-" + System.nanoTime(),
                 ExporterConfig.DATASETS, datasets,

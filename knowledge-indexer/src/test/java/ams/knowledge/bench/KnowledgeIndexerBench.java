@@ -39,12 +39,15 @@ import ams.knowledge.embedding.EmbeddingModels;
 import ams.knowledge.search.SearchFilters;
 import ams.knowledge.search.SearchIndex;
 import ams.knowledge.search.SearchMode;
-import ams.testkit.EmbeddedKafkaCluster;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
 
 /**
  * Measures (1) the indexer's embedding throughput against the raw model's in the same run,
  * (2) search latency for one agent over 10k and 100k chunks of 384 dimensions, (3) memory of the
- * in-memory index per 100k chunks. Prints a markdown table. Args: [documents] (default 2000; 0 = search and memory only).
+ * in-memory index per 100k chunks. Prints a markdown table and, for bench/run, result rows
+ * ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
+ * Args: [documents] (default 2000; 0 = search and memory only) [chunk counts for search, default 10000,100000].
  */
 public final class KnowledgeIndexerBench {
 
@@ -62,8 +65,9 @@ public final class KnowledgeIndexerBench {
         if (documents > 0) {
             rows.addAll(embeddingBench(documents));
         }
-        for (int chunks : new int[] {10_000, 100_000}) {
-            rows.addAll(searchBench(chunks));
+        String sizes = args.length > 1 ? args[1] : "10000,100000";
+        for (String size : sizes.split(",")) {
+            rows.addAll(searchBench(Integer.parseInt(size.trim().replace("_", ""))));
         }
         StringBuilder table = new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
         rows.forEach(r -> table.append(r).append('\n'));
@@ -83,7 +87,7 @@ public final class KnowledgeIndexerBench {
         double indexer;
         double searchable;
         double modelShare;
-        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start()) {
+        try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 6) + ".";
             TopicCatalogue catalogue = new TopicCatalogue(prefix, 2, (short) 1);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -108,9 +112,11 @@ public final class KnowledgeIndexerBench {
             props.put(KnowledgeIndexerConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             props.put(KnowledgeIndexerConfig.TOPIC_PREFIX, prefix);
             props.put(KnowledgeIndexerConfig.TOPIC_PARTITIONS, 2);
-            props.put(KnowledgeIndexerConfig.APPLICATION_ID, "ki-bench");
+            props.put(KnowledgeIndexerConfig.APPLICATION_ID, prefix + "ki-bench");
             props.put(KnowledgeIndexerConfig.STATE_DIR, state.toString());
-            props.put(KnowledgeIndexerConfig.HTTP_PORT, 18083);
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                props.put(KnowledgeIndexerConfig.HTTP_PORT, socket.getLocalPort()); // a fixed port may be taken on a shared machine
+            }
             props.put(KnowledgeIndexerConfig.WORKER_MAX_POLL_RECORDS, 256);
             long start = System.nanoTime();
             try (KnowledgeIndexer running = KnowledgeIndexer.start(new KnowledgeIndexerConfig(props), model)) {
@@ -138,6 +144,14 @@ public final class KnowledgeIndexerBench {
                 texts.size(), indexer, indexer / raw));
         rows.add(String.format("| embedding, end to end until searchable (worker + Streams fold + index) | %d docs | %.0f chunks/s | %.2f |",
                 texts.size(), searchable, searchable / raw));
+        String rawLimit = String.format(java.util.Locale.ROOT, "%.0f texts/s (raw model, mean of before %.0f and after %.0f)",
+                raw, rawBefore, rawAfter);
+        ResultRows.add("knowledge: raw model embedAll (batches of 64), " + texts.size() + " texts", raw, "texts/s");
+        ResultRows.add("knowledge: indexer worker embedding (consume, chunk, embed, produce, EOS)", indexer, "chunks/s", rawLimit,
+                indexer / raw, ">= 0.9x raw model", indexer / raw >= 0.9);
+        ResultRows.add("knowledge: end to end until searchable", searchable, "chunks/s", rawLimit, searchable / raw, "", null);
+        ResultRows.add("knowledge: share of worker busy time inside the model (load-independent)", modelShare, "", "-", Double.NaN,
+                ">= 0.9", modelShare >= 0.9);
         return rows;
     }
 
@@ -184,6 +198,13 @@ public final class KnowledgeIndexerBench {
                 chunks, vectorBytes / 1048576.0, rawBytes / 1048576.0, (double) vectorBytes / rawBytes));
         rows.add(String.format("| memory: whole index on the heap (vectors + BM25 postings + ids) | %,d chunks | %.1f MiB | %.2f |",
                 chunks, (after - before) / 1048576.0, (double) (after - before) / rawBytes));
+        String rawMemory = String.format(java.util.Locale.ROOT, "%.1f MiB (raw float32 vectors)", rawBytes / 1048576.0);
+        ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: memory, vector blocks, %,d chunks", chunks),
+                vectorBytes / 1048576.0, "MiB", rawMemory, (double) vectorBytes / rawBytes, "<= 1.3x raw", vectorBytes <= 1.3 * rawBytes);
+        ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: memory, whole index (vectors + BM25 + ids), %,d chunks", chunks),
+                (after - before) / 1048576.0, "MiB", rawMemory, (double) (after - before) / rawBytes, "<= 1.3x raw",
+                after - before <= 1.3 * rawBytes);
+        Map<SearchMode, Double> p99s = new java.util.EnumMap<>(SearchMode.class);
         for (SearchMode mode : SearchMode.values()) {
             int queries = mode == SearchMode.LEXICAL ? 500 : 300;
             long[] nanos = new long[queries];
@@ -199,6 +220,7 @@ public final class KnowledgeIndexerBench {
             Arrays.sort(nanos);
             rows.add(String.format("| search latency, %s, k=5, one agent | %,d chunks | p50 %.2f ms, p99 %.2f ms | |",
                     mode.wireName(), chunks, nanos[queries / 2] / 1e6, nanos[queries * 99 / 100] / 1e6));
+            p99s.put(mode, nanos[queries * 99 / 100] / 1e6);
         }
         // The raw limit: one pass of dot products over the same number of floats, no index around it.
         float[] flat = new float[chunks * 384];
@@ -225,6 +247,12 @@ public final class KnowledgeIndexerBench {
         Arrays.sort(nanos);
         rows.add(String.format("| raw limit: plain dot-product loop over the same floats | %,d chunks | p50 %.2f ms, p99 %.2f ms | (sink %s) |",
                 chunks, nanos[50] / 1e6, nanos[99] / 1e6, sink > 0 ? "+" : "-"));
+        double rawP99 = nanos[99] / 1e6;
+        // The goal is stated for 100,000 chunks; other sizes are reported for the trend.
+        boolean judged = chunks == 100_000;
+        p99s.forEach((mode, p99) -> ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: search p99, %s, k=5, %,d chunks",
+                mode.wireName(), chunks), p99, "ms", String.format(java.util.Locale.ROOT, "%.2f ms (plain dot-product loop p99)", rawP99),
+                p99 / rawP99, judged ? "< 10 ms" : "", judged ? p99 < 10 : null));
         return rows;
     }
 
