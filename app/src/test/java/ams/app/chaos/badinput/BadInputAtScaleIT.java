@@ -1,0 +1,130 @@
+package ams.app.chaos.badinput;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import ams.app.client.AmsClient;
+import ams.app.system.AmsSystem;
+import ams.app.system.SystemSettings;
+import ams.export.SinkStatus;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import ams.testkit.Wait;
+
+/**
+ * Issue #8, bad input at scale, on the whole system in one JVM: bad records on every input topic and
+ * malformed REST requests while good events flow. Every bad record must reach dead-letters with a
+ * reason, every request must be answered 4xx, and the good events must still be applied.
+ * The default build runs {@value #RECORDS_PER_TOPIC} records per topic and {@value #REQUESTS} requests;
+ * the chaos run uses the issue's full 10,000 and 1,000 through the same classes.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputAtScaleIT {
+
+    static final int RECORDS_PER_TOPIC = 2_000;
+    static final int REQUESTS = 1_000;
+
+    private static final Logger log = LoggerFactory.getLogger(BadInputAtScaleIT.class);
+
+    private TestKafka kafka;
+    private AmsSystem system;
+    private AmsClient client;
+    private String prefix;
+    private URI api;
+
+    @BeforeAll
+    void start(TestKafka kafka) throws Exception {
+        this.kafka = kafka;
+        prefix = "bad-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        Path dataDir = Files.createTempDirectory("ams-bad-input-it");
+        int port = ams.app.FreePorts.next();
+        system = AmsSystem.start(new SystemSettings(kafka.bootstrapServers(), prefix, 2, dataDir, "127.0.0.1", port, null,
+                "scripted", null, null, null, "", 2_000, false));
+        system.awaitReady(Duration.ofMinutes(1));
+        api = URI.create("http://127.0.0.1:" + port);
+        client = AmsClient.connect(kafka.bootstrapServers(), api.toString(), prefix, null);
+    }
+
+    @AfterAll
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    void badRecordsAreDeadLetteredAndMalformedRequestsAnswered4xxWhileGoodEventsAreApplied() throws Exception {
+        client.createAgent("owl", "Owl", TestEvents.minimalConfig("owl"));
+        client.createAgent("fox", "Fox", TestEvents.minimalConfig("fox"));
+        client.awaitAgent("owl", Duration.ofSeconds(30));
+        client.awaitAgent("fox", Duration.ofSeconds(30));
+        String before = client.generateConversation(List.of("owl", "fox"), "before the flood", 4);
+
+        long seed = System.nanoTime();
+        log.info("Bad input seed {}", seed);
+        long started = System.nanoTime();
+        CompletableFuture<BadRecords.Sent> flood = CompletableFuture.supplyAsync(
+                () -> BadRecords.publish(kafka.bootstrapServers(), prefix, RECORDS_PER_TOPIC, seed));
+        MalformedRequests.Outcome outcome = MalformedRequests.send(api, REQUESTS, seed, null);
+        BadRecords.Sent sent = flood.join();
+        log.info("Published {} in {} ms; {}", sent, (System.nanoTime() - started) / 1_000_000, outcome);
+
+        // Good events after the flood: each input topic must have been read past every bad record.
+        client.addKnowledge("owl", "after-flood", "Pellets", "Owls cough up pellets of fur and bone.");
+        client.publish(TestEvents.promptSet("fox", "llmBooster", "Be quick."));
+        String after = client.generateConversation(List.of("fox", "owl"), "after the flood", 2);
+
+        DeadLetterAudit audit = DeadLetterAudit.awaitCovering(kafka.bootstrapServers(), prefix, sent, Duration.ofMinutes(2));
+        log.info("Dead letters after {} ms: {}", (System.nanoTime() - started) / 1_000_000, audit.summary());
+        audit.expectAtLeast(sent);
+        assertTrue(outcome.allClientErrors(), outcome.toString());
+        assertEquals(List.of(), outcome.withoutMessage(), "4xx answers must say what to fix");
+        assertEquals(REQUESTS, outcome.perStatusClass().get("4xx"), outcome.toString());
+
+        assertEquals("COMPLETED", client.awaitConversation(before, Duration.ofMinutes(1)).path("status").asText());
+        assertEquals("COMPLETED", client.awaitConversation(after, Duration.ofMinutes(1)).path("status").asText());
+        Wait.until("prompt set after the flood applied", Duration.ofSeconds(60), () -> client.agent("fox").path("config")
+                .path("prompt_config").path("agent").path("llmBooster").asText().equals("Be quick."));
+        Wait.until("document added after the flood indexed", Duration.ofSeconds(60), () -> {
+            JsonNode hits = client.searchKnowledge("owl", "what do owls cough up", 1).path("results");
+            return hits.size() == 1 && hits.get(0).path("document_id").asText().equals("after-flood");
+        });
+        // Every undecodable conversation record is dead-lettered by each of its four consumers, so the
+        // per-application counts show that none of them skipped the flood.
+        Map<String, Long> conversationLetters = audit.perSourceTopicAndApplication().get(prefix + "conversation-events");
+        assertEquals(4, conversationLetters.size(), audit.summary());
+
+        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
+            assertEquals(KafkaStreams.State.RUNNING, streams.state());
+        }
+        assertTrue(system.knowledge().worker().isRunning(), "embedding worker: " + system.knowledge().worker().failure());
+        assertNull(system.knowledge().worker().failure());
+        assertEquals(SinkStatus.State.RUNNING, system.exporter().status().state(), system.exporter().status().toString());
+    }
+}
