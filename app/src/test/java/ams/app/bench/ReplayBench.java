@@ -1,0 +1,232 @@
+package ams.app.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.app.system.AmsSystem;
+import ams.app.system.StoreDigests;
+import ams.app.system.SystemSettings;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
+
+/**
+ * Replay: rebuilding every store from the log, against the raw limit measured in the same run on the
+ * same broker (a plain consumer reading the same events' bytes). Produces N events (see
+ * {@link ReplayEvents}), runs the whole system ({@link AmsSystem}, the orchestrator read-only as a
+ * replay runs it) until it has caught up and digests every store; then wipes what {@code ams replay}
+ * wipes (groups, internal topics, local state), starts the system again and times it from start to
+ * caught up; digests again: they must be equal. Goal: the rebuild takes at most 2x the raw consumer's
+ * time. Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
+ * Args: [events=1000000] [partitions=2] [knowledge documents=events/500]
+ */
+public final class ReplayBench {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplayBench.class);
+    private static final Duration TIMEOUT = Duration.ofMinutes(60);
+
+    private ReplayBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
+        int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int documents = args.length > 2 ? Integer.parseInt(args[2]) : Math.max(10, events / 500);
+        ReplayEvents.Mix mix = ReplayEvents.Mix.of(events, documents);
+        String prefix = "bench-replay-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        Path data = Files.createTempDirectory("ams-replay-bench-");
+        StringBuilder report = new StringBuilder("\n| measure | value |\n|---|---|\n");
+        try (KafkaCluster kafka = KafkaClusters.fromEnvironment();
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            SystemSettings settings = new SystemSettings(kafka.bootstrapServers(), prefix, partitions, data, "127.0.0.1", freePort(),
+                    null, "scripted", null, null, null, "", 600_000, true);
+            TopicCatalogue topics = new TopicCatalogue(prefix, partitions, (short) 1);
+            new TopicProvisioner(admin, 60_000).provision(topics);
+
+            double produceSeconds = ReplayEvents.produce(kafka.bootstrapServers(), topics, mix);
+            line(report, "events", String.format(Locale.ROOT, "%,d: %,d agent events (%,d agents), %,d conversation events "
+                    + "(%,d finished conversations of %d turns), %,d knowledge documents; %d partitions", mix.total(), mix.agentEvents(),
+                    mix.agents(), mix.conversationEvents(), mix.conversations(), ReplayEvents.TURNS, mix.documents(), partitions));
+            line(report, "raw producer (Avro serialize + send, idempotent, acks=all)", rate(mix.total(), produceSeconds, "events"));
+            ResultRows.add("replay: raw producer, " + mix.total() + " events", mix.total() / produceSeconds, "events/s");
+
+            String chunks = prefix + "knowledge-indexer-chunks";
+            Set<String> produced = Set.of(topics.agentEvents().name(), topics.knowledgeEvents().name(), topics.conversationEvents().name());
+            CaughtUp caughtUp = new CaughtUp(admin, produced);
+            List<CaughtUp.Group> groups = groups(settings, topics, chunks);
+
+            // First build: what the running system did as the events arrived, including embedding the documents once.
+            Map<String, Map<String, StoreDigests.Digest>> before;
+            long started = System.nanoTime();
+            try (AmsSystem system = AmsSystem.start(settings)) {
+                system.awaitReady(TIMEOUT);
+                Map<String, Long> done = caughtUp.await(groups, TIMEOUT);
+                line(report, "first build (catch-up incl. embedding the documents once)", times(done, started));
+                before = digests(system);
+                leaveGroups(system);
+            }
+
+            int internal = ProcessorReset.wipe(admin, settings);
+            log.info("Wiped {} internal topics, the groups and local state of {}", internal, ProcessorReset.STREAMS_APPS);
+            // The rebuild: Streams applications only; the embedder's group is not reset, so it has nothing to do.
+            List<CaughtUp.Group> streamsGroups = groups.stream().filter(g -> !g.name().equals("knowledge-embedder")).toList();
+            Map<String, Map<String, StoreDigests.Digest>> after;
+            long rebuildStart = System.nanoTime();
+            Map<String, Long> rebuilt;
+            try (AmsSystem system = AmsSystem.start(settings)) {
+                system.awaitReady(TIMEOUT);
+                rebuilt = caughtUp.await(streamsGroups, TIMEOUT);
+                after = digests(system);
+                leaveGroups(system);
+            }
+            double rebuildSeconds = (rebuilt.values().stream().mapToLong(Long::longValue).max().orElseThrow() - rebuildStart) / 1e9;
+            line(report, "**replay: start to every store caught up**", String.format(Locale.ROOT, "**%.2f s** (%s)", rebuildSeconds,
+                    times(rebuilt, rebuildStart)));
+
+            RawRead raw = rawConsume(kafka.bootstrapServers(), List.of(topics.agentEvents().name(), topics.conversationEvents().name(),
+                    chunks));
+            line(report, "raw consumer: agent-events, conversation-events and the stored chunks, bytes", String.format(Locale.ROOT,
+                    "%,d records, %.1f MiB in %.2f s (%,.0f records/s)", raw.records(), raw.bytes() / 1048576.0, raw.seconds(),
+                    raw.records() / raw.seconds()));
+            double ratio = rebuildSeconds / raw.seconds();
+            line(report, "**replay time / raw consumer time**", String.format(Locale.ROOT, "**%.1fx** (goal <= 2x: %s)", ratio,
+                    ratio <= 2 ? "met" : "not met"));
+            boolean identical = before.equals(after);
+            line(report, "stores before vs after", (identical ? "identical" : "DIFFERENT") + ": " + summary(after));
+
+            ResultRows.add("replay: raw consumer (bytes), the events the rebuild reads", raw.records() / raw.seconds(), "records/s");
+            ResultRows.add("replay: rebuild every store, " + mix.total() + " events (start to caught up)", rebuildSeconds, "s",
+                    String.format(Locale.ROOT, "%.2f s (raw consumer, same events)", raw.seconds()), ratio, "<= 2x raw", ratio <= 2);
+            ResultRows.add("replay: rebuild throughput", mix.total() / rebuildSeconds, "events/s");
+            ResultRows.add("replay: store digests before = after (" + storeCount(after) + " stores)", identical ? 1 : 0, "1 = equal", "-",
+                    Double.NaN, "equal", identical);
+            if (!identical) {
+                report.append("\nBefore: ").append(before).append("\nAfter: ").append(after).append('\n');
+            }
+            System.out.println(report); // the benchmark's output is its report
+            if (!identical) {
+                throw new IllegalStateException("The rebuilt stores differ from the stores before the replay");
+            }
+        } finally {
+            deleteQuietly(data);
+        }
+    }
+
+    private static List<CaughtUp.Group> groups(SystemSettings settings, TopicCatalogue topics, String chunks) {
+        String agents = topics.agentEvents().name();
+        String conversations = topics.conversationEvents().name();
+        return List.of(
+                new CaughtUp.Group("agent-processor", settings.applicationId("agent-processor"), List.of(agents)),
+                new CaughtUp.Group("knowledge-embedder", settings.applicationId("knowledge-indexer") + "-embedder",
+                        List.of(topics.knowledgeEvents().name())),
+                new CaughtUp.Group("knowledge-indexer", settings.applicationId("knowledge-indexer"), List.of(chunks, agents, conversations)),
+                new CaughtUp.Group("conversation-orchestrator", settings.applicationId("conversation-orchestrator"), List.of(conversations)));
+    }
+
+    private static String times(Map<String, Long> done, long started) {
+        List<String> parts = new ArrayList<>();
+        done.forEach((name, at) -> parts.add(String.format(Locale.ROOT, "%s %.2f s", name, (at - started) / 1e9)));
+        return String.join(", ", parts);
+    }
+
+    private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system) {
+        Map<String, Map<String, StoreDigests.Digest>> all = new LinkedHashMap<>();
+        all.put("agent-processor", StoreDigests.of(system.agents().streams()));
+        all.put("knowledge-indexer", StoreDigests.of(system.knowledge().streams()));
+        all.put("conversation-orchestrator", StoreDigests.of(system.conversations().streams()));
+        return all;
+    }
+
+    private static String summary(Map<String, Map<String, StoreDigests.Digest>> digests) {
+        List<String> parts = new ArrayList<>();
+        digests.values().forEach(stores -> stores.values().forEach(d -> parts.add(d.sha256() == null ? d.store() + " (not iterable)"
+                : d.store() + " " + d.entries())));
+        return String.join(", ", parts);
+    }
+
+    private static long storeCount(Map<String, Map<String, StoreDigests.Digest>> digests) {
+        return digests.values().stream().mapToLong(Map::size).sum();
+    }
+
+    /** As Replay does: closing with leave-group frees the groups at once, so they can be deleted. */
+    private static void leaveGroups(AmsSystem system) {
+        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
+            streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+        }
+    }
+
+    private record RawRead(long records, long bytes, double seconds) {
+    }
+
+    /** The raw limit: one plain consumer reading every partition of the given topics from the start, values as bytes. */
+    private static RawRead rawConsume(String bootstrap, List<String> topics) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (String topic : topics) {
+                consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+            long started = System.nanoTime();
+            long records = 0;
+            long bytes = 0;
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (var r : consumer.poll(Duration.ofMillis(100))) {
+                    records++;
+                    bytes += r.value() == null ? 0 : r.value().length;
+                }
+            }
+            return new RawRead(records, bytes, (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    private static String rate(long count, double seconds, String what) {
+        return String.format(Locale.ROOT, "%,.0f %s/s (%,d in %.2f s)", count / seconds, what, count, seconds);
+    }
+
+    private static void line(StringBuilder report, String measure, String value) {
+        report.append("| ").append(measure).append(" | ").append(value).append(" |\n");
+        log.info("{}: {}", measure, value);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteQuietly(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("Could not delete {}", root, e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package ams.app.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * The rows {@code bench/run} gathers into one table. When {@code AMS_BENCH_OUT} (or
+ * {@code -Dams.bench.out}) names a file, each figure is appended to it as one tab-separated line:
+ * figure, value, unit, raw limit, ratio, goal, met. Without it nothing is written and the
+ * benchmark's printed report is all there is. (Each module's bench package has this same small
+ * class: test sources are not shared between modules.)
+ */
+final class ResultRows {
+
+    private ResultRows() {
+    }
+
+    /** A figure with its raw limit (already formatted, or "-"), ratio (NaN: none), goal ("" none) and whether it is met (null: no goal). */
+    static void add(String figure, double value, String unit, String rawLimit, double ratio, String goal, Boolean met) {
+        String target = System.getProperty("ams.bench.out", System.getenv("AMS_BENCH_OUT"));
+        if (target == null || target.isBlank()) {
+            return;
+        }
+        String line = String.join("\t", clean(figure), number(value), clean(unit), clean(rawLimit),
+                Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2f", ratio), clean(goal),
+                met == null ? "-" : met ? "yes" : "no") + "\n";
+        try {
+            Files.writeString(Path.of(target), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot append a result row to " + target, e);
+        }
+    }
+
+    /** A figure that has no goal and no raw limit: a raw limit itself, or context. */
+    static void add(String figure, double value, String unit) {
+        add(figure, value, unit, "-", Double.NaN, "", null);
+    }
+
+    /** Three significant digits at most below 100, whole numbers above: what a table reader compares. */
+    static String number(double value) {
+        if (Double.isNaN(value)) {
+            return "-";
+        }
+        double abs = Math.abs(value);
+        String pattern = abs >= 100 ? "%,.0f" : abs >= 10 ? "%.1f" : abs >= 1 ? "%.2f" : "%.3f";
+        return String.format(Locale.ROOT, pattern, value);
+    }
+
+    private static String clean(String text) {
+        return text == null || text.isEmpty() ? "-" : text.replace('\t', ' ').replace('\n', ' ');
+    }
+}
