@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ams conversation ...}: generate multi-agent conversations and read them. */
-@Command(name = "conversation", mixinStandardHelpOptions = true, description = "Generate, inspect and cancel conversations.")
+@Command(name = "conversation", mixinStandardHelpOptions = true, description = "Generate, inspect, cancel and resume conversations.")
 public final class ConversationCli {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +100,25 @@ public final class ConversationCli {
         return 0;
     }
 
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Resume a FAILED (or stuck RUNNING) conversation from its last appended turn.")
+    int resume(@Parameters(paramLabel = "CONVERSATION_ID") String id,
+               @Option(names = "--wait", description = "Wait until it ends again, showing progress") boolean wait,
+               @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601 duration)") Duration timeout) {
+        String path = "/conversations/" + RestClient.encode(id);
+        // The state before, so --wait does not take the old FAILED state for the end of the resumed run.
+        JsonNode before = wait ? api.client().get(path) : null;
+        JsonNode answer = api.client().post(path + "/resume", "{}");
+        if (!wait) {
+            api.print(out(), answer, a -> out().printf("Conversation %s resumed at turn %d (was %s)%n", id, a.path("turn").asInt(),
+                    a.path("previous_status").asText()));
+            return 0;
+        }
+        JsonNode last = new Progress(api.client(), out(), !api.json()).waitForEnd(id, timeout, before.path("updated_at").asText());
+        api.print(out(), last, a -> out().printf("Conversation %s %s after %d turns%n", id, a.path("status").asText(), a.path("turns_done").asInt()));
+        return last.path("status").asText().equals("COMPLETED") ? 0 : 1;
+    }
+
     @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a conversation (jsonl, json, csv, parquet, markdown).")
     int export(@Parameters(paramLabel = "CONVERSATION_ID") String id,
                @Option(names = "--format", defaultValue = "jsonl") String format,
@@ -123,6 +142,11 @@ public final class ConversationCli {
         }
 
         JsonNode waitForEnd(String id, Duration timeout) {
+            return waitForEnd(id, timeout, null);
+        }
+
+        /** @param staleUpdatedAt updated_at of an ended state to wait past (the FAILED state a resume starts from) */
+        JsonNode waitForEnd(String id, Duration timeout, String staleUpdatedAt) {
             long deadline = System.nanoTime() + timeout.toNanos();
             int shown = -1;
             while (true) {
@@ -145,7 +169,8 @@ public final class ConversationCli {
                     out.flush();
                     shown = done;
                 }
-                if (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("CANCELLED")) {
+                boolean stale = staleUpdatedAt != null && staleUpdatedAt.equals(state.path("updated_at").asText());
+                if (!stale && (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("CANCELLED"))) {
                     if (show) {
                         out.println();
                     }

@@ -110,6 +110,14 @@ public final class AmsClient implements AutoCloseable {
         return rest.get("/conversations/" + RestClient.encode(conversationId));
     }
 
+    /**
+     * Resumes a FAILED conversation (or re-requests the pending turn of a stuck RUNNING one) from its
+     * last appended turn; answers 409 (an {@link RestClient.ApiException}) for COMPLETED or CANCELLED ones.
+     */
+    public JsonNode resumeConversation(String conversationId) {
+        return rest.post("/conversations/" + RestClient.encode(conversationId) + "/resume", "{}");
+    }
+
     public JsonNode messages(String conversationId) {
         return rest.get("/conversations/" + RestClient.encode(conversationId) + "/messages");
     }

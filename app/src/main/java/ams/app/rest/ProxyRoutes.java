@@ -36,7 +36,8 @@ public final class ProxyRoutes {
         }
         if (upstreams.conversations() != null) {
             get(app, upstreams.conversations(), "/agents/{id}/conversations", "/conversations/{id}", "/conversations/{id}/messages");
-            post(app, upstreams.conversations(), "/conversations/generate", "/conversations/{id}/cancel", "/conversations/{id}/messages");
+            post(app, upstreams.conversations(), "/conversations/generate", "/conversations/{id}/cancel", "/conversations/{id}/resume",
+                    "/conversations/{id}/messages");
         }
         if (upstreams.agents() != null) {
             get(app, upstreams.agents(), "/agents", "/agents/{id}", "/agents/{id}/activity", "/agents/{id}/config", "/agents/{id}/history");
