@@ -199,11 +199,14 @@ public final class KnowledgeIndexerBench {
         rows.add(String.format("| memory: whole index on the heap (vectors + BM25 postings + ids) | %,d chunks | %.1f MiB | %.2f |",
                 chunks, (after - before) / 1048576.0, (double) (after - before) / rawBytes));
         String rawMemory = String.format(java.util.Locale.ROOT, "%.1f MiB (raw float32 vectors)", rawBytes / 1048576.0);
+        // The goals are stated for 100,000 chunks; other sizes are reported for the trend.
+        boolean judged = chunks == 100_000;
         ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: memory, vector blocks, %,d chunks", chunks),
-                vectorBytes / 1048576.0, "MiB", rawMemory, (double) vectorBytes / rawBytes, "<= 1.3x raw", vectorBytes <= 1.3 * rawBytes);
+                vectorBytes / 1048576.0, "MiB", rawMemory, (double) vectorBytes / rawBytes, judged ? "<= 1.3x raw" : "",
+                judged ? vectorBytes <= 1.3 * rawBytes : null);
         ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: memory, whole index (vectors + BM25 + ids), %,d chunks", chunks),
-                (after - before) / 1048576.0, "MiB", rawMemory, (double) (after - before) / rawBytes, "<= 1.3x raw",
-                after - before <= 1.3 * rawBytes);
+                (after - before) / 1048576.0, "MiB", rawMemory, (double) (after - before) / rawBytes, judged ? "<= 1.3x raw" : "",
+                judged ? after - before <= 1.3 * rawBytes : null);
         Map<SearchMode, Double> p99s = new java.util.EnumMap<>(SearchMode.class);
         for (SearchMode mode : SearchMode.values()) {
             int queries = mode == SearchMode.LEXICAL ? 500 : 300;
@@ -248,11 +251,11 @@ public final class KnowledgeIndexerBench {
         rows.add(String.format("| raw limit: plain dot-product loop over the same floats | %,d chunks | p50 %.2f ms, p99 %.2f ms | (sink %s) |",
                 chunks, nanos[50] / 1e6, nanos[99] / 1e6, sink > 0 ? "+" : "-"));
         double rawP99 = nanos[99] / 1e6;
-        // The goal is stated for 100,000 chunks; other sizes are reported for the trend.
-        boolean judged = chunks == 100_000;
+        String rawLimit = String.format(java.util.Locale.ROOT, "%.2f ms (plain dot-product loop p99)", rawP99);
+        // The dot-product loop is the raw limit of the vector part only; lexical search does other work.
         p99s.forEach((mode, p99) -> ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: search p99, %s, k=5, %,d chunks",
-                mode.wireName(), chunks), p99, "ms", String.format(java.util.Locale.ROOT, "%.2f ms (plain dot-product loop p99)", rawP99),
-                p99 / rawP99, judged ? "< 10 ms" : "", judged ? p99 < 10 : null));
+                mode.wireName(), chunks), p99, "ms", mode == SearchMode.LEXICAL ? "-" : rawLimit,
+                mode == SearchMode.LEXICAL ? Double.NaN : p99 / rawP99, judged ? "< 10 ms" : "", judged ? p99 < 10 : null));
         return rows;
     }
 
