@@ -197,6 +197,9 @@ public final class TurnWorker implements AutoCloseable {
             // The state machine dead-letters undecodable records; a worker has nothing to do with them.
             return;
         }
+        if (event == null) {
+            return; // a tombstone, dead-lettered by the state machine like any undecodable record
+        }
         String id = event.getConversationId();
         Object payload = event.getPayload();
         if (payload instanceof ConversationRequested requested) {
