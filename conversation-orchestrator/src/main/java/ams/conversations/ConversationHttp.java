@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.HostInfo;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -32,7 +33,8 @@ import io.javalin.http.Context;
  */
 public final class ConversationHttp {
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    // Trailing tokens fail: '{"agents":["a"],"topic":"t"}}' is a malformed body, not the object before the extra brace.
+    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final ConversationJson json = new ConversationJson(mapper);
     private final ConversationQueries queries;
     private final InstanceRouter router;
@@ -130,17 +132,19 @@ public final class ConversationHttp {
         if (participants.isEmpty()) {
             throw new BadRequest("'agents' must list at least one agent id");
         }
-        String topic = body.path("topic").asText("");
-        if (topic.isBlank()) {
+        String topic = optionalText(body, "topic");
+        if (topic == null || topic.isBlank()) {
             throw new BadRequest("'topic' is required");
         }
-        int turns = body.path("num_turns").asInt(10);
-        if (!body.path("num_turns").isMissingNode() && !body.path("num_turns").canConvertToInt() || turns < 1 || turns > 10_000) {
+        JsonNode turnsNode = body.path("num_turns");
+        int turns = turnsNode.asInt(10);
+        if (!turnsNode.isMissingNode() && !(turnsNode.isIntegralNumber() && turnsNode.canConvertToInt()) || turns < 1 || turns > 10_000) {
             throw new BadRequest("'num_turns' must be an integer from 1 to 10000");
         }
         SpeakerPolicy policy;
         try {
-            policy = SpeakerPolicy.valueOf(body.path("speaker_policy").asText("round_robin").toUpperCase(Locale.ROOT));
+            String name = optionalText(body, "speaker_policy");
+            policy = SpeakerPolicy.valueOf((name == null ? "round_robin" : name).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new BadRequest("'speaker_policy' must be one of round_robin, random, explicit, model_selected");
         }
@@ -154,7 +158,7 @@ public final class ConversationHttp {
         if (new LinkedHashSet<>(participants).size() != participants.size()) {
             throw new BadRequest("'agents' must not repeat an agent");
         }
-        String provider = body.path("provider").isNull() ? null : body.path("provider").asText(null);
+        String provider = optionalText(body, "provider");
         if (provider != null && !List.of("scripted", "openai", "ollama").contains(provider)) {
             throw new BadRequest("'provider' must be scripted, openai or ollama");
         }
@@ -165,8 +169,8 @@ public final class ConversationHttp {
         }
         Long budget = optionalLong(body, "token_budget");
         Long timeout = optionalLong(body, "timeout_ms");
-        String id = body.path("conversation_id").asText("");
-        if (id.isBlank()) {
+        String id = optionalText(body, "conversation_id");
+        if (id == null || id.isBlank()) {
             id = UUID.randomUUID().toString();
         } else if (queries.conversation(id).isPresent()) {
             throw new BadRequest("Conversation '" + id + "' already exists; leave 'conversation_id' out for a new one");
@@ -179,15 +183,15 @@ public final class ConversationHttp {
                 .setSpeakerOrder(order)
                 .setGeneration(GenerationParameters.newBuilder()
                         .setProvider(provider)
-                        .setModel(body.hasNonNull("model") ? body.get("model").asText() : null)
-                        .setTemperature(body.hasNonNull("temperature") ? body.get("temperature").asDouble() : null)
-                        .setTopP(body.hasNonNull("top_p") ? body.get("top_p").asDouble() : null)
-                        .setMaxTokens(body.hasNonNull("max_tokens") ? body.get("max_tokens").asInt() : null)
+                        .setModel(optionalText(body, "model"))
+                        .setTemperature(optionalNumber(body, "temperature"))
+                        .setTopP(optionalNumber(body, "top_p"))
+                        .setMaxTokens(optionalInt(body, "max_tokens"))
                         .build())
-                .setSeed(body.hasNonNull("seed") ? body.get("seed").asLong() : null)
+                .setSeed(optionalInteger(body, "seed"))
                 .setTermination(Termination.newBuilder().setStopPhrases(strings(body, "stop_phrases"))
                         .setTokenBudget(budget).setTimeoutMillis(timeout).build())
-                .setSessionId(body.hasNonNull("session_id") ? body.get("session_id").asText() : null)
+                .setSessionId(optionalText(body, "session_id"))
                 .setHumanParticipants(strings(body, "human_participants"))
                 .build();
         commands.request(id, request);
@@ -284,10 +288,52 @@ public final class ConversationHttp {
         if (n.isMissingNode() || n.isNull()) {
             return null;
         }
-        if (!n.canConvertToLong() || n.asLong() < 1) {
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 1) {
             throw new BadRequest("'" + field + "' must be a positive integer");
         }
         return n.asLong();
+    }
+
+    // Wrong types are refused, never coerced: asText/asDouble would turn "hot" into 0.0 and 5 into "5".
+    private static String optionalText(JsonNode body, String field) {
+        JsonNode n = body.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new BadRequest("'" + field + "' must be a string");
+        }
+        return n.asText();
+    }
+
+    private static Double optionalNumber(JsonNode body, String field) {
+        JsonNode n = body.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (!n.isNumber()) {
+            throw new BadRequest("'" + field + "' must be a number");
+        }
+        return n.asDouble();
+    }
+
+    private static Long optionalInteger(JsonNode body, String field) {
+        JsonNode n = body.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new BadRequest("'" + field + "' must be an integer");
+        }
+        return n.asLong();
+    }
+
+    private static Integer optionalInt(JsonNode body, String field) {
+        Long value = optionalInteger(body, field);
+        if (value != null && (value < 1 || value > Integer.MAX_VALUE)) {
+            throw new BadRequest("'" + field + "' must be a positive integer");
+        }
+        return value == null ? null : value.intValue();
     }
 
     private static String enc(String s) {

@@ -137,7 +137,11 @@ class RoundRobinConversationIT {
         assertEquals(202, created.statusCode(), created.body());
         String id = Harness.JSON.readTree(created.body()).path("conversation_id").asText();
 
+        // 404 until the state machine has stored the request: on a loaded machine that takes a moment after the 202.
         JsonNode conversation = Wait.untilValue("completed over HTTP", Duration.ofSeconds(60), () -> {
+            if (get("/conversations/" + id).statusCode() == 404) {
+                return null;
+            }
             JsonNode n = getJson("/conversations/" + id);
             return "COMPLETED".equals(n.path("status").asText()) ? n : null;
         });
@@ -167,6 +171,22 @@ class RoundRobinConversationIT {
         assertEquals(404, post("/conversations/nope/cancel", "").statusCode());
         HttpResponse<String> error = post("/conversations/generate", "{\"agents\":[\"a\"]}");
         assertTrue(Harness.JSON.readTree(error.body()).path("error").asText().contains("topic"), error.body());
+    }
+
+    @Test
+    void shouldRefuseWronglyTypedFieldsInsteadOfCoercingThem() throws IOException {
+        String valid = "{\"agents\":[\"a\"],\"topic\":\"t\",\"num_turns\":1,";
+        for (String wrong : List.of("\"temperature\":\"hot\"}", "\"top_p\":\"x\"}", "\"max_tokens\":\"many\"}",
+                "\"max_tokens\":1.5}", "\"seed\":\"abc\"}", "\"model\":5}", "\"conversation_id\":5}", "\"session_id\":[]}",
+                "\"token_budget\":2.5}", "\"provider\":7}", "\"seed\":1}}")) {
+            HttpResponse<String> response = post("/conversations/generate", valid + wrong);
+            assertEquals(400, response.statusCode(), wrong + " -> " + response.body());
+            assertTrue(!Harness.JSON.readTree(response.body()).path("error").asText().isBlank(), response.body());
+        }
+        for (String wrong : List.of("{\"agents\":[\"a\"],\"topic\":5}", "{\"agents\":[\"a\"],\"topic\":\"t\",\"num_turns\":true}",
+                "{\"agents\":[\"a\"],\"topic\":\"t\",\"num_turns\":1.5}")) {
+            assertEquals(400, post("/conversations/generate", wrong).statusCode(), wrong);
+        }
     }
 
     private JsonNode getJson(String path) {
