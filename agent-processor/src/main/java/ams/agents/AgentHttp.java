@@ -145,11 +145,18 @@ public final class AgentHttp {
         if (value == null || value.isBlank()) {
             throw new BadRequest("asOf is required: an ISO-8601 instant such as 2026-01-01T00:00:00Z");
         }
+        Instant asOf;
         try {
-            return Instant.parse(value);
+            asOf = Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw new BadRequest("asOf must be an ISO-8601 instant such as 2026-01-01T00:00:00Z, was '" + value + "'");
         }
+        // The versioned store keys versions by epoch milliseconds; an instant past their range overflows there.
+        if (asOf.isBefore(Instant.ofEpochMilli(Long.MIN_VALUE)) || asOf.isAfter(Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            throw new BadRequest("asOf must be an instant from " + Instant.ofEpochMilli(Long.MIN_VALUE) + " to "
+                    + Instant.ofEpochMilli(Long.MAX_VALUE) + ", was '" + value + "'");
+        }
+        return asOf;
     }
 
     private static int intParam(Context ctx, String name, int defaultValue, int min, int max) {

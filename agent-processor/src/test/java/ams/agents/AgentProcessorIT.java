@@ -159,6 +159,9 @@ class AgentProcessorIT {
             assertFalse(at45.get("is_active").asBoolean());
             assertEquals(400, processor.get("/agents/ada/config?asOf=yesterday").status());
             assertEquals(400, processor.get("/agents/ada/config").status());
+            // Valid ISO-8601 but beyond epoch milliseconds: once a 500 from the versioned store's overflow.
+            assertEquals(400, processor.get("/agents/ada/config?asOf=%2B1000000000-12-31T23:59:59Z").status());
+            assertEquals(400, processor.get("/agents/ada/config?asOf=-1000000000-01-01T00:00:00Z").status());
 
             JsonNode history = processor.get("/agents/ada/history").body();
             List<String> types = new java.util.ArrayList<>();
