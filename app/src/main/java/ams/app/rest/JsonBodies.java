@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -13,7 +14,8 @@ import io.javalin.http.Context;
 /** Reads request bodies as JSON objects, turning every malformation into a 400 that says what to fix. */
 final class JsonBodies {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Trailing tokens fail: '{"agent_id":"a","config":{}},' is a malformed body, not the object before the comma.
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JsonBodies() {
     }
@@ -27,8 +29,10 @@ final class JsonBodies {
         try {
             node = JSON.readTree(body);
         } catch (JsonProcessingException e) {
+            // No location when a limit (nesting depth, number length) stopped the parser rather than a syntax error.
             throw new InvalidRequestException("the request body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"));
         }
         if (node == null || !node.isObject()) {
             throw new InvalidRequestException("the request body must be a JSON object");

@@ -2,6 +2,7 @@ package ams.app.rest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
@@ -50,6 +51,18 @@ public final class RestServer implements AutoCloseable {
                 }
             });
         }
+        // Jetty drops parameters it cannot decode, so '?limit=%%%' would be answered as if no limit had been given.
+        app.before(ctx -> {
+            String query = ctx.queryString();
+            if (query != null) {
+                try {
+                    URLDecoder.decode(query, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidRequestException("the query string is not valid percent-encoding (" + e.getMessage()
+                            + "): write '%' as %25");
+                }
+            }
+        });
         app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
         new SystemRoutes(admin, publisher.topics(), components).register(app);
         new WriteRoutes(publisher).register(app);

@@ -79,6 +79,9 @@ final class ConversationMetrics implements AutoCloseable {
         } catch (EventDecodingException e) {
             return; // counted as a dead letter by the processors
         }
+        if (event == null) {
+            return; // a tombstone: dead-lettered by the processors too
+        }
         if (event.getPayload() instanceof MessageAppended message && message.getLatencyMillis() != null) {
             String model = message.getModel() == null ? "unknown" : message.getModel();
             Counter.builder("ams_turns").description("Turns answered (rate = turns/s)").tag("model", model).register(registry).increment();

@@ -101,6 +101,9 @@ class RestServerIT {
                 Arguments.of("POST", "/agents", "", 400, "request body is empty"),
                 Arguments.of("POST", "/agents", "{not json", 400, "not valid JSON"),
                 Arguments.of("POST", "/agents", "[1,2]", 400, "must be a JSON object"),
+                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":{}},", 400, "not valid JSON"),
+                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":{}}}", 400, "not valid JSON"),
+                Arguments.of("POST", "/agents", "[".repeat(3000) + "]".repeat(3000), 400, "not valid JSON"),
                 Arguments.of("POST", "/agents", "{\"config\":{}}", 400, "'agent_id' is required"),
                 Arguments.of("POST", "/agents", "{\"agent_id\":\"a b\",\"config\":{}}", 400, "agent_id must be"),
                 Arguments.of("POST", "/agents", "{\"agent_id\":\"a\"}", 400, "'config' is required"),
@@ -126,6 +129,18 @@ class RestServerIT {
         assertEquals(status, response.statusCode(), response.body());
         JsonNode error = JSON.readTree(response.body());
         assertTrue(error.path("error").asText().contains(message), response.body());
+    }
+
+    @Test
+    void aQueryStringThatIsNotPercentEncodedIsA400() throws Exception {
+        // No HTTP client library sends this URI, so it goes over a socket as written.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write("GET /system/stats?limit=%%% HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(response.startsWith("HTTP/1.1 400"), response);
+            assertTrue(response.contains("not valid percent-encoding"), response);
+        }
     }
 
     @Test
