@@ -265,6 +265,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, APPLICATION + "-dead-letters");
+        // Every dead letter is awaited alone before the sink moves on, so lingering for a batch only adds latency.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         return props;
     }
 
