@@ -44,8 +44,8 @@ import ams.testkit.Wait;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputAtScaleIT {
 
-    static final int RECORDS_PER_TOPIC = 2_000;
-    static final int REQUESTS = 1_000;
+    static final int RECORDS_PER_TOPIC = 1_000;
+    static final int REQUESTS = 300;
 
     private static final Logger log = LoggerFactory.getLogger(BadInputAtScaleIT.class);
 

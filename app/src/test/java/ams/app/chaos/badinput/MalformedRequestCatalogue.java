@@ -33,8 +33,10 @@ final class MalformedRequestCatalogue {
         }
     }
 
-    /** Larger than the API's default request limit (64 KiB). */
-    private static final int OVERSIZE = 70 * 1024;
+    /** Larger than the API's default request limit (2 MiB, {@code RestConfig.DEFAULT_MAX_REQUEST_BYTES}). */
+    private static final int OVERSIZE = 2 * 1024 * 1024 + 1024;
+    /** Within the request limit but more than a knowledge document may hold (1,000,000 characters). */
+    private static final int OVERSIZE_DOCUMENT = 1_000_001;
     private static final String VALID_CONFIG = "{\"prompt_config\":{\"agent\":{\"llmSystem\":\"Hi.\"}},\"command_flags\":{}}";
 
     private final List<Function<Random, Request>> makers = new ArrayList<>();
@@ -67,8 +69,7 @@ final class MalformedRequestCatalogue {
                 "{\"agent_id\":\"a\",\"agent_name\":5,\"config\":{}}", "{\"agent_id\":\"a\",\"description\":[],\"config\":{}}",
                 "{\"agent_id\":\"a\",\"config\":{\"x\":NaN}}", "{\"agent_id\":'a',\"config\":{}}",
                 "{\"agent_id\":\"a\",\"config\":{}}}", "{\"agent_id\":\"a\",\"config\":{}},",
-                "[".repeat(3000) + "]".repeat(3000),
-                "{\"agent_id\":\"a\",\"config\":{},\"pad\":\"" + "x".repeat(OVERSIZE) + "\"}")));
+                "[".repeat(3000) + "]".repeat(3000))));
         add(r -> new Request("POST /agents", "POST", "/agents", pick(r, "text/plain", "application/x-www-form-urlencoded",
                 "application/xml", "multipart/form-data; boundary=x"), pick(r, "agent_id=a&config=%7B%7D",
                 "<agent><agent_id>a</agent_id></agent>", "--x\r\nContent-Disposition: form-data; name=\"agent_id\"\r\n\r\na\r\n--x--",
@@ -97,12 +98,24 @@ final class MalformedRequestCatalogue {
                 "", "{bad", "[]", "{}", "{\"content\":\"\"}", "{\"content\":\"   \"}", "{\"content\":5}", "{\"content\":null}",
                 "{\"content\":\"c\",\"metadata\":[1]}", "{\"content\":\"c\",\"metadata\":\"m\"}", "{\"content\":\"c\",\"tags\":\"t\"}",
                 "{\"content\":\"c\",\"tags\":[1]}", "{\"content\":\"c\",\"title\":5}", "{\"content\":\"c\",\"document_id\":7}",
-                "{\"content\":\"c\",\"source\":[]}", "{\"content\":\"c\",\"content_type\":{}}", "{\"title\":\"only a title\"}",
-                "{\"content\":\"" + "x".repeat(OVERSIZE) + "\"}")));
+                "{\"content\":\"c\",\"source\":[]}", "{\"content\":\"c\",\"content_type\":{}}", "{\"title\":\"only a title\"}")));
         add(r -> new Request("POST /agents/{id}/knowledge", "POST", "/agents/" + unknownId(r) + "/knowledge",
                 pick(r, "application/x-www-form-urlencoded", "text/plain"), pick(r, "content=hello&title=x", "hello, world"), false));
         add(r -> Request.json("POST /agents/{id}/knowledge", "POST", "/agents/" + badId(r) + "/knowledge",
                 "{\"content\":\"Owls hunt at night.\"}"));
+        // Built only when chosen: a pick() among them would build every one of these strings on every call.
+        add(r -> switch (r.nextInt(5)) {
+            case 0 -> Request.json("POST /agents", "POST", "/agents", "{\"agent_id\":\"a\",\"config\":{},\"pad\":\""
+                    + "x".repeat(OVERSIZE) + "\"}");
+            case 1 -> Request.json("POST /agents/{id}/knowledge", "POST", "/agents/" + unknownId(r) + "/knowledge",
+                    "{\"content\":\"" + "x".repeat(OVERSIZE) + "\"}");
+            case 2 -> Request.json("POST /agents/{id}/knowledge", "POST", "/agents/" + unknownId(r) + "/knowledge",
+                    "{\"content\":\"" + "x".repeat(OVERSIZE_DOCUMENT) + "\"}");
+            case 3 -> Request.json("PATCH /agents/{id}", "PATCH", "/agents/" + unknownId(r), "{\"description\":\""
+                    + "x".repeat(OVERSIZE) + "\"}");
+            default -> Request.json("POST /conversations/generate", "POST", "/conversations/generate",
+                    "{\"agents\":[\"" + unknownId(r) + "\"],\"topic\":\"" + "x".repeat(OVERSIZE) + "\"}");
+        });
         add(r -> Request.json("DELETE /agents/{id}/knowledge/{documentId}", "DELETE", r.nextBoolean()
                 ? "/agents/" + badId(r) + "/knowledge/doc-1" : "/agents/" + unknownId(r) + "/knowledge/%20", null));
     }
@@ -131,8 +144,7 @@ final class MalformedRequestCatalogue {
                     "{\"agents\":[" + ghost + "],\"topic\":\"t\",\"stop_phrases\":\"bye\"}",
                     "{\"agents\":[" + ghost + "],\"topic\":\"t\",\"human_participants\":[1]}",
                     // Right in every way but one: the agent does not exist.
-                    "{\"agents\":[" + ghost + "],\"topic\":\"night\",\"num_turns\":2}",
-                    "{\"agents\":[" + ghost + "],\"topic\":\"t\",\"pad\":\"" + "x".repeat(OVERSIZE) + "\"}"));
+                    "{\"agents\":[" + ghost + "],\"topic\":\"night\",\"num_turns\":2}"));
         });
         if (knownAgent != null) {
             // The agent exists, so a field of the wrong type is the only thing wrong: it must not be coerced and accepted.
@@ -169,10 +181,9 @@ final class MalformedRequestCatalogue {
                 "?q=%20", "?q=owls&k=0", "?q=owls&k=101", "?q=owls&k=x", "?q=owls&mode=fuzzy", "?q=owls&min_similarity=abc",
                 "?k=3")));
         add(r -> get("GET /agents/{id}/knowledge/as-of", "/agents/" + unknownId(r) + "/knowledge/as-of" + pick(r, "", "?t=",
-                "?t=garbage", "?t=2026-01-32T00:00:00Z", "?t=%2B1000000000-12-31T23:59:59Z", "?t=-1000000000-01-01T00:00:00Z")));
+                "?t=garbage", "?t=2026-01-32T00:00:00Z", "?t=1700000000000")));
         add(r -> get("GET /graph/neighbours", "/graph/neighbours" + pick(r, "", "?node=", "?node=bogus", "?node=agent:",
-                "?node=:x", "?node=agent:" + unknownId(r) + "&as_of=garbage",
-                "?node=agent:" + unknownId(r) + "&as_of=%2B1000000000-12-31T23:59:59Z")));
+                "?node=:x", "?node=agent:" + unknownId(r) + "&as_of=garbage")));
         add(r -> get("GET /conversations/{id}", "/conversations/" + unknownId(r) + pick(r, "", "/messages")));
         add(r -> get("GET /export/*", pick(r, "/export/agents?format=xml", "/export/knowledge?format=markdown",
                 "/export/agents?format=", "/export/conversations?format=pdf", "/export/knowledge?format=%20",

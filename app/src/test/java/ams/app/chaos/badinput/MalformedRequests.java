@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,8 +47,8 @@ public final class MalformedRequests {
      * @param perStatusClass  answers per class ("2xx", "4xx", "5xx", "none")
      * @param perRoute        requests per route, to show the coverage
      * @param notClientErrors every answer that was not a 4xx
-     * @param withoutMessage  4xx answers without a JSON {@code error} message (raw HTTP excepted: the server's
-     *                        HTTP layer answers those before the API sees them)
+     * @param withoutMessage  4xx answers without a JSON {@code error} message (except those the server's HTTP
+     *                        layer gives before the API sees the request: raw HTTP, URIs Jetty refuses)
      */
     public record Outcome(int sent, Map<String, Integer> perStatusClass, Map<Integer, Integer> perStatus,
                           Map<String, Integer> perRoute, List<Unexpected> notClientErrors, List<Unexpected> withoutMessage) {
@@ -59,10 +60,16 @@ public final class MalformedRequests {
         @Override
         public String toString() {
             return sent + " malformed requests: " + perStatusClass + " " + perStatus + "; not 4xx: " + notClientErrors.size()
-                    + (notClientErrors.isEmpty() ? "" : " e.g. " + notClientErrors.subList(0, Math.min(10, notClientErrors.size())))
+                    + (notClientErrors.isEmpty() ? "" : " of these kinds " + kinds(notClientErrors))
                     + "; 4xx without a message: " + withoutMessage.size()
                     + (withoutMessage.isEmpty() ? "" : " e.g. " + withoutMessage.subList(0, Math.min(5, withoutMessage.size())));
         }
+    }
+
+    /** The distinct requests among {@code answers} (unknown ids made alike), with how often each was answered so. */
+    static Map<String, Long> kinds(List<Unexpected> answers) {
+        return answers.stream().collect(Collectors.groupingBy(
+                u -> u.status() + " for " + u.request().replaceAll("ghost-[0-9a-f]+", "ghost-*"), TreeMap::new, Collectors.counting()));
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -109,7 +116,7 @@ public final class MalformedRequests {
                             excerpt(answer.body()));
                     if (answer.status() < 400 || answer.status() > 499) {
                         notClientErrors.add(seen);
-                    } else if (!request.raw() && !hasErrorMessage(answer.body())) {
+                    } else if (!request.raw() && !answeredByHttpLayer(answer.body()) && !hasErrorMessage(answer.body())) {
                         withoutMessage.add(seen);
                     }
                 }));
@@ -205,6 +212,11 @@ public final class MalformedRequests {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Jetty refuses some URIs (an encoded NUL, say) before any route runs, with its own HTML page. */
+    private static boolean answeredByHttpLayer(String body) {
+        return body != null && body.startsWith("<h1>Bad Message ");
     }
 
     private static String statusClass(int status) {
