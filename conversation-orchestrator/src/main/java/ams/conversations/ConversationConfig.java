@@ -44,6 +44,7 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String LLM_MAX_ATTEMPTS = "llm.max.attempts";
     public static final String LLM_BACKOFF_INITIAL_MS = "llm.backoff.initial.ms";
     public static final String LLM_BACKOFF_MAX_MS = "llm.backoff.max.ms";
+    public static final String DEPENDENCY_WAIT_MS = "dependency.wait.ms";
     public static final String WORKER_THREADS = "worker.threads";
     public static final String WORKER_COUNT = "worker.count";
     public static final String WORKER_MAX_POLL_INTERVAL_MS = "worker.max.poll.interval.ms";
@@ -114,6 +115,9 @@ public final class ConversationConfig extends AbstractConfig {
             .define(LLM_BACKOFF_INITIAL_MS, Type.LONG, 500L, Range.atLeast(0), Importance.LOW,
                     "First retry delay; doubles per attempt, with jitter.")
             .define(LLM_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW, "Largest retry delay.")
+            .define(DEPENDENCY_WAIT_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.LOW,
+                    "How long a turn waits for an unavailable agent directory or knowledge search (a restarting "
+                    + "processor) before the attempt counts as failed.")
             .define(WORKER_THREADS, Type.INT, 32, Range.atLeast(1), Importance.MEDIUM,
                     "Threads running turns (prompt building, model calls, backoff) per worker.")
             .define(WORKER_COUNT, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,

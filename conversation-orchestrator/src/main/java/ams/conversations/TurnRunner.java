@@ -36,9 +36,20 @@ public final class TurnRunner {
     private final int maxAttempts;
     private final long backoffInitialMs;
     private final long backoffMaxMs;
+    private final long dependencyWaitMs;
 
     public TurnRunner(AgentDirectory agents, KnowledgeSearch knowledge, Providers providers, PromptBuilder prompts,
                       int knowledgeTopK, int maxAttempts, long backoffInitialMs, long backoffMaxMs) {
+        this(agents, knowledge, providers, prompts, knowledgeTopK, maxAttempts, backoffInitialMs, backoffMaxMs, 0);
+    }
+
+    /**
+     * @param dependencyWaitMs how long the agent directory and the knowledge search may stay unavailable
+     *                         (a restarting agent-processor or knowledge-indexer) before an attempt fails
+     */
+    public TurnRunner(AgentDirectory agents, KnowledgeSearch knowledge, Providers providers, PromptBuilder prompts,
+                      int knowledgeTopK, int maxAttempts, long backoffInitialMs, long backoffMaxMs, long dependencyWaitMs) {
+        this.dependencyWaitMs = dependencyWaitMs;
         this.agents = agents;
         this.knowledge = knowledge;
         this.providers = providers;
@@ -55,7 +66,8 @@ public final class TurnRunner {
                 new PromptBuilder(config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TURNS),
                         config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TOKENS)),
                 config.getInt(ConversationConfig.KNOWLEDGE_TOP_K), config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
-                config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS), config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS));
+                config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS), config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
+                config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS));
     }
 
     /** @return the payloads to publish, or null when interrupted (the worker is closing; the turn will be redone) */
@@ -78,13 +90,14 @@ public final class TurnRunner {
                 if (selected) {
                     speaker = selectSpeaker(conversation, provider, generation, request.getTurnNumber(), names);
                 }
-                Optional<AgentProfile> profile = agents.find(speaker);
+                String who = speaker;
+                Optional<AgentProfile> profile = available(() -> agents.find(who));
                 if (profile.isEmpty()) {
                     out.add(failed(request, speaker, attempt, "unknown agent '" + speaker + "'", false));
                     return out;
                 }
                 List<KnowledgeSearch.Hit> hits = knowledgeTopK == 0 ? List.of()
-                        : knowledge.search(speaker, conversation.topic(), knowledgeTopK);
+                        : available(() -> knowledge.search(who, conversation.topic(), knowledgeTopK));
                 Prompt prompt = prompts.build(profile.get(), id -> nameOf(id, names), conversation, hits,
                         request.getTurnNumber());
                 long started = System.nanoTime();
@@ -111,6 +124,25 @@ public final class TurnRunner {
             }
         }
         return out;
+    }
+
+    /**
+     * Asks another processor, waiting out its unavailability (connection refused, 5xx while it restarts
+     * or rebalances) for up to {@code dependencyWaitMs}: an outage of our own services is not a failed
+     * model call, so it must not use up the turn's attempts and fail the conversation.
+     */
+    private <T> T available(java.util.function.Supplier<T> lookup) throws InterruptedException {
+        long deadline = System.nanoTime() + dependencyWaitMs * 1_000_000;
+        for (int wait = 1; ; wait++) {
+            try {
+                return lookup.get();
+            } catch (java.io.UncheckedIOException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                Thread.sleep(backoffMillis(Math.min(wait, 5)));
+            }
+        }
     }
 
     /** Exponential backoff with jitter: half the capped delay fixed, half random, so retries of many turns spread out. */
