@@ -36,7 +36,9 @@ final class ProcessorReset {
     /** Returns the number of internal topics deleted. */
     static int wipe(Admin admin, SystemSettings settings) throws Exception {
         List<String> groups = STREAMS_APPS.stream().map(settings::applicationId).toList();
-        deleteGroups(admin, groups);
+        for (String group : groups) {
+            deleteGroup(admin, group);
+        }
         List<String> internal = new ArrayList<>();
         for (String topic : admin.listTopics().names().get(60, TimeUnit.SECONDS)) {
             for (String group : groups) {
@@ -50,21 +52,31 @@ final class ProcessorReset {
         return internal.size();
     }
 
-    private static void deleteGroups(Admin admin, List<String> groups) throws Exception {
+    /**
+     * One group at a time: deleting several in one call fails with the first group's error, so a group
+     * not found (nothing to delete) would hide another that is not empty yet and keeps its offsets.
+     * Checked afterwards: a group left with committed offsets would make the rebuild start at the end
+     * of the log with empty stores.
+     */
+    private static void deleteGroup(Admin admin, String group) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
             try {
-                admin.deleteConsumerGroups(groups).all().get(60, TimeUnit.SECONDS);
-                return;
+                admin.deleteConsumerGroups(List.of(group)).all().get(60, TimeUnit.SECONDS);
+                break;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof GroupIdNotFoundException) {
-                    return;
+                    break;
                 }
                 if (!(e.getCause() instanceof GroupNotEmptyException) || System.nanoTime() > deadline) {
                     throw e;
                 }
                 Thread.sleep(1_000);
             }
+        }
+        var left = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
+        if (!left.isEmpty()) {
+            throw new IllegalStateException("Group " + group + " still has committed offsets after its deletion: " + left);
         }
     }
 

@@ -80,13 +80,18 @@ public final class ReplayBench {
             // First build: what the running system did as the events arrived, including embedding the documents once.
             Map<String, Map<String, StoreDigests.Digest>> before;
             long started = System.nanoTime();
+            List<KafkaStreams> first;
             try (AmsSystem system = AmsSystem.start(settings)) {
+                first = streamsOf(system);
                 system.awaitReady(TIMEOUT);
                 Map<String, Long> done = caughtUp.await(groups, TIMEOUT);
                 line(report, "first build (catch-up incl. embedding the documents once)", times(done, started));
                 before = digests(system);
                 leaveGroups(system);
             }
+            // A close that timed out on a loaded machine goes on in the background and commits offsets on its way:
+            // wiping before it ends would leave offsets behind, and the rebuild would start at the end of the log.
+            awaitClosed(first);
 
             int internal = ProcessorReset.wipe(admin, settings);
             log.info("Wiped {} internal topics, the groups and local state of {}", internal, ProcessorReset.STREAMS_APPS);
@@ -170,10 +175,26 @@ public final class ReplayBench {
         return digests.values().stream().mapToLong(Map::size).sum();
     }
 
+    private static List<KafkaStreams> streamsOf(AmsSystem system) {
+        return List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams());
+    }
+
     /** As Replay does: closing with leave-group frees the groups at once, so they can be deleted. */
     private static void leaveGroups(AmsSystem system) {
-        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
+        for (KafkaStreams streams : streamsOf(system)) {
             streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+        }
+    }
+
+    private static void awaitClosed(List<KafkaStreams> all) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        for (KafkaStreams streams : all) {
+            while (streams.state() != KafkaStreams.State.NOT_RUNNING && streams.state() != KafkaStreams.State.ERROR) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("A Streams instance did not close within 5 minutes: " + streams.state());
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
