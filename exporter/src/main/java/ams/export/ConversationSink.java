@@ -3,6 +3,7 @@ package ams.export;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,6 +24,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -57,6 +60,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final Map<Integer, PartitionPipeline> pipelines = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
+    /** Undecodable records whose dead letters are in flight; their offsets reach the files only once those are acked. */
+    private final List<PendingLetter> pendingLetters = new ArrayList<>();
 
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile SinkStatus status = new SinkStatus(SinkStatus.State.STARTING, null, 0, 0, 0, Map.of());
@@ -99,6 +104,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     for (ConsumerRecord<byte[], byte[]> record : records) {
                         process(record, producer);
                     }
+                    settleDeadLetters();
                     long now = System.currentTimeMillis();
                     for (PartitionPipeline pipeline : pipelines.values()) {
                         pipeline.rotateIfIdle(now);
@@ -154,30 +160,59 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         } catch (SerializationException e) {
             deadLetter(record, pipeline, producer, e instanceof EventDecodingException d
                     ? d.kind() + ": " + d.getMessage() : e.getMessage());
-            pipeline.skip(record.offset(), record.timestamp());
             return;
         }
         if (event == null) {
             deadLetter(record, pipeline, producer, "Record without a value; conversation-events carries no tombstones");
-            pipeline.skip(record.offset(), record.timestamp());
             return;
         }
+        settleDeadLetters();
         pipeline.handle(record.offset(), event);
+    }
+
+    /** An undecodable record waiting for its dead letter's ack before its offset is skipped in the files. */
+    private record PendingLetter(ConsumerRecord<byte[], byte[]> record, PartitionPipeline pipeline, Future<RecordMetadata> sent,
+                                 String detail) {
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> record, PartitionPipeline pipeline,
                             KafkaProducer<byte[], DeadLetter> producer, String detail) {
-        if (pipeline.alreadyWritten(record.offset())) {
-            return; // re-read after a restart: it was dead-lettered before its offset reached the files
+        Future<RecordMetadata> sent = null;
+        // Not again when re-read after a restart: it was dead-lettered before its offset reached the files.
+        if (!pipeline.alreadyWritten(record.offset())) {
+            DeadLetter letter = DeadLetters.of(APPLICATION, record.topic(), record.partition(), record.offset(), record.key(),
+                    record.value(), record.timestamp(), DeadLetterReason.UNDECODABLE, detail, null);
+            sent = producer.send(new ProducerRecord<>(deadLetters.name(), record.key(), letter));
         }
-        DeadLetter letter = DeadLetters.of(APPLICATION, record.topic(), record.partition(), record.offset(), record.key(),
-                record.value(), record.timestamp(), DeadLetterReason.UNDECODABLE, detail, null);
+        pendingLetters.add(new PendingLetter(record, pipeline, sent, detail));
+    }
+
+    /**
+     * Waits for the dead letters in flight, then lets their offsets reach the files: a dead letter must be on
+     * its topic before a file covering its offset is published. Sending a run of them before waiting keeps a
+     * flood of bad records from costing one round trip each.
+     */
+    private void settleDeadLetters() throws IOException {
         try {
-            // Synchronous: the dead letter must be on its topic before a file covering this offset is published.
-            producer.send(new ProducerRecord<>(deadLetters.name(), record.key(), letter)).get(30, TimeUnit.SECONDS);
-            deadLettered++;
-            log.warn("Undecodable record {}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(),
-                    deadLetters.name(), detail);
+            for (PendingLetter pending : pendingLetters) {
+                ConsumerRecord<byte[], byte[]> record = pending.record();
+                if (pending.sent() != null) {
+                    await(pending);
+                    deadLettered++;
+                    log.warn("Undecodable record {}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(),
+                            deadLetters.name(), pending.detail());
+                }
+                pending.pipeline().skip(record.offset(), record.timestamp());
+            }
+        } finally {
+            pendingLetters.clear();
+        }
+    }
+
+    private void await(PendingLetter pending) {
+        ConsumerRecord<byte[], byte[]> record = pending.record();
+        try {
+            pending.sent().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while dead-lettering " + record.topic() + "-" + record.partition()
@@ -189,6 +224,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     }
 
     private void onWriteFailure(Exception e) {
+        pendingLetters.clear(); // their records are read again from the files' end, and dead-lettered then
         failures++;
         failed = true;
         lastError = "Cannot write under " + config.datasetRoot().toAbsolutePath() + ": " + e
@@ -265,8 +301,6 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, APPLICATION + "-dead-letters");
-        // Every dead letter is awaited alone before the sink moves on, so lingering for a batch only adds latency.
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         return props;
     }
 

@@ -107,6 +107,30 @@ class ConversationSinkIT {
     }
 
     @Test
+    void shouldDeadLetterAFloodOfUndecodableRecordsOnceEachAroundGoodOnes(TestKafka kafka, @TempDir Path root) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(1);
+        String topic = catalogue.conversationEvents().name();
+        try (var producer = kafka.producer(new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, null,
+                        i % 3 == 0 ? null : ("bad " + i).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        sendConversation(kafka, catalogue, "conv-c", 2, true);
+        kafka.sendRaw(topic, null, "after".getBytes(StandardCharsets.UTF_8));
+        try (Exporter exporter = Exporter.start(config(kafka, catalogue, root, "g-" + System.nanoTime(), 1));
+             DuckDb duck = new DuckDb()) {
+            Wait.until("301 dead letters counted", TIMEOUT, () -> exporter.status().deadLettered() == 301);
+            Wait.until("the conversation between the floods exported", TIMEOUT,
+                    () -> duck.jsonlRows(root.resolve("jsonl/chat")) == 1);
+            List<ConsumerRecord<byte[], DeadLetter>> letters = kafka.consume(catalogue.deadLetters(), 301, TIMEOUT);
+            assertEquals(301, letters.stream().map(l -> l.value().getSourceOffset()).distinct().count(), "one letter per record");
+        }
+        assertEquals(List.of(), inProgress(root));
+    }
+
+    @Test
     void shouldResumeFromTheFilesOnDiskWithoutDuplicatesOrGaps(TestKafka kafka, @TempDir Path root) throws Exception {
         TopicCatalogue catalogue = kafka.newCatalogue(2);
         sendConversation(kafka, catalogue, "c1", 5, false);
