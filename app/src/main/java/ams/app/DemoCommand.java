@@ -3,6 +3,7 @@ package ams.app;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,11 +169,23 @@ final class DemoCommand implements Callable<Integer> {
         if (!Files.isDirectory(chat)) {
             return 0;
         }
-        try (Stream<Path> files = Files.walk(chat)) {
-            return files.filter(p -> p.toString().endsWith(".jsonl")).flatMap(DemoCommand::lines)
-                    .filter(line -> conversationIds.stream().anyMatch(line::contains)).count();
-        } catch (IOException e) {
-            return 0;
+        return regularFiles(chat).stream().filter(p -> p.toString().endsWith(".jsonl")).flatMap(DemoCommand::lines)
+                .filter(line -> conversationIds.stream().anyMatch(line::contains)).count();
+    }
+
+    /**
+     * The files under {@code dir} now. The exporter renames its in-progress files while we look, and a
+     * walk that meets a vanished entry throws: look again, up to a few times, rather than fail the demo.
+     */
+    private static List<Path> regularFiles(Path dir) {
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.filter(Files::isRegularFile).sorted().toList();
+            } catch (IOException | UncheckedIOException e) {
+                if (attempt == 5) {
+                    return List.of();
+                }
+            }
         }
     }
 
@@ -195,9 +208,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.printf("Datasets under %s:%n", datasets.toAbsolutePath());
-        try (Stream<Path> files = Files.walk(datasets)) {
-            files.filter(Files::isRegularFile).sorted().forEach(f -> out.printf("  %s (%d bytes)%n", datasets.relativize(f), size(f)));
-        }
+        regularFiles(datasets).forEach(f -> out.printf("  %s (%d bytes)%n", datasets.relativize(f), size(f)));
         if ("scripted".equals(system.llmProvider)) {
             out.println("Note: messages were written by the offline 'scripted' responder (model field 'scripted'), not by an LLM.");
         }

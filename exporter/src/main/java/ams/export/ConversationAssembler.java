@@ -1,5 +1,6 @@
 package ams.export;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -18,16 +19,24 @@ import ams.events.conversation.MessageAppended;
 /**
  * Buffers the messages of the open conversations of one partition until each completes. A
  * conversation is only tracked from its ConversationRequested, so a restart that re-reads from
- * {@link #lowWatermark} rebuilds exactly the conversations that were open. Conversations that
- * fail or are cancelled are dropped: only whole, completed conversations are exported.
+ * {@link #lowWatermark} rebuilds exactly the conversations that were open. Only whole, completed
+ * conversations are exported: cancelled ones are dropped at once. A failed one can still be resumed
+ * by its user (and then complete), so, as in the orchestrator's state machine, it stays open with its
+ * messages for {@link #FAILED_RETENTION} of event time after it failed, then is dropped; until then it
+ * holds back the low watermark like any open conversation.
  */
 public final class ConversationAssembler {
+
+    /** How long a failed conversation waits for a resume. Event time, so a re-read decides the same way. */
+    public static final Duration FAILED_RETENTION = Duration.ofHours(24);
 
     private static final class Open {
         final long firstOffset;
         final String topic;
         final List<String> participants;
         final Map<String, CompletedConversation.Message> messages = new LinkedHashMap<>();
+        /** Event time of its ConversationFailed while failed; null while running. */
+        Long failedAt;
 
         Open(long firstOffset, String topic, List<String> participants) {
             this.firstOffset = firstOffset;
@@ -43,11 +52,15 @@ public final class ConversationAssembler {
     public Optional<CompletedConversation> apply(long offset, ConversationEvent event) {
         String id = event.getConversationId();
         Object payload = event.getPayload();
+        long time = event.getEnvelope().getOccurredAt().toEpochMilli();
+        dropExpiredFailures(time);
         if (payload instanceof ConversationRequested r) {
             open.putIfAbsent(id, new Open(offset, r.getTopic(), List.copyOf(r.getParticipants())));
         } else if (payload instanceof MessageAppended m) {
             Open conversation = open.get(id);
             if (conversation != null) {
+                // Only a resumed conversation gets messages after failing: it runs again.
+                conversation.failedAt = null;
                 // A message id seen twice (a redelivered turn) is kept once.
                 conversation.messages.putIfAbsent(m.getMessageId(),
                         new CompletedConversation.Message(m, event.getEnvelope().getOccurredAt()));
@@ -60,10 +73,34 @@ public final class ConversationAssembler {
                 return Optional.of(new CompletedConversation(id, conversation.topic, conversation.participants,
                         messages, event.getEnvelope().getOccurredAt(), c.getReason()));
             }
-        } else if (payload instanceof ConversationFailed || payload instanceof ConversationCancelled) {
-            open.remove(id);
+        } else if (payload instanceof ConversationFailed) {
+            Open conversation = open.get(id);
+            if (conversation != null) {
+                conversation.failedAt = time;
+            }
+        } else if (payload instanceof ConversationCancelled) {
+            Open conversation = open.get(id);
+            // The state machine ignores a cancel of a failed conversation, which stays resumable.
+            if (conversation != null && conversation.failedAt == null) {
+                open.remove(id);
+            }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Drops failed conversations past their retention from the front only: the front is what holds the
+     * low watermark back; one further in goes when it reaches the front.
+     */
+    private void dropExpiredFailures(long now) {
+        Iterator<Open> it = open.values().iterator();
+        while (it.hasNext()) {
+            Open first = it.next();
+            if (first.failedAt == null || now - first.failedAt < FAILED_RETENTION.toMillis()) {
+                return;
+            }
+            it.remove();
+        }
     }
 
     /** The earliest offset a restart must re-read to rebuild what is open after {@code end}. */
