@@ -76,12 +76,12 @@ public final class ChaosRun {
                 Workload workload = new Workload(api, run, sizes);
                 workload.createAgents(Duration.ofMinutes(3));
                 Workload.Requested requested;
-                try (Killer killer = new Killer(supervisor, sizes.killInterval(), sizes.seed(), out).start()) {
-                    BadInput badInput = BadInput.start(settings.bootstrapServers(), settings.topicPrefix(), api, sizes, out);
+                try (Killer killer = new Killer(supervisor, sizes.killInterval(), sizes.seed(), started, out).start()) {
+                    BadInput badInput = BadInput.start(settings.bootstrapServers(), settings.topicPrefix(), api, sizes, killer, out);
                     requested = workload.requestConversations(Duration.ofMinutes(5));
                     out.printf("[chaos] %d conversations requested (%d retried requests)%n", requested.all().size(), requested.retries());
                     awaitTerminal(log, requested.all(), supervisor, sizes, started, out);
-                    badInput.finish(report);
+                    badInput.finish(settings.bootstrapServers(), settings.topicPrefix(), report);
                     // Enough kills even when the conversations finished fast: keep killing until the minimum.
                     while (supervisor.totalKills() < sizes.minKills()) {
                         killer.check();
@@ -102,7 +102,6 @@ public final class ChaosRun {
                 report.chatLines = datasets.chatLines();
                 datasets.differences().forEach(d -> report.losses.add("datasets: " + d));
                 datasets.strayFiles().forEach(f -> report.losses.add("datasets: a file that is not a published dataset file: " + f));
-                report.deadLetters.putAll(BadInput.deadLetters(settings.bootstrapServers(), settings.topicPrefix(), report));
             }
             replay(settings, report, out);
         } catch (RuntimeException | AssertionError e) {

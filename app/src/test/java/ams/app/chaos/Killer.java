@@ -8,11 +8,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Every few seconds (the interval ± 50 %) SIGKILLs a random service and restarts it. Services are
- * drawn from a shuffled bag, so every kind dies about as often as the others and all of them die
- * within the first round. Services that exit by themselves are restarted and reported.
+ * Every few seconds (the interval ± 50 %) SIGKILLs a random service that is up and restarts it,
+ * without waiting for it to come back. Victims are drawn from a shuffled bag of all services, so
+ * every kind dies about as often as the others. Services that exit by themselves are restarted and
+ * reported.
  */
 final class Killer implements AutoCloseable {
+
+    private static final Duration RECOVERY = Duration.ofMinutes(5);
 
     private final ProcessSupervisor supervisor;
     private final Duration interval;
@@ -20,10 +23,13 @@ final class Killer implements AutoCloseable {
     private final PrintStream out;
     private final Thread thread;
     private final List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
+    private final Object calm = new Object();
+    private final long started;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
-    Killer(ProcessSupervisor supervisor, Duration interval, long seed, PrintStream out) {
+    Killer(ProcessSupervisor supervisor, Duration interval, long seed, long started, PrintStream out) {
+        this.started = started;
         this.supervisor = supervisor;
         this.interval = interval;
         this.random = new Random(seed);
@@ -39,7 +45,6 @@ final class Killer implements AutoCloseable {
 
     private void loop() {
         List<String> bag = new ArrayList<>();
-        long started = System.nanoTime();
         try {
             while (running) {
                 long half = interval.toMillis() / 2;
@@ -52,8 +57,21 @@ final class Killer implements AutoCloseable {
                     bag.addAll(supervisor.names());
                     Collections.shuffle(bag, random);
                 }
-                String victim = bag.remove(bag.size() - 1);
-                supervisor.killAndRestart(victim);
+                // Only a service whose JVM serves HTTP (a 503 counts) dies next: one killed again
+                // while it still starts would only add downtime. A restarted Streams processor waits
+                // out its dead predecessor's session (45 s) before it listens; meanwhile the others die.
+                String victim = null;
+                for (int i = bag.size() - 1; i >= 0 && victim == null; i--) {
+                    if (supervisor.status(bag.get(i)) > 0) {
+                        victim = bag.remove(i);
+                    }
+                }
+                if (victim == null) {
+                    continue;
+                }
+                synchronized (calm) {
+                    supervisor.killAndRestart(victim);
+                }
                 out.printf("[chaos %4ds] kill -9 %s and restart (kill #%d)%n",
                         (System.nanoTime() - started) / 1_000_000_000, victim, supervisor.totalKills());
             }
@@ -61,6 +79,17 @@ final class Killer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             failure = e;
+        }
+    }
+
+    /**
+     * Runs {@code work} while no process is being killed or restarting and every service answers:
+     * for checks whose failures must not be the killer's doing.
+     */
+    <T> T duringCalm(java.util.function.Supplier<T> work) throws InterruptedException {
+        synchronized (calm) {
+            supervisor.awaitAllAnswer(RECOVERY);
+            return work.get();
         }
     }
 

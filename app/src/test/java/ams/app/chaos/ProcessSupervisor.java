@@ -42,6 +42,8 @@ final class ProcessSupervisor implements AutoCloseable {
 
     ProcessSupervisor(Path logs) throws IOException {
         this.logs = Files.createDirectories(logs);
+        // Also when the run is stopped with Ctrl-C or SIGTERM: no child JVM outlives it.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "chaos-supervisor-shutdown"));
     }
 
     synchronized void start(Service service) {
@@ -114,29 +116,56 @@ final class ProcessSupervisor implements AutoCloseable {
 
     /** True once the service's HTTP route answers anything but a 5xx. */
     boolean answers(String name) {
+        int status = status(name);
+        return status > 0 && status < 500;
+    }
+
+    /** The HTTP status of the service's ready route, -1 when nothing answers. */
+    int status(String name) {
         try {
             HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(services.get(name).readyUrl()))
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() < 500;
+            return response.statusCode();
         } catch (IOException e) {
-            return false;
+            return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return -1;
+        }
+    }
+
+    /**
+     * Waits until the restarted process serves HTTP at all: a 503 counts (its stores still move, e.g.
+     * while the group waits out the dead member's session), since that wait is the system's own.
+     */
+    void awaitListening(String name, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (status(name) < 0) {
+            restartExited();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " does not listen on " + services.get(name).readyUrl() + " after " + timeout
+                        + "\n" + tail(name));
+            }
+            Thread.sleep(250);
         }
     }
 
     void awaitAllAnswer(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (String name : names()) {
-            while (!answers(name)) {
-                restartExited();
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(name + " does not answer " + services.get(name).readyUrl() + " after " + timeout
-                            + "\n" + tail(name));
-                }
-                Thread.sleep(250);
+            awaitAnswer(name, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+    }
+
+    void awaitAnswer(String name, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!answers(name)) {
+            restartExited();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " does not answer " + services.get(name).readyUrl() + " after " + timeout
+                        + "\n" + tail(name));
             }
+            Thread.sleep(250);
         }
     }
 
