@@ -47,6 +47,9 @@ final class ResultRows {
             return "-";
         }
         double abs = Math.abs(value);
+        if (value == Math.rint(value)) {
+            return String.format(Locale.ROOT, "%,.0f", value); // counts
+        }
         String pattern = abs >= 100 ? "%,.0f" : abs >= 10 ? "%.1f" : abs >= 1 ? "%.2f" : "%.3f";
         return String.format(Locale.ROOT, pattern, value);
     }
