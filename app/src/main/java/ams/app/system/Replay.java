@@ -66,7 +66,11 @@ public final class Replay {
         return new Result(before, after, (System.nanoTime() - started) / 1_000_000);
     }
 
-    /** Digests once two reads a few seconds apart agree: the processors have nothing left to apply. */
+    /**
+     * Digests once every processor has read its input to the end and two reads a few seconds apart
+     * agree. Equal reads alone are not enough: on a loaded machine a rebuilt processor may not have
+     * applied anything yet after a few seconds, and two empty stores agree.
+     */
     private Map<String, Map<String, StoreDigests.Digest>> awaitStableDigests(AmsSystem system, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -74,7 +78,7 @@ public final class Replay {
         while (true) {
             Thread.sleep(3_000);
             Map<String, Map<String, StoreDigests.Digest>> current = digests(system);
-            if (current.equals(previous)) {
+            if (current.equals(previous) && caughtUp(system)) {
                 return current;
             }
             if (System.nanoTime() > deadline) {
@@ -82,6 +86,31 @@ public final class Replay {
             }
             previous = current;
         }
+    }
+
+    /**
+     * True when the main consumer of every processor has fetched each of its partitions and has no
+     * lag left (records-lag is measured against the last stable offset, so transaction markers do not count).
+     */
+    static boolean caughtUp(AmsSystem system) {
+        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
+            int partitions = 0;
+            for (Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metric : streams.metrics().entrySet()) {
+                org.apache.kafka.common.MetricName name = metric.getKey();
+                String client = name.tags().getOrDefault("client-id", "");
+                if (name.group().equals("consumer-fetch-manager-metrics") && name.name().equals("records-lag")
+                        && name.tags().containsKey("partition") && client.endsWith("-consumer") && !client.contains("restore")) {
+                    partitions++;
+                    if (!(metric.getValue().metricValue() instanceof Double lag) || lag.isNaN() || lag > 0) {
+                        return false;
+                    }
+                }
+            }
+            if (partitions == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Closing with leave-group frees the consumer groups at once instead of after the session timeout. */
