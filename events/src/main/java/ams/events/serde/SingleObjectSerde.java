@@ -28,6 +28,36 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
 
     private static final int HEADER_LENGTH = 10;
 
+    /**
+     * Bounds on what a record body may declare, far above any real event (Kafka's requests are
+     * a few MiB). Avro allocates a string, bytes or array of the declared size before reading it,
+     * so without them a corrupt length in a 20-byte record made a 384 MiB JVM die of
+     * OutOfMemoryError (found by the chaos test) instead of dead-lettering the record.
+     * An operator's own -Dorg.apache.avro.limits.* settings win.
+     */
+    static final int MAX_BYTES = 16 * 1024 * 1024;
+    static final int MAX_COLLECTION_ITEMS = 4 * 1024 * 1024;
+
+    static {
+        setIfAbsent(org.apache.avro.SystemLimitException.MAX_STRING_LENGTH_PROPERTY, MAX_BYTES);
+        setIfAbsent(org.apache.avro.SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, MAX_BYTES);
+        setIfAbsent(org.apache.avro.SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, MAX_COLLECTION_ITEMS);
+        // Avro reads the properties once, when its limits class loads; it may have loaded already.
+        try {
+            java.lang.reflect.Method reset = org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+            reset.setAccessible(true);
+            reset.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Not loaded yet, or a newer Avro without the method: the properties apply when it loads.
+        }
+    }
+
+    private static void setIfAbsent(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
+        }
+    }
+
     private final Schema currentSchema;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
