@@ -76,7 +76,7 @@ public final class ChaosRun {
                 Workload workload = new Workload(api, run, sizes);
                 workload.createAgents(Duration.ofMinutes(3));
                 Workload.Requested requested;
-                try (Killer killer = new Killer(supervisor, sizes.killInterval(), sizes.seed(), started, out).start()) {
+                try (Killer killer = new Killer(supervisor, sizes.killInterval(), sizes.minKills(), sizes.seed(), started, out).start()) {
                     BadInput badInput = BadInput.start(settings.bootstrapServers(), settings.topicPrefix(), api, sizes, killer, out);
                     requested = workload.requestConversations(Duration.ofMinutes(5));
                     out.printf("[chaos] %d conversations requested (%d retried requests)%n", requested.all().size(), requested.retries());
@@ -153,6 +153,9 @@ public final class ChaosRun {
         orchestrator.put("AMS_LLM_BASE_URL", llm.baseUrl());
         orchestrator.put("AMS_LLM_MODEL", FakeOpenAiServer.MODEL);
         orchestrator.put("AMS_LLM_API_KEY", "chaos-key");
+        // 8 % of calls fail at random: with 8 attempts a turn fails by chance once in ~600 million,
+        // so a FAILED conversation that is not doomed is a finding, not bad luck (4 attempts: 1 in 24,000 turns).
+        orchestrator.put("AMS_LLM_MAX_ATTEMPTS", "8");
         orchestrator.put("AMS_LLM_BACKOFF_INITIAL_MS", "200");
         orchestrator.put("AMS_LLM_BACKOFF_MAX_MS", "2000");
         supervisor.start(new ProcessSupervisor.Service("conversation-orchestrator", "ams.conversations.ConversationOrchestratorMain",

@@ -9,7 +9,8 @@ import java.util.Random;
 
 /**
  * Every few seconds (the interval ± 50 %) SIGKILLs a random service that is up and restarts it,
- * without waiting for it to come back. Victims are drawn from a shuffled bag of all services, so
+ * without waiting for it to come back, until the minimum number of kills; then it goes on at the
+ * same pace, but of normal operation: each victim serves again before the next interval starts. Victims are drawn from a shuffled bag of all services, so
  * every kind dies about as often as the others. Services that exit by themselves are restarted and
  * reported.
  */
@@ -25,11 +26,13 @@ final class Killer implements AutoCloseable {
     private final List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
     private final Object calm = new Object();
     private final long started;
+    private final int minKills;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
-    Killer(ProcessSupervisor supervisor, Duration interval, long seed, long started, PrintStream out) {
+    Killer(ProcessSupervisor supervisor, Duration interval, int minKills, long seed, long started, PrintStream out) {
         this.started = started;
+        this.minKills = minKills;
         this.supervisor = supervisor;
         this.interval = interval;
         this.random = new Random(seed);
@@ -69,11 +72,20 @@ final class Killer implements AutoCloseable {
                 if (victim == null) {
                     continue;
                 }
+                boolean paced = supervisor.totalKills() >= minKills;
+                long killed;
                 synchronized (calm) {
                     supervisor.killAndRestart(victim);
+                    killed = System.nanoTime();
+                    if (paced) {
+                        // Past the minimum, each victim is back in service before the next interval starts: a
+                        // restarted Streams processor waits out its predecessor's session (45 s), and killing at
+                        // full rate until the end would leave the conversations no time to move at all.
+                        supervisor.awaitAnswer(victim, RECOVERY);
+                    }
                 }
-                out.printf("[chaos %4ds] kill -9 %s and restart (kill #%d)%n",
-                        (System.nanoTime() - started) / 1_000_000_000, victim, supervisor.totalKills());
+                out.printf("[chaos %4ds] kill -9 %s and restart (kill #%d)%s%n", (killed - started) / 1_000_000_000, victim,
+                        supervisor.totalKills(), paced ? "; serving again after " + (System.nanoTime() - killed) / 1_000_000 + " ms" : "");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
