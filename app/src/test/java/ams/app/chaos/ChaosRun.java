@@ -63,10 +63,31 @@ public final class ChaosRun {
             llm.respondWith(flaky);
             SystemSettings settings = new SystemSettings(cluster.bootstrapServers(), "chaos-" + run + ".", 3, work.resolve("data"),
                     "127.0.0.1", FreePorts.next(), null, "openai", llm.baseUrl(), FakeOpenAiServer.MODEL, "chaos-key", "", 2_000, false);
-            TopicCatalogue topics = new TopicCatalogue(settings.topicPrefix(), settings.partitions(), (short) 1);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
-                new TopicProvisioner(admin, 60_000).provision(topics);
+                new TopicProvisioner(admin, 60_000).provision(new TopicCatalogue(settings.topicPrefix(), settings.partitions(), (short) 1));
             }
+            try {
+                runAndAudit(sizes, run, started, supervisor, settings, llm, report, out);
+            } finally {
+                report.kills.putAll(supervisor.kills());
+                report.unexpectedExits.putAll(supervisor.unexpectedExits());
+            }
+        } catch (RuntimeException | AssertionError e) {
+            report.losses.add("the run itself failed: " + e);
+            e.printStackTrace(out);
+        }
+        if (report.totalKills() < sizes.minKills()) {
+            report.losses.add("only " + report.totalKills() + " kills, fewer than " + sizes.minKills());
+        }
+        report.unexpectedExits.forEach((name, n) -> report.losses.add(name + " died by itself " + n + " time(s)"));
+        report.seconds = (System.nanoTime() - started) / 1_000_000_000;
+        return report;
+    }
+
+    private static void runAndAudit(ChaosSizes sizes, String run, long started, ProcessSupervisor supervisor, SystemSettings settings,
+                                    FakeOpenAiServer llm, ChaosReport report, PrintStream out) throws Exception {
+        {
+            TopicCatalogue topics = new TopicCatalogue(settings.topicPrefix(), settings.partitions(), (short) 1);
             Map<String, Integer> ports = startServices(supervisor, settings, llm);
             supervisor.awaitAllAnswer(Duration.ofMinutes(3));
             out.printf("[chaos] %d services up in %d s%n", ports.size(), (System.nanoTime() - started) / 1_000_000_000);
@@ -88,12 +109,10 @@ public final class ChaosRun {
                         Thread.sleep(1_000);
                     }
                 }
-                report.unexpectedExits.putAll(supervisor.unexpectedExits());
                 supervisor.awaitAllAnswer(Duration.ofMinutes(3));
                 log.awaitCaughtUp(Duration.ofMinutes(1));
                 Map<String, List<String>> completed = auditLog(log, requested, sizes.turns(), report);
                 awaitExported(log, requested.all(), completed, settings.datasetRoot(), Duration.ofMinutes(3));
-                report.kills.putAll(supervisor.kills());
                 Map<String, Integer> exits = supervisor.stopAll();
                 out.println("[chaos] stopped every service (exit codes after SIGTERM " + exits + ")");
                 DatasetAudit.Result datasets = DatasetAudit.compare(settings.datasetRoot(), log.messages(requested.all()), completed);
@@ -104,16 +123,7 @@ public final class ChaosRun {
                 datasets.strayFiles().forEach(f -> report.losses.add("datasets: a file that is not a published dataset file: " + f));
             }
             replay(settings, report, out);
-        } catch (RuntimeException | AssertionError e) {
-            report.losses.add("the run itself failed: " + e);
-            e.printStackTrace(out);
         }
-        if (report.totalKills() < sizes.minKills()) {
-            report.losses.add("only " + report.totalKills() + " kills, fewer than " + sizes.minKills());
-        }
-        report.unexpectedExits.forEach((name, n) -> report.losses.add(name + " died by itself " + n + " time(s)"));
-        report.seconds = (System.nanoTime() - started) / 1_000_000_000;
-        return report;
     }
 
     /** The five services with fixed ports, ids and state directories: a restart is the same service again. */

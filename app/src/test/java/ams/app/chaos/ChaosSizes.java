@@ -13,11 +13,11 @@ public record ChaosSizes(int conversations, int agentsPerConversation, int turns
                          Duration runTimeout, long seed) {
 
     public static ChaosSizes full() {
-        return new ChaosSizes(300, 3, 8, 3, Duration.ofSeconds(5), 20, 10_000, 1_000, Duration.ofMinutes(40), System.nanoTime());
+        return new ChaosSizes(300, 3, 8, 3, Duration.ofSeconds(5), 20, 10_000, 1_000, Duration.ofMinutes(60), System.nanoTime());
     }
 
     public static ChaosSizes ci() {
-        return new ChaosSizes(30, 3, 8, 2, Duration.ofSeconds(6), 8, 1_000, 100, Duration.ofMinutes(4), System.nanoTime());
+        return new ChaosSizes(30, 3, 8, 2, Duration.ofSeconds(6), 8, 1_000, 100, Duration.ofMinutes(12), System.nanoTime());
     }
 
     /** {@code [--short] [--conversations N] [--agents N] [--turns N] [--failing N] [--kill-interval-ms N] [--min-kills N]
