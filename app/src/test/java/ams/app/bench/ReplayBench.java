@@ -86,6 +86,7 @@ public final class ReplayBench {
                 system.awaitReady(TIMEOUT);
                 Map<String, Long> done = caughtUp.await(groups, TIMEOUT);
                 line(report, "first build (catch-up incl. embedding the documents once)", times(done, started));
+                line(report, "heap in use after GC, whole system in this JVM, after the first build", liveHeap());
                 before = digests(system);
                 leaveGroups(system);
             }
@@ -103,6 +104,7 @@ public final class ReplayBench {
             try (AmsSystem system = AmsSystem.start(settings)) {
                 system.awaitReady(TIMEOUT);
                 rebuilt = caughtUp.await(streamsGroups, TIMEOUT);
+                line(report, "heap in use after GC, after the rebuild", liveHeap());
                 after = digests(system);
                 leaveGroups(system);
             }
@@ -247,6 +249,14 @@ public final class ReplayBench {
     private static void line(StringBuilder report, String measure, String value) {
         report.append("| ").append(measure).append(" | ").append(value).append(" |\n");
         log.info("{}: {}", measure, value);
+    }
+
+    /** The live set (after a full GC) against the maximum: the whole system runs in this JVM. */
+    private static String liveHeap() {
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        return String.format(Locale.ROOT, "%,d MiB of %,d MiB max", (runtime.totalMemory() - runtime.freeMemory()) >> 20,
+                runtime.maxMemory() >> 20);
     }
 
     private static int freePort() throws IOException {
