@@ -41,6 +41,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
     public static final String HISTORY_RETENTION_MS = "history.retention.ms";
     public static final String QUERY_MAX_WAIT_MS = "query.max.wait.ms";
     public static final String QUERY_FORWARD_TIMEOUT_MS = "query.forward.timeout.ms";
+    public static final String READ_ONLY = "read.only";
     public static final String STREAMS_PREFIX = "streams.";
 
     public static final String DEFAULT_APPLICATION_ID = "ams-agent-processor";
@@ -102,6 +103,9 @@ public final class AgentProcessorConfig extends AbstractConfig {
                     "How far back the versioned store 'agent-versions' answers as-of and history queries.")
             .define(QUERY_MAX_WAIT_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a query waits for a store that is migrating or restoring before answering 503.")
+            .define(READ_ONLY, Type.BOOLEAN, false, Importance.LOW,
+                    "Rebuild the stores from the log without writing to it: no dead letters (they were written when "
+                    + "the events first arrived). What a replay uses; the stores are the same either way.")
             .define(QUERY_FORWARD_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
                     "Timeout of a query forwarded to the instance that owns the key.");
 
@@ -140,6 +144,10 @@ public final class AgentProcessorConfig extends AbstractConfig {
 
     public int maxConfigBytes() {
         return getInt(MAX_CONFIG_BYTES);
+    }
+
+    public boolean readOnly() {
+        return getBoolean(READ_ONLY);
     }
 
     public Duration historyRetention() {

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import ams.agents.state.AgentActivity;
+import ams.events.DeadLetter;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.streams.Decoded;
@@ -39,11 +40,21 @@ public final class AgentTopology {
     }
 
     public static Topology buildTopology(TopicCatalogue catalogue, AgentProcessorConfig config) {
-        return buildTopology(catalogue, config.maxTextBytes(), config.maxConfigBytes(), config.historyRetention());
+        return buildTopology(catalogue, config.maxTextBytes(), config.maxConfigBytes(), config.historyRetention(),
+                config.readOnly());
     }
 
     public static Topology buildTopology(TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes,
                                          Duration historyRetention) {
+        return buildTopology(catalogue, maxTextBytes, maxConfigBytes, historyRetention, false);
+    }
+
+    /**
+     * @param readOnly a rebuild from the log (replay): the same stores, but no dead letters, which were
+     *                 written when the events first arrived; a rebuild appends nothing to the log
+     */
+    public static Topology buildTopology(TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes,
+                                         Duration historyRetention, boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
         // Cached: several events of one agent within a commit interval reach RocksDB and the changelog once.
         // (The versioned store cannot be cached; it keeps every version anyway.)
@@ -55,14 +66,16 @@ public final class AgentTopology {
 
         AgentFold fold = new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
         KStream<String, Decoded<AgentEvent>> agentEvents = EventDecoding.decode(builder, catalogue.agentEvents(),
-                catalogue.deadLetters(), APPLICATION, AgentEvent::getEnvelope);
-        agentEvents
-                .process(() -> new AgentFoldProcessor(fold), Named.as("agents-fold"), AGENTS_STORE, VERSIONS_STORE)
-                .to(catalogue.deadLetters().name(), Produced.with(catalogue.deadLetters().keySerde(),
-                        catalogue.deadLetters().valueSerde()).withName("agents-fold-dead-letters-sink"));
+                catalogue.deadLetters(), APPLICATION, AgentEvent::getEnvelope, !readOnly);
+        KStream<byte[], DeadLetter> rejected = agentEvents
+                .process(() -> new AgentFoldProcessor(fold), Named.as("agents-fold"), AGENTS_STORE, VERSIONS_STORE);
+        if (!readOnly) {
+            rejected.to(catalogue.deadLetters().name(), Produced.with(catalogue.deadLetters().keySerde(),
+                    catalogue.deadLetters().valueSerde()).withName("agents-fold-dead-letters-sink"));
+        }
 
         KStream<String, Decoded<ConversationEvent>> conversationEvents = EventDecoding.decode(builder,
-                catalogue.conversationEvents(), catalogue.deadLetters(), APPLICATION, ConversationEvent::getEnvelope);
+                catalogue.conversationEvents(), catalogue.deadLetters(), APPLICATION, ConversationEvent::getEnvelope, !readOnly);
         conversationEvents
                 .flatMap((conversationId, decoded) -> ActivityFold.deltas(decoded.event()), Named.as("agent-activity-deltas"))
                 .groupByKey(Grouped.with("agent-activity-by-agent", Serdes.String(), AgentSerdes.activityDelta()))

@@ -72,7 +72,7 @@ public final class ConversationTopology {
                 Serdes.String(), Serdes.String()));
 
         KStream<String, Decoded<ConversationEvent>> events = EventDecoding.decode(builder, catalogue.conversationEvents(),
-                catalogue.deadLetters(), application, ConversationEvent::getEnvelope);
+                catalogue.deadLetters(), application, ConversationEvent::getEnvelope, !readOnly);
         var branches = events
                 .process(() -> new StateMachineProcessor(application, timeoutCheckInterval, readOnly), Named.as("conversation-state-machine"),
                         CONVERSATIONS_STORE, MESSAGES_STORE, DEADLINES_STORE)

@@ -66,7 +66,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
         HostInfo self = new HostInfo(config.getString(KnowledgeIndexerConfig.HTTP_HOST),
                 config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
         SearchIndex index = new SearchIndex();
-        Topology topology = KnowledgeTopology.buildTopology(topics, application, index);
+        Topology topology = KnowledgeTopology.buildTopology(topics, application, index, config.readOnly());
         KafkaStreams streams = new KafkaStreams(topology, streamsProperties(config, self));
         StoreQueries storeQueries = new StoreQueries(Duration.ofMillis(config.getLong(KnowledgeIndexerConfig.QUERY_MAX_WAIT_MS)));
         KnowledgeQueries queries = new KnowledgeQueries(streams, index, embedder, storeQueries);

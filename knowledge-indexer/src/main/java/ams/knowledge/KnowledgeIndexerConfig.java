@@ -41,6 +41,7 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
     public static final String QUERY_MAX_WAIT_MS = "query.max.wait.ms";
     public static final String STREAM_THREADS = "stream.threads";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+    public static final String READ_ONLY = "read.only";
 
     public static final String PROVIDER_IN_PROCESS = "in-process";
     public static final String PROVIDER_OPENAI = "openai";
@@ -101,6 +102,9 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
                     "Overlap between consecutive chunks in characters.")
             .define(CHUNK_MAX_PER_DOCUMENT, Type.INT, 400, Range.between(1, 2000), Importance.MEDIUM,
                     "More chunks than this and the document is dead-lettered as TEXT_TOO_LARGE (keeps records under the 1 MB message limit).")
+            .define(READ_ONLY, Type.BOOLEAN, false, Importance.LOW,
+                    "Rebuild the stores without dead-lettering undecodable agent and conversation events again (they "
+                    + "were when they arrived): what a replay uses. The stores are the same either way.")
             .define(QUERY_MAX_WAIT_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
                     "How long a query waits for a store during a rebalance before answering 503.")
             .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
@@ -137,6 +141,10 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
 
     public String topicPrefix() {
         return getString(TOPIC_PREFIX);
+    }
+
+    public boolean readOnly() {
+        return getBoolean(READ_ONLY);
     }
 
     public String applicationId() {

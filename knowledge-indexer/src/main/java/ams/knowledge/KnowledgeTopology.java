@@ -50,6 +50,14 @@ public final class KnowledgeTopology {
     }
 
     public static Topology buildTopology(KnowledgeTopics topics, String application, SearchIndex index) {
+        return buildTopology(topics, application, index, false);
+    }
+
+    /**
+     * @param readOnly a rebuild from the log (replay): the same stores, but undecodable agent and
+     *                 conversation events are skipped instead of dead-lettered again (they were when they arrived)
+     */
+    public static Topology buildTopology(KnowledgeTopics topics, String application, SearchIndex index, boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> strings = Serdes.String();
         Serde<GraphSignal> signals = KnowledgeSerdes.graphSignals();
@@ -72,7 +80,7 @@ public final class KnowledgeTopology {
 
         KStream<String, GraphSignal> agentActivity = EventDecoding
                 .decode(builder, topics.catalogue().agentEvents(), topics.catalogue().deadLetters(), application,
-                        AgentEvent::getEnvelope)
+                        AgentEvent::getEnvelope, !readOnly)
                 .flatMapValues(decoded -> {
                     AgentEvent event = decoded.event();
                     Object payload = event.getPayload();
@@ -86,7 +94,7 @@ public final class KnowledgeTopology {
         // Stage 2: conversations.
         var byRelation = EventDecoding
                 .decode(builder, topics.catalogue().conversationEvents(), topics.catalogue().deadLetters(), application,
-                        ConversationEvent::getEnvelope)
+                        ConversationEvent::getEnvelope, !readOnly)
                 .process(() -> new ConversationGraphProcessor(CONVERSATION_GRAPH_STORE), Named.as("conversation-graph"),
                         CONVERSATION_GRAPH_STORE)
                 .split(Named.as("conversation-edges-"))

@@ -123,12 +123,15 @@ public final class AmsSystem implements AutoCloseable {
         Map<String, Object> props = common(settings, "agent-processor");
         props.put(AgentProcessorConfig.APPLICATION_ID, settings.applicationId("agent-processor"));
         props.put(AgentProcessorConfig.TOPICS_PROVISION, false);
+        // A replay appends nothing: the dead letters were written when the events first arrived.
+        props.put(AgentProcessorConfig.READ_ONLY, settings.rebuildOnly());
         return props;
     }
 
     private static Map<String, Object> knowledgeSettings(SystemSettings settings) {
         Map<String, Object> props = common(settings, "knowledge-indexer");
         props.put(KnowledgeIndexerConfig.APPLICATION_ID, settings.applicationId("knowledge-indexer"));
+        props.put(KnowledgeIndexerConfig.READ_ONLY, settings.rebuildOnly());
         return props;
     }
 

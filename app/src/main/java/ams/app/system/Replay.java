@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,12 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -89,28 +97,41 @@ public final class Replay {
     }
 
     /**
-     * True when the main consumer of every processor has fetched each of its partitions and has no
-     * lag left (records-lag is measured against the last stable offset, so transaction markers do not count).
+     * True when every processor has processed its input to the end: for every source partition of its
+     * tasks, the offset its consumer group committed (Streams commits with the transaction, after
+     * processing, and past a trailing transaction marker) has reached the partition's last stable
+     * offset. Fetch-side lag is not enough: it reads 0 as soon as the records are fetched, and on a
+     * loaded machine a rebuilt store can still be empty then.
      */
-    static boolean caughtUp(AmsSystem system) {
-        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
-            int partitions = 0;
-            for (Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metric : streams.metrics().entrySet()) {
-                org.apache.kafka.common.MetricName name = metric.getKey();
-                String client = name.tags().getOrDefault("client-id", "");
-                if (name.group().equals("consumer-fetch-manager-metrics") && name.name().equals("records-lag")
-                        && name.tags().containsKey("partition") && client.endsWith("-consumer") && !client.contains("restore")) {
-                    partitions++;
-                    if (!(metric.getValue().metricValue() instanceof Double lag) || lag.isNaN() || lag > 0) {
+    boolean caughtUp(AmsSystem system) throws InterruptedException {
+        Map<String, KafkaStreams> apps = Map.of(settings.applicationId("agent-processor"), system.agents().streams(),
+                settings.applicationId("knowledge-indexer"), system.knowledge().streams(),
+                settings.applicationId("conversation-orchestrator"), system.conversations().streams());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+            for (Map.Entry<String, KafkaStreams> app : apps.entrySet()) {
+                Set<TopicPartition> sources = new HashSet<>();
+                app.getValue().metadataForLocalThreads().forEach(thread ->
+                        thread.activeTasks().forEach(task -> sources.addAll(task.topicPartitions())));
+                if (sources.isEmpty()) {
+                    return false;
+                }
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(app.getKey())
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                sources.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest,
+                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS);
+                for (TopicPartition tp : sources) {
+                    OffsetAndMetadata done = committed.get(tp);
+                    if ((done == null ? 0 : done.offset()) < ends.get(tp).offset()) {
                         return false;
                     }
                 }
             }
-            if (partitions == 0) {
-                return false;
-            }
+            return true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
         }
-        return true;
     }
 
     /** Closing with leave-group frees the consumer groups at once instead of after the session timeout. */
@@ -134,6 +155,7 @@ public final class Replay {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
             List<String> groups = STREAMS_APPS.stream().map(settings::applicationId).toList();
             deleteGroups(admin, groups);
+            awaitGroupsStayDeleted(admin, groups);
             Set<String> topics = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<String> internal = new ArrayList<>();
             for (String topic : topics) {
@@ -172,6 +194,56 @@ public final class Replay {
                 out.flush();
                 Thread.sleep(5_000);
             }
+        }
+    }
+
+    /**
+     * A stopped processor's last transaction can still be completing: when its commit marker reaches
+     * the offsets topic after the group was deleted, the transaction's offsets come back and recreate
+     * the group, and the rebuild would start at the end of the log with empty stores (seen on a loaded
+     * machine). Watch the groups for a few quiet seconds and delete again whatever reappears.
+     */
+    private void awaitGroupsStayDeleted(Admin admin, List<String> groups) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        int quietChecks = 0;
+        while (quietChecks < 3) {
+            Thread.sleep(1_000);
+            List<String> reappeared = new ArrayList<>();
+            for (String group : groups) {
+                if (!committedOffsets(admin, group).isEmpty()) {
+                    reappeared.add(group);
+                }
+            }
+            if (reappeared.isEmpty()) {
+                quietChecks++;
+                continue;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Committed offsets of " + reappeared + " keep coming back after deletion");
+            }
+            out.println("Offsets of the stopped processors' last transactions reappeared in " + reappeared + "; deleting again");
+            out.flush();
+            deleteGroups(admin, reappeared);
+            quietChecks = 0;
+        }
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> committedOffsets(Admin admin, String group) throws Exception {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetAndMetadata> present = new HashMap<>();
+            offsets.forEach((tp, offset) -> {
+                if (offset != null) {
+                    present.put(tp, offset);
+                }
+            });
+            return present;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                return Map.of();
+            }
+            throw e;
         }
     }
 

@@ -14,6 +14,8 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import ams.events.DeadLetter;
 import ams.events.DeadLetterReason;
@@ -28,6 +30,8 @@ import ams.events.topics.Topic;
  */
 public final class EventDecoding {
 
+    private static final Logger log = LoggerFactory.getLogger(EventDecoding.class);
+
     private EventDecoding() {
     }
 
@@ -38,6 +42,17 @@ public final class EventDecoding {
     public static <V> KStream<String, Decoded<V>> decode(StreamsBuilder builder, Topic<String, V> topic,
                                                          Topic<byte[], DeadLetter> deadLetters, String application,
                                                          Function<V, Envelope> envelopeOf) {
+        return decode(builder, topic, deadLetters, application, envelopeOf, true);
+    }
+
+    /**
+     * @param emitDeadLetters false for a rebuild from the log (replay): the undecodable records were
+     *                        dead-lettered when they first arrived, and a rebuild must append nothing,
+     *                        so they are only skipped (and logged at debug)
+     */
+    public static <V> KStream<String, Decoded<V>> decode(StreamsBuilder builder, Topic<String, V> topic,
+                                                         Topic<byte[], DeadLetter> deadLetters, String application,
+                                                         Function<V, Envelope> envelopeOf, boolean emitDeadLetters) {
         String base = topic.name().replaceAll("[^A-Za-z0-9-]", "-");
         KStream<byte[], byte[]> raw = builder.stream(topic.name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(base + "-source"));
@@ -46,10 +61,15 @@ public final class EventDecoding {
                 .split(Named.as(base + "-"))
                 .branch((k, attempt) -> attempt.deadLetter() != null, Branched.as("undecodable"))
                 .defaultBranch(Branched.as("decoded"));
-        branches.get(base + "-undecodable")
-                .mapValues(Attempt::deadLetter, Named.as(base + "-to-dead-letter"))
-                .to(deadLetters.name(), Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
-                        .withName(base + "-dead-letters-sink"));
+        KStream<byte[], DeadLetter> undecodable = branches.get(base + "-undecodable")
+                .mapValues(Attempt::deadLetter, Named.as(base + "-to-dead-letter"));
+        if (emitDeadLetters) {
+            undecodable.to(deadLetters.name(), Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
+                    .withName(base + "-dead-letters-sink"));
+        } else {
+            undecodable.foreach((k, letter) -> log.debug("Rebuild skips undecodable {}-{}@{} (dead-lettered when it arrived)",
+                    letter.getSourceTopic(), letter.getSourcePartition(), letter.getSourceOffset()), Named.as(base + "-skip-undecodable"));
+        }
         return branches.get(base + "-decoded")
                 .map((k, attempt) -> org.apache.kafka.streams.KeyValue.pair(attempt.key(), attempt.decoded()),
                         Named.as(base + "-decoded-key"));
