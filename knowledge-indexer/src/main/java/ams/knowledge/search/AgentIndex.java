@@ -22,6 +22,8 @@ final class AgentIndex {
 
     static final int BLOCK_SHIFT = 10;
     static final int BLOCK = 1 << BLOCK_SHIFT;
+    /** The first allocation of an agent's (last) block, in rows. */
+    static final int MIN_BLOCK_ROWS = 16;
     private static final double K1 = 1.2;
     private static final double B = 0.75;
     private static final int RRF_K = 60;
@@ -171,14 +173,39 @@ final class AgentIndex {
             chunkIndexes = Arrays.copyOf(chunkIndexes, capacity);
             lengths = Arrays.copyOf(lengths, capacity);
         }
+        if (dimension <= 0) {
+            return;
+        }
         int blocksNeeded = (needed + BLOCK - 1) >>> BLOCK_SHIFT;
-        if (dimension > 0 && blocks.length < blocksNeeded) {
+        if (blocks.length < blocksNeeded) {
             int old = blocks.length;
             blocks = Arrays.copyOf(blocks, blocksNeeded);
-            for (int b = old; b < blocksNeeded; b++) {
+            if (old > 0) {
+                blocks[old - 1] = grown(blocks[old - 1], BLOCK);
+            }
+            for (int b = old; b < blocksNeeded - 1; b++) {
                 blocks[b] = new float[BLOCK * dimension];
             }
         }
+        int last = blocksNeeded - 1;
+        int rowsInLast = needed - (last << BLOCK_SHIFT);
+        float[] block = blocks[last];
+        if (block == null || block.length < rowsInLast * dimension) {
+            int rows = block == null ? 0 : block.length / dimension;
+            blocks[last] = grown(block, Math.min(BLOCK, Math.max(rowsInLast, Math.max(MIN_BLOCK_ROWS, rows * 2))));
+        }
+    }
+
+    /**
+     * Only the last block may be shorter than {@link #BLOCK} rows, and it doubles as it fills: most agents
+     * have a handful of chunks, and a full block for each (1.5 MiB at 384 dimensions) made 2,000 one-document
+     * agents cost 3 GiB (found by the replay benchmark).
+     */
+    private float[] grown(float[] block, int rows) {
+        if (block != null && block.length >= rows * dimension) {
+            return block;
+        }
+        return block == null ? new float[rows * dimension] : Arrays.copyOf(block, rows * dimension);
     }
 
     private void removeLocked(String documentId) {
@@ -207,7 +234,8 @@ final class AgentIndex {
         float[][] newBlocks = new float[(next + BLOCK - 1) >>> BLOCK_SHIFT][];
         if (dimension > 0) {
             for (int b = 0; b < newBlocks.length; b++) {
-                newBlocks[b] = new float[BLOCK * dimension];
+                int rows = b < newBlocks.length - 1 ? BLOCK : Math.max(MIN_BLOCK_ROWS, next - (b << BLOCK_SHIFT));
+                newBlocks[b] = new float[Math.min(BLOCK, rows) * dimension];
             }
         }
         DocEntry[] newOwners = new DocEntry[Math.max(16, next)];

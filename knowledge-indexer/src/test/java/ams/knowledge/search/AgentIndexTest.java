@@ -124,4 +124,25 @@ class AgentIndexTest {
         }
         assertEquals(expected, ids(index.search(q, "", "m", SearchMode.VECTOR, 10, SearchFilters.NONE)));
     }
+
+    @Test
+    void shouldHoldVectorMemoryInProportionToItsChunksAcrossBlocks() {
+        AgentIndex index = new AgentIndex("a");
+        Random random = new Random(5);
+        index.put("d0", "", "text", Set.of(), "m", List.of(chunk(0, "x", randomVector(random))));
+        assertEquals((long) AgentIndex.MIN_BLOCK_ROWS * 4 * Float.BYTES, index.vectorBytes(),
+                "one chunk of 4 dimensions: the first small block, not a full one");
+        int chunks = AgentIndex.BLOCK + AgentIndex.BLOCK / 2;
+        float[][] vectors = new float[chunks][];
+        vectors[0] = null;
+        for (int d = 1; d < chunks; d++) {
+            vectors[d] = randomVector(random);
+            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vectors[d])));
+        }
+        assertTrue(index.vectorBytes() <= 2L * AgentIndex.BLOCK * 4 * Float.BYTES, "at most two blocks: " + index.vectorBytes());
+        for (int d : new int[] {1, AgentIndex.MIN_BLOCK_ROWS, AgentIndex.BLOCK - 1, AgentIndex.BLOCK, chunks - 1}) {
+            assertEquals("d" + d, ids(index.search(vectors[d], "", "m", SearchMode.VECTOR, 1, SearchFilters.NONE)).get(0),
+                    "the chunk at row " + d + " keeps its vector as its block grows");
+        }
+    }
 }
