@@ -176,24 +176,37 @@ public final class Replay {
         STREAMS_APPS.forEach(app -> deleteRecursively(settings.stateDir(app)));
     }
 
-    /** Stopped Streams members stay in their group until the session times out; deletion waits for that. */
+    /**
+     * Stopped Streams members stay in their group until the session times out; deletion waits for that.
+     * Each group is judged on its own: one that does not exist must not hide another that is not empty yet.
+     */
     private void deleteGroups(Admin admin, List<String> groups) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        List<String> remaining = new ArrayList<>(groups);
         while (true) {
-            try {
-                admin.deleteConsumerGroups(groups).all().get(60, TimeUnit.SECONDS);
-                return;
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
-                    return;
+            var results = admin.deleteConsumerGroups(remaining).deletedGroups();
+            List<String> notEmpty = new ArrayList<>();
+            for (String group : remaining) {
+                try {
+                    results.get(group).get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof org.apache.kafka.common.errors.GroupNotEmptyException) {
+                        notEmpty.add(group);
+                    } else if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                        throw e;
+                    }
                 }
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupNotEmptyException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                out.println("Waiting for the stopped members to leave their consumer groups...");
-                out.flush();
-                Thread.sleep(5_000);
             }
+            if (notEmpty.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Consumer groups " + notEmpty + " still have members after 2 minutes");
+            }
+            out.println("Waiting for the stopped members to leave their consumer groups " + notEmpty + "...");
+            out.flush();
+            Thread.sleep(5_000);
+            remaining = notEmpty;
         }
     }
 
