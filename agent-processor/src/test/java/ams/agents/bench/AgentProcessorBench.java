@@ -50,6 +50,7 @@ import ams.events.topics.TopicProvisioner;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
+import ams.testkit.bench.ResultRows;
 import io.javalin.Javalin;
 
 /**

@@ -31,6 +31,7 @@ import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
+import ams.testkit.bench.ResultRows;
 
 /**
  * Replay: rebuilding every store from the log, against the raw limit measured in the same run on the

@@ -45,6 +45,7 @@ import ams.events.topics.Topic;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
+import ams.testkit.bench.ResultRows;
 import ams.testkit.openai.FakeOpenAiServer;
 import ams.testkit.openai.Reply;
 

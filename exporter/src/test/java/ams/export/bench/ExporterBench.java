@@ -34,6 +34,7 @@ import ams.export.ExporterConfig;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
+import ams.testkit.bench.ResultRows;
 
 /**
  * The exporter's throughput from conversation-events to files, beside the raw limits measured in

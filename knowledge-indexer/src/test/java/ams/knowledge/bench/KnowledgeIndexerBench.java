@@ -41,6 +41,7 @@ import ams.knowledge.search.SearchIndex;
 import ams.knowledge.search.SearchMode;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
+import ams.testkit.bench.ResultRows;
 
 /**
  * Measures (1) the indexer's embedding throughput against the raw model's in the same run,

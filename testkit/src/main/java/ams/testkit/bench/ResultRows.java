@@ -1,4 +1,4 @@
-package ams.agents.bench;
+package ams.testkit.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,16 +12,16 @@ import java.util.Locale;
  * The rows {@code bench/run} gathers into one table. When {@code AMS_BENCH_OUT} (or
  * {@code -Dams.bench.out}) names a file, each figure is appended to it as one tab-separated line:
  * figure, value, unit, raw limit, ratio, goal, met. Without it nothing is written and the
- * benchmark's printed report is all there is. (Each module's bench package has this same small
- * class: test sources are not shared between modules.)
+ * benchmark's printed report is all there is. Every module's benchmarks use it (they live in test
+ * sources, which modules do not share; the testkit is on every module's test classpath).
  */
-final class ResultRows {
+public final class ResultRows {
 
     private ResultRows() {
     }
 
     /** A figure with its raw limit (already formatted, or "-"), ratio (NaN: none), goal ("" none) and whether it is met (null: no goal). */
-    static void add(String figure, double value, String unit, String rawLimit, double ratio, String goal, Boolean met) {
+    public static void add(String figure, double value, String unit, String rawLimit, double ratio, String goal, Boolean met) {
         String target = System.getProperty("ams.bench.out", System.getenv("AMS_BENCH_OUT"));
         if (target == null || target.isBlank()) {
             return;
@@ -37,12 +37,12 @@ final class ResultRows {
     }
 
     /** A figure that has no goal and no raw limit: a raw limit itself, or context. */
-    static void add(String figure, double value, String unit) {
+    public static void add(String figure, double value, String unit) {
         add(figure, value, unit, "-", Double.NaN, "", null);
     }
 
     /** Three significant digits at most below 100, whole numbers above: what a table reader compares. */
-    static String number(double value) {
+    public static String number(double value) {
         if (Double.isNaN(value)) {
             return "-";
         }
