@@ -43,7 +43,8 @@ public final class Replay {
         }
     }
 
-    static final List<String> STREAMS_APPS = List.of("agent-processor", "knowledge-indexer", "conversation-orchestrator");
+    /** The processors a replay rebuilds (the exporter is not replayed: its files are its state). */
+    public static final List<String> STREAMS_APPS = List.of("agent-processor", "knowledge-indexer", "conversation-orchestrator");
 
     private final SystemSettings settings;
     private final PrintWriter out;
@@ -151,7 +152,12 @@ public final class Replay {
         return all;
     }
 
-    private void wipe() {
+    /**
+     * The reset step of a replay on its own, with the processors stopped: deletes their consumer groups
+     * (and waits until they stay deleted), their changelog and repartition topics and their local state.
+     * Public for the replay benchmark, which must time the rebuild apart from the rest.
+     */
+    public void wipe() {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
             List<String> groups = STREAMS_APPS.stream().map(settings::applicationId).toList();
             deleteGroups(admin, groups);

@@ -1,6 +1,8 @@
 package ams.app.bench;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ams.app.system.AmsSystem;
+import ams.app.system.Replay;
 import ams.app.system.StoreDigests;
 import ams.app.system.SystemSettings;
 import ams.events.topics.TopicCatalogue;
@@ -95,8 +98,10 @@ public final class ReplayBench {
             // wiping before it ends would leave offsets behind, and the rebuild would start at the end of the log.
             awaitClosed(first);
 
-            int internal = ProcessorReset.wipe(admin, settings);
-            log.info("Wiped {} internal topics, the groups and local state of {}", internal, ProcessorReset.STREAMS_APPS);
+            // What `ams replay` wipes, by the same code; its progress lines go to this log.
+            StringWriter wiped = new StringWriter();
+            new Replay(settings, new PrintWriter(wiped, true)).wipe();
+            log.info("Wiped the groups, internal topics and local state of {}: {}", Replay.STREAMS_APPS, wiped.toString().strip());
             // The rebuild: Streams applications only; the embedder's group is not reset, so it has nothing to do.
             List<CaughtUp.Group> streamsGroups = groups.stream().filter(g -> !g.name().equals("knowledge-embedder")).toList();
             Map<String, Map<String, StoreDigests.Digest>> after;
