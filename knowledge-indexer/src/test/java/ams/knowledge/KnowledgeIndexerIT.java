@@ -241,8 +241,14 @@ class KnowledgeIndexerIT {
             List<KnowledgeQueries.Neighbour> during = q.neighbours("conversation:c1", t0.plusSeconds(2 * 3600 + 60));
             assertEquals(Set.of("agent:fay", "agent:gus", "topic:cooking"),
                     Set.copyOf(during.stream().map(KnowledgeQueries.Neighbour::node).toList()));
+            // Each node's edges live under its own key (another partition, possibly): wait for them, do not assume.
+            Wait.until("topic edge", TIMEOUT, () -> q.neighbours("topic:cooking", null).size() == 1);
             assertEquals(List.of("conversation:c1"), q.neighbours("topic:cooking", null).stream()
                     .map(KnowledgeQueries.Neighbour::node).toList());
+            Wait.until("document d1 closed", TIMEOUT, () -> q.neighbours("document:d1", null).size() == 1
+                    && q.neighbours("document:d1", null).get(0).intervals().get(0).getValidTo() != null);
+            Wait.until("document d2 reopened", TIMEOUT, () -> q.neighbours("document:d2", null).size() == 1
+                    && q.neighbours("document:d2", null).get(0).intervals().size() == 2);
             KnowledgeQueries.Neighbour d1 = q.neighbours("document:d1", null).get(0);
             assertEquals("agent:fay", d1.node());
             assertEquals("in", d1.direction());
