@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,12 +46,14 @@ class PoliciesAndTerminationIT {
     private TopicCatalogue catalogue;
     private FakeOpenAiServer fake;
     private ConversationOrchestrator orchestrator;
+    /** Turns after the first of the topic "visitor" are answered only once the human message is in the log. */
+    private final CountDownLatch humanSent = new CountDownLatch(1);
 
     @BeforeAll
     void start(TestKafka kafka, @TempDir Path state) {
         this.kafka = kafka;
         catalogue = kafka.newCatalogue();
-        fake = FakeOpenAiServer.start().respondWith(PoliciesAndTerminationIT::answer);
+        fake = FakeOpenAiServer.start().respondWith(this::answer);
         Map<String, Object> config = Harness.config(kafka, catalogue, state);
         config.put(ConversationConfig.LLM_PROVIDER, "openai");
         config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
@@ -62,7 +66,7 @@ class PoliciesAndTerminationIT {
         fake.close();
     }
 
-    private static Reply answer(ChatRequest request) {
+    private Reply answer(ChatRequest request) {
         String system = request.systemPrompt() == null ? "" : request.systemPrompt();
         String last = request.lastUserMessage() == null ? "" : request.lastUserMessage();
         if (system.startsWith("You moderate")) {
@@ -71,6 +75,14 @@ class PoliciesAndTerminationIT {
         int turn = request.messages().size() - 2;
         if (system.contains("Topic: farewell")) {
             return Reply.text(turn == 2 ? "Time to say GOODBYE to all." : "Still talking, turn " + turn);
+        }
+        if (system.contains("Topic: visitor") && turn >= 1) {
+            // Keeps the conversation from ending (and taking no more messages) before the human has spoken.
+            try {
+                humanSent.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (system.contains("Topic: slow")) {
             return Reply.text("Slowly, turn " + turn).after(Duration.ofMillis(400));
@@ -171,15 +183,15 @@ class PoliciesAndTerminationIT {
     @Test
     void shouldStopOnCancellationAndIgnoreTheAnswerInFlight() {
         Harness.send(kafka, catalogue, "cancel", Harness.request("slow", 30, "a", "b").build());
-        Wait.until("first message", Duration.ofSeconds(30), () -> !orchestrator.queries().messages("cancel").isEmpty());
+        Wait.until("first message", Duration.ofSeconds(60), () -> !orchestrator.queries().messages("cancel").isEmpty());
 
         kafka.send(catalogue.conversationEvents(), "cancel", TestEvents.cancelled("cancel"));
 
-        ConversationState end = Harness.awaitEnd(orchestrator, "cancel", Duration.ofSeconds(30));
+        ConversationState end = Harness.awaitEnd(orchestrator, "cancel", Duration.ofSeconds(60));
         assertEquals(Status.CANCELLED, end.status());
         int requestsAtCancel = fake.chatRequests().size();
         Harness.send(kafka, catalogue, "after-cancel", Harness.request("quick", 2, "a", "b").build());
-        Harness.awaitEnd(orchestrator, "after-cancel", Duration.ofSeconds(30));
+        Harness.awaitEnd(orchestrator, "after-cancel", Duration.ofSeconds(60));
         assertTrue(orchestrator.queries().messages("cancel").size() <= end.turnsDone(), "no message after the cancel");
         assertTrue(fake.chatRequests().size() <= requestsAtCancel + 2 + 1, "no more turns requested for the cancelled conversation");
         assertTrue(Harness.payloads(Harness.readAll(kafka, catalogue), "cancel", ConversationCompleted.class).isEmpty());
@@ -187,10 +199,14 @@ class PoliciesAndTerminationIT {
 
     @Test
     void shouldPutAHumanMessageIntoTheHistoryOfTheNextTurn() {
-        Harness.send(kafka, catalogue, "chat", Harness.request("slow", 4, "a", "b").build());
-        Wait.until("first message", Duration.ofSeconds(30), () -> !orchestrator.queries().messages("chat").isEmpty());
+        Harness.send(kafka, catalogue, "chat", Harness.request("visitor", 4, "a", "b").build());
+        try {
+            Wait.until("first message", Duration.ofSeconds(60), () -> !orchestrator.queries().messages("chat").isEmpty());
 
-        orchestrator.commands().humanMessage("chat", "alice", "What about ordering guarantees?", 1, null);
+            orchestrator.commands().humanMessage("chat", "alice", "What about ordering guarantees?", 1, null);
+        } finally {
+            humanSent.countDown();
+        }
 
         Harness.awaitEnd(orchestrator, "chat", Duration.ofSeconds(60));
         List<StoredMessage> messages = orchestrator.queries().messages("chat");

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
@@ -45,6 +47,8 @@ class ResumeIT {
 
     /** The provider is down for the topic "outage" until the test brings it back. */
     private final AtomicBoolean down = new AtomicBoolean(true);
+    /** The last turn of the topic "slow" is answered only once the test has posted its resumes. */
+    private final CountDownLatch resumesPosted = new CountDownLatch(1);
     private final HttpClient http = HttpClient.newHttpClient();
     private TestKafka kafka;
     private TopicCatalogue catalogue;
@@ -84,6 +88,15 @@ class ResumeIT {
             long before = fake.chatRequests().stream().filter(r -> r.systemPrompt().contains("Topic: outage")).count();
             return before > 2 && down.get() ? Reply.serverError() : Reply.text("outage reply " + before);
         }
+        // Messages: system, one per earlier turn, "your turn". Holding the last turn keeps the conversation
+        // RUNNING while the resumes are posted, however slow the machine (else a resume could meet COMPLETED: 409).
+        if (system.contains("Topic: slow") && request.messages().size() - 2 >= 2) {
+            try {
+                resumesPosted.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return Reply.text("slow reply").after(Duration.ofMillis(400));
     }
 
@@ -121,9 +134,13 @@ class ResumeIT {
         Harness.send(kafka, catalogue, "conv-slow", Harness.request("slow", 3, "a", "b").build());
         ams.testkit.Wait.until("conv-slow running", Duration.ofSeconds(60),
                 () -> o.queries().conversation("conv-slow").filter(s -> s.status() == Status.RUNNING).isPresent());
-        for (int i = 0; i < 3; i++) {
-            assertEquals(202, post("/conversations/conv-slow/resume").statusCode());
-            Thread.sleep(150);
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(202, post("/conversations/conv-slow/resume").statusCode());
+                Thread.sleep(150); // spreads the resumes over the turns; the last turn waits for them (see answer)
+            }
+        } finally {
+            resumesPosted.countDown();
         }
         ConversationState end = Harness.awaitEnd(o, "conv-slow", Duration.ofSeconds(60));
 

@@ -65,7 +65,7 @@ class TwoInstancesIT {
                     return n != null && "COMPLETED".equals(n.path("status").asText()) ? n : null;
                 });
                 assertEquals(3, conversation.path("turns_done").asInt());
-                JsonNode messages = Wait.untilValue(id + " messages at instance two", Duration.ofSeconds(30),
+                JsonNode messages = Wait.untilValue(id + " messages at instance two", Duration.ofSeconds(60),
                         () -> get(two.base + "/conversations/" + id + "/messages"));
                 assertEquals(3, messages.path("messages").size(), id);
             }
