@@ -39,7 +39,7 @@ class EmbeddedBrokerIT {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
                 assertEquals(0, new TopicProvisioner(admin, 30_000).provision(catalogue).created().size());
             }
-            var records = new TestKafka(cluster(broker.bootstrapServers())).consume(catalogue.agentEvents(), 1, Duration.ofSeconds(30));
+            var records = new TestKafka(cluster(broker.bootstrapServers())).consume(catalogue.agentEvents(), 1, Duration.ofSeconds(60));
             assertEquals("a1", records.get(0).key());
         }
     }

@@ -70,13 +70,13 @@ class ResumeCliIT {
             String proxied = "http://127.0.0.1:" + api.port();
 
             assertEquals(1, ams(direct, "conversation", "generate", "--agents", "a,b", "--topic", "outage", "--turns", "3",
-                    "--wait", "--timeout", "PT60S", "--json"), err.toString());
+                    "--wait", "--timeout", "PT120S", "--json"), err.toString());
             String id = JSON.readTree(out.toString()).path("conversation_id").asText();
             assertEquals("FAILED", JSON.readTree(out.toString()).path("status").asText(), out.toString());
 
             down.set(false);
             out.getBuffer().setLength(0);
-            assertEquals(0, ams(proxied, "conversation", "resume", id, "--wait", "--timeout", "PT60S"), err.toString());
+            assertEquals(0, ams(proxied, "conversation", "resume", id, "--wait", "--timeout", "PT120S"), err.toString());
             assertTrue(out.toString().contains("Conversation " + id + " COMPLETED after 3 turns"), out.toString());
 
             out.getBuffer().setLength(0);

@@ -80,7 +80,7 @@ class WriteCliIT {
         assertEquals(0, ams("agent", "set-prompt", "wizard_agent_001", "llmBooster", "Think twice."), err.toString());
         assertEquals(0, ams("agent", "set-flag", "wizard_agent_001", "STT_FLAG", "true"), err.toString());
 
-        List<AgentEvent> events = kafka.consume(topics.agentEvents(), 4, Duration.ofSeconds(20)).stream().map(r -> r.value()).toList();
+        List<AgentEvent> events = kafka.consume(topics.agentEvents(), 4, Duration.ofSeconds(60)).stream().map(r -> r.value()).toList();
         AgentCreated created = (AgentCreated) events.get(0).getPayload();
         ObjectMapper json = new ObjectMapper();
         assertEquals(json.readTree(Files.readString(template)), json.readTree(created.getConfigJson()));
@@ -93,7 +93,7 @@ class WriteCliIT {
     void knowledgeAddPublishesADocument() {
         assertEquals(0, ams("knowledge", "add", "wizard_agent_001", "--title", "Runes", "--content", "Runes hold power.", "--id", "runes"),
                 err.toString());
-        DocumentAdded added = (DocumentAdded) kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(20)).get(0).value().getPayload();
+        DocumentAdded added = (DocumentAdded) kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(60)).get(0).value().getPayload();
         assertEquals("runes", added.getDocumentId());
         assertEquals("Runes hold power.", added.getContent());
     }
@@ -105,7 +105,7 @@ class WriteCliIT {
         first.setOut(new PrintWriter(out, true));
         assertEquals(0, first.execute("import", dir, "--bootstrap", kafka.bootstrapServers(), "--topic-prefix",
                 topics.agentEvents().name().replace("agent-events", "")), err.toString());
-        assertEquals(3, kafka.consume(topics.agentEvents(), 3, Duration.ofSeconds(20)).size());
+        assertEquals(3, kafka.consume(topics.agentEvents(), 3, Duration.ofSeconds(60)).size());
         StringWriter second = new StringWriter();
         CommandLine again = Ams.commandLine();
         again.setOut(new PrintWriter(second, true));

@@ -46,7 +46,7 @@ import ams.testkit.Wait;
 class SeparateProcessesIT {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
     private static final int TURNS = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

@@ -77,7 +77,7 @@ class RestServerIT {
         JsonNode body = JSON.readTree(response.body());
         assertEquals("owl", body.path("agent_id").asText());
 
-        AgentEvent event = kafka.consume(topics.agentEvents(), 1, Duration.ofSeconds(20)).get(0).value();
+        AgentEvent event = kafka.consume(topics.agentEvents(), 1, Duration.ofSeconds(60)).get(0).value();
         AgentCreated created = (AgentCreated) event.getPayload();
         assertEquals(body.path("event_id").asText(), event.getEnvelope().getEventId().toString());
         assertEquals("Owl", created.getAgentName());
@@ -91,7 +91,7 @@ class RestServerIT {
         HttpResponse<String> response = call("POST", "/agents/owl/knowledge",
                 "{\"document_id\":\"d1\",\"title\":\"Night\",\"content\":\"Owls hunt at night.\",\"tags\":[\"owls\"],\"metadata\":{\"k\":1}}", null);
         assertEquals(202, response.statusCode(), response.body());
-        DocumentAdded added = (DocumentAdded) kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(20)).get(0).value().getPayload();
+        DocumentAdded added = (DocumentAdded) kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(60)).get(0).value().getPayload();
         assertEquals("d1", added.getDocumentId());
         assertEquals("{\"k\":1}", added.getMetadataJson());
     }

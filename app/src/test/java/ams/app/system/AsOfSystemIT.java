@@ -36,11 +36,11 @@ class AsOfSystemIT {
              AmsClient client = AmsClient.connect(kafka.bootstrapServers(), "http://127.0.0.1:" + port, prefix, null)) {
             system.awaitReady(Duration.ofMinutes(1));
             client.createAgent("early", "Early", TestEvents.minimalConfig("early"));
-            client.awaitAgent("early", Duration.ofSeconds(30));
+            client.awaitAgent("early", Duration.ofSeconds(60));
             between = Instant.now();
             Wait.until("time passes", Duration.ofSeconds(5), () -> Instant.now().isAfter(between.plusMillis(20)));
             client.createAgent("late", "Late", TestEvents.minimalConfig("late"));
-            client.awaitAgent("late", Duration.ofSeconds(30));
+            client.awaitAgent("late", Duration.ofSeconds(60));
         }
 
         int asOfPort = FreePorts.next();

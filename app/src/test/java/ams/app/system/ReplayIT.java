@@ -46,7 +46,7 @@ class ReplayIT {
             }
             client.updateAgentConfig("ada", "{\"command_flags\":{\"TTS_FLAG\":true}}");
             for (String agent : List.of("ada", "bob", "cy")) {
-                client.awaitAgent(agent, Duration.ofSeconds(30));
+                client.awaitAgent(agent, Duration.ofSeconds(60));
             }
             String conversation = client.generateConversation(List.of("ada", "bob", "cy"), "proofs", 3);
             assertEquals("COMPLETED", client.awaitConversation(conversation, Duration.ofMinutes(1)).path("status").asText());

@@ -75,8 +75,8 @@ class RunningSystemIT {
     void javaClientCreatesAnAgentAndGeneratesAConversation() throws Exception {
         client.createAgent("owl", "Owl", TestEvents.minimalConfig("owl"));
         client.createAgent("fox", "Fox", TestEvents.minimalConfig("fox"));
-        assertEquals("Owl", client.awaitAgent("owl", Duration.ofSeconds(30)).path("agent_name").asText());
-        client.awaitAgent("fox", Duration.ofSeconds(30));
+        assertEquals("Owl", client.awaitAgent("owl", Duration.ofSeconds(60)).path("agent_name").asText());
+        client.awaitAgent("fox", Duration.ofSeconds(60));
 
         String id = client.generateConversation(List.of("owl", "fox"), "night and day", 4);
         JsonNode state = client.awaitConversation(id, Duration.ofMinutes(1));
@@ -88,9 +88,12 @@ class RunningSystemIT {
                         messages.get(2).path("agent_id").asText(), messages.get(3).path("agent_id").asText()));
         assertEquals("scripted", messages.get(0).path("model").asText());
 
-        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(api + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        // Turn and LLM metrics come from a consumer of the log of their own, not from the orchestrator's store the
+        // wait above read: a turn appears there once that consumer has read its MessageAppended.
+        java.net.http.HttpResponse<String> metrics = Wait.untilValue("turn metrics read from the log", Duration.ofSeconds(60), () -> {
+            java.net.http.HttpResponse<String> scrape = scrape("/metrics");
+            return scrape.statusCode() != 200 || scrape.body().contains("ams_turns_total{model=\"scripted\"}") ? scrape : null;
+        });
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.body().contains("ams_messages_stored"), metrics.body().substring(0, 500));
         assertTrue(metrics.body().contains("jvm_memory_used_bytes"));
@@ -99,11 +102,23 @@ class RunningSystemIT {
         assertTrue(metrics.body().contains("ams_turns_total{model=\"scripted\"}"), "turns by model");
     }
 
+    private java.net.http.HttpResponse<String> scrape(String path) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(api + path)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void everyCliGroupWorksAgainstTheRunningSystem() throws Exception {
         Path template = Path.of("src/main/resources/ams/templates/minecraft_agent_template.json");
         ams(0, "agent", "import", template.toString());
-        Wait.until("minecraft agent materialised", Duration.ofSeconds(30), () -> {
+        Wait.until("minecraft agent materialised", Duration.ofSeconds(60), () -> {
             try {
                 client.agent("minecraft_assistant_001");
                 return true;
@@ -115,10 +130,12 @@ class RunningSystemIT {
         JsonNode shown = JSON.readTree(ams(0, "agent", "show", "minecraft_assistant_001", "--json"));
         assertEquals(JSON.readTree(Files.readString(template)), shown.path("config"));
         ams(0, "agent", "set-prompt", "minecraft_assistant_001", "llmBooster", "Be concrete.");
-        Wait.until("prompt applied", Duration.ofSeconds(30), () ->
+        Wait.until("prompt applied", Duration.ofSeconds(60), () ->
                 client.agent("minecraft_assistant_001").path("config").path("prompt_config").path("agent").path("llmBooster")
                         .asText().equals("Be concrete."));
-        assertTrue(ams(0, "agent", "history", "minecraft_assistant_001").contains("AgentPromptSet"));
+        // History is another store (agent-versions), written just after the agents store: wait for it too.
+        Wait.until("prompt in the history", Duration.ofSeconds(60), () ->
+                ams(0, "agent", "history", "minecraft_assistant_001").contains("AgentPromptSet"));
         assertTrue(ams(0, "agent", "export", "minecraft_assistant_001").contains("\"agent_id\" : \"minecraft_assistant_001\""));
         ams(4, "agent", "show", "nobody");
 
@@ -136,12 +153,16 @@ class RunningSystemIT {
         assertTrue(ams(0, "conversation", "show", conversationId).contains("COMPLETED"));
         assertTrue(ams(0, "conversation", "list", "--agent", "minecraft_assistant_001").contains(conversationId));
 
-        String chat = ams(0, "chat", "start", "--agents", "minecraft_assistant_001", "--topic", "hello", "--turns", "20", "--json");
+        // Scripted turns take milliseconds: a chat of 20 could end before the message or the cancel below (then 400,
+        // or never CANCELLED). The cancel ends this one.
+        String chat = ams(0, "chat", "start", "--agents", "minecraft_assistant_001", "--topic", "hello", "--turns", "1000", "--json");
         String chatId = JSON.readTree(chat).path("conversation_id").asText();
+        // 202 means published: the conversation exists (else `chat send` is a 404) once the state machine has read it.
+        Wait.until("chat started", Duration.ofSeconds(60), () -> client.conversation(chatId).path("status").asText().equals("RUNNING"));
         ams(0, "chat", "send", chatId, "Hi there", "--as", "steve");
-        Wait.until("human message in history", Duration.ofSeconds(30), () -> ams(0, "chat", "history", chatId).contains("steve"));
+        Wait.until("human message in history", Duration.ofSeconds(60), () -> ams(0, "chat", "history", chatId).contains("steve"));
         ams(0, "conversation", "cancel", chatId);
-        Wait.until("chat cancelled", Duration.ofSeconds(30), () -> client.conversation(chatId).path("status").asText().equals("CANCELLED"));
+        Wait.until("chat cancelled", Duration.ofSeconds(60), () -> client.conversation(chatId).path("status").asText().equals("CANCELLED"));
 
         assertTrue(ams(0, "db", "stats").contains(prefix + "agent-events"));
 

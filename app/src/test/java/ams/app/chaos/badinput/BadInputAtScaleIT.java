@@ -83,8 +83,8 @@ class BadInputAtScaleIT {
     void badRecordsAreDeadLetteredAndMalformedRequestsAnswered4xxWhileGoodEventsAreApplied() throws Exception {
         client.createAgent("owl", "Owl", TestEvents.minimalConfig("owl"));
         client.createAgent("fox", "Fox", TestEvents.minimalConfig("fox"));
-        client.awaitAgent("owl", Duration.ofSeconds(30));
-        client.awaitAgent("fox", Duration.ofSeconds(30));
+        client.awaitAgent("owl", Duration.ofSeconds(60));
+        client.awaitAgent("fox", Duration.ofSeconds(60));
         String before = client.generateConversation(List.of("owl", "fox"), "before the flood", 4);
 
         long seed = System.nanoTime();
@@ -117,9 +117,16 @@ class BadInputAtScaleIT {
             return hits.size() == 1 && hits.get(0).path("document_id").asText().equals("after-flood");
         });
         // Every undecodable conversation record is dead-lettered by each of its four consumers, so the
-        // per-application counts show that none of them skipped the flood.
-        Map<String, Long> conversationLetters = audit.perSourceTopicAndApplication().get(prefix + "conversation-events");
-        assertEquals(4, conversationLetters.size(), audit.summary());
+        // per-application counts show that none of them skipped the flood. The audit above stopped once each
+        // record had a letter from any one of them: read again until the slowest has written its letters too.
+        String conversationTopic = prefix + "conversation-events";
+        DeadLetterAudit byEveryConsumer = Wait.untilValue("dead letters of every conversation-events consumer", Duration.ofMinutes(2),
+                () -> {
+                    DeadLetterAudit now = DeadLetterAudit.read(kafka.bootstrapServers(), prefix, Duration.ofSeconds(60));
+                    return now.perSourceTopicAndApplication().getOrDefault(conversationTopic, Map.of()).size() >= 4 ? now : null;
+                });
+        Map<String, Long> conversationLetters = byEveryConsumer.perSourceTopicAndApplication().get(conversationTopic);
+        assertEquals(4, conversationLetters.size(), byEveryConsumer.summary());
         // The exporter dead-letters what it cannot decode (the rest is the state machine's to reject): all of it, in the end.
         long undecodable = sent.records().stream().filter(r -> r.topic().equals(prefix + "conversation-events"))
                 .filter(r -> !Set.of("NULL_KEY", "KEY_NOT_ID", "INVALID_CONTENT").contains(r.kind())).count();
