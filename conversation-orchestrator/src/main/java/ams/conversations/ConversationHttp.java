@@ -126,7 +126,7 @@ public final class ConversationHttp {
         ctx.json(body);
     }
 
-    private void generate(Context ctx) {
+    private void generate(Context ctx) throws Exception {
         JsonNode body = body(ctx);
         List<String> participants = strings(body, "agents");
         if (participants.isEmpty()) {
@@ -169,12 +169,6 @@ public final class ConversationHttp {
         }
         Long budget = optionalLong(body, "token_budget");
         Long timeout = optionalLong(body, "timeout_ms");
-        String id = optionalText(body, "conversation_id");
-        if (id == null || id.isBlank()) {
-            id = UUID.randomUUID().toString();
-        } else if (queries.conversation(id).isPresent()) {
-            throw new BadRequest("Conversation '" + id + "' already exists; leave 'conversation_id' out for a new one");
-        }
         ConversationRequested request = ConversationRequested.newBuilder()
                 .setParticipants(participants)
                 .setTopic(topic)
@@ -194,6 +188,25 @@ public final class ConversationHttp {
                 .setSessionId(optionalText(body, "session_id"))
                 .setHumanParticipants(strings(body, "human_participants"))
                 .build();
+        String id = optionalText(body, "conversation_id");
+        if (id == null || id.isBlank()) {
+            id = UUID.randomUUID().toString();
+        } else {
+            // Idempotent on conversation_id: a client that lost our answer sends the same request again and
+            // gets the same answer; a different request under a taken id is a conflict.
+            JsonNode existing = lookup(id);
+            if (existing != null) {
+                String difference = json.differenceFrom(existing, request);
+                if (difference != null) {
+                    ctx.status(409).json(json.error("Conversation '" + id + "' already exists with another '" + difference
+                            + "'; send the same request to retry it, or leave 'conversation_id' out for a new conversation"));
+                    return;
+                }
+                ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id)
+                        .put("status", existing.path("status").asText()).put("already_requested", true));
+                return;
+            }
+        }
         commands.request(id, request);
         ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id));
     }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import ams.events.conversation.ConversationRequested;
+
 /** The HTTP JSON shapes of the cross-module contract (snake_case, ISO-8601 times). */
 final class ConversationJson {
 
@@ -33,9 +35,32 @@ final class ConversationJson {
         n.put("provider", s.provider());
         n.put("model", s.model());
         n.put("session_id", s.sessionId());
+        n.set("speaker_order", strings(s.speakerOrder()));
+        n.put("seed", s.seed());
+        n.set("stop_phrases", strings(s.stopPhrases()));
+        n.put("token_budget", s.tokenBudget());
+        n.put("timeout_ms", s.timeoutMillis());
+        n.set("human_participants", strings(s.humanParticipants()));
         n.put("created_at", Instant.ofEpochMilli(s.requestedAt()).toString());
         n.put("updated_at", Instant.ofEpochMilli(s.updatedAt()).toString());
         return n;
+    }
+
+    /**
+     * The first field of {@code existing} (a conversation as {@link #conversation} shows it) that
+     * {@code request} asks otherwise, or null when the request is the one that started it. Compared as
+     * JSON text so that a conversation forwarded from another instance compares like a local one.
+     */
+    String differenceFrom(JsonNode existing, ConversationRequested request) {
+        ConversationState asked = ConversationStateMachine.started("", request, 0L);
+        ObjectNode wanted = conversation(asked);
+        for (String field : List.of("participants", "topic", "max_turns", "speaker_policy", "speaker_order", "seed",
+                "stop_phrases", "token_budget", "timeout_ms", "session_id", "human_participants", "provider", "model")) {
+            if (!wanted.path(field).toString().equals(existing.path(field).toString())) {
+                return field;
+            }
+        }
+        return null;
     }
 
     ObjectNode messages(String conversationId, List<StoredMessage> messages) {

@@ -1,6 +1,13 @@
 package ams.conversations;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+import ams.events.conversation.ConversationRequested;
 
 /**
  * Value of the {@code conversations} store: everything the state machine needs to decide the next
@@ -39,6 +46,39 @@ public record ConversationState(
         stopPhrases = List.copyOf(stopPhrases);
         humanParticipants = List.copyOf(humanParticipants);
         humanMessageIds = List.copyOf(humanMessageIds);
+    }
+
+    /** The fields a ConversationRequested sets, in the order a difference is reported. */
+    private static final Map<String, Function<ConversationState, Object>> REQUEST_FIELDS = requestFields();
+
+    private static Map<String, Function<ConversationState, Object>> requestFields() {
+        Map<String, Function<ConversationState, Object>> fields = new LinkedHashMap<>();
+        fields.put("participants", ConversationState::participants);
+        fields.put("topic", ConversationState::topic);
+        fields.put("maxTurns", ConversationState::maxTurns);
+        fields.put("speakerPolicy", ConversationState::speakerPolicy);
+        fields.put("speakerOrder", ConversationState::speakerOrder);
+        fields.put("seed", ConversationState::seed);
+        fields.put("stopPhrases", ConversationState::stopPhrases);
+        fields.put("tokenBudget", ConversationState::tokenBudget);
+        fields.put("timeoutMillis", ConversationState::timeoutMillis);
+        fields.put("sessionId", ConversationState::sessionId);
+        fields.put("humanParticipants", ConversationState::humanParticipants);
+        fields.put("provider", ConversationState::provider);
+        fields.put("model", ConversationState::model);
+        return Collections.unmodifiableMap(fields);
+    }
+
+    /**
+     * The first field in which {@code request} asks for another conversation than the one this state was
+     * started by, or null when it is the same request (a retry). Sampling parameters (temperature, ...)
+     * are not kept in the state, so they cannot be compared.
+     */
+    public String differenceFrom(ConversationRequested request) {
+        ConversationState asked = ConversationStateMachine.started(conversationId, request, requestedAt);
+        return REQUEST_FIELDS.entrySet().stream()
+                .filter(field -> !Objects.equals(field.getValue().apply(this), field.getValue().apply(asked)))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
     }
 
     /** Absolute wall-clock deadline, or {@code Long.MAX_VALUE} when the conversation has no timeout. */

@@ -139,22 +139,34 @@ public final class ConversationStateMachine {
 
     private static Step requested(ConversationState current, String conversationId, ConversationRequested r, long at) {
         if (current != null) {
-            return Step.reject("Conversation '" + conversationId + "' already exists (status " + current.status() + ")");
+            // A client that lost the answer to its request retries it with the same conversation id; the
+            // retry may reach the log before the first is folded (the REST check cannot see it yet).
+            // The same request again is that retry, already applied: nothing to do, nothing to dead-letter.
+            String difference = current.differenceFrom(r);
+            return difference == null ? Step.unchanged()
+                    : Step.reject("Conversation '" + conversationId + "' already exists (status " + current.status()
+                            + ") with a different " + difference);
         }
         String invalid = validate(r);
         if (invalid != null) {
             return Step.reject("Invalid ConversationRequested: " + invalid);
         }
+        ConversationState state = started(conversationId, r, at);
+        return Step.to(state, TurnRequested.newBuilder().setTurnNumber(0).setSpeakerAgentId(state.nextSpeaker())
+                .setAttempt(1).build());
+    }
+
+    /** The state a valid request starts: REQUESTED, nothing said yet, the first speaker chosen. */
+    static ConversationState started(String conversationId, ConversationRequested r, long at) {
         Termination t = r.getTermination();
         String policy = r.getSpeakerPolicy() == null ? SpeakerPolicy.ROUND_ROBIN.name() : r.getSpeakerPolicy().name();
         String first = SpeakerSelection.speakerFor(policy, r.getParticipants(), r.getSpeakerOrder(), r.getSeed(), 0, null);
-        ConversationState state = new ConversationState(conversationId, Status.REQUESTED, r.getParticipants(), r.getTopic(),
+        return new ConversationState(conversationId, Status.REQUESTED, r.getParticipants(), r.getTopic(),
                 r.getMaxTurns(), policy, r.getSpeakerOrder(), r.getSeed(), t == null ? List.of() : t.getStopPhrases(),
                 t == null ? null : t.getTokenBudget(), t == null ? null : t.getTimeoutMillis(), r.getSessionId(),
                 r.getHumanParticipants(), r.getGeneration() == null ? null : r.getGeneration().getProvider(),
                 r.getGeneration() == null ? null : r.getGeneration().getModel(), at, at, 0, first, null, 0L, 0, List.of(),
                 null);
-        return Step.to(state, TurnRequested.newBuilder().setTurnNumber(0).setSpeakerAgentId(first).setAttempt(1).build());
     }
 
     private static String validate(ConversationRequested r) {

@@ -79,7 +79,14 @@ class ConversationStateMachineTest {
         assertNotNull(ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 3)).rejection());
         assertNotNull(ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 3, "a", "a")).rejection());
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 3, "a"));
-        assertNotNull(ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 3, "a")).rejection());
+        ConversationStateMachine.Step retry = ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 3, "a"));
+        assertNull(retry.rejection(), "the same request again is a retry, not an error");
+        assertNull(retry.state());
+        assertTrue(retry.emit().isEmpty());
+        assertTrue(ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 4, "a")).rejection()
+                .contains("different maxTurns"));
+        assertTrue(ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 3, "a", "b")).rejection()
+                .contains("different participants"));
     }
 
     @Test

@@ -38,12 +38,10 @@ class ConversationTopologyTest {
         try (TopologyTestDriver driver = new TopologyTestDriver(
                 ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props)) {
             var in = catalogue.conversationEvents();
-            TestInputTopic<String, ConversationEvent> input = driver.createInputTopic(in.name(), in.keySerde().serializer(),
-                    in.valueSerde().serializer());
-            TestOutputTopic<String, ConversationEvent> output = driver.createOutputTopic(in.name(), in.keySerde().deserializer(),
-                    in.valueSerde().deserializer());
-            TestOutputTopic<byte[], DeadLetter> deadLetters = driver.createOutputTopic(catalogue.deadLetters().name(),
-                    catalogue.deadLetters().keySerde().deserializer(), catalogue.deadLetters().valueSerde().deserializer());
+            Topics topics = Topics.of(driver, catalogue);
+            TestInputTopic<String, ConversationEvent> input = topics.input();
+            TestOutputTopic<String, ConversationEvent> output = topics.output();
+            TestOutputTopic<byte[], DeadLetter> deadLetters = topics.deadLetters();
 
             input.pipeInput("c", TestEvents.conversationRequested("c", "t", 3, "a", "b"));
             input.pipeInput("c", TestEvents.messageAppended("c", 0, "a", "one"));
@@ -67,18 +65,44 @@ class ConversationTopologyTest {
     }
 
     @Test
+    void shouldStartAConversationOnceWhenItsRequestReachesTheLogTwice() {
+        TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
+        try (TopologyTestDriver driver = new TopologyTestDriver(
+                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props("retry"))) {
+            Topics topics = Topics.of(driver, catalogue);
+            TestInputTopic<String, ConversationEvent> input = topics.input();
+            TestOutputTopic<String, ConversationEvent> output = topics.output();
+            TestOutputTopic<byte[], DeadLetter> deadLetters = topics.deadLetters();
+
+            // A client retried a request whose answer it lost; both copies reached the log.
+            input.pipeInput("c", TestEvents.conversationRequested("c", "t", 2, "a", "b"));
+            input.pipeInput("c", TestEvents.conversationRequested("c", "t", 2, "a", "b"));
+            input.pipeInput("c", TestEvents.messageAppended("c", 0, "a", "one"));
+            input.pipeInput("c", TestEvents.conversationRequested("c", "t", 2, "a", "b"));
+            input.pipeInput("c", TestEvents.conversationRequested("c", "another topic", 2, "a", "b"));
+
+            List<Integer> turns = output.readValuesToList().stream().map(ConversationEvent::getPayload)
+                    .filter(TurnRequested.class::isInstance).map(p -> ((TurnRequested) p).getTurnNumber()).toList();
+            assertEquals(List.of(0, 1), turns, "each turn requested once, however often the request came");
+            List<DeadLetter> letters = deadLetters.readValuesToList();
+            assertEquals(1, letters.size(), "only the different request under the same id is refused: " + letters);
+            assertTrue(letters.get(0).getDetail().contains("different topic"), letters.get(0).getDetail());
+            ConversationState s = driver.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            assertEquals(Status.RUNNING, s.status());
+            assertEquals(1, s.turnsDone());
+        }
+    }
+
+    @Test
     void shouldResumeAFailedConversationOnceAndReplayItWithoutWriting() {
         TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
-        var in = catalogue.conversationEvents();
         List<ConversationEvent> log = new java.util.ArrayList<>();
         try (TopologyTestDriver driver = new TopologyTestDriver(
                 ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props("resume"))) {
-            TestInputTopic<String, ConversationEvent> input = driver.createInputTopic(in.name(), in.keySerde().serializer(),
-                    in.valueSerde().serializer());
-            TestOutputTopic<String, ConversationEvent> output = driver.createOutputTopic(in.name(), in.keySerde().deserializer(),
-                    in.valueSerde().deserializer());
-            TestOutputTopic<byte[], DeadLetter> deadLetters = driver.createOutputTopic(catalogue.deadLetters().name(),
-                    catalogue.deadLetters().keySerde().deserializer(), catalogue.deadLetters().valueSerde().deserializer());
+            Topics topics = Topics.of(driver, catalogue);
+            TestInputTopic<String, ConversationEvent> input = topics.input();
+            TestOutputTopic<String, ConversationEvent> output = topics.output();
+            TestOutputTopic<byte[], DeadLetter> deadLetters = topics.deadLetters();
             log.add(TestEvents.conversationRequested("c", "t", 2, "a", "b"));
             log.add(TestEvents.messageAppended("c", 0, "a", "one"));
             log.add(TestEvents.conversationEvent("c", ams.events.conversation.TurnFailed.newBuilder().setTurnNumber(1)
@@ -100,15 +124,27 @@ class ConversationTopologyTest {
         }
         try (TopologyTestDriver replay = new TopologyTestDriver(
                 ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1), true), props("replay"))) {
-            TestInputTopic<String, ConversationEvent> input = replay.createInputTopic(in.name(), in.keySerde().serializer(),
-                    in.valueSerde().serializer());
-            TestOutputTopic<String, ConversationEvent> output = replay.createOutputTopic(in.name(), in.keySerde().deserializer(),
-                    in.valueSerde().deserializer());
+            Topics topics = Topics.of(replay, catalogue);
+            TestInputTopic<String, ConversationEvent> input = topics.input();
+            TestOutputTopic<String, ConversationEvent> output = topics.output();
             log.forEach(e -> input.pipeInput("c", e));
             assertTrue(output.isEmpty(), "read-only replay writes nothing, resumes included");
             ConversationState s = replay.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
             assertEquals(Status.COMPLETED, s.status());
             assertEquals(2, s.turnsDone());
+        }
+    }
+
+    /** The conversation-events topic in and out of a driven topology, and its dead letters. */
+    private record Topics(TestInputTopic<String, ConversationEvent> input, TestOutputTopic<String, ConversationEvent> output,
+                          TestOutputTopic<byte[], DeadLetter> deadLetters) {
+
+        static Topics of(TopologyTestDriver driver, TopicCatalogue catalogue) {
+            var in = catalogue.conversationEvents();
+            return new Topics(driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer()),
+                    driver.createOutputTopic(in.name(), in.keySerde().deserializer(), in.valueSerde().deserializer()),
+                    driver.createOutputTopic(catalogue.deadLetters().name(), catalogue.deadLetters().keySerde().deserializer(),
+                            catalogue.deadLetters().valueSerde().deserializer()));
         }
     }
 

@@ -174,6 +174,34 @@ class RoundRobinConversationIT {
     }
 
     @Test
+    void shouldStartAConversationOnceHoweverOftenItsRequestIsRetried() throws Exception {
+        String request = "{\"conversation_id\":\"retried\",\"agents\":[\"a\",\"b\"],\"topic\":\"retries\",\"num_turns\":3,"
+                + "\"seed\":7,\"stop_phrases\":[\"never said\"]}";
+        // Sent back to back, as a client does whose first answer was lost: the later copies may reach the
+        // log before the first is folded, or be answered from the stored conversation.
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> answer = post("/conversations/generate", request);
+            assertEquals(202, answer.statusCode(), answer.body());
+            assertEquals("retried", Harness.JSON.readTree(answer.body()).path("conversation_id").asText());
+        }
+        ConversationState done = Harness.awaitEnd(o, "retried", Duration.ofSeconds(60));
+        assertEquals(Status.COMPLETED, done.status());
+        HttpResponse<String> late = post("/conversations/generate", request);
+        assertEquals(202, late.statusCode(), late.body());
+        assertEquals("COMPLETED", Harness.JSON.readTree(late.body()).path("status").asText(), late.body());
+
+        List<ConversationEvent> log = Harness.awaitLog(kafka, catalogue, "retried", ConversationCompleted.class, 1);
+        assertEquals(List.of(0, 1, 2), Harness.payloads(log, "retried", TurnRequested.class).stream()
+                .map(TurnRequested::getTurnNumber).toList(), "each turn requested once");
+        assertEquals(3, Harness.payloads(log, "retried", MessageAppended.class).size());
+        assertEquals(1, Harness.payloads(log, "retried", ConversationCompleted.class).size());
+
+        HttpResponse<String> other = post("/conversations/generate", request.replace("\"retries\"", "\"something else\""));
+        assertEquals(409, other.statusCode(), other.body());
+        assertTrue(other.body().contains("topic"), "says which field differs: " + other.body());
+    }
+
+    @Test
     void shouldRefuseWronglyTypedFieldsInsteadOfCoercingThem() throws IOException {
         String valid = "{\"agents\":[\"a\"],\"topic\":\"t\",\"num_turns\":1,";
         for (String wrong : List.of("\"temperature\":\"hot\"}", "\"top_p\":\"x\"}", "\"max_tokens\":\"many\"}",

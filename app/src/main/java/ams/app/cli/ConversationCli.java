@@ -5,6 +5,7 @@ import ams.app.client.RestClient;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,8 +43,12 @@ public final class ConversationCli {
                  @Option(names = "--provider", description = "scripted, openai or ollama (default: the system's)") String provider,
                  @Option(names = "--model") String model,
                  @Option(names = "--wait", description = "Wait until it ends, showing progress") boolean wait,
-                 @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601 duration)") Duration timeout) {
+                 @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601 duration)") Duration timeout,
+                 @Option(names = "--id", description = "Conversation id (default: a new UUID). The same id with the same request again "
+                         + "is a safe retry; with another request it is refused") String conversationId) {
         ObjectNode body = JSON.createObjectNode();
+        // The id is chosen here so that the retries of a lost answer start one conversation, not several.
+        body.put("conversation_id", conversationId == null ? UUID.randomUUID().toString() : conversationId);
         body.set("agents", JSON.valueToTree(agents));
         body.put("topic", topic);
         body.put("num_turns", turns);
@@ -57,7 +62,7 @@ public final class ConversationCli {
         if (model != null) {
             body.put("model", model);
         }
-        JsonNode answer = api.client().post("/conversations/generate", body);
+        JsonNode answer = api.client().postIdempotent("/conversations/generate", body);
         String id = answer.path("conversation_id").asText();
         if (!wait) {
             api.print(out(), answer, a -> out().printf("Conversation %s requested%n", id));

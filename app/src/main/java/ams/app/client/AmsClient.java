@@ -3,6 +3,7 @@ package ams.app.client;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -83,13 +84,17 @@ public final class AmsClient implements AutoCloseable {
         return event.getEnvelope().getEventId().toString();
     }
 
-    /** Asks the system to generate a conversation; returns its id. */
+    /**
+     * Asks the system to generate a conversation; returns its id. The id is chosen here, so a request
+     * whose answer was lost is sent again safely: the system starts the conversation once.
+     */
     public String generateConversation(List<String> agentIds, String topic, int turns) {
         ObjectNode body = JSON.createObjectNode();
+        body.put("conversation_id", UUID.randomUUID().toString());
         body.set("agents", JSON.valueToTree(agentIds));
         body.put("topic", topic);
         body.put("num_turns", turns);
-        return rest.post("/conversations/generate", body).path("conversation_id").asText();
+        return rest.postIdempotent("/conversations/generate", body).path("conversation_id").asText();
     }
 
     // --- reads: the views, over the REST API ---------------------------------------------------

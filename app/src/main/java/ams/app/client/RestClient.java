@@ -36,6 +36,7 @@ public final class RestClient {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int IDEMPOTENT_ATTEMPTS = 4;
 
     private final String baseUrl;
     private final String token;
@@ -56,6 +57,37 @@ public final class RestClient {
 
     public JsonNode post(String path, Object body) {
         return send("POST", path, body);
+    }
+
+    /**
+     * POSTs a request the server treats as idempotent (it names its own id, e.g. a conversation_id), so
+     * an answer lost to a timeout, a dropped connection or an instance restarting (502/503/504) is asked
+     * again: the server answers a repeat with the outcome of the first. Other failures are not retried.
+     */
+    public JsonNode postIdempotent(String path, Object body) {
+        ApiException last = null;
+        for (int attempt = 1; attempt <= IDEMPOTENT_ATTEMPTS; attempt++) {
+            try {
+                return post(path, body);
+            } catch (ApiException e) {
+                boolean worthRetrying = (e.status() == 0 && !e.getMessage().startsWith("no AMS-DB API answers")
+                        && !e.getMessage().equals("interrupted")) || e.status() == 502 || e.status() == 503 || e.status() == 504;
+                if (!worthRetrying) {
+                    throw e;
+                }
+                last = e;
+            }
+            if (attempt == IDEMPOTENT_ATTEMPTS) {
+                break;
+            }
+            try {
+                Thread.sleep(500L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(0, "interrupted");
+            }
+        }
+        throw last;
     }
 
     public JsonNode put(String path, Object body) {
