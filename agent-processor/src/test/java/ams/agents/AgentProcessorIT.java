@@ -163,7 +163,11 @@ class AgentProcessorIT {
             assertEquals(400, processor.get("/agents/ada/config?asOf=%2B1000000000-12-31T23:59:59Z").status());
             assertEquals(400, processor.get("/agents/ada/config?asOf=-1000000000-01-01T00:00:00Z").status());
 
-            JsonNode history = processor.get("/agents/ada/history").body();
+            // The versions store is written just after the agents store the wait above read: wait for all 7 versions.
+            JsonNode history = Wait.untilValue("ada's 7 versions in the history", TIMEOUT, () -> {
+                RunningProcessor.Response r = processor.get("/agents/ada/history");
+                return r.status() == 200 && r.body().get("events").size() >= 7 ? r.body() : null;
+            });
             List<String> types = new java.util.ArrayList<>();
             history.get("events").forEach(e -> types.add(e.get("type").asText()));
             assertEquals(List.of("AgentCreated", "AgentConfigChanged", "AgentPromptSet", "AgentFlagSet", "AgentDeactivated",

@@ -86,6 +86,15 @@ final class RunningProcessor implements AutoCloseable {
         processor.close();
     }
 
+    /**
+     * As close to kill -9 as one JVM allows: the HTTP routes go, and the streams stop without leaving the group
+     * (whatever {@link AgentProcessor#close} does), so the others learn of it only through the session timeout.
+     */
+    void kill() {
+        http.stop();
+        processor.streams().close(Duration.ofSeconds(30));
+    }
+
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

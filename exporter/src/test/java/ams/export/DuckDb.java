@@ -17,6 +17,10 @@ final class DuckDb implements AutoCloseable {
     DuckDb() {
         try {
             connection = DriverManager.getConnection("jdbc:duckdb:");
+            // Timestamps with a zone print in the session's zone, which defaults to the machine's: pin it.
+            try (Statement st = connection.createStatement()) {
+                st.execute("SET TimeZone = 'UTC'");
+            }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

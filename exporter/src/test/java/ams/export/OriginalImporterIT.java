@@ -93,7 +93,7 @@ class OriginalImporterIT {
              DuckDb duck = new DuckDb()) {
             Wait.until("imported conversations exported", TIMEOUT,
                     () -> duck.jsonlRows(root.resolve("jsonl/chat")) == 2 && duck.parquetRows(root, "") == 5);
-            assertEquals(SinkStatus.State.RUNNING, exporter.status().state());
+            ConversationSinkIT.awaitRunning(exporter);
             List<List<Object>> rows = duck.query("SELECT turn_number, role, content, CAST(\"timestamp\" AS VARCHAR) FROM "
                     + "read_parquet('" + DuckDb.glob(root, "messages/*/*.parquet") + "') WHERE conversation_id = 'c-1' "
                     + "ORDER BY turn_number");

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +60,10 @@ class KnowledgeHttpIT {
         }
     }
 
+    private static int activeTasks(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    }
+
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
@@ -79,6 +84,11 @@ class KnowledgeHttpIT {
             two.registerRoutes(webTwo);
             webOne.start("127.0.0.1", portOne);
             webTwo.start("127.0.0.1", portTwo);
+            // Both members in the group with tasks of their own: before that, a later rebalance can still move
+            // partitions (queries wait, or answer 503) and one instance may own every agent.
+            Wait.until("both instances running with active tasks", TIMEOUT,
+                    () -> one.streams().state() == KafkaStreams.State.RUNNING && two.streams().state() == KafkaStreams.State.RUNNING
+                            && activeTasks(one.streams()) > 0 && activeTasks(two.streams()) > 0);
 
             List<String> agents = List.of("ann", "ben", "cat", "dan", "eve", "fox");
             Instant at = Instant.parse("2026-02-01T10:00:00Z");

@@ -65,8 +65,11 @@ class KnowledgeIndexerIT {
 
             kafka.send(catalogue.knowledgeEvents(), "alice", Events.updated("alice", "cats", "Quantum physics",
                     "Entangled photons violate Bell inequalities in quantum experiments."));
-            Wait.until("update applied", TIMEOUT,
-                    () -> "Quantum physics".equals(indexer.queries().document("alice", "cats").getTitle()));
+            // The documents store is written just before the in-memory search index: wait for both.
+            Wait.until("update applied to the store and the search index", TIMEOUT,
+                    () -> "Quantum physics".equals(indexer.queries().document("alice", "cats").getTitle())
+                            && ids(indexer.queries().search("alice", "photons", 3, SearchMode.LEXICAL, SearchFilters.NONE))
+                                    .contains("cats"));
             List<KnowledgeQueries.SearchHit> quantum = indexer.queries().search("alice", "entanglement of particles", 1,
                     SearchMode.VECTOR, SearchFilters.NONE);
             assertEquals("cats", quantum.get(0).document().getDocumentId());

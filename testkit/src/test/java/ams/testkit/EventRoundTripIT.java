@@ -32,7 +32,7 @@ import ams.events.topics.TopicCatalogue;
 @ExtendWith(KafkaClusterExtension.class)
 class EventRoundTripIT {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     @Test
     void everyEventTypeRoundTripsUnchanged(TestKafka kafka) throws Exception {

@@ -46,6 +46,9 @@ class TopicProvisionerIT {
         TopicCatalogue catalogue = new TopicCatalogue(prefix, 3, (short) 1);
         try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(catalogue.agentEvents().name(), 1, (short) 1))).all().get();
+            // "Exists" as everyone sees it: else the provisioner may list it as missing, or fail describing it and
+            // retry (which reports the topics its first attempt created as existing).
+            TestKafka.awaitTopics(admin, List.of(catalogue.agentEvents().name()));
 
             TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(catalogue);
 
