@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ams.events.streams.InstanceRouter;
+import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
@@ -98,7 +99,7 @@ public final class AgentProcessor implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        StaticMembership.close(streams, Duration.ofSeconds(30));
         log.info("Agent processor closed");
     }
 }

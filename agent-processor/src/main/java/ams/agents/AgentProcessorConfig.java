@@ -13,6 +13,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.streams.StreamsConfig;
 
+import ams.events.streams.StaticMembership;
 import ams.events.topics.TopicCatalogue;
 
 /**
@@ -178,6 +179,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
         // A renamed operator must never silently start a new, empty changelog.
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.putAll(originalsWithPrefix(STREAMS_PREFIX));
+        StaticMembership.apply(props);
         return props;
     }
 }

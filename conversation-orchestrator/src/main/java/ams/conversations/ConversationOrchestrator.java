@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ams.events.streams.InstanceRouter;
+import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
@@ -90,6 +91,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         // Output becomes visible at the transaction commit anyway; lingering only delays the next hop.
         p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.CLIENT_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
+        StaticMembership.apply(p);
         return p;
     }
 
@@ -141,7 +143,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         for (TurnWorker worker : workers) {
             worker.close();
         }
-        streams.close(Duration.ofSeconds(30));
+        StaticMembership.close(streams, Duration.ofSeconds(30));
         commands.close();
         log.info("Conversation orchestrator {} closed", config.instanceId());
     }

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.javalin.Javalin;
 
 import ams.events.streams.InstanceRouter;
+import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicProvisioner;
 import ams.knowledge.embedding.BatchIndexer;
@@ -115,13 +116,10 @@ public final class KnowledgeIndexer implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(KnowledgeIndexerConfig.COMMIT_INTERVAL_MS));
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(KnowledgeIndexerConfig.TOPIC_REPLICATION_FACTOR));
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        // Streams members do not leave the group on close by default, so a restart waited a whole
-        // session timeout (45 s) before getting its partitions back; CloseOptions.leaveGroup alone
-        // does not change that for dynamic members.
-        props.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
         // Chunk records carry a whole document's vectors: allow them through.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 4 * 1024 * 1024);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 4 * 1024 * 1024);
+        StaticMembership.apply(props);
         return props;
     }
 
@@ -152,9 +150,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
     @Override
     public void close() {
         worker.close();
-        // Leave the group so a restarted or remaining instance takes the partitions over at once
-        // instead of after the session timeout.
-        streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
+        StaticMembership.close(streams, Duration.ofSeconds(30));
         log.info("Knowledge indexer {} stopped", config.applicationId());
     }
 }

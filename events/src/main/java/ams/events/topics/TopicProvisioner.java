@@ -1,6 +1,7 @@
 package ams.events.topics;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,9 +64,12 @@ public final class TopicProvisioner {
      */
     public Report provision(List<Topic<?, ?>> topics) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        // Kept across attempts: a topic this call created before a retry is still reported as created
+        // by it, not as found existing (callers racing each other count on exactly one "created").
+        Set<String> createdHere = new LinkedHashSet<>();
         for (int attempt = 1; ; attempt++) {
             try {
-                return provisionOnce(topics);
+                return provisionOnce(topics, createdHere);
             } catch (IllegalStateException e) {
                 boolean retriable = e.getCause() instanceof ExecutionException cause
                         && cause.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
@@ -83,15 +87,18 @@ public final class TopicProvisioner {
         }
     }
 
-    private Report provisionOnce(List<Topic<?, ?>> topics) {
+    private Report provisionOnce(List<Topic<?, ?>> topics, Set<String> createdHere) {
         try {
             Set<String> present = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
             List<String> created = new ArrayList<>();
             List<String> existing = new ArrayList<>();
             for (Topic<?, ?> topic : topics) {
-                if (present.contains(topic.name())) {
+                if (createdHere.contains(topic.name())) {
+                    created.add(topic.name());
+                } else if (present.contains(topic.name())) {
                     existing.add(topic.name());
                 } else if (create(topic)) {
+                    createdHere.add(topic.name());
                     created.add(topic.name());
                 } else {
                     existing.add(topic.name());
