@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * What users do during the run, through {@code ams api} like any client: create agents with
  * knowledge, then request the conversations. A request that meets a dead or restarting process
- * (connection refused, 5xx) is retried; a generate whose answer was lost is recognised by its
- * "already exists" on the retry, since every conversation id is chosen here.
+ * (connection refused, 5xx) is retried; every conversation id is chosen here, so a generate whose
+ * answer was lost is simply sent again: the API answers the same request 202 and starts it once.
  */
 final class Workload {
 
@@ -129,9 +129,6 @@ final class Workload {
                 int status = response.statusCode();
                 if (status / 100 == 2) {
                     return;
-                }
-                if (status == 400 && response.body().contains("already exists")) {
-                    return; // an earlier attempt got through; its answer was lost with the process that gave it
                 }
                 last = status + " " + response.body();
                 if (status / 100 == 4 && status != 404 && status != 408 && status != 429) {
