@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import ams.app.broker.EmbeddedBroker;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.testkit.FreePorts;
 import ams.testkit.TestEvents;
 import ams.testkit.KafkaCluster;
 import ams.testkit.TestKafka;

@@ -1,8 +1,6 @@
 package ams.knowledge;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,11 +35,7 @@ final class TestIndexers {
     }
 
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ams.testkit.FreePorts.next();
     }
 
     static Map<String, Object> config(TestKafka kafka, TopicCatalogue catalogue, String applicationId, Path stateDir, int port) {

@@ -15,7 +15,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
-import ams.app.FreePorts;
+import ams.testkit.FreePorts;
 import ams.app.system.Replay;
 import ams.app.system.SystemSettings;
 import ams.events.topics.TopicCatalogue;

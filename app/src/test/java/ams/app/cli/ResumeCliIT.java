@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ams.app.Ams;
-import ams.app.FreePorts;
+import ams.testkit.FreePorts;
 import ams.app.client.EventPublisher;
 import ams.app.rest.ProxyRoutes;
 import ams.app.rest.RestConfig;

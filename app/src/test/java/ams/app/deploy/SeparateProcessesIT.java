@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ams.app.FreePorts;
+import ams.testkit.FreePorts;
 import ams.events.topics.TopicCatalogue;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;

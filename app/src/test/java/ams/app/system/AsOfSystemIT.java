@@ -13,7 +13,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import ams.app.FreePorts;
+import ams.testkit.FreePorts;
 import ams.app.client.AmsClient;
 import ams.app.client.RestClient;
 import ams.testkit.KafkaClusterExtension;

@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import ams.app.FreePorts;
+import ams.testkit.FreePorts;
 import ams.app.client.AmsClient;
 import ams.events.DeadLetter;
 import ams.events.topics.TopicCatalogue;

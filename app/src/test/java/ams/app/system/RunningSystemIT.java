@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ams.app.Ams;
 import ams.app.client.AmsClient;
+import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
@@ -44,7 +45,7 @@ class RunningSystemIT {
     void start(TestKafka kafka) throws Exception {
         prefix = "sys-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         Path dataDir = Files.createTempDirectory("ams-system-it");
-        int port = ams.app.FreePorts.next();
+        int port = FreePorts.next();
         system = AmsSystem.start(new SystemSettings(kafka.bootstrapServers(), prefix, 2, dataDir, "127.0.0.1", port, null,
                 "scripted", null, null, null, "", 2_000, false));
         system.awaitReady(Duration.ofMinutes(1));

@@ -29,6 +29,7 @@ import ams.app.client.AmsClient;
 import ams.app.system.AmsSystem;
 import ams.app.system.SystemSettings;
 import ams.export.SinkStatus;
+import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
@@ -61,7 +62,7 @@ class BadInputAtScaleIT {
         this.kafka = kafka;
         prefix = "bad-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         Path dataDir = Files.createTempDirectory("ams-bad-input-it");
-        int port = ams.app.FreePorts.next();
+        int port = FreePorts.next();
         system = AmsSystem.start(new SystemSettings(kafka.bootstrapServers(), prefix, 2, dataDir, "127.0.0.1", port, null,
                 "scripted", null, null, null, "", 2_000, false));
         system.awaitReady(Duration.ofMinutes(1));
