@@ -232,7 +232,7 @@ public final class ChaosRun {
                 continue;
             }
             if (c.requests > 1) {
-                report.notes.add(id + ": requested " + c.requests + " times (a retried request; the extra one is rejected)");
+                report.notes.add(id + ": requested " + c.requests + " times (a retried request reached the log twice; the state machine applies it once)");
             }
             if (c.terminalEvents > 1) {
                 report.losses.add(id + ": " + c.terminalEvents + " terminal events");
