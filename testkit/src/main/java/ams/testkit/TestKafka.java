@@ -2,14 +2,11 @@ package ams.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -64,29 +61,10 @@ public final class TestKafka {
         String prefix = "t" + CATALOGUES.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         TopicCatalogue catalogue = new TopicCatalogue(prefix, partitions, (short) 1);
         try (Admin admin = admin()) {
+            // Returns once the topics are visible with leaders, not just created.
             new TopicProvisioner(admin, 30_000).provision(catalogue);
-            awaitTopics(admin, catalogue.all().stream().map(Topic::name).toList());
         }
         return catalogue;
-    }
-
-    /**
-     * Waits until the broker's metadata shows every partition of these topics with a leader. Creation returns
-     * once the controller committed it; the broker's metadata cache follows a moment later, and a Streams
-     * application that asks in between finds its source topics missing.
-     */
-    public static void awaitTopics(Admin admin, Collection<String> topics) {
-        Wait.until("topics " + topics + " visible with leaders", Duration.ofSeconds(60), () -> {
-            try {
-                return admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                        .allMatch(t -> !t.partitions().isEmpty() && t.partitions().stream().allMatch(p -> p.leader() != null));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            } catch (ExecutionException | TimeoutException e) {
-                return false; // UnknownTopicOrPartition until the metadata propagates
-            }
-        });
     }
 
     public TopicCatalogue newCatalogue() {

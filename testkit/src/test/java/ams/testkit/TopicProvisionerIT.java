@@ -48,7 +48,7 @@ class TopicProvisionerIT {
             admin.createTopics(List.of(new NewTopic(catalogue.agentEvents().name(), 1, (short) 1))).all().get();
             // "Exists" as everyone sees it: else the provisioner may list it as missing, or fail describing it and
             // retry (which reports the topics its first attempt created as existing).
-            TestKafka.awaitTopics(admin, List.of(catalogue.agentEvents().name()));
+            new TopicProvisioner(admin, 30_000).awaitVisible(List.of(catalogue.agentEvents().name()));
 
             TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(catalogue);
 

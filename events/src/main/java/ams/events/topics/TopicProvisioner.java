@@ -1,6 +1,7 @@
 package ams.events.topics;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +74,7 @@ public final class TopicProvisioner {
                 return provisionOnce(topics, createdHere);
             } catch (IllegalStateException e) {
                 boolean retriable = e.getCause() instanceof ExecutionException cause
-                        && cause.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+                        && cause.getCause() instanceof RetriableException;
                 if (!retriable || System.nanoTime() + 200L * attempt * 1_000_000 > deadline) {
                     throw e;
                 }
@@ -104,6 +106,9 @@ public final class TopicProvisioner {
                     existing.add(topic.name());
                 }
             }
+            if (!created.isEmpty()) {
+                awaitVisible(created);
+            }
             List<PartitionMismatch> mismatches = findMismatches(topics, existing);
             Report report = new Report(created, existing, mismatches);
             if (!created.isEmpty()) {
@@ -116,6 +121,40 @@ public final class TopicProvisioner {
             throw new IllegalStateException("Interrupted while provisioning topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot provision topics within " + timeoutMs + " ms: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until the broker's metadata shows every partition of these topics with a leader. Creation
+     * returns once the controller committed it; the brokers' metadata follows a moment later, and a
+     * Streams application started in between finds its source topics missing.
+     */
+    public void awaitVisible(Collection<String> names) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        try {
+            while (true) {
+                try {
+                    Map<String, TopicDescription> descriptions =
+                            admin.describeTopics(names).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
+                    if (descriptions.values().stream().allMatch(t -> !t.partitions().isEmpty()
+                            && t.partitions().stream().allMatch(p -> p.leader() != null))) {
+                        return;
+                    }
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException)) {
+                        throw new IllegalStateException("Cannot describe topics " + names + ": " + e.getMessage(), e);
+                    }
+                } catch (TimeoutException e) {
+                    // asked again below, until the deadline
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Topics " + names + " have no leader for every partition after " + timeoutMs + " ms");
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for topics " + names, e);
         }
     }
 
