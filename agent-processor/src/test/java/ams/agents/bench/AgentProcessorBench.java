@@ -47,6 +47,7 @@ import ams.agents.AgentViews;
 import ams.events.agent.AgentEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.testkit.FreePorts;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
@@ -217,7 +218,7 @@ public final class AgentProcessorBench {
     private static Measured materialize(String bootstrap, TopicCatalogue catalogue, Path stateRoot, String guarantee,
                                         Long commitIntervalMs, int total, int agents, int httpRequestsPerClient) throws Exception {
         String application = catalogue.agentEvents().name().replace("agent-events", "") + guarantee.replace('_', '-') + "-" + commitIntervalMs;
-        int port = freePort();
+        int port = FreePorts.next();
         Map<String, Object> props = new HashMap<>();
         props.put(AgentProcessorConfig.BOOTSTRAP_SERVERS, bootstrap);
         props.put(AgentProcessorConfig.TOPIC_PREFIX, catalogue.agentEvents().name().replace("agent-events", ""));
@@ -360,9 +361,4 @@ public final class AgentProcessorBench {
                 .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

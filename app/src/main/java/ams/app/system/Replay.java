@@ -60,8 +60,8 @@ public final class Replay {
             system.awaitReady(timeout);
             out.println("Waiting until the processors have caught up with the log...");
             before = awaitStableDigests(system, timeout);
-            leaveGroups(system);
         }
+        // Closed: each processor left its consumer group on close (StaticMembership.close), so the groups can go now.
         out.println("Stopped. Deleting consumer groups, internal topics and local state of " + STREAMS_APPS + "...");
         wipe();
         long started = System.nanoTime();
@@ -70,7 +70,6 @@ public final class Replay {
             system.awaitReady(timeout);
             out.println("Restarted from the beginning of the log; rebuilding...");
             after = awaitStableDigests(system, timeout);
-            leaveGroups(system);
         }
         return new Result(before, after, (System.nanoTime() - started) / 1_000_000);
     }
@@ -132,13 +131,6 @@ public final class Replay {
             return true;
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             return false;
-        }
-    }
-
-    /** Closing with leave-group frees the consumer groups at once instead of after the session timeout. */
-    private static void leaveGroups(AmsSystem system) {
-        for (KafkaStreams streams : List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams())) {
-            streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
         }
     }
 

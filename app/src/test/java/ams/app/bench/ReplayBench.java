@@ -3,7 +3,6 @@ package ams.app.bench;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +31,7 @@ import ams.app.system.StoreDigests;
 import ams.app.system.SystemSettings;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.testkit.FreePorts;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.bench.ResultRows;
@@ -64,7 +64,7 @@ public final class ReplayBench {
         StringBuilder report = new StringBuilder("\n| measure | value |\n|---|---|\n");
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment();
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            SystemSettings settings = new SystemSettings(kafka.bootstrapServers(), prefix, partitions, data, "127.0.0.1", freePort(),
+            SystemSettings settings = new SystemSettings(kafka.bootstrapServers(), prefix, partitions, data, "127.0.0.1", FreePorts.next(),
                     null, "scripted", null, null, null, "", 600_000, true);
             TopicCatalogue topics = new TopicCatalogue(prefix, partitions, (short) 1);
             new TopicProvisioner(admin, 60_000).provision(topics);
@@ -92,7 +92,6 @@ public final class ReplayBench {
                 line(report, "first build (catch-up incl. embedding the documents once)", times(done, started));
                 line(report, "heap in use after GC, whole system in this JVM, after the first build", liveHeap());
                 before = digests(system);
-                leaveGroups(system);
             }
             // A close that timed out on a loaded machine goes on in the background and commits offsets on its way:
             // wiping before it ends would leave offsets behind, and the rebuild would start at the end of the log.
@@ -112,7 +111,6 @@ public final class ReplayBench {
                 rebuilt = caughtUp.await(streamsGroups, TIMEOUT);
                 line(report, "heap in use after GC, after the rebuild", liveHeap());
                 after = digests(system);
-                leaveGroups(system);
             }
             double rebuildSeconds = (rebuilt.values().stream().mapToLong(Long::longValue).max().orElseThrow() - rebuildStart) / 1e9;
             line(report, "**replay: start to every store caught up**", String.format(Locale.ROOT, "**%.2f s** (%s)", rebuildSeconds,
@@ -199,13 +197,6 @@ public final class ReplayBench {
         return List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams());
     }
 
-    /** As Replay does: closing with leave-group frees the groups at once, so they can be deleted. */
-    private static void leaveGroups(AmsSystem system) {
-        for (KafkaStreams streams : streamsOf(system)) {
-            streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
-        }
-    }
-
     private static void awaitClosed(List<KafkaStreams> all) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         for (KafkaStreams streams : all) {
@@ -263,12 +254,6 @@ public final class ReplayBench {
         Runtime runtime = Runtime.getRuntime();
         return String.format(Locale.ROOT, "%,d MiB of %,d MiB max", (runtime.totalMemory() - runtime.freeMemory()) >> 20,
                 runtime.maxMemory() >> 20);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void deleteQuietly(Path root) {
