@@ -19,10 +19,26 @@ public final class RestClient {
     /** An answer that is not 2xx; the exit code a command returns for it. */
     public static final class ApiException extends RuntimeException {
         private final int status;
+        private final boolean answerLost;
 
         public ApiException(int status, String message) {
+            this(status, message, false);
+        }
+
+        private ApiException(int status, String message, boolean answerLost) {
             super(message);
             this.status = status;
+            this.answerLost = answerLost;
+        }
+
+        /** The request went out but no answer came back: the server may or may not have acted on it. */
+        static ApiException answerLost(String message) {
+            return new ApiException(0, message, true);
+        }
+
+        /** Worth sending an idempotent request again: its answer was lost, or the service is briefly unavailable. */
+        public boolean retriable() {
+            return answerLost || status == 502 || status == 503 || status == 504;
         }
 
         public int status() {
@@ -70,9 +86,7 @@ public final class RestClient {
             try {
                 return post(path, body);
             } catch (ApiException e) {
-                boolean worthRetrying = (e.status() == 0 && !e.getMessage().startsWith("no AMS-DB API answers")
-                        && !e.getMessage().equals("interrupted")) || e.status() == 502 || e.status() == 503 || e.status() == 504;
-                if (!worthRetrying) {
+                if (!e.retriable()) {
                     throw e;
                 }
                 last = e;
@@ -148,7 +162,7 @@ public final class RestClient {
         } catch (ConnectException e) {
             throw new ApiException(0, "no AMS-DB API answers at " + baseUrl + ": start one with 'ams up' or pass --api");
         } catch (IOException e) {
-            throw new ApiException(0, "cannot reach " + baseUrl + ": " + e.getMessage());
+            throw ApiException.answerLost("cannot reach " + baseUrl + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, "interrupted");
