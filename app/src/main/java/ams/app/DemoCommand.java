@@ -17,10 +17,10 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ams.app.client.AgentCommands;
-import ams.app.client.KnowledgeCommands;
+import ams.agents.AgentCommands;
+import ams.knowledge.KnowledgeCommands;
 import ams.app.system.AmsSystem;
-import ams.conversations.ConversationState;
+import ams.conversations.statemachine.ConversationState;
 import ams.events.Envelopes;
 import ams.events.GenerationParameters;
 import ams.events.conversation.ConversationEvent;

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 
 import ams.export.ExporterConfig;
 import ams.export.ExporterMain;
-import ams.export.ImportReport;
+import ams.export.importer.ImportReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

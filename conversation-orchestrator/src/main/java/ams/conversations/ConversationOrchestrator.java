@@ -1,5 +1,12 @@
 package ams.conversations;
 
+import ams.conversations.http.ConversationHttp;
+import ams.conversations.statemachine.ConversationQueries;
+import ams.conversations.statemachine.ConversationTopology;
+import ams.conversations.llm.Providers;
+import ams.conversations.worker.TurnRunner;
+import ams.conversations.worker.TurnWorker;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

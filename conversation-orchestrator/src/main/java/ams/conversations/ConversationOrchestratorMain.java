@@ -1,5 +1,8 @@
 package ams.conversations;
 
+import ams.conversations.http.HttpAgentDirectory;
+import ams.conversations.http.HttpKnowledgeSearch;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
 package ams.conversations;
 
+import ams.conversations.statemachine.ConversationState;
+import ams.conversations.statemachine.Status;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package ams.conversations;
 
+import ams.conversations.statemachine.ConversationState;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +29,7 @@ import ams.testkit.TestKafka;
 import ams.testkit.Wait;
 
 /** Test wiring: configs for an isolated catalogue, in-test agent and knowledge fixtures, reading a topic whole. */
-final class Harness {
+public final class Harness {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,7 +62,7 @@ final class Harness {
         return ams.testkit.FreePorts.next();
     }
 
-    static AgentProfile profile(String agentId, String configJson) {
+    public static AgentProfile profile(String agentId, String configJson) {
         try {
             return new AgentProfile(agentId, agentId.toUpperCase(java.util.Locale.ROOT), JSON.readTree(configJson));
         } catch (IOException e) {

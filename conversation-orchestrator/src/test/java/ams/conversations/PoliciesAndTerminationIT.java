@@ -1,5 +1,9 @@
 package ams.conversations;
 
+import ams.conversations.statemachine.ConversationState;
+import ams.conversations.statemachine.Status;
+import ams.conversations.statemachine.StoredMessage;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

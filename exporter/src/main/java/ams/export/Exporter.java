@@ -1,5 +1,9 @@
 package ams.export;
 
+import ams.export.sink.ConversationSink;
+import ams.export.http.ExporterHttp;
+import ams.export.sink.SinkStatus;
+
 import java.time.Duration;
 
 import org.slf4j.Logger;

@@ -1,5 +1,7 @@
 package ams.export;
 
+import ams.export.sink.RotationPolicy;
+
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

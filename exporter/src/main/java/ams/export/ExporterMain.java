@@ -1,5 +1,10 @@
 package ams.export;
 
+import ams.export.snapshot.ConversationExport;
+import ams.export.importer.ImportReport;
+import ams.export.importer.OriginalImporter;
+import ams.export.format.TableFormat;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package ams.export;
 
+import ams.export.snapshot.ConversationExport;
+import ams.export.format.TableFormat;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

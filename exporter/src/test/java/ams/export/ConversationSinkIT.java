@@ -1,5 +1,9 @@
 package ams.export;
 
+import ams.export.sink.SinkStatus;
+
+import ams.export.sink.SegmentName;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The independent reader of the tests: DuckDB over the files, not the writer's code path. */
-final class DuckDb implements AutoCloseable {
+public final class DuckDb implements AutoCloseable {
 
     private final Connection connection;
 
-    DuckDb() {
+    public DuckDb() {
         try {
             connection = DriverManager.getConnection("jdbc:duckdb:");
             // Timestamps with a zone print in the session's zone, which defaults to the machine's: pin it.
@@ -30,12 +30,12 @@ final class DuckDb implements AutoCloseable {
         return dir.toAbsolutePath().resolve(pattern).toString().replace("'", "''");
     }
 
-    long count(String sql) {
+    public long count(String sql) {
         List<List<Object>> rows = query(sql);
         return ((Number) rows.get(0).get(0)).longValue();
     }
 
-    List<List<Object>> query(String sql) {
+    public List<List<Object>> query(String sql) {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             List<List<Object>> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();

@@ -1,5 +1,7 @@
 package ams.export;
 
+import ams.export.sink.SegmentName;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

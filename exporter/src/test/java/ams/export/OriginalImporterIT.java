@@ -1,5 +1,9 @@
 package ams.export;
 
+import ams.export.importer.ImportReport;
+import ams.export.importer.OriginalImporter;
+import ams.export.format.ParquetSegmentWriter;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,9 @@
 package ams.app.client;
 
+import ams.agents.AgentCommands;
+import ams.events.InvalidRequestException;
+import ams.knowledge.KnowledgeCommands;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ams.app.client.InvalidRequestException;
+import ams.events.InvalidRequestException;
 import io.javalin.http.Context;
 
 /** Reads request bodies as JSON objects, turning every malformation into a 400 that says what to fix. */

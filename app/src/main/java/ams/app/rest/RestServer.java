@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ams.app.client.EventPublisher;
-import ams.app.client.InvalidRequestException;
+import ams.events.InvalidRequestException;
 import ams.events.streams.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

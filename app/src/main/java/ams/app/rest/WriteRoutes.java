@@ -6,10 +6,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import ams.app.client.AgentCommands;
+import ams.agents.AgentCommands;
 import ams.app.client.EventPublisher;
-import ams.app.client.InvalidRequestException;
-import ams.app.client.KnowledgeCommands;
+import ams.events.InvalidRequestException;
+import ams.knowledge.KnowledgeCommands;
 import ams.events.agent.AgentEvent;
 import ams.events.knowledge.KnowledgeEvent;
 import io.javalin.Javalin;

@@ -1,5 +1,7 @@
 package ams.app.system;
 
+import ams.app.rest.ExportRoutes;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,8 +92,8 @@ public final class AmsSystem implements AutoCloseable {
                     new SystemComponent("exporter", () -> exporter.status().state().name()));
             ExportRoutes exports = new ExportRoutes(ViewTables.agents(agents.queries()),
                     ViewTables.knowledge(agents.queries(), knowledgeIndexer.queries()),
-                    new ams.export.ConversationExport(settings.bootstrapServers(), topics.conversationEvents(), "ZSTD"),
-                    new ams.export.Snapshots("ZSTD"), settings.datasetRoot());
+                    new ams.export.snapshot.ConversationExport(settings.bootstrapServers(), topics.conversationEvents(), "ZSTD"),
+                    new ams.export.snapshot.Snapshots("ZSTD"), settings.datasetRoot());
             SystemMetrics metrics = new SystemMetrics(Map.of("agent-processor", agents.streams(),
                     "knowledge-indexer", knowledgeIndexer.streams(), "conversation-orchestrator", conversations.streams()),
                     settings.bootstrapServers(), topics.conversationEvents());

@@ -28,7 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import ams.app.client.AmsClient;
 import ams.app.system.AmsSystem;
 import ams.app.system.SystemSettings;
-import ams.export.SinkStatus;
+import ams.export.sink.SinkStatus;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;

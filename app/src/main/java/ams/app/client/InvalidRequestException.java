@@ -1,9 +1,0 @@
-package ams.app.client;
-
-/** A request that cannot become an event as it stands; the message says what to fix. Maps to HTTP 400. */
-public final class InvalidRequestException extends RuntimeException {
-
-    public InvalidRequestException(String message) {
-        super(message);
-    }
-}

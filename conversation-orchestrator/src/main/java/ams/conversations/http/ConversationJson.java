@@ -1,0 +1,127 @@
+package ams.conversations.http;
+
+import ams.conversations.statemachine.ConversationState;
+import ams.conversations.statemachine.ConversationStateMachine;
+import ams.conversations.statemachine.StoredMessage;
+
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ams.events.conversation.ConversationRequested;
+
+/** The HTTP JSON shapes of the cross-module contract (snake_case, ISO-8601 times). */
+final class ConversationJson {
+
+    private final ObjectMapper mapper;
+
+    ConversationJson(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    ObjectNode conversation(ConversationState s) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("conversation_id", s.conversationId());
+        n.put("status", s.status().name());
+        n.set("participants", strings(s.participants()));
+        n.put("topic", s.topic());
+        n.put("turns_done", s.turnsDone());
+        n.put("max_turns", s.maxTurns());
+        n.put("next_speaker", s.nextSpeaker());
+        n.put("reason", s.reason());
+        n.put("speaker_policy", s.speakerPolicy().toLowerCase(java.util.Locale.ROOT));
+        n.put("tokens_used", s.tokensUsed());
+        n.put("messages", s.messageCount());
+        n.put("provider", s.provider());
+        n.put("model", s.model());
+        n.put("session_id", s.sessionId());
+        n.set("speaker_order", strings(s.speakerOrder()));
+        n.put("seed", s.seed());
+        n.set("stop_phrases", strings(s.stopPhrases()));
+        n.put("token_budget", s.tokenBudget());
+        n.put("timeout_ms", s.timeoutMillis());
+        n.set("human_participants", strings(s.humanParticipants()));
+        n.put("created_at", Instant.ofEpochMilli(s.requestedAt()).toString());
+        n.put("updated_at", Instant.ofEpochMilli(s.updatedAt()).toString());
+        return n;
+    }
+
+    /**
+     * The first field of {@code existing} (a conversation as {@link #conversation} shows it) that
+     * {@code request} asks otherwise, or null when the request is the one that started it. Compared as
+     * JSON text so that a conversation forwarded from another instance compares like a local one.
+     */
+    String differenceFrom(JsonNode existing, ConversationRequested request) {
+        ConversationState asked = ConversationStateMachine.started("", request, 0L);
+        ObjectNode wanted = conversation(asked);
+        for (String field : List.of("participants", "topic", "max_turns", "speaker_policy", "speaker_order", "seed",
+                "stop_phrases", "token_budget", "timeout_ms", "session_id", "human_participants", "provider", "model")) {
+            if (!wanted.path(field).toString().equals(existing.path(field).toString())) {
+                return field;
+            }
+        }
+        return null;
+    }
+
+    ObjectNode messages(String conversationId, List<StoredMessage> messages) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("conversation_id", conversationId);
+        ArrayNode list = n.putArray("messages");
+        for (StoredMessage m : messages) {
+            list.add(message(m));
+        }
+        return n;
+    }
+
+    ObjectNode message(StoredMessage m) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("message_id", m.messageId());
+        n.put("turn_number", m.turnNumber());
+        n.put("agent_id", m.agentId());
+        n.put("role", m.role());
+        n.put("content", m.content());
+        n.put("message_type", m.messageType());
+        n.put("timestamp", Instant.ofEpochMilli(m.timestamp()).toString());
+        n.put("model", m.model());
+        if (m.usage() == null) {
+            n.putNull("usage");
+        } else {
+            ObjectNode u = n.putObject("usage");
+            u.put("prompt_tokens", m.usage().promptTokens());
+            u.put("completion_tokens", m.usage().completionTokens());
+            u.put("total_tokens", m.usage().totalTokens());
+            u.put("estimated", m.usage().estimated());
+        }
+        if (m.latencyMillis() == null) {
+            n.putNull("latency_ms");
+        } else {
+            n.put("latency_ms", m.latencyMillis());
+        }
+        n.set("knowledge_ids", strings(m.knowledgeIds()));
+        n.set("metadata", metadata(m.metadataJson()));
+        n.put("session_id", m.sessionId());
+        return n;
+    }
+
+    ObjectNode error(String message) {
+        return mapper.createObjectNode().put("error", message);
+    }
+
+    private JsonNode metadata(String json) {
+        try {
+            return json == null || json.isBlank() ? mapper.createObjectNode() : mapper.readTree(json);
+        } catch (java.io.IOException e) {
+            return mapper.createObjectNode().put("raw", json);
+        }
+    }
+
+    private ArrayNode strings(List<String> values) {
+        ArrayNode a = mapper.createArrayNode();
+        values.forEach(a::add);
+        return a;
+    }
+}

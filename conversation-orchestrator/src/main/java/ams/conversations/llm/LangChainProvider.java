@@ -1,0 +1,99 @@
+package ams.conversations.llm;
+
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import ams.events.GenerationParameters;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.output.TokenUsage;
+
+/**
+ * A chat model through LangChain4j (OpenAI-compatible endpoints or Ollama). Its own retries are
+ * off: the turn runner retries with backoff and records each failed attempt as an event.
+ */
+public final class LangChainProvider implements ChatProvider {
+
+    private final String name;
+    private final ChatModel model;
+    private final String defaultModel;
+
+    public LangChainProvider(String name, ChatModel model, String defaultModel) {
+        this.name = name;
+        this.model = model;
+        this.defaultModel = defaultModel;
+    }
+
+    public static LangChainProvider openAi(String baseUrl, String apiKey, String modelName, Duration timeout) {
+        String chosen = modelName.isBlank() ? "gpt-4o-mini" : modelName;
+        OpenAiChatModel.OpenAiChatModelBuilder builder = OpenAiChatModel.builder()
+                .apiKey(apiKey.isBlank() ? "none" : apiKey)
+                .modelName(chosen)
+                .timeout(timeout)
+                .maxRetries(0);
+        if (!baseUrl.isBlank()) {
+            builder.baseUrl(baseUrl);
+        }
+        return new LangChainProvider("openai", builder.build(), chosen);
+    }
+
+    public static LangChainProvider ollama(String baseUrl, String modelName, Duration timeout) {
+        String chosen = modelName.isBlank() ? "llama3.1" : modelName;
+        ChatModel model = OllamaChatModel.builder()
+                .baseUrl(baseUrl.isBlank() ? "http://localhost:11434" : baseUrl)
+                .modelName(chosen)
+                .timeout(timeout)
+                .maxRetries(0)
+                .build();
+        return new LangChainProvider("ollama", model, chosen);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Reply reply(Prompt prompt, GenerationParameters generation) {
+        List<ChatMessage> messages = new ArrayList<>();
+        messages.add(SystemMessage.from(prompt.system()));
+        for (Prompt.Line line : prompt.history()) {
+            messages.add(line.own() ? AiMessage.from(line.content()) : UserMessage.from(line.name() + ": " + line.content()));
+        }
+        messages.add(UserMessage.from(prompt.instruction()));
+        String modelName = generation != null && generation.getModel() != null && !generation.getModel().isBlank()
+                ? generation.getModel() : defaultModel;
+        ChatRequest.Builder request = ChatRequest.builder().messages(messages).modelName(modelName);
+        if (generation != null) {
+            if (generation.getTemperature() != null) {
+                request.temperature(generation.getTemperature());
+            }
+            if (generation.getTopP() != null) {
+                request.topP(generation.getTopP());
+            }
+            if (generation.getMaxTokens() != null) {
+                request.maxOutputTokens(generation.getMaxTokens());
+            }
+        }
+        ChatResponse response = model.chat(request.build());
+        String content = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        String reportedModel = response.modelName() == null ? modelName : response.modelName();
+        TokenUsage usage = response.tokenUsage();
+        if (usage == null || usage.inputTokenCount() == null || usage.outputTokenCount() == null) {
+            int in = prompt.estimatedTokens();
+            int out = Tokens.estimate(content);
+            return new Reply(content, reportedModel, in, out, in + out, true);
+        }
+        int total = usage.totalTokenCount() == null ? usage.inputTokenCount() + usage.outputTokenCount() : usage.totalTokenCount();
+        return new Reply(content, reportedModel, usage.inputTokenCount(), usage.outputTokenCount(), total, false);
+    }
+}

@@ -1,0 +1,212 @@
+package ams.conversations.statemachine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.Envelopes;
+import ams.events.conversation.ConversationEvent;
+import ams.events.streams.Decoded;
+import ams.events.streams.EventDecoding;
+import ams.events.topics.TopicCatalogue;
+
+/**
+ * The conversation state machine as a Kafka Streams topology: conversation-events in, the same
+ * topic out (TurnRequested, ConversationCompleted, ConversationFailed), events it cannot apply to
+ * dead-letters with their original bytes. Stores: {@code conversations}, {@code messages} and
+ * {@code conversation-deadlines} (for the wall-clock timeout).
+ */
+public final class ConversationTopology {
+
+    public static final String CONVERSATIONS_STORE = "conversations";
+    public static final String MESSAGES_STORE = "messages";
+    public static final String DEADLINES_STORE = "conversation-deadlines";
+    public static final String SOURCE = "conversation-orchestrator";
+
+    private static final Logger log = LoggerFactory.getLogger(ConversationTopology.class);
+
+    private ConversationTopology() {
+    }
+
+    /** What the state machine processor emits: an event for conversation-events or a dead letter. */
+    record Output(ConversationEvent event, byte[] deadLetterKey, DeadLetter deadLetter) {
+    }
+
+    public static Topology buildTopology(TopicCatalogue catalogue, String application, Duration timeoutCheckInterval) {
+        return buildTopology(catalogue, application, timeoutCheckInterval, false);
+    }
+
+    /**
+     * @param readOnly fold the log into the stores but emit nothing: the decisions are already in the log,
+     *                 so a replay must not write them a second time
+     */
+    public static Topology buildTopology(TopicCatalogue catalogue, String application, Duration timeoutCheckInterval,
+                                         boolean readOnly) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
+                Serdes.String(), new JsonSerde<>(ConversationState.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MESSAGES_STORE),
+                Serdes.String(), new JsonSerde<>(StoredMessage.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINES_STORE),
+                Serdes.String(), Serdes.String()));
+
+        KStream<String, Decoded<ConversationEvent>> events = EventDecoding.decode(builder, catalogue.conversationEvents(),
+                catalogue.deadLetters(), application, ConversationEvent::getEnvelope, !readOnly);
+        var branches = events
+                .process(() -> new StateMachineProcessor(application, timeoutCheckInterval, readOnly), Named.as("conversation-state-machine"),
+                        CONVERSATIONS_STORE, MESSAGES_STORE, DEADLINES_STORE)
+                .split(Named.as("conversation-output-"))
+                .branch((key, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
+                .defaultBranch(Branched.as("event"));
+        branches.get("conversation-output-event")
+                .mapValues(Output::event, Named.as("conversation-output-event-value"))
+                .to(catalogue.conversationEvents().name(), Produced.with(catalogue.conversationEvents().keySerde(),
+                        catalogue.conversationEvents().valueSerde()).withName("conversation-events-sink"));
+        branches.get("conversation-output-dead-letter")
+                .map((key, out) -> KeyValue.pair(out.deadLetterKey(), out.deadLetter()), Named.as("conversation-dead-letter-value"))
+                .to(catalogue.deadLetters().name(), Produced.with(catalogue.deadLetters().keySerde(),
+                        catalogue.deadLetters().valueSerde()).withName("conversation-dead-letters-sink"));
+        return builder.build();
+    }
+
+    /** Thin Kafka plumbing around {@link ConversationStateMachine}: load, apply, store, forward. */
+    private static final class StateMachineProcessor implements Processor<String, Decoded<ConversationEvent>, String, Output> {
+
+        private final String application;
+        private final Duration timeoutCheckInterval;
+        private final boolean readOnly;
+        private ProcessorContext<String, Output> context;
+        private KeyValueStore<String, ConversationState> conversations;
+        private KeyValueStore<String, StoredMessage> messages;
+        private KeyValueStore<String, String> deadlines;
+
+        StateMachineProcessor(String application, Duration timeoutCheckInterval, boolean readOnly) {
+            this.application = application;
+            this.timeoutCheckInterval = timeoutCheckInterval;
+            this.readOnly = readOnly;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Output> context) {
+            this.context = context;
+            conversations = context.getStateStore(CONVERSATIONS_STORE);
+            messages = context.getStateStore(MESSAGES_STORE);
+            deadlines = context.getStateStore(DEADLINES_STORE);
+            if (!readOnly) {
+                context.schedule(timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
+            }
+        }
+
+        @Override
+        public void process(Record<String, Decoded<ConversationEvent>> record) {
+            Decoded<ConversationEvent> decoded = record.value();
+            ConversationEvent event = decoded.event();
+            String id = event.getConversationId();
+            if (record.key() == null || !record.key().equals(id)) {
+                reject(record, decoded, "Record key '" + record.key() + "' differs from conversationId '" + id + "'");
+                return;
+            }
+            ConversationState before = conversations.get(id);
+            ConversationStateMachine.Step step = ConversationStateMachine.apply(before, event);
+            if (step.rejection() != null) {
+                reject(record, decoded, step.rejection());
+                return;
+            }
+            apply(id, before, step, event, record.timestamp());
+        }
+
+        private void apply(String id, ConversationState before, ConversationStateMachine.Step step, ConversationEvent cause,
+                           long timestamp) {
+            if (step.message() != null) {
+                messages.put(StoredMessage.key(id, step.message().seq()), step.message());
+            }
+            if (step.state() != null) {
+                conversations.put(id, step.state());
+                trackDeadline(id, before, step.state());
+                if (step.state().status().terminal() && (before == null || !before.status().terminal())) {
+                    log.debug("Conversation {} ended: {} ({})", id, step.state().status(), step.state().reason());
+                }
+            }
+            for (Object payload : readOnly ? List.of() : step.emit()) {
+                ConversationEvent out = ConversationEvent.newBuilder()
+                        .setEnvelope(Envelopes.causedBy(cause.getEnvelope(), SOURCE, Instant.now()))
+                        .setConversationId(id)
+                        .setPayload(payload)
+                        .build();
+                context.forward(new Record<>(id, new Output(out, null, null), timestamp));
+            }
+        }
+
+        private void trackDeadline(String id, ConversationState before, ConversationState after) {
+            if (after.timeoutMillis() == null) {
+                return;
+            }
+            String key = deadlineKey(after.deadline(), id);
+            if (after.status().terminal()) {
+                deadlines.delete(key);
+            } else if (before == null || before.status().terminal()) {
+                // New, or resumed: a resumed conversation keeps its original deadline.
+                deadlines.put(key, id);
+            }
+        }
+
+        private void expire(long now) {
+            List<String> due = new ArrayList<>();
+            try (KeyValueIterator<String, String> it = deadlines.range(deadlineKey(0, ""), deadlineKey(now, "\uffff"))) {
+                it.forEachRemaining(kv -> due.add(kv.value));
+            }
+            for (String id : due) {
+                ConversationState state = conversations.get(id);
+                if (state == null) {
+                    continue;
+                }
+                ConversationStateMachine.Step step = ConversationStateMachine.timeout(state, now);
+                if (step.state() != null) {
+                    ConversationEvent tick = ConversationEvent.newBuilder()
+                            .setEnvelope(Envelopes.create(SOURCE, Instant.ofEpochMilli(now)))
+                            .setConversationId(id)
+                            .setPayload(step.emit().get(0))
+                            .build();
+                    apply(id, state, step, tick, now);
+                } else if (state.status().terminal()) {
+                    deadlines.delete(deadlineKey(state.deadline(), id));
+                }
+            }
+        }
+
+        private void reject(Record<String, Decoded<ConversationEvent>> record, Decoded<ConversationEvent> decoded, String why) {
+            if (readOnly) {
+                return;
+            }
+            DeadLetter letter = decoded.reject(application, DeadLetterReason.INVALID_EVENT, why);
+            log.debug("Dead-lettered {} at {}-{}@{}: {}", decoded.eventId(), decoded.topic(), decoded.partition(),
+                    decoded.offset(), why);
+            context.forward(new Record<>(record.key(), new Output(null, decoded.rawKey(), letter), record.timestamp()));
+        }
+
+        private static String deadlineKey(long deadline, String id) {
+            return String.format("%019d", deadline) + "/" + id;
+        }
+    }
+}

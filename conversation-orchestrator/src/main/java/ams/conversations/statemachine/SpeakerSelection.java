@@ -1,0 +1,59 @@
+package ams.conversations.statemachine;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Chooses who speaks at a turn. Pure and deterministic (the random policy derives its choice from
+ * the seed and the turn), so replaying the log chooses the same speakers. The model-selected policy
+ * cannot decide on a stream thread (it needs a model call), so it names {@link #MODEL_SELECTED}
+ * and the turn worker asks the model.
+ */
+public final class SpeakerSelection {
+
+    /** Speaker of a TurnRequested whose speaker the worker must choose by asking the model. */
+    public static final String MODEL_SELECTED = "?model_selected";
+
+    private SpeakerSelection() {
+    }
+
+    public static String speakerFor(String policy, List<String> participants, List<String> speakerOrder, Long seed,
+                                    int turn, String lastSpeaker) {
+        int n = participants.size();
+        switch (policy) {
+            case "RANDOM" -> {
+                if (n == 1) {
+                    return participants.get(0);
+                }
+                SplittableRandom random = new SplittableRandom(mix(seed == null ? 0L : seed, turn));
+                int lastIndex = lastSpeaker == null ? -1 : participants.indexOf(lastSpeaker);
+                if (lastIndex < 0) {
+                    return participants.get(random.nextInt(n));
+                }
+                int pick = random.nextInt(n - 1);
+                return participants.get(pick >= lastIndex ? pick + 1 : pick);
+            }
+            case "EXPLICIT" -> {
+                return speakerOrder.get(turn % speakerOrder.size());
+            }
+            case "MODEL_SELECTED" -> {
+                return n == 1 ? participants.get(0) : MODEL_SELECTED;
+            }
+            default -> {
+                return participants.get(turn % n);
+            }
+        }
+    }
+
+    /** Deterministic choice among {@code candidates} excluding {@code lastSpeaker}, for offline model selection. */
+    public static String fallback(List<String> participants, Long seed, int turn, String lastSpeaker) {
+        return speakerFor("RANDOM", participants, List.of(), seed, turn, lastSpeaker);
+    }
+
+    public static long mix(long seed, int turn) {
+        long z = seed * 0x9E3779B97F4A7C15L + turn;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

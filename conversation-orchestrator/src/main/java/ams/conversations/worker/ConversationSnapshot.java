@@ -1,0 +1,29 @@
+package ams.conversations.worker;
+
+import java.util.List;
+
+import ams.events.GenerationParameters;
+
+/** An immutable copy of what a turn worker knows about one conversation, handed to a turn running on another thread. */
+public record ConversationSnapshot(String conversationId, List<String> participants, String topic, long seed,
+                                   GenerationParameters generation, String sessionId, String correlationId,
+                                   List<HistoryMessage> history) {
+
+    public ConversationSnapshot {
+        participants = List.copyOf(participants);
+        history = List.copyOf(history);
+    }
+
+    /** One message of the conversation so far, in log order. */
+    public record HistoryMessage(int turnNumber, String agentId, String role, String content) {
+    }
+
+    public String lastSpeaker() {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if ("assistant".equals(history.get(i).role())) {
+                return history.get(i).agentId();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,149 @@
+package ams.export.sink;
+
+import ams.export.format.JsonFormats;
+import ams.export.format.MessageRows;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongUnaryOperator;
+import java.util.stream.Stream;
+
+import org.apache.avro.generic.GenericRecord;
+
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.MessageAppended;
+
+/**
+ * Everything written for one partition of conversation-events: the message rows (Parquet, by
+ * date), the turn lines (JSONL), and the completed conversations (chat and ShareGPT JSONL), with
+ * the buffer of open conversations the latter need.
+ */
+public final class PartitionPipeline {
+
+    private final int partition;
+    private final JsonFormats json;
+    private final PartitionSink<GenericRecord> messages;
+    private final PartitionSink<byte[]> turns;
+    private final PartitionSink<byte[]> chat;
+    private final PartitionSink<byte[]> shareGpt;
+    private final List<PartitionSink<?>> sinks;
+    private final boolean messagesOn;
+    private final boolean turnsOn;
+    private final boolean chatOn;
+    private final boolean shareGptOn;
+    private ConversationAssembler assembler = new ConversationAssembler();
+    private final LongUnaryOperator rowResume = end -> end + 1;
+    private final LongUnaryOperator conversationResume = end -> assembler.lowWatermark(end);
+
+    public PartitionPipeline(String topic, int partition, Path datasetRoot, RotationPolicy rotation, String codec,
+                             JsonFormats json, Set<String> enabled) {
+        this.partition = partition;
+        this.json = json;
+        this.messages = new PartitionSink<>(Dataset.messages(codec), datasetRoot, topic, partition, rotation);
+        this.turns = new PartitionSink<>(Dataset.turns(), datasetRoot, topic, partition, rotation);
+        this.chat = new PartitionSink<>(Dataset.chat(), datasetRoot, topic, partition, rotation);
+        this.shareGpt = new PartitionSink<>(Dataset.shareGpt(), datasetRoot, topic, partition, rotation);
+        this.sinks = Stream.of(messages, turns, chat, shareGpt)
+                .filter(s -> enabled.contains(s.dataset().name())).<PartitionSink<?>>map(s -> s).toList();
+        this.messagesOn = enabled.contains(messages.dataset().name());
+        this.turnsOn = enabled.contains(turns.dataset().name());
+        this.chatOn = enabled.contains(chat.dataset().name());
+        this.shareGptOn = enabled.contains(shareGpt.dataset().name());
+    }
+
+    /**
+     * Reads the file chains on disk and returns the offset to seek to (-1: from the beginning). The
+     * buffer of open conversations is rebuilt by re-reading from there.
+     */
+    public long recover() throws IOException {
+        assembler = new ConversationAssembler();
+        long seek = Long.MAX_VALUE;
+        for (PartitionSink<?> sink : sinks) {
+            sink.recover();
+            seek = Math.min(seek, sink.resume());
+        }
+        return seek;
+    }
+
+    /** True when every dataset already has the record at {@code offset} (e.g. a dead letter was already sent). */
+    public boolean alreadyWritten(long offset) {
+        return sinks.stream().allMatch(s -> s.alreadyWritten(offset));
+    }
+
+    public void handle(long offset, ConversationEvent event) throws IOException {
+        long time = event.getEnvelope().getOccurredAt().toEpochMilli();
+        MessageAppended m = event.getPayload() instanceof MessageAppended message ? message : null;
+        if (messagesOn) {
+            messages.accept(offset, time, m == null ? List.of() : List.of(new PartitionSink.Row<>(
+                    MessageRows.of(event, m, partition, offset),
+                    "date=" + event.getEnvelope().getOccurredAt().atZone(ZoneOffset.UTC).toLocalDate())), rowResume);
+        }
+        if (turnsOn) {
+            turns.accept(offset, time, m == null ? List.of() : List.of(new PartitionSink.Row<>(
+                    json.bytes(json.turn(event.getConversationId(), m, event.getEnvelope().getOccurredAt())), "")), rowResume);
+        }
+        if (!chatOn && !shareGptOn) {
+            return;
+        }
+        Optional<CompletedConversation> completed = assembler.apply(offset, event);
+        if (chatOn) {
+            chat.accept(offset, time, completed.map(c -> List.of(new PartitionSink.Row<>(json.bytes(json.chat(c)), "")))
+                    .orElse(List.of()), conversationResume);
+        }
+        if (shareGptOn) {
+            shareGpt.accept(offset, time, completed.map(c -> List.of(new PartitionSink.Row<>(json.bytes(json.shareGpt(c)), "")))
+                    .orElse(List.of()), conversationResume);
+        }
+    }
+
+    /** Skips an undecodable record: it produces no rows but is covered by the files' offset ranges. */
+    public void skip(long offset, long recordTime) throws IOException {
+        for (PartitionSink<?> sink : sinks) {
+            sink.accept(offset, recordTime, List.of(), resumeFor(sink));
+        }
+    }
+
+    /** Publishes files open longer than the rotation interval; true if any was published. */
+    public boolean rotateIfIdle(long nowMillis) throws IOException {
+        boolean published = false;
+        for (PartitionSink<?> sink : sinks) {
+            published |= sink.rotateIfIdle(nowMillis, resumeFor(sink));
+        }
+        return published;
+    }
+
+    public void flush() throws IOException {
+        for (PartitionSink<?> sink : sinks) {
+            sink.flush(resumeFor(sink));
+        }
+    }
+
+    public void abort() {
+        sinks.forEach(PartitionSink::abort);
+    }
+
+    /** The offset before which everything consumed is on disk: what may be committed. -1 if unknown. */
+    public long safeOffset() {
+        long safe = Long.MAX_VALUE;
+        for (PartitionSink<?> sink : sinks) {
+            safe = Math.min(safe, sink.safeOffset(resumeFor(sink)));
+        }
+        return safe;
+    }
+
+    public List<PartitionSink<?>> sinks() {
+        return sinks;
+    }
+
+    public int openConversations() {
+        return assembler.openConversations();
+    }
+
+    private LongUnaryOperator resumeFor(PartitionSink<?> sink) {
+        return sink.dataset().conversationLevel() ? conversationResume : rowResume;
+    }
+}

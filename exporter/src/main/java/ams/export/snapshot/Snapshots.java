@@ -1,0 +1,111 @@
+package ams.export.snapshot;
+
+import ams.export.AgentRow;
+import ams.export.AgentTable;
+import ams.export.DocumentRow;
+import ams.export.KnowledgeTable;
+import ams.export.format.TableFormat;
+import ams.export.format.TableWriter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Whole-table snapshots in the original's schemas: {@code agents.parquet} (agent_matrix) and
+ * {@code knowledge.parquet} (knowledge_base, the embedding as a list of floats), or any
+ * {@link TableFormat} for {@code export table}.
+ */
+public final class Snapshots {
+
+    private static final Schema TIMESTAMP = LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
+
+    public static final Schema AGENTS = SchemaBuilder.record("agent_matrix").namespace("ams.export").fields()
+            .requiredString("agent_id")
+            .requiredString("agent_name")
+            .name("created_at").type(TIMESTAMP).noDefault()
+            .name("updated_at").type(TIMESTAMP).noDefault()
+            .requiredString("config_json")
+            .requiredString("description")
+            .name("tags").type().array().items().stringType().noDefault()
+            .requiredBoolean("is_active")
+            .endRecord();
+
+    public static final Schema KNOWLEDGE = SchemaBuilder.record("knowledge_base").namespace("ams.export").fields()
+            .requiredString("kb_id")
+            .requiredString("agent_id")
+            .requiredString("document_id")
+            .requiredString("title")
+            .requiredString("content")
+            .requiredString("content_type")
+            .requiredString("source")
+            .name("tags").type().array().items().stringType().noDefault()
+            .requiredString("metadata")
+            .name("created_at").type(TIMESTAMP).noDefault()
+            .name("embedding").type().nullable().array().items().floatType().noDefault()
+            .endRecord();
+
+    private final TableWriter writer;
+
+    public Snapshots(String codec) {
+        this.writer = new TableWriter(codec);
+    }
+
+    /** Writes {@code <root>/agents.parquet}; returns its path. */
+    public Path agentsParquet(AgentTable table, Path root) throws IOException {
+        Path target = root.resolve("agents.parquet");
+        exportAgents(table, TableFormat.PARQUET, target);
+        return target;
+    }
+
+    /** Writes {@code <root>/knowledge.parquet}; returns its path. */
+    public Path knowledgeParquet(KnowledgeTable table, Path root) throws IOException {
+        Path target = root.resolve("knowledge.parquet");
+        exportKnowledge(table, TableFormat.PARQUET, target);
+        return target;
+    }
+
+    public void exportAgents(AgentTable table, TableFormat format, Path target) throws IOException {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (AgentRow a : table.agents()) {
+            GenericData.Record r = new GenericData.Record(AGENTS);
+            r.put("agent_id", a.agentId());
+            r.put("agent_name", a.agentName());
+            r.put("created_at", a.createdAt().toEpochMilli());
+            r.put("updated_at", a.updatedAt().toEpochMilli());
+            r.put("config_json", a.configJson());
+            r.put("description", a.description());
+            r.put("tags", a.tags());
+            r.put("is_active", a.active());
+            rows.add(r);
+        }
+        writer.write(AGENTS, rows, format, target);
+    }
+
+    public void exportKnowledge(KnowledgeTable table, TableFormat format, Path target) throws IOException {
+        List<GenericRecord> rows = new ArrayList<>();
+        for (DocumentRow d : table.documents()) {
+            GenericData.Record r = new GenericData.Record(KNOWLEDGE);
+            r.put("kb_id", d.kbId());
+            r.put("agent_id", d.agentId());
+            r.put("document_id", d.documentId());
+            r.put("title", d.title());
+            r.put("content", d.content());
+            r.put("content_type", d.contentType());
+            r.put("source", d.source());
+            r.put("tags", d.tags());
+            r.put("metadata", d.metadataJson());
+            r.put("created_at", d.createdAt().toEpochMilli());
+            r.put("embedding", d.embedding());
+            rows.add(r);
+        }
+        writer.write(KNOWLEDGE, rows, format, target);
+    }
+}
