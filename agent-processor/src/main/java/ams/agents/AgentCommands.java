@@ -1,16 +1,8 @@
 package ams.agents;
 
-import ams.events.InvalidRequestException;
-
-import java.util.List;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import ams.events.AgentIds;
 import ams.events.Envelopes;
+import ams.events.InvalidRequestException;
 import ams.events.agent.AgentConfigChanged;
 import ams.events.agent.AgentCreated;
 import ams.events.agent.AgentDeactivated;
@@ -18,6 +10,11 @@ import ams.events.agent.AgentEvent;
 import ams.events.agent.AgentFlagSet;
 import ams.events.agent.AgentPromptSet;
 import ams.events.agent.AgentReactivated;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 
 /**
  * Turns requests about agents into validated events. Checks here are the ones a client can make
@@ -26,7 +23,13 @@ import ams.events.agent.AgentReactivated;
 public final class AgentCommands {
 
     public static final List<String> PROMPT_TYPES =
-            List.of("llmSystem", "llmBooster", "visionSystem", "visionBooster", "primeDirective", "userInput");
+            List.of(
+                    "llmSystem",
+                    "llmBooster",
+                    "visionSystem",
+                    "visionBooster",
+                    "primeDirective",
+                    "userInput");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,47 +43,64 @@ public final class AgentCommands {
         return AgentIds.require(agentId);
     }
 
-    /** A new agent from an original-style config document; the config's agent_id, if any, must match. */
-    public AgentEvent create(String agentId, String name, String description, List<String> tags, JsonNode config) {
+    /**
+     * A new agent from an original-style config document; the config's agent_id, if any, must
+     * match.
+     */
+    public AgentEvent create(
+            String agentId, String name, String description, List<String> tags, JsonNode config) {
         requireAgentId(agentId);
         if (config == null || !config.isObject()) {
-            throw new InvalidRequestException("config must be a JSON object (the agent configuration document)");
+            throw new InvalidRequestException(
+                    "config must be a JSON object (the agent configuration document)");
         }
         JsonNode configId = config.get("agent_id");
         if (configId != null && !configId.asText().equals(agentId)) {
-            throw new InvalidRequestException("config.agent_id is '" + configId.asText() + "' but agent_id is '" + agentId
-                    + "': make them equal or leave config.agent_id out");
+            throw new InvalidRequestException(
+                    "config.agent_id is '"
+                            + configId.asText()
+                            + "' but agent_id is '"
+                            + agentId
+                            + "': make them equal or leave config.agent_id out");
         }
         ObjectNode document = config.deepCopy();
         if (configId == null) {
             document.put("agent_id", agentId);
         }
-        return event(agentId, AgentCreated.newBuilder()
-                .setAgentName(name == null || name.isBlank() ? agentId : name)
-                .setDescription(description == null ? "" : description)
-                .setTags(tags == null ? List.of() : List.copyOf(tags))
-                .setConfigJson(write(document))
-                .setActive(true)
-                .build());
+        return event(
+                agentId,
+                AgentCreated.newBuilder()
+                        .setAgentName(name == null || name.isBlank() ? agentId : name)
+                        .setDescription(description == null ? "" : description)
+                        .setTags(tags == null ? List.of() : List.copyOf(tags))
+                        .setConfigJson(write(document))
+                        .setActive(true)
+                        .build());
     }
 
     public AgentEvent changeConfig(String agentId, JsonNode mergePatch) {
         requireAgentId(agentId);
         if (mergePatch == null || !mergePatch.isObject()) {
-            throw new InvalidRequestException("the update must be a JSON object (a JSON Merge Patch, RFC 7396)");
+            throw new InvalidRequestException(
+                    "the update must be a JSON object (a JSON Merge Patch, RFC 7396)");
         }
-        return event(agentId, AgentConfigChanged.newBuilder().setMergePatchJson(write(mergePatch)).build());
+        return event(
+                agentId,
+                AgentConfigChanged.newBuilder().setMergePatchJson(write(mergePatch)).build());
     }
 
     public AgentEvent setPrompt(String agentId, String promptType, String text) {
         requireAgentId(agentId);
         if (!PROMPT_TYPES.contains(promptType)) {
-            throw new InvalidRequestException("prompt type must be one of " + PROMPT_TYPES + "; was '" + promptType + "'");
+            throw new InvalidRequestException(
+                    "prompt type must be one of " + PROMPT_TYPES + "; was '" + promptType + "'");
         }
         if (text == null) {
             throw new InvalidRequestException("prompt text is missing");
         }
-        return event(agentId, AgentPromptSet.newBuilder().setPromptType(promptType).setText(text).build());
+        return event(
+                agentId,
+                AgentPromptSet.newBuilder().setPromptType(promptType).setText(text).build());
     }
 
     public AgentEvent setFlag(String agentId, String flag, boolean value) {
@@ -102,7 +122,11 @@ public final class AgentCommands {
     }
 
     private AgentEvent event(String agentId, Object payload) {
-        return AgentEvent.newBuilder().setEnvelope(Envelopes.create(source)).setAgentId(agentId).setPayload(payload).build();
+        return AgentEvent.newBuilder()
+                .setEnvelope(Envelopes.create(source))
+                .setAgentId(agentId)
+                .setPayload(payload)
+                .build();
     }
 
     private static String write(JsonNode node) {

@@ -1,28 +1,34 @@
 package ams.agents;
 
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * The rules of the original AMS-DB {@code AgentConfig} document: where prompts and flags live,
- * JSON Merge Patch (RFC 7396) for updates, and the shape a configuration must keep so that every
- * reader of it (the orchestrator building prompts, the exporter) can rely on it.
+ * The rules of the original AMS-DB {@code AgentConfig} document: where prompts and flags live, JSON
+ * Merge Patch (RFC 7396) for updates, and the shape a configuration must keep so that every reader
+ * of it (the orchestrator building prompts, the exporter) can rely on it.
  */
 public final class AgentConfigDocument {
 
     /** Prompts kept under {@code prompt_config.agent}. */
-    public static final Set<String> AGENT_PROMPTS = Set.of("llmSystem", "llmBooster", "visionSystem", "visionBooster");
+    public static final Set<String> AGENT_PROMPTS =
+            Set.of("llmSystem", "llmBooster", "visionSystem", "visionBooster");
+
     /** Prompts kept directly under {@code prompt_config}. */
     public static final Set<String> TOP_PROMPTS = Set.of("primeDirective", "userInput");
 
     private static final Set<String> OBJECT_SECTIONS =
-            Set.of("model_config", "prompt_config", "command_flags", "databases", "database_config");
+            Set.of(
+                    "model_config",
+                    "prompt_config",
+                    "command_flags",
+                    "databases",
+                    "database_config");
 
     private final ObjectMapper mapper;
 
@@ -59,7 +65,8 @@ public final class AgentConfigDocument {
      */
     public Optional<String> shapeError(JsonNode config) {
         if (!config.isObject()) {
-            return Optional.of("the configuration must be a JSON object, was " + config.getNodeType());
+            return Optional.of(
+                    "the configuration must be a JSON object, was " + config.getNodeType());
         }
         JsonNode agentId = config.get("agent_id");
         if (agentId != null && !agentId.isTextual()) {
@@ -75,9 +82,12 @@ public final class AgentConfigDocument {
         JsonNode agentPrompts = prompts.get("agent");
         if (agentPrompts != null) {
             if (!agentPrompts.isObject()) {
-                return Optional.of("prompt_config.agent must be an object, was " + agentPrompts.getNodeType());
+                return Optional.of(
+                        "prompt_config.agent must be an object, was " + agentPrompts.getNodeType());
             }
-            Optional<String> error = firstField(agentPrompts, v -> !v.isTextual(), "prompt_config.agent.", "a string");
+            Optional<String> error =
+                    firstField(
+                            agentPrompts, v -> !v.isTextual(), "prompt_config.agent.", "a string");
             if (error.isPresent()) {
                 return error;
             }
@@ -85,25 +95,46 @@ public final class AgentConfigDocument {
         for (String prompt : TOP_PROMPTS) {
             JsonNode node = prompts.get(prompt);
             if (node != null && !node.isTextual()) {
-                return Optional.of("prompt_config." + prompt + " must be a string, was " + node.getNodeType());
+                return Optional.of(
+                        "prompt_config." + prompt + " must be a string, was " + node.getNodeType());
             }
         }
-        Optional<String> error = firstField(config.path("command_flags"), v -> !v.isBoolean(), "command_flags.", "a boolean");
+        Optional<String> error =
+                firstField(
+                        config.path("command_flags"),
+                        v -> !v.isBoolean(),
+                        "command_flags.",
+                        "a boolean");
         if (error.isPresent()) {
             return error;
         }
-        error = firstField(config.path("databases"), v -> !v.isTextual(), "databases.", "a string (a file name)");
+        error =
+                firstField(
+                        config.path("databases"),
+                        v -> !v.isTextual(),
+                        "databases.",
+                        "a string (a file name)");
         if (error.isPresent()) {
             return error;
         }
-        return firstField(config.path("model_config"), v -> !v.isObject(), "model_config.", "an object");
+        return firstField(
+                config.path("model_config"), v -> !v.isObject(), "model_config.", "an object");
     }
 
-    private static Optional<String> firstField(JsonNode object, java.util.function.Predicate<JsonNode> wrong,
-                                               String path, String expected) {
+    private static Optional<String> firstField(
+            JsonNode object,
+            java.util.function.Predicate<JsonNode> wrong,
+            String path,
+            String expected) {
         for (Map.Entry<String, JsonNode> field : object.properties()) {
             if (wrong.test(field.getValue())) {
-                return Optional.of(path + field.getKey() + " must be " + expected + ", was " + field.getValue().getNodeType());
+                return Optional.of(
+                        path
+                                + field.getKey()
+                                + " must be "
+                                + expected
+                                + ", was "
+                                + field.getValue().getNodeType());
             }
         }
         return Optional.empty();
@@ -114,12 +145,16 @@ public final class AgentConfigDocument {
         if (!patch.isObject()) {
             return patch.deepCopy();
         }
-        ObjectNode result = target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : mapper.createObjectNode();
+        ObjectNode result =
+                target != null && target.isObject()
+                        ? ((ObjectNode) target).deepCopy()
+                        : mapper.createObjectNode();
         for (Map.Entry<String, JsonNode> field : patch.properties()) {
             if (field.getValue().isNull()) {
                 result.remove(field.getKey());
             } else {
-                result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+                result.set(
+                        field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
             }
         }
         return result;

@@ -1,5 +1,10 @@
 package ams.agents;
 
+import ams.agents.state.AgentState;
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.agent.AgentEvent;
+import ams.events.streams.Decoded;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -8,17 +13,12 @@ import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.agents.state.AgentState;
-import ams.events.DeadLetter;
-import ams.events.DeadLetterReason;
-import ams.events.agent.AgentEvent;
-import ams.events.streams.Decoded;
-
 /**
  * Applies {@link AgentFold} to each decoded agent event: an applied event updates the current row
  * and adds a version; a rejected one is forwarded as a dead letter carrying the original bytes.
  */
-final class AgentFoldProcessor implements Processor<String, Decoded<AgentEvent>, byte[], DeadLetter> {
+final class AgentFoldProcessor
+        implements Processor<String, Decoded<AgentEvent>, byte[], DeadLetter> {
 
     private static final Logger log = LoggerFactory.getLogger(AgentFoldProcessor.class);
 
@@ -45,11 +45,22 @@ final class AgentFoldProcessor implements Processor<String, Decoded<AgentEvent>,
         FoldResult result;
         try {
             AgentState current = key == null ? null : agents.get(key);
-            result = fold.apply(key, current, decoded.event(), new AgentFold.Position(decoded.partition(), decoded.offset()));
+            result =
+                    fold.apply(
+                            key,
+                            current,
+                            decoded.event(),
+                            new AgentFold.Position(decoded.partition(), decoded.offset()));
         } catch (RuntimeException e) {
-            // A bug or corrupt stored state must not stop the stream for every other agent: keep the event, say why.
-            log.warn("Cannot apply agent event {} at {}-{}@{}", decoded.eventId(), decoded.topic(), decoded.partition(),
-                    decoded.offset(), e);
+            // A bug or corrupt stored state must not stop the stream for every other agent: keep
+            // the event, say why.
+            log.warn(
+                    "Cannot apply agent event {} at {}-{}@{}",
+                    decoded.eventId(),
+                    decoded.topic(),
+                    decoded.partition(),
+                    decoded.offset(),
+                    e);
             result = FoldResult.rejected(DeadLetterReason.INVALID_EVENT, "processing failed: " + e);
         }
         if (result instanceof FoldResult.Applied applied) {
@@ -57,8 +68,13 @@ final class AgentFoldProcessor implements Processor<String, Decoded<AgentEvent>,
             agents.put(key, state);
             versions.put(key, state, state.getValidFrom().toEpochMilli());
         } else if (result instanceof FoldResult.Rejected rejected) {
-            log.debug("Rejected agent event {}: {} {}", decoded.eventId(), rejected.reason(), rejected.detail());
-            DeadLetter letter = decoded.reject(AgentTopology.APPLICATION, rejected.reason(), rejected.detail());
+            log.debug(
+                    "Rejected agent event {}: {} {}",
+                    decoded.eventId(),
+                    rejected.reason(),
+                    rejected.detail());
+            DeadLetter letter =
+                    decoded.reject(AgentTopology.APPLICATION, rejected.reason(), rejected.detail());
             context.forward(new Record<>(decoded.rawKey(), letter, record.timestamp()));
         }
     }

@@ -1,29 +1,26 @@
 package ams.agents;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Supplier;
-
-import org.apache.kafka.streams.state.HostInfo;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import ams.agents.AgentQueries.Here;
 import ams.agents.AgentQueries.Location;
 import ams.agents.AgentQueries.There;
 import ams.agents.AgentViews.AgentFilter;
 import ams.events.streams.InstanceRouter;
 import ams.events.streams.StoreUnavailableException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
- * The agent query routes. A request for a key another instance owns is passed to that instance
- * and its answer returned as it came; a request marked {@value InstanceRouter#FORWARDED_HEADER}
- * is answered from this instance only, so a request is forwarded at most once.
+ * The agent query routes. A request for a key another instance owns is passed to that instance and
+ * its answer returned as it came; a request marked {@value InstanceRouter#FORWARDED_HEADER} is
+ * answered from this instance only, so a request is forwarded at most once.
  */
 public final class AgentHttp {
 
@@ -42,21 +39,58 @@ public final class AgentHttp {
 
     public void register(Javalin app) {
         app.get("/agents", ctx -> answer(ctx, () -> listAgents(ctx)));
-        app.get("/agents/{id}", ctx -> answer(ctx, () -> byKey(ctx, AgentTopology.AGENTS_STORE,
-                partition -> queries.localAgent(id(ctx), partition))));
-        app.get("/agents/{id}/activity", ctx -> answer(ctx, () -> byKey(ctx, AgentTopology.ACTIVITY_STORE,
-                partition -> Optional.of(queries.localActivity(id(ctx), partition)))));
-        app.get("/agents/{id}/config", ctx -> answer(ctx, () -> {
-            Instant asOf = instantParam(ctx);
-            return byKey(ctx, AgentTopology.VERSIONS_STORE, partition -> queries.localAsOf(id(ctx), asOf, partition));
-        }));
-        app.get("/agents/{id}/history", ctx -> answer(ctx, () -> byKey(ctx, AgentTopology.VERSIONS_STORE,
-                partition -> queries.localHistory(id(ctx), partition))));
+        app.get(
+                "/agents/{id}",
+                ctx ->
+                        answer(
+                                ctx,
+                                () ->
+                                        byKey(
+                                                ctx,
+                                                AgentTopology.AGENTS_STORE,
+                                                partition ->
+                                                        queries.localAgent(id(ctx), partition))));
+        app.get(
+                "/agents/{id}/activity",
+                ctx ->
+                        answer(
+                                ctx,
+                                () ->
+                                        byKey(
+                                                ctx,
+                                                AgentTopology.ACTIVITY_STORE,
+                                                partition ->
+                                                        Optional.of(
+                                                                queries.localActivity(
+                                                                        id(ctx), partition)))));
+        app.get(
+                "/agents/{id}/config",
+                ctx ->
+                        answer(
+                                ctx,
+                                () -> {
+                                    Instant asOf = instantParam(ctx);
+                                    return byKey(
+                                            ctx,
+                                            AgentTopology.VERSIONS_STORE,
+                                            partition ->
+                                                    queries.localAsOf(id(ctx), asOf, partition));
+                                }));
+        app.get(
+                "/agents/{id}/history",
+                ctx ->
+                        answer(
+                                ctx,
+                                () ->
+                                        byKey(
+                                                ctx,
+                                                AgentTopology.VERSIONS_STORE,
+                                                partition ->
+                                                        queries.localHistory(id(ctx), partition))));
     }
 
     /** An HTTP answer: status and JSON body. */
-    private record Reply(int status, String body) {
-    }
+    private record Reply(int status, String body) {}
 
     private interface LocalQuery {
         Optional<?> answer(int partition);
@@ -67,23 +101,39 @@ public final class AgentHttp {
         Location location = queries.locate(store, id);
         if (location instanceof There there && !forwarded(ctx)) {
             HostInfo host = there.host();
-            InstanceRouter.ForwardedResponse response = router.forward(host, ctx.path()
-                    + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
+            InstanceRouter.ForwardedResponse response =
+                    router.forward(
+                            host,
+                            ctx.path()
+                                    + (ctx.queryString() == null ? "" : "?" + ctx.queryString()));
             return new Reply(response.status(), response.body());
         }
-        // Forwarded here, or here by our own metadata: answer from this instance's partition of the key
+        // Forwarded here, or here by our own metadata: answer from this instance's partition of the
+        // key
         // (the query waits while that partition is moving here, then 503).
-        int partition = location instanceof Here here ? here.partition() : queries.awaitLocalPartition(store, id);
+        int partition =
+                location instanceof Here here
+                        ? here.partition()
+                        : queries.awaitLocalPartition(store, id);
         return local.answer(partition)
                 .map(this::ok)
-                .orElseGet(() -> error(404, "no agent '" + id + "'" + (ctx.path().endsWith("/config")
-                        ? " existed at " + ctx.queryParam("asOf") : "")));
+                .orElseGet(
+                        () ->
+                                error(
+                                        404,
+                                        "no agent '"
+                                                + id
+                                                + "'"
+                                                + (ctx.path().endsWith("/config")
+                                                        ? " existed at " + ctx.queryParam("asOf")
+                                                        : "")));
     }
 
     private Reply listAgents(Context ctx) {
         int offset = intParam(ctx, "offset", 0, 0, MAX_OFFSET);
         // A fan-out from another instance asks for offset+limit of the caller's page.
-        int limit = intParam(ctx, "limit", 50, 1, forwarded(ctx) ? MAX_OFFSET + MAX_LIMIT : MAX_LIMIT);
+        int limit =
+                intParam(ctx, "limit", 50, 1, forwarded(ctx) ? MAX_OFFSET + MAX_LIMIT : MAX_LIMIT);
         String activeParam = ctx.queryParam("active");
         Boolean active = null;
         if (activeParam != null && !activeParam.isBlank()) {
@@ -94,7 +144,10 @@ public final class AgentHttp {
         }
         String tag = ctx.queryParam("tag");
         AgentFilter filter = new AgentFilter(tag == null || tag.isBlank() ? null : tag, active);
-        return ok(forwarded(ctx) ? queries.localAgents(filter, offset, limit) : queries.agents(filter, offset, limit));
+        return ok(
+                forwarded(ctx)
+                        ? queries.localAgents(filter, offset, limit)
+                        : queries.agents(filter, offset, limit));
     }
 
     private void answer(Context ctx, Supplier<Reply> handler) {
@@ -113,7 +166,8 @@ public final class AgentHttp {
         try {
             return new Reply(200, mapper.writeValueAsString(value));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+            throw new IllegalStateException(
+                    "Cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }
     }
 
@@ -143,18 +197,30 @@ public final class AgentHttp {
             value = ctx.queryParam("as_of");
         }
         if (value == null || value.isBlank()) {
-            throw new BadRequest("asOf is required: an ISO-8601 instant such as 2026-01-01T00:00:00Z");
+            throw new BadRequest(
+                    "asOf is required: an ISO-8601 instant such as 2026-01-01T00:00:00Z");
         }
         Instant asOf;
         try {
             asOf = Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw new BadRequest("asOf must be an ISO-8601 instant such as 2026-01-01T00:00:00Z, was '" + value + "'");
+            throw new BadRequest(
+                    "asOf must be an ISO-8601 instant such as 2026-01-01T00:00:00Z, was '"
+                            + value
+                            + "'");
         }
-        // The versioned store keys versions by epoch milliseconds; an instant past their range overflows there.
-        if (asOf.isBefore(Instant.ofEpochMilli(Long.MIN_VALUE)) || asOf.isAfter(Instant.ofEpochMilli(Long.MAX_VALUE))) {
-            throw new BadRequest("asOf must be an instant from " + Instant.ofEpochMilli(Long.MIN_VALUE) + " to "
-                    + Instant.ofEpochMilli(Long.MAX_VALUE) + ", was '" + value + "'");
+        // The versioned store keys versions by epoch milliseconds; an instant past their range
+        // overflows there.
+        if (asOf.isBefore(Instant.ofEpochMilli(Long.MIN_VALUE))
+                || asOf.isAfter(Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            throw new BadRequest(
+                    "asOf must be an instant from "
+                            + Instant.ofEpochMilli(Long.MIN_VALUE)
+                            + " to "
+                            + Instant.ofEpochMilli(Long.MAX_VALUE)
+                            + ", was '"
+                            + value
+                            + "'");
         }
         return asOf;
     }
@@ -167,7 +233,8 @@ public final class AgentHttp {
         try {
             int parsed = Integer.parseInt(value);
             if (parsed < min || parsed > max) {
-                throw new BadRequest(name + " must be between " + min + " and " + max + ", was " + parsed);
+                throw new BadRequest(
+                        name + " must be between " + min + " and " + max + ", was " + parsed);
             }
             return parsed;
         } catch (NumberFormatException e) {

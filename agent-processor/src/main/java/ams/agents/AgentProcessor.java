@@ -1,7 +1,13 @@
 package ams.agents;
 
+import ams.events.streams.InstanceRouter;
+import ams.events.streams.StaticMembership;
+import ams.events.streams.StoreQueries;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
 import java.time.Duration;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -10,18 +16,9 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.events.streams.InstanceRouter;
-import ams.events.streams.StaticMembership;
-import ams.events.streams.StoreQueries;
-import ams.events.topics.TopicCatalogue;
-import ams.events.topics.TopicProvisioner;
-import io.javalin.Javalin;
-
 /**
- * A running agent processor: the Kafka Streams instance, its queries and its HTTP routes. Start
- * one with {@link #start}; several may run in one JVM (each with its own state dir and port).
+ * A running agent processor: the Kafka Streams instance, its queries and its HTTP routes. Start one
+ * with {@link #start}; several may run in one JVM (each with its own state dir and port).
  */
 public final class AgentProcessor implements AutoCloseable {
 
@@ -32,35 +29,55 @@ public final class AgentProcessor implements AutoCloseable {
     private final AgentQueries queries;
     private final AgentHttp http;
 
-    private AgentProcessor(AgentProcessorConfig config, KafkaStreams streams, AgentQueries queries, AgentHttp http) {
+    private AgentProcessor(
+            AgentProcessorConfig config,
+            KafkaStreams streams,
+            AgentQueries queries,
+            AgentHttp http) {
         this.config = config;
         this.streams = streams;
         this.queries = queries;
         this.http = http;
     }
 
-    /** Creates missing topics (if {@code topics.provision}), then starts the topology. Returns without waiting for RUNNING. */
+    /**
+     * Creates missing topics (if {@code topics.provision}), then starts the topology. Returns
+     * without waiting for RUNNING.
+     */
     public static AgentProcessor start(AgentProcessorConfig config) {
         TopicCatalogue catalogue = config.catalogue();
         if (config.getBoolean(AgentProcessorConfig.TOPICS_PROVISION)) {
-            try (Admin admin = Admin.create(java.util.Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    config.getString(AgentProcessorConfig.BOOTSTRAP_SERVERS)))) {
+            try (Admin admin =
+                    Admin.create(
+                            java.util.Map.of(
+                                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    config.getString(AgentProcessorConfig.BOOTSTRAP_SERVERS)))) {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
         }
         Topology topology = AgentTopology.buildTopology(catalogue, config);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
-        HostInfo self = new HostInfo(config.advertisedHost(), config.getInt(AgentProcessorConfig.HTTP_PORT));
+        HostInfo self =
+                new HostInfo(
+                        config.advertisedHost(), config.getInt(AgentProcessorConfig.HTTP_PORT));
         StoreQueries storeQueries = new StoreQueries(config.queryMaxWait());
-        InstanceRouter router = new InstanceRouter(streams, self, storeQueries, config.forwardTimeout());
+        InstanceRouter router =
+                new InstanceRouter(streams, self, storeQueries, config.forwardTimeout());
         ObjectMapper mapper = Json.mapper();
         AgentQueries queries = new AgentQueries(streams, storeQueries, router, mapper);
-        AgentProcessor processor = new AgentProcessor(config, streams, queries, new AgentHttp(queries, router, mapper));
-        streams.setStateListener((next, previous) -> log.info("Agent processor {} state {} -> {}", self, previous, next));
+        AgentProcessor processor =
+                new AgentProcessor(
+                        config, streams, queries, new AgentHttp(queries, router, mapper));
+        streams.setStateListener(
+                (next, previous) ->
+                        log.info("Agent processor {} state {} -> {}", self, previous, next));
         streams.start();
-        log.info("Agent processor started: application.id={}, topics {}*, state dir {}, queries at {}",
-                config.getString(AgentProcessorConfig.APPLICATION_ID), config.getString(AgentProcessorConfig.TOPIC_PREFIX),
-                config.getString(AgentProcessorConfig.STATE_DIR), self);
+        log.info(
+                "Agent processor started: application.id={}, topics {}*, state dir {}, queries at {}",
+                config.getString(AgentProcessorConfig.APPLICATION_ID),
+                config.getString(AgentProcessorConfig.TOPIC_PREFIX),
+                config.getString(AgentProcessorConfig.STATE_DIR),
+                self);
         return processor;
     }
 
@@ -76,23 +93,36 @@ public final class AgentProcessor implements AutoCloseable {
         return config;
     }
 
-    /** Mounts the agent routes on a server the caller owns (and starts on this instance's http.port). */
+    /**
+     * Mounts the agent routes on a server the caller owns (and starts on this instance's
+     * http.port).
+     */
     public void registerRoutes(Javalin app) {
         http.register(app);
     }
 
-    /** Waits until the instance is RUNNING (all its stores restored), or throws after {@code timeout}. */
+    /**
+     * Waits until the instance is RUNNING (all its stores restored), or throws after {@code
+     * timeout}.
+     */
     public void awaitRunning(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline || !streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
-                throw new IllegalStateException("Agent processor not RUNNING after " + timeout.toMillis() + " ms: " + streams.state());
+            if (System.nanoTime() > deadline
+                    || (!streams.state().isRunningOrRebalancing()
+                            && streams.state() != KafkaStreams.State.CREATED)) {
+                throw new IllegalStateException(
+                        "Agent processor not RUNNING after "
+                                + timeout.toMillis()
+                                + " ms: "
+                                + streams.state());
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while waiting for the agent processor", e);
+                throw new IllegalStateException(
+                        "Interrupted while waiting for the agent processor", e);
             }
         }
     }

@@ -1,25 +1,22 @@
 package ams.agents;
 
+import ams.events.streams.StaticMembership;
+import ams.events.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.streams.StreamsConfig;
 
-import ams.events.streams.StaticMembership;
-import ams.events.topics.TopicCatalogue;
-
 /**
- * Every setting of the agent processor, typed and validated at start. Built from properties
- * ({@link #AgentProcessorConfig(Map)}) or from the environment ({@link #fromEnvironment}); keys
- * prefixed {@code streams.} are passed through to Kafka Streams unchanged (without the prefix).
+ * Every setting of the agent processor, typed and validated at start. Built from properties ({@link
+ * #AgentProcessorConfig(Map)}) or from the environment ({@link #fromEnvironment}); keys prefixed
+ * {@code streams.} are passed through to Kafka Streams unchanged (without the prefix).
  */
 public final class AgentProcessorConfig extends AbstractConfig {
 
@@ -47,82 +44,184 @@ public final class AgentProcessorConfig extends AbstractConfig {
 
     public static final String DEFAULT_APPLICATION_ID = "ams-agent-processor";
 
-    /** Environment variable → key, for the variables every AMS process reads (DESIGN.md) and this module's own. */
-    static final Map<String, String> ENVIRONMENT = Map.ofEntries(
-            Map.entry("AMS_BOOTSTRAP_SERVERS", BOOTSTRAP_SERVERS),
-            Map.entry("AMS_TOPIC_PREFIX", TOPIC_PREFIX),
-            Map.entry("AMS_TOPIC_PARTITIONS", TOPIC_PARTITIONS),
-            Map.entry("AMS_TOPIC_REPLICATION_FACTOR", TOPIC_REPLICATION_FACTOR),
-            Map.entry("AMS_STATE_DIR", STATE_DIR),
-            Map.entry("AMS_HTTP_HOST", HTTP_HOST),
-            Map.entry("AMS_HTTP_PORT", HTTP_PORT),
-            Map.entry("AMS_HTTP_ADVERTISED_HOST", HTTP_ADVERTISED_HOST),
-            Map.entry("AMS_AGENTS_APPLICATION_ID", APPLICATION_ID),
-            Map.entry("AMS_AGENTS_PROCESSING_GUARANTEE", PROCESSING_GUARANTEE),
-            Map.entry("AMS_AGENTS_STREAM_THREADS", NUM_STREAM_THREADS),
-            Map.entry("AMS_AGENTS_STANDBY_REPLICAS", NUM_STANDBY_REPLICAS),
-            Map.entry("AMS_AGENTS_MAX_TEXT_BYTES", MAX_TEXT_BYTES),
-            Map.entry("AMS_AGENTS_HISTORY_RETENTION_MS", HISTORY_RETENTION_MS));
+    /**
+     * Environment variable → key, for the variables every AMS process reads (DESIGN.md) and this
+     * module's own.
+     */
+    static final Map<String, String> ENVIRONMENT =
+            Map.ofEntries(
+                    Map.entry("AMS_BOOTSTRAP_SERVERS", BOOTSTRAP_SERVERS),
+                    Map.entry("AMS_TOPIC_PREFIX", TOPIC_PREFIX),
+                    Map.entry("AMS_TOPIC_PARTITIONS", TOPIC_PARTITIONS),
+                    Map.entry("AMS_TOPIC_REPLICATION_FACTOR", TOPIC_REPLICATION_FACTOR),
+                    Map.entry("AMS_STATE_DIR", STATE_DIR),
+                    Map.entry("AMS_HTTP_HOST", HTTP_HOST),
+                    Map.entry("AMS_HTTP_PORT", HTTP_PORT),
+                    Map.entry("AMS_HTTP_ADVERTISED_HOST", HTTP_ADVERTISED_HOST),
+                    Map.entry("AMS_AGENTS_APPLICATION_ID", APPLICATION_ID),
+                    Map.entry("AMS_AGENTS_PROCESSING_GUARANTEE", PROCESSING_GUARANTEE),
+                    Map.entry("AMS_AGENTS_STREAM_THREADS", NUM_STREAM_THREADS),
+                    Map.entry("AMS_AGENTS_STANDBY_REPLICAS", NUM_STANDBY_REPLICAS),
+                    Map.entry("AMS_AGENTS_MAX_TEXT_BYTES", MAX_TEXT_BYTES),
+                    Map.entry("AMS_AGENTS_HISTORY_RETENTION_MS", HISTORY_RETENTION_MS));
 
-    private static final ConfigDef DEFINITION = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Kafka bootstrap servers (env AMS_BOOTSTRAP_SERVERS).")
-            .define(TOPIC_PREFIX, Type.STRING, TopicCatalogue.DEFAULT_PREFIX, Importance.HIGH,
-                    "Prefix of every AMS topic, e.g. 'ams.' gives 'ams.agent-events' (env AMS_TOPIC_PREFIX).")
-            .define(TOPIC_PARTITIONS, Type.INT, TopicCatalogue.DEFAULT_PARTITIONS, Range.atLeast(1), Importance.MEDIUM,
-                    "Partitions of the AMS topics when this process creates them (existing topics are left as they are).")
-            .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Importance.MEDIUM,
-                    "Replication factor of the AMS topics when this process creates them.")
-            .define(TOPICS_PROVISION, Type.BOOLEAN, true, Importance.LOW,
-                    "Create missing AMS topics at start (idempotent).")
-            .define(APPLICATION_ID, Type.STRING, DEFAULT_APPLICATION_ID, new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Kafka Streams application.id: consumer group, prefix of changelog and repartition topics.")
-            .define(STATE_DIR, Type.STRING, "./ams-data/state/agent-processor", new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Directory of the RocksDB stores; each instance needs its own (env AMS_STATE_DIR).")
-            .define(HTTP_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                    "Interface the HTTP query routes listen on (env AMS_HTTP_HOST).")
-            .define(HTTP_PORT, Type.INT, 8081, Range.between(1, 65535), Importance.HIGH,
-                    "Port of the HTTP query routes; also advertised as application.server (env AMS_HTTP_PORT).")
-            .define(HTTP_ADVERTISED_HOST, Type.STRING, "", Importance.LOW,
-                    "Host other instances use to reach this one; empty means http.host.")
-            .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
-                    ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE), Importance.MEDIUM,
-                    "exactly_once_v2 (default: the stores and dead-letters move together) or at_least_once.")
-            .define(NUM_STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM, "Stream threads of this instance.")
-            .define(NUM_STANDBY_REPLICAS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
-                    "Warm copies of each store on other instances, for fast take-over when an instance dies.")
-            .define(COMMIT_INTERVAL_MS, Type.LONG, null, Importance.LOW,
-                    "How often state and offsets are committed (with EOS: the transaction length). Empty: the Kafka Streams "
-                            + "default (100 ms with exactly_once_v2, 30 s with at_least_once). Longer means higher throughput "
-                            + "and later visibility to read_committed consumers; queries see applied events at once either way.")
-            .define(MAX_TEXT_BYTES, Type.INT, 64 * 1024, Range.atLeast(1), Importance.MEDIUM,
-                    "Largest UTF-8 size of one text in an event (prompt, name, description, config document, merge patch); "
-                            + "larger is dead-lettered as TEXT_TOO_LARGE.")
-            .define(MAX_CONFIG_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1), Importance.LOW,
-                    "Largest UTF-8 size of an agent's configuration after a change; larger is dead-lettered as TEXT_TOO_LARGE.")
-            .define(HISTORY_RETENTION_MS, Type.LONG, Duration.ofDays(3650).toMillis(), Range.atLeast(1), Importance.MEDIUM,
-                    "How far back the versioned store 'agent-versions' answers as-of and history queries.")
-            .define(QUERY_MAX_WAIT_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.MEDIUM,
-                    "How long a query waits for a store that is migrating or restoring before answering 503.")
-            .define(READ_ONLY, Type.BOOLEAN, false, Importance.LOW,
-                    "Rebuild the stores from the log without writing to it: no dead letters (they were written when "
-                    + "the events first arrived). What a replay uses; the stores are the same either way.")
-            .define(QUERY_FORWARD_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
-                    "Timeout of a query forwarded to the instance that owns the key.");
+    private static final ConfigDef DEFINITION =
+            new ConfigDef()
+                    .define(
+                            BOOTSTRAP_SERVERS,
+                            ConfigDef.Type.STRING,
+                            "localhost:9092",
+                            new ConfigDef.NonEmptyString(),
+                            Importance.HIGH,
+                            "Kafka bootstrap servers (env AMS_BOOTSTRAP_SERVERS).")
+                    .define(
+                            TOPIC_PREFIX,
+                            ConfigDef.Type.STRING,
+                            TopicCatalogue.DEFAULT_PREFIX,
+                            Importance.HIGH,
+                            "Prefix of every AMS topic, e.g. 'ams.' gives 'ams.agent-events' (env AMS_TOPIC_PREFIX).")
+                    .define(
+                            TOPIC_PARTITIONS,
+                            ConfigDef.Type.INT,
+                            TopicCatalogue.DEFAULT_PARTITIONS,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Partitions of the AMS topics when this process creates them (existing topics are left as they are).")
+                    .define(
+                            TOPIC_REPLICATION_FACTOR,
+                            ConfigDef.Type.SHORT,
+                            (short) 1,
+                            Importance.MEDIUM,
+                            "Replication factor of the AMS topics when this process creates them.")
+                    .define(
+                            TOPICS_PROVISION,
+                            ConfigDef.Type.BOOLEAN,
+                            true,
+                            Importance.LOW,
+                            "Create missing AMS topics at start (idempotent).")
+                    .define(
+                            APPLICATION_ID,
+                            ConfigDef.Type.STRING,
+                            DEFAULT_APPLICATION_ID,
+                            new ConfigDef.NonEmptyString(),
+                            Importance.HIGH,
+                            "Kafka Streams application.id: consumer group, prefix of changelog and repartition topics.")
+                    .define(
+                            STATE_DIR,
+                            ConfigDef.Type.STRING,
+                            "./ams-data/state/agent-processor",
+                            new ConfigDef.NonEmptyString(),
+                            Importance.HIGH,
+                            "Directory of the RocksDB stores; each instance needs its own (env AMS_STATE_DIR).")
+                    .define(
+                            HTTP_HOST,
+                            ConfigDef.Type.STRING,
+                            "127.0.0.1",
+                            new ConfigDef.NonEmptyString(),
+                            Importance.MEDIUM,
+                            "Interface the HTTP query routes listen on (env AMS_HTTP_HOST).")
+                    .define(
+                            HTTP_PORT,
+                            ConfigDef.Type.INT,
+                            8081,
+                            Range.between(1, 65535),
+                            Importance.HIGH,
+                            "Port of the HTTP query routes; also advertised as application.server (env AMS_HTTP_PORT).")
+                    .define(
+                            HTTP_ADVERTISED_HOST,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Importance.LOW,
+                            "Host other instances use to reach this one; empty means http.host.")
+                    .define(
+                            PROCESSING_GUARANTEE,
+                            ConfigDef.Type.STRING,
+                            StreamsConfig.EXACTLY_ONCE_V2,
+                            ValidString.in(
+                                    StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE),
+                            Importance.MEDIUM,
+                            "exactly_once_v2 (default: the stores and dead-letters move together) or at_least_once.")
+                    .define(
+                            NUM_STREAM_THREADS,
+                            ConfigDef.Type.INT,
+                            1,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Stream threads of this instance.")
+                    .define(
+                            NUM_STANDBY_REPLICAS,
+                            ConfigDef.Type.INT,
+                            0,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Warm copies of each store on other instances, for fast take-over when an instance dies.")
+                    .define(
+                            COMMIT_INTERVAL_MS,
+                            ConfigDef.Type.LONG,
+                            null,
+                            Importance.LOW,
+                            "How often state and offsets are committed (with EOS: the transaction length). Empty: the Kafka Streams "
+                                    + "default (100 ms with exactly_once_v2, 30 s with at_least_once). Longer means higher throughput "
+                                    + "and later visibility to read_committed consumers; queries see applied events at once either way.")
+                    .define(
+                            MAX_TEXT_BYTES,
+                            ConfigDef.Type.INT,
+                            64 * 1024,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Largest UTF-8 size of one text in an event (prompt, name, description, config document, merge patch); "
+                                    + "larger is dead-lettered as TEXT_TOO_LARGE.")
+                    .define(
+                            MAX_CONFIG_BYTES,
+                            ConfigDef.Type.INT,
+                            1024 * 1024,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Largest UTF-8 size of an agent's configuration after a change; larger is dead-lettered as TEXT_TOO_LARGE.")
+                    .define(
+                            HISTORY_RETENTION_MS,
+                            ConfigDef.Type.LONG,
+                            Duration.ofDays(3650).toMillis(),
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "How far back the versioned store 'agent-versions' answers as-of and history queries.")
+                    .define(
+                            QUERY_MAX_WAIT_MS,
+                            ConfigDef.Type.LONG,
+                            10_000L,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "How long a query waits for a store that is migrating or restoring before answering 503.")
+                    .define(
+                            READ_ONLY,
+                            ConfigDef.Type.BOOLEAN,
+                            false,
+                            Importance.LOW,
+                            "Rebuild the stores from the log without writing to it: no dead letters (they were written when "
+                                    + "the events first arrived). What a replay uses; the stores are the same either way.")
+                    .define(
+                            QUERY_FORWARD_TIMEOUT_MS,
+                            ConfigDef.Type.LONG,
+                            5_000L,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Timeout of a query forwarded to the instance that owns the key.");
 
     public AgentProcessorConfig(Map<?, ?> props) {
         super(DEFINITION, props);
     }
 
     /** Defaults, then {@code base}, then the environment variables in {@link #ENVIRONMENT}. */
-    public static AgentProcessorConfig fromEnvironment(Map<String, String> environment, Properties base) {
+    public static AgentProcessorConfig fromEnvironment(
+            Map<String, String> environment, Properties base) {
         Map<Object, Object> props = new HashMap<>(base);
-        ENVIRONMENT.forEach((variable, key) -> {
-            String value = environment.get(variable);
-            if (value != null && !value.isBlank()) {
-                props.put(key, value);
-            }
-        });
+        ENVIRONMENT.forEach(
+                (variable, key) -> {
+                    String value = environment.get(variable);
+                    if (value != null && !value.isBlank()) {
+                        props.put(key, value);
+                    }
+                });
         return new AgentProcessorConfig(props);
     }
 
@@ -131,7 +230,10 @@ public final class AgentProcessorConfig extends AbstractConfig {
     }
 
     public TopicCatalogue catalogue() {
-        return new TopicCatalogue(getString(TOPIC_PREFIX), getInt(TOPIC_PARTITIONS), getShort(TOPIC_REPLICATION_FACTOR));
+        return new TopicCatalogue(
+                getString(TOPIC_PREFIX),
+                getInt(TOPIC_PARTITIONS),
+                getShort(TOPIC_REPLICATION_FACTOR));
     }
 
     public String advertisedHost() {
@@ -169,7 +271,9 @@ public final class AgentProcessorConfig extends AbstractConfig {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
         props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
-        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedHost() + ":" + getInt(HTTP_PORT));
+        props.put(
+                StreamsConfig.APPLICATION_SERVER_CONFIG,
+                advertisedHost() + ":" + getInt(HTTP_PORT));
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(NUM_STANDBY_REPLICAS));

@@ -1,16 +1,14 @@
 package ams.agents;
 
+import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.javalin.Javalin;
 
 /**
  * The agent processor as its own process: {@code AgentProcessorMain [config.properties]}, then
@@ -21,8 +19,7 @@ public final class AgentProcessorMain {
 
     private static final Logger log = LoggerFactory.getLogger(AgentProcessorMain.class);
 
-    private AgentProcessorMain() {
-    }
+    private AgentProcessorMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Properties file = new Properties();
@@ -35,14 +32,20 @@ public final class AgentProcessorMain {
         AgentProcessor processor = AgentProcessor.start(config);
         Javalin http = Javalin.create(javalin -> javalin.showJavalinBanner = false);
         processor.registerRoutes(http);
-        http.start(config.getString(AgentProcessorConfig.HTTP_HOST), config.getInt(AgentProcessorConfig.HTTP_PORT));
+        http.start(
+                config.getString(AgentProcessorConfig.HTTP_HOST),
+                config.getInt(AgentProcessorConfig.HTTP_PORT));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Shutting down");
-            http.stop();
-            processor.close();
-            stopped.countDown();
-        }, "agent-processor-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    log.info("Shutting down");
+                                    http.stop();
+                                    processor.close();
+                                    stopped.countDown();
+                                },
+                                "agent-processor-shutdown"));
         stopped.await();
     }
 }

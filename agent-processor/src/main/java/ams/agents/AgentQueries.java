@@ -1,5 +1,17 @@
 package ams.agents;
 
+import ams.agents.AgentViews.Activity;
+import ams.agents.AgentViews.Agent;
+import ams.agents.AgentViews.AgentFilter;
+import ams.agents.AgentViews.AgentPage;
+import ams.agents.AgentViews.History;
+import ams.agents.AgentViews.HistoryEntry;
+import ams.agents.state.AgentActivity;
+import ams.agents.state.AgentState;
+import ams.events.streams.InstanceRouter;
+import ams.events.streams.StoreQueries;
+import ams.events.streams.StoreUnavailableException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -31,37 +42,21 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.state.VersionedRecordIterator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.agents.AgentViews.Activity;
-import ams.agents.AgentViews.Agent;
-import ams.agents.AgentViews.AgentFilter;
-import ams.agents.AgentViews.AgentPage;
-import ams.agents.AgentViews.History;
-import ams.agents.AgentViews.HistoryEntry;
-import ams.agents.state.AgentActivity;
-import ams.agents.state.AgentState;
-import ams.events.streams.InstanceRouter;
-import ams.events.streams.StoreQueries;
-import ams.events.streams.StoreUnavailableException;
-
 /**
  * Interactive queries of the agent stores, for the whole application: a key owned by another
  * instance is asked of that instance over HTTP, a listing asks every instance. The {@code local*}
- * methods answer from this instance only (what a forwarded request gets). While a store migrates
- * or restores, queries retry up to {@code query.max.wait.ms}, then throw {@link StoreUnavailableException}.
+ * methods answer from this instance only (what a forwarded request gets). While a store migrates or
+ * restores, queries retry up to {@code query.max.wait.ms}, then throw {@link
+ * StoreUnavailableException}.
  */
 public final class AgentQueries {
 
     /** Where a key's partition is active: here (with the partition), or elsewhere. */
-    public sealed interface Location permits Here, There {
-    }
+    public sealed interface Location permits Here, There {}
 
-    public record Here(int partition) implements Location {
-    }
+    public record Here(int partition) implements Location {}
 
-    public record There(HostInfo host) implements Location {
-    }
+    public record There(HostInfo host) implements Location {}
 
     private final KafkaStreams streams;
     private final StoreQueries storeQueries;
@@ -69,7 +64,11 @@ public final class AgentQueries {
     private final ObjectMapper mapper;
     private final Serializer<String> keySerializer = Serdes.String().serializer();
 
-    public AgentQueries(KafkaStreams streams, StoreQueries storeQueries, InstanceRouter router, ObjectMapper mapper) {
+    public AgentQueries(
+            KafkaStreams streams,
+            StoreQueries storeQueries,
+            InstanceRouter router,
+            ObjectMapper mapper) {
         this.streams = streams;
         this.storeQueries = storeQueries;
         this.router = router;
@@ -82,14 +81,21 @@ public final class AgentQueries {
 
     /** Which instance answers for {@code key} in {@code store}. */
     public Location locate(String store, String key) {
-        KeyQueryMetadata metadata = storeQueries.query(store, () -> {
-            KeyQueryMetadata m = streams.queryMetadataForKey(store, key, keySerializer);
-            if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-                throw new InvalidStateStoreException("No metadata yet for store " + store);
-            }
-            return m;
-        });
-        return metadata.activeHost().equals(router.self()) ? new Here(metadata.partition()) : new There(metadata.activeHost());
+        KeyQueryMetadata metadata =
+                storeQueries.query(
+                        store,
+                        () -> {
+                            KeyQueryMetadata m =
+                                    streams.queryMetadataForKey(store, key, keySerializer);
+                            if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                                throw new InvalidStateStoreException(
+                                        "No metadata yet for store " + store);
+                            }
+                            return m;
+                        });
+        return metadata.activeHost().equals(router.self())
+                ? new Here(metadata.partition())
+                : new There(metadata.activeHost());
     }
 
     /**
@@ -97,12 +103,19 @@ public final class AgentQueries {
      * forwarded here while the two disagree about ownership (a rebalance in progress).
      */
     public int awaitLocalPartition(String store, String key) {
-        return storeQueries.query(store, () -> {
-            if (locate(store, key) instanceof Here here) {
-                return here.partition();
-            }
-            throw new InvalidStateStoreException("'" + key + "' in " + store + " is owned elsewhere by this instance's metadata");
-        });
+        return storeQueries.query(
+                store,
+                () -> {
+                    if (locate(store, key) instanceof Here here) {
+                        return here.partition();
+                    }
+                    throw new InvalidStateStoreException(
+                            "'"
+                                    + key
+                                    + "' in "
+                                    + store
+                                    + " is owned elsewhere by this instance's metadata");
+                });
     }
 
     // --- whole application ---------------------------------------------------------------------
@@ -120,7 +133,9 @@ public final class AgentQueries {
         if (location instanceof Here here) {
             return localAsOf(agentId, asOf, here.partition());
         }
-        return remote(((There) location).host(), "/agents/" + encode(agentId) + "/config?asOf=" + encode(asOf.toString()),
+        return remote(
+                ((There) location).host(),
+                "/agents/" + encode(agentId) + "/config?asOf=" + encode(asOf.toString()),
                 Agent.class);
     }
 
@@ -129,7 +144,10 @@ public final class AgentQueries {
         if (location instanceof Here here) {
             return localHistory(agentId, here.partition());
         }
-        return remote(((There) location).host(), "/agents/" + encode(agentId) + "/history", History.class);
+        return remote(
+                ((There) location).host(),
+                "/agents/" + encode(agentId) + "/history",
+                History.class);
     }
 
     public Activity activity(String agentId) {
@@ -139,114 +157,187 @@ public final class AgentQueries {
         }
         HostInfo host = ((There) location).host();
         return remote(host, "/agents/" + encode(agentId) + "/activity", Activity.class)
-                .orElseThrow(() -> new IllegalStateException("Instance " + host + " has no activity route"));
+                .orElseThrow(
+                        () ->
+                                new IllegalStateException(
+                                        "Instance " + host + " has no activity route"));
     }
 
-    /** Agents sorted by id; asks every instance for its first {@code offset + limit} matches and merges them. */
+    /**
+     * Agents sorted by id; asks every instance for its first {@code offset + limit} matches and
+     * merges them.
+     */
     public AgentPage agents(AgentFilter filter, int offset, int limit) {
         int wanted = offset + limit;
         List<Agent> merged = new ArrayList<>();
         long total = 0;
         for (HostInfo host : router.hostsOf(AgentTopology.AGENTS_STORE)) {
-            AgentPage part = host.equals(router.self())
-                    ? localAgents(filter, 0, wanted)
-                    : remote(host, "/agents?offset=0&limit=" + wanted + listFilter(filter), AgentPage.class)
-                    .orElseThrow(() -> new StoreUnavailableException("Instance " + host + " did not list its agents", null));
+            AgentPage part =
+                    host.equals(router.self())
+                            ? localAgents(filter, 0, wanted)
+                            : remote(
+                                            host,
+                                            "/agents?offset=0&limit=" + wanted + listFilter(filter),
+                                            AgentPage.class)
+                                    .orElseThrow(
+                                            () ->
+                                                    new StoreUnavailableException(
+                                                            "Instance "
+                                                                    + host
+                                                                    + " did not list its agents",
+                                                            null));
             merged.addAll(part.agents());
             total += part.total();
         }
         merged.sort(Comparator.comparing(Agent::agentId));
-        List<Agent> page = merged.subList(Math.min(offset, merged.size()), Math.min(wanted, merged.size()));
+        List<Agent> page =
+                merged.subList(Math.min(offset, merged.size()), Math.min(wanted, merged.size()));
         return new AgentPage(List.copyOf(page), total, offset, limit);
     }
 
     // --- this instance only --------------------------------------------------------------------
 
     public Optional<Agent> localAgent(String agentId, int partition) {
-        AgentState state = storeQueries.query(AgentTopology.AGENTS_STORE, () -> agentsStore(partition).get(agentId));
+        AgentState state =
+                storeQueries.query(
+                        AgentTopology.AGENTS_STORE, () -> agentsStore(partition).get(agentId));
         return Optional.ofNullable(state).map(s -> AgentViews.agent(s, mapper));
     }
 
     public Optional<Agent> localAsOf(String agentId, Instant asOf, int partition) {
-        VersionedRecord<AgentState> record = iq(AgentTopology.VERSIONS_STORE, partition,
-                VersionedKeyQuery.<String, AgentState>withKey(agentId).asOf(asOf));
+        VersionedRecord<AgentState> record =
+                iq(
+                        AgentTopology.VERSIONS_STORE,
+                        partition,
+                        VersionedKeyQuery.<String, AgentState>withKey(agentId).asOf(asOf));
         return Optional.ofNullable(record).map(r -> AgentViews.agent(r.value(), mapper));
     }
 
     public Optional<History> localHistory(String agentId, int partition) {
-        return storeQueries.query(AgentTopology.VERSIONS_STORE, () -> {
-            List<HistoryEntry> entries = new ArrayList<>();
-            try (VersionedRecordIterator<AgentState> versions = iqOnce(AgentTopology.VERSIONS_STORE, partition,
-                    MultiVersionedKeyQuery.<String, AgentState>withKey(agentId).withAscendingTimestamps())) {
-                while (versions.hasNext()) {
-                    entries.add(AgentViews.historyEntry(versions.next().value()));
-                }
-            }
-            return entries.isEmpty() ? Optional.<History>empty() : Optional.of(new History(agentId, List.copyOf(entries)));
-        });
+        return storeQueries.query(
+                AgentTopology.VERSIONS_STORE,
+                () -> {
+                    List<HistoryEntry> entries = new ArrayList<>();
+                    try (VersionedRecordIterator<AgentState> versions =
+                            iqOnce(
+                                    AgentTopology.VERSIONS_STORE,
+                                    partition,
+                                    MultiVersionedKeyQuery.<String, AgentState>withKey(agentId)
+                                            .withAscendingTimestamps())) {
+                        while (versions.hasNext()) {
+                            entries.add(AgentViews.historyEntry(versions.next().value()));
+                        }
+                    }
+                    return entries.isEmpty()
+                            ? Optional.<History>empty()
+                            : Optional.of(new History(agentId, List.copyOf(entries)));
+                });
     }
 
     public Activity localActivity(String agentId, int partition) {
-        AgentActivity activity = storeQueries.query(AgentTopology.ACTIVITY_STORE, () -> streams.store(
-                StoreQueryParameters.fromNameAndType(AgentTopology.ACTIVITY_STORE,
-                        QueryableStoreTypes.<String, AgentActivity>keyValueStore()).withPartition(partition)).get(agentId));
+        AgentActivity activity =
+                storeQueries.query(
+                        AgentTopology.ACTIVITY_STORE,
+                        () ->
+                                streams.store(
+                                                StoreQueryParameters.fromNameAndType(
+                                                                AgentTopology.ACTIVITY_STORE,
+                                                                QueryableStoreTypes
+                                                                        .<String, AgentActivity>
+                                                                                keyValueStore())
+                                                        .withPartition(partition))
+                                        .get(agentId));
         return AgentViews.activity(agentId, activity);
     }
 
-    /** This instance's agents: the first {@code offset + limit} matches by id, and how many match here. */
+    /**
+     * This instance's agents: the first {@code offset + limit} matches by id, and how many match
+     * here.
+     */
     public AgentPage localAgents(AgentFilter filter, int offset, int limit) {
         int wanted = offset + limit;
-        return storeQueries.query(AgentTopology.AGENTS_STORE, () -> {
-            TreeMap<String, AgentState> first = new TreeMap<>();
-            long total = 0;
-            ReadOnlyKeyValueStore<String, AgentState> store = streams.store(StoreQueryParameters.fromNameAndType(
-                    AgentTopology.AGENTS_STORE, QueryableStoreTypes.<String, AgentState>keyValueStore()));
-            try (KeyValueIterator<String, AgentState> all = store.all()) {
-                while (all.hasNext()) {
-                    KeyValue<String, AgentState> next = all.next();
-                    if (!filter.test(next.value)) {
-                        continue;
-                    }
-                    total++;
-                    if (first.size() < wanted || next.key.compareTo(first.lastKey()) < 0) {
-                        first.put(next.key, next.value);
-                        if (first.size() > wanted) {
-                            first.pollLastEntry();
+        return storeQueries.query(
+                AgentTopology.AGENTS_STORE,
+                () -> {
+                    TreeMap<String, AgentState> first = new TreeMap<>();
+                    long total = 0;
+                    ReadOnlyKeyValueStore<String, AgentState> store =
+                            streams.store(
+                                    StoreQueryParameters.fromNameAndType(
+                                            AgentTopology.AGENTS_STORE,
+                                            QueryableStoreTypes
+                                                    .<String, AgentState>keyValueStore()));
+                    try (KeyValueIterator<String, AgentState> all = store.all()) {
+                        while (all.hasNext()) {
+                            KeyValue<String, AgentState> next = all.next();
+                            if (!filter.test(next.value)) {
+                                continue;
+                            }
+                            total++;
+                            if (first.size() < wanted || next.key.compareTo(first.lastKey()) < 0) {
+                                first.put(next.key, next.value);
+                                if (first.size() > wanted) {
+                                    first.pollLastEntry();
+                                }
+                            }
                         }
                     }
-                }
-            }
-            List<Agent> page = first.values().stream().skip(offset).map(s -> AgentViews.agent(s, mapper)).toList();
-            return new AgentPage(page, total, offset, limit);
-        });
+                    List<Agent> page =
+                            first.values().stream()
+                                    .skip(offset)
+                                    .map(s -> AgentViews.agent(s, mapper))
+                                    .toList();
+                    return new AgentPage(page, total, offset, limit);
+                });
     }
 
     // --- plumbing ------------------------------------------------------------------------------
 
     private ReadOnlyKeyValueStore<String, AgentState> agentsStore(int partition) {
-        return streams.store(StoreQueryParameters.fromNameAndType(AgentTopology.AGENTS_STORE,
-                QueryableStoreTypes.<String, AgentState>keyValueStore()).withPartition(partition));
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(
+                                AgentTopology.AGENTS_STORE,
+                                QueryableStoreTypes.<String, AgentState>keyValueStore())
+                        .withPartition(partition));
     }
 
     private <R> R iq(String store, int partition, Query<R> query) {
         return storeQueries.query(store, () -> iqOnce(store, partition, query));
     }
 
-    /** One IQv2 query of one partition; "not here yet" failures become {@link InvalidStateStoreException} (retried). */
+    /**
+     * One IQv2 query of one partition; "not here yet" failures become {@link
+     * InvalidStateStoreException} (retried).
+     */
     private <R> R iqOnce(String store, int partition, Query<R> query) {
-        QueryResult<R> result = streams.query(StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition)))
-                .getPartitionResults().get(partition);
+        QueryResult<R> result =
+                streams.query(
+                                StateQueryRequest.inStore(store)
+                                        .withQuery(query)
+                                        .withPartitions(Set.of(partition)))
+                        .getPartitionResults()
+                        .get(partition);
         if (result == null) {
-            throw new InvalidStateStoreException("Partition " + partition + " of " + store + " is not here");
+            throw new InvalidStateStoreException(
+                    "Partition " + partition + " of " + store + " is not here");
         }
         if (result.isFailure()) {
             FailureReason reason = result.getFailureReason();
-            if (reason == FailureReason.NOT_ACTIVE || reason == FailureReason.NOT_PRESENT
-                    || reason == FailureReason.DOES_NOT_EXIST || reason == FailureReason.NOT_UP_TO_BOUND) {
-                throw new InvalidStateStoreException(store + " partition " + partition + ": " + reason + " "
-                        + result.getFailureMessage());
+            if (reason == FailureReason.NOT_ACTIVE
+                    || reason == FailureReason.NOT_PRESENT
+                    || reason == FailureReason.DOES_NOT_EXIST
+                    || reason == FailureReason.NOT_UP_TO_BOUND) {
+                throw new InvalidStateStoreException(
+                        store
+                                + " partition "
+                                + partition
+                                + ": "
+                                + reason
+                                + " "
+                                + result.getFailureMessage());
             }
-            throw new IllegalStateException("Query of " + store + " failed: " + reason + " " + result.getFailureMessage());
+            throw new IllegalStateException(
+                    "Query of " + store + " failed: " + reason + " " + result.getFailureMessage());
         }
         return result.getResult();
     }
@@ -260,12 +351,18 @@ public final class AgentQueries {
             throw new StoreUnavailableException("Instance " + host + ": " + response.body(), null);
         }
         if (response.status() != 200) {
-            throw new IllegalStateException("Instance " + host + " answered " + response.status() + ": " + response.body());
+            throw new IllegalStateException(
+                    "Instance " + host + " answered " + response.status() + ": " + response.body());
         }
         try {
             return Optional.of(mapper.readValue(response.body(), type));
         } catch (IOException e) {
-            throw new IllegalStateException("Instance " + host + " answered JSON this version cannot read: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Instance "
+                            + host
+                            + " answered JSON this version cannot read: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

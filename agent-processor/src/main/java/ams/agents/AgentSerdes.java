@@ -8,8 +8,7 @@ import ams.events.serde.SingleObjectSerde;
 /** Serdes of this module's own Avro records (store values and the activity repartition topic). */
 public final class AgentSerdes {
 
-    private AgentSerdes() {
-    }
+    private AgentSerdes() {}
 
     public static SingleObjectSerde<AgentState> agentState() {
         return new SingleObjectSerde<>(AgentState.class);

@@ -1,7 +1,13 @@
 package ams.agents;
 
+import ams.agents.state.AgentActivity;
+import ams.events.DeadLetter;
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.streams.Decoded;
+import ams.events.streams.EventDecoding;
+import ams.events.topics.TopicCatalogue;
 import java.time.Duration;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -14,14 +20,6 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
-import ams.agents.state.AgentActivity;
-import ams.events.DeadLetter;
-import ams.events.agent.AgentEvent;
-import ams.events.conversation.ConversationEvent;
-import ams.events.streams.Decoded;
-import ams.events.streams.EventDecoding;
-import ams.events.topics.TopicCatalogue;
-
 /**
  * The agent processor's topology: agent-events folded into the stores {@value #AGENTS_STORE}
  * (current row per agent) and {@value #VERSIONS_STORE} (every version, for as-of and history);
@@ -33,54 +31,105 @@ public final class AgentTopology {
     public static final String AGENTS_STORE = "agents";
     public static final String VERSIONS_STORE = "agent-versions";
     public static final String ACTIVITY_STORE = "agent-activity";
+
     /** The 'application' of this processor's dead letters. */
     public static final String APPLICATION = "ams-agent-processor";
 
-    private AgentTopology() {
-    }
+    private AgentTopology() {}
 
     public static Topology buildTopology(TopicCatalogue catalogue, AgentProcessorConfig config) {
-        return buildTopology(catalogue, config.maxTextBytes(), config.maxConfigBytes(), config.historyRetention(),
+        return buildTopology(
+                catalogue,
+                config.maxTextBytes(),
+                config.maxConfigBytes(),
+                config.historyRetention(),
                 config.readOnly());
     }
 
-    public static Topology buildTopology(TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes,
-                                         Duration historyRetention) {
+    public static Topology buildTopology(
+            TopicCatalogue catalogue,
+            int maxTextBytes,
+            int maxConfigBytes,
+            Duration historyRetention) {
         return buildTopology(catalogue, maxTextBytes, maxConfigBytes, historyRetention, false);
     }
 
     /**
-     * @param readOnly a rebuild from the log (replay): the same stores, but no dead letters, which were
-     *                 written when the events first arrived; a rebuild appends nothing to the log
+     * Builds the agent-processor topology from its settings (pure: no wiring, no start).
+     *
+     * @param readOnly a rebuild from the log (replay): the same stores, but no dead letters, which
+     *     were written when the events first arrived; a rebuild appends nothing to the log
      */
-    public static Topology buildTopology(TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes,
-                                         Duration historyRetention, boolean readOnly) {
+    public static Topology buildTopology(
+            TopicCatalogue catalogue,
+            int maxTextBytes,
+            int maxConfigBytes,
+            Duration historyRetention,
+            boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
-        // Cached: several events of one agent within a commit interval reach RocksDB and the changelog once.
+        // Cached: several events of one agent within a commit interval reach RocksDB and the
+        // changelog once.
         // (The versioned store cannot be cached; it keeps every version anyway.)
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENTS_STORE),
-                Serdes.String(), AgentSerdes.agentState()).withCachingEnabled());
-        builder.addStateStore(Stores.versionedKeyValueStoreBuilder(
-                Stores.persistentVersionedKeyValueStore(VERSIONS_STORE, historyRetention),
-                Serdes.String(), AgentSerdes.agentState()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(AGENTS_STORE),
+                                Serdes.String(),
+                                AgentSerdes.agentState())
+                        .withCachingEnabled());
+        builder.addStateStore(
+                Stores.versionedKeyValueStoreBuilder(
+                        Stores.persistentVersionedKeyValueStore(VERSIONS_STORE, historyRetention),
+                        Serdes.String(),
+                        AgentSerdes.agentState()));
 
-        AgentFold fold = new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
-        KStream<String, Decoded<AgentEvent>> agentEvents = EventDecoding.decode(builder, catalogue.agentEvents(),
-                catalogue.deadLetters(), APPLICATION, AgentEvent::getEnvelope, !readOnly);
-        KStream<byte[], DeadLetter> rejected = agentEvents
-                .process(() -> new AgentFoldProcessor(fold), Named.as("agents-fold"), AGENTS_STORE, VERSIONS_STORE);
+        AgentFold fold =
+                new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
+        KStream<String, Decoded<AgentEvent>> agentEvents =
+                EventDecoding.decode(
+                        builder,
+                        catalogue.agentEvents(),
+                        catalogue.deadLetters(),
+                        APPLICATION,
+                        AgentEvent::getEnvelope,
+                        !readOnly);
+        KStream<byte[], DeadLetter> rejected =
+                agentEvents.process(
+                        () -> new AgentFoldProcessor(fold),
+                        Named.as("agents-fold"),
+                        AGENTS_STORE,
+                        VERSIONS_STORE);
         if (!readOnly) {
-            rejected.to(catalogue.deadLetters().name(), Produced.with(catalogue.deadLetters().keySerde(),
-                    catalogue.deadLetters().valueSerde()).withName("agents-fold-dead-letters-sink"));
+            rejected.to(
+                    catalogue.deadLetters().name(),
+                    Produced.with(
+                                    catalogue.deadLetters().keySerde(),
+                                    catalogue.deadLetters().valueSerde())
+                            .withName("agents-fold-dead-letters-sink"));
         }
 
-        KStream<String, Decoded<ConversationEvent>> conversationEvents = EventDecoding.decode(builder,
-                catalogue.conversationEvents(), catalogue.deadLetters(), APPLICATION, ConversationEvent::getEnvelope, !readOnly);
+        KStream<String, Decoded<ConversationEvent>> conversationEvents =
+                EventDecoding.decode(
+                        builder,
+                        catalogue.conversationEvents(),
+                        catalogue.deadLetters(),
+                        APPLICATION,
+                        ConversationEvent::getEnvelope,
+                        !readOnly);
         conversationEvents
-                .flatMap((conversationId, decoded) -> ActivityFold.deltas(decoded.event()), Named.as("agent-activity-deltas"))
-                .groupByKey(Grouped.with("agent-activity-by-agent", Serdes.String(), AgentSerdes.activityDelta()))
-                .aggregate(ActivityFold::empty, ActivityFold::add, Named.as("agent-activity-aggregate"),
-                        Materialized.<String, AgentActivity, KeyValueStore<Bytes, byte[]>>as(ACTIVITY_STORE)
+                .flatMap(
+                        (conversationId, decoded) -> ActivityFold.deltas(decoded.event()),
+                        Named.as("agent-activity-deltas"))
+                .groupByKey(
+                        Grouped.with(
+                                "agent-activity-by-agent",
+                                Serdes.String(),
+                                AgentSerdes.activityDelta()))
+                .aggregate(
+                        ActivityFold::empty,
+                        ActivityFold::add,
+                        Named.as("agent-activity-aggregate"),
+                        Materialized.<String, AgentActivity, KeyValueStore<Bytes, byte[]>>as(
+                                        ACTIVITY_STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(AgentSerdes.activity()));
         return builder.build();

@@ -1,39 +1,49 @@
 package ams.agents;
 
-import java.time.Instant;
-import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import ams.agents.AgentConfigDocument.InvalidDocumentException;
 import ams.agents.state.AgentActivity;
 import ams.agents.state.AgentState;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.List;
 
-/** The answers of the agent queries; their JSON (snake_case) is the HTTP contract in DESIGN/README. */
+/**
+ * The answers of the agent queries; their JSON (snake_case) is the HTTP contract in DESIGN/README.
+ */
 public final class AgentViews {
 
-    private AgentViews() {
-    }
+    private AgentViews() {}
 
     /** One agent-matrix row with its configuration document. */
-    public record Agent(String agentId, String agentName, String description, List<String> tags, boolean isActive,
-                        String createdAt, String updatedAt, long version, JsonNode config) {
-    }
+    public record Agent(
+            String agentId,
+            String agentName,
+            String description,
+            List<String> tags,
+            boolean isActive,
+            String createdAt,
+            String updatedAt,
+            long version,
+            JsonNode config) {}
 
-    public record AgentPage(List<Agent> agents, long total, int offset, int limit) {
-    }
+    public record AgentPage(List<Agent> agents, long total, int offset, int limit) {}
 
-    public record Activity(String agentId, long messagesWritten, long conversationsJoined, String lastActiveAt) {
-    }
+    public record Activity(
+            String agentId, long messagesWritten, long conversationsJoined, String lastActiveAt) {}
 
     /** One applied event of an agent, pointing back at the log. */
-    public record HistoryEntry(String eventId, String type, String occurredAt, int partition, long offset, long version,
-                               String change, String validFrom) {
-    }
+    public record HistoryEntry(
+            String eventId,
+            String type,
+            String occurredAt,
+            int partition,
+            long offset,
+            long version,
+            String change,
+            String validFrom) {}
 
-    public record History(String agentId, List<HistoryEntry> events) {
-    }
+    public record History(String agentId, List<HistoryEntry> events) {}
 
     /** Which agents a listing returns. Null fields do not filter. */
     public record AgentFilter(String tag, Boolean active) {
@@ -43,7 +53,8 @@ public final class AgentViews {
         }
 
         public boolean test(AgentState state) {
-            return (tag == null || state.getTags().contains(tag)) && (active == null || active == state.getActive());
+            return (tag == null || state.getTags().contains(tag))
+                    && (active == null || active == state.getActive());
         }
     }
 
@@ -52,23 +63,41 @@ public final class AgentViews {
         try {
             config = new AgentConfigDocument(mapper).parse(state.getConfigJson());
         } catch (InvalidDocumentException e) {
-            throw new IllegalStateException("Stored configuration of " + state.getAgentId() + " is not JSON", e);
+            throw new IllegalStateException(
+                    "Stored configuration of " + state.getAgentId() + " is not JSON", e);
         }
-        return new Agent(state.getAgentId(), state.getAgentName(), state.getDescription(), List.copyOf(state.getTags()),
-                state.getActive(), iso(state.getCreatedAt()), iso(state.getUpdatedAt()), state.getVersion(), config);
+        return new Agent(
+                state.getAgentId(),
+                state.getAgentName(),
+                state.getDescription(),
+                List.copyOf(state.getTags()),
+                state.getActive(),
+                iso(state.getCreatedAt()),
+                iso(state.getUpdatedAt()),
+                state.getVersion(),
+                config);
     }
 
     static Activity activity(String agentId, AgentActivity activity) {
         if (activity == null) {
             return new Activity(agentId, 0, 0, null);
         }
-        return new Activity(agentId, activity.getMessagesWritten(), activity.getConversationsJoined(),
+        return new Activity(
+                agentId,
+                activity.getMessagesWritten(),
+                activity.getConversationsJoined(),
                 iso(activity.getLastActiveAt()));
     }
 
     static HistoryEntry historyEntry(AgentState state) {
-        return new HistoryEntry(state.getLastEventId(), state.getLastEventType(), iso(state.getUpdatedAt()),
-                state.getLastEventPartition(), state.getLastEventOffset(), state.getVersion(), state.getLastChange(),
+        return new HistoryEntry(
+                state.getLastEventId(),
+                state.getLastEventType(),
+                iso(state.getUpdatedAt()),
+                state.getLastEventPartition(),
+                state.getLastEventOffset(),
+                state.getVersion(),
+                state.getLastChange(),
                 iso(state.getValidFrom()));
     }
 

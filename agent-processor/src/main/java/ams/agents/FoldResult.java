@@ -6,11 +6,9 @@ import ams.events.DeadLetterReason;
 /** What applying one event to an agent gives: the new state, or a rejection with a reason. */
 public sealed interface FoldResult {
 
-    record Applied(AgentState state) implements FoldResult {
-    }
+    record Applied(AgentState state) implements FoldResult {}
 
-    record Rejected(DeadLetterReason reason, String detail) implements FoldResult {
-    }
+    record Rejected(DeadLetterReason reason, String detail) implements FoldResult {}
 
     static FoldResult rejected(DeadLetterReason reason, String detail) {
         return new Rejected(reason, detail);

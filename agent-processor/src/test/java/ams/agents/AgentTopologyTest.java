@@ -7,6 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.agents.state.AgentActivity;
+import ams.agents.state.AgentState;
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.Envelopes;
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.topics.TopicCatalogue;
+import ams.testkit.TestEvents;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -30,19 +40,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.agents.state.AgentActivity;
-import ams.agents.state.AgentState;
-import ams.events.DeadLetter;
-import ams.events.DeadLetterReason;
-import ams.events.Envelopes;
-import ams.events.agent.AgentEvent;
-import ams.events.conversation.ConversationEvent;
-import ams.events.topics.TopicCatalogue;
-import ams.testkit.TestEvents;
 
 /** The fold's rules through the real topology, without a broker. */
 class AgentTopologyTest {
@@ -63,12 +60,25 @@ class AgentTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        driver = new TopologyTestDriver(AgentTopology.buildTopology(catalogue, 4096, 16384, Duration.ofDays(30)), props);
-        agentEvents = driver.createInputTopic(catalogue.agentEvents().name(), new StringSerializer(), new ByteArraySerializer());
-        conversationEvents = driver.createInputTopic(catalogue.conversationEvents().name(), new StringSerializer(),
-                catalogue.conversationEvents().valueSerde().serializer());
-        deadLetters = driver.createOutputTopic(catalogue.deadLetters().name(), new ByteArrayDeserializer(),
-                catalogue.deadLetters().valueSerde().deserializer());
+        driver =
+                new TopologyTestDriver(
+                        AgentTopology.buildTopology(catalogue, 4096, 16384, Duration.ofDays(30)),
+                        props);
+        agentEvents =
+                driver.createInputTopic(
+                        catalogue.agentEvents().name(),
+                        new StringSerializer(),
+                        new ByteArraySerializer());
+        conversationEvents =
+                driver.createInputTopic(
+                        catalogue.conversationEvents().name(),
+                        new StringSerializer(),
+                        catalogue.conversationEvents().valueSerde().serializer());
+        deadLetters =
+                driver.createOutputTopic(
+                        catalogue.deadLetters().name(),
+                        new ByteArrayDeserializer(),
+                        catalogue.deadLetters().valueSerde().deserializer());
     }
 
     @AfterEach
@@ -83,7 +93,8 @@ class AgentTopologyTest {
     }
 
     private AgentState agent(String id) {
-        KeyValueStore<String, AgentState> store = driver.getKeyValueStore(AgentTopology.AGENTS_STORE);
+        KeyValueStore<String, AgentState> store =
+                driver.getKeyValueStore(AgentTopology.AGENTS_STORE);
         return store.get(id);
     }
 
@@ -92,14 +103,19 @@ class AgentTopologyTest {
     }
 
     private static String template(String file) throws IOException {
-        try (InputStream in = AgentTopologyTest.class.getResourceAsStream("/original-agent-templates/" + file)) {
+        try (InputStream in =
+                AgentTopologyTest.class.getResourceAsStream("/original-agent-templates/" + file)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
     @Test
     void shouldImportTheOriginalTemplatesUnchanged() throws IOException {
-        for (String file : List.of("expert_coder_agent_template.json", "minecraft_agent_template.json", "wizard_agent_template.json")) {
+        for (String file :
+                List.of(
+                        "expert_coder_agent_template.json",
+                        "minecraft_agent_template.json",
+                        "wizard_agent_template.json")) {
             String json = template(file);
             String id = mapper.readTree(json).get("agent_id").asText();
             send(id, TestEvents.agentCreated(id, file, json));
@@ -111,7 +127,11 @@ class AgentTopologyTest {
     @Test
     void shouldFoldEveryEventType() throws IOException {
         send("a1", TestEvents.agentCreated("a1", "Ada"));
-        send("a1", TestEvents.configChanged("a1", """
+        send(
+                "a1",
+                TestEvents.configChanged(
+                        "a1",
+                        """
                 {"model_config":{"largeLanguageModel":{"names":["llama3"]}},"database_config":{"x":1},"databases":null}"""));
         send("a1", TestEvents.promptSet("a1", "llmSystem", "Be brief."));
         send("a1", TestEvents.promptSet("a1", "primeDirective", "Serve."));
@@ -127,12 +147,17 @@ class AgentTopologyTest {
         assertEquals("Ada", state.getAgentName());
         assertEquals("llama3", config.at("/model_config/largeLanguageModel/names/0").asText());
         assertEquals(1, config.at("/database_config/x").asInt());
-        assertTrue(config.at("/databases").isMissingNode(), "null in a merge patch removes the member");
+        assertTrue(
+                config.at("/databases").isMissingNode(),
+                "null in a merge patch removes the member");
         assertEquals("Be brief.", config.at("/prompt_config/agent/llmSystem").asText());
-        assertEquals("", config.at("/prompt_config/agent/llmBooster").asText(), "siblings are kept");
+        assertEquals(
+                "", config.at("/prompt_config/agent/llmBooster").asText(), "siblings are kept");
         assertEquals("Serve.", config.at("/prompt_config/primeDirective").asText());
         assertTrue(config.at("/command_flags/TTS_FLAG").asBoolean());
-        assertTrue(config.at("/command_flags/LLM_SYSTEM_PROMPT_FLAG").asBoolean(), "other flags are kept");
+        assertTrue(
+                config.at("/command_flags/LLM_SYSTEM_PROMPT_FLAG").asBoolean(),
+                "other flags are kept");
         assertEquals("AgentReactivated", state.getLastEventType());
         assertTrue(deadLetters.isEmpty());
     }
@@ -140,8 +165,16 @@ class AgentTopologyTest {
     @Test
     void shouldChangeNameDescriptionAndTagsWithAConfigChange() {
         send("a1", TestEvents.agentCreated("a1", "Ada"));
-        send("a1", TestEvents.agentEvent("a1", ams.events.agent.AgentConfigChanged.newBuilder().setMergePatchJson("{}")
-                .setAgentName("Ada 2").setDescription("new").setTags(List.of("x", "y")).build()));
+        send(
+                "a1",
+                TestEvents.agentEvent(
+                        "a1",
+                        ams.events.agent.AgentConfigChanged.newBuilder()
+                                .setMergePatchJson("{}")
+                                .setAgentName("Ada 2")
+                                .setDescription("new")
+                                .setTags(List.of("x", "y"))
+                                .build()));
         AgentState state = agent("a1");
         assertEquals("Ada 2", state.getAgentName());
         assertEquals("new", state.getDescription());
@@ -152,31 +185,94 @@ class AgentTopologyTest {
     void shouldDeadLetterEveryInvalidEventWithItsOriginalBytes() {
         send("a1", TestEvents.agentCreated("a1", "Ada"));
         String big = "x".repeat(5000);
-        List<Object[]> cases = List.of(
-                new Object[] {"ghost", TestEvents.promptSet("ghost", "llmSystem", "hi"), DeadLetterReason.UNKNOWN_AGENT},
-                new Object[] {"a1", TestEvents.agentCreated("a1", "Again"), DeadLetterReason.DUPLICATE_AGENT},
-                new Object[] {"a1", TestEvents.promptSet("a1", "shoutSystem", "hi"), DeadLetterReason.UNKNOWN_PROMPT_TYPE},
-                new Object[] {"a1", TestEvents.flagSet("a1", "TTS_FLAG", "yes"), DeadLetterReason.INVALID_FLAG_VALUE},
-                new Object[] {"a1", TestEvents.flagSet("a1", "TTS_FLAG", 1L), DeadLetterReason.INVALID_FLAG_VALUE},
-                new Object[] {"a2", TestEvents.agentCreated("a2", "Bad", "[1,2]"), DeadLetterReason.INVALID_CONFIG},
-                new Object[] {"a3", TestEvents.agentCreated("a3", "Bad", "{not json"), DeadLetterReason.INVALID_CONFIG},
-                new Object[] {"a4", TestEvents.agentCreated("a4", "Bad", "{\"command_flags\":{\"TTS_FLAG\":\"on\"}}"),
-                        DeadLetterReason.INVALID_CONFIG},
-                new Object[] {"a1", TestEvents.configChanged("a1", "{\"command_flags\":[]}"), DeadLetterReason.INVALID_MERGE_PATCH},
-                new Object[] {"a1", TestEvents.configChanged("a1", "{\"prompt_config\":{\"agent\":{\"llmSystem\":5}}}"),
-                        DeadLetterReason.INVALID_MERGE_PATCH},
-                new Object[] {"a1", TestEvents.configChanged("a1", "{\"agent_id\":\"other\"}"), DeadLetterReason.INVALID_MERGE_PATCH},
-                new Object[] {"a1", TestEvents.configChanged("a1", "not json"), DeadLetterReason.INVALID_MERGE_PATCH},
-                new Object[] {"a1", TestEvents.configChanged("a1", "[]"), DeadLetterReason.INVALID_MERGE_PATCH},
-                new Object[] {"a1", TestEvents.promptSet("a1", "llmSystem", big), DeadLetterReason.TEXT_TOO_LARGE},
-                new Object[] {"wrong-key", TestEvents.promptSet("a1", "llmSystem", "hi"), DeadLetterReason.INVALID_EVENT});
+        List<Object[]> cases =
+                List.of(
+                        new Object[] {
+                            "ghost",
+                            TestEvents.promptSet("ghost", "llmSystem", "hi"),
+                            DeadLetterReason.UNKNOWN_AGENT
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.agentCreated("a1", "Again"),
+                            DeadLetterReason.DUPLICATE_AGENT
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.promptSet("a1", "shoutSystem", "hi"),
+                            DeadLetterReason.UNKNOWN_PROMPT_TYPE
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.flagSet("a1", "TTS_FLAG", "yes"),
+                            DeadLetterReason.INVALID_FLAG_VALUE
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.flagSet("a1", "TTS_FLAG", 1L),
+                            DeadLetterReason.INVALID_FLAG_VALUE
+                        },
+                        new Object[] {
+                            "a2",
+                            TestEvents.agentCreated("a2", "Bad", "[1,2]"),
+                            DeadLetterReason.INVALID_CONFIG
+                        },
+                        new Object[] {
+                            "a3",
+                            TestEvents.agentCreated("a3", "Bad", "{not json"),
+                            DeadLetterReason.INVALID_CONFIG
+                        },
+                        new Object[] {
+                            "a4",
+                            TestEvents.agentCreated(
+                                    "a4", "Bad", "{\"command_flags\":{\"TTS_FLAG\":\"on\"}}"),
+                            DeadLetterReason.INVALID_CONFIG
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.configChanged("a1", "{\"command_flags\":[]}"),
+                            DeadLetterReason.INVALID_MERGE_PATCH
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.configChanged(
+                                    "a1", "{\"prompt_config\":{\"agent\":{\"llmSystem\":5}}}"),
+                            DeadLetterReason.INVALID_MERGE_PATCH
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.configChanged("a1", "{\"agent_id\":\"other\"}"),
+                            DeadLetterReason.INVALID_MERGE_PATCH
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.configChanged("a1", "not json"),
+                            DeadLetterReason.INVALID_MERGE_PATCH
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.configChanged("a1", "[]"),
+                            DeadLetterReason.INVALID_MERGE_PATCH
+                        },
+                        new Object[] {
+                            "a1",
+                            TestEvents.promptSet("a1", "llmSystem", big),
+                            DeadLetterReason.TEXT_TOO_LARGE
+                        },
+                        new Object[] {
+                            "wrong-key",
+                            TestEvents.promptSet("a1", "llmSystem", "hi"),
+                            DeadLetterReason.INVALID_EVENT
+                        });
         for (Object[] c : cases) {
             byte[] bytes = send((String) c[0], (AgentEvent) c[1]);
             DeadLetter letter = deadLetters.readValue();
             assertEquals(c[2], letter.getReason(), letter.getDetail());
             assertArrayEquals(bytes, toArray(letter.getOriginalValue()), "original bytes kept");
             assertEquals(catalogue.agentEvents().name(), letter.getSourceTopic());
-            assertEquals(((AgentEvent) c[1]).getEnvelope().getEventId().toString(), letter.getOriginalEventId());
+            assertEquals(
+                    ((AgentEvent) c[1]).getEnvelope().getEventId().toString(),
+                    letter.getOriginalEventId());
             assertEquals(AgentTopology.APPLICATION, letter.getApplication());
         }
         assertEquals(1, agent("a1").getVersion(), "no rejected event was applied");
@@ -190,7 +286,8 @@ class AgentTopologyTest {
         send("a1", TestEvents.agentCreated("a1", "Ada"));
         DeadLetter letter = deadLetters.readValue();
         assertEquals(DeadLetterReason.UNDECODABLE, letter.getReason());
-        assertArrayEquals("garbage".getBytes(StandardCharsets.UTF_8), toArray(letter.getOriginalValue()));
+        assertArrayEquals(
+                "garbage".getBytes(StandardCharsets.UTF_8), toArray(letter.getOriginalValue()));
         assertNotNull(agent("a1"));
     }
 
@@ -201,23 +298,30 @@ class AgentTopologyTest {
         send("a1", at(TestEvents.promptSet("a1", "llmSystem", "v2"), t0.plusSeconds(60)));
         // Same millisecond as the previous event: still a distinct version.
         send("a1", at(TestEvents.promptSet("a1", "llmSystem", "v3"), t0.plusSeconds(60)));
-        VersionedKeyValueStore<String, AgentState> versions = driver.getVersionedKeyValueStore(AgentTopology.VERSIONS_STORE);
+        VersionedKeyValueStore<String, AgentState> versions =
+                driver.getVersionedKeyValueStore(AgentTopology.VERSIONS_STORE);
         assertNull(versions.get("a1", t0.minusSeconds(1).toEpochMilli()));
         assertEquals(1, versions.get("a1", t0.plusSeconds(30).toEpochMilli()).value().getVersion());
-        VersionedRecord<AgentState> latest = versions.get("a1", t0.plusSeconds(3600).toEpochMilli());
+        VersionedRecord<AgentState> latest =
+                versions.get("a1", t0.plusSeconds(3600).toEpochMilli());
         assertEquals(3, latest.value().getVersion());
         assertEquals(t0.plusSeconds(60).plusMillis(1).toEpochMilli(), latest.timestamp());
-        assertEquals(t0.plusSeconds(60), latest.value().getUpdatedAt(), "updatedAt stays the event's own time");
+        assertEquals(
+                t0.plusSeconds(60),
+                latest.value().getUpdatedAt(),
+                "updatedAt stays the event's own time");
     }
 
     @Test
     void shouldCountActivityPerAgent() {
-        conversationEvents.pipeInput("c1", TestEvents.conversationRequested("c1", "topic", 4, "a", "b"));
+        conversationEvents.pipeInput(
+                "c1", TestEvents.conversationRequested("c1", "topic", 4, "a", "b"));
         conversationEvents.pipeInput("c1", TestEvents.messageAppended("c1", 0, "a", "hi"));
         conversationEvents.pipeInput("c1", TestEvents.messageAppended("c1", 1, "b", "hello"));
         conversationEvents.pipeInput("c1", TestEvents.messageAppended("c1", 2, "a", "bye"));
         conversationEvents.pipeInput("c2", TestEvents.conversationRequested("c2", "other", 2, "a"));
-        KeyValueStore<String, AgentActivity> store = driver.getKeyValueStore(AgentTopology.ACTIVITY_STORE);
+        KeyValueStore<String, AgentActivity> store =
+                driver.getKeyValueStore(AgentTopology.ACTIVITY_STORE);
         AgentActivity a = store.get("a");
         assertEquals(2, a.getMessagesWritten());
         assertEquals(2, a.getConversationsJoined());

@@ -1,5 +1,9 @@
 package ams.agents;
 
+import ams.events.topics.TopicCatalogue;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -11,18 +15,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.events.topics.TopicCatalogue;
-import io.javalin.Javalin;
-
-/** An agent processor with its HTTP routes on a free loopback port, as a test (or the benchmark) runs it. */
+/**
+ * An agent processor with its HTTP routes on a free loopback port, as a test (or the benchmark)
+ * runs it.
+ */
 final class RunningProcessor implements AutoCloseable {
 
     /** One HTTP answer. */
-    record Response(int status, JsonNode body) {
-    }
+    record Response(int status, JsonNode body) {}
 
     private final AgentProcessor processor;
     private final Javalin http;
@@ -36,12 +36,18 @@ final class RunningProcessor implements AutoCloseable {
         this.port = port;
     }
 
-    static RunningProcessor start(String bootstrapServers, TopicCatalogue catalogue, String applicationId, Path stateDir,
-                                  Map<String, Object> overrides) {
+    static RunningProcessor start(
+            String bootstrapServers,
+            TopicCatalogue catalogue,
+            String applicationId,
+            Path stateDir,
+            Map<String, Object> overrides) {
         int port = freePort();
         Map<String, Object> props = new HashMap<>();
         props.put(AgentProcessorConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-        props.put(AgentProcessorConfig.TOPIC_PREFIX, catalogue.agentEvents().name().replace("agent-events", ""));
+        props.put(
+                AgentProcessorConfig.TOPIC_PREFIX,
+                catalogue.agentEvents().name().replace("agent-events", ""));
         props.put(AgentProcessorConfig.TOPIC_PARTITIONS, catalogue.agentEvents().partitions());
         props.put(AgentProcessorConfig.APPLICATION_ID, applicationId);
         props.put(AgentProcessorConfig.STATE_DIR, stateDir.toString());
@@ -66,10 +72,14 @@ final class RunningProcessor implements AutoCloseable {
     }
 
     Response get(String pathAndQuery) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                .timeout(Duration.ofSeconds(30)).GET().build();
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build();
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    client.send(request, HttpResponse.BodyHandlers.ofString());
             return new Response(response.statusCode(), mapper.readTree(response.body()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -86,8 +96,9 @@ final class RunningProcessor implements AutoCloseable {
     }
 
     /**
-     * As close to kill -9 as one JVM allows: the HTTP routes go, and the streams stop without leaving the group
-     * (whatever {@link AgentProcessor#close} does), so the others learn of it only through the session timeout.
+     * As close to kill -9 as one JVM allows: the HTTP routes go, and the streams stop without
+     * leaving the group (whatever {@link AgentProcessor#close} does), so the others learn of it
+     * only through the session timeout.
      */
     void kill() {
         http.stop();

@@ -1,23 +1,38 @@
 package ams.app;
 
-import java.nio.file.Path;
-
 import ams.app.broker.EmbeddedBroker;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Where Kafka is: an existing cluster ({@code --bootstrap}) or the embedded broker under the data dir. */
+/**
+ * Where Kafka is: an existing cluster ({@code --bootstrap}) or the embedded broker under the data
+ * dir.
+ */
 final class BrokerOptions {
 
-    @Option(names = "--bootstrap", description = "Use an existing Kafka cluster at host:port instead of the embedded broker.")
+    @Option(
+            names = "--bootstrap",
+            description =
+                    "Use an existing Kafka cluster at host:port instead of the embedded broker.")
     String bootstrap;
 
-    @Option(names = "--data-dir", defaultValue = "ams-data", description = "Data directory (embedded broker log, state, datasets). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--data-dir",
+            defaultValue = "ams-data",
+            description =
+                    "Data directory (embedded broker log, state, datasets). Default: ${DEFAULT-VALUE}")
     Path dataDir;
 
-    @Option(names = "--kafka-port", defaultValue = "9092", description = "Client port of the embedded broker. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--kafka-port",
+            defaultValue = "9092",
+            description = "Client port of the embedded broker. Default: ${DEFAULT-VALUE}")
     int kafkaPort;
 
-    @Option(names = "--topic-prefix", defaultValue = "ams.", description = "Prefix of every topic name. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--topic-prefix",
+            defaultValue = "ams.",
+            description = "Prefix of every topic name. Default: ${DEFAULT-VALUE}")
     String topicPrefix;
 
     /** Starts the embedded broker unless --bootstrap was given; the returned handle closes it. */
@@ -25,7 +40,8 @@ final class BrokerOptions {
         if (bootstrap != null) {
             return new Connection(bootstrap, null);
         }
-        EmbeddedBroker broker = EmbeddedBroker.start(dataDir.resolve("kafka"), kafkaPort, kafkaPort + 1);
+        EmbeddedBroker broker =
+                EmbeddedBroker.start(dataDir.resolve("kafka"), kafkaPort, kafkaPort + 1);
         return new Connection(broker.bootstrapServers(), broker);
     }
 

@@ -1,11 +1,13 @@
 package ams.conversations;
 
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.util.Optional;
 
-/** What a turn needs to know about its speaker: the name and the original AMS-DB agent config document. */
+/**
+ * What a turn needs to know about its speaker: the name and the original AMS-DB agent config
+ * document.
+ */
 public record AgentProfile(String agentId, String name, JsonNode config) {
 
     public AgentProfile {
@@ -17,7 +19,10 @@ public record AgentProfile(String agentId, String name, JsonNode config) {
         return config.path("command_flags").path(flag).asBoolean(false);
     }
 
-    /** {@code llmSystem}, {@code llmBooster}, ... from {@code prompt_config.agent}; empty string when absent. */
+    /**
+     * {@code llmSystem}, {@code llmBooster}, ... from {@code prompt_config.agent}; empty string
+     * when absent.
+     */
     public String agentPrompt(String type) {
         return config.path("prompt_config").path("agent").path(type).asText("").strip();
     }
@@ -27,7 +32,8 @@ public record AgentProfile(String agentId, String name, JsonNode config) {
     }
 
     public Optional<Integer> maxHistoryTurns() {
-        JsonNode n = config.path("database_config").path("conversation_modes").path("max_history_turns");
+        JsonNode n =
+                config.path("database_config").path("conversation_modes").path("max_history_turns");
         return n.canConvertToInt() && n.isNumber() ? Optional.of(n.asInt()) : Optional.empty();
     }
 }

@@ -1,17 +1,5 @@
 package ams.conversations;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-
 import ams.events.Envelopes;
 import ams.events.conversation.ConversationCancelled;
 import ams.events.conversation.ConversationEvent;
@@ -20,8 +8,21 @@ import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
 import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Publishes the events that users cause (start, cancel, resume, a human message); the state machine does the rest. */
+/**
+ * Publishes the events that users cause (start, cancel, resume, a human message); the state machine
+ * does the rest.
+ */
 public final class ConversationCommands implements AutoCloseable {
 
     public static final String SOURCE = "rest";
@@ -35,7 +36,9 @@ public final class ConversationCommands implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        producer = new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer());
+        producer =
+                new KafkaProducer<>(
+                        p, topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
     public void request(String conversationId, ConversationRequested request) {
@@ -43,36 +46,70 @@ public final class ConversationCommands implements AutoCloseable {
     }
 
     public void cancel(String conversationId, String reason, String requestedBy) {
-        send(conversationId, ConversationCancelled.newBuilder().setReason(reason).setRequestedBy(requestedBy).build());
+        send(
+                conversationId,
+                ConversationCancelled.newBuilder()
+                        .setReason(reason)
+                        .setRequestedBy(requestedBy)
+                        .build());
     }
 
     /**
-     * A resume request: a TurnRequested for the pending turn published by us, not by the orchestrator,
-     * which the state machine reads as "resume from here" (FAILED → RUNNING, or re-request a stuck turn).
+     * A resume request: a TurnRequested for the pending turn published by us, not by the
+     * orchestrator, which the state machine reads as "resume from here" (FAILED → RUNNING, or
+     * re-request a stuck turn).
      */
     public void resume(String conversationId, int turnNumber, String speakerAgentId) {
-        send(conversationId, TurnRequested.newBuilder().setTurnNumber(turnNumber).setSpeakerAgentId(speakerAgentId)
-                .setAttempt(1).build());
+        send(
+                conversationId,
+                TurnRequested.newBuilder()
+                        .setTurnNumber(turnNumber)
+                        .setSpeakerAgentId(speakerAgentId)
+                        .setAttempt(1)
+                        .build());
     }
 
-    /** A human's message (role user); {@code turnNumber} is the turn it precedes. Returns its messageId. */
-    public String humanMessage(String conversationId, String author, String content, int turnNumber, String sessionId) {
+    /**
+     * A human's message (role user); {@code turnNumber} is the turn it precedes. Returns its
+     * messageId.
+     */
+    public String humanMessage(
+            String conversationId,
+            String author,
+            String content,
+            int turnNumber,
+            String sessionId) {
         String messageId = UUID.randomUUID().toString();
-        send(conversationId, MessageAppended.newBuilder().setTurnNumber(turnNumber).setMessageId(messageId).setAgentId(author)
-                .setRole(MessageRole.USER).setContent(content).setSessionId(sessionId).setKnowledgeIds(List.of()).build());
+        send(
+                conversationId,
+                MessageAppended.newBuilder()
+                        .setTurnNumber(turnNumber)
+                        .setMessageId(messageId)
+                        .setAgentId(author)
+                        .setRole(MessageRole.USER)
+                        .setContent(content)
+                        .setSessionId(sessionId)
+                        .setKnowledgeIds(List.of())
+                        .build());
         return messageId;
     }
 
     private void send(String conversationId, Object payload) {
-        ConversationEvent event = ConversationEvent.newBuilder().setEnvelope(Envelopes.create(SOURCE, Instant.now()))
-                .setConversationId(conversationId).setPayload(payload).build();
+        ConversationEvent event =
+                ConversationEvent.newBuilder()
+                        .setEnvelope(Envelopes.create(SOURCE, Instant.now()))
+                        .setConversationId(conversationId)
+                        .setPayload(payload)
+                        .build();
         try {
-            producer.send(new ProducerRecord<>(topic.name(), conversationId, event)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic.name(), conversationId, event))
+                    .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while publishing to " + topic.name(), e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot publish to " + topic.name() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Cannot publish to " + topic.name() + ": " + e.getMessage(), e);
         }
     }
 

@@ -4,12 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.types.Password;
 
@@ -57,98 +55,265 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String KNOWLEDGE_BASE_URL = "knowledge.base.url";
 
     /** The shared environment variable names of DESIGN.md that do not follow the generic rule. */
-    private static final Map<String, String> SHARED_ENV = Map.of(
-            "AMS_BOOTSTRAP_SERVERS", BOOTSTRAP_SERVERS,
-            "AMS_TOPIC_PREFIX", TOPIC_PREFIX,
-            "AMS_STATE_DIR", STATE_DIR,
-            "AMS_HTTP_HOST", HTTP_HOST,
-            "AMS_HTTP_PORT", HTTP_PORT,
-            "AMS_LLM_PROVIDER", LLM_PROVIDER,
-            "AMS_LLM_BASE_URL", LLM_BASE_URL,
-            "AMS_LLM_MODEL", LLM_MODEL,
-            "AMS_LLM_API_KEY", LLM_API_KEY);
+    private static final Map<String, String> SHARED_ENV =
+            Map.of(
+                    "AMS_BOOTSTRAP_SERVERS", BOOTSTRAP_SERVERS,
+                    "AMS_TOPIC_PREFIX", TOPIC_PREFIX,
+                    "AMS_STATE_DIR", STATE_DIR,
+                    "AMS_HTTP_HOST", HTTP_HOST,
+                    "AMS_HTTP_PORT", HTTP_PORT,
+                    "AMS_LLM_PROVIDER", LLM_PROVIDER,
+                    "AMS_LLM_BASE_URL", LLM_BASE_URL,
+                    "AMS_LLM_MODEL", LLM_MODEL,
+                    "AMS_LLM_API_KEY", LLM_API_KEY);
 
-    public static final ConfigDef CONFIG = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", Importance.HIGH,
-                    "Kafka bootstrap servers (AMS_BOOTSTRAP_SERVERS).")
-            .define(TOPIC_PREFIX, Type.STRING, "ams.", Importance.HIGH,
-                    "Prefix of every topic name (AMS_TOPIC_PREFIX).")
-            .define(TOPIC_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
-                    "Partitions used when this process has to create the topics.")
-            .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Importance.MEDIUM,
-                    "Replication factor used when this process has to create the topics.")
-            .define(APPLICATION_ID, Type.STRING, "ams-conversation-orchestrator", new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, "Kafka Streams application.id; the turn workers' group is <application.id>-workers.")
-            .define(INSTANCE_ID, Type.STRING, "", Importance.LOW,
-                    "Stable name of this process, used in the workers' transactional.id. A stable id lets a restarted "
-                            + "process fence its predecessor at once instead of waiting for the transaction timeout. "
-                            + "Empty = a random id per start.")
-            .define(STATE_DIR, Type.STRING, "./ams-data/state/conversation-orchestrator", Importance.MEDIUM,
-                    "Kafka Streams state directory (AMS_STATE_DIR).")
-            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
-                    "Host of this instance's HTTP routes; also its application.server (AMS_HTTP_HOST).")
-            .define(HTTP_PORT, Type.INT, 8083, Range.between(1, 65535), Importance.MEDIUM,
-                    "Port of this instance's HTTP routes; also its application.server (AMS_HTTP_PORT).")
-            .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), Importance.LOW, "Kafka Streams threads.")
-            .define(COMMIT_INTERVAL_MS, Type.LONG, 20L, Range.atLeast(1), Importance.MEDIUM,
-                    "Streams commit interval. Each turn crosses one Streams commit, so this bounds the hop latency.")
-            .define(FETCH_MAX_WAIT_MS, Type.INT, 10, Range.atLeast(0), Importance.MEDIUM,
-                    "fetch.max.wait.ms of the state machine's and the workers' consumers. Each turn is two read_committed "
-                            + "hops; with Kafka's default (500 ms) a hop can wait that long for a transaction marker.")
-            .define(TIMEOUT_CHECK_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(10), Importance.LOW,
-                    "How often the state machine looks for conversations past their wall-clock timeout.")
-            .define(READ_ONLY, Type.BOOLEAN, false, Importance.LOW,
-                    "Rebuild the stores from the log and answer queries, but write nothing (no TurnRequested, no "
-                            + "completions, no dead letters, no timeouts): a replay or a read-only replica. Use with "
-                            + "worker.count=0 and its own application.id.")
-            .define(LLM_PROVIDER, Type.STRING, "scripted", ValidString.in("scripted", "openai", "ollama"), Importance.HIGH,
-                    "Default provider when a conversation names none (AMS_LLM_PROVIDER).")
-            .define(LLM_BASE_URL, Type.STRING, "", Importance.HIGH,
-                    "Base URL of the OpenAI-compatible endpoint (including /v1) or of Ollama (AMS_LLM_BASE_URL).")
-            .define(LLM_MODEL, Type.STRING, "", Importance.HIGH, "Default model name (AMS_LLM_MODEL).")
-            .define(LLM_API_KEY, Type.PASSWORD, "", Importance.MEDIUM, "API key of the OpenAI-compatible endpoint (AMS_LLM_API_KEY).")
-            .define(LLM_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.MEDIUM, "Timeout of one model call.")
-            .define(LLM_MAX_IN_FLIGHT, Type.INT, 16, Range.atLeast(1), Importance.HIGH,
-                    "Most model calls in flight at once per provider, across all conversations of this process.")
-            .define(LLM_MAX_ATTEMPTS, Type.INT, 4, Range.atLeast(1), Importance.MEDIUM,
-                    "Attempts per turn before it fails for good and the conversation fails.")
-            .define(LLM_BACKOFF_INITIAL_MS, Type.LONG, 500L, Range.atLeast(0), Importance.LOW,
-                    "First retry delay; doubles per attempt, with jitter.")
-            .define(LLM_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW, "Largest retry delay.")
-            .define(DEPENDENCY_WAIT_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.LOW,
-                    "How long a turn waits for an unavailable agent directory or knowledge search (a restarting "
-                    + "processor) before the attempt counts as failed.")
-            .define(WORKER_THREADS, Type.INT, 32, Range.atLeast(1), Importance.MEDIUM,
-                    "Threads running turns (prompt building, model calls, backoff) per worker.")
-            .define(WORKER_COUNT, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
-                    "Turn workers in this process (each one consumer of the workers' group). 0 = state machine only.")
-            .define(WORKER_MAX_POLL_INTERVAL_MS, Type.INT, 30_000, Range.atLeast(1000), Importance.LOW,
-                    "max.poll.interval.ms of the workers' consumer: how soon a stuck worker loses its partitions.")
-            .define(WORKER_SESSION_TIMEOUT_MS, Type.INT, 10_000, Range.atLeast(1000), Importance.LOW,
-                    "session.timeout.ms of the workers' consumer: how soon a dead worker's partitions move.")
-            .define(WORKER_TRANSACTION_TIMEOUT_MS, Type.INT, 10_000, Range.atLeast(1000), Importance.LOW,
-                    "transaction.timeout.ms of the workers' producer.")
-            .define(PROMPT_HISTORY_MAX_TURNS, Type.INT, 20, Range.atLeast(0), Importance.MEDIUM,
-                    "History window when the agent config has no database_config.conversation_modes.max_history_turns.")
-            .define(PROMPT_HISTORY_MAX_TOKENS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
-                    "Token budget (estimated at 4 characters a token) of the history placed in a prompt.")
-            .define(KNOWLEDGE_TOP_K, Type.INT, 3, Range.atLeast(0), Importance.MEDIUM,
-                    "Knowledge hits on the topic placed in each prompt.")
-            .define(AGENTS_BASE_URL, Type.STRING, "http://127.0.0.1:8080", Importance.MEDIUM,
-                    "Where the agent-processor's HTTP routes are (separate-process mode).")
-            .define(KNOWLEDGE_BASE_URL, Type.STRING, "http://127.0.0.1:8080", Importance.MEDIUM,
-                    "Where the knowledge-indexer's HTTP routes are (separate-process mode).");
+    public static final ConfigDef CONFIG =
+            new ConfigDef()
+                    .define(
+                            BOOTSTRAP_SERVERS,
+                            ConfigDef.Type.STRING,
+                            "localhost:9092",
+                            Importance.HIGH,
+                            "Kafka bootstrap servers (AMS_BOOTSTRAP_SERVERS).")
+                    .define(
+                            TOPIC_PREFIX,
+                            ConfigDef.Type.STRING,
+                            "ams.",
+                            Importance.HIGH,
+                            "Prefix of every topic name (AMS_TOPIC_PREFIX).")
+                    .define(
+                            TOPIC_PARTITIONS,
+                            ConfigDef.Type.INT,
+                            3,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Partitions used when this process has to create the topics.")
+                    .define(
+                            TOPIC_REPLICATION,
+                            ConfigDef.Type.SHORT,
+                            (short) 1,
+                            Importance.MEDIUM,
+                            "Replication factor used when this process has to create the topics.")
+                    .define(
+                            APPLICATION_ID,
+                            ConfigDef.Type.STRING,
+                            "ams-conversation-orchestrator",
+                            new ConfigDef.NonEmptyString(),
+                            Importance.HIGH,
+                            "Kafka Streams application.id; the turn workers' group is <application.id>-workers.")
+                    .define(
+                            INSTANCE_ID,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Importance.LOW,
+                            "Stable name of this process, used in the workers' transactional.id. A stable id lets a restarted "
+                                    + "process fence its predecessor at once instead of waiting for the transaction timeout. "
+                                    + "Empty = a random id per start.")
+                    .define(
+                            STATE_DIR,
+                            ConfigDef.Type.STRING,
+                            "./ams-data/state/conversation-orchestrator",
+                            Importance.MEDIUM,
+                            "Kafka Streams state directory (AMS_STATE_DIR).")
+                    .define(
+                            HTTP_HOST,
+                            ConfigDef.Type.STRING,
+                            "127.0.0.1",
+                            Importance.MEDIUM,
+                            "Host of this instance's HTTP routes; also its application.server (AMS_HTTP_HOST).")
+                    .define(
+                            HTTP_PORT,
+                            ConfigDef.Type.INT,
+                            8083,
+                            Range.between(1, 65535),
+                            Importance.MEDIUM,
+                            "Port of this instance's HTTP routes; also its application.server (AMS_HTTP_PORT).")
+                    .define(
+                            STREAM_THREADS,
+                            ConfigDef.Type.INT,
+                            1,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Kafka Streams threads.")
+                    .define(
+                            COMMIT_INTERVAL_MS,
+                            ConfigDef.Type.LONG,
+                            20L,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Streams commit interval. Each turn crosses one Streams commit, so this bounds the hop latency.")
+                    .define(
+                            FETCH_MAX_WAIT_MS,
+                            ConfigDef.Type.INT,
+                            10,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "fetch.max.wait.ms of the state machine's and the workers' consumers. Each turn is two read_committed "
+                                    + "hops; with Kafka's default (500 ms) a hop can wait that long for a transaction marker.")
+                    .define(
+                            TIMEOUT_CHECK_INTERVAL_MS,
+                            ConfigDef.Type.LONG,
+                            1000L,
+                            Range.atLeast(10),
+                            Importance.LOW,
+                            "How often the state machine looks for conversations past their wall-clock timeout.")
+                    .define(
+                            READ_ONLY,
+                            ConfigDef.Type.BOOLEAN,
+                            false,
+                            Importance.LOW,
+                            "Rebuild the stores from the log and answer queries, but write nothing (no TurnRequested, no "
+                                    + "completions, no dead letters, no timeouts): a replay or a read-only replica. Use with "
+                                    + "worker.count=0 and its own application.id.")
+                    .define(
+                            LLM_PROVIDER,
+                            ConfigDef.Type.STRING,
+                            "scripted",
+                            ValidString.in("scripted", "openai", "ollama"),
+                            Importance.HIGH,
+                            "Default provider when a conversation names none (AMS_LLM_PROVIDER).")
+                    .define(
+                            LLM_BASE_URL,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Importance.HIGH,
+                            "Base URL of the OpenAI-compatible endpoint (including /v1) or of Ollama (AMS_LLM_BASE_URL).")
+                    .define(
+                            LLM_MODEL,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Importance.HIGH,
+                            "Default model name (AMS_LLM_MODEL).")
+                    .define(
+                            LLM_API_KEY,
+                            ConfigDef.Type.PASSWORD,
+                            "",
+                            Importance.MEDIUM,
+                            "API key of the OpenAI-compatible endpoint (AMS_LLM_API_KEY).")
+                    .define(
+                            LLM_TIMEOUT_MS,
+                            ConfigDef.Type.LONG,
+                            60_000L,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Timeout of one model call.")
+                    .define(
+                            LLM_MAX_IN_FLIGHT,
+                            ConfigDef.Type.INT,
+                            16,
+                            Range.atLeast(1),
+                            Importance.HIGH,
+                            "Most model calls in flight at once per provider, across all conversations of this process.")
+                    .define(
+                            LLM_MAX_ATTEMPTS,
+                            ConfigDef.Type.INT,
+                            4,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Attempts per turn before it fails for good and the conversation fails.")
+                    .define(
+                            LLM_BACKOFF_INITIAL_MS,
+                            ConfigDef.Type.LONG,
+                            500L,
+                            Range.atLeast(0),
+                            Importance.LOW,
+                            "First retry delay; doubles per attempt, with jitter.")
+                    .define(
+                            LLM_BACKOFF_MAX_MS,
+                            ConfigDef.Type.LONG,
+                            10_000L,
+                            Range.atLeast(0),
+                            Importance.LOW,
+                            "Largest retry delay.")
+                    .define(
+                            DEPENDENCY_WAIT_MS,
+                            ConfigDef.Type.LONG,
+                            300_000L,
+                            Range.atLeast(0),
+                            Importance.LOW,
+                            "How long a turn waits for an unavailable agent directory or knowledge search (a restarting "
+                                    + "processor) before the attempt counts as failed.")
+                    .define(
+                            WORKER_THREADS,
+                            ConfigDef.Type.INT,
+                            32,
+                            Range.atLeast(1),
+                            Importance.MEDIUM,
+                            "Threads running turns (prompt building, model calls, backoff) per worker.")
+                    .define(
+                            WORKER_COUNT,
+                            ConfigDef.Type.INT,
+                            1,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Turn workers in this process (each one consumer of the workers' group). 0 = state machine only.")
+                    .define(
+                            WORKER_MAX_POLL_INTERVAL_MS,
+                            ConfigDef.Type.INT,
+                            30_000,
+                            Range.atLeast(1000),
+                            Importance.LOW,
+                            "max.poll.interval.ms of the workers' consumer: how soon a stuck worker loses its partitions.")
+                    .define(
+                            WORKER_SESSION_TIMEOUT_MS,
+                            ConfigDef.Type.INT,
+                            10_000,
+                            Range.atLeast(1000),
+                            Importance.LOW,
+                            "session.timeout.ms of the workers' consumer: how soon a dead worker's partitions move.")
+                    .define(
+                            WORKER_TRANSACTION_TIMEOUT_MS,
+                            ConfigDef.Type.INT,
+                            10_000,
+                            Range.atLeast(1000),
+                            Importance.LOW,
+                            "transaction.timeout.ms of the workers' producer.")
+                    .define(
+                            PROMPT_HISTORY_MAX_TURNS,
+                            ConfigDef.Type.INT,
+                            20,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "History window when the agent config has no database_config.conversation_modes.max_history_turns.")
+                    .define(
+                            PROMPT_HISTORY_MAX_TOKENS,
+                            ConfigDef.Type.INT,
+                            3000,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Token budget (estimated at 4 characters a token) of the history placed in a prompt.")
+                    .define(
+                            KNOWLEDGE_TOP_K,
+                            ConfigDef.Type.INT,
+                            3,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Knowledge hits on the topic placed in each prompt.")
+                    .define(
+                            AGENTS_BASE_URL,
+                            ConfigDef.Type.STRING,
+                            "http://127.0.0.1:8080",
+                            Importance.MEDIUM,
+                            "Where the agent-processor's HTTP routes are (separate-process mode).")
+                    .define(
+                            KNOWLEDGE_BASE_URL,
+                            ConfigDef.Type.STRING,
+                            "http://127.0.0.1:8080",
+                            Importance.MEDIUM,
+                            "Where the knowledge-indexer's HTTP routes are (separate-process mode).");
 
     private final String instanceId;
 
     public ConversationConfig(Map<?, ?> props) {
         super(CONFIG, props);
         String configured = getString(INSTANCE_ID);
-        instanceId = configured.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : configured;
+        instanceId =
+                configured.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : configured;
     }
 
     /** Keys from the environment, overridden by {@code overrides} (e.g. a properties file). */
-    public static ConversationConfig fromEnvironment(Map<String, String> env, Properties overrides) {
+    public static ConversationConfig fromEnvironment(
+            Map<String, String> env, Properties overrides) {
         Map<String, Object> props = new HashMap<>();
         for (String key : CONFIG.names()) {
             String generic = "AMS_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
@@ -156,11 +321,12 @@ public final class ConversationConfig extends AbstractConfig {
                 props.put(key, env.get(generic));
             }
         }
-        SHARED_ENV.forEach((variable, key) -> {
-            if (env.containsKey(variable)) {
-                props.put(key, env.get(variable));
-            }
-        });
+        SHARED_ENV.forEach(
+                (variable, key) -> {
+                    if (env.containsKey(variable)) {
+                        props.put(key, env.get(variable));
+                    }
+                });
         overrides.forEach((k, v) -> props.put(String.valueOf(k), v));
         return new ConversationConfig(props);
     }

@@ -1,19 +1,23 @@
 package ams.conversations;
 
 import ams.conversations.http.ConversationHttp;
+import ams.conversations.llm.Providers;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
-import ams.conversations.llm.Providers;
 import ams.conversations.worker.TurnRunner;
 import ams.conversations.worker.TurnWorker;
-
+import ams.events.streams.InstanceRouter;
+import ams.events.streams.StaticMembership;
+import ams.events.streams.StoreQueries;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -23,16 +27,10 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.streams.InstanceRouter;
-import ams.events.streams.StaticMembership;
-import ams.events.streams.StoreQueries;
-import ams.events.topics.TopicCatalogue;
-import ams.events.topics.TopicProvisioner;
-import io.javalin.Javalin;
-
 /**
  * One running orchestrator: the state machine (Kafka Streams) and its turn workers, plus the
- * queries and HTTP routes over them. What {@code app} starts in-process and {@link ConversationOrchestratorMain} alone.
+ * queries and HTTP routes over them. What {@code app} starts in-process and {@link
+ * ConversationOrchestratorMain} alone.
  */
 public final class ConversationOrchestrator implements AutoCloseable {
 
@@ -48,65 +46,112 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final ConversationHttp http;
     private int workerSequence;
 
-    private ConversationOrchestrator(ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
+    private ConversationOrchestrator(
+            ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
         this.config = config;
         this.catalogue = catalogue(config);
         provision();
-        Topology topology = ConversationTopology.buildTopology(catalogue, config.getString(ConversationConfig.APPLICATION_ID),
-                Duration.ofMillis(config.getLong(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS)),
-                config.getBoolean(ConversationConfig.READ_ONLY));
+        Topology topology =
+                ConversationTopology.buildTopology(
+                        catalogue,
+                        config.getString(ConversationConfig.APPLICATION_ID),
+                        Duration.ofMillis(
+                                config.getLong(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS)),
+                        config.getBoolean(ConversationConfig.READ_ONLY));
         streams = new KafkaStreams(topology, streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
         queries = new ConversationQueries(streams, storeQueries);
-        HostInfo self = new HostInfo(config.getString(ConversationConfig.HTTP_HOST), config.getInt(ConversationConfig.HTTP_PORT));
-        InstanceRouter router = new InstanceRouter(streams, self, storeQueries, Duration.ofSeconds(10));
-        commands = new ConversationCommands(config.getString(ConversationConfig.BOOTSTRAP_SERVERS), catalogue.conversationEvents());
+        HostInfo self =
+                new HostInfo(
+                        config.getString(ConversationConfig.HTTP_HOST),
+                        config.getInt(ConversationConfig.HTTP_PORT));
+        InstanceRouter router =
+                new InstanceRouter(streams, self, storeQueries, Duration.ofSeconds(10));
+        commands =
+                new ConversationCommands(
+                        config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
+                        catalogue.conversationEvents());
         http = new ConversationHttp(queries, router, commands, agents);
         runner = TurnRunner.fromConfig(config, agents, knowledge, Providers.fromConfig(config));
     }
 
-    /** Provisions missing topics, starts the state machine and {@code worker.count} turn workers. */
-    public static ConversationOrchestrator start(ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
-        ConversationOrchestrator orchestrator = new ConversationOrchestrator(config, agents, knowledge);
+    /**
+     * Provisions missing topics, starts the state machine and {@code worker.count} turn workers.
+     */
+    public static ConversationOrchestrator start(
+            ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
+        ConversationOrchestrator orchestrator =
+                new ConversationOrchestrator(config, agents, knowledge);
         orchestrator.streams.start();
         for (int i = 0; i < config.getInt(ConversationConfig.WORKER_COUNT); i++) {
             orchestrator.addWorker();
         }
-        log.info("Conversation orchestrator {} started on topic {} with {} worker(s)", config.instanceId(),
-                orchestrator.catalogue.conversationEvents().name(), orchestrator.workers.size());
+        log.info(
+                "Conversation orchestrator {} started on topic {} with {} worker(s)",
+                config.instanceId(),
+                orchestrator.catalogue.conversationEvents().name(),
+                orchestrator.workers.size());
         return orchestrator;
     }
 
     public static TopicCatalogue catalogue(ConversationConfig config) {
-        return new TopicCatalogue(config.getString(ConversationConfig.TOPIC_PREFIX), config.getInt(ConversationConfig.TOPIC_PARTITIONS),
+        return new TopicCatalogue(
+                config.getString(ConversationConfig.TOPIC_PREFIX),
+                config.getInt(ConversationConfig.TOPIC_PARTITIONS),
                 config.getShort(ConversationConfig.TOPIC_REPLICATION));
     }
 
     public static Properties streamsProperties(ConversationConfig config) {
         Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID));
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
+        p.put(
+                StreamsConfig.APPLICATION_ID_CONFIG,
+                config.getString(ConversationConfig.APPLICATION_ID));
+        p.put(
+                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ConversationConfig.STATE_DIR));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.getLong(ConversationConfig.COMMIT_INTERVAL_MS));
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(ConversationConfig.STREAM_THREADS));
-        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG,
-                config.getString(ConversationConfig.HTTP_HOST) + ":" + config.getInt(ConversationConfig.HTTP_PORT));
+        p.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                config.getLong(ConversationConfig.COMMIT_INTERVAL_MS));
+        p.put(
+                StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                config.getInt(ConversationConfig.STREAM_THREADS));
+        p.put(
+                StreamsConfig.APPLICATION_SERVER_CONFIG,
+                config.getString(ConversationConfig.HTTP_HOST)
+                        + ":"
+                        + config.getInt(ConversationConfig.HTTP_PORT));
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        p.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+        p.put(
+                StreamsConfig.mainConsumerPrefix(
+                        org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
                 config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
-        // Output becomes visible at the transaction commit anyway; lingering only delays the next hop.
-        p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG), 0);
-        p.put(StreamsConfig.CLIENT_ID_CONFIG, config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
+        // Output becomes visible at the transaction commit anyway; lingering only delays the next
+        // hop.
+        p.put(
+                StreamsConfig.producerPrefix(
+                        org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG),
+                0);
+        p.put(
+                StreamsConfig.CLIENT_ID_CONFIG,
+                config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
         StaticMembership.apply(p);
         return p;
     }
 
-    /** Creates missing topics (TopicProvisioner retries while a just-created topic is not yet describable). */
+    /**
+     * Creates missing topics (TopicProvisioner retries while a just-created topic is not yet
+     * describable).
+     */
     private void provision() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.getString(ConversationConfig.BOOTSTRAP_SERVERS)))) {
-            TopicProvisioner.Report report = new TopicProvisioner(admin, 30_000).provision(catalogue);
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                config.getString(ConversationConfig.BOOTSTRAP_SERVERS)))) {
+            TopicProvisioner.Report report =
+                    new TopicProvisioner(admin, 30_000).provision(catalogue);
             if (!report.consistent()) {
                 log.warn("Topics differ from the catalogue: {}", report.mismatches());
             }
@@ -115,8 +160,10 @@ public final class ConversationOrchestrator implements AutoCloseable {
 
     /** Starts one more turn worker in this process (it joins the workers' group). */
     public synchronized TurnWorker addWorker() {
-        String name = "conversation-worker-" + config.instanceId() + "-" + (++workerSequence);
-        TurnWorker worker = new TurnWorker(config, catalogue.conversationEvents(), runner, name).start();
+        workerSequence++;
+        String name = "conversation-worker-" + config.instanceId() + "-" + workerSequence;
+        TurnWorker worker =
+                new TurnWorker(config, catalogue.conversationEvents(), runner, name).start();
         workers.add(worker);
         return worker;
     }

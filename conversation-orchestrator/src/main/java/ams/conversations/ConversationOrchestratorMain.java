@@ -2,7 +2,7 @@ package ams.conversations;
 
 import ams.conversations.http.HttpAgentDirectory;
 import ams.conversations.http.HttpKnowledgeSearch;
-
+import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,11 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.javalin.Javalin;
 
 /**
  * Runs the orchestrator as its own process: configuration from the environment and an optional
@@ -24,8 +21,7 @@ public final class ConversationOrchestratorMain {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationOrchestratorMain.class);
 
-    private ConversationOrchestratorMain() {
-    }
+    private ConversationOrchestratorMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
         Properties file = new Properties();
@@ -36,19 +32,29 @@ public final class ConversationOrchestratorMain {
         }
         ConversationConfig config = ConversationConfig.fromEnvironment(System.getenv(), file);
         Duration timeout = Duration.ofSeconds(10);
-        ConversationOrchestrator orchestrator = ConversationOrchestrator.start(config,
-                new HttpAgentDirectory(config.getString(ConversationConfig.AGENTS_BASE_URL), timeout),
-                new HttpKnowledgeSearch(config.getString(ConversationConfig.KNOWLEDGE_BASE_URL), timeout));
+        ConversationOrchestrator orchestrator =
+                ConversationOrchestrator.start(
+                        config,
+                        new HttpAgentDirectory(
+                                config.getString(ConversationConfig.AGENTS_BASE_URL), timeout),
+                        new HttpKnowledgeSearch(
+                                config.getString(ConversationConfig.KNOWLEDGE_BASE_URL), timeout));
         Javalin app = Javalin.create();
         orchestrator.registerRoutes(app);
-        app.start(config.getString(ConversationConfig.HTTP_HOST), config.getInt(ConversationConfig.HTTP_PORT));
+        app.start(
+                config.getString(ConversationConfig.HTTP_HOST),
+                config.getInt(ConversationConfig.HTTP_PORT));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Shutting down");
-            app.stop();
-            orchestrator.close();
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    log.info("Shutting down");
+                                    app.stop();
+                                    orchestrator.close();
+                                    stopped.countDown();
+                                },
+                                "shutdown"));
         stopped.await();
     }
 }

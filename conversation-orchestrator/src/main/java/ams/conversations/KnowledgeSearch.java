@@ -13,8 +13,7 @@ public interface KnowledgeSearch {
     List<Hit> search(String agentId, String query, int k);
 
     /** One retrieved passage. */
-    record Hit(String documentId, String title, String content, double similarity) {
-    }
+    record Hit(String documentId, String title, String content, double similarity) {}
 
     static KnowledgeSearch none() {
         return (agentId, query, k) -> List.of();

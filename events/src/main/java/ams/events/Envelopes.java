@@ -4,11 +4,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.UUID;
 
-/** Builds the envelope every event carries (DESIGN.md): a fresh eventId, the time and the publisher. */
+/**
+ * Builds the envelope every event carries (DESIGN.md): a fresh eventId, the time and the publisher.
+ */
 public final class Envelopes {
 
-    private Envelopes() {
-    }
+    private Envelopes() {}
 
     public static Envelope create(String source) {
         return create(source, Clock.systemUTC().instant());
@@ -22,13 +23,18 @@ public final class Envelopes {
                 .build();
     }
 
-    /** An envelope for an event caused by {@code cause}: same correlation, causation pointing at it. */
+    /**
+     * An envelope for an event caused by {@code cause}: same correlation, causation pointing at it.
+     */
     public static Envelope causedBy(Envelope cause, String source, Instant occurredAt) {
         return Envelope.newBuilder()
                 .setEventId(UUID.randomUUID())
                 .setOccurredAt(occurredAt)
                 .setSource(source)
-                .setCorrelationId(cause.getCorrelationId() != null ? cause.getCorrelationId() : cause.getEventId().toString())
+                .setCorrelationId(
+                        cause.getCorrelationId() != null
+                                ? cause.getCorrelationId()
+                                : cause.getEventId().toString())
                 .setCausationId(cause.getEventId().toString())
                 .build();
     }

@@ -4,20 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayOutputStream;
-
-import org.apache.avro.SystemLimitException;
-import org.junit.jupiter.api.Test;
-
 import ams.events.agent.AgentEvent;
 import ams.events.serde.EventDecodingException;
 import ams.events.serde.EventSerdes;
 import ams.events.serde.SingleObjectSerde;
+import java.io.ByteArrayOutputStream;
+import org.apache.avro.SystemLimitException;
+import org.junit.jupiter.api.Test;
 
 /**
  * A record whose body declares a huge string must be refused by its length, before Avro allocates
- * it: in a processor's small heap the allocation itself was an OutOfMemoryError that killed the
- * JVM (with -XX:+ExitOnOutOfMemoryError, on every restart, since the record stays on the topic).
+ * it: in a processor's small heap the allocation itself was an OutOfMemoryError that killed the JVM
+ * (with -XX:+ExitOnOutOfMemoryError, on every restart, since the record stays on the topic).
  */
 class CorruptLengthTest {
 
@@ -25,7 +23,8 @@ class CorruptLengthTest {
 
     @Test
     void shouldRefuseADeclaredLengthBeyondTheLimitWithoutAllocatingIt() {
-        // Header for the current schema, then the first field (envelope.eventId, a string) claims 1.5 GiB.
+        // Header for the current schema, then the first field (envelope.eventId, a string) claims
+        // 1.5 GiB.
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         bytes.write(0xC3);
         bytes.write(0x01);
@@ -40,7 +39,9 @@ class CorruptLengthTest {
         }
         bytes.write((int) zigzag);
 
-        EventDecodingException e = assertThrows(EventDecodingException.class, () -> agents.decode(bytes.toByteArray()));
+        EventDecodingException e =
+                assertThrows(
+                        EventDecodingException.class, () -> agents.decode(bytes.toByteArray()));
         assertEquals(EventDecodingException.Kind.CORRUPT_BODY, e.kind());
         // Refused by the limit, not by running out of input after allocating 1.5 GiB.
         assertInstanceOf(SystemLimitException.class, e.getCause(), String.valueOf(e.getCause()));

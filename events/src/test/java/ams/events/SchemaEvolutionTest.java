@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.knowledge.KnowledgeEvent;
+import ams.events.serde.SchemaHistory;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityResult;
@@ -15,37 +18,51 @@ import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import ams.events.agent.AgentEvent;
-import ams.events.conversation.ConversationEvent;
-import ams.events.knowledge.KnowledgeEvent;
-import ams.events.serde.SchemaHistory;
-
 /**
  * The schema-evolution contract of DESIGN.md: each current topic schema reads every released
- * version, and the newest released version is the current schema (so a change is recorded as a
- * new vN before it ships).
+ * version, and the newest released version is the current schema (so a change is recorded as a new
+ * vN before it ships).
  */
 class SchemaEvolutionTest {
 
     static Stream<Schema> currentSchemas() {
-        return Stream.of(AgentEvent.getClassSchema(), ConversationEvent.getClassSchema(),
-                KnowledgeEvent.getClassSchema(), DeadLetter.getClassSchema());
+        return Stream.of(
+                AgentEvent.getClassSchema(),
+                ConversationEvent.getClassSchema(),
+                KnowledgeEvent.getClassSchema(),
+                DeadLetter.getClassSchema());
     }
 
     @ParameterizedTest
     @MethodSource("currentSchemas")
     void currentSchemaReadsEveryReleasedVersion(Schema current) {
         List<Schema> released = SchemaHistory.releasedVersions(current.getName());
-        assertFalse(released.isEmpty(), "No released version of " + current.getName() + " under schema-history/");
+        assertFalse(
+                released.isEmpty(),
+                "No released version of " + current.getName() + " under schema-history/");
         for (int i = 0; i < released.size(); i++) {
             SchemaCompatibilityResult result =
-                    SchemaCompatibility.checkReaderWriterCompatibility(current, released.get(i)).getResult();
-            if (result.getCompatibility() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-                fail("Current " + current.getFullName() + " cannot read released v" + (i + 1) + ":\n"
-                        + result.getIncompatibilities().stream()
-                                .map(inc -> "  - " + inc.getType() + " at " + inc.getLocation() + ": " + inc.getMessage())
-                                .collect(Collectors.joining("\n"))
-                        + "\nMake the change compatible (new fields need defaults, unions keep their branches, enums a default).");
+                    SchemaCompatibility.checkReaderWriterCompatibility(current, released.get(i))
+                            .getResult();
+            if (result.getCompatibility()
+                    != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+                fail(
+                        "Current "
+                                + current.getFullName()
+                                + " cannot read released v"
+                                + (i + 1)
+                                + ":\n"
+                                + result.getIncompatibilities().stream()
+                                        .map(
+                                                inc ->
+                                                        "  - "
+                                                                + inc.getType()
+                                                                + " at "
+                                                                + inc.getLocation()
+                                                                + ": "
+                                                                + inc.getMessage())
+                                        .collect(Collectors.joining("\n"))
+                                + "\nMake the change compatible (new fields need defaults, unions keep their branches, enums a default).");
             }
         }
     }
@@ -55,8 +72,15 @@ class SchemaEvolutionTest {
     void newestReleasedVersionIsTheCurrentSchema(Schema current) {
         List<Schema> released = SchemaHistory.releasedVersions(current.getName());
         Schema newest = released.get(released.size() - 1);
-        assertEquals(SchemaNormalization.toParsingForm(newest), SchemaNormalization.toParsingForm(current),
-                current.getFullName() + " changed since v" + released.size() + ": copy its schema to "
-                        + "events/src/test/resources/schema-history/v" + (released.size() + 1) + "/ when you release it");
+        assertEquals(
+                SchemaNormalization.toParsingForm(newest),
+                SchemaNormalization.toParsingForm(current),
+                current.getFullName()
+                        + " changed since v"
+                        + released.size()
+                        + ": copy its schema to "
+                        + "events/src/test/resources/schema-history/v"
+                        + (released.size() + 1)
+                        + "/ when you release it");
     }
 }

@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import ams.events.agent.AgentCreated;
 import ams.events.agent.AgentEvent;
 import ams.events.agent.AgentFlagSet;
 import ams.events.serde.EventDecodingException;
 import ams.events.serde.EventSerdes;
 import ams.events.serde.SingleObjectSerde;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class SingleObjectSerdeTest {
 
@@ -27,8 +25,12 @@ class SingleObjectSerdeTest {
         return AgentEvent.newBuilder()
                 .setEnvelope(Envelopes.create("test", Instant.ofEpochMilli(1_700_000_000_000L)))
                 .setAgentId(agentId)
-                .setPayload(AgentCreated.newBuilder().setAgentName("Wizard").setTags(List.of("magic"))
-                        .setConfigJson("{\"agent_id\":\"" + agentId + "\"}").build())
+                .setPayload(
+                        AgentCreated.newBuilder()
+                                .setAgentName("Wizard")
+                                .setTags(List.of("magic"))
+                                .setConfigJson("{\"agent_id\":\"" + agentId + "\"}")
+                                .build())
                 .build();
     }
 
@@ -52,8 +54,14 @@ class SingleObjectSerdeTest {
 
     @Test
     void shouldKeepUnionFlagValuesTyped() {
-        AgentEvent event = AgentEvent.newBuilder(created("wizard"))
-                .setPayload(AgentFlagSet.newBuilder().setFlag("TTS_FLAG").setValue("yes").build()).build();
+        AgentEvent event =
+                AgentEvent.newBuilder(created("wizard"))
+                        .setPayload(
+                                AgentFlagSet.newBuilder()
+                                        .setFlag("TTS_FLAG")
+                                        .setValue("yes")
+                                        .build())
+                        .build();
         AgentFlagSet decoded = (AgentFlagSet) agents.decode(agents.encode(event)).getPayload();
         assertEquals("yes", decoded.getValue());
     }
@@ -63,22 +71,28 @@ class SingleObjectSerdeTest {
         byte[] random = new byte[64];
         new Random(7).nextBytes(random);
         random[0] = 0x11;
-        EventDecodingException e = assertThrows(EventDecodingException.class, () -> agents.decode(random));
+        EventDecodingException e =
+                assertThrows(EventDecodingException.class, () -> agents.decode(random));
         assertEquals(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, e.kind());
         assertTrue(e.getMessage().contains("ams.events.agent.AgentEvent"), e.getMessage());
     }
 
     @Test
     void shouldRejectTooShortInput() {
-        EventDecodingException e = assertThrows(EventDecodingException.class, () -> agents.decode(new byte[] {(byte) 0xC3}));
+        EventDecodingException e =
+                assertThrows(
+                        EventDecodingException.class,
+                        () -> agents.decode(new byte[] {(byte) 0xC3}));
         assertEquals(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, e.kind());
     }
 
     @Test
     void shouldRefuseAnotherTopicsEventInsteadOfMisreadingIt() {
         byte[] agentBytes = agents.encode(created("wizard"));
-        EventDecodingException e = assertThrows(EventDecodingException.class,
-                () -> EventSerdes.conversationEvents().decode(agentBytes));
+        EventDecodingException e =
+                assertThrows(
+                        EventDecodingException.class,
+                        () -> EventSerdes.conversationEvents().decode(agentBytes));
         assertEquals(EventDecodingException.Kind.UNKNOWN_SCHEMA_FINGERPRINT, e.kind());
     }
 
@@ -86,7 +100,8 @@ class SingleObjectSerdeTest {
     void shouldRejectAnUnknownFingerprint() {
         byte[] bytes = agents.encode(created("wizard"));
         bytes[5] ^= 0x5A;
-        EventDecodingException e = assertThrows(EventDecodingException.class, () -> agents.decode(bytes));
+        EventDecodingException e =
+                assertThrows(EventDecodingException.class, () -> agents.decode(bytes));
         assertEquals(EventDecodingException.Kind.UNKNOWN_SCHEMA_FINGERPRINT, e.kind());
     }
 
@@ -94,7 +109,8 @@ class SingleObjectSerdeTest {
     void shouldRejectATruncatedBody() {
         byte[] bytes = agents.encode(created("wizard"));
         byte[] truncated = Arrays.copyOf(bytes, bytes.length - 20);
-        EventDecodingException e = assertThrows(EventDecodingException.class, () -> agents.decode(truncated));
+        EventDecodingException e =
+                assertThrows(EventDecodingException.class, () -> agents.decode(truncated));
         assertEquals(EventDecodingException.Kind.CORRUPT_BODY, e.kind());
     }
 

@@ -1,15 +1,12 @@
 package ams.export;
 
-import ams.export.sink.ConversationSink;
 import ams.export.http.ExporterHttp;
+import ams.export.sink.ConversationSink;
 import ams.export.sink.SinkStatus;
-
+import io.javalin.Javalin;
 import java.time.Duration;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.javalin.Javalin;
 
 /**
  * The exporter running in this JVM: the continuous sink on its own thread. What the {@code app}

@@ -1,23 +1,20 @@
 package ams.export;
 
-import ams.export.snapshot.ConversationExport;
+import ams.events.topics.TopicProvisioner;
+import ams.export.format.TableFormat;
 import ams.export.importer.ImportReport;
 import ams.export.importer.OriginalImporter;
-import ams.export.format.TableFormat;
-
+import ams.export.snapshot.ConversationExport;
+import io.javalin.Javalin;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import ams.events.topics.TopicProvisioner;
-import io.javalin.Javalin;
 
 /**
  * The exporter as its own process, configured from AMS_* environment variables. Without arguments
@@ -29,8 +26,7 @@ public final class ExporterMain {
 
     private static final Logger log = LoggerFactory.getLogger(ExporterMain.class);
 
-    private ExporterMain() {
-    }
+    private ExporterMain() {}
 
     public static void main(String[] args) throws Exception {
         ExporterConfig config = ExporterConfig.fromEnvironment(System.getenv(), Map.of());
@@ -39,27 +35,40 @@ public final class ExporterMain {
             runSink(config);
         } else if (args[0].equals("import") && args.length == 2) {
             for (ImportReport report : importDirectory(config, Path.of(args[1]))) {
-                log.info("{}: read {}, published {}, already there {}", report.source(), report.read(), report.published(),
+                log.info(
+                        "{}: read {}, published {}, already there {}",
+                        report.source(),
+                        report.read(),
+                        report.published(),
                         report.skipped());
             }
         } else if (args[0].equals("export") && args.length == 4) {
-            ConversationExport export = new ConversationExport(config.bootstrapServers(),
-                    config.catalogue().conversationEvents(), config.parquetCodec());
-            int n = export.export(args[1].equals("all") ? Optional.empty() : Optional.of(args[1]),
-                    TableFormat.parse(args[2]), Path.of(args[3]));
+            ConversationExport export =
+                    new ConversationExport(
+                            config.bootstrapServers(),
+                            config.catalogue().conversationEvents(),
+                            config.parquetCodec());
+            int n =
+                    export.export(
+                            args[1].equals("all") ? Optional.empty() : Optional.of(args[1]),
+                            TableFormat.parse(args[2]),
+                            Path.of(args[3]));
             log.info("Exported {} conversation(s) to {}", n, args[3]);
         } else {
-            throw new IllegalArgumentException("usage: ExporterMain [import <dir> | export <conversation-id|all> "
-                    + "<jsonl|json|csv|parquet|markdown> <file>]");
+            throw new IllegalArgumentException(
+                    "usage: ExporterMain [import <dir> | export <conversation-id|all> "
+                            + "<jsonl|json|csv|parquet|markdown> <file>]");
         }
     }
 
     /**
-     * Imports every {@code *.json} template and the {@code agent_matrix*.parquet},
-     * {@code conversation_history*.parquet} and {@code knowledge_base*.parquet} files of a directory.
+     * Imports every {@code *.json} template and the {@code agent_matrix*.parquet}, {@code
+     * conversation_history*.parquet} and {@code knowledge_base*.parquet} files of a directory.
      */
-    public static List<ImportReport> importDirectory(ExporterConfig config, Path dir) throws Exception {
-        OriginalImporter importer = new OriginalImporter(config.bootstrapServers(), config.catalogue());
+    public static List<ImportReport> importDirectory(ExporterConfig config, Path dir)
+            throws Exception {
+        OriginalImporter importer =
+                new OriginalImporter(config.bootstrapServers(), config.catalogue());
         List<ImportReport> reports = new java.util.ArrayList<>();
         reports.add(importer.importTemplates(dir));
         List<Path> files;
@@ -83,9 +92,16 @@ public final class ExporterMain {
         return reports;
     }
 
-    /** Creates the catalogue's missing topics (idempotent), so a first start on an empty cluster works. */
+    /**
+     * Creates the catalogue's missing topics (idempotent), so a first start on an empty cluster
+     * works.
+     */
     private static void provisionTopics(ExporterConfig config) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                config.bootstrapServers()))) {
             new TopicProvisioner(admin, 30_000).provision(config.catalogue());
         }
     }
@@ -100,14 +116,18 @@ public final class ExporterMain {
         }
         CountDownLatch done = new CountDownLatch(1);
         Javalin server = http;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Shutting down the exporter");
-            exporter.close();
-            if (server != null) {
-                server.stop();
-            }
-            done.countDown();
-        }, "ams-exporter-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    log.info("Shutting down the exporter");
+                                    exporter.close();
+                                    if (server != null) {
+                                        server.stop();
+                                    }
+                                    done.countDown();
+                                },
+                                "ams-exporter-shutdown"));
         done.await();
     }
 }

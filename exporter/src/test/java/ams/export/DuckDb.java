@@ -17,7 +17,8 @@ public final class DuckDb implements AutoCloseable {
     public DuckDb() {
         try {
             connection = DriverManager.getConnection("jdbc:duckdb:");
-            // Timestamps with a zone print in the session's zone, which defaults to the machine's: pin it.
+            // Timestamps with a zone print in the session's zone, which defaults to the machine's:
+            // pin it.
             try (Statement st = connection.createStatement()) {
                 st.execute("SET TimeZone = 'UTC'");
             }
@@ -36,7 +37,8 @@ public final class DuckDb implements AutoCloseable {
     }
 
     public List<List<Object>> query(String sql) {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             List<List<Object>> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();
             while (rs.next()) {
@@ -57,15 +59,21 @@ public final class DuckDb implements AutoCloseable {
         if (!hasFiles(root.resolve("messages"), ".parquet")) {
             return 0;
         }
-        return count("SELECT count(*) FROM read_parquet('" + glob(root, "messages/*/*.parquet")
-                + "', hive_partitioning = true)" + (where.isEmpty() ? "" : " WHERE " + where));
+        return count(
+                "SELECT count(*) FROM read_parquet('"
+                        + glob(root, "messages/*/*.parquet")
+                        + "', hive_partitioning = true)"
+                        + (where.isEmpty() ? "" : " WHERE " + where));
     }
 
     long jsonlRows(Path dir) {
         if (!hasFiles(dir, ".jsonl")) {
             return 0;
         }
-        return count("SELECT count(*) FROM read_json('" + glob(dir, "*.jsonl") + "', format = 'newline_delimited')");
+        return count(
+                "SELECT count(*) FROM read_json('"
+                        + glob(dir, "*.jsonl")
+                        + "', format = 'newline_delimited')");
     }
 
     static boolean hasFiles(Path dir, String suffix) {

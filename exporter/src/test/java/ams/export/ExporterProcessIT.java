@@ -1,10 +1,15 @@
 package ams.export;
 
-import ams.export.sink.SegmentName;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.events.conversation.ConversationEvent;
+import ams.events.topics.TopicCatalogue;
+import ams.export.sink.SegmentName;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import ams.testkit.Wait;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +22,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -26,16 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.conversation.ConversationEvent;
-import ams.events.topics.TopicCatalogue;
-import ams.testkit.KafkaClusterExtension;
-import ams.testkit.TestEvents;
-import ams.testkit.TestKafka;
-import ams.testkit.Wait;
-
 /**
- * The exporter as a separate JVM, killed with SIGKILL at random points of a run and restarted:
- * the datasets must end with exactly the expected rows, no duplicates, no gaps, no temp files.
+ * The exporter as a separate JVM, killed with SIGKILL at random points of a run and restarted: the
+ * datasets must end with exactly the expected rows, no duplicates, no gaps, no temp files.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class ExporterProcessIT {
@@ -47,7 +44,8 @@ class ExporterProcessIT {
     private static final int COMPLETED = 32;
 
     @Test
-    void shouldEndWithExactlyTheExpectedRowsAfterKillNineAtRandomPoints(TestKafka kafka, @TempDir Path tmp) throws Exception {
+    void shouldEndWithExactlyTheExpectedRowsAfterKillNineAtRandomPoints(
+            TestKafka kafka, @TempDir Path tmp) throws Exception {
         long seed = System.nanoTime();
         log.info("kill -9 test seed {}", seed);
         Random random = new Random(seed);
@@ -55,57 +53,111 @@ class ExporterProcessIT {
         Path root = tmp.resolve("datasets");
         String group = "kill9-" + seed;
 
-        try (KafkaProducer<String, ConversationEvent> producer = kafka.producer(catalogue.conversationEvents());
-             DuckDb duck = new DuckDb()) {
+        try (KafkaProducer<String, ConversationEvent> producer =
+                        kafka.producer(catalogue.conversationEvents());
+                DuckDb duck = new DuckDb()) {
             produce(producer, catalogue, 0, CONVERSATIONS / 2);
             for (int kill = 0; kill < 3; kill++) {
-                // A fresh group per process: a SIGKILLed member would hold its partitions until its session
-                // times out (45 s), and positions come from the files anyway, never from the group's offsets.
-                Process exporter = startExporter(kafka, catalogue, root, group + "-" + kill,
-                        tmp.resolve("exporter-" + kill + ".log"));
+                // A fresh group per process: a SIGKILLed member would hold its partitions until its
+                // session
+                // times out (45 s), and positions come from the files anyway, never from the
+                // group's offsets.
+                Process exporter =
+                        startExporter(
+                                kafka,
+                                catalogue,
+                                root,
+                                group + "-" + kill,
+                                tmp.resolve("exporter-" + kill + ".log"));
                 int before = publishedFiles(root);
                 int target = before + 1 + random.nextInt(10);
                 try {
-                    Wait.until("the exporter published " + target + " files", TIMEOUT, () -> publishedFiles(root) >= target);
+                    Wait.until(
+                            "the exporter published " + target + " files",
+                            TIMEOUT,
+                            () -> publishedFiles(root) >= target);
                 } finally {
                     // Also when the wait fails: a child JVM must never outlive the test.
                     exporter.destroyForcibly();
                 }
                 assertTrue(exporter.waitFor(30, TimeUnit.SECONDS));
-                log.info("killed the exporter with SIGKILL after {} files (was {})", publishedFiles(root), before);
+                log.info(
+                        "killed the exporter with SIGKILL after {} files (was {})",
+                        publishedFiles(root),
+                        before);
                 if (kill == 0) {
                     produce(producer, catalogue, CONVERSATIONS / 2, CONVERSATIONS);
                 }
             }
-            Process exporter = startExporter(kafka, catalogue, root, group + "-final", tmp.resolve("exporter-final.log"));
+            Process exporter =
+                    startExporter(
+                            kafka,
+                            catalogue,
+                            root,
+                            group + "-final",
+                            tmp.resolve("exporter-final.log"));
             try {
-                Wait.until("every row on disk", TIMEOUT, () -> duck.parquetRows(root, "") >= CONVERSATIONS * MESSAGES
-                        && duck.jsonlRows(root.resolve("jsonl/turns")) >= CONVERSATIONS * MESSAGES
-                        && duck.jsonlRows(root.resolve("jsonl/chat")) >= COMPLETED
-                        && duck.jsonlRows(root.resolve("jsonl/sharegpt")) >= COMPLETED);
+                Wait.until(
+                        "every row on disk",
+                        TIMEOUT,
+                        () ->
+                                duck.parquetRows(root, "") >= CONVERSATIONS * MESSAGES
+                                        && duck.jsonlRows(root.resolve("jsonl/turns"))
+                                                >= CONVERSATIONS * MESSAGES
+                                        && duck.jsonlRows(root.resolve("jsonl/chat")) >= COMPLETED
+                                        && duck.jsonlRows(root.resolve("jsonl/sharegpt"))
+                                                >= COMPLETED);
             } finally {
                 exporter.destroy();
                 if (!exporter.waitFor(30, TimeUnit.SECONDS)) {
                     exporter.destroyForcibly();
                 }
             }
-            assertEquals(0, exporter.exitValue() == 143 ? 0 : exporter.exitValue(), "orderly exit on SIGTERM");
+            assertEquals(
+                    0,
+                    exporter.exitValue() == 143 ? 0 : exporter.exitValue(),
+                    "orderly exit on SIGTERM");
 
             String messages = "read_parquet('" + DuckDb.glob(root, "messages/*/*.parquet") + "')";
             assertEquals(CONVERSATIONS * MESSAGES, duck.count("SELECT count(*) FROM " + messages));
-            assertEquals(CONVERSATIONS * MESSAGES, duck.count("SELECT count(DISTINCT message_id) FROM " + messages));
-            assertEquals(CONVERSATIONS * MESSAGES, duck.count("SELECT count(DISTINCT (conversation_id, turn_number)) FROM "
-                    + messages));
-            String turns = "read_json('" + DuckDb.glob(root, "jsonl/turns/*.jsonl") + "', format = 'newline_delimited')";
+            assertEquals(
+                    CONVERSATIONS * MESSAGES,
+                    duck.count("SELECT count(DISTINCT message_id) FROM " + messages));
+            assertEquals(
+                    CONVERSATIONS * MESSAGES,
+                    duck.count(
+                            "SELECT count(DISTINCT (conversation_id, turn_number)) FROM "
+                                    + messages));
+            String turns =
+                    "read_json('"
+                            + DuckDb.glob(root, "jsonl/turns/*.jsonl")
+                            + "', format = 'newline_delimited')";
             assertEquals(CONVERSATIONS * MESSAGES, duck.count("SELECT count(*) FROM " + turns));
-            assertEquals(CONVERSATIONS * MESSAGES, duck.count("SELECT count(DISTINCT message_id) FROM " + turns));
-            String chat = "read_json('" + DuckDb.glob(root, "jsonl/chat/*.jsonl") + "', format = 'newline_delimited')";
+            assertEquals(
+                    CONVERSATIONS * MESSAGES,
+                    duck.count("SELECT count(DISTINCT message_id) FROM " + turns));
+            String chat =
+                    "read_json('"
+                            + DuckDb.glob(root, "jsonl/chat/*.jsonl")
+                            + "', format = 'newline_delimited')";
             assertEquals(COMPLETED, duck.count("SELECT count(*) FROM " + chat));
-            assertEquals(COMPLETED, duck.count("SELECT count(DISTINCT conversation_id) FROM " + chat));
-            assertEquals(COMPLETED, duck.count("SELECT count(*) FROM " + chat + " WHERE len(messages) = " + MESSAGES));
-            assertEquals(0, duck.count("SELECT count(*) FROM " + chat + " WHERE CAST(substr(conversation_id, 6) AS INT) >= "
-                    + COMPLETED));
-            String share = "read_json('" + DuckDb.glob(root, "jsonl/sharegpt/*.jsonl") + "', format = 'newline_delimited')";
+            assertEquals(
+                    COMPLETED, duck.count("SELECT count(DISTINCT conversation_id) FROM " + chat));
+            assertEquals(
+                    COMPLETED,
+                    duck.count(
+                            "SELECT count(*) FROM " + chat + " WHERE len(messages) = " + MESSAGES));
+            assertEquals(
+                    0,
+                    duck.count(
+                            "SELECT count(*) FROM "
+                                    + chat
+                                    + " WHERE CAST(substr(conversation_id, 6) AS INT) >= "
+                                    + COMPLETED));
+            String share =
+                    "read_json('"
+                            + DuckDb.glob(root, "jsonl/sharegpt/*.jsonl")
+                            + "', format = 'newline_delimited')";
             assertEquals(COMPLETED, duck.count("SELECT count(DISTINCT id) FROM " + share));
             assertEquals(COMPLETED, duck.count("SELECT count(*) FROM " + share));
         }
@@ -118,29 +170,62 @@ class ExporterProcessIT {
         for (String dataset : List.of("messages", "jsonl/turns", "jsonl/chat", "jsonl/sharegpt")) {
             Map<Integer, List<SegmentName>> chains = new TreeMap<>();
             try (Stream<Path> files = Files.walk(root.resolve(dataset))) {
-                files.filter(Files::isRegularFile).forEach(p -> SegmentName.parse(p.getFileName().toString())
-                        .ifPresent(n -> chains.computeIfAbsent(n.partition(), k -> new ArrayList<>()).add(n)));
+                files.filter(Files::isRegularFile)
+                        .forEach(
+                                p ->
+                                        SegmentName.parse(p.getFileName().toString())
+                                                .ifPresent(
+                                                        n ->
+                                                                chains.computeIfAbsent(
+                                                                                n.partition(),
+                                                                                k ->
+                                                                                        new ArrayList<>())
+                                                                        .add(n)));
             }
             assertEquals(3, chains.size(), dataset + " has files for every partition");
-            chains.forEach((partition, names) -> {
-                names.sort(Comparator.comparingLong(SegmentName::start));
-                for (int i = 1; i < names.size(); i++) {
-                    assertEquals(names.get(i - 1).end() + 1, names.get(i).start(),
-                            dataset + " partition " + partition + ": " + names.get(i - 1) + " then " + names.get(i));
-                }
-            });
+            chains.forEach(
+                    (partition, names) -> {
+                        names.sort(Comparator.comparingLong(SegmentName::start));
+                        for (int i = 1; i < names.size(); i++) {
+                            assertEquals(
+                                    names.get(i - 1).end() + 1,
+                                    names.get(i).start(),
+                                    dataset
+                                            + " partition "
+                                            + partition
+                                            + ": "
+                                            + names.get(i - 1)
+                                            + " then "
+                                            + names.get(i));
+                        }
+                    });
         }
     }
 
-    private static void produce(KafkaProducer<String, ConversationEvent> producer, TopicCatalogue catalogue, int from, int to)
+    private static void produce(
+            KafkaProducer<String, ConversationEvent> producer,
+            TopicCatalogue catalogue,
+            int from,
+            int to)
             throws Exception {
         String topic = catalogue.conversationEvents().name();
         for (int c = from; c < to; c++) {
             String id = String.format("conv-%03d", c);
-            producer.send(new ProducerRecord<>(topic, id, TestEvents.conversationRequested(id, "t" + c, MESSAGES, "a", "b")));
+            producer.send(
+                    new ProducerRecord<>(
+                            topic,
+                            id,
+                            TestEvents.conversationRequested(id, "t" + c, MESSAGES, "a", "b")));
             for (int turn = 0; turn < MESSAGES; turn++) {
-                producer.send(new ProducerRecord<>(topic, id,
-                        TestEvents.messageAppended(id, turn, turn % 2 == 0 ? "a" : "b", "message " + turn + " of " + id)));
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                id,
+                                TestEvents.messageAppended(
+                                        id,
+                                        turn,
+                                        turn % 2 == 0 ? "a" : "b",
+                                        "message " + turn + " of " + id)));
             }
             if (c < COMPLETED) {
                 producer.send(new ProducerRecord<>(topic, id, TestEvents.completed(id, MESSAGES)));
@@ -151,14 +236,23 @@ class ExporterProcessIT {
         producer.flush();
     }
 
-    private static Process startExporter(TestKafka kafka, TopicCatalogue catalogue, Path root, String group, Path logFile)
+    private static Process startExporter(
+            TestKafka kafka, TopicCatalogue catalogue, Path root, String group, Path logFile)
             throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), ExporterMain.class.getName());
+        ProcessBuilder builder =
+                new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ExporterMain.class.getName());
         Map<String, String> env = builder.environment();
         env.put("AMS_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("AMS_TOPIC_PREFIX", catalogue.conversationEvents().name().replace("conversation-events", ""));
+        env.put(
+                "AMS_TOPIC_PREFIX",
+                catalogue.conversationEvents().name().replace("conversation-events", ""));
         env.put("AMS_DATASET_ROOT", root.toString());
         env.put(ExporterConfig.envName(ExporterConfig.GROUP_ID), group);
         env.put(ExporterConfig.envName(ExporterConfig.ROTATE_MAX_ROWS), "7");
@@ -174,7 +268,9 @@ class ExporterProcessIT {
             return 0;
         }
         try (Stream<Path> files = Files.walk(root)) {
-            return (int) files.filter(p -> SegmentName.parse(p.getFileName().toString()).isPresent()).count();
+            return (int)
+                    files.filter(p -> SegmentName.parse(p.getFileName().toString()).isPresent())
+                            .count();
         } catch (IOException | java.io.UncheckedIOException e) {
             return 0; // a file renamed while walking: count again on the next poll
         }

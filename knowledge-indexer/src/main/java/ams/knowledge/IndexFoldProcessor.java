@@ -1,9 +1,16 @@
 package ams.knowledge;
 
+import ams.knowledge.avro.ChunkRecord;
+import ams.knowledge.avro.DocumentRecord;
+import ams.knowledge.avro.GraphSignal;
+import ams.knowledge.avro.IndexOperation;
+import ams.knowledge.avro.IndexedDocument;
+import ams.knowledge.graph.GraphNodes;
+import ams.knowledge.graph.GraphSignals;
+import ams.knowledge.search.SearchIndex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -14,20 +21,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.knowledge.avro.ChunkRecord;
-import ams.knowledge.avro.DocumentRecord;
-import ams.knowledge.avro.GraphSignal;
-import ams.knowledge.avro.IndexOperation;
-import ams.knowledge.avro.IndexedDocument;
-import ams.knowledge.graph.GraphNodes;
-import ams.knowledge.graph.GraphSignals;
-import ams.knowledge.search.SearchIndex;
-
 /**
- * Folds indexed documents into the {@code documents} and {@code chunks} stores, keeps the
- * in-memory search index of this partition in step, and tells the graph when an agent gains or
- * loses a document. On (re)initialisation it rebuilds the partition's search index from the
- * store, which is the truth after a restart, a rebalance or an aborted transaction.
+ * Folds indexed documents into the {@code documents} and {@code chunks} stores, keeps the in-memory
+ * search index of this partition in step, and tells the graph when an agent gains or loses a
+ * document. On (re)initialisation it rebuilds the partition's search index from the store, which is
+ * the truth after a restart, a rebalance or an aborted transaction.
  */
 final class IndexFoldProcessor implements Processor<String, IndexedDocument, String, GraphSignal> {
 
@@ -73,8 +71,12 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
             }
         }
         documentCount += indexDocument(currentDocument, pending);
-        log.info("Rebuilt search index of partition {} from the chunks store: {} documents, {} chunks in {} ms",
-                partition, documentCount, chunkCount, (System.nanoTime() - started) / 1_000_000);
+        log.info(
+                "Rebuilt search index of partition {} from the chunks store: {} documents, {} chunks in {} ms",
+                partition,
+                documentCount,
+                chunkCount,
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     private int indexDocument(String documentKey, List<ChunkRecord> documentChunks) {
@@ -105,18 +107,29 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
                 deleteChunks(agentId, documentId);
                 documents.delete(documentKey);
                 index.remove(agentId, documentId);
-                forward(record, GraphSignals.close(GraphNodes.HAS_KNOWLEDGE, GraphNodes.agent(agentId),
-                        GraphNodes.document(documentId), at));
+                forward(
+                        record,
+                        GraphSignals.close(
+                                GraphNodes.HAS_KNOWLEDGE,
+                                GraphNodes.agent(agentId),
+                                GraphNodes.document(documentId),
+                                at));
             }
             return;
         }
         if (indexed.getOperation() != IndexOperation.UPSERT || indexed.getDocument() == null) {
-            log.debug("Ignoring indexed record {} with operation {}", indexed.getEventId(), indexed.getOperation());
+            log.debug(
+                    "Ignoring indexed record {} with operation {}",
+                    indexed.getEventId(),
+                    indexed.getOperation());
             return;
         }
         DocumentRecord document = indexed.getDocument();
         if (previous != null && previous.getCreatedAt() != null) {
-            document = DocumentRecord.newBuilder(document).setCreatedAt(previous.getCreatedAt()).build();
+            document =
+                    DocumentRecord.newBuilder(document)
+                            .setCreatedAt(previous.getCreatedAt())
+                            .build();
         } else if (document.getCreatedAt() == null) {
             document = DocumentRecord.newBuilder(document).setCreatedAt(at).build();
         }
@@ -127,8 +140,13 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         documents.put(documentKey, document);
         index.put(partition, document, indexed.getChunks());
         if (previous == null) {
-            forward(record, GraphSignals.open(GraphNodes.HAS_KNOWLEDGE, GraphNodes.agent(agentId),
-                    GraphNodes.document(documentId), at));
+            forward(
+                    record,
+                    GraphSignals.open(
+                            GraphNodes.HAS_KNOWLEDGE,
+                            GraphNodes.agent(agentId),
+                            GraphNodes.document(documentId),
+                            at));
         }
     }
 
@@ -138,8 +156,9 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
 
     private void deleteChunks(String agentId, String documentId) {
         List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, ChunkRecord> old = chunks.prefixScan(StoreKeys.chunkPrefix(agentId, documentId),
-                new StringSerializer())) {
+        try (KeyValueIterator<String, ChunkRecord> old =
+                chunks.prefixScan(
+                        StoreKeys.chunkPrefix(agentId, documentId), new StringSerializer())) {
             while (old.hasNext()) {
                 KeyValue<String, ChunkRecord> entry = old.next();
                 keys.add(entry.key);

@@ -1,16 +1,14 @@
 package ams.knowledge;
 
 import ams.events.AgentIds;
-import ams.events.InvalidRequestException;
-
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-
 import ams.events.Envelopes;
+import ams.events.InvalidRequestException;
 import ams.events.knowledge.DocumentAdded;
 import ams.events.knowledge.DocumentRemoved;
 import ams.events.knowledge.KnowledgeEvent;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 
 /** Turns requests about an agent's knowledge into validated events. */
 public final class KnowledgeCommands {
@@ -24,31 +22,47 @@ public final class KnowledgeCommands {
         this.source = source;
     }
 
-    public KnowledgeEvent add(String agentId, String documentId, String title, String content, String contentType,
-                              String sourceName, List<String> tags, String metadataJson) {
+    public KnowledgeEvent add(
+            String agentId,
+            String documentId,
+            String title,
+            String content,
+            String contentType,
+            String sourceName,
+            List<String> tags,
+            String metadataJson) {
         AgentIds.require(agentId);
         if (content == null || content.isBlank()) {
-            throw new InvalidRequestException("content is missing: a knowledge document needs text");
+            throw new InvalidRequestException(
+                    "content is missing: a knowledge document needs text");
         }
         if (content.length() > MAX_CONTENT_CHARS) {
-            throw new InvalidRequestException("content has " + content.length() + " characters; the limit is " + MAX_CONTENT_CHARS
-                    + ": split the document");
+            throw new InvalidRequestException(
+                    "content has "
+                            + content.length()
+                            + " characters; the limit is "
+                            + MAX_CONTENT_CHARS
+                            + ": split the document");
         }
-        String id = documentId == null || documentId.isBlank() ? UUID.randomUUID().toString() : documentId;
+        String id =
+                documentId == null || documentId.isBlank()
+                        ? UUID.randomUUID().toString()
+                        : documentId;
         return KnowledgeEvent.newBuilder()
                 .setEnvelope(Envelopes.create(source))
                 .setAgentId(agentId)
-                .setPayload(DocumentAdded.newBuilder()
-                        .setKbId("kb_" + agentId)
-                        .setDocumentId(id)
-                        .setTitle(title == null || title.isBlank() ? id : title)
-                        .setContent(content)
-                        .setContentType(contentType == null ? "text" : contentType)
-                        .setSource(sourceName == null ? "" : sourceName)
-                        .setTags(tags == null ? List.of() : List.copyOf(tags))
-                        .setMetadataJson(metadataJson == null ? "{}" : metadataJson)
-                        .setCreatedAt(Instant.now())
-                        .build())
+                .setPayload(
+                        DocumentAdded.newBuilder()
+                                .setKbId("kb_" + agentId)
+                                .setDocumentId(id)
+                                .setTitle(title == null || title.isBlank() ? id : title)
+                                .setContent(content)
+                                .setContentType(contentType == null ? "text" : contentType)
+                                .setSource(sourceName == null ? "" : sourceName)
+                                .setTags(tags == null ? List.of() : List.copyOf(tags))
+                                .setMetadataJson(metadataJson == null ? "{}" : metadataJson)
+                                .setCreatedAt(Instant.now())
+                                .build())
                 .build();
     }
 
@@ -60,7 +74,11 @@ public final class KnowledgeCommands {
         return KnowledgeEvent.newBuilder()
                 .setEnvelope(Envelopes.create(source))
                 .setAgentId(agentId)
-                .setPayload(DocumentRemoved.newBuilder().setDocumentId(documentId).setReason(reason).build())
+                .setPayload(
+                        DocumentRemoved.newBuilder()
+                                .setDocumentId(documentId)
+                                .setReason(reason)
+                                .build())
                 .build();
     }
 }

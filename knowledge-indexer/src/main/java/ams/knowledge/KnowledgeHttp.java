@@ -1,24 +1,5 @@
 package ams.knowledge;
 
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-
-import org.apache.kafka.common.serialization.StringSerializer;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-
 import ams.events.streams.InstanceRouter;
 import ams.events.streams.StoreUnavailableException;
 import ams.knowledge.avro.DocumentRecord;
@@ -27,11 +8,26 @@ import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.search.DimensionMismatchException;
 import ams.knowledge.search.SearchFilters;
 import ams.knowledge.search.SearchMode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The knowledge routes (JSON). A request for an agent or node this instance does not host is
- * forwarded once to the instance that does; errors are 400 with what to fix, 503 while stores
- * are unavailable.
+ * forwarded once to the instance that does; errors are 400 with what to fix, 503 while stores are
+ * unavailable.
  */
 public final class KnowledgeHttp {
 
@@ -48,20 +44,42 @@ public final class KnowledgeHttp {
     }
 
     public void register(Javalin app) {
-        app.get("/agents/{id}/knowledge", ctx -> handle(ctx, KnowledgeTopology.DOCUMENTS_STORE, ctx.pathParam("id"), this::documents));
-        app.get("/agents/{id}/knowledge/search", ctx -> handle(ctx, KnowledgeTopology.DOCUMENTS_STORE, ctx.pathParam("id"), this::search));
-        app.get("/agents/{id}/knowledge/as-of", ctx -> handle(ctx, KnowledgeTopology.GRAPH_STORE,
-                GraphNodes.agent(ctx.pathParam("id")), this::knowledgeAsOf));
-        app.get("/graph/neighbours", ctx -> {
-            String node = ctx.queryParam("node");
-            try {
-                GraphNodes.validate(node);
-            } catch (IllegalArgumentException e) {
-                error(ctx, 400, e.getMessage());
-                return;
-            }
-            handle(ctx, KnowledgeTopology.GRAPH_STORE, node, this::neighbours);
-        });
+        app.get(
+                "/agents/{id}/knowledge",
+                ctx ->
+                        handle(
+                                ctx,
+                                KnowledgeTopology.DOCUMENTS_STORE,
+                                ctx.pathParam("id"),
+                                this::documents));
+        app.get(
+                "/agents/{id}/knowledge/search",
+                ctx ->
+                        handle(
+                                ctx,
+                                KnowledgeTopology.DOCUMENTS_STORE,
+                                ctx.pathParam("id"),
+                                this::search));
+        app.get(
+                "/agents/{id}/knowledge/as-of",
+                ctx ->
+                        handle(
+                                ctx,
+                                KnowledgeTopology.GRAPH_STORE,
+                                GraphNodes.agent(ctx.pathParam("id")),
+                                this::knowledgeAsOf));
+        app.get(
+                "/graph/neighbours",
+                ctx -> {
+                    String node = ctx.queryParam("node");
+                    try {
+                        GraphNodes.validate(node);
+                    } catch (IllegalArgumentException e) {
+                        error(ctx, 400, e.getMessage());
+                        return;
+                    }
+                    handle(ctx, KnowledgeTopology.GRAPH_STORE, node, this::neighbours);
+                });
     }
 
     @FunctionalInterface
@@ -72,11 +90,16 @@ public final class KnowledgeHttp {
     private void handle(Context ctx, String store, String key, LocalHandler local) {
         try {
             if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
-                    && router.ownerOf(store, key, new StringSerializer()) instanceof InstanceRouter.Remote remote) {
+                    && router.ownerOf(store, key, new StringSerializer())
+                            instanceof InstanceRouter.Remote remote) {
                 String query = ctx.queryString();
-                InstanceRouter.ForwardedResponse response = router.forward(remote.host(),
-                        ctx.req().getRequestURI() + (query == null ? "" : "?" + query));
-                ctx.status(response.status()).contentType("application/json").result(response.body());
+                InstanceRouter.ForwardedResponse response =
+                        router.forward(
+                                remote.host(),
+                                ctx.req().getRequestURI() + (query == null ? "" : "?" + query));
+                ctx.status(response.status())
+                        .contentType("application/json")
+                        .result(response.body());
                 return;
             }
             local.handle(ctx);
@@ -110,12 +133,17 @@ public final class KnowledgeHttp {
         String agentId = ctx.pathParam("id");
         String q = ctx.queryParam("q");
         if (q == null || q.isBlank()) {
-            throw new IllegalArgumentException("q is required: the text to search the agent's knowledge for");
+            throw new IllegalArgumentException(
+                    "q is required: the text to search the agent's knowledge for");
         }
         int k = intParam(ctx, "k", 5, 1, MAX_K);
         SearchMode mode = SearchMode.parse(ctx.queryParam("mode"));
-        SearchFilters filters = new SearchFilters(tags(ctx.queryParam("tags")), ctx.queryParam("source"),
-                ctx.queryParam("content_type"), doubleParam(ctx, "min_similarity"));
+        SearchFilters filters =
+                new SearchFilters(
+                        tags(ctx.queryParam("tags")),
+                        ctx.queryParam("source"),
+                        ctx.queryParam("content_type"),
+                        doubleParam(ctx, "min_similarity"));
         List<KnowledgeQueries.SearchHit> hits = queries.search(agentId, q, k, mode, filters);
         ObjectNode body = json.createObjectNode();
         body.put("agent_id", agentId);
@@ -144,7 +172,8 @@ public final class KnowledgeHttp {
         String agentId = ctx.pathParam("id");
         Instant t = instantParam(ctx, "t");
         if (t == null) {
-            throw new IllegalArgumentException("t is required: an ISO-8601 time such as 2026-01-31T12:00:00Z");
+            throw new IllegalArgumentException(
+                    "t is required: an ISO-8601 time such as 2026-01-31T12:00:00Z");
         }
         ObjectNode body = json.createObjectNode();
         body.put("agent_id", agentId);
@@ -177,24 +206,35 @@ public final class KnowledgeHttp {
             for (Interval interval : neighbour.intervals()) {
                 ObjectNode i = intervals.addObject();
                 i.put("valid_from", interval.getValidFrom().toString());
-                i.put("valid_to", interval.getValidTo() == null ? null : interval.getValidTo().toString());
+                i.put(
+                        "valid_to",
+                        interval.getValidTo() == null ? null : interval.getValidTo().toString());
             }
         }
         send(ctx, body);
     }
 
     /** valid_from/valid_to of the interval in effect at {@code t}, or of the latest interval. */
-    private static void putValidity(ObjectNode item, KnowledgeQueries.Neighbour neighbour, Instant t) {
-        Interval chosen = neighbour.intervals().isEmpty() ? null : neighbour.intervals().get(neighbour.intervals().size() - 1);
+    private static void putValidity(
+            ObjectNode item, KnowledgeQueries.Neighbour neighbour, Instant t) {
+        Interval chosen =
+                neighbour.intervals().isEmpty()
+                        ? null
+                        : neighbour.intervals().get(neighbour.intervals().size() - 1);
         if (t != null) {
             for (Interval interval : neighbour.intervals()) {
-                if (!t.isBefore(interval.getValidFrom()) && (interval.getValidTo() == null || t.isBefore(interval.getValidTo()))) {
+                if (!t.isBefore(interval.getValidFrom())
+                        && (interval.getValidTo() == null || t.isBefore(interval.getValidTo()))) {
                     chosen = interval;
                 }
             }
         }
         item.put("valid_from", chosen == null ? null : chosen.getValidFrom().toString());
-        item.put("valid_to", chosen == null || chosen.getValidTo() == null ? null : chosen.getValidTo().toString());
+        item.put(
+                "valid_to",
+                chosen == null || chosen.getValidTo() == null
+                        ? null
+                        : chosen.getValidTo().toString());
     }
 
     ObjectNode documentJson(DocumentRecord document) {
@@ -209,7 +249,9 @@ public final class KnowledgeHttp {
         ArrayNode tags = node.putArray("tags");
         document.getTags().forEach(tags::add);
         node.set("metadata", metadata(document.getMetadataJson()));
-        node.put("created_at", document.getCreatedAt() == null ? null : document.getCreatedAt().toString());
+        node.put(
+                "created_at",
+                document.getCreatedAt() == null ? null : document.getCreatedAt().toString());
         node.put("updated_at", document.getUpdatedAt().toString());
         node.put("embedding_model", document.getModel());
         node.put("dimension", document.getDimension());
@@ -219,7 +261,9 @@ public final class KnowledgeHttp {
 
     private JsonNode metadata(String metadataJson) {
         try {
-            JsonNode parsed = json.readTree(metadataJson == null || metadataJson.isBlank() ? "{}" : metadataJson);
+            JsonNode parsed =
+                    json.readTree(
+                            metadataJson == null || metadataJson.isBlank() ? "{}" : metadataJson);
             return parsed == null ? json.createObjectNode() : parsed;
         } catch (JsonProcessingException e) {
             // Kept as given rather than dropped: the original stored metadata as free text.
@@ -247,7 +291,8 @@ public final class KnowledgeHttp {
         try {
             int parsed = Integer.parseInt(value.trim());
             if (parsed < min || parsed > max) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + "; was " + parsed);
+                throw new IllegalArgumentException(
+                        name + " must be between " + min + " and " + max + "; was " + parsed);
             }
             return parsed;
         } catch (NumberFormatException e) {
@@ -263,7 +308,8 @@ public final class KnowledgeHttp {
         try {
             return Double.parseDouble(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number such as 0.3; was '" + value + "'");
+            throw new IllegalArgumentException(
+                    name + " must be a number such as 0.3; was '" + value + "'");
         }
     }
 
@@ -278,8 +324,11 @@ public final class KnowledgeHttp {
             try {
                 return OffsetDateTime.parse(value.trim()).toInstant();
             } catch (DateTimeParseException again) {
-                throw new IllegalArgumentException(name + " must be an ISO-8601 time such as 2026-01-31T12:00:00Z; was '"
-                        + value + "'");
+                throw new IllegalArgumentException(
+                        name
+                                + " must be an ISO-8601 time such as 2026-01-31T12:00:00Z; was '"
+                                + value
+                                + "'");
             }
         }
     }
@@ -289,7 +338,10 @@ public final class KnowledgeHttp {
             return Set.of();
         }
         Set<String> tags = new LinkedHashSet<>();
-        Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(tags::add);
+        Arrays.stream(value.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .forEach(tags::add);
         return tags;
     }
 }

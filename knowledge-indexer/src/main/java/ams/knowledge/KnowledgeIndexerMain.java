@@ -1,12 +1,10 @@
 package ams.knowledge;
 
+import io.javalin.Javalin;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.javalin.Javalin;
 
 /**
  * Runs the knowledge indexer as its own process: configuration from {@code AMS_*} environment
@@ -16,8 +14,7 @@ public final class KnowledgeIndexerMain {
 
     private static final Logger log = LoggerFactory.getLogger(KnowledgeIndexerMain.class);
 
-    private KnowledgeIndexerMain() {
-    }
+    private KnowledgeIndexerMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -31,17 +28,24 @@ public final class KnowledgeIndexerMain {
                 overrides.put(key, value);
             }
         }
-        KnowledgeIndexerConfig config = KnowledgeIndexerConfig.fromEnvironment(System.getenv(), overrides);
+        KnowledgeIndexerConfig config =
+                KnowledgeIndexerConfig.fromEnvironment(System.getenv(), overrides);
         KnowledgeIndexer indexer = KnowledgeIndexer.start(config);
         Javalin app = Javalin.create();
         indexer.registerRoutes(app);
-        app.start(config.getString(KnowledgeIndexerConfig.HTTP_HOST), config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
+        app.start(
+                config.getString(KnowledgeIndexerConfig.HTTP_HOST),
+                config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
         CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
-            indexer.close();
-            done.countDown();
-        }, "knowledge-indexer-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    app.stop();
+                                    indexer.close();
+                                    done.countDown();
+                                },
+                                "knowledge-indexer-shutdown"));
         done.await();
     }
 }

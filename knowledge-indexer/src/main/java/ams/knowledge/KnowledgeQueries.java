@@ -1,17 +1,5 @@
 package ams.knowledge;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-
 import ams.events.streams.StoreQueries;
 import ams.knowledge.avro.ChunkRecord;
 import ams.knowledge.avro.DocumentRecord;
@@ -24,30 +12,45 @@ import ams.knowledge.search.ChunkHit;
 import ams.knowledge.search.SearchFilters;
 import ams.knowledge.search.SearchIndex;
 import ams.knowledge.search.SearchMode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * The knowledge queries this instance answers from its own stores and search index, for the
- * agents and nodes whose partitions it hosts ({@link KnowledgeHttp} routes other keys to their
- * owner). Waits through rebalances for a bounded time, then throws
- * {@link ams.events.streams.StoreUnavailableException}.
+ * The knowledge queries this instance answers from its own stores and search index, for the agents
+ * and nodes whose partitions it hosts ({@link KnowledgeHttp} routes other keys to their owner).
+ * Waits through rebalances for a bounded time, then throws {@link
+ * ams.events.streams.StoreUnavailableException}.
  */
 public final class KnowledgeQueries {
 
     /** A page of an agent's documents. */
-    public record DocumentPage(List<DocumentRecord> documents, int total) {
-    }
+    public record DocumentPage(List<DocumentRecord> documents, int total) {}
 
     /** One search result: the document and its best-matching chunk. */
-    public record SearchHit(DocumentRecord document, String chunkId, int chunkIndex, String chunkText, double similarity,
-                            double score) {
-    }
+    public record SearchHit(
+            DocumentRecord document,
+            String chunkId,
+            int chunkIndex,
+            String chunkText,
+            double similarity,
+            double score) {}
 
     /** An edge seen from one node. {@code intervals} are all times it was valid, oldest first. */
-    public record Neighbour(String node, String relation, String direction, List<Interval> intervals) {
+    public record Neighbour(
+            String node, String relation, String direction, List<Interval> intervals) {
 
         public boolean validAt(Instant t) {
             for (Interval interval : intervals) {
-                if (!t.isBefore(interval.getValidFrom()) && (interval.getValidTo() == null || t.isBefore(interval.getValidTo()))) {
+                if (!t.isBefore(interval.getValidFrom())
+                        && (interval.getValidTo() == null || t.isBefore(interval.getValidTo()))) {
                     return true;
                 }
             }
@@ -64,7 +67,8 @@ public final class KnowledgeQueries {
     private final Embedder embedder;
     private final StoreQueries storeQueries;
 
-    public KnowledgeQueries(KafkaStreams streams, SearchIndex index, Embedder embedder, StoreQueries storeQueries) {
+    public KnowledgeQueries(
+            KafkaStreams streams, SearchIndex index, Embedder embedder, StoreQueries storeQueries) {
         this.streams = streams;
         this.index = index;
         this.embedder = embedder;
@@ -72,45 +76,69 @@ public final class KnowledgeQueries {
     }
 
     public DocumentPage documents(String agentId, int offset, int limit) {
-        List<DocumentRecord> all = storeQueries.query(KnowledgeTopology.DOCUMENTS_STORE, () -> {
-            List<DocumentRecord> found = new ArrayList<>();
-            try (KeyValueIterator<String, DocumentRecord> it = documentsStore()
-                    .prefixScan(StoreKeys.agentPrefix(agentId), new StringSerializer())) {
-                it.forEachRemaining(entry -> found.add(entry.value));
-            }
-            return found;
-        });
+        List<DocumentRecord> all =
+                storeQueries.query(
+                        KnowledgeTopology.DOCUMENTS_STORE,
+                        () -> {
+                            List<DocumentRecord> found = new ArrayList<>();
+                            try (KeyValueIterator<String, DocumentRecord> it =
+                                    documentsStore()
+                                            .prefixScan(
+                                                    StoreKeys.agentPrefix(agentId),
+                                                    new StringSerializer())) {
+                                it.forEachRemaining(entry -> found.add(entry.value));
+                            }
+                            return found;
+                        });
         int from = Math.min(offset, all.size());
         int to = (int) Math.min((long) from + limit, all.size());
         return new DocumentPage(List.copyOf(all.subList(from, to)), all.size());
     }
 
     public DocumentRecord document(String agentId, String documentId) {
-        return storeQueries.query(KnowledgeTopology.DOCUMENTS_STORE,
+        return storeQueries.query(
+                KnowledgeTopology.DOCUMENTS_STORE,
                 () -> documentsStore().get(StoreKeys.document(agentId, documentId)));
     }
 
     /**
      * Top-k documents of one agent, best first, each with its best chunk.
      *
-     * @throws ams.knowledge.search.DimensionMismatchException when the agent's chunks have another dimension than the query model's
+     * @throws ams.knowledge.search.DimensionMismatchException when the agent's chunks have another
+     *     dimension than the query model's
      */
-    public List<SearchHit> search(String agentId, String query, int k, SearchMode mode, SearchFilters filters) {
+    public List<SearchHit> search(
+            String agentId, String query, int k, SearchMode mode, SearchFilters filters) {
         // Touching the store first makes a query during a rebalance wait (or answer 503) instead of
         // reading a search index that is still being rebuilt.
         storeQueries.query(KnowledgeTopology.DOCUMENTS_STORE, this::documentsStore);
         float[] vector = mode == SearchMode.LEXICAL ? null : embedder.embed(query);
-        List<ChunkHit> hits = index.search(agentId, vector, query, embedder.modelName(), mode, k, filters);
+        List<ChunkHit> hits =
+                index.search(agentId, vector, query, embedder.modelName(), mode, k, filters);
         List<SearchHit> results = new ArrayList<>(hits.size());
         for (ChunkHit hit : hits) {
             DocumentRecord document = document(agentId, hit.documentId());
             if (document == null) {
                 continue;
             }
-            ChunkRecord chunk = storeQueries.query(KnowledgeTopology.CHUNKS_STORE,
-                    () -> chunksStore().get(StoreKeys.chunk(agentId, hit.documentId(), hit.chunkIndex())));
-            results.add(new SearchHit(document, hit.documentId() + "#" + hit.chunkIndex(), hit.chunkIndex(),
-                    chunk == null ? document.getContent() : chunk.getText(), hit.similarity(), hit.score()));
+            ChunkRecord chunk =
+                    storeQueries.query(
+                            KnowledgeTopology.CHUNKS_STORE,
+                            () ->
+                                    chunksStore()
+                                            .get(
+                                                    StoreKeys.chunk(
+                                                            agentId,
+                                                            hit.documentId(),
+                                                            hit.chunkIndex())));
+            results.add(
+                    new SearchHit(
+                            document,
+                            hit.documentId() + "#" + hit.chunkIndex(),
+                            hit.chunkIndex(),
+                            chunk == null ? document.getContent() : chunk.getText(),
+                            hit.similarity(),
+                            hit.score()));
         }
         return results;
     }
@@ -118,20 +146,32 @@ public final class KnowledgeQueries {
     /** Every edge of {@code node}; with {@code asOf}, only those valid at that time. */
     public List<Neighbour> neighbours(String node, Instant asOf) {
         GraphNodes.validate(node);
-        List<Neighbour> found = storeQueries.query(KnowledgeTopology.GRAPH_STORE, () -> {
-            List<Neighbour> list = new ArrayList<>();
-            try (KeyValueIterator<String, EdgeHistory> it = graphStore()
-                    .prefixScan(StoreKeys.nodePrefix(node), new StringSerializer())) {
-                while (it.hasNext()) {
-                    KeyValue<String, EdgeHistory> entry = it.next();
-                    EdgeHistory edge = entry.value;
-                    boolean outgoing = node.equals(edge.getFrom());
-                    list.add(new Neighbour(outgoing ? edge.getTo() : edge.getFrom(), edge.getRelation(),
-                            outgoing ? EdgeFoldProcessor.OUT : EdgeFoldProcessor.IN, List.copyOf(edge.getIntervals())));
-                }
-            }
-            return list;
-        });
+        List<Neighbour> found =
+                storeQueries.query(
+                        KnowledgeTopology.GRAPH_STORE,
+                        () -> {
+                            List<Neighbour> list = new ArrayList<>();
+                            try (KeyValueIterator<String, EdgeHistory> it =
+                                    graphStore()
+                                            .prefixScan(
+                                                    StoreKeys.nodePrefix(node),
+                                                    new StringSerializer())) {
+                                while (it.hasNext()) {
+                                    KeyValue<String, EdgeHistory> entry = it.next();
+                                    EdgeHistory edge = entry.value;
+                                    boolean outgoing = node.equals(edge.getFrom());
+                                    list.add(
+                                            new Neighbour(
+                                                    outgoing ? edge.getTo() : edge.getFrom(),
+                                                    edge.getRelation(),
+                                                    outgoing
+                                                            ? EdgeFoldProcessor.OUT
+                                                            : EdgeFoldProcessor.IN,
+                                                    List.copyOf(edge.getIntervals())));
+                                }
+                            }
+                            return list;
+                        });
         if (asOf == null) {
             return found;
         }
@@ -141,7 +181,8 @@ public final class KnowledgeQueries {
     /** The documents an agent had (has_knowledge edges valid) at time {@code t}. */
     public List<Neighbour> knowledgeAsOf(String agentId, Instant t) {
         return neighbours(GraphNodes.agent(agentId), t).stream()
-                .filter(n -> GraphNodes.HAS_KNOWLEDGE.equals(n.relation())).toList();
+                .filter(n -> GraphNodes.HAS_KNOWLEDGE.equals(n.relation()))
+                .toList();
     }
 
     public Embedder embedder() {
@@ -153,17 +194,20 @@ public final class KnowledgeQueries {
     }
 
     private ReadOnlyKeyValueStore<String, DocumentRecord> documentsStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(KnowledgeTopology.DOCUMENTS_STORE,
-                QueryableStoreTypes.keyValueStore()));
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(
+                        KnowledgeTopology.DOCUMENTS_STORE, QueryableStoreTypes.keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, ChunkRecord> chunksStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(KnowledgeTopology.CHUNKS_STORE,
-                QueryableStoreTypes.keyValueStore()));
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(
+                        KnowledgeTopology.CHUNKS_STORE, QueryableStoreTypes.keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, EdgeHistory> graphStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(KnowledgeTopology.GRAPH_STORE,
-                QueryableStoreTypes.keyValueStore()));
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(
+                        KnowledgeTopology.GRAPH_STORE, QueryableStoreTypes.keyValueStore()));
     }
 }

@@ -9,11 +9,13 @@ import ams.knowledge.avro.EdgeHistory;
 import ams.knowledge.avro.GraphSignal;
 import ams.knowledge.avro.IndexedDocument;
 
-/** Serdes of this module's own Avro types (the internal topic and the stores). New instances each call. */
+/**
+ * Serdes of this module's own Avro types (the internal topic and the stores). New instances each
+ * call.
+ */
 public final class KnowledgeSerdes {
 
-    private KnowledgeSerdes() {
-    }
+    private KnowledgeSerdes() {}
 
     public static SingleObjectSerde<IndexedDocument> indexedDocuments() {
         return new SingleObjectSerde<>(IndexedDocument.class);

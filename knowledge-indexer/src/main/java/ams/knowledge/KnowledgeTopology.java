@@ -1,19 +1,5 @@
 package ams.knowledge;
 
-import java.util.List;
-
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.Stores;
-
 import ams.events.agent.AgentDeactivated;
 import ams.events.agent.AgentEvent;
 import ams.events.agent.AgentReactivated;
@@ -26,16 +12,29 @@ import ams.knowledge.graph.EdgeFoldProcessor;
 import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.graph.GraphSignals;
 import ams.knowledge.search.SearchIndex;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The indexer's Kafka Streams topology. Three stages:
+ *
  * <ol>
- * <li>keyed by agentId: indexed documents fold into {@code documents} and {@code chunks} (and
- * the in-memory search index); together with agent lifecycle events and conversation
- * participations they fold into {@code graph-agents}, which emits the edges in effect;</li>
- * <li>keyed by conversationId: {@code graph-conversations} turns conversations into
- * participations (repartitioned by agent) and topic mentions;</li>
- * <li>keyed by node: every edge signal, once per endpoint, folds into {@code graph}.</li>
+ *   <li>keyed by agentId: indexed documents fold into {@code documents} and {@code chunks} (and the
+ *       in-memory search index); together with agent lifecycle events and conversation
+ *       participations they fold into {@code graph-agents}, which emits the edges in effect;
+ *   <li>keyed by conversationId: {@code graph-conversations} turns conversations into
+ *       participations (repartitioned by agent) and topic mentions;
+ *   <li>keyed by node: every edge signal, once per endpoint, folds into {@code graph}.
  * </ol>
  */
 public final class KnowledgeTopology {
@@ -46,77 +45,145 @@ public final class KnowledgeTopology {
     public static final String AGENT_GRAPH_STORE = "graph-agents";
     public static final String CONVERSATION_GRAPH_STORE = "graph-conversations";
 
-    private KnowledgeTopology() {
-    }
+    private KnowledgeTopology() {}
 
-    public static Topology buildTopology(KnowledgeTopics topics, String application, SearchIndex index) {
+    public static Topology buildTopology(
+            KnowledgeTopics topics, String application, SearchIndex index) {
         return buildTopology(topics, application, index, false);
     }
 
     /**
+     * Builds the knowledge-indexer topology (pure: no wiring, no start).
+     *
      * @param readOnly a rebuild from the log (replay): the same stores, but undecodable agent and
-     *                 conversation events are skipped instead of dead-lettered again (they were when they arrived)
+     *     conversation events are skipped instead of dead-lettered again (they were when they
+     *     arrived)
      */
-    public static Topology buildTopology(KnowledgeTopics topics, String application, SearchIndex index, boolean readOnly) {
+    public static Topology buildTopology(
+            KnowledgeTopics topics, String application, SearchIndex index, boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> strings = Serdes.String();
         Serde<GraphSignal> signals = KnowledgeSerdes.graphSignals();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DOCUMENTS_STORE), strings,
-                KnowledgeSerdes.documents()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CHUNKS_STORE), strings,
-                KnowledgeSerdes.chunks()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENT_GRAPH_STORE), strings,
-                KnowledgeSerdes.agentGraphStates()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATION_GRAPH_STORE),
-                strings, KnowledgeSerdes.conversationGraphStates()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GRAPH_STORE), strings,
-                KnowledgeSerdes.edges()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(DOCUMENTS_STORE),
+                        strings,
+                        KnowledgeSerdes.documents()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(CHUNKS_STORE),
+                        strings,
+                        KnowledgeSerdes.chunks()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(AGENT_GRAPH_STORE),
+                        strings,
+                        KnowledgeSerdes.agentGraphStates()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(CONVERSATION_GRAPH_STORE),
+                        strings,
+                        KnowledgeSerdes.conversationGraphStates()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(GRAPH_STORE),
+                        strings,
+                        KnowledgeSerdes.edges()));
 
         // Stage 1: documents and chunks.
-        KStream<String, GraphSignal> knowledgeEdges = builder
-                .stream(topics.chunks().name(), Consumed.with(topics.chunks().keySerde(), topics.chunks().valueSerde())
-                        .withName("chunks-source"))
-                .process(() -> new IndexFoldProcessor(index), Named.as("index-fold"), DOCUMENTS_STORE, CHUNKS_STORE);
+        KStream<String, GraphSignal> knowledgeEdges =
+                builder.stream(
+                                topics.chunks().name(),
+                                Consumed.with(
+                                                topics.chunks().keySerde(),
+                                                topics.chunks().valueSerde())
+                                        .withName("chunks-source"))
+                        .process(
+                                () -> new IndexFoldProcessor(index),
+                                Named.as("index-fold"),
+                                DOCUMENTS_STORE,
+                                CHUNKS_STORE);
 
-        KStream<String, GraphSignal> agentActivity = EventDecoding
-                .decode(builder, topics.catalogue().agentEvents(), topics.catalogue().deadLetters(), application,
-                        AgentEvent::getEnvelope, !readOnly)
-                .flatMapValues(decoded -> {
-                    AgentEvent event = decoded.event();
-                    Object payload = event.getPayload();
-                    if (payload instanceof AgentDeactivated || payload instanceof AgentReactivated) {
-                        return List.of(GraphSignals.agentActivity(payload instanceof AgentReactivated, event.getAgentId(),
-                                event.getEnvelope().getOccurredAt()));
-                    }
-                    return List.<GraphSignal>of();
-                }, Named.as("agent-activity"));
+        KStream<String, GraphSignal> agentActivity =
+                EventDecoding.decode(
+                                builder,
+                                topics.catalogue().agentEvents(),
+                                topics.catalogue().deadLetters(),
+                                application,
+                                AgentEvent::getEnvelope,
+                                !readOnly)
+                        .flatMapValues(
+                                decoded -> {
+                                    AgentEvent event = decoded.event();
+                                    Object payload = event.getPayload();
+                                    if (payload instanceof AgentDeactivated
+                                            || payload instanceof AgentReactivated) {
+                                        return List.of(
+                                                GraphSignals.agentActivity(
+                                                        payload instanceof AgentReactivated,
+                                                        event.getAgentId(),
+                                                        event.getEnvelope().getOccurredAt()));
+                                    }
+                                    return List.<GraphSignal>of();
+                                },
+                                Named.as("agent-activity"));
 
         // Stage 2: conversations.
-        var byRelation = EventDecoding
-                .decode(builder, topics.catalogue().conversationEvents(), topics.catalogue().deadLetters(), application,
-                        ConversationEvent::getEnvelope, !readOnly)
-                .process(() -> new ConversationGraphProcessor(CONVERSATION_GRAPH_STORE), Named.as("conversation-graph"),
-                        CONVERSATION_GRAPH_STORE)
-                .split(Named.as("conversation-edges-"))
-                .branch((key, signal) -> GraphNodes.PARTICIPATES_IN.equals(signal.getRelation()), Branched.as("participation"))
-                .defaultBranch(Branched.as("mentions"));
-        KStream<String, GraphSignal> participation = byRelation.get("conversation-edges-participation")
-                .repartition(Repartitioned.<String, GraphSignal>as("graph-participation-by-agent")
-                        .withKeySerde(strings).withValueSerde(signals));
+        var byRelation =
+                EventDecoding.decode(
+                                builder,
+                                topics.catalogue().conversationEvents(),
+                                topics.catalogue().deadLetters(),
+                                application,
+                                ConversationEvent::getEnvelope,
+                                !readOnly)
+                        .process(
+                                () -> new ConversationGraphProcessor(CONVERSATION_GRAPH_STORE),
+                                Named.as("conversation-graph"),
+                                CONVERSATION_GRAPH_STORE)
+                        .split(Named.as("conversation-edges-"))
+                        .branch(
+                                (key, signal) ->
+                                        GraphNodes.PARTICIPATES_IN.equals(signal.getRelation()),
+                                Branched.as("participation"))
+                        .defaultBranch(Branched.as("mentions"));
+        KStream<String, GraphSignal> participation =
+                byRelation
+                        .get("conversation-edges-participation")
+                        .repartition(
+                                Repartitioned.<String, GraphSignal>as(
+                                                "graph-participation-by-agent")
+                                        .withKeySerde(strings)
+                                        .withValueSerde(signals));
 
-        KStream<String, GraphSignal> agentEdges = knowledgeEdges
-                .merge(agentActivity, Named.as("agent-signals-merge"))
-                .merge(participation, Named.as("agent-signals-merge-participation"))
-                .process(() -> new AgentGraphProcessor(AGENT_GRAPH_STORE), Named.as("agent-graph"), AGENT_GRAPH_STORE);
+        KStream<String, GraphSignal> agentEdges =
+                knowledgeEdges
+                        .merge(agentActivity, Named.as("agent-signals-merge"))
+                        .merge(participation, Named.as("agent-signals-merge-participation"))
+                        .process(
+                                () -> new AgentGraphProcessor(AGENT_GRAPH_STORE),
+                                Named.as("agent-graph"),
+                                AGENT_GRAPH_STORE);
 
         // Stage 3: one record per endpoint, folded at the node.
         agentEdges
-                .merge(byRelation.get("conversation-edges-mentions"), Named.as("edge-signals-merge"))
-                .flatMap((key, signal) -> List.of(KeyValue.pair(signal.getFrom(), signal), KeyValue.pair(signal.getTo(), signal)),
+                .merge(
+                        byRelation.get("conversation-edges-mentions"),
+                        Named.as("edge-signals-merge"))
+                .flatMap(
+                        (key, signal) ->
+                                List.of(
+                                        KeyValue.pair(signal.getFrom(), signal),
+                                        KeyValue.pair(signal.getTo(), signal)),
                         Named.as("edge-endpoints"))
-                .repartition(Repartitioned.<String, GraphSignal>as("graph-edges-by-node")
-                        .withKeySerde(strings).withValueSerde(signals))
-                .process(() -> new EdgeFoldProcessor(GRAPH_STORE), Named.as("edge-fold"), GRAPH_STORE);
+                .repartition(
+                        Repartitioned.<String, GraphSignal>as("graph-edges-by-node")
+                                .withKeySerde(strings)
+                                .withValueSerde(signals))
+                .process(
+                        () -> new EdgeFoldProcessor(GRAPH_STORE),
+                        Named.as("edge-fold"),
+                        GRAPH_STORE);
         return builder.build();
     }
 }

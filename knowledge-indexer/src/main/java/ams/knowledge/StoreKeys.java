@@ -1,16 +1,15 @@
 package ams.knowledge;
 
 /**
- * Composite keys of the stores. NUL separates the parts (it cannot occur in ids that came
- * through JSON or the CLI), so a prefix scan on {@code agentId + NUL} returns one agent's
- * entries and nothing of an agent whose id merely starts the same way.
+ * Composite keys of the stores. NUL separates the parts (it cannot occur in ids that came through
+ * JSON or the CLI), so a prefix scan on {@code agentId + NUL} returns one agent's entries and
+ * nothing of an agent whose id merely starts the same way.
  */
 public final class StoreKeys {
 
     public static final char SEPARATOR = '\u0000';
 
-    private StoreKeys() {
-    }
+    private StoreKeys() {}
 
     public static String agentPrefix(String agentId) {
         return agentId + SEPARATOR;

@@ -1,16 +1,14 @@
 package ams.knowledge;
 
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-
+import ams.knowledge.embedding.Embedder;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.output.Response;
-
-import ams.knowledge.embedding.Embedder;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A model that fails its first calls as a service outage would (retriable) and refuses any text

@@ -1,24 +1,20 @@
 package ams.knowledge;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.UUID;
-
-import org.apache.kafka.streams.KafkaStreams;
-
 import ams.events.topics.TopicCatalogue;
 import ams.knowledge.embedding.Embedder;
 import ams.knowledge.embedding.EmbeddingModels;
 import ams.testkit.TestKafka;
 import ams.testkit.Wait;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.streams.KafkaStreams;
 
 /** Starting indexers against a test catalogue. The in-process model is loaded once per test JVM. */
 final class TestIndexers {
 
-    private TestIndexers() {
-    }
+    private TestIndexers() {}
 
     /** Holder idiom: the model is immutable and expensive, so one instance serves every test. */
     private static final class Model {
@@ -38,7 +34,12 @@ final class TestIndexers {
         return ams.testkit.FreePorts.next();
     }
 
-    static Map<String, Object> config(TestKafka kafka, TopicCatalogue catalogue, String applicationId, Path stateDir, int port) {
+    static Map<String, Object> config(
+            TestKafka kafka,
+            TopicCatalogue catalogue,
+            String applicationId,
+            Path stateDir,
+            int port) {
         Map<String, Object> props = new HashMap<>();
         props.put(KnowledgeIndexerConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         props.put(KnowledgeIndexerConfig.TOPIC_PREFIX, prefixOf(catalogue));
@@ -55,8 +56,11 @@ final class TestIndexers {
     }
 
     static KnowledgeIndexer start(Map<String, Object> props, Embedder embedder) {
-        KnowledgeIndexer indexer = KnowledgeIndexer.start(new KnowledgeIndexerConfig(props), embedder);
-        Wait.until("indexer streams running", java.time.Duration.ofSeconds(60),
+        KnowledgeIndexer indexer =
+                KnowledgeIndexer.start(new KnowledgeIndexerConfig(props), embedder);
+        Wait.until(
+                "indexer streams running",
+                java.time.Duration.ofSeconds(60),
                 () -> indexer.streams().state() == KafkaStreams.State.RUNNING);
         return indexer;
     }

@@ -1,9 +1,12 @@
 package ams.testkit;
 
+import java.util.Locale;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
-/** Apache Kafka in a Testcontainers container (AMS_TEST_KAFKA=testcontainers), where Docker exists. */
+/**
+ * Apache Kafka in a Testcontainers container (AMS_TEST_KAFKA=testcontainers), where Docker exists.
+ */
 public final class ContainerKafkaCluster implements KafkaCluster {
 
     static final String IMAGE = "apache/kafka:4.1.2";
@@ -24,8 +27,10 @@ public final class ContainerKafkaCluster implements KafkaCluster {
 
     public static ContainerKafkaCluster start() {
         KafkaContainer container = new KafkaContainer(IMAGE);
-        EmbeddedKafkaCluster.SINGLE_NODE_CONFIG.forEach((key, value) ->
-                container.withEnv("KAFKA_" + key.toUpperCase().replace('.', '_'), value));
+        EmbeddedKafkaCluster.SINGLE_NODE_CONFIG.forEach(
+                (key, value) ->
+                        container.withEnv(
+                                "KAFKA_" + key.toUpperCase(Locale.ROOT).replace('.', '_'), value));
         container.start();
         return new ContainerKafkaCluster(container);
     }

@@ -3,7 +3,6 @@ package ams.testkit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -11,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single combined broker+controller KRaft node started inside this JVM, on a free port with
- * its own temporary log directory, the way Apache Kafka's own tests start one.
+ * A single combined broker+controller KRaft node started inside this JVM, on a free port with its
+ * own temporary log directory, the way Apache Kafka's own tests start one.
  */
 public final class EmbeddedKafkaCluster implements KafkaCluster {
 
@@ -22,19 +21,20 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
      * Settings a one-node cluster needs: internal topics with replication 1 (else transactions
      * hang), few partitions for them (fast first use), and no initial rebalance delay.
      */
-    static final Map<String, String> SINGLE_NODE_CONFIG = Map.ofEntries(
-            Map.entry("offsets.topic.replication.factor", "1"),
-            Map.entry("offsets.topic.num.partitions", "5"),
-            Map.entry("transaction.state.log.replication.factor", "1"),
-            Map.entry("transaction.state.log.min.isr", "1"),
-            Map.entry("transaction.state.log.num.partitions", "5"),
-            Map.entry("share.coordinator.state.topic.replication.factor", "1"),
-            Map.entry("share.coordinator.state.topic.min.isr", "1"),
-            Map.entry("group.initial.rebalance.delay.ms", "0"),
-            Map.entry("auto.create.topics.enable", "false"),
-            Map.entry("num.partitions", "1"),
-            Map.entry("default.replication.factor", "1"),
-            Map.entry("min.insync.replicas", "1"));
+    static final Map<String, String> SINGLE_NODE_CONFIG =
+            Map.ofEntries(
+                    Map.entry("offsets.topic.replication.factor", "1"),
+                    Map.entry("offsets.topic.num.partitions", "5"),
+                    Map.entry("transaction.state.log.replication.factor", "1"),
+                    Map.entry("transaction.state.log.min.isr", "1"),
+                    Map.entry("transaction.state.log.num.partitions", "5"),
+                    Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                    Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                    Map.entry("group.initial.rebalance.delay.ms", "0"),
+                    Map.entry("auto.create.topics.enable", "false"),
+                    Map.entry("num.partitions", "1"),
+                    Map.entry("default.replication.factor", "1"),
+                    Map.entry("min.insync.replicas", "1"));
 
     private final KafkaClusterTestKit cluster;
     private final Path baseDir;
@@ -48,28 +48,35 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
         long started = System.nanoTime();
         try {
             Path baseDir = Files.createTempDirectory("ams-kafka-");
-            TestKitNodes nodes = new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .setBaseDirectory(baseDir)
-                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-                    .build();
-            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
+            TestKitNodes nodes =
+                    new TestKitNodes.Builder()
+                            .setCombined(true)
+                            .setNumBrokerNodes(1)
+                            .setNumControllerNodes(1)
+                            .setBaseDirectory(baseDir)
+                            .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                            .build();
+            KafkaClusterTestKit.Builder builder =
+                    new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
             SINGLE_NODE_CONFIG.forEach(builder::setConfigProp);
             KafkaClusterTestKit cluster = builder.build();
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
             EmbeddedKafkaCluster embedded = new EmbeddedKafkaCluster(cluster, baseDir);
-            log.info("Embedded KRaft broker ready at {} in {} ms (log dir {})", embedded.bootstrapServers(),
-                    (System.nanoTime() - started) / 1_000_000, baseDir);
+            log.info(
+                    "Embedded KRaft broker ready at {} in {} ms (log dir {})",
+                    embedded.bootstrapServers(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    baseDir);
             return embedded;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while starting the embedded Kafka broker", e);
+            throw new IllegalStateException(
+                    "Interrupted while starting the embedded Kafka broker", e);
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot start the embedded Kafka broker: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Cannot start the embedded Kafka broker: " + e.getMessage(), e);
         }
     }
 

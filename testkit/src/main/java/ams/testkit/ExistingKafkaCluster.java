@@ -1,6 +1,9 @@
 package ams.testkit;
 
-/** A cluster that is already running (AMS_TEST_BOOTSTRAP=host:port); tests neither start nor stop it. */
+/**
+ * A cluster that is already running (AMS_TEST_BOOTSTRAP=host:port); tests neither start nor stop
+ * it.
+ */
 public record ExistingKafkaCluster(String bootstrapServers) implements KafkaCluster {
 
     @Override

@@ -13,8 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * A port nobody listens on, for a server a test starts a moment later. Asking the OS for port 0
  * hands out a port of the ephemeral range, the same range every outgoing connection (each Kafka
  * client's) takes its local port from: between the check and the bind, a connection could take it.
- * So ports are drawn from below that range (Linux's default starts at 32768), checked free, and never
- * handed out twice by this JVM.
+ * So ports are drawn from below that range (Linux's default starts at 32768), checked free, and
+ * never handed out twice by this JVM.
  */
 public final class FreePorts {
 
@@ -22,8 +22,7 @@ public final class FreePorts {
     private static final int BELOW_EPHEMERAL = 32_768;
     private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     public static int next() {
         for (int attempt = 0; attempt < 200; attempt++) {

@@ -1,6 +1,9 @@
 package ams.testkit;
 
-/** A Kafka cluster a test talks to: embedded in this JVM, a Testcontainers broker, or an existing one. */
+/**
+ * A Kafka cluster a test talks to: embedded in this JVM, a Testcontainers broker, or an existing
+ * one.
+ */
 public interface KafkaCluster extends AutoCloseable {
 
     String bootstrapServers();

@@ -6,13 +6,14 @@ import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * JUnit 5 extension that gives tests a Kafka cluster, started once per test JVM and shared by
- * every test class (it is closed when the JVM's test run ends). Inject {@link KafkaCluster} or
- * {@link TestKafka} as a test, constructor or lifecycle method parameter.
+ * JUnit 5 extension that gives tests a Kafka cluster, started once per test JVM and shared by every
+ * test class (it is closed when the JVM's test run ends). Inject {@link KafkaCluster} or {@link
+ * TestKafka} as a test, constructor or lifecycle method parameter.
  */
 public final class KafkaClusterExtension implements ParameterResolver {
 
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaClusterExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(KafkaClusterExtension.class);
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
@@ -22,9 +23,13 @@ public final class KafkaClusterExtension implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        SharedCluster shared = context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(SharedCluster.class, k -> new SharedCluster(KafkaClusters.fromEnvironment()),
-                        SharedCluster.class);
+        SharedCluster shared =
+                context.getRoot()
+                        .getStore(NAMESPACE)
+                        .getOrComputeIfAbsent(
+                                SharedCluster.class,
+                                k -> new SharedCluster(KafkaClusters.fromEnvironment()),
+                                SharedCluster.class);
         Class<?> type = parameter.getParameter().getType();
         if (type == KafkaCluster.class) {
             return shared.cluster();

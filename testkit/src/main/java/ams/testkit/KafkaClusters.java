@@ -1,15 +1,13 @@
 package ams.testkit;
 
 import java.util.Map;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chooses the cluster for this test JVM from the environment:
- * {@code AMS_TEST_BOOTSTRAP=host:port} uses an existing cluster,
- * {@code AMS_TEST_KAFKA=testcontainers} a Testcontainers broker (when Docker answers),
- * otherwise a broker embedded in the JVM.
+ * Chooses the cluster for this test JVM from the environment: {@code AMS_TEST_BOOTSTRAP=host:port}
+ * uses an existing cluster, {@code AMS_TEST_KAFKA=testcontainers} a Testcontainers broker (when
+ * Docker answers), otherwise a broker embedded in the JVM.
  */
 public final class KafkaClusters {
 
@@ -18,8 +16,7 @@ public final class KafkaClusters {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaClusters.class);
 
-    private KafkaClusters() {
-    }
+    private KafkaClusters() {}
 
     public static KafkaCluster fromEnvironment() {
         return choose(System.getenv());
@@ -32,17 +29,23 @@ public final class KafkaClusters {
             return new ExistingKafkaCluster(bootstrap.trim());
         }
         String kind = env.getOrDefault(KIND_ENV, "embedded").trim();
-        switch (kind) {
-            case "testcontainers":
+        return switch (kind) {
+            case "testcontainers" -> {
                 if (ContainerKafkaCluster.dockerAvailable()) {
-                    return ContainerKafkaCluster.start();
+                    yield ContainerKafkaCluster.start();
                 }
-                log.warn("{}=testcontainers but no Docker engine answers; using the embedded broker", KIND_ENV);
-                return EmbeddedKafkaCluster.start();
-            case "embedded":
-                return EmbeddedKafkaCluster.start();
-            default:
-                throw new IllegalArgumentException(KIND_ENV + " must be 'embedded' or 'testcontainers', was '" + kind + "'");
-        }
+                log.warn(
+                        "{}=testcontainers but no Docker engine answers; using the embedded broker",
+                        KIND_ENV);
+                yield EmbeddedKafkaCluster.start();
+            }
+            case "embedded" -> EmbeddedKafkaCluster.start();
+            default ->
+                    throw new IllegalArgumentException(
+                            KIND_ENV
+                                    + " must be 'embedded' or 'testcontainers', was '"
+                                    + kind
+                                    + "'");
+        };
     }
 }

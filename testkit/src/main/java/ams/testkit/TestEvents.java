@@ -1,9 +1,5 @@
 package ams.testkit;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
-
 import ams.events.Envelopes;
 import ams.events.GenerationParameters;
 import ams.events.TokenUsage;
@@ -29,14 +25,16 @@ import ams.events.knowledge.DocumentAdded;
 import ams.events.knowledge.DocumentRemoved;
 import ams.events.knowledge.DocumentUpdated;
 import ams.events.knowledge.KnowledgeEvent;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 
 /** Builders of valid events with sensible defaults, so a test states only what it is about. */
 public final class TestEvents {
 
     public static final String SOURCE = "test";
 
-    private TestEvents() {
-    }
+    private TestEvents() {}
 
     /** The smallest configuration document in the original AMS-DB's shape. */
     public static String minimalConfig(String agentId) {
@@ -44,7 +42,8 @@ public final class TestEvents {
                 {"agent_id":"%s","model_config":{},"prompt_config":{"userInput":"","agent":{"llmSystem":"You are %s.",\
                 "llmBooster":"","visionSystem":"","visionBooster":""},"primeDirective":"Help."},\
                 "command_flags":{"LLM_SYSTEM_PROMPT_FLAG":true,"LLM_BOOSTER_PROMPT_FLAG":false},"databases":{},\
-                "database_config":{}}""".formatted(agentId, agentId);
+                "database_config":{}}"""
+                .formatted(agentId, agentId);
     }
 
     // --- agent-events -------------------------------------------------------------------------
@@ -54,19 +53,32 @@ public final class TestEvents {
     }
 
     public static AgentEvent agentCreated(String agentId, String name, String configJson) {
-        return agentEvent(agentId, AgentCreated.newBuilder().setAgentName(name).setDescription("Agent " + name)
-                .setTags(List.of("test")).setConfigJson(configJson).setActive(true).build());
+        return agentEvent(
+                agentId,
+                AgentCreated.newBuilder()
+                        .setAgentName(name)
+                        .setDescription("Agent " + name)
+                        .setTags(List.of("test"))
+                        .setConfigJson(configJson)
+                        .setActive(true)
+                        .build());
     }
 
     public static AgentEvent configChanged(String agentId, String mergePatchJson) {
-        return agentEvent(agentId, AgentConfigChanged.newBuilder().setMergePatchJson(mergePatchJson).build());
+        return agentEvent(
+                agentId, AgentConfigChanged.newBuilder().setMergePatchJson(mergePatchJson).build());
     }
 
     public static AgentEvent promptSet(String agentId, String promptType, String text) {
-        return agentEvent(agentId, AgentPromptSet.newBuilder().setPromptType(promptType).setText(text).build());
+        return agentEvent(
+                agentId,
+                AgentPromptSet.newBuilder().setPromptType(promptType).setText(text).build());
     }
 
-    /** {@code value} may be a Boolean (valid) or a String, Long or Double (rejected by the processor). */
+    /**
+     * {@code value} may be a Boolean (valid) or a String, Long or Double (rejected by the
+     * processor).
+     */
     public static AgentEvent flagSet(String agentId, String flag, Object value) {
         return agentEvent(agentId, AgentFlagSet.newBuilder().setFlag(flag).setValue(value).build());
     }
@@ -80,114 +92,168 @@ public final class TestEvents {
     }
 
     public static AgentEvent agentEvent(String agentId, Object payload) {
-        return AgentEvent.newBuilder().setEnvelope(Envelopes.create(SOURCE)).setAgentId(agentId).setPayload(payload).build();
+        return AgentEvent.newBuilder()
+                .setEnvelope(Envelopes.create(SOURCE))
+                .setAgentId(agentId)
+                .setPayload(payload)
+                .build();
     }
 
     // --- conversation-events ------------------------------------------------------------------
 
-    public static ConversationEvent conversationRequested(String conversationId, String topic, int maxTurns,
-                                                          String... participants) {
-        return conversationEvent(conversationId, ConversationRequested.newBuilder()
-                .setParticipants(List.of(participants))
-                .setTopic(topic)
-                .setMaxTurns(maxTurns)
-                .setSpeakerPolicy(SpeakerPolicy.ROUND_ROBIN)
-                .setGeneration(GenerationParameters.newBuilder().setProvider("scripted").build())
-                .setSeed(42L)
-                .setTermination(Termination.newBuilder().build())
-                .build());
+    public static ConversationEvent conversationRequested(
+            String conversationId, String topic, int maxTurns, String... participants) {
+        return conversationEvent(
+                conversationId,
+                ConversationRequested.newBuilder()
+                        .setParticipants(List.of(participants))
+                        .setTopic(topic)
+                        .setMaxTurns(maxTurns)
+                        .setSpeakerPolicy(SpeakerPolicy.ROUND_ROBIN)
+                        .setGeneration(
+                                GenerationParameters.newBuilder().setProvider("scripted").build())
+                        .setSeed(42L)
+                        .setTermination(Termination.newBuilder().build())
+                        .build());
     }
 
     public static ConversationEvent turnRequested(String conversationId, int turn, String speaker) {
-        return conversationEvent(conversationId, TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId(speaker).build());
+        return conversationEvent(
+                conversationId,
+                TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId(speaker).build());
     }
 
-    public static ConversationEvent messageAppended(String conversationId, int turn, String agentId, String content) {
-        return conversationEvent(conversationId, MessageAppended.newBuilder()
-                .setTurnNumber(turn)
-                .setMessageId(UUID.randomUUID().toString())
-                .setAgentId(agentId)
-                .setRole(MessageRole.ASSISTANT)
-                .setContent(content)
-                .setModel("scripted")
-                .setUsage(TokenUsage.newBuilder().setPromptTokens(10).setCompletionTokens(5).setTotalTokens(15)
-                        .setEstimated(true).build())
-                .setLatencyMillis(1L)
-                .setKnowledgeIds(List.of())
-                .build());
+    public static ConversationEvent messageAppended(
+            String conversationId, int turn, String agentId, String content) {
+        return conversationEvent(
+                conversationId,
+                MessageAppended.newBuilder()
+                        .setTurnNumber(turn)
+                        .setMessageId(UUID.randomUUID().toString())
+                        .setAgentId(agentId)
+                        .setRole(MessageRole.ASSISTANT)
+                        .setContent(content)
+                        .setModel("scripted")
+                        .setUsage(
+                                TokenUsage.newBuilder()
+                                        .setPromptTokens(10)
+                                        .setCompletionTokens(5)
+                                        .setTotalTokens(15)
+                                        .setEstimated(true)
+                                        .build())
+                        .setLatencyMillis(1L)
+                        .setKnowledgeIds(List.of())
+                        .build());
     }
 
-    public static ConversationEvent turnFailed(String conversationId, int turn, String speaker, int attempt, String reason) {
-        return conversationEvent(conversationId, TurnFailed.newBuilder().setTurnNumber(turn).setSpeakerAgentId(speaker)
-                .setAttempt(attempt).setReason(reason).setRetriable(true).build());
+    public static ConversationEvent turnFailed(
+            String conversationId, int turn, String speaker, int attempt, String reason) {
+        return conversationEvent(
+                conversationId,
+                TurnFailed.newBuilder()
+                        .setTurnNumber(turn)
+                        .setSpeakerAgentId(speaker)
+                        .setAttempt(attempt)
+                        .setReason(reason)
+                        .setRetriable(true)
+                        .build());
     }
 
     public static ConversationEvent completed(String conversationId, int turns) {
-        return conversationEvent(conversationId, ConversationCompleted.newBuilder().setTurnsCompleted(turns).build());
+        return conversationEvent(
+                conversationId,
+                ConversationCompleted.newBuilder().setTurnsCompleted(turns).build());
     }
 
     public static ConversationEvent failed(String conversationId, String reason) {
-        return conversationEvent(conversationId, ConversationFailed.newBuilder().setReason(reason).build());
+        return conversationEvent(
+                conversationId, ConversationFailed.newBuilder().setReason(reason).build());
     }
 
     public static ConversationEvent cancelled(String conversationId) {
-        return conversationEvent(conversationId, ConversationCancelled.newBuilder().setReason("test").build());
+        return conversationEvent(
+                conversationId, ConversationCancelled.newBuilder().setReason("test").build());
     }
 
     public static ConversationEvent conversationEvent(String conversationId, Object payload) {
-        return ConversationEvent.newBuilder().setEnvelope(Envelopes.create(SOURCE)).setConversationId(conversationId)
-                .setPayload(payload).build();
+        return ConversationEvent.newBuilder()
+                .setEnvelope(Envelopes.create(SOURCE))
+                .setConversationId(conversationId)
+                .setPayload(payload)
+                .build();
     }
 
     // --- knowledge-events ---------------------------------------------------------------------
 
-    public static KnowledgeEvent documentAdded(String agentId, String documentId, String title, String content) {
-        return knowledgeEvent(agentId, DocumentAdded.newBuilder()
-                .setKbId("kb-" + agentId)
-                .setDocumentId(documentId)
-                .setTitle(title)
-                .setContent(content)
-                .setSource("test")
-                .setTags(List.of("test"))
-                .setCreatedAt(Instant.now())
-                .build());
+    public static KnowledgeEvent documentAdded(
+            String agentId, String documentId, String title, String content) {
+        return knowledgeEvent(
+                agentId,
+                DocumentAdded.newBuilder()
+                        .setKbId("kb-" + agentId)
+                        .setDocumentId(documentId)
+                        .setTitle(title)
+                        .setContent(content)
+                        .setSource("test")
+                        .setTags(List.of("test"))
+                        .setCreatedAt(Instant.now())
+                        .build());
     }
 
-    public static KnowledgeEvent documentUpdated(String agentId, String documentId, String title, String content) {
-        return knowledgeEvent(agentId, DocumentUpdated.newBuilder()
-                .setKbId("kb-" + agentId)
-                .setDocumentId(documentId)
-                .setTitle(title)
-                .setContent(content)
-                .setSource("test")
-                .setTags(List.of("test"))
-                .build());
+    public static KnowledgeEvent documentUpdated(
+            String agentId, String documentId, String title, String content) {
+        return knowledgeEvent(
+                agentId,
+                DocumentUpdated.newBuilder()
+                        .setKbId("kb-" + agentId)
+                        .setDocumentId(documentId)
+                        .setTitle(title)
+                        .setContent(content)
+                        .setSource("test")
+                        .setTags(List.of("test"))
+                        .build());
     }
 
     public static KnowledgeEvent documentRemoved(String agentId, String documentId) {
-        return knowledgeEvent(agentId, DocumentRemoved.newBuilder().setDocumentId(documentId).build());
+        return knowledgeEvent(
+                agentId, DocumentRemoved.newBuilder().setDocumentId(documentId).build());
     }
 
     public static KnowledgeEvent knowledgeEvent(String agentId, Object payload) {
-        return KnowledgeEvent.newBuilder().setEnvelope(Envelopes.create(SOURCE)).setAgentId(agentId).setPayload(payload).build();
+        return KnowledgeEvent.newBuilder()
+                .setEnvelope(Envelopes.create(SOURCE))
+                .setAgentId(agentId)
+                .setPayload(payload)
+                .build();
     }
 
     // --- one of each --------------------------------------------------------------------------
 
     public static List<AgentEvent> everyAgentEventType(String agentId) {
-        return List.of(agentCreated(agentId, "Agent"), configChanged(agentId, "{\"description\":\"x\"}"),
-                promptSet(agentId, "llmSystem", "Be brief."), flagSet(agentId, "TTS_FLAG", true),
-                deactivated(agentId), reactivated(agentId));
+        return List.of(
+                agentCreated(agentId, "Agent"),
+                configChanged(agentId, "{\"description\":\"x\"}"),
+                promptSet(agentId, "llmSystem", "Be brief."),
+                flagSet(agentId, "TTS_FLAG", true),
+                deactivated(agentId),
+                reactivated(agentId));
     }
 
     public static List<ConversationEvent> everyConversationEventType(String conversationId) {
-        return List.of(conversationRequested(conversationId, "topic", 2, "a", "b"), turnRequested(conversationId, 0, "a"),
-                messageAppended(conversationId, 0, "a", "hello"), turnFailed(conversationId, 1, "b", 1, "timeout"),
-                completed(conversationId, 2), failed(conversationId, "gave up"), cancelled(conversationId));
+        return List.of(
+                conversationRequested(conversationId, "topic", 2, "a", "b"),
+                turnRequested(conversationId, 0, "a"),
+                messageAppended(conversationId, 0, "a", "hello"),
+                turnFailed(conversationId, 1, "b", 1, "timeout"),
+                completed(conversationId, 2),
+                failed(conversationId, "gave up"),
+                cancelled(conversationId));
     }
 
     public static List<KnowledgeEvent> everyKnowledgeEventType(String agentId) {
-        return List.of(documentAdded(agentId, "d1", "Title", "Content"), documentUpdated(agentId, "d1", "Title 2", "More"),
+        return List.of(
+                documentAdded(agentId, "d1", "Title", "Content"),
+                documentUpdated(agentId, "d1", "Title 2", "More"),
                 documentRemoved(agentId, "d1"));
     }
 }

@@ -1,5 +1,8 @@
 package ams.testkit;
 
+import ams.events.topics.Topic;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +11,6 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,13 +25,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 
-import ams.events.topics.Topic;
-import ams.events.topics.TopicCatalogue;
-import ams.events.topics.TopicProvisioner;
-
 /**
- * Small conveniences over a {@link KafkaCluster} for tests: an isolated topic catalogue per
- * test, producing and consuming with the catalogue's serdes, and raw bytes for bad input.
+ * Small conveniences over a {@link KafkaCluster} for tests: an isolated topic catalogue per test,
+ * producing and consuming with the catalogue's serdes, and raw bytes for bad input.
  */
 public final class TestKafka {
 
@@ -54,11 +52,16 @@ public final class TestKafka {
     }
 
     /**
-     * A catalogue under a prefix no other test uses, with its topics created and visible to clients. Tests
-     * sharing the broker never collide.
+     * A catalogue under a prefix no other test uses, with its topics created and visible to
+     * clients. Tests sharing the broker never collide.
      */
     public TopicCatalogue newCatalogue(int partitions) {
-        String prefix = "t" + CATALOGUES.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        String prefix =
+                "t"
+                        + CATALOGUES.incrementAndGet()
+                        + "-"
+                        + UUID.randomUUID().toString().substring(0, 8)
+                        + ".";
         TopicCatalogue catalogue = new TopicCatalogue(prefix, partitions, (short) 1);
         try (Admin admin = admin()) {
             // Returns once the topics are visible with leaders, not just created.
@@ -89,7 +92,8 @@ public final class TestKafka {
         return props;
     }
 
-    public <K, V> KafkaProducer<K, V> producer(Serializer<K> keySerializer, Serializer<V> valueSerializer) {
+    public <K, V> KafkaProducer<K, V> producer(
+            Serializer<K> keySerializer, Serializer<V> valueSerializer) {
         return new KafkaProducer<>(producerProperties(), keySerializer, valueSerializer);
     }
 
@@ -111,7 +115,8 @@ public final class TestKafka {
 
     /** Sends raw bytes, bypassing every serde: how tests put bad input on a topic. */
     public RecordMetadata sendRaw(String topic, byte[] key, byte[] value) {
-        try (KafkaProducer<byte[], byte[]> producer = producer(new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                producer(new ByteArraySerializer(), new ByteArraySerializer())) {
             return producer.send(new ProducerRecord<>(topic, key, value)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -121,19 +126,36 @@ public final class TestKafka {
         }
     }
 
-    /** Reads from the beginning until {@code count} records arrived or the timeout passed (then fails). */
-    public <K, V> List<ConsumerRecord<K, V>> consume(Topic<K, V> topic, int count, Duration timeout) {
-        return consume(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer(), count, timeout);
+    /**
+     * Reads from the beginning until {@code count} records arrived or the timeout passed (then
+     * fails).
+     */
+    public <K, V> List<ConsumerRecord<K, V>> consume(
+            Topic<K, V> topic, int count, Duration timeout) {
+        return consume(
+                topic.name(),
+                topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer(),
+                count,
+                timeout);
     }
 
-    public List<ConsumerRecord<byte[], byte[]>> consumeRaw(String topic, int count, Duration timeout) {
-        return consume(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer(), count, timeout);
+    public List<ConsumerRecord<byte[], byte[]>> consumeRaw(
+            String topic, int count, Duration timeout) {
+        return consume(
+                topic, new ByteArrayDeserializer(), new ByteArrayDeserializer(), count, timeout);
     }
 
-    public <K, V> List<ConsumerRecord<K, V>> consume(String topic, Deserializer<K> keys, Deserializer<V> values,
-                                                     int count, Duration timeout) {
+    public <K, V> List<ConsumerRecord<K, V>> consume(
+            String topic,
+            Deserializer<K> keys,
+            Deserializer<V> values,
+            int count,
+            Duration timeout) {
         List<ConsumerRecord<K, V>> records = new ArrayList<>();
-        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(consumerProperties("test-" + UUID.randomUUID()), keys, values)) {
+        try (KafkaConsumer<K, V> consumer =
+                new KafkaConsumer<>(
+                        consumerProperties("test-" + UUID.randomUUID()), keys, values)) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (records.size() < count && System.nanoTime() < deadline) {
@@ -141,8 +163,15 @@ public final class TestKafka {
             }
         }
         if (records.size() < count) {
-            throw new AssertionError("Expected " + count + " records on " + topic + " within " + timeout.toMillis()
-                    + " ms, got " + records.size());
+            throw new AssertionError(
+                    "Expected "
+                            + count
+                            + " records on "
+                            + topic
+                            + " within "
+                            + timeout.toMillis()
+                            + " ms, got "
+                            + records.size());
         }
         return records;
     }

@@ -7,8 +7,7 @@ import java.util.function.Supplier;
 /** Waits on a condition with a deadline: the alternative to sleeping in tests. */
 public final class Wait {
 
-    private Wait() {
-    }
+    private Wait() {}
 
     public static void until(String description, Duration timeout, BooleanSupplier condition) {
         untilValue(description, timeout, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
@@ -29,7 +28,12 @@ public final class Wait {
                 last = e;
             }
             if (System.nanoTime() > deadline) {
-                AssertionError error = new AssertionError("Timed out after " + timeout.toMillis() + " ms waiting for: " + description);
+                AssertionError error =
+                        new AssertionError(
+                                "Timed out after "
+                                        + timeout.toMillis()
+                                        + " ms waiting for: "
+                                        + description);
                 if (last != null) {
                     error.initCause(last);
                 }

@@ -3,13 +3,19 @@ package ams.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ams.events.agent.AgentEvent;
+import ams.events.agent.AgentPromptSet;
+import ams.events.conversation.ConversationEvent;
+import ams.events.knowledge.KnowledgeEvent;
+import ams.events.serde.EventDecodingException;
+import ams.events.topics.Topic;
+import ams.events.topics.TopicCatalogue;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -19,14 +25,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import ams.events.agent.AgentEvent;
-import ams.events.agent.AgentPromptSet;
-import ams.events.conversation.ConversationEvent;
-import ams.events.knowledge.KnowledgeEvent;
-import ams.events.serde.EventDecodingException;
-import ams.events.topics.Topic;
-import ams.events.topics.TopicCatalogue;
 
 /** Every event type through a real broker with the project's Serde, and bytes from elsewhere. */
 @ExtendWith(KafkaClusterExtension.class)
@@ -41,25 +39,63 @@ class EventRoundTripIT {
         List<ConversationEvent> conversationEvents = TestEvents.everyConversationEventType("c1");
         List<KnowledgeEvent> knowledgeEvents = TestEvents.everyKnowledgeEventType("wizard");
 
-        produceAll(kafka, topics.agentEvents(), agentEvents.stream().map(e -> new ProducerRecord<>(topics.agentEvents().name(), e.getAgentId(), e)).toList());
-        produceAll(kafka, topics.conversationEvents(), conversationEvents.stream().map(e -> new ProducerRecord<>(topics.conversationEvents().name(), e.getConversationId(), e)).toList());
-        produceAll(kafka, topics.knowledgeEvents(), knowledgeEvents.stream().map(e -> new ProducerRecord<>(topics.knowledgeEvents().name(), e.getAgentId(), e)).toList());
+        produceAll(
+                kafka,
+                topics.agentEvents(),
+                agentEvents.stream()
+                        .map(
+                                e ->
+                                        new ProducerRecord<>(
+                                                topics.agentEvents().name(), e.getAgentId(), e))
+                        .toList());
+        produceAll(
+                kafka,
+                topics.conversationEvents(),
+                conversationEvents.stream()
+                        .map(
+                                e ->
+                                        new ProducerRecord<>(
+                                                topics.conversationEvents().name(),
+                                                e.getConversationId(),
+                                                e))
+                        .toList());
+        produceAll(
+                kafka,
+                topics.knowledgeEvents(),
+                knowledgeEvents.stream()
+                        .map(
+                                e ->
+                                        new ProducerRecord<>(
+                                                topics.knowledgeEvents().name(), e.getAgentId(), e))
+                        .toList());
 
-        assertEquals(agentEvents, values(kafka.consume(topics.agentEvents(), agentEvents.size(), TIMEOUT)));
-        assertEquals(conversationEvents, values(kafka.consume(topics.conversationEvents(), conversationEvents.size(), TIMEOUT)));
-        assertEquals(knowledgeEvents, values(kafka.consume(topics.knowledgeEvents(), knowledgeEvents.size(), TIMEOUT)));
+        assertEquals(
+                agentEvents,
+                values(kafka.consume(topics.agentEvents(), agentEvents.size(), TIMEOUT)));
+        assertEquals(
+                conversationEvents,
+                values(
+                        kafka.consume(
+                                topics.conversationEvents(), conversationEvents.size(), TIMEOUT)));
+        assertEquals(
+                knowledgeEvents,
+                values(kafka.consume(topics.knowledgeEvents(), knowledgeEvents.size(), TIMEOUT)));
     }
 
     @Test
     void readsARecordWrittenByPlainAvroFromTheSchemaFileAlone(TestKafka kafka) throws Exception {
         TopicCatalogue topics = kafka.newCatalogue(1);
         Schema schema;
-        try (InputStream in = getClass().getResourceAsStream("/ams/schema-history/v1/AgentEvent.avsc")) {
+        try (InputStream in =
+                getClass().getResourceAsStream("/ams/schema-history/v1/AgentEvent.avsc")) {
             schema = new Schema.Parser().parse(in);
         }
         Schema envelopeSchema = schema.getField("envelope").schema();
-        Schema promptSetSchema = schema.getField("payload").schema().getTypes().stream()
-                .filter(s -> s.getName().equals("AgentPromptSet")).findFirst().orElseThrow();
+        Schema promptSetSchema =
+                schema.getField("payload").schema().getTypes().stream()
+                        .filter(s -> s.getName().equals("AgentPromptSet"))
+                        .findFirst()
+                        .orElseThrow();
         GenericRecord envelope = new GenericData.Record(envelopeSchema);
         envelope.put("eventId", UUID.randomUUID().toString());
         envelope.put("occurredAt", 1_700_000_000_000L);
@@ -71,7 +107,8 @@ class EventRoundTripIT {
         event.put("envelope", envelope);
         event.put("agentId", "librarian");
         event.put("payload", payload);
-        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(event);
+        ByteBuffer encoded =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(event);
         byte[] bytes = new byte[encoded.remaining()];
         encoded.get(bytes);
 
@@ -94,13 +131,20 @@ class EventRoundTripIT {
         kafka.sendRaw(topics.knowledgeEvents().name(), "k".getBytes(), garbage);
 
         byte[] value = kafka.consumeRaw(topics.knowledgeEvents().name(), 1, TIMEOUT).get(0).value();
-        EventDecodingException error = assertThrows(EventDecodingException.class,
-                () -> topics.knowledgeEvents().valueSerde().deserializer().deserialize(topics.knowledgeEvents().name(), value));
+        EventDecodingException error =
+                assertThrows(
+                        EventDecodingException.class,
+                        () ->
+                                topics.knowledgeEvents()
+                                        .valueSerde()
+                                        .deserializer()
+                                        .deserialize(topics.knowledgeEvents().name(), value));
         assertEquals(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, error.kind());
         assertEquals("ams.events.knowledge.KnowledgeEvent", error.expectedRecord());
     }
 
-    private static <V> void produceAll(TestKafka kafka, Topic<String, V> topic, List<ProducerRecord<String, V>> records)
+    private static <V> void produceAll(
+            TestKafka kafka, Topic<String, V> topic, List<ProducerRecord<String, V>> records)
             throws Exception {
         try (KafkaProducer<String, V> producer = kafka.producer(topic)) {
             for (ProducerRecord<String, V> record : records) {

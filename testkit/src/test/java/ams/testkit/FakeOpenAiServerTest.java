@@ -3,20 +3,17 @@ package ams.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.testkit.openai.FakeOpenAiServer;
+import ams.testkit.openai.Reply;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.testkit.openai.FakeOpenAiServer;
-import ams.testkit.openai.Reply;
 
 class FakeOpenAiServerTest {
 
@@ -30,12 +27,16 @@ class FakeOpenAiServerTest {
     }
 
     private HttpResponse<String> chat(String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
-    private static final String REQUEST = """
+    private static final String REQUEST =
+            """
             {"model":"m","messages":[{"role":"system","content":"You are a wizard."},{"role":"user","content":"Hello there"}]}""";
 
     @Test
@@ -44,7 +45,8 @@ class FakeOpenAiServerTest {
         HttpResponse<String> response = chat(REQUEST);
         assertEquals(200, response.statusCode());
         JsonNode body = json.readTree(response.body());
-        assertEquals("Greetings from You are a wizard.", body.at("/choices/0/message/content").asText());
+        assertEquals(
+                "Greetings from You are a wizard.", body.at("/choices/0/message/content").asText());
         assertEquals("assistant", body.at("/choices/0/message/role").asText());
         assertTrue(body.at("/usage/total_tokens").asInt() > 0);
         assertEquals("Hello there", server.chatRequests().get(0).lastUserMessage());
@@ -69,16 +71,22 @@ class FakeOpenAiServerTest {
     @Test
     void streamsServerSentEventsWhenRequested() throws Exception {
         server.respondWith(request -> Reply.text("one two three"));
-        HttpResponse<String> response = chat(REQUEST.replace("\"model\":\"m\",", "\"model\":\"m\",\"stream\":true,"));
+        HttpResponse<String> response =
+                chat(REQUEST.replace("\"model\":\"m\",", "\"model\":\"m\",\"stream\":true,"));
         assertTrue(response.body().contains("\"delta\":{\"content\":\"one \"}"), response.body());
         assertTrue(response.body().trim().endsWith("data: [DONE]"));
     }
 
     @Test
     void embedsDeterministically() throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/embeddings"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"e\",\"input\":[\"a b\",\"a b\"]}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/embeddings"))
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                                "{\"model\":\"e\",\"input\":[\"a b\",\"a b\"]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         JsonNode data = json.readTree(response.body()).path("data");
         assertEquals(FakeOpenAiServer.EMBEDDING_DIMENSION, data.get(0).path("embedding").size());
         assertEquals(data.get(0).path("embedding"), data.get(1).path("embedding"));

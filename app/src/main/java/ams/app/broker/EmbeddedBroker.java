@@ -10,15 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
-
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import kafka.tools.StorageTool;
 
 /**
  * A single-node Kafka (KRaft, combined broker and controller) inside this JVM, with its data in a
@@ -30,19 +28,20 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
 
     /** One node: internal topics with replication 1 (else transactions hang) and no join delay. */
-    private static final Map<String, String> SINGLE_NODE = Map.ofEntries(
-            Map.entry("offsets.topic.replication.factor", "1"),
-            Map.entry("offsets.topic.num.partitions", "10"),
-            Map.entry("transaction.state.log.replication.factor", "1"),
-            Map.entry("transaction.state.log.min.isr", "1"),
-            Map.entry("transaction.state.log.num.partitions", "10"),
-            Map.entry("share.coordinator.state.topic.replication.factor", "1"),
-            Map.entry("share.coordinator.state.topic.min.isr", "1"),
-            Map.entry("group.initial.rebalance.delay.ms", "0"),
-            Map.entry("auto.create.topics.enable", "false"),
-            Map.entry("num.partitions", "1"),
-            Map.entry("default.replication.factor", "1"),
-            Map.entry("min.insync.replicas", "1"));
+    private static final Map<String, String> SINGLE_NODE =
+            Map.ofEntries(
+                    Map.entry("offsets.topic.replication.factor", "1"),
+                    Map.entry("offsets.topic.num.partitions", "10"),
+                    Map.entry("transaction.state.log.replication.factor", "1"),
+                    Map.entry("transaction.state.log.min.isr", "1"),
+                    Map.entry("transaction.state.log.num.partitions", "10"),
+                    Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                    Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                    Map.entry("group.initial.rebalance.delay.ms", "0"),
+                    Map.entry("auto.create.topics.enable", "false"),
+                    Map.entry("num.partitions", "1"),
+                    Map.entry("default.replication.factor", "1"),
+                    Map.entry("min.insync.replicas", "1"));
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -53,8 +52,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * @param dataDir   where the log lives (created and formatted when new)
-     * @param port      client port on 127.0.0.1
+     * Formats the log directory when it is new and starts a combined broker and controller.
+     *
+     * @param dataDir where the log lives (created and formatted when new)
+     * @param port client port on 127.0.0.1
      * @param controllerPort KRaft controller port on 127.0.0.1
      */
     public static EmbeddedBroker start(Path dataDir, int port, int controllerPort) {
@@ -65,7 +66,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
             props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-            props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put(
+                    "listeners",
+                    "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
             props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
             props.put("controller.listener.names", "CONTROLLER");
             props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -73,18 +76,30 @@ public final class EmbeddedBroker implements AutoCloseable {
             props.put("log.dirs", dataDir.toAbsolutePath().toString());
             props.putAll(SINGLE_NODE);
             format(dataDir, props);
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            KafkaRaftServer server =
+                    new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             EmbeddedBroker broker = new EmbeddedBroker(server, "127.0.0.1:" + port);
-            log.info("Embedded Kafka broker on {} (data {}) started in {} ms", broker.bootstrapServers,
-                    dataDir.toAbsolutePath(), (System.nanoTime() - started) / 1_000_000);
+            log.info(
+                    "Embedded Kafka broker on {} (data {}) started in {} ms",
+                    broker.bootstrapServers,
+                    dataDir.toAbsolutePath(),
+                    (System.nanoTime() - started) / 1_000_000);
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the Kafka data directory " + dataDir, e);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Cannot start the embedded Kafka broker on ports " + port + "/" + controllerPort
-                    + " with data in " + dataDir + ": " + e.getMessage()
-                    + " (if a port is in use, choose others with --kafka-port)", e);
+            throw new IllegalStateException(
+                    "Cannot start the embedded Kafka broker on ports "
+                            + port
+                            + "/"
+                            + controllerPort
+                            + " with data in "
+                            + dataDir
+                            + ": "
+                            + e.getMessage()
+                            + " (if a port is in use, choose others with --kafka-port)",
+                    e);
         }
     }
 
@@ -95,13 +110,28 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         Path config = dataDir.resolve("server.properties");
         try (Writer out = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
-            props.store(out, "Written by ams for kafka-storage format; the running broker uses the same settings");
+            props.store(
+                    out,
+                    "Written by ams for kafka-storage format; the running broker uses the same settings");
         }
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        int exit = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
-                "--config", config.toString(), "--ignore-formatted"}, new PrintStream(output, true, StandardCharsets.UTF_8));
+        int exit =
+                StorageTool.execute(
+                        new String[] {
+                            "format",
+                            "--cluster-id",
+                            Uuid.randomUuid().toString(),
+                            "--config",
+                            config.toString(),
+                            "--ignore-formatted"
+                        },
+                        new PrintStream(output, true, StandardCharsets.UTF_8));
         if (exit != 0) {
-            throw new IllegalStateException("kafka-storage format failed (" + exit + "): " + output.toString(StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "kafka-storage format failed ("
+                            + exit
+                            + "): "
+                            + output.toString(StandardCharsets.UTF_8));
         }
     }
 

@@ -1,18 +1,15 @@
 package ams.app.cli;
 
 import ams.app.client.RestClient;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,45 +18,65 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ams agent ...}: the original's agent commands against a running system. */
-@Command(name = "agent", mixinStandardHelpOptions = true, description = "Create, inspect and change agents.")
+@Command(
+        name = "agent",
+        mixinStandardHelpOptions = true,
+        description = "Create, inspect and change agents.")
 public final class AgentCli {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    ApiOptions api;
+    @Mixin ApiOptions api;
 
     private PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an agent from a config document (the original's agent JSON).")
-    int create(@Option(names = "--id", required = true, description = "Agent id") String id,
-               @Option(names = "--name", description = "Display name (default: the id)") String name,
-               @Option(names = "--description", defaultValue = "") String description,
-               @Option(names = "--tag", description = "A tag; repeat for several") List<String> tags,
-               @Option(names = "--config", description = "Config JSON file (default: an empty config)") Path config) throws IOException {
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = "Create an agent from a config document (the original's agent JSON).")
+    int create(
+            @Option(names = "--id", required = true, description = "Agent id") String id,
+            @Option(names = "--name", description = "Display name (default: the id)") String name,
+            @Option(names = "--description", defaultValue = "") String description,
+            @Option(names = "--tag", description = "A tag; repeat for several") List<String> tags,
+            @Option(names = "--config", description = "Config JSON file (default: an empty config)")
+                    Path config)
+            throws IOException {
         ObjectNode body = JSON.createObjectNode();
         body.put("agent_id", id);
         body.put("agent_name", name == null ? id : name);
         body.put("description", description);
         body.set("tags", JSON.valueToTree(tags == null ? List.of() : tags));
-        body.set("config", config == null ? JSON.createObjectNode() : JSON.readTree(Files.readString(config)));
+        body.set(
+                "config",
+                config == null ? JSON.createObjectNode() : JSON.readTree(Files.readString(config)));
         JsonNode answer = api.client().post("/agents", body);
-        api.print(out(), answer, a -> out().printf("Agent %s created (event %s)%n", id, a.path("event_id").asText()));
+        api.print(
+                out(),
+                answer,
+                a ->
+                        out().printf(
+                                        "Agent %s created (event %s)%n",
+                                        id, a.path("event_id").asText()));
         return 0;
     }
 
-    @Command(name = "import", mixinStandardHelpOptions = true, description = "Import original AMS-DB agent JSON files unchanged.")
-    int importFiles(@Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files) throws IOException {
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            description = "Import original AMS-DB agent JSON files unchanged.")
+    int importFiles(@Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files)
+            throws IOException {
         for (Path file : files) {
             JsonNode config = JSON.readTree(Files.readString(file));
             String id = config.path("agent_id").asText("");
             if (id.isEmpty()) {
-                throw new IllegalArgumentException(file + " has no agent_id: is it an AMS-DB agent config?");
+                throw new IllegalArgumentException(
+                        file + " has no agent_id: is it an AMS-DB agent config?");
             }
             ObjectNode body = JSON.createObjectNode();
             body.put("agent_id", id);
@@ -74,8 +91,11 @@ public final class AgentCli {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List agents.")
-    int list(@Option(names = "--tag") String tag, @Option(names = "--active") Boolean active,
-             @Option(names = "--limit", defaultValue = "100") int limit, @Option(names = "--offset", defaultValue = "0") int offset) {
+    int list(
+            @Option(names = "--tag") String tag,
+            @Option(names = "--active") Boolean active,
+            @Option(names = "--limit", defaultValue = "100") int limit,
+            @Option(names = "--offset", defaultValue = "0") int offset) {
         StringBuilder path = new StringBuilder("/agents?limit=" + limit + "&offset=" + offset);
         if (tag != null) {
             path.append("&tag=").append(RestClient.encode(tag));
@@ -84,28 +104,47 @@ public final class AgentCli {
             path.append("&active=").append(active);
         }
         JsonNode answer = api.client().get(path.toString());
-        api.print(out(), answer, a -> {
-            out().printf("%-28s %-24s %-7s %s%n", "AGENT_ID", "NAME", "ACTIVE", "TAGS");
-            for (JsonNode agent : a.path("agents")) {
-                out().printf("%-28s %-24s %-7s %s%n", agent.path("agent_id").asText(), agent.path("agent_name").asText(),
-                        agent.path("is_active").asBoolean(), agent.path("tags"));
-            }
-            out().printf("%d of %d%n", a.path("agents").size(), a.path("total").asLong());
-        });
+        api.print(
+                out(),
+                answer,
+                a -> {
+                    out().printf("%-28s %-24s %-7s %s%n", "AGENT_ID", "NAME", "ACTIVE", "TAGS");
+                    for (JsonNode agent : a.path("agents")) {
+                        out().printf(
+                                        "%-28s %-24s %-7s %s%n",
+                                        agent.path("agent_id").asText(),
+                                        agent.path("agent_name").asText(),
+                                        agent.path("is_active").asBoolean(),
+                                        agent.path("tags"));
+                    }
+                    out().printf("%d of %d%n", a.path("agents").size(), a.path("total").asLong());
+                });
         return 0;
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one agent with its config.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show one agent with its config.")
     int show(@Parameters(paramLabel = "AGENT_ID") String id) {
         JsonNode answer = api.client().get("/agents/" + RestClient.encode(id));
         api.print(out(), answer, a -> out().println(a.toPrettyString()));
         return 0;
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Write an agent's config document (the original's JSON format).")
-    int export(@Parameters(paramLabel = "AGENT_ID") String id, @Option(names = "--out", description = "File (default: stdout)") Path file)
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
+            description = "Write an agent's config document (the original's JSON format).")
+    int export(
+            @Parameters(paramLabel = "AGENT_ID") String id,
+            @Option(names = "--out", description = "File (default: stdout)") Path file)
             throws IOException {
-        String config = api.client().get("/agents/" + RestClient.encode(id)).path("config").toPrettyString();
+        String config =
+                api.client()
+                        .get("/agents/" + RestClient.encode(id))
+                        .path("config")
+                        .toPrettyString();
         if (file == null) {
             out().println(config);
         } else {
@@ -115,59 +154,130 @@ public final class AgentCli {
         return 0;
     }
 
-    @Command(name = "update", mixinStandardHelpOptions = true, description = "Deep-merge a JSON Merge Patch (RFC 7396) into the config.")
-    int update(@Parameters(paramLabel = "AGENT_ID") String id,
-               @Option(names = "--patch", required = true, description = "The patch as JSON text, or @file") String patch) throws IOException {
+    @Command(
+            name = "update",
+            mixinStandardHelpOptions = true,
+            description = "Deep-merge a JSON Merge Patch (RFC 7396) into the config.")
+    int update(
+            @Parameters(paramLabel = "AGENT_ID") String id,
+            @Option(
+                            names = "--patch",
+                            required = true,
+                            description = "The patch as JSON text, or @file")
+                    String patch)
+            throws IOException {
         String text = patch.startsWith("@") ? Files.readString(Path.of(patch.substring(1))) : patch;
-        JsonNode answer = api.client().patch("/agents/" + RestClient.encode(id), JSON.readTree(text));
-        api.print(out(), answer, a -> out().printf("Config change for %s published (event %s)%n", id, a.path("event_id").asText()));
+        JsonNode answer =
+                api.client().patch("/agents/" + RestClient.encode(id), JSON.readTree(text));
+        api.print(
+                out(),
+                answer,
+                a ->
+                        out().printf(
+                                        "Config change for %s published (event %s)%n",
+                                        id, a.path("event_id").asText()));
         return 0;
     }
 
-    @Command(name = "set-prompt", mixinStandardHelpOptions = true, description = "Set llmSystem, llmBooster, visionSystem, visionBooster, primeDirective or userInput.")
-    int setPrompt(@Parameters(index = "0", paramLabel = "AGENT_ID") String id, @Parameters(index = "1", paramLabel = "TYPE") String type,
-                  @Parameters(index = "2", paramLabel = "TEXT") String text) {
-        JsonNode answer = api.client().put("/agents/" + RestClient.encode(id) + "/prompts/" + RestClient.encode(type), Map.of("text", text));
+    @Command(
+            name = "set-prompt",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Set llmSystem, llmBooster, visionSystem, visionBooster, primeDirective or userInput.")
+    int setPrompt(
+            @Parameters(index = "0", paramLabel = "AGENT_ID") String id,
+            @Parameters(index = "1", paramLabel = "TYPE") String type,
+            @Parameters(index = "2", paramLabel = "TEXT") String text) {
+        JsonNode answer =
+                api.client()
+                        .put(
+                                "/agents/"
+                                        + RestClient.encode(id)
+                                        + "/prompts/"
+                                        + RestClient.encode(type),
+                                Map.of("text", text));
         api.print(out(), answer, a -> out().printf("Prompt %s of %s set%n", type, id));
         return 0;
     }
 
-    @Command(name = "set-flag", mixinStandardHelpOptions = true, description = "Set a command flag (e.g. TTS_FLAG) to true or false.")
-    int setFlag(@Parameters(index = "0", paramLabel = "AGENT_ID") String id, @Parameters(index = "1", paramLabel = "FLAG") String flag,
-                @Parameters(index = "2", paramLabel = "true|false") boolean value) {
-        JsonNode answer = api.client().put("/agents/" + RestClient.encode(id) + "/flags/" + RestClient.encode(flag), Map.of("value", value));
+    @Command(
+            name = "set-flag",
+            mixinStandardHelpOptions = true,
+            description = "Set a command flag (e.g. TTS_FLAG) to true or false.")
+    int setFlag(
+            @Parameters(index = "0", paramLabel = "AGENT_ID") String id,
+            @Parameters(index = "1", paramLabel = "FLAG") String flag,
+            @Parameters(index = "2", paramLabel = "true|false") boolean value) {
+        JsonNode answer =
+                api.client()
+                        .put(
+                                "/agents/"
+                                        + RestClient.encode(id)
+                                        + "/flags/"
+                                        + RestClient.encode(flag),
+                                Map.of("value", value));
         api.print(out(), answer, a -> out().printf("Flag %s of %s set to %s%n", flag, id, value));
         return 0;
     }
 
-    @Command(name = "deactivate", mixinStandardHelpOptions = true, description = "Deactivate an agent.")
-    int deactivate(@Parameters(paramLabel = "AGENT_ID") String id, @Option(names = "--reason") String reason) {
-        JsonNode answer = api.client().post("/agents/" + RestClient.encode(id) + "/deactivate", reason == null ? "{}" : Map.of("reason", reason));
+    @Command(
+            name = "deactivate",
+            mixinStandardHelpOptions = true,
+            description = "Deactivate an agent.")
+    int deactivate(
+            @Parameters(paramLabel = "AGENT_ID") String id,
+            @Option(names = "--reason") String reason) {
+        JsonNode answer =
+                api.client()
+                        .post(
+                                "/agents/" + RestClient.encode(id) + "/deactivate",
+                                reason == null ? "{}" : Map.of("reason", reason));
         api.print(out(), answer, a -> out().printf("Agent %s deactivated%n", id));
         return 0;
     }
 
-    @Command(name = "reactivate", mixinStandardHelpOptions = true, description = "Reactivate an agent.")
+    @Command(
+            name = "reactivate",
+            mixinStandardHelpOptions = true,
+            description = "Reactivate an agent.")
     int reactivate(@Parameters(paramLabel = "AGENT_ID") String id) {
-        JsonNode answer = api.client().post("/agents/" + RestClient.encode(id) + "/reactivate", "{}");
+        JsonNode answer =
+                api.client().post("/agents/" + RestClient.encode(id) + "/reactivate", "{}");
         api.print(out(), answer, a -> out().printf("Agent %s reactivated%n", id));
         return 0;
     }
 
-    @Command(name = "history", mixinStandardHelpOptions = true, description = "The events that changed an agent, or its config as of a time.")
-    int history(@Parameters(paramLabel = "AGENT_ID") String id, @Option(names = "--as-of", description = "ISO-8601 time") String asOf) {
-        String path = asOf == null ? "/agents/" + RestClient.encode(id) + "/history"
-                : "/agents/" + RestClient.encode(id) + "/config?asOf=" + RestClient.encode(asOf);
+    @Command(
+            name = "history",
+            mixinStandardHelpOptions = true,
+            description = "The events that changed an agent, or its config as of a time.")
+    int history(
+            @Parameters(paramLabel = "AGENT_ID") String id,
+            @Option(names = "--as-of", description = "ISO-8601 time") String asOf) {
+        String path =
+                asOf == null
+                        ? "/agents/" + RestClient.encode(id) + "/history"
+                        : "/agents/"
+                                + RestClient.encode(id)
+                                + "/config?asOf="
+                                + RestClient.encode(asOf);
         JsonNode answer = api.client().get(path);
-        api.print(out(), answer, a -> {
-            if (asOf != null) {
-                out().println(a.toPrettyString());
-                return;
-            }
-            for (JsonNode event : a.path("events")) {
-                out().printf("%s  %-22s %s%n", event.path("occurred_at").asText(), event.path("type").asText(), event.path("event_id").asText());
-            }
-        });
+        api.print(
+                out(),
+                answer,
+                a -> {
+                    if (asOf != null) {
+                        out().println(a.toPrettyString());
+                        return;
+                    }
+                    for (JsonNode event : a.path("events")) {
+                        out().printf(
+                                        "%s  %-22s %s%n",
+                                        event.path("occurred_at").asText(),
+                                        event.path("type").asText(),
+                                        event.path("event_id").asText());
+                    }
+                });
         return 0;
     }
 }

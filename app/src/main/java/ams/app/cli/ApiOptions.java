@@ -1,13 +1,10 @@
 package ams.app.cli;
 
 import ams.app.client.RestClient;
-
-import java.io.PrintWriter;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -16,14 +13,25 @@ public final class ApiOptions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--api", scope = ScopeType.INHERIT, defaultValue = "${env:AMS_API:-http://127.0.0.1:8080}",
-            description = "Base URL of the REST API of a running system (env AMS_API). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--api",
+            scope = ScopeType.INHERIT,
+            defaultValue = "${env:AMS_API:-http://127.0.0.1:8080}",
+            description =
+                    "Base URL of the REST API of a running system (env AMS_API). Default: ${DEFAULT-VALUE}")
     String api;
 
-    @Option(names = "--token", scope = ScopeType.INHERIT, defaultValue = "${env:AMS_API_TOKEN}", description = "Bearer token, when the API requires one (env AMS_API_TOKEN).")
+    @Option(
+            names = "--token",
+            scope = ScopeType.INHERIT,
+            defaultValue = "${env:AMS_API_TOKEN}",
+            description = "Bearer token, when the API requires one (env AMS_API_TOKEN).")
     String token;
 
-    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print the raw JSON answer (for scripts).")
+    @Option(
+            names = "--json",
+            scope = ScopeType.INHERIT,
+            description = "Print the raw JSON answer (for scripts).")
     boolean json;
 
     public RestClient client() {
@@ -35,7 +43,8 @@ public final class ApiOptions {
     }
 
     /** Prints the answer as JSON when asked, else through the human formatter. */
-    public void print(PrintWriter out, JsonNode answer, java.util.function.Consumer<JsonNode> human) {
+    public void print(
+            PrintWriter out, JsonNode answer, java.util.function.Consumer<JsonNode> human) {
         if (json) {
             try {
                 out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer));

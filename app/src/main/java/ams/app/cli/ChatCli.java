@@ -1,15 +1,12 @@
 package ams.app.cli;
 
 import ams.app.client.RestClient;
-
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,47 +15,81 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ams chat ...}: a human in a conversation with agents, as in the original's chat modes. */
-@Command(name = "chat", mixinStandardHelpOptions = true, description = "Talk with agents: start a chat, send messages, read the history.")
+@Command(
+        name = "chat",
+        mixinStandardHelpOptions = true,
+        description = "Talk with agents: start a chat, send messages, read the history.")
 public final class ChatCli {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    ApiOptions api;
+    @Mixin ApiOptions api;
 
     private PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a chat with one or more agents.")
-    int start(@Option(names = "--agents", required = true, split = ",") List<String> agents,
-              @Option(names = "--topic", required = true) String topic,
-              @Option(names = "--turns", defaultValue = "20") int turns) {
+    @Command(
+            name = "start",
+            mixinStandardHelpOptions = true,
+            description = "Start a chat with one or more agents.")
+    int start(
+            @Option(names = "--agents", required = true, split = ",") List<String> agents,
+            @Option(names = "--topic", required = true) String topic,
+            @Option(names = "--turns", defaultValue = "20") int turns) {
         ObjectNode body = JSON.createObjectNode();
         body.set("agents", JSON.valueToTree(agents));
         body.put("topic", topic);
         body.put("num_turns", turns);
         JsonNode answer = api.client().post("/conversations/generate", body);
-        api.print(out(), answer, a -> out().printf("Chat %s started%n", a.path("conversation_id").asText()));
+        api.print(
+                out(),
+                answer,
+                a -> out().printf("Chat %s started%n", a.path("conversation_id").asText()));
         return 0;
     }
 
-    @Command(name = "send", mixinStandardHelpOptions = true, description = "Send a message into a chat as a human.")
-    int send(@Parameters(index = "0", paramLabel = "CONVERSATION_ID") String id, @Parameters(index = "1", paramLabel = "MESSAGE") String message,
-             @Option(names = "--as", defaultValue = "${sys:user.name}", description = "Your name. Default: ${DEFAULT-VALUE}") String author) {
-        JsonNode answer = api.client().post("/conversations/" + RestClient.encode(id) + "/messages", Map.of("author", author, "content", message));
+    @Command(
+            name = "send",
+            mixinStandardHelpOptions = true,
+            description = "Send a message into a chat as a human.")
+    int send(
+            @Parameters(index = "0", paramLabel = "CONVERSATION_ID") String id,
+            @Parameters(index = "1", paramLabel = "MESSAGE") String message,
+            @Option(
+                            names = "--as",
+                            defaultValue = "${sys:user.name}",
+                            description = "Your name. Default: ${DEFAULT-VALUE}")
+                    String author) {
+        JsonNode answer =
+                api.client()
+                        .post(
+                                "/conversations/" + RestClient.encode(id) + "/messages",
+                                Map.of("author", author, "content", message));
         api.print(out(), answer, a -> out().printf("Sent to %s%n", id));
         return 0;
     }
 
-    @Command(name = "history", mixinStandardHelpOptions = true, description = "Print a chat's messages.")
+    @Command(
+            name = "history",
+            mixinStandardHelpOptions = true,
+            description = "Print a chat's messages.")
     int history(@Parameters(paramLabel = "CONVERSATION_ID") String id) {
         JsonNode answer = api.client().get("/conversations/" + RestClient.encode(id) + "/messages");
-        api.print(out(), answer, a -> a.path("messages").forEach(m ->
-                out().printf("%s (%s): %s%n", m.path("agent_id").asText(), m.path("role").asText(), m.path("content").asText())));
+        api.print(
+                out(),
+                answer,
+                a ->
+                        a.path("messages")
+                                .forEach(
+                                        m ->
+                                                out().printf(
+                                                                "%s (%s): %s%n",
+                                                                m.path("agent_id").asText(),
+                                                                m.path("role").asText(),
+                                                                m.path("content").asText())));
         return 0;
     }
 }

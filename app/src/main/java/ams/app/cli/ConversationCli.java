@@ -1,16 +1,13 @@
 package ams.app.cli;
 
 import ams.app.client.RestClient;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,36 +16,65 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ams conversation ...}: generate multi-agent conversations and read them. */
-@Command(name = "conversation", mixinStandardHelpOptions = true, description = "Generate, inspect, cancel and resume conversations.")
+@Command(
+        name = "conversation",
+        mixinStandardHelpOptions = true,
+        description = "Generate, inspect, cancel and resume conversations.")
 public final class ConversationCli {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    ApiOptions api;
+    @Mixin ApiOptions api;
 
     private PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Start a conversation between agents on a topic.")
-    int generate(@Option(names = "--agents", required = true, split = ",", description = "Comma-separated agent ids") List<String> agents,
-                 @Option(names = "--topic", required = true) String topic,
-                 @Option(names = "--turns", defaultValue = "10") int turns,
-                 @Option(names = "--speaker-policy", defaultValue = "round_robin", description = "round_robin, random, explicit, model_selected") String policy,
-                 @Option(names = "--seed") Long seed,
-                 @Option(names = "--provider", description = "scripted, openai or ollama (default: the system's)") String provider,
-                 @Option(names = "--model") String model,
-                 @Option(names = "--wait", description = "Wait until it ends, showing progress") boolean wait,
-                 @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601 duration)") Duration timeout,
-                 @Option(names = "--id", description = "Conversation id (default: a new UUID). The same id with the same request again "
-                         + "is a safe retry; with another request it is refused") String conversationId) {
+    @Command(
+            name = "generate",
+            mixinStandardHelpOptions = true,
+            description = "Start a conversation between agents on a topic.")
+    int generate(
+            @Option(
+                            names = "--agents",
+                            required = true,
+                            split = ",",
+                            description = "Comma-separated agent ids")
+                    List<String> agents,
+            @Option(names = "--topic", required = true) String topic,
+            @Option(names = "--turns", defaultValue = "10") int turns,
+            @Option(
+                            names = "--speaker-policy",
+                            defaultValue = "round_robin",
+                            description = "round_robin, random, explicit, model_selected")
+                    String policy,
+            @Option(names = "--seed") Long seed,
+            @Option(
+                            names = "--provider",
+                            description = "scripted, openai or ollama (default: the system's)")
+                    String provider,
+            @Option(names = "--model") String model,
+            @Option(names = "--wait", description = "Wait until it ends, showing progress")
+                    boolean wait,
+            @Option(
+                            names = "--timeout",
+                            defaultValue = "PT10M",
+                            description = "How long --wait waits (ISO-8601 duration)")
+                    Duration timeout,
+            @Option(
+                            names = "--id",
+                            description =
+                                    "Conversation id (default: a new UUID). The same id with the same request again "
+                                            + "is a safe retry; with another request it is refused")
+                    String conversationId) {
         ObjectNode body = JSON.createObjectNode();
-        // The id is chosen here so that the retries of a lost answer start one conversation, not several.
-        body.put("conversation_id", conversationId == null ? UUID.randomUUID().toString() : conversationId);
+        // The id is chosen here so that the retries of a lost answer start one conversation, not
+        // several.
+        body.put(
+                "conversation_id",
+                conversationId == null ? UUID.randomUUID().toString() : conversationId);
         body.set("agents", JSON.valueToTree(agents));
         body.put("topic", topic);
         body.put("num_turns", turns);
@@ -69,67 +95,152 @@ public final class ConversationCli {
             return 0;
         }
         JsonNode last = new Progress(api.client(), out(), !api.json()).waitForEnd(id, timeout);
-        api.print(out(), last, a -> out().printf("Conversation %s %s after %d turns%n", id, a.path("status").asText(), a.path("turns_done").asInt()));
+        api.print(
+                out(),
+                last,
+                a ->
+                        out().printf(
+                                        "Conversation %s %s after %d turns%n",
+                                        id,
+                                        a.path("status").asText(),
+                                        a.path("turns_done").asInt()));
         return last.path("status").asText().equals("COMPLETED") ? 0 : 1;
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a conversation and its messages.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show a conversation and its messages.")
     int show(@Parameters(paramLabel = "CONVERSATION_ID") String id) {
         JsonNode state = api.client().get("/conversations/" + RestClient.encode(id));
-        JsonNode messages = api.client().get("/conversations/" + RestClient.encode(id) + "/messages");
+        JsonNode messages =
+                api.client().get("/conversations/" + RestClient.encode(id) + "/messages");
         ObjectNode both = JSON.createObjectNode();
         both.set("conversation", state);
         both.set("messages", messages.path("messages"));
-        api.print(out(), both, a -> {
-            out().printf("%s  %s  %d/%d turns  topic: %s%n", id, state.path("status").asText(), state.path("turns_done").asInt(),
-                    state.path("max_turns").asInt(), state.path("topic").asText());
-            for (JsonNode m : messages.path("messages")) {
-                out().printf("[%d] %s (%s): %s%n", m.path("turn_number").asInt(), m.path("agent_id").asText(), m.path("model").asText(""),
-                        m.path("content").asText());
-            }
-        });
+        api.print(
+                out(),
+                both,
+                a -> {
+                    out().printf(
+                                    "%s  %s  %d/%d turns  topic: %s%n",
+                                    id,
+                                    state.path("status").asText(),
+                                    state.path("turns_done").asInt(),
+                                    state.path("max_turns").asInt(),
+                                    state.path("topic").asText());
+                    for (JsonNode m : messages.path("messages")) {
+                        out().printf(
+                                        "[%d] %s (%s): %s%n",
+                                        m.path("turn_number").asInt(),
+                                        m.path("agent_id").asText(),
+                                        m.path("model").asText(""),
+                                        m.path("content").asText());
+                    }
+                });
         return 0;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the conversations of an agent.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "List the conversations of an agent.")
     int list(@Option(names = "--agent", required = true) String agentId) {
-        JsonNode answer = api.client().get("/agents/" + RestClient.encode(agentId) + "/conversations");
-        api.print(out(), answer, a -> a.path("conversations").forEach(c -> out().println(c.isTextual() ? c.asText() : c.toString())));
+        JsonNode answer =
+                api.client().get("/agents/" + RestClient.encode(agentId) + "/conversations");
+        api.print(
+                out(),
+                answer,
+                a ->
+                        a.path("conversations")
+                                .forEach(
+                                        c ->
+                                                out().println(
+                                                                c.isTextual()
+                                                                        ? c.asText()
+                                                                        : c.toString())));
         return 0;
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a running conversation.")
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description = "Cancel a running conversation.")
     int cancel(@Parameters(paramLabel = "CONVERSATION_ID") String id) {
-        JsonNode answer = api.client().post("/conversations/" + RestClient.encode(id) + "/cancel", "{}");
+        JsonNode answer =
+                api.client().post("/conversations/" + RestClient.encode(id) + "/cancel", "{}");
         api.print(out(), answer, a -> out().printf("Conversation %s cancelled%n", id));
         return 0;
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true,
-            description = "Resume a FAILED (or stuck RUNNING) conversation from its last appended turn.")
-    int resume(@Parameters(paramLabel = "CONVERSATION_ID") String id,
-               @Option(names = "--wait", description = "Wait until it ends again, showing progress") boolean wait,
-               @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601 duration)") Duration timeout) {
+    @Command(
+            name = "resume",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Resume a FAILED (or stuck RUNNING) conversation from its last appended turn.")
+    int resume(
+            @Parameters(paramLabel = "CONVERSATION_ID") String id,
+            @Option(names = "--wait", description = "Wait until it ends again, showing progress")
+                    boolean wait,
+            @Option(
+                            names = "--timeout",
+                            defaultValue = "PT10M",
+                            description = "How long --wait waits (ISO-8601 duration)")
+                    Duration timeout) {
         String path = "/conversations/" + RestClient.encode(id);
-        // The state before, so --wait does not take the old FAILED state for the end of the resumed run.
+        // The state before, so --wait does not take the old FAILED state for the end of the resumed
+        // run.
         JsonNode before = wait ? api.client().get(path) : null;
         JsonNode answer = api.client().post(path + "/resume", "{}");
         if (!wait) {
-            api.print(out(), answer, a -> out().printf("Conversation %s resumed at turn %d (was %s)%n", id, a.path("turn").asInt(),
-                    a.path("previous_status").asText()));
+            api.print(
+                    out(),
+                    answer,
+                    a ->
+                            out().printf(
+                                            "Conversation %s resumed at turn %d (was %s)%n",
+                                            id,
+                                            a.path("turn").asInt(),
+                                            a.path("previous_status").asText()));
             return 0;
         }
-        JsonNode last = new Progress(api.client(), out(), !api.json()).waitForEnd(id, timeout, before.path("updated_at").asText());
-        api.print(out(), last, a -> out().printf("Conversation %s %s after %d turns%n", id, a.path("status").asText(), a.path("turns_done").asInt()));
+        JsonNode last =
+                new Progress(api.client(), out(), !api.json())
+                        .waitForEnd(id, timeout, before.path("updated_at").asText());
+        api.print(
+                out(),
+                last,
+                a ->
+                        out().printf(
+                                        "Conversation %s %s after %d turns%n",
+                                        id,
+                                        a.path("status").asText(),
+                                        a.path("turns_done").asInt()));
         return last.path("status").asText().equals("COMPLETED") ? 0 : 1;
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a conversation (jsonl, json, csv, parquet, markdown).")
-    int export(@Parameters(paramLabel = "CONVERSATION_ID") String id,
-               @Option(names = "--format", defaultValue = "jsonl") String format,
-               @Option(names = "--out", description = "Target file (default: ID.FORMAT)") java.nio.file.Path out) {
-        java.nio.file.Path target = out != null ? out : java.nio.file.Path.of(id + "." + (format.equals("markdown") ? "md" : format));
-        long bytes = api.client().download("/export/conversations/" + RestClient.encode(id) + "?format=" + RestClient.encode(format), target);
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
+            description = "Export a conversation (jsonl, json, csv, parquet, markdown).")
+    int export(
+            @Parameters(paramLabel = "CONVERSATION_ID") String id,
+            @Option(names = "--format", defaultValue = "jsonl") String format,
+            @Option(names = "--out", description = "Target file (default: ID.FORMAT)")
+                    java.nio.file.Path out) {
+        java.nio.file.Path target =
+                out != null
+                        ? out
+                        : java.nio.file.Path.of(
+                                id + "." + (format.equals("markdown") ? "md" : format));
+        long bytes =
+                api.client()
+                        .download(
+                                "/export/conversations/"
+                                        + RestClient.encode(id)
+                                        + "?format="
+                                        + RestClient.encode(format),
+                                target);
         out().printf("Wrote %s (%d bytes)%n", target, bytes);
         return 0;
     }
@@ -150,7 +261,10 @@ public final class ConversationCli {
             return waitForEnd(id, timeout, null);
         }
 
-        /** @param staleUpdatedAt updated_at of an ended state to wait past (the FAILED state a resume starts from) */
+        /**
+         * @param staleUpdatedAt updated_at of an ended state to wait past (the FAILED state a
+         *     resume starts from)
+         */
         JsonNode waitForEnd(String id, Duration timeout, String staleUpdatedAt) {
             long deadline = System.nanoTime() + timeout.toNanos();
             int shown = -1;
@@ -170,19 +284,27 @@ public final class ConversationCli {
                 if (show && done != shown) {
                     int width = 30;
                     int filled = Math.min(width, done * width / max);
-                    out.printf("\r[%s%s] %d/%d turns %s", "#".repeat(filled), ".".repeat(width - filled), done, max, status);
+                    out.printf(
+                            "\r[%s%s] %d/%d turns %s",
+                            "#".repeat(filled), ".".repeat(width - filled), done, max, status);
                     out.flush();
                     shown = done;
                 }
-                boolean stale = staleUpdatedAt != null && staleUpdatedAt.equals(state.path("updated_at").asText());
-                if (!stale && (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("CANCELLED"))) {
+                boolean stale =
+                        staleUpdatedAt != null
+                                && staleUpdatedAt.equals(state.path("updated_at").asText());
+                if (!stale
+                        && (status.equals("COMPLETED")
+                                || status.equals("FAILED")
+                                || status.equals("CANCELLED"))) {
                     if (show) {
                         out.println();
                     }
                     return state;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new RestClient.ApiException(0, "conversation " + id + " did not end within " + timeout);
+                    throw new RestClient.ApiException(
+                            0, "conversation " + id + " did not end within " + timeout);
                 }
                 try {
                     Thread.sleep(250);

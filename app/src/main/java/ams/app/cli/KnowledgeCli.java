@@ -1,17 +1,14 @@
 package ams.app.cli;
 
 import ams.app.client.RestClient;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,30 +17,37 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ams knowledge ...}: an agent's knowledge documents and search. */
-@Command(name = "knowledge", mixinStandardHelpOptions = true, description = "Add, search, list and remove an agent's knowledge.")
+@Command(
+        name = "knowledge",
+        mixinStandardHelpOptions = true,
+        description = "Add, search, list and remove an agent's knowledge.")
 public final class KnowledgeCli {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    ApiOptions api;
+    @Mixin ApiOptions api;
 
     private PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a document to an agent's knowledge.")
-    int add(@Parameters(paramLabel = "AGENT_ID") String agentId,
+    @Command(
+            name = "add",
+            mixinStandardHelpOptions = true,
+            description = "Add a document to an agent's knowledge.")
+    int add(
+            @Parameters(paramLabel = "AGENT_ID") String agentId,
             @Option(names = "--title", required = true) String title,
             @Option(names = "--content", description = "The text, or use --file") String content,
             @Option(names = "--file", description = "Read the text from a file") Path file,
-            @Option(names = "--id", description = "Document id (default: generated)") String documentId,
+            @Option(names = "--id", description = "Document id (default: generated)")
+                    String documentId,
             @Option(names = "--source", defaultValue = "cli") String source,
             @Option(names = "--content-type", defaultValue = "text") String contentType,
-            @Option(names = "--tag") List<String> tags) throws IOException {
+            @Option(names = "--tag") List<String> tags)
+            throws IOException {
         if ((content == null) == (file == null)) {
             throw new IllegalArgumentException("give exactly one of --content or --file");
         }
@@ -56,40 +60,95 @@ public final class KnowledgeCli {
         body.put("source", source);
         body.put("content_type", contentType);
         body.set("tags", JSON.valueToTree(tags == null ? List.of() : tags));
-        JsonNode answer = api.client().post("/agents/" + RestClient.encode(agentId) + "/knowledge", body);
-        api.print(out(), answer, a -> out().printf("Document %s added to %s%n", a.path("document_id").asText(), agentId));
+        JsonNode answer =
+                api.client().post("/agents/" + RestClient.encode(agentId) + "/knowledge", body);
+        api.print(
+                out(),
+                answer,
+                a ->
+                        out().printf(
+                                        "Document %s added to %s%n",
+                                        a.path("document_id").asText(), agentId));
         return 0;
     }
 
-    @Command(name = "search", mixinStandardHelpOptions = true, description = "Search an agent's knowledge (hybrid by default).")
-    int search(@Parameters(index = "0", paramLabel = "AGENT_ID") String agentId, @Parameters(index = "1", paramLabel = "QUERY") String query,
-               @Option(names = {"-k", "--top"}, defaultValue = "5") int k,
-               @Option(names = "--mode", defaultValue = "hybrid", description = "hybrid, vector or lexical") String mode) {
-        JsonNode answer = api.client().get("/agents/" + RestClient.encode(agentId) + "/knowledge/search?q=" + RestClient.encode(query)
-                + "&k=" + k + "&mode=" + RestClient.encode(mode));
-        api.print(out(), answer, a -> {
-            for (JsonNode hit : a.path("results")) {
-                out().printf("%.3f  %-24s %s%n", hit.path("similarity").asDouble(), hit.path("document_id").asText(), hit.path("title").asText());
-            }
-        });
+    @Command(
+            name = "search",
+            mixinStandardHelpOptions = true,
+            description = "Search an agent's knowledge (hybrid by default).")
+    int search(
+            @Parameters(index = "0", paramLabel = "AGENT_ID") String agentId,
+            @Parameters(index = "1", paramLabel = "QUERY") String query,
+            @Option(
+                            names = {"-k", "--top"},
+                            defaultValue = "5")
+                    int k,
+            @Option(
+                            names = "--mode",
+                            defaultValue = "hybrid",
+                            description = "hybrid, vector or lexical")
+                    String mode) {
+        JsonNode answer =
+                api.client()
+                        .get(
+                                "/agents/"
+                                        + RestClient.encode(agentId)
+                                        + "/knowledge/search?q="
+                                        + RestClient.encode(query)
+                                        + "&k="
+                                        + k
+                                        + "&mode="
+                                        + RestClient.encode(mode));
+        api.print(
+                out(),
+                answer,
+                a -> {
+                    for (JsonNode hit : a.path("results")) {
+                        out().printf(
+                                        "%.3f  %-24s %s%n",
+                                        hit.path("similarity").asDouble(),
+                                        hit.path("document_id").asText(),
+                                        hit.path("title").asText());
+                    }
+                });
         return 0;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List an agent's documents.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "List an agent's documents.")
     int list(@Parameters(paramLabel = "AGENT_ID") String agentId) {
         JsonNode answer = api.client().get("/agents/" + RestClient.encode(agentId) + "/knowledge");
-        api.print(out(), answer, a -> {
-            for (JsonNode doc : a.path("documents")) {
-                out().printf("%-36s %s%n", doc.path("document_id").asText(), doc.path("title").asText());
-            }
-        });
+        api.print(
+                out(),
+                answer,
+                a -> {
+                    for (JsonNode doc : a.path("documents")) {
+                        out().printf(
+                                        "%-36s %s%n",
+                                        doc.path("document_id").asText(),
+                                        doc.path("title").asText());
+                    }
+                });
         return 0;
     }
 
     @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a document.")
-    int remove(@Parameters(index = "0", paramLabel = "AGENT_ID") String agentId, @Parameters(index = "1", paramLabel = "DOCUMENT_ID") String documentId) {
-        JsonNode answer = api.client().delete("/agents/" + RestClient.encode(agentId) + "/knowledge/" + RestClient.encode(documentId));
-        api.print(out(), answer, a -> out().printf("Document %s removed from %s%n", documentId, agentId));
+    int remove(
+            @Parameters(index = "0", paramLabel = "AGENT_ID") String agentId,
+            @Parameters(index = "1", paramLabel = "DOCUMENT_ID") String documentId) {
+        JsonNode answer =
+                api.client()
+                        .delete(
+                                "/agents/"
+                                        + RestClient.encode(agentId)
+                                        + "/knowledge/"
+                                        + RestClient.encode(documentId));
+        api.print(
+                out(),
+                answer,
+                a -> out().printf("Document %s removed from %s%n", documentId, agentId));
         return 0;
     }
 }

@@ -2,21 +2,18 @@ package ams.app.client;
 
 import ams.agents.AgentCommands;
 import ams.events.InvalidRequestException;
-import ams.knowledge.KnowledgeCommands;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.knowledge.KnowledgeEvent;
 import ams.events.topics.TopicCatalogue;
+import ams.knowledge.KnowledgeCommands;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * The Java client of AMS-DB: publishes typed events straight to Kafka (the log is the API for
@@ -50,9 +47,12 @@ public final class AmsClient implements AutoCloseable {
         return connect(bootstrapServers, apiBaseUrl, TopicCatalogue.DEFAULT_PREFIX, null);
     }
 
-    public static AmsClient connect(String bootstrapServers, String apiBaseUrl, String topicPrefix, String apiToken) {
-        TopicCatalogue topics = new TopicCatalogue(topicPrefix, TopicCatalogue.DEFAULT_PARTITIONS, (short) 1);
-        return new AmsClient(new EventPublisher(bootstrapServers, topics), new RestClient(apiBaseUrl, apiToken));
+    public static AmsClient connect(
+            String bootstrapServers, String apiBaseUrl, String topicPrefix, String apiToken) {
+        TopicCatalogue topics =
+                new TopicCatalogue(topicPrefix, TopicCatalogue.DEFAULT_PARTITIONS, (short) 1);
+        return new AmsClient(
+                new EventPublisher(bootstrapServers, topics), new RestClient(apiBaseUrl, apiToken));
     }
 
     // --- writes: typed events into the log ---------------------------------------------------
@@ -83,14 +83,23 @@ public final class AmsClient implements AutoCloseable {
     }
 
     public String addKnowledge(String agentId, String documentId, String title, String content) {
-        KnowledgeEvent event = knowledge.add(agentId, documentId, title, content, "text", "java-client", List.of(), "{}");
+        KnowledgeEvent event =
+                knowledge.add(
+                        agentId,
+                        documentId,
+                        title,
+                        content,
+                        "text",
+                        "java-client",
+                        List.of(),
+                        "{}");
         publisher.publish(event);
         return event.getEnvelope().getEventId().toString();
     }
 
     /**
-     * Asks the system to generate a conversation; returns its id. The id is chosen here, so a request
-     * whose answer was lost is sent again safely: the system starts the conversation once.
+     * Asks the system to generate a conversation; returns its id. The id is chosen here, so a
+     * request whose answer was lost is sent again safely: the system starts the conversation once.
      */
     public String generateConversation(List<String> agentIds, String topic, int turns) {
         ObjectNode body = JSON.createObjectNode();
@@ -98,7 +107,9 @@ public final class AmsClient implements AutoCloseable {
         body.set("agents", JSON.valueToTree(agentIds));
         body.put("topic", topic);
         body.put("num_turns", turns);
-        return rest.postIdempotent("/conversations/generate", body).path("conversation_id").asText();
+        return rest.postIdempotent("/conversations/generate", body)
+                .path("conversation_id")
+                .asText();
     }
 
     // --- reads: the views, over the REST API ---------------------------------------------------
@@ -112,7 +123,13 @@ public final class AmsClient implements AutoCloseable {
     }
 
     public JsonNode searchKnowledge(String agentId, String query, int k) {
-        return rest.get("/agents/" + RestClient.encode(agentId) + "/knowledge/search?q=" + RestClient.encode(query) + "&k=" + k);
+        return rest.get(
+                "/agents/"
+                        + RestClient.encode(agentId)
+                        + "/knowledge/search?q="
+                        + RestClient.encode(query)
+                        + "&k="
+                        + k);
     }
 
     public JsonNode conversation(String conversationId) {
@@ -120,8 +137,9 @@ public final class AmsClient implements AutoCloseable {
     }
 
     /**
-     * Resumes a FAILED conversation (or re-requests the pending turn of a stuck RUNNING one) from its
-     * last appended turn; answers 409 (an {@link RestClient.ApiException}) for COMPLETED or CANCELLED ones.
+     * Resumes a FAILED conversation (or re-requests the pending turn of a stuck RUNNING one) from
+     * its last appended turn; answers 409 (an {@link RestClient.ApiException}) for COMPLETED or
+     * CANCELLED ones.
      */
     public JsonNode resumeConversation(String conversationId) {
         return rest.post("/conversations/" + RestClient.encode(conversationId) + "/resume", "{}");
@@ -131,19 +149,30 @@ public final class AmsClient implements AutoCloseable {
         return rest.get("/conversations/" + RestClient.encode(conversationId) + "/messages");
     }
 
-    /** Waits until the agent-processor has applied the agent's creation (views are eventually consistent). */
+    /**
+     * Waits until the agent-processor has applied the agent's creation (views are eventually
+     * consistent).
+     */
     public JsonNode awaitAgent(String agentId, Duration timeout) {
         return poll(timeout, () -> agent(agentId), a -> true, "agent " + agentId);
     }
 
     /** Waits until the conversation is COMPLETED, FAILED or CANCELLED, and returns its state. */
     public JsonNode awaitConversation(String conversationId, Duration timeout) {
-        return poll(timeout, () -> conversation(conversationId),
-                c -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(c.path("status").asText()), "conversation " + conversationId);
+        return poll(
+                timeout,
+                () -> conversation(conversationId),
+                c ->
+                        List.of("COMPLETED", "FAILED", "CANCELLED")
+                                .contains(c.path("status").asText()),
+                "conversation " + conversationId);
     }
 
-    private static JsonNode poll(Duration timeout, java.util.function.Supplier<JsonNode> query,
-                                 java.util.function.Predicate<JsonNode> done, String what) {
+    private static JsonNode poll(
+            Duration timeout,
+            java.util.function.Supplier<JsonNode> query,
+            java.util.function.Predicate<JsonNode> done,
+            String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -157,7 +186,8 @@ public final class AmsClient implements AutoCloseable {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new RestClient.ApiException(0, "timed out after " + timeout + " waiting for " + what);
+                throw new RestClient.ApiException(
+                        0, "timed out after " + timeout + " waiting for " + what);
             }
             try {
                 Thread.sleep(100);
@@ -178,7 +208,8 @@ public final class AmsClient implements AutoCloseable {
 
     /** A map view of a JSON answer, for callers who prefer plain Java types. */
     public static Map<String, Object> asMap(JsonNode node) {
-        return JSON.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        return JSON.convertValue(
+                node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
     }
 
     @Override

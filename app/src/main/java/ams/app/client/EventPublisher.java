@@ -1,10 +1,14 @@
 package ams.app.client;
 
+import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
+import ams.events.knowledge.KnowledgeEvent;
+import ams.events.topics.Topic;
+import ams.events.topics.TopicCatalogue;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -12,16 +16,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import ams.events.agent.AgentEvent;
-import ams.events.conversation.ConversationEvent;
-import ams.events.knowledge.KnowledgeEvent;
-import ams.events.topics.Topic;
-import ams.events.topics.TopicCatalogue;
-
 /**
- * Publishes events to their topics, keyed as DESIGN.md says (agentId, conversationId, agentId),
- * and waits for the broker's acknowledgement so a caller knows the event is in the log.
- * Idempotent producer, acks=all: a retried send never duplicates a record.
+ * Publishes events to their topics, keyed as DESIGN.md says (agentId, conversationId, agentId), and
+ * waits for the broker's acknowledgement so a caller knows the event is in the log. Idempotent
+ * producer, acks=all: a retried send never duplicates a record.
  */
 public final class EventPublisher implements AutoCloseable {
 
@@ -38,7 +36,8 @@ public final class EventPublisher implements AutoCloseable {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "ams-publisher");
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     public TopicCatalogue topics() {
@@ -60,12 +59,14 @@ public final class EventPublisher implements AutoCloseable {
     private <V> RecordMetadata send(Topic<String, V> topic, String key, V event) {
         byte[] value = topic.valueSerde().serializer().serialize(topic.name(), event);
         try {
-            return producer.send(new ProducerRecord<>(topic.name(), key, value)).get(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return producer.send(new ProducerRecord<>(topic.name(), key, value))
+                    .get(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PublishException("Interrupted while publishing to " + topic.name(), e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new PublishException("Could not publish to " + topic.name() + ": " + e.getMessage(), e);
+            throw new PublishException(
+                    "Could not publish to " + topic.name() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package ams.app.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -9,9 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** A small JSON-over-HTTP client for the REST API of a running system. */
 public final class RestClient {
@@ -31,12 +30,17 @@ public final class RestClient {
             this.answerLost = answerLost;
         }
 
-        /** The request went out but no answer came back: the server may or may not have acted on it. */
+        /**
+         * The request went out but no answer came back: the server may or may not have acted on it.
+         */
         static ApiException answerLost(String message) {
             return new ApiException(0, message, true);
         }
 
-        /** Worth sending an idempotent request again: its answer was lost, or the service is briefly unavailable. */
+        /**
+         * Worth sending an idempotent request again: its answer was lost, or the service is briefly
+         * unavailable.
+         */
         public boolean retriable() {
             return answerLost || status == 502 || status == 503 || status == 504;
         }
@@ -56,7 +60,8 @@ public final class RestClient {
 
     private final String baseUrl;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public RestClient(String baseUrl, String token) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -76,9 +81,10 @@ public final class RestClient {
     }
 
     /**
-     * POSTs a request the server treats as idempotent (it names its own id, e.g. a conversation_id), so
-     * an answer lost to a timeout, a dropped connection or an instance restarting (502/503/504) is asked
-     * again: the server answers a repeat with the outcome of the first. Other failures are not retried.
+     * POSTs a request the server treats as idempotent (it names its own id, e.g. a
+     * conversation_id), so an answer lost to a timeout, a dropped connection or an instance
+     * restarting (502/503/504) is asked again: the server answers a repeat with the outcome of the
+     * first. Other failures are not retried.
      */
     public JsonNode postIdempotent(String path, Object body) {
         ApiException last = null;
@@ -119,19 +125,33 @@ public final class RestClient {
     /** GETs a file-like answer and writes it to {@code target}; returns its size. */
     public long download(String path, java.nio.file.Path target) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(10)).GET();
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create(baseUrl + path))
+                            .timeout(Duration.ofMinutes(10))
+                            .GET();
             if (token != null) {
                 request.header("Authorization", "Bearer " + token);
             }
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() / 100 != 2) {
                 JsonNode error = JSON.readTree(response.body());
-                throw new ApiException(response.statusCode(), error.path("error").asText(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+                throw new ApiException(
+                        response.statusCode(),
+                        error.path("error")
+                                .asText(
+                                        new String(
+                                                response.body(),
+                                                java.nio.charset.StandardCharsets.UTF_8)));
             }
             java.nio.file.Files.write(target, response.body());
             return response.body().length;
         } catch (ConnectException e) {
-            throw new ApiException(0, "no AMS-DB API answers at " + baseUrl + ": start one with 'ams up' or pass --api");
+            throw new ApiException(
+                    0,
+                    "no AMS-DB API answers at "
+                            + baseUrl
+                            + ": start one with 'ams up' or pass --api");
         } catch (IOException e) {
             throw new ApiException(0, "cannot download " + path + ": " + e.getMessage());
         } catch (InterruptedException e) {
@@ -142,25 +162,41 @@ public final class RestClient {
 
     private JsonNode send(String method, String path, Object body) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                    .timeout(Duration.ofSeconds(60))
-                    .header("Accept", "application/json")
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : JSON.writeValueAsString(body)));
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create(baseUrl + path))
+                            .timeout(Duration.ofSeconds(60))
+                            .header("Accept", "application/json")
+                            .method(
+                                    method,
+                                    body == null
+                                            ? HttpRequest.BodyPublishers.noBody()
+                                            : HttpRequest.BodyPublishers.ofString(
+                                                    body instanceof String s
+                                                            ? s
+                                                            : JSON.writeValueAsString(body)));
             if (body != null) {
                 request.header("Content-Type", "application/json");
             }
             if (token != null) {
                 request.header("Authorization", "Bearer " + token);
             }
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode json = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
+            HttpResponse<String> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json =
+                    response.body().isBlank()
+                            ? JSON.createObjectNode()
+                            : JSON.readTree(response.body());
             if (response.statusCode() / 100 != 2) {
-                throw new ApiException(response.statusCode(), json.path("error").asText(response.body()));
+                throw new ApiException(
+                        response.statusCode(), json.path("error").asText(response.body()));
             }
             return json;
         } catch (ConnectException e) {
-            throw new ApiException(0, "no AMS-DB API answers at " + baseUrl + ": start one with 'ams up' or pass --api");
+            throw new ApiException(
+                    0,
+                    "no AMS-DB API answers at "
+                            + baseUrl
+                            + ": start one with 'ams up' or pass --api");
         } catch (IOException e) {
             throw ApiException.answerLost("cannot reach " + baseUrl + ": " + e.getMessage());
         } catch (InterruptedException e) {

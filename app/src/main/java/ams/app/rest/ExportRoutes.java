@@ -1,5 +1,13 @@
 package ams.app.rest;
 
+import ams.events.InvalidRequestException;
+import ams.export.AgentTable;
+import ams.export.KnowledgeTable;
+import ams.export.format.TableFormat;
+import ams.export.snapshot.ConversationExport;
+import ams.export.snapshot.Snapshots;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -7,24 +15,24 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-import ams.events.InvalidRequestException;
-import ams.export.AgentTable;
-import ams.export.snapshot.ConversationExport;
-import ams.export.KnowledgeTable;
-import ams.export.snapshot.Snapshots;
-import ams.export.format.TableFormat;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-
 /**
  * The original's {@code /export/...} endpoints: one-shot exports of the agent matrix, the knowledge
  * base and the conversations in csv, parquet, jsonl or json, and snapshots next to the datasets.
  */
 public final class ExportRoutes {
 
-    private static final Map<TableFormat, String> CONTENT_TYPES = Map.of(
-            TableFormat.CSV, "text/csv", TableFormat.JSON, "application/json", TableFormat.JSONL, "application/x-ndjson",
-            TableFormat.PARQUET, "application/vnd.apache.parquet", TableFormat.MARKDOWN, "text/markdown");
+    private static final Map<TableFormat, String> CONTENT_TYPES =
+            Map.of(
+                    TableFormat.CSV,
+                    "text/csv",
+                    TableFormat.JSON,
+                    "application/json",
+                    TableFormat.JSONL,
+                    "application/x-ndjson",
+                    TableFormat.PARQUET,
+                    "application/vnd.apache.parquet",
+                    TableFormat.MARKDOWN,
+                    "text/markdown");
 
     private final AgentTable agents;
     private final KnowledgeTable knowledge;
@@ -32,7 +40,12 @@ public final class ExportRoutes {
     private final Snapshots snapshots;
     private final Path datasetRoot;
 
-    public ExportRoutes(AgentTable agents, KnowledgeTable knowledge, ConversationExport conversations, Snapshots snapshots, Path datasetRoot) {
+    public ExportRoutes(
+            AgentTable agents,
+            KnowledgeTable knowledge,
+            ConversationExport conversations,
+            Snapshots snapshots,
+            Path datasetRoot) {
         this.agents = agents;
         this.knowledge = knowledge;
         this.conversations = conversations;
@@ -41,29 +54,66 @@ public final class ExportRoutes {
     }
 
     public void register(Javalin app) {
-        app.get("/export/agents", ctx -> send(ctx, "agents", format(ctx, false), (f, p) -> snapshots.exportAgents(agents, f, p)));
-        app.get("/export/knowledge", ctx -> send(ctx, "knowledge", format(ctx, false), (f, p) -> snapshots.exportKnowledge(knowledge, f, p)));
-        app.get("/export/conversations", ctx -> send(ctx, "conversations", format(ctx, true),
-                (f, p) -> conversations.export(Optional.empty(), f, p)));
-        app.get("/export/conversations/{id}", ctx -> {
-            String id = ctx.pathParam("id");
-            send(ctx, "conversation-" + id, format(ctx, true), (f, p) -> {
-                if (conversations.export(Optional.of(id), f, p) == 0) {
-                    throw new io.javalin.http.NotFoundResponse("no conversation '" + id + "' in the log");
-                }
-            });
-        });
-        app.post("/export/snapshots", ctx -> {
-            Path agentsFile = snapshots.agentsParquet(agents, datasetRoot);
-            Path knowledgeFile = snapshots.knowledgeParquet(knowledge, datasetRoot);
-            ctx.status(201).json(Map.of("agents", agentsFile.toAbsolutePath().toString(), "knowledge", knowledgeFile.toAbsolutePath().toString()));
-        });
+        app.get(
+                "/export/agents",
+                ctx ->
+                        send(
+                                ctx,
+                                "agents",
+                                format(ctx, false),
+                                (f, p) -> snapshots.exportAgents(agents, f, p)));
+        app.get(
+                "/export/knowledge",
+                ctx ->
+                        send(
+                                ctx,
+                                "knowledge",
+                                format(ctx, false),
+                                (f, p) -> snapshots.exportKnowledge(knowledge, f, p)));
+        app.get(
+                "/export/conversations",
+                ctx ->
+                        send(
+                                ctx,
+                                "conversations",
+                                format(ctx, true),
+                                (f, p) -> conversations.export(Optional.empty(), f, p)));
+        app.get(
+                "/export/conversations/{id}",
+                ctx -> {
+                    String id = ctx.pathParam("id");
+                    send(
+                            ctx,
+                            "conversation-" + id,
+                            format(ctx, true),
+                            (f, p) -> {
+                                if (conversations.export(Optional.of(id), f, p) == 0) {
+                                    throw new io.javalin.http.NotFoundResponse(
+                                            "no conversation '" + id + "' in the log");
+                                }
+                            });
+                });
+        app.post(
+                "/export/snapshots",
+                ctx -> {
+                    Path agentsFile = snapshots.agentsParquet(agents, datasetRoot);
+                    Path knowledgeFile = snapshots.knowledgeParquet(knowledge, datasetRoot);
+                    ctx.status(201)
+                            .json(
+                                    Map.of(
+                                            "agents",
+                                            agentsFile.toAbsolutePath().toString(),
+                                            "knowledge",
+                                            knowledgeFile.toAbsolutePath().toString()));
+                });
     }
 
     private static TableFormat format(Context ctx, boolean markdownAllowed) {
-        TableFormat format = TableFormat.parse(Optional.ofNullable(ctx.queryParam("format")).orElse("jsonl"));
+        TableFormat format =
+                TableFormat.parse(Optional.ofNullable(ctx.queryParam("format")).orElse("jsonl"));
         if (format == TableFormat.MARKDOWN && !markdownAllowed) {
-            throw new InvalidRequestException("markdown applies to conversations only: use csv, parquet, jsonl or json");
+            throw new InvalidRequestException(
+                    "markdown applies to conversations only: use csv, parquet, jsonl or json");
         }
         return format;
     }
@@ -73,12 +123,15 @@ public final class ExportRoutes {
         void write(TableFormat format, Path target) throws IOException;
     }
 
-    private static void send(Context ctx, String name, TableFormat format, Writer writer) throws IOException {
+    private static void send(Context ctx, String name, TableFormat format, Writer writer)
+            throws IOException {
         Path temp = Files.createTempFile("ams-export-", "." + format.extension());
         try {
             writer.write(format, temp);
             ctx.contentType(CONTENT_TYPES.get(format));
-            ctx.header("Content-Disposition", "attachment; filename=\"" + name + "." + format.extension() + "\"");
+            ctx.header(
+                    "Content-Disposition",
+                    "attachment; filename=\"" + name + "." + format.extension() + "\"");
             try (InputStream in = Files.newInputStream(temp)) {
                 ctx.result(in.readAllBytes());
             }

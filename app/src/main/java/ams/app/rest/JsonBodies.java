@@ -1,24 +1,26 @@
 package ams.app.rest;
 
-import java.util.ArrayList;
-import java.util.List;
-
+import ams.events.InvalidRequestException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.events.InvalidRequestException;
 import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Reads request bodies as JSON objects, turning every malformation into a 400 that says what to fix. */
+/**
+ * Reads request bodies as JSON objects, turning every malformation into a 400 that says what to
+ * fix.
+ */
 final class JsonBodies {
 
-    // Trailing tokens fail: '{"agent_id":"a","config":{}},' is a malformed body, not the object before the comma.
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // Trailing tokens fail: '{"agent_id":"a","config":{}},' is a malformed body, not the object
+    // before the comma.
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private JsonBodies() {
-    }
+    private JsonBodies() {}
 
     static JsonNode object(Context ctx) {
         String body = ctx.body();
@@ -29,10 +31,18 @@ final class JsonBodies {
         try {
             node = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            // No location when a limit (nesting depth, number length) stopped the parser rather than a syntax error.
-            throw new InvalidRequestException("the request body is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")"));
+            // No location when a limit (nesting depth, number length) stopped the parser rather
+            // than a syntax error.
+            throw new InvalidRequestException(
+                    "the request body is not valid JSON: "
+                            + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (line "
+                                            + e.getLocation().getLineNr()
+                                            + ", column "
+                                            + e.getLocation().getColumnNr()
+                                            + ")"));
         }
         if (node == null || !node.isObject()) {
             throw new InvalidRequestException("the request body must be a JSON object");
@@ -73,7 +83,8 @@ final class JsonBodies {
         List<String> items = new ArrayList<>();
         for (JsonNode item : value) {
             if (!item.isTextual()) {
-                throw new InvalidRequestException("field '" + field + "' must contain only strings");
+                throw new InvalidRequestException(
+                        "field '" + field + "' must contain only strings");
             }
             items.add(item.asText());
         }

@@ -1,15 +1,14 @@
 package ams.app.rest;
 
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
 
 /**
  * The query routes of processors that run as separate processes, served by an API-only process
@@ -19,11 +18,12 @@ import io.javalin.http.HandlerType;
 public final class ProxyRoutes {
 
     /** Base URLs of the processes; a null one leaves its routes out. */
-    public record Upstreams(String agents, String knowledge, String conversations, String exporter) {
-    }
+    public record Upstreams(
+            String agents, String knowledge, String conversations, String exporter) {}
 
     private final Upstreams upstreams;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public ProxyRoutes(Upstreams upstreams) {
         this.upstreams = upstreams;
@@ -31,19 +31,45 @@ public final class ProxyRoutes {
 
     public void register(Javalin app) {
         if (upstreams.knowledge() != null) {
-            get(app, upstreams.knowledge(), "/agents/{id}/knowledge", "/agents/{id}/knowledge/search", "/agents/{id}/knowledge/as-of",
+            get(
+                    app,
+                    upstreams.knowledge(),
+                    "/agents/{id}/knowledge",
+                    "/agents/{id}/knowledge/search",
+                    "/agents/{id}/knowledge/as-of",
                     "/graph/neighbours");
         }
         if (upstreams.conversations() != null) {
-            get(app, upstreams.conversations(), "/agents/{id}/conversations", "/conversations/{id}", "/conversations/{id}/messages");
-            post(app, upstreams.conversations(), "/conversations/generate", "/conversations/{id}/cancel", "/conversations/{id}/resume",
+            get(
+                    app,
+                    upstreams.conversations(),
+                    "/agents/{id}/conversations",
+                    "/conversations/{id}",
+                    "/conversations/{id}/messages");
+            post(
+                    app,
+                    upstreams.conversations(),
+                    "/conversations/generate",
+                    "/conversations/{id}/cancel",
+                    "/conversations/{id}/resume",
                     "/conversations/{id}/messages");
         }
         if (upstreams.agents() != null) {
-            get(app, upstreams.agents(), "/agents", "/agents/{id}", "/agents/{id}/activity", "/agents/{id}/config", "/agents/{id}/history");
+            get(
+                    app,
+                    upstreams.agents(),
+                    "/agents",
+                    "/agents/{id}",
+                    "/agents/{id}/activity",
+                    "/agents/{id}/config",
+                    "/agents/{id}/history");
         }
         if (upstreams.exporter() != null) {
-            get(app, upstreams.exporter(), "/exporter/status", "/exporter/conversations/{id}/export");
+            get(
+                    app,
+                    upstreams.exporter(),
+                    "/exporter/status",
+                    "/exporter/conversations/{id}/export");
         }
     }
 
@@ -61,17 +87,28 @@ public final class ProxyRoutes {
 
     private void forward(Context ctx, String base) throws InterruptedException {
         String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + ctx.path() + query)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + ctx.path() + query))
+                        .timeout(Duration.ofSeconds(60));
         if (ctx.method() == HandlerType.POST) {
-            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
+            request.header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
         }
         try {
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
             ctx.status(response.statusCode()).result(response.body());
         } catch (IOException e) {
-            ctx.status(503).json(new ApiError("the processor at " + base + " does not answer (" + e.getClass().getSimpleName()
-                    + "): is it running?", 503));
+            ctx.status(503)
+                    .json(
+                            new ApiError(
+                                    "the processor at "
+                                            + base
+                                            + " does not answer ("
+                                            + e.getClass().getSimpleName()
+                                            + "): is it running?",
+                                    503));
         }
     }
 }

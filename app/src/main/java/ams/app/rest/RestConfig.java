@@ -1,8 +1,8 @@
 package ams.app.rest;
 
 /**
- * How the REST API listens. {@code bearerToken} null means no authentication (loopback use);
- * when set, every route except {@code /health} requires {@code Authorization: Bearer <token>}.
+ * How the REST API listens. {@code bearerToken} null means no authentication (loopback use); when
+ * set, every route except {@code /health} requires {@code Authorization: Bearer <token>}.
  */
 public record RestConfig(String host, int port, String bearerToken, long maxRequestBytes) {
 

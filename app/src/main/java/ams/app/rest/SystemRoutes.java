@@ -1,24 +1,25 @@
 package ams.app.rest;
 
+import ams.events.topics.Topic;
+import ams.events.topics.TopicCatalogue;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 
-import ams.events.topics.Topic;
-import ams.events.topics.TopicCatalogue;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-
-/** {@code /health}, {@code /system/status}, {@code /system/stats}: is the system up, and how much is in it. */
+/**
+ * {@code /health}, {@code /system/status}, {@code /system/stats}: is the system up, and how much is
+ * in it.
+ */
 final class SystemRoutes {
 
     private final Admin admin;
@@ -60,15 +61,30 @@ final class SystemRoutes {
 
     private void stats(Context ctx) throws Exception {
         List<String> names = topics.all().stream().map(Topic::name).toList();
-        Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+        Map<String, TopicDescription> descriptions =
+                admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
         Map<TopicPartition, OffsetSpec> earliest = new LinkedHashMap<>();
         Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
-        descriptions.values().forEach(d -> d.partitions().forEach(p -> {
-            earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
-            latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
-        }));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start = admin.listOffsets(earliest).all().get(10, TimeUnit.SECONDS);
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+        descriptions
+                .values()
+                .forEach(
+                        d ->
+                                d.partitions()
+                                        .forEach(
+                                                p -> {
+                                                    earliest.put(
+                                                            new TopicPartition(
+                                                                    d.name(), p.partition()),
+                                                            OffsetSpec.earliest());
+                                                    latest.put(
+                                                            new TopicPartition(
+                                                                    d.name(), p.partition()),
+                                                            OffsetSpec.latest());
+                                                }));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> start =
+                admin.listOffsets(earliest).all().get(10, TimeUnit.SECONDS);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end =
+                admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String name : names) {
             long records = 0;

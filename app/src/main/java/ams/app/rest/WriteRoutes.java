@@ -1,19 +1,16 @@
 package ams.app.rest;
 
-import java.util.Map;
-
-import org.apache.kafka.clients.producer.RecordMetadata;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
 import ams.agents.AgentCommands;
 import ams.app.client.EventPublisher;
 import ams.events.InvalidRequestException;
-import ams.knowledge.KnowledgeCommands;
 import ams.events.agent.AgentEvent;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.knowledge.KnowledgeCommands;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.util.Map;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Routes that change the system: each validates the request, publishes one event and answers 202
@@ -31,15 +28,36 @@ final class WriteRoutes {
 
     void register(Javalin app) {
         app.post("/agents", this::createAgent);
-        app.patch("/agents/{id}", ctx -> accepted(ctx, agents.changeConfig(ctx.pathParam("id"), JsonBodies.object(ctx))));
-        app.put("/agents/{id}/prompts/{type}", ctx -> accepted(ctx,
-                agents.setPrompt(ctx.pathParam("id"), ctx.pathParam("type"), JsonBodies.requiredText(JsonBodies.object(ctx), "text"))));
+        app.patch(
+                "/agents/{id}",
+                ctx ->
+                        accepted(
+                                ctx,
+                                agents.changeConfig(ctx.pathParam("id"), JsonBodies.object(ctx))));
+        app.put(
+                "/agents/{id}/prompts/{type}",
+                ctx ->
+                        accepted(
+                                ctx,
+                                agents.setPrompt(
+                                        ctx.pathParam("id"),
+                                        ctx.pathParam("type"),
+                                        JsonBodies.requiredText(JsonBodies.object(ctx), "text"))));
         app.put("/agents/{id}/flags/{flag}", this::setFlag);
-        app.post("/agents/{id}/deactivate", ctx -> accepted(ctx, agents.deactivate(ctx.pathParam("id"), reason(ctx))));
-        app.post("/agents/{id}/reactivate", ctx -> accepted(ctx, agents.reactivate(ctx.pathParam("id"), reason(ctx))));
+        app.post(
+                "/agents/{id}/deactivate",
+                ctx -> accepted(ctx, agents.deactivate(ctx.pathParam("id"), reason(ctx))));
+        app.post(
+                "/agents/{id}/reactivate",
+                ctx -> accepted(ctx, agents.reactivate(ctx.pathParam("id"), reason(ctx))));
         app.post("/agents/{id}/knowledge", this::addDocument);
-        app.delete("/agents/{id}/knowledge/{documentId}", ctx -> accepted(ctx,
-                knowledge.remove(ctx.pathParam("id"), ctx.pathParam("documentId"), null)));
+        app.delete(
+                "/agents/{id}/knowledge/{documentId}",
+                ctx ->
+                        accepted(
+                                ctx,
+                                knowledge.remove(
+                                        ctx.pathParam("id"), ctx.pathParam("documentId"), null)));
     }
 
     private void createAgent(Context ctx) {
@@ -47,10 +65,17 @@ final class WriteRoutes {
         String agentId = JsonBodies.requiredText(body, "agent_id");
         JsonNode config = body.get("config");
         if (config == null) {
-            throw new InvalidRequestException("field 'config' is required: the agent configuration document (a JSON object)");
+            throw new InvalidRequestException(
+                    "field 'config' is required: the agent configuration document (a JSON object)");
         }
-        accepted(ctx, agents.create(agentId, JsonBodies.optionalText(body, "agent_name"),
-                JsonBodies.optionalText(body, "description"), JsonBodies.stringList(body, "tags"), config));
+        accepted(
+                ctx,
+                agents.create(
+                        agentId,
+                        JsonBodies.optionalText(body, "agent_name"),
+                        JsonBodies.optionalText(body, "description"),
+                        JsonBodies.stringList(body, "tags"),
+                        config));
     }
 
     private void setFlag(Context ctx) {
@@ -58,7 +83,9 @@ final class WriteRoutes {
         if (value == null || !value.isBoolean()) {
             throw new InvalidRequestException("field 'value' must be true or false");
         }
-        accepted(ctx, agents.setFlag(ctx.pathParam("id"), ctx.pathParam("flag"), value.booleanValue()));
+        accepted(
+                ctx,
+                agents.setFlag(ctx.pathParam("id"), ctx.pathParam("flag"), value.booleanValue()));
     }
 
     private void addDocument(Context ctx) {
@@ -67,29 +94,50 @@ final class WriteRoutes {
         if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
             throw new InvalidRequestException("field 'metadata' must be a JSON object");
         }
-        accepted(ctx, knowledge.add(ctx.pathParam("id"), JsonBodies.optionalText(body, "document_id"),
-                JsonBodies.optionalText(body, "title"), JsonBodies.requiredText(body, "content"),
-                JsonBodies.optionalText(body, "content_type"), JsonBodies.optionalText(body, "source"),
-                JsonBodies.stringList(body, "tags"), metadata == null || metadata.isNull() ? "{}" : metadata.toString()));
+        accepted(
+                ctx,
+                knowledge.add(
+                        ctx.pathParam("id"),
+                        JsonBodies.optionalText(body, "document_id"),
+                        JsonBodies.optionalText(body, "title"),
+                        JsonBodies.requiredText(body, "content"),
+                        JsonBodies.optionalText(body, "content_type"),
+                        JsonBodies.optionalText(body, "source"),
+                        JsonBodies.stringList(body, "tags"),
+                        metadata == null || metadata.isNull() ? "{}" : metadata.toString()));
     }
 
     private static String reason(Context ctx) {
-        return ctx.body().isBlank() ? null : JsonBodies.optionalText(JsonBodies.object(ctx), "reason");
+        return ctx.body().isBlank()
+                ? null
+                : JsonBodies.optionalText(JsonBodies.object(ctx), "reason");
     }
 
     private void accepted(Context ctx, AgentEvent event) {
-        answer(ctx, publisher.publish(event), event.getEnvelope().getEventId().toString(), Map.of("agent_id", event.getAgentId()));
+        answer(
+                ctx,
+                publisher.publish(event),
+                event.getEnvelope().getEventId().toString(),
+                Map.of("agent_id", event.getAgentId()));
     }
 
     private void accepted(Context ctx, KnowledgeEvent event) {
         Object payload = event.getPayload();
-        String documentId = payload instanceof ams.events.knowledge.DocumentAdded added ? added.getDocumentId()
-                : payload instanceof ams.events.knowledge.DocumentRemoved removed ? removed.getDocumentId() : "";
-        answer(ctx, publisher.publish(event), event.getEnvelope().getEventId().toString(),
+        String documentId =
+                payload instanceof ams.events.knowledge.DocumentAdded added
+                        ? added.getDocumentId()
+                        : payload instanceof ams.events.knowledge.DocumentRemoved removed
+                                ? removed.getDocumentId()
+                                : "";
+        answer(
+                ctx,
+                publisher.publish(event),
+                event.getEnvelope().getEventId().toString(),
                 Map.of("agent_id", event.getAgentId(), "document_id", documentId));
     }
 
-    private static void answer(Context ctx, RecordMetadata meta, String eventId, Map<String, String> ids) {
+    private static void answer(
+            Context ctx, RecordMetadata meta, String eventId, Map<String, String> ids) {
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(ids);
         body.put("event_id", eventId);
         body.put("topic", meta.topic());

@@ -1,22 +1,9 @@
 package ams.app.system;
 
-import ams.app.rest.ExportRoutes;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import ams.agents.AgentProcessor;
 import ams.agents.AgentProcessorConfig;
 import ams.app.client.EventPublisher;
+import ams.app.rest.ExportRoutes;
 import ams.app.rest.RestConfig;
 import ams.app.rest.RestServer;
 import ams.app.rest.SystemComponent;
@@ -26,10 +13,20 @@ import ams.conversations.KnowledgeSearch;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.export.Exporter;
+import ams.export.ExporterConfig;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
-import ams.export.ExporterConfig;
 import io.javalin.Javalin;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole system in one JVM: topics, the agent-processor, the knowledge-indexer, the
@@ -49,8 +46,15 @@ public final class AmsSystem implements AutoCloseable {
     private final EventPublisher publisher;
     private final TopicCatalogue topics;
 
-    private AmsSystem(List<AutoCloseable> parts, AgentProcessor agents, KnowledgeIndexer knowledge, ConversationOrchestrator conversations,
-                      Exporter exporter, RestServer rest, EventPublisher publisher, TopicCatalogue topics) {
+    private AmsSystem(
+            List<AutoCloseable> parts,
+            AgentProcessor agents,
+            KnowledgeIndexer knowledge,
+            ConversationOrchestrator conversations,
+            Exporter exporter,
+            RestServer rest,
+            EventPublisher publisher,
+            TopicCatalogue topics) {
         this.parts = parts;
         this.agents = agents;
         this.knowledge = knowledge;
@@ -64,46 +68,100 @@ public final class AmsSystem implements AutoCloseable {
     public static AmsSystem start(SystemSettings settings) {
         List<AutoCloseable> parts = new ArrayList<>();
         try {
-            TopicCatalogue topics = new TopicCatalogue(settings.topicPrefix(), settings.partitions(), (short) 1);
-            Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()));
+            TopicCatalogue topics =
+                    new TopicCatalogue(settings.topicPrefix(), settings.partitions(), (short) 1);
+            Admin admin =
+                    Admin.create(
+                            Map.of(
+                                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    settings.bootstrapServers()));
             parts.add(admin);
             TopicProvisioner.Report report = new TopicProvisioner(admin, 60_000).provision(topics);
             if (!report.consistent()) {
                 log.warn("Topics differ from the catalogue: {}", report.mismatches());
             }
 
-            AgentProcessor agents = AgentProcessor.start(new AgentProcessorConfig(agentSettings(settings)));
+            AgentProcessor agents =
+                    AgentProcessor.start(new AgentProcessorConfig(agentSettings(settings)));
             parts.add(agents);
-            KnowledgeIndexer knowledgeIndexer = KnowledgeIndexer.start(new KnowledgeIndexerConfig(knowledgeSettings(settings)));
+            KnowledgeIndexer knowledgeIndexer =
+                    KnowledgeIndexer.start(new KnowledgeIndexerConfig(knowledgeSettings(settings)));
             parts.add(knowledgeIndexer);
             KnowledgeSearch knowledge = new InProcessKnowledgeSearch(knowledgeIndexer.queries());
-            ConversationOrchestrator conversations = ConversationOrchestrator.start(
-                    new ConversationConfig(conversationSettings(settings)), new InProcessAgentDirectory(agents.queries()), knowledge);
+            ConversationOrchestrator conversations =
+                    ConversationOrchestrator.start(
+                            new ConversationConfig(conversationSettings(settings)),
+                            new InProcessAgentDirectory(agents.queries()),
+                            knowledge);
             parts.add(conversations);
             Exporter exporter = Exporter.start(new ExporterConfig(exporterSettings(settings)));
             parts.add(exporter);
 
             EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), topics);
             parts.add(publisher);
-            List<SystemComponent> components = List.of(
-                    new SystemComponent("agent-processor", () -> agents.streams().state().name()),
-                    new SystemComponent("knowledge-indexer", () -> knowledgeIndexer.streams().state().name()),
-                    new SystemComponent("conversation-orchestrator", () -> conversations.streams().state().name()),
-                    new SystemComponent("exporter", () -> exporter.status().state().name()));
-            ExportRoutes exports = new ExportRoutes(ViewTables.agents(agents.queries()),
-                    ViewTables.knowledge(agents.queries(), knowledgeIndexer.queries()),
-                    new ams.export.snapshot.ConversationExport(settings.bootstrapServers(), topics.conversationEvents(), "ZSTD"),
-                    new ams.export.snapshot.Snapshots("ZSTD"), settings.datasetRoot());
-            SystemMetrics metrics = new SystemMetrics(Map.of("agent-processor", agents.streams(),
-                    "knowledge-indexer", knowledgeIndexer.streams(), "conversation-orchestrator", conversations.streams()),
-                    settings.bootstrapServers(), topics.conversationEvents());
+            List<SystemComponent> components =
+                    List.of(
+                            new SystemComponent(
+                                    "agent-processor", () -> agents.streams().state().name()),
+                            new SystemComponent(
+                                    "knowledge-indexer",
+                                    () -> knowledgeIndexer.streams().state().name()),
+                            new SystemComponent(
+                                    "conversation-orchestrator",
+                                    () -> conversations.streams().state().name()),
+                            new SystemComponent(
+                                    "exporter", () -> exporter.status().state().name()));
+            ExportRoutes exports =
+                    new ExportRoutes(
+                            ViewTables.agents(agents.queries()),
+                            ViewTables.knowledge(agents.queries(), knowledgeIndexer.queries()),
+                            new ams.export.snapshot.ConversationExport(
+                                    settings.bootstrapServers(),
+                                    topics.conversationEvents(),
+                                    "ZSTD"),
+                            new ams.export.snapshot.Snapshots("ZSTD"),
+                            settings.datasetRoot());
+            SystemMetrics metrics =
+                    new SystemMetrics(
+                            Map.of(
+                                    "agent-processor",
+                                    agents.streams(),
+                                    "knowledge-indexer",
+                                    knowledgeIndexer.streams(),
+                                    "conversation-orchestrator",
+                                    conversations.streams()),
+                            settings.bootstrapServers(),
+                            topics.conversationEvents());
             parts.add(metrics);
-            List<Consumer<Javalin>> routes = List.of(agents::registerRoutes, knowledgeIndexer::registerRoutes,
-                    conversations::registerRoutes, exporter::registerRoutes, exports::register, metrics::register);
-            RestServer rest = RestServer.start(new RestConfig(settings.httpHost(), settings.httpPort(), settings.apiToken(),
-                    RestConfig.DEFAULT_MAX_REQUEST_BYTES), publisher, admin, components, routes);
+            List<Consumer<Javalin>> routes =
+                    List.of(
+                            agents::registerRoutes,
+                            knowledgeIndexer::registerRoutes,
+                            conversations::registerRoutes,
+                            exporter::registerRoutes,
+                            exports::register,
+                            metrics::register);
+            RestServer rest =
+                    RestServer.start(
+                            new RestConfig(
+                                    settings.httpHost(),
+                                    settings.httpPort(),
+                                    settings.apiToken(),
+                                    RestConfig.DEFAULT_MAX_REQUEST_BYTES),
+                            publisher,
+                            admin,
+                            components,
+                            routes);
             parts.add(rest);
-            return new AmsSystem(parts, agents, knowledgeIndexer, conversations, exporter, rest, publisher, topics);
+            return new AmsSystem(
+                    parts,
+                    agents,
+                    knowledgeIndexer,
+                    conversations,
+                    exporter,
+                    rest,
+                    publisher,
+                    topics);
         } catch (RuntimeException e) {
             closeAll(parts);
             throw e;
@@ -132,14 +190,17 @@ public final class AmsSystem implements AutoCloseable {
 
     private static Map<String, Object> knowledgeSettings(SystemSettings settings) {
         Map<String, Object> props = common(settings, "knowledge-indexer");
-        props.put(KnowledgeIndexerConfig.APPLICATION_ID, settings.applicationId("knowledge-indexer"));
+        props.put(
+                KnowledgeIndexerConfig.APPLICATION_ID, settings.applicationId("knowledge-indexer"));
         props.put(KnowledgeIndexerConfig.READ_ONLY, settings.rebuildOnly());
         return props;
     }
 
     private static Map<String, Object> conversationSettings(SystemSettings settings) {
         Map<String, Object> props = common(settings, "conversation-orchestrator");
-        props.put(ConversationConfig.APPLICATION_ID, settings.applicationId("conversation-orchestrator"));
+        props.put(
+                ConversationConfig.APPLICATION_ID,
+                settings.applicationId("conversation-orchestrator"));
         props.put(ConversationConfig.LLM_PROVIDER, settings.llmProvider());
         // A replay must not append to the log it replays: no TurnRequested, no model calls.
         props.put(ConversationConfig.READ_ONLY, settings.rebuildOnly());
@@ -167,11 +228,24 @@ public final class AmsSystem implements AutoCloseable {
     /** Waits until every stream processor is RUNNING (stores restored) and the API answers. */
     public void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (var entry : Map.of("agent-processor", agents.streams(), "knowledge-indexer", knowledge.streams(),
-                "conversation-orchestrator", conversations.streams()).entrySet()) {
-            while (entry.getValue().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+        for (var entry :
+                Map.of(
+                                "agent-processor",
+                                agents.streams(),
+                                "knowledge-indexer",
+                                knowledge.streams(),
+                                "conversation-orchestrator",
+                                conversations.streams())
+                        .entrySet()) {
+            while (entry.getValue().state()
+                    != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(entry.getKey() + " not RUNNING after " + timeout + ": " + entry.getValue().state());
+                    throw new IllegalStateException(
+                            entry.getKey()
+                                    + " not RUNNING after "
+                                    + timeout
+                                    + ": "
+                                    + entry.getValue().state());
                 }
                 sleep(20);
             }

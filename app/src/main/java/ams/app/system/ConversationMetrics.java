@@ -1,19 +1,5 @@
 package ams.app.system;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.TurnFailed;
@@ -22,6 +8,18 @@ import ams.events.topics.Topic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turn and LLM metrics read from the log itself: every MessageAppended carries its model, latency
@@ -38,7 +36,10 @@ final class ConversationMetrics implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    ConversationMetrics(String bootstrapServers, Topic<String, ConversationEvent> topic, MeterRegistry registry) {
+    ConversationMetrics(
+            String bootstrapServers,
+            Topic<String, ConversationEvent> topic,
+            MeterRegistry registry) {
         this.topic = topic;
         this.registry = registry;
         Properties props = new Properties();
@@ -46,7 +47,9 @@ final class ConversationMetrics implements AutoCloseable {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "ams-metrics-" + UUID.randomUUID());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "ams-conversation-metrics");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -54,12 +57,15 @@ final class ConversationMetrics implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic.name()).stream()
+                            .map(p -> new TopicPartition(topic.name(), p.partition()))
+                            .toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(500))) {
                     record(record);
                 }
             }
@@ -82,18 +88,33 @@ final class ConversationMetrics implements AutoCloseable {
         if (event == null) {
             return; // a tombstone: dead-lettered by the processors too
         }
-        if (event.getPayload() instanceof MessageAppended message && message.getLatencyMillis() != null) {
+        if (event.getPayload() instanceof MessageAppended message
+                && message.getLatencyMillis() != null) {
             String model = message.getModel() == null ? "unknown" : message.getModel();
-            Counter.builder("ams_turns").description("Turns answered (rate = turns/s)").tag("model", model).register(registry).increment();
-            Timer.builder("ams_llm_latency").description("Model call latency per answered turn").tag("model", model)
-                    .publishPercentiles(0.5, 0.99).register(registry).record(Duration.ofMillis(message.getLatencyMillis()));
+            Counter.builder("ams_turns")
+                    .description("Turns answered (rate = turns/s)")
+                    .tag("model", model)
+                    .register(registry)
+                    .increment();
+            Timer.builder("ams_llm_latency")
+                    .description("Model call latency per answered turn")
+                    .tag("model", model)
+                    .publishPercentiles(0.5, 0.99)
+                    .register(registry)
+                    .record(Duration.ofMillis(message.getLatencyMillis()));
             if (message.getUsage() != null) {
-                Counter.builder("ams_llm_tokens").tag("model", model).tag("estimated", String.valueOf(message.getUsage().getEstimated()))
-                        .register(registry).increment(message.getUsage().getTotalTokens());
+                Counter.builder("ams_llm_tokens")
+                        .tag("model", model)
+                        .tag("estimated", String.valueOf(message.getUsage().getEstimated()))
+                        .register(registry)
+                        .increment(message.getUsage().getTotalTokens());
             }
         } else if (event.getPayload() instanceof TurnFailed failed) {
-            Counter.builder("ams_llm_errors").description("Failed turn attempts").tag("retriable", String.valueOf(failed.getRetriable()))
-                    .register(registry).increment();
+            Counter.builder("ams_llm_errors")
+                    .description("Failed turn attempts")
+                    .tag("retriable", String.valueOf(failed.getRetriable()))
+                    .register(registry)
+                    .increment();
         }
     }
 

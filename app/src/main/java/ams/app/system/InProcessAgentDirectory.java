@@ -1,10 +1,9 @@
 package ams.app.system;
 
-import java.util.Optional;
-
 import ams.agents.AgentQueries;
 import ams.conversations.AgentDirectory;
 import ams.conversations.AgentProfile;
+import java.util.Optional;
 
 /** The orchestrator's view of agents, answered by the agent-processor in the same JVM. */
 final class InProcessAgentDirectory implements AgentDirectory {
@@ -17,6 +16,7 @@ final class InProcessAgentDirectory implements AgentDirectory {
 
     @Override
     public Optional<AgentProfile> find(String agentId) {
-        return agents.agent(agentId).map(a -> new AgentProfile(a.agentId(), a.agentName(), a.config()));
+        return agents.agent(agentId)
+                .map(a -> new AgentProfile(a.agentId(), a.agentName(), a.config()));
     }
 }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -36,15 +35,18 @@ import org.apache.kafka.streams.KafkaStreams;
 public final class Replay {
 
     /** Digests before and after, per processor and store. */
-    public record Result(Map<String, Map<String, StoreDigests.Digest>> before, Map<String, Map<String, StoreDigests.Digest>> after,
-                         long rebuildMillis) {
+    public record Result(
+            Map<String, Map<String, StoreDigests.Digest>> before,
+            Map<String, Map<String, StoreDigests.Digest>> after,
+            long rebuildMillis) {
         public boolean identical() {
             return before.equals(after);
         }
     }
 
     /** The processors a replay rebuilds (the exporter is not replayed: its files are its state). */
-    public static final List<String> STREAMS_APPS = List.of("agent-processor", "knowledge-indexer", "conversation-orchestrator");
+    public static final List<String> STREAMS_APPS =
+            List.of("agent-processor", "knowledge-indexer", "conversation-orchestrator");
 
     private final SystemSettings settings;
     private final PrintWriter out;
@@ -61,8 +63,12 @@ public final class Replay {
             out.println("Waiting until the processors have caught up with the log...");
             before = awaitStableDigests(system, timeout);
         }
-        // Closed: each processor left its consumer group on close (StaticMembership.close), so the groups can go now.
-        out.println("Stopped. Deleting consumer groups, internal topics and local state of " + STREAMS_APPS + "...");
+        // Closed: each processor left its consumer group on close (StaticMembership.close), so the
+        // groups can go now.
+        out.println(
+                "Stopped. Deleting consumer groups, internal topics and local state of "
+                        + STREAMS_APPS
+                        + "...");
         wipe();
         long started = System.nanoTime();
         Map<String, Map<String, StoreDigests.Digest>> after;
@@ -79,8 +85,8 @@ public final class Replay {
      * agree. Equal reads alone are not enough: on a loaded machine a rebuilt processor may not have
      * applied anything yet after a few seconds, and two empty stores agree.
      */
-    private Map<String, Map<String, StoreDigests.Digest>> awaitStableDigests(AmsSystem system, Duration timeout)
-            throws InterruptedException {
+    private Map<String, Map<String, StoreDigests.Digest>> awaitStableDigests(
+            AmsSystem system, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Map<String, StoreDigests.Digest>> previous = digests(system);
         while (true) {
@@ -97,30 +103,52 @@ public final class Replay {
     }
 
     /**
-     * True when every processor has processed its input to the end: for every source partition of its
-     * tasks, the offset its consumer group committed (Streams commits with the transaction, after
-     * processing, and past a trailing transaction marker) has reached the partition's last stable
-     * offset. Fetch-side lag is not enough: it reads 0 as soon as the records are fetched, and on a
-     * loaded machine a rebuilt store can still be empty then.
+     * True when every processor has processed its input to the end: for every source partition of
+     * its tasks, the offset its consumer group committed (Streams commits with the transaction,
+     * after processing, and past a trailing transaction marker) has reached the partition's last
+     * stable offset. Fetch-side lag is not enough: it reads 0 as soon as the records are fetched,
+     * and on a loaded machine a rebuilt store can still be empty then.
      */
     boolean caughtUp(AmsSystem system) throws InterruptedException {
-        Map<String, KafkaStreams> apps = Map.of(settings.applicationId("agent-processor"), system.agents().streams(),
-                settings.applicationId("knowledge-indexer"), system.knowledge().streams(),
-                settings.applicationId("conversation-orchestrator"), system.conversations().streams());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+        Map<String, KafkaStreams> apps =
+                Map.of(
+                        settings.applicationId("agent-processor"),
+                        system.agents().streams(),
+                        settings.applicationId("knowledge-indexer"),
+                        system.knowledge().streams(),
+                        settings.applicationId("conversation-orchestrator"),
+                        system.conversations().streams());
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                settings.bootstrapServers()))) {
             for (Map.Entry<String, KafkaStreams> app : apps.entrySet()) {
                 Set<TopicPartition> sources = new HashSet<>();
-                app.getValue().metadataForLocalThreads().forEach(thread ->
-                        thread.activeTasks().forEach(task -> sources.addAll(task.topicPartitions())));
+                app.getValue()
+                        .metadataForLocalThreads()
+                        .forEach(
+                                thread ->
+                                        thread.activeTasks()
+                                                .forEach(
+                                                        task ->
+                                                                sources.addAll(
+                                                                        task.topicPartitions())));
                 if (sources.isEmpty()) {
                     return false;
                 }
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(app.getKey())
-                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(app.getKey())
+                                .partitionsToOffsetAndMetadata()
+                                .get(30, TimeUnit.SECONDS);
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
                 sources.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest,
-                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS);
+                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+                        admin.listOffsets(
+                                        latest,
+                                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                                .all()
+                                .get(30, TimeUnit.SECONDS);
                 for (TopicPartition tp : sources) {
                     OffsetAndMetadata done = committed.get(tp);
                     if ((done == null ? 0 : done.offset()) < ends.get(tp).offset()) {
@@ -129,7 +157,8 @@ public final class Replay {
                 }
             }
             return true;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException e) {
             return false;
         }
     }
@@ -145,12 +174,17 @@ public final class Replay {
     }
 
     /**
-     * The reset step of a replay on its own, with the processors stopped: deletes their consumer groups
-     * (and waits until they stay deleted), their changelog and repartition topics and their local state.
-     * Public for the replay benchmark, which must time the rebuild apart from the rest.
+     * The reset step of a replay on its own, with the processors stopped: deletes their consumer
+     * groups (and waits until they stay deleted), their changelog and repartition topics and their
+     * local state. Public for the replay benchmark, which must time the rebuild apart from the
+     * rest.
      */
     public void wipe() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                settings.bootstrapServers()))) {
             List<String> groups = STREAMS_APPS.stream().map(settings::applicationId).toList();
             deleteGroups(admin, groups);
             awaitGroupsStayDeleted(admin, groups);
@@ -158,13 +192,19 @@ public final class Replay {
             List<String> internal = new ArrayList<>();
             for (String topic : topics) {
                 for (String group : groups) {
-                    if (topic.startsWith(group + "-") && (topic.endsWith("-changelog") || topic.endsWith("-repartition"))) {
+                    if (topic.startsWith(group + "-")
+                            && (topic.endsWith("-changelog") || topic.endsWith("-repartition"))) {
                         internal.add(topic);
                     }
                 }
             }
             admin.deleteTopics(internal).all().get(60, TimeUnit.SECONDS);
-            out.println("Deleted " + internal.size() + " internal topics and " + groups.size() + " consumer groups");
+            out.println(
+                    "Deleted "
+                            + internal.size()
+                            + " internal topics and "
+                            + groups.size()
+                            + " consumer groups");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -175,8 +215,9 @@ public final class Replay {
     }
 
     /**
-     * Stopped Streams members stay in their group until the session times out; deletion waits for that.
-     * Each group is judged on its own: one that does not exist must not hide another that is not empty yet.
+     * Stopped Streams members stay in their group until the session times out; deletion waits for
+     * that. Each group is judged on its own: one that does not exist must not hide another that is
+     * not empty yet.
      */
     private void deleteGroups(Admin admin, List<String> groups) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -188,9 +229,11 @@ public final class Replay {
                 try {
                     results.get(group).get(60, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof org.apache.kafka.common.errors.GroupNotEmptyException) {
+                    if (e.getCause()
+                            instanceof org.apache.kafka.common.errors.GroupNotEmptyException) {
                         notEmpty.add(group);
-                    } else if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                    } else if (!(e.getCause()
+                            instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
                         throw e;
                     }
                 }
@@ -199,9 +242,13 @@ public final class Replay {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Consumer groups " + notEmpty + " still have members after 2 minutes");
+                throw new IllegalStateException(
+                        "Consumer groups " + notEmpty + " still have members after 2 minutes");
             }
-            out.println("Waiting for the stopped members to leave their consumer groups " + notEmpty + "...");
+            out.println(
+                    "Waiting for the stopped members to leave their consumer groups "
+                            + notEmpty
+                            + "...");
             out.flush();
             Thread.sleep(5_000);
             remaining = notEmpty;
@@ -209,10 +256,11 @@ public final class Replay {
     }
 
     /**
-     * A stopped processor's last transaction can still be completing: when its commit marker reaches
-     * the offsets topic after the group was deleted, the transaction's offsets come back and recreate
-     * the group, and the rebuild would start at the end of the log with empty stores (seen on a loaded
-     * machine). Watch the groups for a few quiet seconds and delete again whatever reappears.
+     * A stopped processor's last transaction can still be completing: when its commit marker
+     * reaches the offsets topic after the group was deleted, the transaction's offsets come back
+     * and recreate the group, and the rebuild would start at the end of the log with empty stores
+     * (seen on a loaded machine). Watch the groups for a few quiet seconds and delete again
+     * whatever reappears.
      */
     private void awaitGroupsStayDeleted(Admin admin, List<String> groups) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -230,25 +278,33 @@ public final class Replay {
                 continue;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Committed offsets of " + reappeared + " keep coming back after deletion");
+                throw new IllegalStateException(
+                        "Committed offsets of " + reappeared + " keep coming back after deletion");
             }
-            out.println("Offsets of the stopped processors' last transactions reappeared in " + reappeared + "; deleting again");
+            out.println(
+                    "Offsets of the stopped processors' last transactions reappeared in "
+                            + reappeared
+                            + "; deleting again");
             out.flush();
             deleteGroups(admin, reappeared);
             quietChecks = 0;
         }
     }
 
-    private static Map<TopicPartition, OffsetAndMetadata> committedOffsets(Admin admin, String group) throws Exception {
+    private static Map<TopicPartition, OffsetAndMetadata> committedOffsets(
+            Admin admin, String group) throws Exception {
         try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetAndMetadata> offsets =
+                    admin.listConsumerGroupOffsets(group)
+                            .partitionsToOffsetAndMetadata()
+                            .get(30, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetAndMetadata> present = new HashMap<>();
-            offsets.forEach((tp, offset) -> {
-                if (offset != null) {
-                    present.put(tp, offset);
-                }
-            });
+            offsets.forEach(
+                    (tp, offset) -> {
+                        if (offset != null) {
+                            present.put(tp, offset);
+                        }
+                    });
             return present;
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {

@@ -7,7 +7,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -29,7 +28,10 @@ public final class StoreDigests {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof Digest d && d.store.equals(store) && d.entries == entries && java.util.Objects.equals(d.sha256, sha256);
+            return other instanceof Digest d
+                    && d.store.equals(store)
+                    && d.entries == entries
+                    && java.util.Objects.equals(d.sha256, sha256);
         }
 
         @Override
@@ -39,14 +41,15 @@ public final class StoreDigests {
 
         @Override
         public String toString() {
-            return sha256 == null ? store + ": not iterable through interactive queries" : store + ": " + entries + " entries, sha256 " + sha256;
+            return sha256 == null
+                    ? store + ": not iterable through interactive queries"
+                    : store + ": " + entries + " entries, sha256 " + sha256;
         }
     }
 
     private static final int SAMPLE = 200;
 
-    private StoreDigests() {
-    }
+    private StoreDigests() {}
 
     public static Map<String, Digest> of(KafkaStreams streams) {
         TreeSet<String> stores = new TreeSet<>();
@@ -63,7 +66,9 @@ public final class StoreDigests {
     private static Digest digest(KafkaStreams streams, String store) {
         try {
             ReadOnlyKeyValueStore<Object, Object> view =
-                    streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore()));
+                    streams.store(
+                            StoreQueryParameters.fromNameAndType(
+                                    store, QueryableStoreTypes.keyValueStore()));
             return digest(store, view);
         } catch (InvalidStateStoreException e) {
             if (String.valueOf(e.getMessage()).contains("does not accept the actual store type")) {
@@ -100,7 +105,10 @@ public final class StoreDigests {
         java.util.Collections.sort(entryHashes);
         MessageDigest total = sha256();
         entryHashes.forEach(h -> total.update(h.getBytes(StandardCharsets.US_ASCII)));
-        return new Digest(store, entryHashes.size(), HexFormat.of().formatHex(total.digest()),
+        return new Digest(
+                store,
+                entryHashes.size(),
+                HexFormat.of().formatHex(total.digest()),
                 sample.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).toList());
     }
 

@@ -1,11 +1,5 @@
 package ams.app.system;
 
-import java.util.Map;
-
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -15,53 +9,80 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
- * {@code /metrics} in Prometheus text format: JVM, every Streams client's own metrics (consumer
- * lag as {@code kafka_consumer_fetch_manager_records_lag*}, commit and process rates), and the
- * approximate entry count of each store, and turn/LLM metrics read from the log
- * ({@code ams_turns_total}, {@code ams_llm_latency_seconds}, {@code ams_llm_tokens_total}, {@code ams_llm_errors_total}).
+ * {@code /metrics} in Prometheus text format: JVM, every Streams client's own metrics (consumer lag
+ * as {@code kafka_consumer_fetch_manager_records_lag*}, commit and process rates), and the
+ * approximate entry count of each store, and turn/LLM metrics read from the log ({@code
+ * ams_turns_total}, {@code ams_llm_latency_seconds}, {@code ams_llm_tokens_total}, {@code
+ * ams_llm_errors_total}).
  */
 final class SystemMetrics implements AutoCloseable {
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final java.util.List<KafkaStreamsMetrics> bindings = new java.util.ArrayList<>();
 
     private final ConversationMetrics conversations;
 
-    SystemMetrics(Map<String, KafkaStreams> processors, String bootstrapServers,
-                  ams.events.topics.Topic<String, ams.events.conversation.ConversationEvent> conversationEvents) {
+    SystemMetrics(
+            Map<String, KafkaStreams> processors,
+            String bootstrapServers,
+            ams.events.topics.Topic<String, ams.events.conversation.ConversationEvent>
+                    conversationEvents) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        processors.forEach((name, streams) -> {
-            KafkaStreamsMetrics binding = new KafkaStreamsMetrics(streams, java.util.List.of(io.micrometer.core.instrument.Tag.of("processor", name)));
-            binding.bindTo(registry);
-            bindings.add(binding);
-        });
+        processors.forEach(
+                (name, streams) -> {
+                    KafkaStreamsMetrics binding =
+                            new KafkaStreamsMetrics(
+                                    streams,
+                                    java.util.List.of(
+                                            io.micrometer.core.instrument.Tag.of(
+                                                    "processor", name)));
+                    binding.bindTo(registry);
+                    bindings.add(binding);
+                });
         gaugeStore(processors.get("agent-processor"), "agents", "ams_agents_stored");
         gaugeStore(processors.get("knowledge-indexer"), "documents", "ams_documents_stored");
         gaugeStore(processors.get("knowledge-indexer"), "chunks", "ams_chunks_stored");
-        gaugeStore(processors.get("conversation-orchestrator"), "conversations", "ams_conversations_stored");
+        gaugeStore(
+                processors.get("conversation-orchestrator"),
+                "conversations",
+                "ams_conversations_stored");
         gaugeStore(processors.get("conversation-orchestrator"), "messages", "ams_messages_stored");
         conversations = new ConversationMetrics(bootstrapServers, conversationEvents, registry);
     }
 
     private void gaugeStore(KafkaStreams streams, String store, String name) {
-        Gauge.builder(name, () -> entries(streams, store)).description("Approximate entries in store " + store).register(registry);
+        Gauge.builder(name, () -> entries(streams, store))
+                .description("Approximate entries in store " + store)
+                .register(registry);
     }
 
     private static double entries(KafkaStreams streams, String store) {
         try {
-            return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore())).approximateNumEntries();
+            return streams.store(
+                            StoreQueryParameters.fromNameAndType(
+                                    store, QueryableStoreTypes.keyValueStore()))
+                    .approximateNumEntries();
         } catch (RuntimeException e) {
             return Double.NaN;
         }
     }
 
     void register(Javalin app) {
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+        app.get(
+                "/metrics",
+                ctx ->
+                        ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                                .result(registry.scrape()));
     }
 
     @Override

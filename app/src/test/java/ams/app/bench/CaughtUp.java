@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -28,8 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 final class CaughtUp {
 
     /** A consumer group and the topics it must have consumed to the end. */
-    record Group(String name, String groupId, List<String> inputs) {
-    }
+    record Group(String name, String groupId, List<String> inputs) {}
 
     private static final long POLL_MS = 100;
 
@@ -38,16 +36,19 @@ final class CaughtUp {
     private final Map<String, Set<TopicPartition>> partitions = new HashMap<>();
 
     /**
-     * @param producedWithoutTransactions topics whose end offset is the next record's; on topics written in
-     *        transactions the last offset can be the commit marker, which a consumer never commits past
-     *        when it has not fetched beyond it, so one offset of slack is allowed there.
+     * @param producedWithoutTransactions topics whose end offset is the next record's; on topics
+     *     written in transactions the last offset can be the commit marker, which a consumer never
+     *     commits past when it has not fetched beyond it, so one offset of slack is allowed there.
      */
     CaughtUp(Admin admin, Set<String> producedWithoutTransactions) {
         this.admin = admin;
         this.producedWithoutTransactions = producedWithoutTransactions;
     }
 
-    /** Waits until every group has caught up; returns when each first did, as System.nanoTime() values. */
+    /**
+     * Waits until every group has caught up; returns when each first did, as System.nanoTime()
+     * values.
+     */
     Map<String, Long> await(List<Group> groups, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Long> done = new LinkedHashMap<>();
@@ -59,7 +60,8 @@ final class CaughtUp {
             }
             if (done.size() < groups.size()) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("not caught up after " + timeout + ": only " + done.keySet());
+                    throw new IllegalStateException(
+                            "not caught up after " + timeout + ": only " + done.keySet());
                 }
                 Thread.sleep(POLL_MS);
             }
@@ -69,12 +71,15 @@ final class CaughtUp {
 
     private boolean caughtUp(Group group) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
-        admin.listConsumerGroupOffsets(group.groupId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                .forEach((tp, offset) -> {
-                    if (offset != null) {
-                        committed.put(tp, offset);
-                    }
-                });
+        admin.listConsumerGroupOffsets(group.groupId())
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS)
+                .forEach(
+                        (tp, offset) -> {
+                            if (offset != null) {
+                                committed.put(tp, offset);
+                            }
+                        });
         for (String input : group.inputs()) {
             if (!committed.keySet().containsAll(partitionsOf(input))) {
                 return false;
@@ -82,7 +87,8 @@ final class CaughtUp {
         }
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+                admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
         for (Map.Entry<TopicPartition, OffsetAndMetadata> entry : committed.entrySet()) {
             long slack = producedWithoutTransactions.contains(entry.getKey().topic()) ? 0 : 1;
             if (entry.getValue().offset() < ends.get(entry.getKey()).offset() - slack) {
@@ -92,11 +98,17 @@ final class CaughtUp {
         return true;
     }
 
-    private Set<TopicPartition> partitionsOf(String topic) throws InterruptedException, ExecutionException, TimeoutException {
+    private Set<TopicPartition> partitionsOf(String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Set<TopicPartition> known = partitions.get(topic);
         if (known == null) {
             known = new HashSet<>();
-            for (var partition : admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()) {
+            for (var partition :
+                    admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(topic)
+                            .partitions()) {
                 known.add(new TopicPartition(topic, partition.partition()));
             }
             partitions.put(topic, known);

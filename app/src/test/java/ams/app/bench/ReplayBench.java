@@ -1,5 +1,15 @@
 package ams.app.bench;
 
+import ams.app.system.AmsSystem;
+import ams.app.system.Replay;
+import ams.app.system.StoreDigests;
+import ams.app.system.SystemSettings;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.testkit.FreePorts;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
+import ams.testkit.bench.ResultRows;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,7 +24,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,34 +34,22 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.app.system.AmsSystem;
-import ams.app.system.Replay;
-import ams.app.system.StoreDigests;
-import ams.app.system.SystemSettings;
-import ams.events.topics.TopicCatalogue;
-import ams.events.topics.TopicProvisioner;
-import ams.testkit.FreePorts;
-import ams.testkit.KafkaCluster;
-import ams.testkit.KafkaClusters;
-import ams.testkit.bench.ResultRows;
-
 /**
- * Replay: rebuilding every store from the log, against the raw limit measured in the same run on the
- * same broker (a plain consumer reading the same events' bytes). Produces N events (see
- * {@link ReplayEvents}), runs the whole system ({@link AmsSystem}, the orchestrator read-only as a
- * replay runs it) until it has caught up and digests every store; then wipes what {@code ams replay}
- * wipes (groups, internal topics, local state), starts the system again and times it from start to
- * caught up; digests again: they must be equal. Goal: the rebuild takes at most 2x the raw consumer's
- * time. Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
- * Args: [events=1000000] [partitions=2] [knowledge documents=events/500]
+ * Replay: rebuilding every store from the log, against the raw limit measured in the same run on
+ * the same broker (a plain consumer reading the same events' bytes). Produces N events (see {@link
+ * ReplayEvents}), runs the whole system ({@link AmsSystem}, the orchestrator read-only as a replay
+ * runs it) until it has caught up and digests every store; then wipes what {@code ams replay} wipes
+ * (groups, internal topics, local state), starts the system again and times it from start to caught
+ * up; digests again: they must be equal. Goal: the rebuild takes at most 2x the raw consumer's
+ * time. Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [events=1000000]
+ * [partitions=2] [knowledge documents=events/500]
  */
 public final class ReplayBench {
 
     private static final Logger log = LoggerFactory.getLogger(ReplayBench.class);
     private static final Duration TIMEOUT = Duration.ofMinutes(60);
 
-    private ReplayBench() {
-    }
+    private ReplayBench() {}
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
@@ -63,25 +60,66 @@ public final class ReplayBench {
         Path data = Files.createTempDirectory("ams-replay-bench-");
         StringBuilder report = new StringBuilder("\n| measure | value |\n|---|---|\n");
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment();
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            SystemSettings settings = new SystemSettings(kafka.bootstrapServers(), prefix, partitions, data, "127.0.0.1", FreePorts.next(),
-                    null, "scripted", null, null, null, "", 600_000, true);
+                Admin admin =
+                        Admin.create(
+                                Map.of(
+                                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                        kafka.bootstrapServers()))) {
+            SystemSettings settings =
+                    new SystemSettings(
+                            kafka.bootstrapServers(),
+                            prefix,
+                            partitions,
+                            data,
+                            "127.0.0.1",
+                            FreePorts.next(),
+                            null,
+                            "scripted",
+                            null,
+                            null,
+                            null,
+                            "",
+                            600_000,
+                            true);
             TopicCatalogue topics = new TopicCatalogue(prefix, partitions, (short) 1);
             new TopicProvisioner(admin, 60_000).provision(topics);
 
             double produceSeconds = ReplayEvents.produce(kafka.bootstrapServers(), topics, mix);
-            line(report, "events", String.format(Locale.ROOT, "%,d: %,d agent events (%,d agents), %,d conversation events "
-                    + "(%,d finished conversations of %d turns), %,d knowledge documents; %d partitions", mix.total(), mix.agentEvents(),
-                    mix.agents(), mix.conversationEvents(), mix.conversations(), ReplayEvents.TURNS, mix.documents(), partitions));
-            line(report, "raw producer (Avro serialize + send, idempotent, acks=all)", rate(mix.total(), produceSeconds, "events"));
-            ResultRows.add("replay: raw producer, " + mix.total() + " events", mix.total() / produceSeconds, "events/s");
+            line(
+                    report,
+                    "events",
+                    String.format(
+                            Locale.ROOT,
+                            "%,d: %,d agent events (%,d agents), %,d conversation events "
+                                    + "(%,d finished conversations of %d turns), %,d knowledge documents; %d partitions",
+                            mix.total(),
+                            mix.agentEvents(),
+                            mix.agents(),
+                            mix.conversationEvents(),
+                            mix.conversations(),
+                            ReplayEvents.TURNS,
+                            mix.documents(),
+                            partitions));
+            line(
+                    report,
+                    "raw producer (Avro serialize + send, idempotent, acks=all)",
+                    rate(mix.total(), produceSeconds, "events"));
+            ResultRows.add(
+                    "replay: raw producer, " + mix.total() + " events",
+                    mix.total() / produceSeconds,
+                    "events/s");
 
             String chunks = prefix + "knowledge-indexer-chunks";
-            Set<String> produced = Set.of(topics.agentEvents().name(), topics.knowledgeEvents().name(), topics.conversationEvents().name());
+            Set<String> produced =
+                    Set.of(
+                            topics.agentEvents().name(),
+                            topics.knowledgeEvents().name(),
+                            topics.conversationEvents().name());
             CaughtUp caughtUp = new CaughtUp(admin, produced);
             List<CaughtUp.Group> groups = groups(settings, topics, chunks);
 
-            // First build: what the running system did as the events arrived, including embedding the documents once.
+            // First build: what the running system did as the events arrived, including embedding
+            // the documents once.
             Map<String, Map<String, StoreDigests.Digest>> before;
             long started = System.nanoTime();
             List<KafkaStreams> first;
@@ -89,20 +127,33 @@ public final class ReplayBench {
                 first = streamsOf(system);
                 system.awaitReady(TIMEOUT);
                 Map<String, Long> done = caughtUp.await(groups, TIMEOUT);
-                line(report, "first build (catch-up incl. embedding the documents once)", times(done, started));
-                line(report, "heap in use after GC, whole system in this JVM, after the first build", liveHeap());
+                line(
+                        report,
+                        "first build (catch-up incl. embedding the documents once)",
+                        times(done, started));
+                line(
+                        report,
+                        "heap in use after GC, whole system in this JVM, after the first build",
+                        liveHeap());
                 before = digests(system);
             }
-            // A close that timed out on a loaded machine goes on in the background and commits offsets on its way:
-            // wiping before it ends would leave offsets behind, and the rebuild would start at the end of the log.
+            // A close that timed out on a loaded machine goes on in the background and commits
+            // offsets on its way:
+            // wiping before it ends would leave offsets behind, and the rebuild would start at the
+            // end of the log.
             awaitClosed(first);
 
             // What `ams replay` wipes, by the same code; its progress lines go to this log.
             StringWriter wiped = new StringWriter();
             new Replay(settings, new PrintWriter(wiped, true)).wipe();
-            log.info("Wiped the groups, internal topics and local state of {}: {}", Replay.STREAMS_APPS, wiped.toString().strip());
-            // The rebuild: Streams applications only; the embedder's group is not reset, so it has nothing to do.
-            List<CaughtUp.Group> streamsGroups = groups.stream().filter(g -> !g.name().equals("knowledge-embedder")).toList();
+            log.info(
+                    "Wiped the groups, internal topics and local state of {}: {}",
+                    Replay.STREAMS_APPS,
+                    wiped.toString().strip());
+            // The rebuild: Streams applications only; the embedder's group is not reset, so it has
+            // nothing to do.
+            List<CaughtUp.Group> streamsGroups =
+                    groups.stream().filter(g -> !g.name().equals("knowledge-embedder")).toList();
             Map<String, Map<String, StoreDigests.Digest>> after;
             long rebuildStart = System.nanoTime();
             Map<String, Long> rebuilt;
@@ -112,53 +163,119 @@ public final class ReplayBench {
                 line(report, "heap in use after GC, after the rebuild", liveHeap());
                 after = digests(system);
             }
-            double rebuildSeconds = (rebuilt.values().stream().mapToLong(Long::longValue).max().orElseThrow() - rebuildStart) / 1e9;
-            line(report, "**replay: start to every store caught up**", String.format(Locale.ROOT, "**%.2f s** (%s)", rebuildSeconds,
-                    times(rebuilt, rebuildStart)));
+            double rebuildSeconds =
+                    (rebuilt.values().stream().mapToLong(Long::longValue).max().orElseThrow()
+                                    - rebuildStart)
+                            / 1e9;
+            line(
+                    report,
+                    "**replay: start to every store caught up**",
+                    String.format(
+                            Locale.ROOT,
+                            "**%.2f s** (%s)",
+                            rebuildSeconds,
+                            times(rebuilt, rebuildStart)));
 
-            RawRead raw = rawConsume(kafka.bootstrapServers(), List.of(topics.agentEvents().name(), topics.conversationEvents().name(),
-                    chunks));
-            line(report, "raw consumer: agent-events, conversation-events and the stored chunks, bytes", String.format(Locale.ROOT,
-                    "%,d records, %.1f MiB in %.2f s (%,.0f records/s)", raw.records(), raw.bytes() / 1048576.0, raw.seconds(),
-                    raw.records() / raw.seconds()));
+            RawRead raw =
+                    rawConsume(
+                            kafka.bootstrapServers(),
+                            List.of(
+                                    topics.agentEvents().name(),
+                                    topics.conversationEvents().name(),
+                                    chunks));
+            line(
+                    report,
+                    "raw consumer: agent-events, conversation-events and the stored chunks, bytes",
+                    String.format(
+                            Locale.ROOT,
+                            "%,d records, %.1f MiB in %.2f s (%,.0f records/s)",
+                            raw.records(),
+                            raw.bytes() / 1048576.0,
+                            raw.seconds(),
+                            raw.records() / raw.seconds()));
             double ratio = rebuildSeconds / raw.seconds();
-            line(report, "**replay time / raw consumer time**", String.format(Locale.ROOT, "**%.1fx** (goal <= 2x: %s)", ratio,
-                    ratio <= 2 ? "met" : "not met"));
+            line(
+                    report,
+                    "**replay time / raw consumer time**",
+                    String.format(
+                            Locale.ROOT,
+                            "**%.1fx** (goal <= 2x: %s)",
+                            ratio,
+                            ratio <= 2 ? "met" : "not met"));
             boolean identical = before.equals(after);
-            line(report, "stores before vs after", (identical ? "identical" : "DIFFERENT") + ": " + summary(after));
+            line(
+                    report,
+                    "stores before vs after",
+                    (identical ? "identical" : "DIFFERENT") + ": " + summary(after));
 
-            ResultRows.add("replay: raw consumer (bytes), the events the rebuild reads", raw.records() / raw.seconds(), "records/s");
-            ResultRows.add("replay: rebuild every store, " + mix.total() + " events (start to caught up)", rebuildSeconds, "s",
-                    String.format(Locale.ROOT, "%.2f s (raw consumer, same events)", raw.seconds()), ratio, "<= 2x raw", ratio <= 2);
+            ResultRows.add(
+                    "replay: raw consumer (bytes), the events the rebuild reads",
+                    raw.records() / raw.seconds(),
+                    "records/s");
+            ResultRows.add(
+                    "replay: rebuild every store, " + mix.total() + " events (start to caught up)",
+                    rebuildSeconds,
+                    "s",
+                    String.format(Locale.ROOT, "%.2f s (raw consumer, same events)", raw.seconds()),
+                    ratio,
+                    "<= 2x raw",
+                    ratio <= 2);
             ResultRows.add("replay: rebuild throughput", mix.total() / rebuildSeconds, "events/s");
-            ResultRows.add("replay: stores whose digest after the rebuild equals the one before", equalStores(before, after),
-                    "of " + storeCount(after) + " stores", "-", Double.NaN, "all equal", identical);
+            ResultRows.add(
+                    "replay: stores whose digest after the rebuild equals the one before",
+                    equalStores(before, after),
+                    "of " + storeCount(after) + " stores",
+                    "-",
+                    Double.NaN,
+                    "all equal",
+                    identical);
             if (!identical) {
-                report.append("\nBefore: ").append(before).append("\nAfter: ").append(after).append('\n');
+                report.append("\nBefore: ")
+                        .append(before)
+                        .append("\nAfter: ")
+                        .append(after)
+                        .append('\n');
             }
             System.out.println(report); // the benchmark's output is its report
             if (!identical) {
-                throw new IllegalStateException("The rebuilt stores differ from the stores before the replay");
+                throw new IllegalStateException(
+                        "The rebuilt stores differ from the stores before the replay");
             }
         } finally {
             deleteQuietly(data);
         }
     }
 
-    private static List<CaughtUp.Group> groups(SystemSettings settings, TopicCatalogue topics, String chunks) {
+    private static List<CaughtUp.Group> groups(
+            SystemSettings settings, TopicCatalogue topics, String chunks) {
         String agents = topics.agentEvents().name();
         String conversations = topics.conversationEvents().name();
         return List.of(
-                new CaughtUp.Group("agent-processor", settings.applicationId("agent-processor"), List.of(agents)),
-                new CaughtUp.Group("knowledge-embedder", settings.applicationId("knowledge-indexer") + "-embedder",
+                new CaughtUp.Group(
+                        "agent-processor",
+                        settings.applicationId("agent-processor"),
+                        List.of(agents)),
+                new CaughtUp.Group(
+                        "knowledge-embedder",
+                        settings.applicationId("knowledge-indexer") + "-embedder",
                         List.of(topics.knowledgeEvents().name())),
-                new CaughtUp.Group("knowledge-indexer", settings.applicationId("knowledge-indexer"), List.of(chunks, agents, conversations)),
-                new CaughtUp.Group("conversation-orchestrator", settings.applicationId("conversation-orchestrator"), List.of(conversations)));
+                new CaughtUp.Group(
+                        "knowledge-indexer",
+                        settings.applicationId("knowledge-indexer"),
+                        List.of(chunks, agents, conversations)),
+                new CaughtUp.Group(
+                        "conversation-orchestrator",
+                        settings.applicationId("conversation-orchestrator"),
+                        List.of(conversations)));
     }
 
     private static String times(Map<String, Long> done, long started) {
         List<String> parts = new ArrayList<>();
-        done.forEach((name, at) -> parts.add(String.format(Locale.ROOT, "%s %.2f s", name, (at - started) / 1e9)));
+        done.forEach(
+                (name, at) ->
+                        parts.add(
+                                String.format(
+                                        Locale.ROOT, "%s %.2f s", name, (at - started) / 1e9)));
         return String.join(", ", parts);
     }
 
@@ -172,16 +289,30 @@ public final class ReplayBench {
 
     private static String summary(Map<String, Map<String, StoreDigests.Digest>> digests) {
         List<String> parts = new ArrayList<>();
-        digests.values().forEach(stores -> stores.values().forEach(d -> parts.add(d.sha256() == null ? d.store() + " (not iterable)"
-                : d.store() + " " + d.entries())));
+        digests.values()
+                .forEach(
+                        stores ->
+                                stores.values()
+                                        .forEach(
+                                                d ->
+                                                        parts.add(
+                                                                d.sha256() == null
+                                                                        ? d.store()
+                                                                                + " (not iterable)"
+                                                                        : d.store()
+                                                                                + " "
+                                                                                + d.entries())));
         return String.join(", ", parts);
     }
 
-    private static long equalStores(Map<String, Map<String, StoreDigests.Digest>> before, Map<String, Map<String, StoreDigests.Digest>> after) {
+    private static long equalStores(
+            Map<String, Map<String, StoreDigests.Digest>> before,
+            Map<String, Map<String, StoreDigests.Digest>> after) {
         long equal = 0;
         for (var app : after.entrySet()) {
             for (var store : app.getValue().entrySet()) {
-                if (store.getValue().equals(before.getOrDefault(app.getKey(), Map.of()).get(store.getKey()))) {
+                if (store.getValue()
+                        .equals(before.getOrDefault(app.getKey(), Map.of()).get(store.getKey()))) {
                     equal++;
                 }
             }
@@ -194,34 +325,45 @@ public final class ReplayBench {
     }
 
     private static List<KafkaStreams> streamsOf(AmsSystem system) {
-        return List.of(system.agents().streams(), system.knowledge().streams(), system.conversations().streams());
+        return List.of(
+                system.agents().streams(),
+                system.knowledge().streams(),
+                system.conversations().streams());
     }
 
     private static void awaitClosed(List<KafkaStreams> all) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         for (KafkaStreams streams : all) {
-            while (streams.state() != KafkaStreams.State.NOT_RUNNING && streams.state() != KafkaStreams.State.ERROR) {
+            while (streams.state() != KafkaStreams.State.NOT_RUNNING
+                    && streams.state() != KafkaStreams.State.ERROR) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("A Streams instance did not close within 5 minutes: " + streams.state());
+                    throw new IllegalStateException(
+                            "A Streams instance did not close within 5 minutes: "
+                                    + streams.state());
                 }
                 Thread.sleep(100);
             }
         }
     }
 
-    private record RawRead(long records, long bytes, double seconds) {
-    }
+    private record RawRead(long records, long bytes, double seconds) {}
 
-    /** The raw limit: one plain consumer reading every partition of the given topics from the start, values as bytes. */
+    /**
+     * The raw limit: one plain consumer reading every partition of the given topics from the start,
+     * values as bytes.
+     */
     private static RawRead rawConsume(String bootstrap, List<String> topics) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             for (String topic : topics) {
-                consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+                consumer.partitionsFor(topic)
+                        .forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
@@ -240,7 +382,8 @@ public final class ReplayBench {
     }
 
     private static String rate(long count, double seconds, String what) {
-        return String.format(Locale.ROOT, "%,.0f %s/s (%,d in %.2f s)", count / seconds, what, count, seconds);
+        return String.format(
+                Locale.ROOT, "%,.0f %s/s (%,d in %.2f s)", count / seconds, what, count, seconds);
     }
 
     private static void line(StringBuilder report, String measure, String value) {
@@ -252,7 +395,10 @@ public final class ReplayBench {
     private static String liveHeap() {
         System.gc();
         Runtime runtime = Runtime.getRuntime();
-        return String.format(Locale.ROOT, "%,d MiB of %,d MiB max", (runtime.totalMemory() - runtime.freeMemory()) >> 20,
+        return String.format(
+                Locale.ROOT,
+                "%,d MiB of %,d MiB max",
+                (runtime.totalMemory() - runtime.freeMemory()) >> 20,
                 runtime.maxMemory() >> 20);
     }
 

@@ -1,5 +1,8 @@
 package ams.app.chaos;
 
+import ams.app.chaos.badinput.BadRecords;
+import ams.app.chaos.badinput.DeadLetterAudit;
+import ams.app.chaos.badinput.MalformedRequests;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -7,10 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import ams.app.chaos.badinput.BadRecords;
-import ams.app.chaos.badinput.DeadLetterAudit;
-import ams.app.chaos.badinput.MalformedRequests;
 
 /**
  * Issue #8 item 3 during the chaos run, with the generators of {@code badinput/}: bad records on
@@ -32,21 +31,37 @@ final class BadInput {
         this.thread.setDaemon(true);
     }
 
-    static BadInput start(String bootstrap, String topicPrefix, String api, ChaosSizes sizes, Killer killer, PrintStream out) {
+    static BadInput start(
+            String bootstrap,
+            String topicPrefix,
+            String api,
+            ChaosSizes sizes,
+            Killer killer,
+            PrintStream out) {
         BadInput[] self = new BadInput[1];
         self[0] = new BadInput(() -> self[0].send(bootstrap, topicPrefix, api, sizes, killer, out));
         self[0].thread.start();
         return self[0];
     }
 
-    private void send(String bootstrap, String topicPrefix, String api, ChaosSizes sizes, Killer killer, PrintStream out) {
+    private void send(
+            String bootstrap,
+            String topicPrefix,
+            String api,
+            ChaosSizes sizes,
+            Killer killer,
+            PrintStream out) {
         try {
-            records = BadRecords.publish(bootstrap, topicPrefix, sizes.badRecordsPerTopic(), sizes.seed());
+            records =
+                    BadRecords.publish(
+                            bootstrap, topicPrefix, sizes.badRecordsPerTopic(), sizes.seed());
             out.println("[chaos] published " + records);
             for (int sent = 0; sent < sizes.badRequests(); sent += CHUNK) {
                 int count = Math.min(CHUNK, sizes.badRequests() - sent);
                 long seed = sizes.seed() + sent;
-                MalformedRequests.Outcome outcome = killer.duringCalm(() -> MalformedRequests.send(URI.create(api), count, seed, null));
+                MalformedRequests.Outcome outcome =
+                        killer.duringCalm(
+                                () -> MalformedRequests.send(URI.create(api), count, seed, null));
                 synchronized (outcomes) {
                     outcomes.add(outcome);
                 }
@@ -57,8 +72,12 @@ final class BadInput {
         }
     }
 
-    /** Waits for the sender, then for a dead letter for every bad record; adds counts and losses to the report. */
-    void finish(String bootstrap, String topicPrefix, ChaosReport report) throws InterruptedException {
+    /**
+     * Waits for the sender, then for a dead letter for every bad record; adds counts and losses to
+     * the report.
+     */
+    void finish(String bootstrap, String topicPrefix, ChaosReport report)
+            throws InterruptedException {
         thread.join(Duration.ofMinutes(10).toMillis());
         if (failure != null) {
             report.losses.add("bad input could not be sent: " + failure);
@@ -69,13 +88,19 @@ final class BadInput {
             return;
         }
         report.badRecordsSent = records.total();
-        DeadLetterAudit audit = DeadLetterAudit.awaitCovering(bootstrap, topicPrefix, records, Duration.ofMinutes(3));
+        DeadLetterAudit audit =
+                DeadLetterAudit.awaitCovering(
+                        bootstrap, topicPrefix, records, Duration.ofMinutes(3));
         report.deadLetters.putAll(audit.perSourceTopic());
         report.notes.add("dead letters: " + audit.summary());
         List<BadRecords.SentRecord> missing = audit.missing(records);
         if (!missing.isEmpty()) {
-            report.losses.add(missing.size() + " of " + records.total() + " bad records have no dead letter, e.g. "
-                    + missing.subList(0, Math.min(5, missing.size())));
+            report.losses.add(
+                    missing.size()
+                            + " of "
+                            + records.total()
+                            + " bad records have no dead letter, e.g. "
+                            + missing.subList(0, Math.min(5, missing.size())));
         }
         audit.problems().stream().limit(10).forEach(p -> report.losses.add("dead letters: " + p));
         Map<String, Integer> classes = new TreeMap<>();
@@ -89,6 +114,8 @@ final class BadInput {
         }
         report.rest4xx = classes.getOrDefault("4xx", 0);
         report.restOther = report.badRequestsSent - report.rest4xx;
-        unexpected.stream().limit(10).forEach(u -> report.losses.add("malformed request not answered 4xx: " + u));
+        unexpected.stream()
+                .limit(10)
+                .forEach(u -> report.losses.add("malformed request not answered 4xx: " + u));
     }
 }

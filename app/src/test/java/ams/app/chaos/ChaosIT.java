@@ -6,24 +6,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The short form of the chaos test in the default build (issue #8): {@link ChaosSizes#ci()}, i.e.
- * 30 conversations of 3 agents x 8 turns under at least 8 kill -9s, with bad records on every
- * topic and malformed requests at the API. Fails on any loss, printing the whole report.
+ * 30 conversations of 3 agents x 8 turns under at least 8 kill -9s, with bad records on every topic
+ * and malformed requests at the API. Fails on any loss, printing the whole report.
  */
 class ChaosIT {
 
     @Test
     void shouldLoseNothingWhileProcessesAreKilled(@TempDir Path work) throws Exception {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        PrintStream tee = new PrintStream(new TeeStream(System.out, progress), true, StandardCharsets.UTF_8);
+        PrintStream tee =
+                new PrintStream(new TeeStream(System.out, progress), true, StandardCharsets.UTF_8);
         ChaosReport report = ChaosRun.run(ChaosSizes.ci(), work, tee);
         report.print(tee);
-        assertTrue(report.passed(), "chaos run lost something:\n" + progress.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                report.passed(),
+                "chaos run lost something:\n" + progress.toString(StandardCharsets.UTF_8));
     }
 
     /** Progress goes to the console as it happens and into the failure message. */

@@ -39,17 +39,45 @@ final class ChaosReport {
     }
 
     void print(PrintStream out) {
-        out.println("==== chaos run: " + (passed() ? "NO LOSS" : "LOSS") + " (" + seconds + " s) ====");
+        out.println(
+                "==== chaos run: " + (passed() ? "NO LOSS" : "LOSS") + " (" + seconds + " s) ====");
         out.println("kills:           " + totalKills() + " " + kills);
         out.println("unexpected exits: " + unexpectedExits);
-        out.println("conversations:   " + conversations + " (completed " + completed + ", failed as intended " + failedAsIntended + ")");
+        out.println(
+                "conversations:   "
+                        + conversations
+                        + " (completed "
+                        + completed
+                        + ", failed as intended "
+                        + failedAsIntended
+                        + ")");
         out.println("turns:           " + turns);
         out.println("duplicates:      " + duplicates);
         out.println("missing:         " + missing);
-        out.println("datasets:        " + parquetRows + " Parquet rows, " + turnRows + " JSONL turns, " + chatLines + " chat lines");
-        out.println("store digests:   " + (digestsEqual ? "replay equal to live" : "DIFFERENT or not computed"));
-        out.println("bad records:     " + badRecordsSent + " sent; dead letters by source topic " + deadLetters);
-        out.println("bad requests:    " + badRequestsSent + " sent; " + rest4xx + " answered 4xx, " + restOther + " answered otherwise");
+        out.println(
+                "datasets:        "
+                        + parquetRows
+                        + " Parquet rows, "
+                        + turnRows
+                        + " JSONL turns, "
+                        + chatLines
+                        + " chat lines");
+        out.println(
+                "store digests:   "
+                        + (digestsEqual ? "replay equal to live" : "DIFFERENT or not computed"));
+        out.println(
+                "bad records:     "
+                        + badRecordsSent
+                        + " sent; dead letters by source topic "
+                        + deadLetters);
+        out.println(
+                "bad requests:    "
+                        + badRequestsSent
+                        + " sent; "
+                        + rest4xx
+                        + " answered 4xx, "
+                        + restOther
+                        + " answered otherwise");
         notes.forEach(n -> out.println("note: " + n));
         losses.forEach(l -> out.println("LOSS: " + l));
     }

@@ -1,12 +1,18 @@
 package ams.app.chaos;
 
+import ams.events.conversation.ConversationCancelled;
+import ams.events.conversation.ConversationCompleted;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.ConversationFailed;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.topics.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,14 +20,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-
-import ams.events.conversation.ConversationCompleted;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.ConversationFailed;
-import ams.events.conversation.ConversationCancelled;
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.MessageAppended;
-import ams.events.topics.Topic;
 
 /**
  * Follows {@code conversation-events} from the beginning as a read_committed reader (what every
@@ -31,8 +29,13 @@ import ams.events.topics.Topic;
 final class ConversationLog implements AutoCloseable {
 
     /** One committed MessageAppended. */
-    record Message(String conversationId, int turn, String agentId, String content, int partition, long offset) {
-    }
+    record Message(
+            String conversationId,
+            int turn,
+            String agentId,
+            String content,
+            int partition,
+            long offset) {}
 
     /** What the log says about one conversation. */
     static final class Conversation {
@@ -61,9 +64,13 @@ final class ConversationLog implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         this.bootstrap = bootstrap;
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.partitions = consumer.partitionsFor(topic.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        this.consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.partitions =
+                consumer.partitionsFor(topic.name()).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         this.values = topic.valueSerde().deserializer();
@@ -75,7 +82,8 @@ final class ConversationLog implements AutoCloseable {
     private void follow() {
         try {
             while (true) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(500))) {
                     apply(record);
                 }
                 Map<TopicPartition, Long> now = new HashMap<>();
@@ -106,13 +114,23 @@ final class ConversationLog implements AutoCloseable {
                 undecodable++;
                 return;
             }
-            Conversation c = conversations.computeIfAbsent(event.getConversationId(), id -> new Conversation());
+            Conversation c =
+                    conversations.computeIfAbsent(
+                            event.getConversationId(), id -> new Conversation());
             Object payload = event.getPayload();
             if (payload instanceof ConversationRequested) {
                 c.requests++;
             } else if (payload instanceof MessageAppended m) {
-                c.turns.computeIfAbsent(m.getTurnNumber(), t -> new ArrayList<>()).add(new Message(event.getConversationId(),
-                        m.getTurnNumber(), m.getAgentId(), m.getContent(), record.partition(), record.offset()));
+                c.turns
+                        .computeIfAbsent(m.getTurnNumber(), t -> new ArrayList<>())
+                        .add(
+                                new Message(
+                                        event.getConversationId(),
+                                        m.getTurnNumber(),
+                                        m.getAgentId(),
+                                        m.getContent(),
+                                        record.partition(),
+                                        record.offset()));
             } else if (payload instanceof ConversationCompleted completed) {
                 terminal(c, "COMPLETED", completed.getReason());
             } else if (payload instanceof ConversationFailed failed) {
@@ -133,7 +151,13 @@ final class ConversationLog implements AutoCloseable {
 
     synchronized int terminal(List<String> ids) {
         check();
-        return (int) ids.stream().filter(id -> conversations.containsKey(id) && conversations.get(id).status != null).count();
+        return (int)
+                ids.stream()
+                        .filter(
+                                id ->
+                                        conversations.containsKey(id)
+                                                && conversations.get(id).status != null)
+                        .count();
     }
 
     synchronized Conversation conversation(String id) {
@@ -165,9 +189,15 @@ final class ConversationLog implements AutoCloseable {
     /** Waits until this reader has reached the current end of every partition. */
     void awaitCaughtUp(Duration timeout) throws InterruptedException {
         Map<TopicPartition, Long> end;
-        try (KafkaConsumer<byte[], byte[]> probe = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> probe =
+                new KafkaConsumer<>(
+                        Map.<String, Object>of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrap,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed"),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
             end = probe.endOffsets(partitions);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -186,7 +216,8 @@ final class ConversationLog implements AutoCloseable {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the log reader did not reach the end of the log in " + timeout);
+                throw new IllegalStateException(
+                        "the log reader did not reach the end of the log in " + timeout);
             }
             Thread.sleep(200);
         }

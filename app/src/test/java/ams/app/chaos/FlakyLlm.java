@@ -1,12 +1,11 @@
 package ams.app.chaos;
 
+import ams.testkit.openai.ChatRequest;
+import ams.testkit.openai.Reply;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-
-import ams.testkit.openai.ChatRequest;
-import ams.testkit.openai.Reply;
 
 /**
  * The fake provider's behaviour during a chaos run: 5 % 429, 3 % 500, every answer after 50–300 ms;
@@ -36,7 +35,8 @@ final class FlakyLlm implements Function<ChatRequest, Reply> {
         }
         if (request.systemPrompt().contains(DOOMED)) {
             serverErrors.incrementAndGet();
-            return Reply.status(500, "chaos: this agent's provider always fails").after(Duration.ofMillis(delay));
+            return Reply.status(500, "chaos: this agent's provider always fails")
+                    .after(Duration.ofMillis(delay));
         }
         if (dice < 0.05) {
             rateLimited.incrementAndGet();
@@ -48,11 +48,20 @@ final class FlakyLlm implements Function<ChatRequest, Reply> {
         }
         answered.incrementAndGet();
         String last = request.lastUserMessage();
-        return Reply.text("Chaos answer " + Long.toHexString(Double.doubleToLongBits(dice)) + " to: "
-                + (last.length() > 60 ? last.substring(0, 60) : last)).after(Duration.ofMillis(delay));
+        return Reply.text(
+                        "Chaos answer "
+                                + Long.toHexString(Double.doubleToLongBits(dice))
+                                + " to: "
+                                + (last.length() > 60 ? last.substring(0, 60) : last))
+                .after(Duration.ofMillis(delay));
     }
 
     String summary() {
-        return answered.get() + " answers, " + rateLimited.get() + " injected 429s, " + serverErrors.get() + " injected 500s";
+        return answered.get()
+                + " answers, "
+                + rateLimited.get()
+                + " injected 429s, "
+                + serverErrors.get()
+                + " injected 500s";
     }
 }

@@ -10,9 +10,9 @@ import java.util.Random;
 /**
  * Every few seconds (the interval ± 50 %) SIGKILLs a random service that is up and restarts it,
  * without waiting for it to come back, until the minimum number of kills; then it goes on at the
- * same pace, but of normal operation: each victim serves again before the next interval starts. Victims are drawn from a shuffled bag of all services, so
- * every kind dies about as often as the others. Services that exit by themselves are restarted and
- * reported.
+ * same pace, but of normal operation: each victim serves again before the next interval starts.
+ * Victims are drawn from a shuffled bag of all services, so every kind dies about as often as the
+ * others. Services that exit by themselves are restarted and reported.
  */
 final class Killer implements AutoCloseable {
 
@@ -30,7 +30,13 @@ final class Killer implements AutoCloseable {
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
-    Killer(ProcessSupervisor supervisor, Duration interval, int minKills, long seed, long started, PrintStream out) {
+    Killer(
+            ProcessSupervisor supervisor,
+            Duration interval,
+            int minKills,
+            long seed,
+            long started,
+            PrintStream out) {
         this.started = started;
         this.minKills = minKills;
         this.supervisor = supervisor;
@@ -61,8 +67,10 @@ final class Killer implements AutoCloseable {
                     Collections.shuffle(bag, random);
                 }
                 // Only a service whose JVM serves HTTP (a 503 counts) dies next: one killed again
-                // while it still starts would only add downtime. A restarted Streams processor waits
-                // out its dead predecessor's session (45 s) before it listens; meanwhile the others die.
+                // while it still starts would only add downtime. A restarted Streams processor
+                // waits
+                // out its dead predecessor's session (45 s) before it listens; meanwhile the others
+                // die.
                 String victim = null;
                 for (int i = bag.size() - 1; i >= 0 && victim == null; i--) {
                     if (supervisor.status(bag.get(i)) > 0) {
@@ -78,14 +86,25 @@ final class Killer implements AutoCloseable {
                     supervisor.killAndRestart(victim);
                     killed = System.nanoTime();
                     if (paced) {
-                        // Past the minimum, each victim is back in service before the next interval starts: a
-                        // restarted Streams processor waits out its predecessor's session (45 s), and killing at
-                        // full rate until the end would leave the conversations no time to move at all.
+                        // Past the minimum, each victim is back in service before the next interval
+                        // starts: a
+                        // restarted Streams processor waits out its predecessor's session (45 s),
+                        // and killing at
+                        // full rate until the end would leave the conversations no time to move at
+                        // all.
                         supervisor.awaitAnswer(victim, RECOVERY);
                     }
                 }
-                out.printf("[chaos %4ds] kill -9 %s and restart (kill #%d)%s%n", (killed - started) / 1_000_000_000, victim,
-                        supervisor.totalKills(), paced ? "; serving again after " + (System.nanoTime() - killed) / 1_000_000 + " ms" : "");
+                out.printf(
+                        "[chaos %4ds] kill -9 %s and restart (kill #%d)%s%n",
+                        (killed - started) / 1_000_000_000,
+                        victim,
+                        supervisor.totalKills(),
+                        paced
+                                ? "; serving again after "
+                                        + (System.nanoTime() - killed) / 1_000_000
+                                        + " ms"
+                                : "");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -24,15 +24,25 @@ import java.util.concurrent.TimeUnit;
  */
 final class ProcessSupervisor implements AutoCloseable {
 
-    /** One service: main class, arguments, environment, extra JVM options, HTTP port and a path that answers when it is up. */
-    record Service(String name, String mainClass, List<String> args, Map<String, String> env, List<String> jvmArgs,
-                   int port, String readyPath) {
+    /**
+     * One service: main class, arguments, environment, extra JVM options, HTTP port and a path that
+     * answers when it is up.
+     */
+    record Service(
+            String name,
+            String mainClass,
+            List<String> args,
+            Map<String, String> env,
+            List<String> jvmArgs,
+            int port,
+            String readyPath) {
         String readyUrl() {
             return "http://127.0.0.1:" + port + readyPath;
         }
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Path logs;
     private final Map<String, Service> services = new LinkedHashMap<>();
@@ -55,16 +65,24 @@ final class ProcessSupervisor implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Small heaps and the C1 compiler only: five of these share two cores with the broker.
-        command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(
+                List.of(
+                        "-Xmx384m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-Xss512k",
+                        "-XX:+ExitOnOutOfMemoryError"));
         command.addAll(service.jvmArgs());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), service.mainClass()));
         command.addAll(service.args());
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(k -> k.startsWith("AMS_") || k.equals("JAVA_TOOL_OPTIONS"));
+        builder.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("AMS_") || k.equals("JAVA_TOOL_OPTIONS"));
         builder.environment().putAll(service.env());
         Path log = logs.resolve(service.name() + ".log");
-        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         try {
             running.put(service.name(), builder.start());
         } catch (IOException e) {
@@ -87,15 +105,19 @@ final class ProcessSupervisor implements AutoCloseable {
         launch(services.get(name));
     }
 
-    /** A service that died on its own is restarted too (a restart policy would), but counted: that is a finding. */
+    /**
+     * A service that died on its own is restarted too (a restart policy would), but counted: that
+     * is a finding.
+     */
     synchronized List<String> restartExited() {
         List<String> exited = new ArrayList<>();
-        running.forEach((name, process) -> {
-            if (!process.isAlive()) {
-                exited.add(name + " (exit " + process.exitValue() + ")");
-                unexpectedExits.merge(name, 1, Integer::sum);
-            }
-        });
+        running.forEach(
+                (name, process) -> {
+                    if (!process.isAlive()) {
+                        exited.add(name + " (exit " + process.exitValue() + ")");
+                        unexpectedExits.merge(name, 1, Integer::sum);
+                    }
+                });
         for (String entry : exited) {
             launch(services.get(entry.substring(0, entry.indexOf(' '))));
         }
@@ -123,8 +145,13 @@ final class ProcessSupervisor implements AutoCloseable {
     /** The HTTP status of the service's ready route, -1 when nothing answers. */
     int status(String name) {
         try {
-            HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(services.get(name).readyUrl()))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response =
+                    HTTP.send(
+                            HttpRequest.newBuilder(URI.create(services.get(name).readyUrl()))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
             return response.statusCode();
         } catch (IOException e) {
             return -1;
@@ -135,16 +162,23 @@ final class ProcessSupervisor implements AutoCloseable {
     }
 
     /**
-     * Waits until the restarted process serves HTTP at all: a 503 counts (its stores still move, e.g.
-     * while the group waits out the dead member's session), since that wait is the system's own.
+     * Waits until the restarted process serves HTTP at all: a 503 counts (its stores still move,
+     * e.g. while the group waits out the dead member's session), since that wait is the system's
+     * own.
      */
     void awaitListening(String name, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (status(name) < 0) {
             restartExited();
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " does not listen on " + services.get(name).readyUrl() + " after " + timeout
-                        + "\n" + tail(name));
+                throw new IllegalStateException(
+                        name
+                                + " does not listen on "
+                                + services.get(name).readyUrl()
+                                + " after "
+                                + timeout
+                                + "\n"
+                                + tail(name));
             }
             Thread.sleep(250);
         }
@@ -162,14 +196,23 @@ final class ProcessSupervisor implements AutoCloseable {
         while (!answers(name)) {
             restartExited();
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " does not answer " + services.get(name).readyUrl() + " after " + timeout
-                        + "\n" + tail(name));
+                throw new IllegalStateException(
+                        name
+                                + " does not answer "
+                                + services.get(name).readyUrl()
+                                + " after "
+                                + timeout
+                                + "\n"
+                                + tail(name));
             }
             Thread.sleep(250);
         }
     }
 
-    /** SIGTERM to all, so each shuts down in order (the exporter publishes its open files); SIGKILL after 60 s. */
+    /**
+     * SIGTERM to all, so each shuts down in order (the exporter publishes its open files); SIGKILL
+     * after 60 s.
+     */
     synchronized Map<String, Integer> stopAll() throws InterruptedException {
         Map<String, Integer> exitCodes = new TreeMap<>();
         running.values().forEach(Process::destroy);
@@ -187,8 +230,13 @@ final class ProcessSupervisor implements AutoCloseable {
         Path log = logs.resolve(name + ".log");
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return "---- " + name + " (" + log.toAbsolutePath() + "), last lines ----\n"
-                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            return "---- "
+                    + name
+                    + " ("
+                    + log.toAbsolutePath()
+                    + "), last lines ----\n"
+                    + String.join(
+                            "\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException | UncheckedIOException e) {
             return "---- " + name + ": no log (" + e.getMessage() + ")";
         }

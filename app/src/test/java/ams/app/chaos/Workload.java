@@ -1,5 +1,8 @@
 package ams.app.chaos;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,10 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
  * What users do during the run, through {@code ams api} like any client: create agents with
  * knowledge, then request the conversations. A request that meets a dead or restarting process
@@ -23,12 +22,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class Workload {
 
-    /** The conversations requested: ids of all, and of those whose first speaker's provider always fails. */
-    record Requested(List<String> all, List<String> doomed, int retries) {
-    }
+    /**
+     * The conversations requested: ids of all, and of those whose first speaker's provider always
+     * fails.
+     */
+    record Requested(List<String> all, List<String> doomed, int retries) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String api;
     private final String run;
@@ -45,14 +47,27 @@ final class Workload {
         this.random = new Random(sizes.seed());
     }
 
-    /** A pool of agents, each with two knowledge documents, and one doomed agent when some conversations must fail. */
+    /**
+     * A pool of agents, each with two knowledge documents, and one doomed agent when some
+     * conversations must fail.
+     */
     void createAgents(Duration timeout) throws InterruptedException {
         int pool = Math.max(sizes.agentsPerConversation() * 4, 12);
         for (int i = 0; i < pool; i++) {
-            agents.add(createAgent("agent-" + run + "-" + i, "Agent" + i, "You are Agent" + i + ", curious and precise.", timeout));
+            agents.add(
+                    createAgent(
+                            "agent-" + run + "-" + i,
+                            "Agent" + i,
+                            "You are Agent" + i + ", curious and precise.",
+                            timeout));
         }
         if (sizes.failingConversations() > 0) {
-            doomedAgent = createAgent("doomed-" + run, "Doomed", "You are Doomed. " + FlakyLlm.DOOMED, timeout);
+            doomedAgent =
+                    createAgent(
+                            "doomed-" + run,
+                            "Doomed",
+                            "You are Doomed. " + FlakyLlm.DOOMED,
+                            timeout);
         }
         List<String> all = new ArrayList<>(agents);
         if (doomedAgent != null) {
@@ -63,8 +78,16 @@ final class Workload {
                 ObjectNode doc = JSON.createObjectNode();
                 doc.put("document_id", "doc-" + d);
                 doc.put("title", "Fact " + d + " of " + agent);
-                doc.put("content", "Fact " + d + ": " + agent + " knows that chaos engineering kills processes on purpose"
-                        + (d == 0 ? " to prove nothing is lost." : " and restarts them to prove recovery."));
+                doc.put(
+                        "content",
+                        "Fact "
+                                + d
+                                + ": "
+                                + agent
+                                + " knows that chaos engineering kills processes on purpose"
+                                + (d == 0
+                                        ? " to prove nothing is lost."
+                                        : " and restarts them to prove recovery."));
                 post("/agents/" + agent + "/knowledge", doc, timeout);
             }
         }
@@ -73,7 +96,8 @@ final class Workload {
         }
     }
 
-    private String createAgent(String id, String name, String system, Duration timeout) throws InterruptedException {
+    private String createAgent(String id, String name, String system, Duration timeout)
+            throws InterruptedException {
         ObjectNode body = JSON.createObjectNode();
         body.put("agent_id", id);
         body.put("agent_name", name);
@@ -83,16 +107,25 @@ final class Workload {
         config.putObject("model_config");
         ObjectNode prompts = config.putObject("prompt_config");
         prompts.put("userInput", "");
-        prompts.putObject("agent").put("llmSystem", system).put("llmBooster", "").put("visionSystem", "").put("visionBooster", "");
+        prompts.putObject("agent")
+                .put("llmSystem", system)
+                .put("llmBooster", "")
+                .put("visionSystem", "")
+                .put("visionBooster", "");
         prompts.put("primeDirective", "Keep the conversation going.");
-        config.putObject("command_flags").put("LLM_SYSTEM_PROMPT_FLAG", true).put("LLM_BOOSTER_PROMPT_FLAG", false);
+        config.putObject("command_flags")
+                .put("LLM_SYSTEM_PROMPT_FLAG", true)
+                .put("LLM_BOOSTER_PROMPT_FLAG", false);
         config.putObject("databases");
         config.putObject("database_config");
         post("/agents", body, timeout);
         return id;
     }
 
-    /** Requests every conversation; the first {@code failingConversations} start with the doomed agent. */
+    /**
+     * Requests every conversation; the first {@code failingConversations} start with the doomed
+     * agent.
+     */
     Requested requestConversations(Duration timeout) throws InterruptedException {
         List<String> ids = new ArrayList<>();
         List<String> doomed = new ArrayList<>();
@@ -100,7 +133,8 @@ final class Workload {
             String id = String.format("chaos-%s-%04d", run, i);
             List<String> shuffled = new ArrayList<>(agents);
             Collections.shuffle(shuffled, random);
-            List<String> participants = new ArrayList<>(shuffled.subList(0, sizes.agentsPerConversation()));
+            List<String> participants =
+                    new ArrayList<>(shuffled.subList(0, sizes.agentsPerConversation()));
             if (i < sizes.failingConversations()) {
                 participants.set(0, doomedAgent);
                 doomed.add(id);
@@ -123,9 +157,14 @@ final class Workload {
         String last = "";
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + path))
-                        .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response =
+                        HTTP.send(
+                                HttpRequest.newBuilder(URI.create(api + path))
+                                        .timeout(Duration.ofSeconds(15))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status / 100 == 2) {
                     return;
@@ -140,16 +179,23 @@ final class Workload {
             retries++;
             Thread.sleep(300);
         }
-        throw new IllegalStateException("POST " + path + " did not get through in " + timeout + ": " + last);
+        throw new IllegalStateException(
+                "POST " + path + " did not get through in " + timeout + ": " + last);
     }
 
-    private void awaitStatus(String path, int expected, Duration timeout) throws InterruptedException {
+    private void awaitStatus(String path, int expected, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(15))
-                        .GET().build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response =
+                        HTTP.send(
+                                HttpRequest.newBuilder(URI.create(api + path))
+                                        .timeout(Duration.ofSeconds(15))
+                                        .GET()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == expected) {
                     return;
                 }
@@ -159,6 +205,7 @@ final class Workload {
             }
             Thread.sleep(300);
         }
-        throw new IllegalStateException("GET " + path + " did not answer " + expected + " in " + timeout + ": " + last);
+        throw new IllegalStateException(
+                "GET " + path + " did not answer " + expected + " in " + timeout + ": " + last);
     }
 }

@@ -1,5 +1,7 @@
 package ams.app.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,9 +13,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
 /**
  * The repository's {@code docker-compose.yml}, read with Jackson YAML: what {@link ComposeFileTest}
  * checks and what {@link SeparateProcessesIT} starts, so the two cannot drift apart.
@@ -21,11 +20,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 final class ComposeFile {
 
     /** The processor services and the main class each one runs. */
-    static final Map<String, String> PROCESSORS = Map.of(
-            "agent-processor", "ams.agents.AgentProcessorMain",
-            "knowledge-indexer", "ams.knowledge.KnowledgeIndexerMain",
-            "conversation-orchestrator", "ams.conversations.ConversationOrchestratorMain",
-            "exporter", "ams.export.ExporterMain");
+    static final Map<String, String> PROCESSORS =
+            Map.of(
+                    "agent-processor", "ams.agents.AgentProcessorMain",
+                    "knowledge-indexer", "ams.knowledge.KnowledgeIndexerMain",
+                    "conversation-orchestrator", "ams.conversations.ConversationOrchestratorMain",
+                    "exporter", "ams.export.ExporterMain");
 
     static final String IMAGE = "amsdb/ams:0.1.0";
     static final String CLASSPATH_FILE = "@/app/jib-classpath-file";
@@ -41,14 +41,18 @@ final class ComposeFile {
         this.root = root;
     }
 
-    /** Finds docker-compose.yml in the working directory or the nearest parent (the app module runs one below the root). */
+    /**
+     * Finds docker-compose.yml in the working directory or the nearest parent (the app module runs
+     * one below the root).
+     */
     static ComposeFile load() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("docker-compose.yml"))) {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("No docker-compose.yml above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "No docker-compose.yml above " + Path.of("").toAbsolutePath());
         }
         Path file = dir.resolve("docker-compose.yml");
         try {
@@ -82,7 +86,10 @@ final class ComposeFile {
         return service;
     }
 
-    /** The service's environment map, with compose's {@code ${VAR:-default}} resolved to the default (an empty shell). */
+    /**
+     * The service's environment map, with compose's {@code ${VAR:-default}} resolved to the default
+     * (an empty shell).
+     */
     Map<String, String> environment(String service) {
         JsonNode environment = service(service).path("environment");
         if (!environment.isObject()) {
@@ -97,7 +104,8 @@ final class ComposeFile {
         Matcher m = VARIABLE.matcher(value);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement(m.group(2) == null ? "" : m.group(2)));
+            m.appendReplacement(
+                    out, Matcher.quoteReplacement(m.group(2) == null ? "" : m.group(2)));
         }
         m.appendTail(out);
         return out.toString();
@@ -121,7 +129,10 @@ final class ComposeFile {
         return strings(service(service).path("command"));
     }
 
-    /** The main class a processor service runs: the last word of {@code java -cp @/app/jib-classpath-file <main>}. */
+    /**
+     * The main class a processor service runs: the last word of {@code java
+     * -cp @/app/jib-classpath-file <main>}.
+     */
     String mainClass(String service) {
         List<String> entrypoint = entrypoint(service);
         return entrypoint.isEmpty() ? null : entrypoint.get(entrypoint.size() - 1);

@@ -3,6 +3,15 @@ package ams.app.rest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.app.client.EventPublisher;
+import ams.events.agent.AgentCreated;
+import ams.events.agent.AgentEvent;
+import ams.events.knowledge.DocumentAdded;
+import ams.events.topics.TopicCatalogue;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestKafka;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,17 +27,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.app.client.EventPublisher;
-import ams.events.agent.AgentCreated;
-import ams.events.agent.AgentEvent;
-import ams.events.knowledge.DocumentAdded;
-import ams.events.topics.TopicCatalogue;
-import ams.testkit.KafkaClusterExtension;
-import ams.testkit.TestKafka;
 
 @ExtendWith(KafkaClusterExtension.class)
 class RestServerIT {
@@ -48,7 +45,13 @@ class RestServerIT {
         topics = kafka.newCatalogue(1);
         publisher = new EventPublisher(kafka.bootstrapServers(), topics);
         admin = kafka.admin();
-        server = RestServer.start(new RestConfig("127.0.0.1", 0, null, 64 * 1024), publisher, admin, List.of(), List.of());
+        server =
+                RestServer.start(
+                        new RestConfig("127.0.0.1", 0, null, 64 * 1024),
+                        publisher,
+                        admin,
+                        List.of(),
+                        List.of());
     }
 
     @AfterEach
@@ -58,10 +61,16 @@ class RestServerIT {
         admin.close();
     }
 
-    private HttpResponse<String> call(String method, String path, String body, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json");
+    private HttpResponse<String> call(String method, String path, String body, String token)
+            throws Exception {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json");
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -70,14 +79,22 @@ class RestServerIT {
 
     @Test
     void createAgentPublishesAgentCreatedWithTheConfigUnchanged() throws Exception {
-        String config = "{\"agent_id\":\"owl\",\"prompt_config\":{\"agent\":{\"llmSystem\":\"Hoot.\"}},\"command_flags\":{}}";
-        HttpResponse<String> response = call("POST", "/agents",
-                "{\"agent_id\":\"owl\",\"agent_name\":\"Owl\",\"tags\":[\"bird\"],\"config\":" + config + "}", null);
+        String config =
+                "{\"agent_id\":\"owl\",\"prompt_config\":{\"agent\":{\"llmSystem\":\"Hoot.\"}},\"command_flags\":{}}";
+        HttpResponse<String> response =
+                call(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"owl\",\"agent_name\":\"Owl\",\"tags\":[\"bird\"],\"config\":"
+                                + config
+                                + "}",
+                        null);
         assertEquals(202, response.statusCode(), response.body());
         JsonNode body = JSON.readTree(response.body());
         assertEquals("owl", body.path("agent_id").asText());
 
-        AgentEvent event = kafka.consume(topics.agentEvents(), 1, Duration.ofSeconds(60)).get(0).value();
+        AgentEvent event =
+                kafka.consume(topics.agentEvents(), 1, Duration.ofSeconds(60)).get(0).value();
         AgentCreated created = (AgentCreated) event.getPayload();
         assertEquals(body.path("event_id").asText(), event.getEnvelope().getEventId().toString());
         assertEquals("Owl", created.getAgentName());
@@ -88,10 +105,19 @@ class RestServerIT {
 
     @Test
     void addKnowledgePublishesDocumentAdded() throws Exception {
-        HttpResponse<String> response = call("POST", "/agents/owl/knowledge",
-                "{\"document_id\":\"d1\",\"title\":\"Night\",\"content\":\"Owls hunt at night.\",\"tags\":[\"owls\"],\"metadata\":{\"k\":1}}", null);
+        HttpResponse<String> response =
+                call(
+                        "POST",
+                        "/agents/owl/knowledge",
+                        "{\"document_id\":\"d1\",\"title\":\"Night\",\"content\":\"Owls hunt at night.\",\"tags\":[\"owls\"],\"metadata\":{\"k\":1}}",
+                        null);
         assertEquals(202, response.statusCode(), response.body());
-        DocumentAdded added = (DocumentAdded) kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(60)).get(0).value().getPayload();
+        DocumentAdded added =
+                (DocumentAdded)
+                        kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(60))
+                                .get(0)
+                                .value()
+                                .getPayload();
         assertEquals("d1", added.getDocumentId());
         assertEquals("{\"k\":1}", added.getMetadataJson());
     }
@@ -101,30 +127,96 @@ class RestServerIT {
                 Arguments.of("POST", "/agents", "", 400, "request body is empty"),
                 Arguments.of("POST", "/agents", "{not json", 400, "not valid JSON"),
                 Arguments.of("POST", "/agents", "[1,2]", 400, "must be a JSON object"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":{}},", 400, "not valid JSON"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":{}}}", 400, "not valid JSON"),
-                Arguments.of("POST", "/agents", "[".repeat(3000) + "]".repeat(3000), 400, "not valid JSON"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"config\":{}},",
+                        400,
+                        "not valid JSON"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"config\":{}}}",
+                        400,
+                        "not valid JSON"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "[".repeat(3000) + "]".repeat(3000),
+                        400,
+                        "not valid JSON"),
                 Arguments.of("POST", "/agents", "{\"config\":{}}", 400, "'agent_id' is required"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a b\",\"config\":{}}", 400, "agent_id must be"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\"}", 400, "'config' is required"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":\"x\"}", 400, "config must be a JSON object"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":{\"agent_id\":\"b\"}}", 400, "config.agent_id is 'b'"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"tags\":\"x\",\"config\":{}}", 400, "'tags' must be an array"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a b\",\"config\":{}}",
+                        400,
+                        "agent_id must be"),
+                Arguments.of(
+                        "POST", "/agents", "{\"agent_id\":\"a\"}", 400, "'config' is required"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"config\":\"x\"}",
+                        400,
+                        "config must be a JSON object"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"config\":{\"agent_id\":\"b\"}}",
+                        400,
+                        "config.agent_id is 'b'"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"tags\":\"x\",\"config\":{}}",
+                        400,
+                        "'tags' must be an array"),
                 Arguments.of("PATCH", "/agents/a", "[]", 400, "must be a JSON object"),
-                Arguments.of("PUT", "/agents/a/prompts/llmWhatever", "{\"text\":\"x\"}", 400, "prompt type must be one of"),
-                Arguments.of("PUT", "/agents/a/prompts/llmSystem", "{\"text\":5}", 400, "'text' must be a string"),
-                Arguments.of("PUT", "/agents/a/flags/TTS_FLAG", "{\"value\":\"yes\"}", 400, "must be true or false"),
-                Arguments.of("POST", "/agents/a/knowledge", "{\"title\":\"t\"}", 400, "'content' is required"),
-                Arguments.of("POST", "/agents/a/knowledge", "{\"content\":\"c\",\"metadata\":[1]}", 400, "'metadata' must be a JSON object"),
-                Arguments.of("POST", "/agents", "{\"agent_id\":\"a\",\"config\":{},\"pad\":\"" + "x".repeat(70_000) + "\"}", 413, "too large"),
+                Arguments.of(
+                        "PUT",
+                        "/agents/a/prompts/llmWhatever",
+                        "{\"text\":\"x\"}",
+                        400,
+                        "prompt type must be one of"),
+                Arguments.of(
+                        "PUT",
+                        "/agents/a/prompts/llmSystem",
+                        "{\"text\":5}",
+                        400,
+                        "'text' must be a string"),
+                Arguments.of(
+                        "PUT",
+                        "/agents/a/flags/TTS_FLAG",
+                        "{\"value\":\"yes\"}",
+                        400,
+                        "must be true or false"),
+                Arguments.of(
+                        "POST",
+                        "/agents/a/knowledge",
+                        "{\"title\":\"t\"}",
+                        400,
+                        "'content' is required"),
+                Arguments.of(
+                        "POST",
+                        "/agents/a/knowledge",
+                        "{\"content\":\"c\",\"metadata\":[1]}",
+                        400,
+                        "'metadata' must be a JSON object"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"config\":{},\"pad\":\"" + "x".repeat(70_000) + "\"}",
+                        413,
+                        "too large"),
                 Arguments.of("GET", "/no/such/route", null, 404, "not found: see /openapi.json"),
                 Arguments.of("DELETE", "/agents", null, 404, "not found: see /openapi.json"));
     }
 
     @ParameterizedTest
     @MethodSource("badRequests")
-    void badRequestsAreAnsweredWithA4xxThatSaysWhatToFix(String method, String path, String body, int status, String message)
-            throws Exception {
+    void badRequestsAreAnsweredWithA4xxThatSaysWhatToFix(
+            String method, String path, String body, int status, String message) throws Exception {
         HttpResponse<String> response = call(method, path, body, null);
         assertEquals(status, response.statusCode(), response.body());
         JsonNode error = JSON.readTree(response.body());
@@ -135,9 +227,14 @@ class RestServerIT {
     void aQueryStringThatIsNotPercentEncodedIsA400() throws Exception {
         // No HTTP client library sends this URI, so it goes over a socket as written.
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
-            socket.getOutputStream().write("GET /system/stats?limit=%%% HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            socket.getOutputStream()
+                    .write(
+                            "GET /system/stats?limit=%%% HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String response =
+                    new String(
+                            socket.getInputStream().readAllBytes(),
+                            java.nio.charset.StandardCharsets.ISO_8859_1);
             assertTrue(response.startsWith("HTTP/1.1 400"), response);
             assertTrue(response.contains("not valid percent-encoding"), response);
         }
@@ -153,7 +250,13 @@ class RestServerIT {
     @Test
     void aConfiguredTokenIsRequiredEverywhereButHealth() throws Exception {
         server.close();
-        server = RestServer.start(new RestConfig("127.0.0.1", 0, "s3cret", 64 * 1024), publisher, admin, List.of(), List.of());
+        server =
+                RestServer.start(
+                        new RestConfig("127.0.0.1", 0, "s3cret", 64 * 1024),
+                        publisher,
+                        admin,
+                        List.of(),
+                        List.of());
         assertEquals(401, call("GET", "/system/status", null, null).statusCode());
         assertEquals(401, call("GET", "/system/status", null, "wrong").statusCode());
         assertEquals(200, call("GET", "/system/status", null, "s3cret").statusCode());

@@ -3,23 +3,21 @@ package ams.app.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.app.client.AmsClient;
+import ams.app.client.RestClient;
+import ams.testkit.FreePorts;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import ams.testkit.Wait;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import ams.testkit.FreePorts;
-import ams.app.client.AmsClient;
-import ams.app.client.RestClient;
-import ams.testkit.KafkaClusterExtension;
-import ams.testkit.TestEvents;
-import ams.testkit.TestKafka;
-import ams.testkit.Wait;
 
 /** The system rebuilt as it was at a time T answers with the state of T, beside the live one. */
 @ExtendWith(KafkaClusterExtension.class)
@@ -29,35 +27,70 @@ class AsOfSystemIT {
     void rebuildsTheSystemAsItWasAtATime(TestKafka kafka) throws Exception {
         String prefix = "asof-it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         int port = FreePorts.next();
-        SystemSettings live = new SystemSettings(kafka.bootstrapServers(), prefix, 2, Files.createTempDirectory("ams-asof-it"),
-                "127.0.0.1", port, null, "scripted", null, null, null, "", 2_000, false);
+        SystemSettings live =
+                new SystemSettings(
+                        kafka.bootstrapServers(),
+                        prefix,
+                        2,
+                        Files.createTempDirectory("ams-asof-it"),
+                        "127.0.0.1",
+                        port,
+                        null,
+                        "scripted",
+                        null,
+                        null,
+                        null,
+                        "",
+                        2_000,
+                        false);
         Instant between;
         try (AmsSystem system = AmsSystem.start(live);
-             AmsClient client = AmsClient.connect(kafka.bootstrapServers(), "http://127.0.0.1:" + port, prefix, null)) {
+                AmsClient client =
+                        AmsClient.connect(
+                                kafka.bootstrapServers(),
+                                "http://127.0.0.1:" + port,
+                                prefix,
+                                null)) {
             system.awaitReady(Duration.ofMinutes(1));
             client.createAgent("early", "Early", TestEvents.minimalConfig("early"));
             client.awaitAgent("early", Duration.ofSeconds(60));
             between = Instant.now();
-            Wait.until("time passes", Duration.ofSeconds(5), () -> Instant.now().isAfter(between.plusMillis(20)));
+            Wait.until(
+                    "time passes",
+                    Duration.ofSeconds(5),
+                    () -> Instant.now().isAfter(between.plusMillis(20)));
             client.createAgent("late", "Late", TestEvents.minimalConfig("late"));
             client.awaitAgent("late", Duration.ofSeconds(60));
         }
 
         int asOfPort = FreePorts.next();
-        try (AmsSystem asOf = AsOfSystem.start(live.withHttpPort(asOfPort), between, new PrintWriter(new StringWriter(), true),
-                Duration.ofMinutes(1))) {
+        try (AmsSystem asOf =
+                AsOfSystem.start(
+                        live.withHttpPort(asOfPort),
+                        between,
+                        new PrintWriter(new StringWriter(), true),
+                        Duration.ofMinutes(1))) {
             RestClient api = new RestClient("http://127.0.0.1:" + asOfPort, null);
-            Wait.until("'early' rebuilt as of T", Duration.ofSeconds(60), () -> {
-                try {
-                    return api.get("/agents/early").path("agent_name").asText().equals("Early");
-                } catch (RestClient.ApiException e) {
-                    return false;
-                }
-            });
-            RestClient.ApiException missing = org.junit.jupiter.api.Assertions.assertThrows(RestClient.ApiException.class,
-                    () -> api.get("/agents/late"));
+            Wait.until(
+                    "'early' rebuilt as of T",
+                    Duration.ofSeconds(60),
+                    () -> {
+                        try {
+                            return api.get("/agents/early")
+                                    .path("agent_name")
+                                    .asText()
+                                    .equals("Early");
+                        } catch (RestClient.ApiException e) {
+                            return false;
+                        }
+                    });
+            RestClient.ApiException missing =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            RestClient.ApiException.class, () -> api.get("/agents/late"));
             assertEquals(404, missing.status());
-            assertTrue(asOf.topics().agentEvents().name().startsWith(prefix + "asof-"), asOf.topics().agentEvents().name());
+            assertTrue(
+                    asOf.topics().agentEvents().name().startsWith(prefix + "asof-"),
+                    asOf.topics().agentEvents().name());
         }
     }
 }

@@ -5,7 +5,17 @@ import ams.conversations.ConversationCommands;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.statemachine.Status;
-
+import ams.events.GenerationParameters;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.SpeakerPolicy;
+import ams.events.conversation.Termination;
+import ams.events.streams.InstanceRouter;
+import ams.events.streams.StoreUnavailableException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,22 +26,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
-
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.HostInfo;
-
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import ams.events.GenerationParameters;
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.SpeakerPolicy;
-import ams.events.conversation.Termination;
-import ams.events.streams.InstanceRouter;
-import ams.events.streams.StoreUnavailableException;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
 
 /**
  * The conversation routes of the cross-module contract. Reads answer locally for keys this instance
@@ -39,15 +35,21 @@ import io.javalin.http.Context;
  */
 public final class ConversationHttp {
 
-    // Trailing tokens fail: '{"agents":["a"],"topic":"t"}}' is a malformed body, not the object before the extra brace.
-    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // Trailing tokens fail: '{"agents":["a"],"topic":"t"}}' is a malformed body, not the object
+    // before the extra brace.
+    private final ObjectMapper mapper =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final ConversationJson json = new ConversationJson(mapper);
     private final ConversationQueries queries;
     private final InstanceRouter router;
     private final ConversationCommands commands;
     private final AgentDirectory agents;
 
-    public ConversationHttp(ConversationQueries queries, InstanceRouter router, ConversationCommands commands, AgentDirectory agents) {
+    public ConversationHttp(
+            ConversationQueries queries,
+            InstanceRouter router,
+            ConversationCommands commands,
+            AgentDirectory agents) {
         this.queries = queries;
         this.router = router;
         this.commands = commands;
@@ -56,11 +58,41 @@ public final class ConversationHttp {
 
     public void registerRoutes(Javalin app) {
         app.post("/conversations/generate", ctx -> guarded(ctx, this::generate));
-        app.get("/conversations/{id}", ctx -> guarded(ctx, c -> routed(c, "/conversations/" + enc(c.pathParam("id")),
-                id -> queries.conversation(id).map(json::conversation).map(Object.class::cast))));
-        app.get("/conversations/{id}/messages", ctx -> guarded(ctx, c -> routed(c,
-                "/conversations/" + enc(c.pathParam("id")) + "/messages",
-                id -> queries.conversation(id).map(s -> (Object) json.messages(id, queries.messages(id))))));
+        app.get(
+                "/conversations/{id}",
+                ctx ->
+                        guarded(
+                                ctx,
+                                c ->
+                                        routed(
+                                                c,
+                                                "/conversations/" + enc(c.pathParam("id")),
+                                                id ->
+                                                        queries.conversation(id)
+                                                                .map(json::conversation)
+                                                                .map(Object.class::cast))));
+        app.get(
+                "/conversations/{id}/messages",
+                ctx ->
+                        guarded(
+                                ctx,
+                                c ->
+                                        routed(
+                                                c,
+                                                "/conversations/"
+                                                        + enc(c.pathParam("id"))
+                                                        + "/messages",
+                                                id ->
+                                                        queries.conversation(id)
+                                                                .map(
+                                                                        s ->
+                                                                                (Object)
+                                                                                        json
+                                                                                                .messages(
+                                                                                                        id,
+                                                                                                        queries
+                                                                                                                .messages(
+                                                                                                                        id))))));
         app.get("/agents/{id}/conversations", ctx -> guarded(ctx, this::ofAgent));
         app.post("/conversations/{id}/cancel", ctx -> guarded(ctx, this::cancel));
         app.post("/conversations/{id}/resume", ctx -> guarded(ctx, this::resume));
@@ -79,23 +111,38 @@ public final class ConversationHttp {
         } catch (BadRequest e) {
             ctx.status(400).json(json.error(e.getMessage()));
         } catch (java.io.UncheckedIOException e) {
-            ctx.status(503).json(json.error("A service this route needs is unavailable, retry shortly: " + e.getMessage()));
+            ctx.status(503)
+                    .json(
+                            json.error(
+                                    "A service this route needs is unavailable, retry shortly: "
+                                            + e.getMessage()));
         }
     }
 
-    /** Answers from the local store when this instance owns the key, else passes the owner's answer on. */
+    /**
+     * Answers from the local store when this instance owns the key, else passes the owner's answer
+     * on.
+     */
     private void routed(Context ctx, String path, Function<String, Optional<Object>> local) {
         String id = ctx.pathParam("id");
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
-                && router.ownerOf(ConversationTopology.CONVERSATIONS_STORE, id, new StringSerializer())
-                instanceof InstanceRouter.Remote remote) {
+                && router.ownerOf(
+                                ConversationTopology.CONVERSATIONS_STORE,
+                                id,
+                                new StringSerializer())
+                        instanceof InstanceRouter.Remote remote) {
             InstanceRouter.ForwardedResponse response = router.forward(remote.host(), path);
             ctx.status(response.status()).contentType("application/json").result(response.body());
             return;
         }
         Optional<Object> answer = local.apply(id);
         if (answer.isEmpty()) {
-            ctx.status(404).json(json.error("No conversation '" + id + "'; start one with POST /conversations/generate"));
+            ctx.status(404)
+                    .json(
+                            json.error(
+                                    "No conversation '"
+                                            + id
+                                            + "'; start one with POST /conversations/generate"));
         } else {
             ctx.json(answer.get());
         }
@@ -105,7 +152,8 @@ public final class ConversationHttp {
     private JsonNode lookup(String id) throws Exception {
         if (router.ownerOf(ConversationTopology.CONVERSATIONS_STORE, id, new StringSerializer())
                 instanceof InstanceRouter.Remote remote) {
-            InstanceRouter.ForwardedResponse response = router.forward(remote.host(), "/conversations/" + enc(id));
+            InstanceRouter.ForwardedResponse response =
+                    router.forward(remote.host(), "/conversations/" + enc(id));
             return response.status() == 200 ? mapper.readTree(response.body()) : null;
         }
         return queries.conversation(id).map(s -> (JsonNode) json.conversation(s)).orElse(null);
@@ -119,11 +167,15 @@ public final class ConversationHttp {
                 if (host.equals(router.self())) {
                     continue;
                 }
-                InstanceRouter.ForwardedResponse response = router.forward(host, "/agents/" + enc(agentId) + "/conversations");
+                InstanceRouter.ForwardedResponse response =
+                        router.forward(host, "/agents/" + enc(agentId) + "/conversations");
                 if (response.status() != 200) {
-                    throw new StoreUnavailableException("Instance " + host + " answered " + response.status(), null);
+                    throw new StoreUnavailableException(
+                            "Instance " + host + " answered " + response.status(), null);
                 }
-                mapper.readTree(response.body()).path("conversations").forEach(n -> ids.add(n.asText()));
+                mapper.readTree(response.body())
+                        .path("conversations")
+                        .forEach(n -> ids.add(n.asText()));
             }
         }
         var body = mapper.createObjectNode().put("agent_id", agentId);
@@ -144,15 +196,21 @@ public final class ConversationHttp {
         }
         JsonNode turnsNode = body.path("num_turns");
         int turns = turnsNode.asInt(10);
-        if (!turnsNode.isMissingNode() && !(turnsNode.isIntegralNumber() && turnsNode.canConvertToInt()) || turns < 1 || turns > 10_000) {
+        if ((!turnsNode.isMissingNode()
+                        && !(turnsNode.isIntegralNumber() && turnsNode.canConvertToInt()))
+                || turns < 1
+                || turns > 10_000) {
             throw new BadRequest("'num_turns' must be an integer from 1 to 10000");
         }
         SpeakerPolicy policy;
         try {
             String name = optionalText(body, "speaker_policy");
-            policy = SpeakerPolicy.valueOf((name == null ? "round_robin" : name).toUpperCase(Locale.ROOT));
+            policy =
+                    SpeakerPolicy.valueOf(
+                            (name == null ? "round_robin" : name).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new BadRequest("'speaker_policy' must be one of round_robin, random, explicit, model_selected");
+            throw new BadRequest(
+                    "'speaker_policy' must be one of round_robin, random, explicit, model_selected");
         }
         List<String> order = strings(body, "speaker_order");
         if (policy == SpeakerPolicy.EXPLICIT && order.isEmpty()) {
@@ -170,46 +228,64 @@ public final class ConversationHttp {
         }
         for (String agent : participants) {
             if (agents.find(agent).isEmpty()) {
-                throw new BadRequest("Unknown agent '" + agent + "'; create it first (POST /agents)");
+                throw new BadRequest(
+                        "Unknown agent '" + agent + "'; create it first (POST /agents)");
             }
         }
         Long budget = optionalLong(body, "token_budget");
         Long timeout = optionalLong(body, "timeout_ms");
-        ConversationRequested request = ConversationRequested.newBuilder()
-                .setParticipants(participants)
-                .setTopic(topic)
-                .setMaxTurns(turns)
-                .setSpeakerPolicy(policy)
-                .setSpeakerOrder(order)
-                .setGeneration(GenerationParameters.newBuilder()
-                        .setProvider(provider)
-                        .setModel(optionalText(body, "model"))
-                        .setTemperature(optionalNumber(body, "temperature"))
-                        .setTopP(optionalNumber(body, "top_p"))
-                        .setMaxTokens(optionalInt(body, "max_tokens"))
-                        .build())
-                .setSeed(optionalInteger(body, "seed"))
-                .setTermination(Termination.newBuilder().setStopPhrases(strings(body, "stop_phrases"))
-                        .setTokenBudget(budget).setTimeoutMillis(timeout).build())
-                .setSessionId(optionalText(body, "session_id"))
-                .setHumanParticipants(strings(body, "human_participants"))
-                .build();
+        ConversationRequested request =
+                ConversationRequested.newBuilder()
+                        .setParticipants(participants)
+                        .setTopic(topic)
+                        .setMaxTurns(turns)
+                        .setSpeakerPolicy(policy)
+                        .setSpeakerOrder(order)
+                        .setGeneration(
+                                GenerationParameters.newBuilder()
+                                        .setProvider(provider)
+                                        .setModel(optionalText(body, "model"))
+                                        .setTemperature(optionalNumber(body, "temperature"))
+                                        .setTopP(optionalNumber(body, "top_p"))
+                                        .setMaxTokens(optionalInt(body, "max_tokens"))
+                                        .build())
+                        .setSeed(optionalInteger(body, "seed"))
+                        .setTermination(
+                                Termination.newBuilder()
+                                        .setStopPhrases(strings(body, "stop_phrases"))
+                                        .setTokenBudget(budget)
+                                        .setTimeoutMillis(timeout)
+                                        .build())
+                        .setSessionId(optionalText(body, "session_id"))
+                        .setHumanParticipants(strings(body, "human_participants"))
+                        .build();
         String id = optionalText(body, "conversation_id");
         if (id == null || id.isBlank()) {
             id = UUID.randomUUID().toString();
         } else {
-            // Idempotent on conversation_id: a client that lost our answer sends the same request again and
+            // Idempotent on conversation_id: a client that lost our answer sends the same request
+            // again and
             // gets the same answer; a different request under a taken id is a conflict.
             JsonNode existing = lookup(id);
             if (existing != null) {
                 String difference = json.differenceFrom(existing, request);
                 if (difference != null) {
-                    ctx.status(409).json(json.error("Conversation '" + id + "' already exists with another '" + difference
-                            + "'; send the same request to retry it, or leave 'conversation_id' out for a new conversation"));
+                    ctx.status(409)
+                            .json(
+                                    json.error(
+                                            "Conversation '"
+                                                    + id
+                                                    + "' already exists with another '"
+                                                    + difference
+                                                    + "'; send the same request to retry it, or leave 'conversation_id' out for a new conversation"));
                     return;
                 }
-                ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id)
-                        .put("status", existing.path("status").asText()).put("already_requested", true));
+                ctx.status(202)
+                        .json(
+                                mapper.createObjectNode()
+                                        .put("conversation_id", id)
+                                        .put("status", existing.path("status").asText())
+                                        .put("already_requested", true));
                 return;
             }
         }
@@ -225,8 +301,15 @@ public final class ConversationHttp {
             return;
         }
         JsonNode body = ctx.body().isBlank() ? mapper.createObjectNode() : body(ctx);
-        commands.cancel(id, body.path("reason").asText("cancelled by request"), body.path("requested_by").asText("rest"));
-        ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id).put("status", "CANCEL_REQUESTED"));
+        commands.cancel(
+                id,
+                body.path("reason").asText("cancelled by request"),
+                body.path("requested_by").asText("rest"));
+        ctx.status(202)
+                .json(
+                        mapper.createObjectNode()
+                                .put("conversation_id", id)
+                                .put("status", "CANCEL_REQUESTED"));
     }
 
     private void resume(Context ctx) throws Exception {
@@ -238,16 +321,27 @@ public final class ConversationHttp {
         }
         String status = state.path("status").asText();
         if (status.equals(Status.COMPLETED.name()) || status.equals(Status.CANCELLED.name())) {
-            ctx.status(409).json(json.error("conversation " + id + " is " + status
-                    + "; only FAILED or RUNNING conversations can be resumed"));
+            ctx.status(409)
+                    .json(
+                            json.error(
+                                    "conversation "
+                                            + id
+                                            + " is "
+                                            + status
+                                            + "; only FAILED or RUNNING conversations can be resumed"));
             return;
         }
         int turn = state.path("turns_done").asInt();
         // Informative only: the state machine chooses the speaker of the resumed turn itself.
         String speaker = state.path("next_speaker").asText("");
         commands.resume(id, turn, speaker);
-        ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id).put("status", "RESUME_REQUESTED")
-                .put("previous_status", status).put("turn", turn));
+        ctx.status(202)
+                .json(
+                        mapper.createObjectNode()
+                                .put("conversation_id", id)
+                                .put("status", "RESUME_REQUESTED")
+                                .put("previous_status", status)
+                                .put("turn", turn));
     }
 
     private void humanMessage(Context ctx) throws Exception {
@@ -265,11 +359,23 @@ public final class ConversationHttp {
         }
         String status = state.path("status").asText();
         if (Status.valueOf(status).terminal()) {
-            throw new BadRequest("Conversation '" + id + "' is " + status + "; it takes no more messages");
+            throw new BadRequest(
+                    "Conversation '" + id + "' is " + status + "; it takes no more messages");
         }
-        String messageId = commands.humanMessage(id, author, content, state.path("turns_done").asInt(),
-                state.path("session_id").isNull() ? null : state.path("session_id").asText(null));
-        ctx.status(202).json(mapper.createObjectNode().put("conversation_id", id).put("message_id", messageId));
+        String messageId =
+                commands.humanMessage(
+                        id,
+                        author,
+                        content,
+                        state.path("turns_done").asInt(),
+                        state.path("session_id").isNull()
+                                ? null
+                                : state.path("session_id").asText(null));
+        ctx.status(202)
+                .json(
+                        mapper.createObjectNode()
+                                .put("conversation_id", id)
+                                .put("message_id", messageId));
     }
 
     private JsonNode body(Context ctx) {
@@ -293,12 +399,13 @@ public final class ConversationHttp {
             throw new BadRequest("'" + field + "' must be an array of strings");
         }
         List<String> out = new ArrayList<>();
-        node.forEach(n -> {
-            if (!n.isTextual() || n.asText().isBlank()) {
-                throw new BadRequest("'" + field + "' must contain only non-blank strings");
-            }
-            out.add(n.asText());
-        });
+        node.forEach(
+                n -> {
+                    if (!n.isTextual() || n.asText().isBlank()) {
+                        throw new BadRequest("'" + field + "' must contain only non-blank strings");
+                    }
+                    out.add(n.asText());
+                });
         return out;
     }
 
@@ -313,7 +420,8 @@ public final class ConversationHttp {
         return n.asLong();
     }
 
-    // Wrong types are refused, never coerced: asText/asDouble would turn "hot" into 0.0 and 5 into "5".
+    // Wrong types are refused, never coerced: asText/asDouble would turn "hot" into 0.0 and 5 into
+    // "5".
     private static String optionalText(JsonNode body, String field) {
         JsonNode n = body.path(field);
         if (n.isMissingNode() || n.isNull()) {

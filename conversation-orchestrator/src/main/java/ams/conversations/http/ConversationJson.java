@@ -3,16 +3,13 @@ package ams.conversations.http;
 import ams.conversations.statemachine.ConversationState;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.StoredMessage;
-
-import java.time.Instant;
-import java.util.List;
-
+import ams.events.conversation.ConversationRequested;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import ams.events.conversation.ConversationRequested;
+import java.time.Instant;
+import java.util.List;
 
 /** The HTTP JSON shapes of the cross-module contract (snake_case, ISO-8601 times). */
 final class ConversationJson {
@@ -52,14 +49,28 @@ final class ConversationJson {
 
     /**
      * The first field of {@code existing} (a conversation as {@link #conversation} shows it) that
-     * {@code request} asks otherwise, or null when the request is the one that started it. Compared as
-     * JSON text so that a conversation forwarded from another instance compares like a local one.
+     * {@code request} asks otherwise, or null when the request is the one that started it. Compared
+     * as JSON text so that a conversation forwarded from another instance compares like a local
+     * one.
      */
     String differenceFrom(JsonNode existing, ConversationRequested request) {
         ConversationState asked = ConversationStateMachine.started("", request, 0L);
         ObjectNode wanted = conversation(asked);
-        for (String field : List.of("participants", "topic", "max_turns", "speaker_policy", "speaker_order", "seed",
-                "stop_phrases", "token_budget", "timeout_ms", "session_id", "human_participants", "provider", "model")) {
+        for (String field :
+                List.of(
+                        "participants",
+                        "topic",
+                        "max_turns",
+                        "speaker_policy",
+                        "speaker_order",
+                        "seed",
+                        "stop_phrases",
+                        "token_budget",
+                        "timeout_ms",
+                        "session_id",
+                        "human_participants",
+                        "provider",
+                        "model")) {
             if (!wanted.path(field).toString().equals(existing.path(field).toString())) {
                 return field;
             }
@@ -113,7 +124,9 @@ final class ConversationJson {
 
     private JsonNode metadata(String json) {
         try {
-            return json == null || json.isBlank() ? mapper.createObjectNode() : mapper.readTree(json);
+            return json == null || json.isBlank()
+                    ? mapper.createObjectNode()
+                    : mapper.readTree(json);
         } catch (java.io.IOException e) {
             return mapper.createObjectNode().put("raw", json);
         }

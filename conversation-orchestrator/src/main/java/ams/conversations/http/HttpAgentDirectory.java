@@ -2,7 +2,8 @@ package ams.conversations.http;
 
 import ams.conversations.AgentDirectory;
 import ams.conversations.AgentProfile;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,10 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-/** {@link AgentDirectory} over the agent-processor's {@code GET /agents/{id}} (separate-process mode). */
+/**
+ * {@link AgentDirectory} over the agent-processor's {@code GET /agents/{id}} (separate-process
+ * mode).
+ */
 public final class HttpAgentDirectory implements AgentDirectory {
 
     private final ObjectMapper json = new ObjectMapper();
@@ -33,18 +34,35 @@ public final class HttpAgentDirectory implements AgentDirectory {
 
     @Override
     public Optional<AgentProfile> find(String agentId) {
-        URI uri = URI.create(baseUrl + "/agents/" + URLEncoder.encode(agentId, StandardCharsets.UTF_8).replace("+", "%20"));
+        URI uri =
+                URI.create(
+                        baseUrl
+                                + "/agents/"
+                                + URLEncoder.encode(agentId, StandardCharsets.UTF_8)
+                                        .replace("+", "%20"));
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(
+                            HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return Optional.empty();
             }
             if (response.statusCode() != 200) {
-                throw new IOException("GET " + uri + " answered " + response.statusCode() + ": " + response.body());
+                throw new IOException(
+                        "GET "
+                                + uri
+                                + " answered "
+                                + response.statusCode()
+                                + ": "
+                                + response.body());
             }
             JsonNode agent = json.readTree(response.body());
-            return Optional.of(new AgentProfile(agentId, agent.path("agent_name").asText(agentId), agent.path("config")));
+            return Optional.of(
+                    new AgentProfile(
+                            agentId,
+                            agent.path("agent_name").asText(agentId),
+                            agent.path("config")));
         } catch (IOException e) {
             throw new UncheckedIOException("Agent directory unavailable: " + e.getMessage(), e);
         } catch (InterruptedException e) {

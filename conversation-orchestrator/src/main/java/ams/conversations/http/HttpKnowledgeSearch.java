@@ -1,7 +1,8 @@
 package ams.conversations.http;
 
 import ams.conversations.KnowledgeSearch;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,10 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-/** {@link KnowledgeSearch} over the knowledge-indexer's {@code GET /agents/{id}/knowledge/search} (separate-process mode). */
+/**
+ * {@link KnowledgeSearch} over the knowledge-indexer's {@code GET /agents/{id}/knowledge/search}
+ * (separate-process mode).
+ */
 public final class HttpKnowledgeSearch implements KnowledgeSearch {
 
     private final ObjectMapper json = new ObjectMapper();
@@ -33,21 +34,41 @@ public final class HttpKnowledgeSearch implements KnowledgeSearch {
 
     @Override
     public List<Hit> search(String agentId, String query, int k) {
-        URI uri = URI.create(baseUrl + "/agents/" + encode(agentId) + "/knowledge/search?q=" + encode(query) + "&k=" + k
-                + "&mode=hybrid");
+        URI uri =
+                URI.create(
+                        baseUrl
+                                + "/agents/"
+                                + encode(agentId)
+                                + "/knowledge/search?q="
+                                + encode(query)
+                                + "&k="
+                                + k
+                                + "&mode=hybrid");
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(
+                            HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return List.of();
             }
             if (response.statusCode() != 200) {
-                throw new IOException("GET " + uri + " answered " + response.statusCode() + ": " + response.body());
+                throw new IOException(
+                        "GET "
+                                + uri
+                                + " answered "
+                                + response.statusCode()
+                                + ": "
+                                + response.body());
             }
             List<Hit> hits = new ArrayList<>();
             for (JsonNode r : json.readTree(response.body()).path("results")) {
-                hits.add(new Hit(r.path("document_id").asText(), r.path("title").asText(""), r.path("content").asText(""),
-                        r.path("similarity").asDouble()));
+                hits.add(
+                        new Hit(
+                                r.path("document_id").asText(),
+                                r.path("title").asText(""),
+                                r.path("content").asText(""),
+                                r.path("similarity").asDouble()));
             }
             return hits;
         } catch (IOException e) {

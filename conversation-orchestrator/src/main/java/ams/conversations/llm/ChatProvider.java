@@ -2,7 +2,10 @@ package ams.conversations.llm;
 
 import ams.events.GenerationParameters;
 
-/** One way of producing a turn's text. Implementations are thread-safe; the caller bounds concurrency and retries. */
+/**
+ * One way of producing a turn's text. Implementations are thread-safe; the caller bounds
+ * concurrency and retries.
+ */
 public interface ChatProvider {
 
     /** {@code scripted}, {@code openai} or {@code ollama}. */
@@ -19,6 +22,11 @@ public interface ChatProvider {
     }
 
     /** What a model wrote and what it cost. {@code estimated} = the provider reported no usage. */
-    record Reply(String content, String model, int promptTokens, int completionTokens, int totalTokens, boolean estimated) {
-    }
+    record Reply(
+            String content,
+            String model,
+            int promptTokens,
+            int completionTokens,
+            int totalTokens,
+            boolean estimated) {}
 }

@@ -1,10 +1,5 @@
 package ams.conversations.llm;
 
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
 import ams.events.GenerationParameters;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -16,6 +11,9 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.output.TokenUsage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A chat model through LangChain4j (OpenAI-compatible endpoints or Ollama). Its own retries are
@@ -33,13 +31,15 @@ public final class LangChainProvider implements ChatProvider {
         this.defaultModel = defaultModel;
     }
 
-    public static LangChainProvider openAi(String baseUrl, String apiKey, String modelName, Duration timeout) {
+    public static LangChainProvider openAi(
+            String baseUrl, String apiKey, String modelName, Duration timeout) {
         String chosen = modelName.isBlank() ? "gpt-4o-mini" : modelName;
-        OpenAiChatModel.OpenAiChatModelBuilder builder = OpenAiChatModel.builder()
-                .apiKey(apiKey.isBlank() ? "none" : apiKey)
-                .modelName(chosen)
-                .timeout(timeout)
-                .maxRetries(0);
+        OpenAiChatModel.OpenAiChatModelBuilder builder =
+                OpenAiChatModel.builder()
+                        .apiKey(apiKey.isBlank() ? "none" : apiKey)
+                        .modelName(chosen)
+                        .timeout(timeout)
+                        .maxRetries(0);
         if (!baseUrl.isBlank()) {
             builder.baseUrl(baseUrl);
         }
@@ -48,12 +48,13 @@ public final class LangChainProvider implements ChatProvider {
 
     public static LangChainProvider ollama(String baseUrl, String modelName, Duration timeout) {
         String chosen = modelName.isBlank() ? "llama3.1" : modelName;
-        ChatModel model = OllamaChatModel.builder()
-                .baseUrl(baseUrl.isBlank() ? "http://localhost:11434" : baseUrl)
-                .modelName(chosen)
-                .timeout(timeout)
-                .maxRetries(0)
-                .build();
+        ChatModel model =
+                OllamaChatModel.builder()
+                        .baseUrl(baseUrl.isBlank() ? "http://localhost:11434" : baseUrl)
+                        .modelName(chosen)
+                        .timeout(timeout)
+                        .maxRetries(0)
+                        .build();
         return new LangChainProvider("ollama", model, chosen);
     }
 
@@ -67,11 +68,18 @@ public final class LangChainProvider implements ChatProvider {
         List<ChatMessage> messages = new ArrayList<>();
         messages.add(SystemMessage.from(prompt.system()));
         for (Prompt.Line line : prompt.history()) {
-            messages.add(line.own() ? AiMessage.from(line.content()) : UserMessage.from(line.name() + ": " + line.content()));
+            messages.add(
+                    line.own()
+                            ? AiMessage.from(line.content())
+                            : UserMessage.from(line.name() + ": " + line.content()));
         }
         messages.add(UserMessage.from(prompt.instruction()));
-        String modelName = generation != null && generation.getModel() != null && !generation.getModel().isBlank()
-                ? generation.getModel() : defaultModel;
+        String modelName =
+                generation != null
+                                && generation.getModel() != null
+                                && !generation.getModel().isBlank()
+                        ? generation.getModel()
+                        : defaultModel;
         ChatRequest.Builder request = ChatRequest.builder().messages(messages).modelName(modelName);
         if (generation != null) {
             if (generation.getTemperature() != null) {
@@ -85,7 +93,10 @@ public final class LangChainProvider implements ChatProvider {
             }
         }
         ChatResponse response = model.chat(request.build());
-        String content = response.aiMessage() == null || response.aiMessage().text() == null ? "" : response.aiMessage().text();
+        String content =
+                response.aiMessage() == null || response.aiMessage().text() == null
+                        ? ""
+                        : response.aiMessage().text();
         String reportedModel = response.modelName() == null ? modelName : response.modelName();
         TokenUsage usage = response.tokenUsage();
         if (usage == null || usage.inputTokenCount() == null || usage.outputTokenCount() == null) {
@@ -93,7 +104,16 @@ public final class LangChainProvider implements ChatProvider {
             int out = Tokens.estimate(content);
             return new Reply(content, reportedModel, in, out, in + out, true);
         }
-        int total = usage.totalTokenCount() == null ? usage.inputTokenCount() + usage.outputTokenCount() : usage.totalTokenCount();
-        return new Reply(content, reportedModel, usage.inputTokenCount(), usage.outputTokenCount(), total, false);
+        int total =
+                usage.totalTokenCount() == null
+                        ? usage.inputTokenCount() + usage.outputTokenCount()
+                        : usage.totalTokenCount();
+        return new Reply(
+                content,
+                reportedModel,
+                usage.inputTokenCount(),
+                usage.outputTokenCount(),
+                total,
+                false);
     }
 }

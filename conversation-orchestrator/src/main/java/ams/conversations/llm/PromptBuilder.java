@@ -1,9 +1,8 @@
 package ams.conversations.llm;
 
 import ams.conversations.AgentProfile;
-import ams.conversations.worker.ConversationSnapshot;
 import ams.conversations.KnowledgeSearch;
-
+import ams.conversations.worker.ConversationSnapshot;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,7 +12,8 @@ import java.util.stream.Collectors;
 /**
  * Builds a turn's prompt the way the original AMS-DB composed an agent: its {@code llmSystem} (when
  * {@code LLM_SYSTEM_PROMPT_FLAG}), {@code llmBooster} (when {@code LLM_BOOSTER_PROMPT_FLAG}), the
- * {@code primeDirective}, then the topic, the retrieved knowledge and the last turns, each speaker named.
+ * {@code primeDirective}, then the topic, the retrieved knowledge and the last turns, each speaker
+ * named.
  */
 public final class PromptBuilder {
 
@@ -25,8 +25,12 @@ public final class PromptBuilder {
         this.historyTokenBudget = historyTokenBudget;
     }
 
-    public Prompt build(AgentProfile speaker, Function<String, String> nameOf, ConversationSnapshot conversation,
-                        List<KnowledgeSearch.Hit> knowledge, int turn) {
+    public Prompt build(
+            AgentProfile speaker,
+            Function<String, String> nameOf,
+            ConversationSnapshot conversation,
+            List<KnowledgeSearch.Hit> knowledge,
+            int turn) {
         List<String> parts = new ArrayList<>();
         String system = speaker.agentPrompt("llmSystem");
         if (speaker.flag("LLM_SYSTEM_PROMPT_FLAG") && !system.isEmpty()) {
@@ -39,31 +43,70 @@ public final class PromptBuilder {
         if (!speaker.primeDirective().isEmpty()) {
             parts.add("Prime directive: " + speaker.primeDirective());
         }
-        String others = conversation.participants().stream().filter(p -> !p.equals(speaker.agentId()))
-                .map(nameOf).collect(Collectors.joining(", "));
-        parts.add("You are " + speaker.name() + " (agent " + speaker.agentId() + ") in a conversation"
-                + (others.isEmpty() ? "" : " with " + others) + ". Topic: " + conversation.topic());
+        String others =
+                conversation.participants().stream()
+                        .filter(p -> !p.equals(speaker.agentId()))
+                        .map(nameOf)
+                        .collect(Collectors.joining(", "));
+        parts.add(
+                "You are "
+                        + speaker.name()
+                        + " (agent "
+                        + speaker.agentId()
+                        + ") in a conversation"
+                        + (others.isEmpty() ? "" : " with " + others)
+                        + ". Topic: "
+                        + conversation.topic());
         if (!knowledge.isEmpty()) {
             StringBuilder k = new StringBuilder("Relevant knowledge:");
             for (KnowledgeSearch.Hit hit : knowledge) {
-                k.append("\n- [").append(hit.documentId()).append("] ").append(hit.title()).append(": ").append(hit.content());
+                k.append("\n- [")
+                        .append(hit.documentId())
+                        .append("] ")
+                        .append(hit.title())
+                        .append(": ")
+                        .append(hit.content());
             }
             parts.add(k.toString());
         }
-        parts.add("Reply with your next message only, in your own voice, without prefixing your name.");
+        parts.add(
+                "Reply with your next message only, in your own voice, without prefixing your name.");
 
         List<Prompt.Line> window = window(speaker, nameOf, conversation.history());
-        String instruction = window.isEmpty()
-                ? "You open the conversation, " + speaker.name() + ". Topic: " + conversation.topic()
-                : "It is your turn, " + speaker.name() + ". Continue the conversation about: " + conversation.topic();
-        String persona = !system.isEmpty() ? system : !speaker.primeDirective().isEmpty() ? speaker.primeDirective() : speaker.name();
-        return new Prompt(String.join("\n\n", parts), window, instruction, speaker.agentId(), speaker.name(),
-                firstSentence(persona), conversation.topic(), knowledge, conversation.seed(), turn);
+        String instruction =
+                window.isEmpty()
+                        ? "You open the conversation, "
+                                + speaker.name()
+                                + ". Topic: "
+                                + conversation.topic()
+                        : "It is your turn, "
+                                + speaker.name()
+                                + ". Continue the conversation about: "
+                                + conversation.topic();
+        String persona =
+                !system.isEmpty()
+                        ? system
+                        : !speaker.primeDirective().isEmpty()
+                                ? speaker.primeDirective()
+                                : speaker.name();
+        return new Prompt(
+                String.join("\n\n", parts),
+                window,
+                instruction,
+                speaker.agentId(),
+                speaker.name(),
+                firstSentence(persona),
+                conversation.topic(),
+                knowledge,
+                conversation.seed(),
+                turn);
     }
 
     /** The last turns that fit both the agent's {@code max_history_turns} and the token budget. */
-    private List<Prompt.Line> window(AgentProfile speaker, Function<String, String> nameOf,
-                                     List<ConversationSnapshot.HistoryMessage> history) {
+    private List<Prompt.Line> window(
+            AgentProfile speaker,
+            Function<String, String> nameOf,
+            List<ConversationSnapshot.HistoryMessage> history) {
         int maxTurns = speaker.maxHistoryTurns().orElse(defaultHistoryTurns);
         List<Prompt.Line> lines = new ArrayList<>();
         int tokens = 0;

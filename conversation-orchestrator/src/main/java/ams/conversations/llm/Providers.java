@@ -1,7 +1,6 @@
 package ams.conversations.llm;
 
 import ams.conversations.ConversationConfig;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +19,8 @@ public final class Providers {
     private final String defaultProvider;
     private final int maxInFlight;
 
-    public Providers(String defaultProvider, int maxInFlight, Function<String, ChatProvider> factory) {
+    public Providers(
+            String defaultProvider, int maxInFlight, Function<String, ChatProvider> factory) {
         this.defaultProvider = defaultProvider;
         this.maxInFlight = maxInFlight;
         this.factory = factory;
@@ -31,15 +31,31 @@ public final class Providers {
         String model = config.getString(ConversationConfig.LLM_MODEL);
         Duration timeout = Duration.ofMillis(config.getLong(ConversationConfig.LLM_TIMEOUT_MS));
         String configured = config.getString(ConversationConfig.LLM_PROVIDER);
-        return new Providers(configured, config.getInt(ConversationConfig.LLM_MAX_IN_FLIGHT), name -> switch (name) {
-            case ScriptedProvider.NAME -> new ScriptedProvider();
-            // The base URL and model are the configured provider's; another provider named by a conversation gets its defaults.
-            case "openai" -> LangChainProvider.openAi(configured.equals("openai") ? baseUrl : "", config.apiKey(),
-                    configured.equals("openai") ? model : "", timeout);
-            case "ollama" -> LangChainProvider.ollama(configured.equals("ollama") ? baseUrl : "",
-                    configured.equals("ollama") ? model : "", timeout);
-            default -> throw new IllegalArgumentException("Unknown provider '" + name + "' (scripted, openai, ollama)");
-        });
+        return new Providers(
+                configured,
+                config.getInt(ConversationConfig.LLM_MAX_IN_FLIGHT),
+                name ->
+                        switch (name) {
+                            case ScriptedProvider.NAME -> new ScriptedProvider();
+                            // The base URL and model are the configured provider's; another
+                            // provider named by a conversation gets its defaults.
+                            case "openai" ->
+                                    LangChainProvider.openAi(
+                                            configured.equals("openai") ? baseUrl : "",
+                                            config.apiKey(),
+                                            configured.equals("openai") ? model : "",
+                                            timeout);
+                            case "ollama" ->
+                                    LangChainProvider.ollama(
+                                            configured.equals("ollama") ? baseUrl : "",
+                                            configured.equals("ollama") ? model : "",
+                                            timeout);
+                            default ->
+                                    throw new IllegalArgumentException(
+                                            "Unknown provider '"
+                                                    + name
+                                                    + "' (scripted, openai, ollama)");
+                        });
     }
 
     /** The provider a conversation asked for, or the configured default. */
@@ -49,8 +65,10 @@ public final class Providers {
     }
 
     /** Runs a call holding one of the provider's in-flight permits. */
-    public <T> T call(ChatProvider provider, java.util.function.Supplier<T> call) throws InterruptedException {
-        Semaphore permits = inFlight.computeIfAbsent(provider.name(), n -> new Semaphore(maxInFlight, true));
+    public <T> T call(ChatProvider provider, java.util.function.Supplier<T> call)
+            throws InterruptedException {
+        Semaphore permits =
+                inFlight.computeIfAbsent(provider.name(), n -> new Semaphore(maxInFlight, true));
         permits.acquire();
         try {
             return call.get();

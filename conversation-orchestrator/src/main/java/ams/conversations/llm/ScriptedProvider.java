@@ -2,10 +2,8 @@ package ams.conversations.llm;
 
 import ams.conversations.KnowledgeSearch;
 import ams.conversations.statemachine.SpeakerSelection;
-
-import java.util.List;
-
 import ams.events.GenerationParameters;
+import java.util.List;
 
 /**
  * Offline deterministic responder for demos, tests and benchmarks: composes a reply from the
@@ -17,9 +15,16 @@ public final class ScriptedProvider implements ChatProvider {
 
     public static final String NAME = "scripted";
 
-    private static final List<String> OPENERS = List.of(
-            "Let me put it plainly.", "Here is how I see it.", "A thought worth adding.", "Consider this.",
-            "I would push on one point.", "To build on that,", "From where I stand,", "One more angle:");
+    private static final List<String> OPENERS =
+            List.of(
+                    "Let me put it plainly.",
+                    "Here is how I see it.",
+                    "A thought worth adding.",
+                    "Consider this.",
+                    "I would push on one point.",
+                    "To build on that,",
+                    "From where I stand,",
+                    "One more angle:");
 
     @Override
     public String name() {
@@ -37,11 +42,21 @@ public final class ScriptedProvider implements ChatProvider {
                 text.append("Answering ").append(last.name()).append(": ");
             }
         }
-        text.append("on \"").append(prompt.topic()).append("\", ").append(prompt.speakerName())
-                .append(" speaks as one who says \"").append(prompt.persona()).append("\"");
+        text.append("on \"")
+                .append(prompt.topic())
+                .append("\", ")
+                .append(prompt.speakerName())
+                .append(" speaks as one who says \"")
+                .append(prompt.persona())
+                .append("\"");
         if (!prompt.knowledge().isEmpty()) {
-            KnowledgeSearch.Hit hit = prompt.knowledge().get((int) Math.floorMod(h >>> 8, (long) prompt.knowledge().size()));
-            text.append(" and recalls ").append(hit.title()).append(": ").append(PromptBuilder.firstSentence(hit.content()));
+            KnowledgeSearch.Hit hit =
+                    prompt.knowledge()
+                            .get((int) Math.floorMod(h >>> 8, (long) prompt.knowledge().size()));
+            text.append(" and recalls ")
+                    .append(hit.title())
+                    .append(": ")
+                    .append(PromptBuilder.firstSentence(hit.content()));
         }
         text.append(" (turn ").append(prompt.turn() + 1).append(')');
         String content = text.toString();
@@ -52,7 +67,8 @@ public final class ScriptedProvider implements ChatProvider {
 
     @Override
     public String selectSpeaker(Prompt prompt, GenerationParameters generation) {
-        // No model to ask: a seeded choice that never repeats the last speaker keeps conversations replayable.
+        // No model to ask: a seeded choice that never repeats the last speaker keeps conversations
+        // replayable.
         return "";
     }
 }

@@ -1,5 +1,6 @@
 package ams.conversations.statemachine;
 
+import ams.events.conversation.ConversationRequested;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,12 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
-import ams.events.conversation.ConversationRequested;
-
 /**
- * Value of the {@code conversations} store: everything the state machine needs to decide the next
- * step of one conversation. Times are epoch milliseconds taken from event envelopes, never the
- * wall clock, so replaying the log rebuilds the same state.
+ * Value of the "conversations" store: everything the state machine needs to decide the next step of
+ * one conversation. Times are epoch milliseconds taken from event envelopes, never the wall clock,
+ * so replaying the log rebuilds the same state.
  */
 public record ConversationState(
         String conversationId,
@@ -49,7 +48,8 @@ public record ConversationState(
     }
 
     /** The fields a ConversationRequested sets, in the order a difference is reported. */
-    private static final Map<String, Function<ConversationState, Object>> REQUEST_FIELDS = requestFields();
+    private static final Map<String, Function<ConversationState, Object>> REQUEST_FIELDS =
+            requestFields();
 
     private static Map<String, Function<ConversationState, Object>> requestFields() {
         Map<String, Function<ConversationState, Object>> fields = new LinkedHashMap<>();
@@ -70,54 +70,172 @@ public record ConversationState(
     }
 
     /**
-     * The first field in which {@code request} asks for another conversation than the one this state was
-     * started by, or null when it is the same request (a retry). Sampling parameters (temperature, ...)
-     * are not kept in the state, so they cannot be compared.
+     * The first field in which {@code request} asks for another conversation than the one this
+     * state was started by, or null when it is the same request (a retry). Sampling parameters
+     * (temperature, ...) are not kept in the state, so they cannot be compared.
      */
     public String differenceFrom(ConversationRequested request) {
-        ConversationState asked = ConversationStateMachine.started(conversationId, request, requestedAt);
+        ConversationState asked =
+                ConversationStateMachine.started(conversationId, request, requestedAt);
         return REQUEST_FIELDS.entrySet().stream()
-                .filter(field -> !Objects.equals(field.getValue().apply(this), field.getValue().apply(asked)))
-                .map(Map.Entry::getKey).findFirst().orElse(null);
+                .filter(
+                        field ->
+                                !Objects.equals(
+                                        field.getValue().apply(this),
+                                        field.getValue().apply(asked)))
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElse(null);
     }
 
-    /** Absolute wall-clock deadline, or {@code Long.MAX_VALUE} when the conversation has no timeout. */
+    /**
+     * Absolute wall-clock deadline, or {@code Long.MAX_VALUE} when the conversation has no timeout.
+     */
     public long deadline() {
         return timeoutMillis == null ? Long.MAX_VALUE : requestedAt + timeoutMillis;
     }
 
     ConversationState withStatus(Status newStatus, String newReason, long at) {
-        return new ConversationState(conversationId, newStatus, participants, topic, maxTurns, speakerPolicy, speakerOrder,
-                seed, stopPhrases, tokenBudget, timeoutMillis, sessionId, humanParticipants, provider, model, requestedAt, at,
-                turnsDone, newStatus.terminal() && newStatus != Status.FAILED ? null : nextSpeaker, lastSpeaker, tokensUsed, messageCount, humanMessageIds,
+        return new ConversationState(
+                conversationId,
+                newStatus,
+                participants,
+                topic,
+                maxTurns,
+                speakerPolicy,
+                speakerOrder,
+                seed,
+                stopPhrases,
+                tokenBudget,
+                timeoutMillis,
+                sessionId,
+                humanParticipants,
+                provider,
+                model,
+                requestedAt,
+                at,
+                turnsDone,
+                newStatus.terminal() && newStatus != Status.FAILED ? null : nextSpeaker,
+                lastSpeaker,
+                tokensUsed,
+                messageCount,
+                humanMessageIds,
                 newReason);
     }
 
     /** FAILED back to RUNNING: the failure reason goes, turns, history and maxTurns stay. */
     ConversationState resumed(String newNextSpeaker, long at) {
-        return new ConversationState(conversationId, Status.RUNNING, participants, topic, maxTurns, speakerPolicy, speakerOrder,
-                seed, stopPhrases, tokenBudget, timeoutMillis, sessionId, humanParticipants, provider, model, requestedAt, at,
-                turnsDone, newNextSpeaker, lastSpeaker, tokensUsed, messageCount, humanMessageIds, null);
+        return new ConversationState(
+                conversationId,
+                Status.RUNNING,
+                participants,
+                topic,
+                maxTurns,
+                speakerPolicy,
+                speakerOrder,
+                seed,
+                stopPhrases,
+                tokenBudget,
+                timeoutMillis,
+                sessionId,
+                humanParticipants,
+                provider,
+                model,
+                requestedAt,
+                at,
+                turnsDone,
+                newNextSpeaker,
+                lastSpeaker,
+                tokensUsed,
+                messageCount,
+                humanMessageIds,
+                null);
     }
 
-    ConversationState withTurn(int newTurnsDone, String speaker, String newNextSpeaker, long newTokensUsed, long at) {
-        return new ConversationState(conversationId, status == Status.REQUESTED ? Status.RUNNING : status, participants,
-                topic, maxTurns, speakerPolicy, speakerOrder, seed, stopPhrases, tokenBudget, timeoutMillis, sessionId,
-                humanParticipants, provider, model, requestedAt, at, newTurnsDone, newNextSpeaker, speaker, newTokensUsed,
-                messageCount + 1, humanMessageIds, reason);
+    ConversationState withTurn(
+            int newTurnsDone, String speaker, String newNextSpeaker, long newTokensUsed, long at) {
+        return new ConversationState(
+                conversationId,
+                status == Status.REQUESTED ? Status.RUNNING : status,
+                participants,
+                topic,
+                maxTurns,
+                speakerPolicy,
+                speakerOrder,
+                seed,
+                stopPhrases,
+                tokenBudget,
+                timeoutMillis,
+                sessionId,
+                humanParticipants,
+                provider,
+                model,
+                requestedAt,
+                at,
+                newTurnsDone,
+                newNextSpeaker,
+                speaker,
+                newTokensUsed,
+                messageCount + 1,
+                humanMessageIds,
+                reason);
     }
 
     ConversationState withHumanMessage(String messageId, long at) {
         List<String> ids = new java.util.ArrayList<>(humanMessageIds);
         ids.add(messageId);
-        return new ConversationState(conversationId, status, participants, topic, maxTurns, speakerPolicy, speakerOrder, seed,
-                stopPhrases, tokenBudget, timeoutMillis, sessionId, humanParticipants, provider, model, requestedAt, at,
-                turnsDone, nextSpeaker, lastSpeaker, tokensUsed, messageCount + 1, ids, reason);
+        return new ConversationState(
+                conversationId,
+                status,
+                participants,
+                topic,
+                maxTurns,
+                speakerPolicy,
+                speakerOrder,
+                seed,
+                stopPhrases,
+                tokenBudget,
+                timeoutMillis,
+                sessionId,
+                humanParticipants,
+                provider,
+                model,
+                requestedAt,
+                at,
+                turnsDone,
+                nextSpeaker,
+                lastSpeaker,
+                tokensUsed,
+                messageCount + 1,
+                ids,
+                reason);
     }
 
     ConversationState withReason(String newReason, long at) {
-        return new ConversationState(conversationId, status, participants, topic, maxTurns, speakerPolicy, speakerOrder, seed,
-                stopPhrases, tokenBudget, timeoutMillis, sessionId, humanParticipants, provider, model, requestedAt, at,
-                turnsDone, nextSpeaker, lastSpeaker, tokensUsed, messageCount, humanMessageIds, newReason);
+        return new ConversationState(
+                conversationId,
+                status,
+                participants,
+                topic,
+                maxTurns,
+                speakerPolicy,
+                speakerOrder,
+                seed,
+                stopPhrases,
+                tokenBudget,
+                timeoutMillis,
+                sessionId,
+                humanParticipants,
+                provider,
+                model,
+                requestedAt,
+                at,
+                turnsDone,
+                nextSpeaker,
+                lastSpeaker,
+                tokensUsed,
+                messageCount,
+                humanMessageIds,
+                newReason);
     }
 }

@@ -1,10 +1,5 @@
 package ams.conversations.statemachine;
 
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Locale;
-
 import ams.events.TokenUsage;
 import ams.events.conversation.ConversationCancelled;
 import ams.events.conversation.ConversationCompleted;
@@ -17,6 +12,10 @@ import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * The conversation state machine as a pure function {@code (state, event) -> step}. It reads its
@@ -27,8 +26,12 @@ import ams.events.conversation.TurnRequested;
  */
 public final class ConversationStateMachine {
 
-    /** What applying one event does: a new state (or null = unchanged), a message to store, events to emit, or a rejection. */
-    public record Step(ConversationState state, StoredMessage message, List<Object> emit, String rejection) {
+    /**
+     * What applying one event does: a new state (or null = unchanged), a message to store, events
+     * to emit, or a rejection.
+     */
+    public record Step(
+            ConversationState state, StoredMessage message, List<Object> emit, String rejection) {
 
         static Step unchanged() {
             return new Step(null, null, List.of(), null);
@@ -43,8 +46,7 @@ public final class ConversationStateMachine {
         }
     }
 
-    private ConversationStateMachine() {
-    }
+    private ConversationStateMachine() {}
 
     public static Step apply(ConversationState current, ConversationEvent event) {
         long at = event.getEnvelope().getOccurredAt().toEpochMilli();
@@ -53,8 +55,11 @@ public final class ConversationStateMachine {
             return requested(current, event.getConversationId(), requested, at);
         }
         if (current == null) {
-            return Step.reject("Unknown conversation '" + event.getConversationId() + "': no ConversationRequested before this "
-                    + payload.getClass().getSimpleName());
+            return Step.reject(
+                    "Unknown conversation '"
+                            + event.getConversationId()
+                            + "': no ConversationRequested before this "
+                            + payload.getClass().getSimpleName());
         }
         if (payload instanceof TurnRequested turn) {
             if (isResumeRequest(event)) {
@@ -66,23 +71,37 @@ public final class ConversationStateMachine {
             return Step.unchanged();
         }
         if (payload instanceof MessageAppended message) {
-            return message.getRole() == MessageRole.ASSISTANT ? agentMessage(current, message, at) : humanMessage(current, message, at);
+            return message.getRole() == MessageRole.ASSISTANT
+                    ? agentMessage(current, message, at)
+                    : humanMessage(current, message, at);
         }
         if (current.status().terminal()) {
-            // Our own ConversationCompleted/Failed coming back, or a late cancel/failure: nothing left to change.
+            // Our own ConversationCompleted/Failed coming back, or a late cancel/failure: nothing
+            // left to change.
             return Step.unchanged();
         }
         if (payload instanceof TurnFailed failed) {
             if (failed.getTurnNumber() != current.turnsDone()) {
                 return Step.unchanged();
             }
-            String reason = "turn " + failed.getTurnNumber() + " (" + failed.getSpeakerAgentId() + ") attempt "
-                    + failed.getAttempt() + ": " + failed.getReason();
+            String reason =
+                    "turn "
+                            + failed.getTurnNumber()
+                            + " ("
+                            + failed.getSpeakerAgentId()
+                            + ") attempt "
+                            + failed.getAttempt()
+                            + ": "
+                            + failed.getReason();
             if (failed.getRetriable()) {
                 return Step.to(current.withReason(reason, at));
             }
-            return Step.to(current.withStatus(Status.FAILED, reason, at),
-                    ConversationFailed.newBuilder().setReason(reason).setFailedTurn(failed.getTurnNumber()).build());
+            return Step.to(
+                    current.withStatus(Status.FAILED, reason, at),
+                    ConversationFailed.newBuilder()
+                            .setReason(reason)
+                            .setFailedTurn(failed.getTurnNumber())
+                            .build());
         }
         if (payload instanceof ConversationCompleted completed) {
             return Step.to(current.withStatus(Status.COMPLETED, completed.getReason(), at));
@@ -91,7 +110,9 @@ public final class ConversationStateMachine {
             return Step.to(current.withStatus(Status.FAILED, failed.getReason(), at));
         }
         if (payload instanceof ConversationCancelled cancelled) {
-            String reason = "cancelled" + (cancelled.getReason() == null ? "" : ": " + cancelled.getReason());
+            String reason =
+                    "cancelled"
+                            + (cancelled.getReason() == null ? "" : ": " + cancelled.getReason());
             return Step.to(current.withStatus(Status.CANCELLED, reason, at));
         }
         return Step.reject("Unsupported payload " + payload.getClass().getName());
@@ -99,8 +120,9 @@ public final class ConversationStateMachine {
 
     /**
      * A TurnRequested the orchestrator did not publish itself is a user's resume request (e.g. from
-     * {@code POST /conversations/{id}/resume}, envelope source {@code rest}); the orchestrator's own
-     * ones carry {@link ConversationTopology#SOURCE}. No schema field needed: the envelope says who published.
+     * {@code POST /conversations/{id}/resume}, envelope source {@code rest}); the orchestrator's
+     * own ones carry {@link ConversationTopology#SOURCE}. No schema field needed: the envelope says
+     * who published.
      */
     public static boolean isResumeRequest(ConversationEvent event) {
         return event.getPayload() instanceof TurnRequested
@@ -108,20 +130,31 @@ public final class ConversationStateMachine {
     }
 
     /**
-     * Resume from the last appended turn: FAILED goes back to RUNNING (reason cleared, history kept,
-     * maxTurns unchanged) and the next turn is requested again; RUNNING (stuck) re-requests its pending
-     * turn, which workers deduplicate. A request for another turn than the one pending is stale (the
-     * conversation moved on) and, like a resume of a COMPLETED or CANCELLED conversation, changes
-     * nothing: no dead letter, the REST route refuses those with 409 before publishing.
+     * Resume from the last appended turn: FAILED goes back to RUNNING (reason cleared, history
+     * kept, maxTurns unchanged) and the next turn is requested again; RUNNING (stuck) re-requests
+     * its pending turn, which workers deduplicate. A request for another turn than the one pending
+     * is stale (the conversation moved on) and, like a resume of a COMPLETED or CANCELLED
+     * conversation, changes nothing: no dead letter, the REST route refuses those with 409 before
+     * publishing.
      */
     private static Step resume(ConversationState current, TurnRequested request, long at) {
         if (request.getTurnNumber() != current.turnsDone()) {
             return Step.unchanged();
         }
-        String speaker = SpeakerSelection.speakerFor(current.speakerPolicy(), current.participants(), current.speakerOrder(),
-                current.seed(), current.turnsDone(), current.lastSpeaker());
-        TurnRequested again = TurnRequested.newBuilder().setTurnNumber(current.turnsDone()).setSpeakerAgentId(speaker)
-                .setAttempt(1).build();
+        String speaker =
+                SpeakerSelection.speakerFor(
+                        current.speakerPolicy(),
+                        current.participants(),
+                        current.speakerOrder(),
+                        current.seed(),
+                        current.turnsDone(),
+                        current.lastSpeaker());
+        TurnRequested again =
+                TurnRequested.newBuilder()
+                        .setTurnNumber(current.turnsDone())
+                        .setSpeakerAgentId(speaker)
+                        .setAttempt(1)
+                        .build();
         return switch (current.status()) {
             case FAILED -> Step.to(current.resumed(speaker, at), again);
             case REQUESTED, RUNNING -> new Step(null, null, List.of(again), null);
@@ -134,38 +167,80 @@ public final class ConversationStateMachine {
         if (current.status().terminal() || now < current.deadline()) {
             return Step.unchanged();
         }
-        return Step.to(current.withStatus(Status.COMPLETED, "timeout", now), completed(current.turnsDone(), "timeout"));
+        return Step.to(
+                current.withStatus(Status.COMPLETED, "timeout", now),
+                completed(current.turnsDone(), "timeout"));
     }
 
-    private static Step requested(ConversationState current, String conversationId, ConversationRequested r, long at) {
+    private static Step requested(
+            ConversationState current, String conversationId, ConversationRequested r, long at) {
         if (current != null) {
-            // A client that lost the answer to its request retries it with the same conversation id; the
-            // retry may reach the log before the first is folded (the REST check cannot see it yet).
-            // The same request again is that retry, already applied: nothing to do, nothing to dead-letter.
+            // A client that lost the answer to its request retries it with the same conversation
+            // id; the
+            // retry may reach the log before the first is folded (the REST check cannot see it
+            // yet).
+            // The same request again is that retry, already applied: nothing to do, nothing to
+            // dead-letter.
             String difference = current.differenceFrom(r);
-            return difference == null ? Step.unchanged()
-                    : Step.reject("Conversation '" + conversationId + "' already exists (status " + current.status()
-                            + ") with a different " + difference);
+            return difference == null
+                    ? Step.unchanged()
+                    : Step.reject(
+                            "Conversation '"
+                                    + conversationId
+                                    + "' already exists (status "
+                                    + current.status()
+                                    + ") with a different "
+                                    + difference);
         }
         String invalid = validate(r);
         if (invalid != null) {
             return Step.reject("Invalid ConversationRequested: " + invalid);
         }
         ConversationState state = started(conversationId, r, at);
-        return Step.to(state, TurnRequested.newBuilder().setTurnNumber(0).setSpeakerAgentId(state.nextSpeaker())
-                .setAttempt(1).build());
+        return Step.to(
+                state,
+                TurnRequested.newBuilder()
+                        .setTurnNumber(0)
+                        .setSpeakerAgentId(state.nextSpeaker())
+                        .setAttempt(1)
+                        .build());
     }
 
     /** The state a valid request starts: REQUESTED, nothing said yet, the first speaker chosen. */
-    public static ConversationState started(String conversationId, ConversationRequested r, long at) {
+    public static ConversationState started(
+            String conversationId, ConversationRequested r, long at) {
         Termination t = r.getTermination();
-        String policy = r.getSpeakerPolicy() == null ? SpeakerPolicy.ROUND_ROBIN.name() : r.getSpeakerPolicy().name();
-        String first = SpeakerSelection.speakerFor(policy, r.getParticipants(), r.getSpeakerOrder(), r.getSeed(), 0, null);
-        return new ConversationState(conversationId, Status.REQUESTED, r.getParticipants(), r.getTopic(),
-                r.getMaxTurns(), policy, r.getSpeakerOrder(), r.getSeed(), t == null ? List.of() : t.getStopPhrases(),
-                t == null ? null : t.getTokenBudget(), t == null ? null : t.getTimeoutMillis(), r.getSessionId(),
-                r.getHumanParticipants(), r.getGeneration() == null ? null : r.getGeneration().getProvider(),
-                r.getGeneration() == null ? null : r.getGeneration().getModel(), at, at, 0, first, null, 0L, 0, List.of(),
+        String policy =
+                r.getSpeakerPolicy() == null
+                        ? SpeakerPolicy.ROUND_ROBIN.name()
+                        : r.getSpeakerPolicy().name();
+        String first =
+                SpeakerSelection.speakerFor(
+                        policy, r.getParticipants(), r.getSpeakerOrder(), r.getSeed(), 0, null);
+        return new ConversationState(
+                conversationId,
+                Status.REQUESTED,
+                r.getParticipants(),
+                r.getTopic(),
+                r.getMaxTurns(),
+                policy,
+                r.getSpeakerOrder(),
+                r.getSeed(),
+                t == null ? List.of() : t.getStopPhrases(),
+                t == null ? null : t.getTokenBudget(),
+                t == null ? null : t.getTimeoutMillis(),
+                r.getSessionId(),
+                r.getHumanParticipants(),
+                r.getGeneration() == null ? null : r.getGeneration().getProvider(),
+                r.getGeneration() == null ? null : r.getGeneration().getModel(),
+                at,
+                at,
+                0,
+                first,
+                null,
+                0L,
+                0,
+                List.of(),
                 null);
     }
 
@@ -187,7 +262,8 @@ public final class ConversationStateMachine {
             if (r.getSpeakerOrder().isEmpty()) {
                 return "speakerOrder is required for the EXPLICIT policy";
             }
-            List<String> unknown = r.getSpeakerOrder().stream().filter(s -> !participants.contains(s)).toList();
+            List<String> unknown =
+                    r.getSpeakerOrder().stream().filter(s -> !participants.contains(s)).toList();
             if (!unknown.isEmpty()) {
                 return "speakerOrder names agents that are not participants: " + unknown;
             }
@@ -205,18 +281,29 @@ public final class ConversationStateMachine {
     private static Step agentMessage(ConversationState current, MessageAppended m, long at) {
         int turn = m.getTurnNumber();
         if (current.status().terminal() || turn < current.turnsDone()) {
-            // A late answer after cancel/completion, or a turn answered twice (worker crash, retry): keep the first.
+            // A late answer after cancel/completion, or a turn answered twice (worker crash,
+            // retry): keep the first.
             return Step.unchanged();
         }
         if (turn > current.turnsDone()) {
-            return Step.reject("MessageAppended for turn " + turn + " but the conversation is waiting for turn "
-                    + current.turnsDone());
+            return Step.reject(
+                    "MessageAppended for turn "
+                            + turn
+                            + " but the conversation is waiting for turn "
+                            + current.turnsDone());
         }
         String expected = current.nextSpeaker();
         boolean anyone = SpeakerSelection.MODEL_SELECTED.equals(expected);
-        if (anyone ? !current.participants().contains(m.getAgentId()) : !m.getAgentId().equals(expected)) {
-            return Step.reject("MessageAppended for turn " + turn + " by '" + m.getAgentId() + "' but the speaker is "
-                    + (anyone ? "one of " + current.participants() : "'" + expected + "'"));
+        if (anyone
+                ? !current.participants().contains(m.getAgentId())
+                : !m.getAgentId().equals(expected)) {
+            return Step.reject(
+                    "MessageAppended for turn "
+                            + turn
+                            + " by '"
+                            + m.getAgentId()
+                            + "' but the speaker is "
+                            + (anyone ? "one of " + current.participants() : "'" + expected + "'"));
         }
         TokenUsage usage = m.getUsage();
         long tokens = current.tokensUsed() + (usage == null ? 0 : usage.getTotalTokens());
@@ -224,17 +311,36 @@ public final class ConversationStateMachine {
         StoredMessage stored = toStored(current, m, at);
         String end = termination(current, m.getContent(), tokens, done, at);
         if (end != null) {
-            ConversationState next = current.withTurn(done, m.getAgentId(), null, tokens, at).withStatus(Status.COMPLETED, end, at);
+            ConversationState next =
+                    current.withTurn(done, m.getAgentId(), null, tokens, at)
+                            .withStatus(Status.COMPLETED, end, at);
             return new Step(next, stored, List.of(completed(done, end)), null);
         }
-        String speaker = SpeakerSelection.speakerFor(current.speakerPolicy(), current.participants(), current.speakerOrder(),
-                current.seed(), done, m.getAgentId());
+        String speaker =
+                SpeakerSelection.speakerFor(
+                        current.speakerPolicy(),
+                        current.participants(),
+                        current.speakerOrder(),
+                        current.seed(),
+                        done,
+                        m.getAgentId());
         ConversationState next = current.withTurn(done, m.getAgentId(), speaker, tokens, at);
-        return new Step(next, stored, List.of(TurnRequested.newBuilder().setTurnNumber(done).setSpeakerAgentId(speaker)
-                .setAttempt(1).build()), null);
+        return new Step(
+                next,
+                stored,
+                List.of(
+                        TurnRequested.newBuilder()
+                                .setTurnNumber(done)
+                                .setSpeakerAgentId(speaker)
+                                .setAttempt(1)
+                                .build()),
+                null);
     }
 
-    /** Which termination condition holds after a turn, in the order a reader would check them; null = go on. */
+    /**
+     * Which termination condition holds after a turn, in the order a reader would check them; null
+     * = go on.
+     */
     static String termination(ConversationState s, String content, long tokens, int done, long at) {
         String lower = content.toLowerCase(Locale.ROOT);
         for (String phrase : s.stopPhrases()) {
@@ -259,22 +365,50 @@ public final class ConversationStateMachine {
             return Step.unchanged();
         }
         if (current.status().terminal()) {
-            return Step.reject("Conversation '" + current.conversationId() + "' is " + current.status()
-                    + "; it takes no more messages");
+            return Step.reject(
+                    "Conversation '"
+                            + current.conversationId()
+                            + "' is "
+                            + current.status()
+                            + "; it takes no more messages");
         }
-        return new Step(current.withHumanMessage(m.getMessageId(), at), toStored(current, m, at), List.of(), null);
+        return new Step(
+                current.withHumanMessage(m.getMessageId(), at),
+                toStored(current, m, at),
+                List.of(),
+                null);
     }
 
     private static StoredMessage toStored(ConversationState current, MessageAppended m, long at) {
         TokenUsage u = m.getUsage();
-        return new StoredMessage(current.conversationId(), current.messageCount(), m.getMessageId(), m.getTurnNumber(),
-                m.getAgentId(), m.getRole().name().toLowerCase(Locale.ROOT), m.getContent(), m.getMessageType(), at,
-                m.getModel(), u == null ? null : new StoredMessage.Usage(u.getPromptTokens(), u.getCompletionTokens(),
-                u.getTotalTokens(), u.getEstimated()), m.getLatencyMillis(), new ArrayList<>(m.getKnowledgeIds()),
-                m.getMetadataJson(), m.getSessionId());
+        return new StoredMessage(
+                current.conversationId(),
+                current.messageCount(),
+                m.getMessageId(),
+                m.getTurnNumber(),
+                m.getAgentId(),
+                m.getRole().name().toLowerCase(Locale.ROOT),
+                m.getContent(),
+                m.getMessageType(),
+                at,
+                m.getModel(),
+                u == null
+                        ? null
+                        : new StoredMessage.Usage(
+                                u.getPromptTokens(),
+                                u.getCompletionTokens(),
+                                u.getTotalTokens(),
+                                u.getEstimated()),
+                m.getLatencyMillis(),
+                new ArrayList<>(m.getKnowledgeIds()),
+                m.getMetadataJson(),
+                m.getSessionId());
     }
 
     private static ConversationCompleted completed(int turns, String reason) {
-        return ConversationCompleted.newBuilder().setTurnsCompleted(turns).setReason(reason).build();
+        return ConversationCompleted.newBuilder()
+                .setTurnsCompleted(turns)
+                .setReason(reason)
+                .build();
     }
 }

@@ -1,10 +1,16 @@
 package ams.conversations.statemachine;
 
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.Envelopes;
+import ams.events.conversation.ConversationEvent;
+import ams.events.streams.Decoded;
+import ams.events.streams.EventDecoding;
+import ams.events.topics.TopicCatalogue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -23,14 +29,6 @@ import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.DeadLetter;
-import ams.events.DeadLetterReason;
-import ams.events.Envelopes;
-import ams.events.conversation.ConversationEvent;
-import ams.events.streams.Decoded;
-import ams.events.streams.EventDecoding;
-import ams.events.topics.TopicCatalogue;
-
 /**
  * The conversation state machine as a Kafka Streams topology: conversation-events in, the same
  * topic out (TurnRequested, ConversationCompleted, ConversationFailed), events it cannot apply to
@@ -46,52 +44,92 @@ public final class ConversationTopology {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationTopology.class);
 
-    private ConversationTopology() {
-    }
+    private ConversationTopology() {}
 
-    /** What the state machine processor emits: an event for conversation-events or a dead letter. */
-    record Output(ConversationEvent event, byte[] deadLetterKey, DeadLetter deadLetter) {
-    }
+    /**
+     * What the state machine processor emits: an event for conversation-events or a dead letter.
+     */
+    // The key bytes are passed through to the dead letter unchanged, never compared.
+    @SuppressWarnings("ArrayRecordComponent")
+    record Output(ConversationEvent event, byte[] deadLetterKey, DeadLetter deadLetter) {}
 
-    public static Topology buildTopology(TopicCatalogue catalogue, String application, Duration timeoutCheckInterval) {
+    public static Topology buildTopology(
+            TopicCatalogue catalogue, String application, Duration timeoutCheckInterval) {
         return buildTopology(catalogue, application, timeoutCheckInterval, false);
     }
 
     /**
-     * @param readOnly fold the log into the stores but emit nothing: the decisions are already in the log,
-     *                 so a replay must not write them a second time
+     * Builds the conversation state machine topology (pure: no wiring, no start).
+     *
+     * @param readOnly fold the log into the stores but emit nothing: the decisions are already in
+     *     the log, so a replay must not write them a second time
      */
-    public static Topology buildTopology(TopicCatalogue catalogue, String application, Duration timeoutCheckInterval,
-                                         boolean readOnly) {
+    public static Topology buildTopology(
+            TopicCatalogue catalogue,
+            String application,
+            Duration timeoutCheckInterval,
+            boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
-                Serdes.String(), new JsonSerde<>(ConversationState.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MESSAGES_STORE),
-                Serdes.String(), new JsonSerde<>(StoredMessage.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINES_STORE),
-                Serdes.String(), Serdes.String()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
+                        Serdes.String(),
+                        new JsonSerde<>(ConversationState.class)));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(MESSAGES_STORE),
+                        Serdes.String(),
+                        new JsonSerde<>(StoredMessage.class)));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(DEADLINES_STORE),
+                        Serdes.String(),
+                        Serdes.String()));
 
-        KStream<String, Decoded<ConversationEvent>> events = EventDecoding.decode(builder, catalogue.conversationEvents(),
-                catalogue.deadLetters(), application, ConversationEvent::getEnvelope, !readOnly);
-        var branches = events
-                .process(() -> new StateMachineProcessor(application, timeoutCheckInterval, readOnly), Named.as("conversation-state-machine"),
-                        CONVERSATIONS_STORE, MESSAGES_STORE, DEADLINES_STORE)
-                .split(Named.as("conversation-output-"))
-                .branch((key, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
-                .defaultBranch(Branched.as("event"));
+        KStream<String, Decoded<ConversationEvent>> events =
+                EventDecoding.decode(
+                        builder,
+                        catalogue.conversationEvents(),
+                        catalogue.deadLetters(),
+                        application,
+                        ConversationEvent::getEnvelope,
+                        !readOnly);
+        var branches =
+                events.process(
+                                () ->
+                                        new StateMachineProcessor(
+                                                application, timeoutCheckInterval, readOnly),
+                                Named.as("conversation-state-machine"),
+                                CONVERSATIONS_STORE,
+                                MESSAGES_STORE,
+                                DEADLINES_STORE)
+                        .split(Named.as("conversation-output-"))
+                        .branch((key, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
+                        .defaultBranch(Branched.as("event"));
         branches.get("conversation-output-event")
                 .mapValues(Output::event, Named.as("conversation-output-event-value"))
-                .to(catalogue.conversationEvents().name(), Produced.with(catalogue.conversationEvents().keySerde(),
-                        catalogue.conversationEvents().valueSerde()).withName("conversation-events-sink"));
+                .to(
+                        catalogue.conversationEvents().name(),
+                        Produced.with(
+                                        catalogue.conversationEvents().keySerde(),
+                                        catalogue.conversationEvents().valueSerde())
+                                .withName("conversation-events-sink"));
         branches.get("conversation-output-dead-letter")
-                .map((key, out) -> KeyValue.pair(out.deadLetterKey(), out.deadLetter()), Named.as("conversation-dead-letter-value"))
-                .to(catalogue.deadLetters().name(), Produced.with(catalogue.deadLetters().keySerde(),
-                        catalogue.deadLetters().valueSerde()).withName("conversation-dead-letters-sink"));
+                .map(
+                        (key, out) -> KeyValue.pair(out.deadLetterKey(), out.deadLetter()),
+                        Named.as("conversation-dead-letter-value"))
+                .to(
+                        catalogue.deadLetters().name(),
+                        Produced.with(
+                                        catalogue.deadLetters().keySerde(),
+                                        catalogue.deadLetters().valueSerde())
+                                .withName("conversation-dead-letters-sink"));
         return builder.build();
     }
 
     /** Thin Kafka plumbing around {@link ConversationStateMachine}: load, apply, store, forward. */
-    private static final class StateMachineProcessor implements Processor<String, Decoded<ConversationEvent>, String, Output> {
+    private static final class StateMachineProcessor
+            implements Processor<String, Decoded<ConversationEvent>, String, Output> {
 
         private final String application;
         private final Duration timeoutCheckInterval;
@@ -114,7 +152,8 @@ public final class ConversationTopology {
             messages = context.getStateStore(MESSAGES_STORE);
             deadlines = context.getStateStore(DEADLINES_STORE);
             if (!readOnly) {
-                context.schedule(timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
+                context.schedule(
+                        timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
             }
         }
 
@@ -124,7 +163,14 @@ public final class ConversationTopology {
             ConversationEvent event = decoded.event();
             String id = event.getConversationId();
             if (record.key() == null || !record.key().equals(id)) {
-                reject(record, decoded, "Record key '" + record.key() + "' differs from conversationId '" + id + "'");
+                reject(
+                        record,
+                        decoded,
+                        "Record key '"
+                                + record.key()
+                                + "' differs from conversationId '"
+                                + id
+                                + "'");
                 return;
             }
             ConversationState before = conversations.get(id);
@@ -136,24 +182,36 @@ public final class ConversationTopology {
             apply(id, before, step, event, record.timestamp());
         }
 
-        private void apply(String id, ConversationState before, ConversationStateMachine.Step step, ConversationEvent cause,
-                           long timestamp) {
+        private void apply(
+                String id,
+                ConversationState before,
+                ConversationStateMachine.Step step,
+                ConversationEvent cause,
+                long timestamp) {
             if (step.message() != null) {
                 messages.put(StoredMessage.key(id, step.message().seq()), step.message());
             }
             if (step.state() != null) {
                 conversations.put(id, step.state());
                 trackDeadline(id, before, step.state());
-                if (step.state().status().terminal() && (before == null || !before.status().terminal())) {
-                    log.debug("Conversation {} ended: {} ({})", id, step.state().status(), step.state().reason());
+                if (step.state().status().terminal()
+                        && (before == null || !before.status().terminal())) {
+                    log.debug(
+                            "Conversation {} ended: {} ({})",
+                            id,
+                            step.state().status(),
+                            step.state().reason());
                 }
             }
             for (Object payload : readOnly ? List.of() : step.emit()) {
-                ConversationEvent out = ConversationEvent.newBuilder()
-                        .setEnvelope(Envelopes.causedBy(cause.getEnvelope(), SOURCE, Instant.now()))
-                        .setConversationId(id)
-                        .setPayload(payload)
-                        .build();
+                ConversationEvent out =
+                        ConversationEvent.newBuilder()
+                                .setEnvelope(
+                                        Envelopes.causedBy(
+                                                cause.getEnvelope(), SOURCE, Instant.now()))
+                                .setConversationId(id)
+                                .setPayload(payload)
+                                .build();
                 context.forward(new Record<>(id, new Output(out, null, null), timestamp));
             }
         }
@@ -173,7 +231,8 @@ public final class ConversationTopology {
 
         private void expire(long now) {
             List<String> due = new ArrayList<>();
-            try (KeyValueIterator<String, String> it = deadlines.range(deadlineKey(0, ""), deadlineKey(now, "\uffff"))) {
+            try (KeyValueIterator<String, String> it =
+                    deadlines.range(deadlineKey(0, ""), deadlineKey(now, "\uffff"))) {
                 it.forEachRemaining(kv -> due.add(kv.value));
             }
             for (String id : due) {
@@ -183,11 +242,13 @@ public final class ConversationTopology {
                 }
                 ConversationStateMachine.Step step = ConversationStateMachine.timeout(state, now);
                 if (step.state() != null) {
-                    ConversationEvent tick = ConversationEvent.newBuilder()
-                            .setEnvelope(Envelopes.create(SOURCE, Instant.ofEpochMilli(now)))
-                            .setConversationId(id)
-                            .setPayload(step.emit().get(0))
-                            .build();
+                    ConversationEvent tick =
+                            ConversationEvent.newBuilder()
+                                    .setEnvelope(
+                                            Envelopes.create(SOURCE, Instant.ofEpochMilli(now)))
+                                    .setConversationId(id)
+                                    .setPayload(step.emit().get(0))
+                                    .build();
                     apply(id, state, step, tick, now);
                 } else if (state.status().terminal()) {
                     deadlines.delete(deadlineKey(state.deadline(), id));
@@ -195,14 +256,26 @@ public final class ConversationTopology {
             }
         }
 
-        private void reject(Record<String, Decoded<ConversationEvent>> record, Decoded<ConversationEvent> decoded, String why) {
+        private void reject(
+                Record<String, Decoded<ConversationEvent>> record,
+                Decoded<ConversationEvent> decoded,
+                String why) {
             if (readOnly) {
                 return;
             }
             DeadLetter letter = decoded.reject(application, DeadLetterReason.INVALID_EVENT, why);
-            log.debug("Dead-lettered {} at {}-{}@{}: {}", decoded.eventId(), decoded.topic(), decoded.partition(),
-                    decoded.offset(), why);
-            context.forward(new Record<>(record.key(), new Output(null, decoded.rawKey(), letter), record.timestamp()));
+            log.debug(
+                    "Dead-lettered {} at {}-{}@{}: {}",
+                    decoded.eventId(),
+                    decoded.topic(),
+                    decoded.partition(),
+                    decoded.offset(),
+                    why);
+            context.forward(
+                    new Record<>(
+                            record.key(),
+                            new Output(null, decoded.rawKey(), letter),
+                            record.timestamp()));
         }
 
         private static String deadlineKey(long deadline, String id) {

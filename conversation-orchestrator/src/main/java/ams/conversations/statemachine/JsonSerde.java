@@ -1,19 +1,18 @@
 package ams.conversations.statemachine;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /** JSON serde for the records kept in this module's state stores (never for events on topics). */
 final class JsonSerde<T> implements Serde<T> {
 
-    private final ObjectMapper mapper = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private final ObjectMapper mapper =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final Class<T> type;
 
     JsonSerde(Class<T> type) {
@@ -29,7 +28,8 @@ final class JsonSerde<T> implements Serde<T> {
             try {
                 return mapper.writeValueAsBytes(value);
             } catch (IOException e) {
-                throw new SerializationException("Cannot write " + type.getSimpleName() + " for " + topic, e);
+                throw new SerializationException(
+                        "Cannot write " + type.getSimpleName() + " for " + topic, e);
             }
         };
     }
@@ -43,7 +43,8 @@ final class JsonSerde<T> implements Serde<T> {
             try {
                 return mapper.readValue(bytes, type);
             } catch (IOException e) {
-                throw new SerializationException("Cannot read " + type.getSimpleName() + " from " + topic, e);
+                throw new SerializationException(
+                        "Cannot read " + type.getSimpleName() + " from " + topic, e);
             }
         };
     }

@@ -6,19 +6,23 @@ import java.util.SplittableRandom;
 /**
  * Chooses who speaks at a turn. Pure and deterministic (the random policy derives its choice from
  * the seed and the turn), so replaying the log chooses the same speakers. The model-selected policy
- * cannot decide on a stream thread (it needs a model call), so it names {@link #MODEL_SELECTED}
- * and the turn worker asks the model.
+ * cannot decide on a stream thread (it needs a model call), so it names {@link #MODEL_SELECTED} and
+ * the turn worker asks the model.
  */
 public final class SpeakerSelection {
 
     /** Speaker of a TurnRequested whose speaker the worker must choose by asking the model. */
     public static final String MODEL_SELECTED = "?model_selected";
 
-    private SpeakerSelection() {
-    }
+    private SpeakerSelection() {}
 
-    public static String speakerFor(String policy, List<String> participants, List<String> speakerOrder, Long seed,
-                                    int turn, String lastSpeaker) {
+    public static String speakerFor(
+            String policy,
+            List<String> participants,
+            List<String> speakerOrder,
+            Long seed,
+            int turn,
+            String lastSpeaker) {
         int n = participants.size();
         switch (policy) {
             case "RANDOM" -> {
@@ -45,8 +49,12 @@ public final class SpeakerSelection {
         }
     }
 
-    /** Deterministic choice among {@code candidates} excluding {@code lastSpeaker}, for offline model selection. */
-    public static String fallback(List<String> participants, Long seed, int turn, String lastSpeaker) {
+    /**
+     * Deterministic choice among {@code candidates} excluding {@code lastSpeaker}, for offline
+     * model selection.
+     */
+    public static String fallback(
+            List<String> participants, Long seed, int turn, String lastSpeaker) {
         return speakerFor("RANDOM", participants, List.of(), seed, turn, lastSpeaker);
     }
 

@@ -3,8 +3,8 @@ package ams.conversations.statemachine;
 import java.util.List;
 
 /**
- * Value of the {@code messages} store (key {@code conversationId/seq}, seq zero-padded so a prefix
- * scan returns the messages in order). Human messages get a seq too but no turn of their own.
+ * Value of the "messages" store (key {@code conversationId/seq}, seq zero-padded so a prefix scan
+ * returns the messages in order). Human messages get a seq too but no turn of their own.
  */
 public record StoredMessage(
         String conversationId,
@@ -27,9 +27,11 @@ public record StoredMessage(
         knowledgeIds = List.copyOf(knowledgeIds);
     }
 
-    /** Tokens of one message as the provider reported them, or estimated ({@code estimated = true}). */
-    public record Usage(int promptTokens, int completionTokens, int totalTokens, boolean estimated) {
-    }
+    /**
+     * Tokens of one message as the provider reported them, or estimated ({@code estimated = true}).
+     */
+    public record Usage(
+            int promptTokens, int completionTokens, int totalTokens, boolean estimated) {}
 
     public static String key(String conversationId, int seq) {
         return conversationId + "/" + String.format("%08d", seq);

@@ -1,13 +1,21 @@
 package ams.conversations.worker;
 
+import ams.events.GenerationParameters;
 import java.util.List;
 
-import ams.events.GenerationParameters;
-
-/** An immutable copy of what a turn worker knows about one conversation, handed to a turn running on another thread. */
-public record ConversationSnapshot(String conversationId, List<String> participants, String topic, long seed,
-                                   GenerationParameters generation, String sessionId, String correlationId,
-                                   List<HistoryMessage> history) {
+/**
+ * An immutable copy of what a turn worker knows about one conversation, handed to a turn running on
+ * another thread.
+ */
+public record ConversationSnapshot(
+        String conversationId,
+        List<String> participants,
+        String topic,
+        long seed,
+        GenerationParameters generation,
+        String sessionId,
+        String correlationId,
+        List<HistoryMessage> history) {
 
     public ConversationSnapshot {
         participants = List.copyOf(participants);
@@ -15,8 +23,7 @@ public record ConversationSnapshot(String conversationId, List<String> participa
     }
 
     /** One message of the conversation so far, in log order. */
-    public record HistoryMessage(int turnNumber, String agentId, String role, String content) {
-    }
+    public record HistoryMessage(int turnNumber, String agentId, String role, String content) {}
 
     public String lastSpeaker() {
         for (int i = history.size() - 1; i >= 0; i--) {

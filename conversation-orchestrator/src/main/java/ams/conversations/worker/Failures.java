@@ -1,15 +1,14 @@
 package ams.conversations.worker;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.http.HttpTimeoutException;
-
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.InternalServerException;
 import dev.langchain4j.exception.NonRetriableException;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.exception.TimeoutException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpTimeoutException;
 
 /**
  * The one place that decides whether a failed turn attempt is worth retrying: 429, 5xx, timeouts
@@ -18,11 +17,9 @@ import dev.langchain4j.exception.TimeoutException;
 public final class Failures {
 
     /** The verdict for one failure, with a reason fit for a TurnFailed event. */
-    public record Failure(boolean retriable, String reason) {
-    }
+    public record Failure(boolean retriable, String reason) {}
 
-    private Failures() {
-    }
+    private Failures() {}
 
     public static Failure classify(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -32,8 +29,10 @@ public final class Failures {
             if (t instanceof InternalServerException) {
                 return new Failure(true, "server error (5xx): " + message(t));
             }
-            if (t instanceof TimeoutException || t instanceof HttpTimeoutException
-                    || t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+            if (t instanceof TimeoutException
+                    || t instanceof HttpTimeoutException
+                    || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.util.concurrent.TimeoutException) {
                 return new Failure(true, "timeout: " + message(t));
             }
             if (t instanceof HttpException http) {
@@ -44,7 +43,9 @@ public final class Failures {
             if (t instanceof NonRetriableException) {
                 return new Failure(false, message(t));
             }
-            if (t instanceof RetriableException || t instanceof IOException || t instanceof UncheckedIOException) {
+            if (t instanceof RetriableException
+                    || t instanceof IOException
+                    || t instanceof UncheckedIOException) {
                 return new Failure(true, message(t));
             }
         }
@@ -52,7 +53,9 @@ public final class Failures {
     }
 
     private static String message(Throwable t) {
-        String m = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        String m =
+                t.getClass().getSimpleName()
+                        + (t.getMessage() == null ? "" : ": " + t.getMessage());
         return m.length() > 500 ? m.substring(0, 497) + "..." : m;
     }
 }

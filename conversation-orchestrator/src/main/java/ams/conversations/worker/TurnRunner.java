@@ -2,14 +2,21 @@ package ams.conversations.worker;
 
 import ams.conversations.AgentDirectory;
 import ams.conversations.AgentProfile;
-import ams.conversations.llm.ChatProvider;
 import ams.conversations.ConversationConfig;
 import ams.conversations.KnowledgeSearch;
+import ams.conversations.llm.ChatProvider;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
 import ams.conversations.statemachine.SpeakerSelection;
-
+import ams.events.GenerationParameters;
+import ams.events.TokenUsage;
+import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
+import ams.events.conversation.TurnFailed;
+import ams.events.conversation.TurnRequested;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,21 +26,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import ams.events.GenerationParameters;
-import ams.events.TokenUsage;
-import ams.events.conversation.MessageAppended;
-import ams.events.conversation.MessageRole;
-import ams.events.conversation.TurnFailed;
-import ams.events.conversation.TurnRequested;
-
 /**
  * Runs one requested turn off the stream threads: chooses the speaker when the model selects it,
  * fetches the speaker's config and knowledge, builds the prompt, calls the provider with bounded
  * concurrency, and retries 429/5xx/timeouts with exponential backoff and jitter. Returns the events
- * to publish: a TurnFailed per failed attempt, then the MessageAppended or a final non-retriable TurnFailed.
+ * to publish: a TurnFailed per failed attempt, then the MessageAppended or a final non-retriable
+ * TurnFailed.
  */
 public final class TurnRunner {
 
@@ -48,17 +46,41 @@ public final class TurnRunner {
     private final long backoffMaxMs;
     private final long dependencyWaitMs;
 
-    public TurnRunner(AgentDirectory agents, KnowledgeSearch knowledge, Providers providers, PromptBuilder prompts,
-                      int knowledgeTopK, int maxAttempts, long backoffInitialMs, long backoffMaxMs) {
-        this(agents, knowledge, providers, prompts, knowledgeTopK, maxAttempts, backoffInitialMs, backoffMaxMs, 0);
+    public TurnRunner(
+            AgentDirectory agents,
+            KnowledgeSearch knowledge,
+            Providers providers,
+            PromptBuilder prompts,
+            int knowledgeTopK,
+            int maxAttempts,
+            long backoffInitialMs,
+            long backoffMaxMs) {
+        this(
+                agents,
+                knowledge,
+                providers,
+                prompts,
+                knowledgeTopK,
+                maxAttempts,
+                backoffInitialMs,
+                backoffMaxMs,
+                0);
     }
 
     /**
-     * @param dependencyWaitMs how long the agent directory and the knowledge search may stay unavailable
-     *                         (a restarting agent-processor or knowledge-indexer) before an attempt fails
+     * @param dependencyWaitMs how long the agent directory and the knowledge search may stay
+     *     unavailable (a restarting agent-processor or knowledge-indexer) before an attempt fails
      */
-    public TurnRunner(AgentDirectory agents, KnowledgeSearch knowledge, Providers providers, PromptBuilder prompts,
-                      int knowledgeTopK, int maxAttempts, long backoffInitialMs, long backoffMaxMs, long dependencyWaitMs) {
+    public TurnRunner(
+            AgentDirectory agents,
+            KnowledgeSearch knowledge,
+            Providers providers,
+            PromptBuilder prompts,
+            int knowledgeTopK,
+            int maxAttempts,
+            long backoffInitialMs,
+            long backoffMaxMs,
+            long dependencyWaitMs) {
         this.dependencyWaitMs = dependencyWaitMs;
         this.agents = agents;
         this.knowledge = knowledge;
@@ -70,21 +92,37 @@ public final class TurnRunner {
         this.backoffMaxMs = backoffMaxMs;
     }
 
-    public static TurnRunner fromConfig(ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge,
-                                        Providers providers) {
-        return new TurnRunner(agents, knowledge, providers,
-                new PromptBuilder(config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TURNS),
+    public static TurnRunner fromConfig(
+            ConversationConfig config,
+            AgentDirectory agents,
+            KnowledgeSearch knowledge,
+            Providers providers) {
+        return new TurnRunner(
+                agents,
+                knowledge,
+                providers,
+                new PromptBuilder(
+                        config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TURNS),
                         config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TOKENS)),
-                config.getInt(ConversationConfig.KNOWLEDGE_TOP_K), config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
-                config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS), config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
+                config.getInt(ConversationConfig.KNOWLEDGE_TOP_K),
+                config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
+                config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS),
+                config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
                 config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS));
     }
 
-    /** @return the payloads to publish, or null when interrupted (the worker is closing; the turn will be redone) */
+    /**
+     * Runs one requested turn and returns the events that record its outcome.
+     *
+     * @return the payloads to publish, or null when interrupted (the worker is closing; the turn
+     *     will be redone)
+     */
     public List<Object> run(ConversationSnapshot conversation, TurnRequested request) {
         List<Object> out = new ArrayList<>();
-        GenerationParameters generation = conversation.generation() == null
-                ? GenerationParameters.newBuilder().build() : conversation.generation();
+        GenerationParameters generation =
+                conversation.generation() == null
+                        ? GenerationParameters.newBuilder().build()
+                        : conversation.generation();
         ChatProvider provider;
         try {
             provider = providers.get(generation.getProvider());
@@ -98,22 +136,56 @@ public final class TurnRunner {
             try {
                 boolean selected = SpeakerSelection.MODEL_SELECTED.equals(speaker);
                 if (selected) {
-                    speaker = selectSpeaker(conversation, provider, generation, request.getTurnNumber(), names);
+                    speaker =
+                            selectSpeaker(
+                                    conversation,
+                                    provider,
+                                    generation,
+                                    request.getTurnNumber(),
+                                    names);
                 }
                 String who = speaker;
                 Optional<AgentProfile> profile = available(() -> agents.find(who));
                 if (profile.isEmpty()) {
-                    out.add(failed(request, speaker, attempt, "unknown agent '" + speaker + "'", false));
+                    out.add(
+                            failed(
+                                    request,
+                                    speaker,
+                                    attempt,
+                                    "unknown agent '" + speaker + "'",
+                                    false));
                     return out;
                 }
-                List<KnowledgeSearch.Hit> hits = knowledgeTopK == 0 ? List.of()
-                        : available(() -> knowledge.search(who, conversation.topic(), knowledgeTopK));
-                Prompt prompt = prompts.build(profile.get(), id -> nameOf(id, names), conversation, hits,
-                        request.getTurnNumber());
+                List<KnowledgeSearch.Hit> hits =
+                        knowledgeTopK == 0
+                                ? List.of()
+                                : available(
+                                        () ->
+                                                knowledge.search(
+                                                        who, conversation.topic(), knowledgeTopK));
+                Prompt prompt =
+                        prompts.build(
+                                profile.get(),
+                                id -> nameOf(id, names),
+                                conversation,
+                                hits,
+                                request.getTurnNumber());
                 long started = System.nanoTime();
-                ChatProvider.Reply reply = providers.call(provider, () -> provider.reply(prompt, generation));
+                ChatProvider.Reply reply =
+                        providers.call(provider, () -> provider.reply(prompt, generation));
                 long latencyMs = (System.nanoTime() - started) / 1_000_000;
-                out.add(message(conversation, request, speaker, prompt, reply, provider, generation, latencyMs, attempt, selected));
+                out.add(
+                        message(
+                                conversation,
+                                request,
+                                speaker,
+                                prompt,
+                                reply,
+                                provider,
+                                generation,
+                                latencyMs,
+                                attempt,
+                                selected));
                 return out;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -137,9 +209,9 @@ public final class TurnRunner {
     }
 
     /**
-     * Asks another processor, waiting out its unavailability (connection refused, 5xx while it restarts
-     * or rebalances) for up to {@code dependencyWaitMs}: an outage of our own services is not a failed
-     * model call, so it must not use up the turn's attempts and fail the conversation.
+     * Asks another processor, waiting out its unavailability (connection refused, 5xx while it
+     * restarts or rebalances) for up to {@code dependencyWaitMs}: an outage of our own services is
+     * not a failed model call, so it must not use up the turn's attempts and fail the conversation.
      */
     private <T> T available(java.util.function.Supplier<T> lookup) throws InterruptedException {
         long deadline = System.nanoTime() + dependencyWaitMs * 1_000_000;
@@ -155,31 +227,61 @@ public final class TurnRunner {
         }
     }
 
-    /** Exponential backoff with jitter: half the capped delay fixed, half random, so retries of many turns spread out. */
+    /**
+     * Exponential backoff with jitter: half the capped delay fixed, half random, so retries of many
+     * turns spread out.
+     */
     long backoffMillis(int attempt) {
         long capped = Math.min(backoffMaxMs, backoffInitialMs << Math.min(attempt - 1, 20));
         return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
     }
 
-    private String selectSpeaker(ConversationSnapshot c, ChatProvider provider, GenerationParameters generation, int turn,
-                                 Map<String, String> names) throws InterruptedException {
+    private String selectSpeaker(
+            ConversationSnapshot c,
+            ChatProvider provider,
+            GenerationParameters generation,
+            int turn,
+            Map<String, String> names)
+            throws InterruptedException {
         String last = c.lastSpeaker();
         List<String> candidates = c.participants().stream().filter(p -> !p.equals(last)).toList();
         StringBuilder list = new StringBuilder();
         for (String p : candidates) {
             list.append("\n- ").append(p).append(" (").append(nameOf(p, names)).append(')');
         }
-        List<Prompt.Line> history = c.history().stream()
-                .map(m -> new Prompt.Line(m.agentId(), "assistant".equals(m.role()) ? nameOf(m.agentId(), names) : m.agentId(),
-                        m.role(), m.content(), false))
-                .toList();
+        List<Prompt.Line> history =
+                c.history().stream()
+                        .map(
+                                m ->
+                                        new Prompt.Line(
+                                                m.agentId(),
+                                                "assistant".equals(m.role())
+                                                        ? nameOf(m.agentId(), names)
+                                                        : m.agentId(),
+                                                m.role(),
+                                                m.content(),
+                                                false))
+                        .toList();
         int from = Math.max(0, history.size() - 20);
-        Prompt prompt = new Prompt("You moderate a conversation about: " + c.topic()
-                + ". Choose who should speak next so the conversation moves forward.",
-                history.subList(from, history.size()),
-                "Who should speak next? Answer with exactly one agent id from this list:" + list,
-                "moderator", "moderator", "moderator", c.topic(), List.of(), c.seed(), turn);
-        String answer = providers.call(provider, () -> provider.selectSpeaker(prompt, generation)).toLowerCase(Locale.ROOT);
+        Prompt prompt =
+                new Prompt(
+                        "You moderate a conversation about: "
+                                + c.topic()
+                                + ". Choose who should speak next so the conversation moves forward.",
+                        history.subList(from, history.size()),
+                        "Who should speak next? Answer with exactly one agent id from this list:"
+                                + list,
+                        "moderator",
+                        "moderator",
+                        "moderator",
+                        c.topic(),
+                        List.of(),
+                        c.seed(),
+                        turn);
+        String answer =
+                providers
+                        .call(provider, () -> provider.selectSpeaker(prompt, generation))
+                        .toLowerCase(Locale.ROOT);
         for (String p : candidates) {
             if (answer.contains(p.toLowerCase(Locale.ROOT))) {
                 return p;
@@ -190,23 +292,34 @@ public final class TurnRunner {
                 return p;
             }
         }
-        // The model named nobody we know (or there is no model): a seeded choice keeps the conversation going.
+        // The model named nobody we know (or there is no model): a seeded choice keeps the
+        // conversation going.
         return SpeakerSelection.fallback(c.participants(), c.seed(), turn, last);
     }
 
     private String nameOf(String agentId, Map<String, String> names) {
-        return names.computeIfAbsent(agentId, id -> {
-            try {
-                return agents.find(id).map(AgentProfile::name).orElse(id);
-            } catch (RuntimeException e) {
-                return id;
-            }
-        });
+        return names.computeIfAbsent(
+                agentId,
+                id -> {
+                    try {
+                        return agents.find(id).map(AgentProfile::name).orElse(id);
+                    } catch (RuntimeException e) {
+                        return id;
+                    }
+                });
     }
 
-    private MessageAppended message(ConversationSnapshot c, TurnRequested request, String speaker, Prompt prompt,
-                                    ChatProvider.Reply reply, ChatProvider provider, GenerationParameters generation,
-                                    long latencyMs, int attempt, boolean selectedByModel) {
+    private MessageAppended message(
+            ConversationSnapshot c,
+            TurnRequested request,
+            String speaker,
+            Prompt prompt,
+            ChatProvider.Reply reply,
+            ChatProvider provider,
+            GenerationParameters generation,
+            long latencyMs,
+            int attempt,
+            boolean selectedByModel) {
         ObjectNode metadata = json.createObjectNode();
         metadata.put("speaker_name", prompt.speakerName());
         metadata.put("provider", provider.name());
@@ -223,16 +336,32 @@ public final class TurnRunner {
                 .setMetadataJson(metadata.toString())
                 .setSessionId(c.sessionId())
                 .setModel(reply.model())
-                .setGeneration(GenerationParameters.newBuilder(generation).setProvider(provider.name()).setModel(reply.model()).build())
-                .setUsage(TokenUsage.newBuilder().setPromptTokens(reply.promptTokens()).setCompletionTokens(reply.completionTokens())
-                        .setTotalTokens(reply.totalTokens()).setEstimated(reply.estimated()).build())
+                .setGeneration(
+                        GenerationParameters.newBuilder(generation)
+                                .setProvider(provider.name())
+                                .setModel(reply.model())
+                                .build())
+                .setUsage(
+                        TokenUsage.newBuilder()
+                                .setPromptTokens(reply.promptTokens())
+                                .setCompletionTokens(reply.completionTokens())
+                                .setTotalTokens(reply.totalTokens())
+                                .setEstimated(reply.estimated())
+                                .build())
                 .setLatencyMillis(latencyMs)
-                .setKnowledgeIds(prompt.knowledge().stream().map(KnowledgeSearch.Hit::documentId).toList())
+                .setKnowledgeIds(
+                        prompt.knowledge().stream().map(KnowledgeSearch.Hit::documentId).toList())
                 .build();
     }
 
-    static TurnFailed failed(TurnRequested request, String speaker, int attempt, String reason, boolean retriable) {
-        return TurnFailed.newBuilder().setTurnNumber(request.getTurnNumber()).setSpeakerAgentId(speaker).setAttempt(attempt)
-                .setReason(reason).setRetriable(retriable).build();
+    static TurnFailed failed(
+            TurnRequested request, String speaker, int attempt, String reason, boolean retriable) {
+        return TurnFailed.newBuilder()
+                .setTurnNumber(request.getTurnNumber())
+                .setSpeakerAgentId(speaker)
+                .setAttempt(attempt)
+                .setReason(reason)
+                .setRetriable(retriable)
+                .build();
     }
 }

@@ -3,7 +3,18 @@ package ams.conversations.worker;
 import ams.conversations.ConversationConfig;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.ConversationTopology;
-
+import ams.events.Envelope;
+import ams.events.Envelopes;
+import ams.events.conversation.ConversationCancelled;
+import ams.events.conversation.ConversationCompleted;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.ConversationFailed;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
+import ams.events.conversation.TurnFailed;
+import ams.events.conversation.TurnRequested;
+import ams.events.topics.Topic;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +29,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,25 +47,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.Envelope;
-import ams.events.Envelopes;
-import ams.events.conversation.ConversationCancelled;
-import ams.events.conversation.ConversationCompleted;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.ConversationFailed;
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.MessageAppended;
-import ams.events.conversation.MessageRole;
-import ams.events.conversation.TurnFailed;
-import ams.events.conversation.TurnRequested;
-import ams.events.topics.Topic;
-
 /**
- * A turn worker: a read_committed consumer of conversation-events (group {@code <application.id>-workers})
- * that runs each TurnRequested on a bounded pool and publishes the outcome in a transaction that also
- * commits the consumed offsets. On every partition assignment it re-reads the partition from the
- * beginning to rebuild the history of open conversations and only then runs the turns still
- * unanswered, so a turn whose worker died is run again, and a turn already answered is never run twice.
+ * A turn worker: a read_committed consumer of conversation-events (group {@code
+ * <application.id>-workers}) that runs each TurnRequested on a bounded pool and publishes the
+ * outcome in a transaction that also commits the consumed offsets. On every partition assignment it
+ * re-reads the partition from the beginning to rebuild the history of open conversations and only
+ * then runs the turns still unanswered, so a turn whose worker died is run again, and a turn
+ * already answered is never run twice.
  */
 public final class TurnWorker implements AutoCloseable {
 
@@ -84,17 +82,26 @@ public final class TurnWorker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean halted;
 
-    /** A TurnRequested this worker still has to answer; {@code offset} holds back the partition's committed offset. */
-    private record Pending(String conversationId, int turn, long offset, TopicPartition partition, TurnRequested request,
-                           Envelope cause) {
+    /**
+     * A TurnRequested this worker still has to answer; {@code offset} holds back the partition's
+     * committed offset.
+     */
+    private record Pending(
+            String conversationId,
+            int turn,
+            long offset,
+            TopicPartition partition,
+            TurnRequested request,
+            Envelope cause) {
         String key() {
             return turnKey(conversationId, turn);
         }
     }
 
-    /** A finished turn waiting for the poll thread to publish it. {@code payloads} null = abandoned. */
-    private record Completed(Pending pending, int epoch, List<Object> payloads) {
-    }
+    /**
+     * A finished turn waiting for the poll thread to publish it. {@code payloads} null = abandoned.
+     */
+    private record Completed(Pending pending, int epoch, List<Object> payloads) {}
 
     private static final class PartitionState {
         final int epoch;
@@ -109,40 +116,59 @@ public final class TurnWorker implements AutoCloseable {
         }
     }
 
-    public TurnWorker(ConversationConfig config, Topic<String, ConversationEvent> topic, TurnRunner runner, String name) {
+    public TurnWorker(
+            ConversationConfig config,
+            Topic<String, ConversationEvent> topic,
+            TurnRunner runner,
+            String name) {
         this.name = name;
         this.topic = topic;
         this.runner = runner;
         String application = config.getString(ConversationConfig.APPLICATION_ID);
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
+        c.put(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
         c.put(ConsumerConfig.GROUP_ID_CONFIG, application + "-workers");
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, name + "-consumer");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, config.getInt(ConversationConfig.WORKER_MAX_POLL_INTERVAL_MS));
+        c.put(
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                config.getInt(ConversationConfig.WORKER_MAX_POLL_INTERVAL_MS));
         int session = config.getInt(ConversationConfig.WORKER_SESSION_TIMEOUT_MS);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, session);
         c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(100, session / 4));
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
+        c.put(
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
+        p.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, name + "-producer");
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, application + "-" + name);
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.getInt(ConversationConfig.WORKER_TRANSACTION_TIMEOUT_MS));
+        p.put(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                config.getInt(ConversationConfig.WORKER_TRANSACTION_TIMEOUT_MS));
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        producer = new KafkaProducer<>(p, topic.keySerde().serializer(), topic.valueSerde().serializer());
+        producer =
+                new KafkaProducer<>(
+                        p, topic.keySerde().serializer(), topic.valueSerde().serializer());
         int threads = config.getInt(ConversationConfig.WORKER_THREADS);
         AtomicInteger n = new AtomicInteger();
-        pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, name + "-turn-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        pool =
+                Executors.newFixedThreadPool(
+                        threads,
+                        r -> {
+                            Thread t = new Thread(r, name + "-turn-" + n.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
         thread = new Thread(this::loop, name + "-poll");
     }
 
@@ -166,7 +192,8 @@ public final class TurnWorker implements AutoCloseable {
             consumer.subscribe(List.of(topic.name()), new Rebalance());
             log.info("Turn worker {} started on {}", name, topic.name());
             while (running) {
-                Iterable<ConsumerRecord<String, byte[]>> records = consumer.poll(inFlight.get() > 0 ? BUSY_POLL : IDLE_POLL);
+                Iterable<ConsumerRecord<String, byte[]>> records =
+                        consumer.poll(inFlight.get() > 0 ? BUSY_POLL : IDLE_POLL);
                 if (halted) {
                     return;
                 }
@@ -178,7 +205,10 @@ public final class TurnWorker implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             if (!halted) {
-                log.error("Turn worker {} stopped on an unexpected error; its partitions move to other workers", name, e);
+                log.error(
+                        "Turn worker {} stopped on an unexpected error; its partitions move to other workers",
+                        name,
+                        e);
             }
         } finally {
             if (!halted) {
@@ -198,7 +228,8 @@ public final class TurnWorker implements AutoCloseable {
         try {
             event = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
-            // The state machine dead-letters undecodable records; a worker has nothing to do with them.
+            // The state machine dead-letters undecodable records; a worker has nothing to do with
+            // them.
             return;
         }
         if (event == null) {
@@ -209,8 +240,15 @@ public final class TurnWorker implements AutoCloseable {
         if (payload instanceof ConversationRequested requested) {
             if (!conversations.containsKey(id)) {
                 Envelope env = event.getEnvelope();
-                conversations.put(id, new WorkerConversation(id, tp, requested,
-                        env.getCorrelationId() != null ? env.getCorrelationId() : env.getEventId().toString()));
+                conversations.put(
+                        id,
+                        new WorkerConversation(
+                                id,
+                                tp,
+                                requested,
+                                env.getCorrelationId() != null
+                                        ? env.getCorrelationId()
+                                        : env.getEventId().toString()));
             }
         } else if (payload instanceof TurnRequested turn) {
             WorkerConversation c = conversations.get(id);
@@ -218,15 +256,26 @@ public final class TurnWorker implements AutoCloseable {
                 return;
             }
             if (ConversationStateMachine.isResumeRequest(event)) {
-                // Mirrors the state machine, which re-requests the turn itself; this one is not run.
+                // Mirrors the state machine, which re-requests the turn itself; this one is not
+                // run.
                 c.resume(turn.getTurnNumber());
                 return;
             }
-            // While failed, a request is stale: the state machine issued it before it saw the failure.
-            if (c.failed() || turn.getTurnNumber() < c.turnsDone() || pendingByTurn.containsKey(turnKey(id, turn.getTurnNumber()))) {
+            // While failed, a request is stale: the state machine issued it before it saw the
+            // failure.
+            if (c.failed()
+                    || turn.getTurnNumber() < c.turnsDone()
+                    || pendingByTurn.containsKey(turnKey(id, turn.getTurnNumber()))) {
                 return;
             }
-            Pending pending = new Pending(id, turn.getTurnNumber(), record.offset(), tp, turn, event.getEnvelope());
+            Pending pending =
+                    new Pending(
+                            id,
+                            turn.getTurnNumber(),
+                            record.offset(),
+                            tp,
+                            turn,
+                            event.getEnvelope());
             ps.pending.put(record.offset(), pending);
             pendingByTurn.put(pending.key(), pending);
             if (ps.live) {
@@ -255,7 +304,8 @@ public final class TurnWorker implements AutoCloseable {
                 c.fail(c.turnsDone());
                 forgetAll(id);
             }
-        } else if (payload instanceof ConversationCompleted || payload instanceof ConversationCancelled) {
+        } else if (payload instanceof ConversationCompleted
+                || payload instanceof ConversationCancelled) {
             WorkerConversation c = conversations.get(id);
             // The state machine ignores these on a FAILED conversation, which stays resumable.
             if (c != null && !c.failed()) {
@@ -266,7 +316,10 @@ public final class TurnWorker implements AutoCloseable {
     }
 
     private void forgetAll(String conversationId) {
-        pendingByTurn.values().stream().filter(p -> p.conversationId().equals(conversationId)).toList().forEach(this::forget);
+        pendingByTurn.values().stream()
+                .filter(p -> p.conversationId().equals(conversationId))
+                .toList()
+                .forEach(this::forget);
     }
 
     private void forget(Pending pending) {
@@ -285,7 +338,11 @@ public final class TurnWorker implements AutoCloseable {
             PartitionState ps = e.getValue();
             if (!ps.live && consumer.position(e.getKey()) >= ps.rebuildEnd) {
                 ps.live = true;
-                log.info("Worker {} rebuilt {} up to offset {}; {} turn(s) to run", name, e.getKey(), ps.rebuildEnd,
+                log.info(
+                        "Worker {} rebuilt {} up to offset {}; {} turn(s) to run",
+                        name,
+                        e.getKey(),
+                        ps.rebuildEnd,
                         ps.pending.size());
                 for (Pending pending : ps.pending.values()) {
                     dispatch(pending, ps.epoch);
@@ -301,20 +358,33 @@ public final class TurnWorker implements AutoCloseable {
         }
         ConversationSnapshot snapshot = c.snapshot();
         inFlight.incrementAndGet();
-        pool.execute(() -> {
-            List<Object> payloads;
-            try {
-                payloads = runner.run(snapshot, pending.request());
-            } catch (RuntimeException e) {
-                log.error("Turn {} of {} failed unexpectedly", pending.turn(), pending.conversationId(), e);
-                payloads = List.of(TurnRunner.failed(pending.request(), pending.request().getSpeakerAgentId(), 1,
-                        "internal error: " + e, false));
-            }
-            completed.add(new Completed(pending, epoch, payloads));
-        });
+        pool.execute(
+                () -> {
+                    List<Object> payloads;
+                    try {
+                        payloads = runner.run(snapshot, pending.request());
+                    } catch (RuntimeException e) {
+                        log.error(
+                                "Turn {} of {} failed unexpectedly",
+                                pending.turn(),
+                                pending.conversationId(),
+                                e);
+                        payloads =
+                                List.of(
+                                        TurnRunner.failed(
+                                                pending.request(),
+                                                pending.request().getSpeakerAgentId(),
+                                                1,
+                                                "internal error: " + e,
+                                                false));
+                    }
+                    completed.add(new Completed(pending, epoch, payloads));
+                });
     }
 
     /** Publishes finished turns and the offsets below every unanswered turn, in one transaction. */
+    // In a transaction a failed send fails commitTransaction: the future has nothing more to say.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private void publish() {
         List<Completed> batch = new ArrayList<>();
         for (Completed c; (c = completed.poll()) != null; ) {
@@ -329,10 +399,15 @@ public final class TurnWorker implements AutoCloseable {
             Pending p = c.pending();
             PartitionState ps = partitions.get(p.partition());
             WorkerConversation conversation = conversations.get(p.conversationId());
-            boolean current = ps != null && ps.epoch == c.epoch() && pendingByTurn.get(p.key()) == p;
-            if (c.payloads() == null || !current || conversation == null || conversation.failed()
+            boolean current =
+                    ps != null && ps.epoch == c.epoch() && isSame(pendingByTurn.get(p.key()), p);
+            if (c.payloads() == null
+                    || !current
+                    || conversation == null
+                    || conversation.failed()
                     || conversation.turnsDone() > p.turn()) {
-                // Moved to another worker, ended, answered already, or abandoned: publishing would duplicate.
+                // Moved to another worker, ended, answered already, or abandoned: publishing would
+                // duplicate.
                 inFlight.decrementAndGet();
                 continue;
             }
@@ -358,29 +433,46 @@ public final class TurnWorker implements AutoCloseable {
             for (Completed c : publishable) {
                 Envelope cause = c.pending().cause();
                 for (Object payload : c.payloads()) {
-                    Envelope envelope = cause == null ? Envelopes.create(ConversationTopology.SOURCE)
-                            : Envelopes.causedBy(cause, ConversationTopology.SOURCE, Instant.now());
-                    producer.send(new ProducerRecord<>(topic.name(), c.pending().conversationId(),
-                            ConversationEvent.newBuilder().setEnvelope(envelope)
-                                    .setConversationId(c.pending().conversationId()).setPayload(payload).build()));
+                    Envelope envelope =
+                            cause == null
+                                    ? Envelopes.create(ConversationTopology.SOURCE)
+                                    : Envelopes.causedBy(
+                                            cause, ConversationTopology.SOURCE, Instant.now());
+                    producer.send(
+                            new ProducerRecord<>(
+                                    topic.name(),
+                                    c.pending().conversationId(),
+                                    ConversationEvent.newBuilder()
+                                            .setEnvelope(envelope)
+                                            .setConversationId(c.pending().conversationId())
+                                            .setPayload(payload)
+                                            .build()));
                 }
             }
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             }
             producer.commitTransaction();
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException fatal) {
+        } catch (ProducerFencedException
+                | OutOfOrderSequenceException
+                | AuthorizationException fatal) {
             throw fatal;
         } catch (KafkaException e) {
-            log.warn("Worker {} could not commit {} turn(s), retrying: {}", name, publishable.size(), e.toString());
+            log.warn(
+                    "Worker {} could not commit {} turn(s), retrying: {}",
+                    name,
+                    publishable.size(),
+                    e.toString());
             producer.abortTransaction();
             completed.addAll(publishable);
             return;
         }
         offsets.forEach((tp, o) -> partitions.get(tp).committed = o.offset());
         for (Completed c : publishable) {
-            // The offset may move past it now, but the turn stays known until its outcome (MessageAppended
-            // or final TurnFailed) is read back: a resume's re-request read in between must not run it again.
+            // The offset may move past it now, but the turn stays known until its outcome
+            // (MessageAppended
+            // or final TurnFailed) is read back: a resume's re-request read in between must not run
+            // it again.
             PartitionState ps = partitions.get(c.pending().partition());
             if (ps != null) {
                 ps.pending.remove(c.pending().offset());
@@ -391,7 +483,8 @@ public final class TurnWorker implements AutoCloseable {
 
     private long firstUnanswered(PartitionState ps, List<Completed> publishing, TopicPartition tp) {
         for (Map.Entry<Long, Pending> e : ps.pending.entrySet()) {
-            boolean beingPublished = publishing.stream().anyMatch(c -> c.pending() == e.getValue());
+            boolean beingPublished =
+                    publishing.stream().anyMatch(c -> isSame(c.pending(), e.getValue()));
             if (!beingPublished) {
                 return e.getKey();
             }
@@ -419,7 +512,8 @@ public final class TurnWorker implements AutoCloseable {
             if (assigned.isEmpty()) {
                 return;
             }
-            // History lives in the log: re-read each partition from its start, run its turns once caught up.
+            // History lives in the log: re-read each partition from its start, run its turns once
+            // caught up.
             consumer.seekToBeginning(assigned);
             Map<TopicPartition, Long> ends = consumer.endOffsets(assigned);
             for (TopicPartition tp : assigned) {
@@ -443,8 +537,8 @@ public final class TurnWorker implements AutoCloseable {
 
     /**
      * Stops this worker the way a crash would: no more polling or publishing, nothing closed, no
-     * offsets committed, no group left. Its partitions move once the group notices it is gone.
-     * For tests of recovery; call {@link #close()} later to release the abandoned clients.
+     * offsets committed, no group left. Its partitions move once the group notices it is gone. For
+     * tests of recovery; call {@link #close()} later to release the abandoned clients.
      */
     public void halt() {
         halted = true;
@@ -476,6 +570,15 @@ public final class TurnWorker implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("Closing producer of {}", name, e);
         }
+    }
+
+    /**
+     * Whether two pending turns are the very same dispatch: a turn re-dispatched after a rebalance
+     * is equal to its earlier self but must not be mistaken for it.
+     */
+    @SuppressWarnings("ReferenceEquality")
+    private static boolean isSame(Pending a, Pending b) {
+        return a == b;
     }
 
     static String turnKey(String conversationId, int turn) {

@@ -1,16 +1,14 @@
 package ams.conversations.worker;
 
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-
 import org.apache.kafka.common.TopicPartition;
-
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.MessageAppended;
-import ams.events.conversation.MessageRole;
 
 /**
  * A turn worker's own view of one open conversation, folded from the events it reads (poll thread
@@ -30,7 +28,11 @@ final class WorkerConversation {
     private int turnsDone;
     private boolean failed;
 
-    WorkerConversation(String id, TopicPartition partition, ConversationRequested request, String correlationId) {
+    WorkerConversation(
+            String id,
+            TopicPartition partition,
+            ConversationRequested request,
+            String correlationId) {
         this.id = id;
         this.partition = partition;
         this.request = request;
@@ -46,8 +48,8 @@ final class WorkerConversation {
     }
 
     /**
-     * Folds a failure the way the state machine does (a final TurnFailed counts for the pending turn
-     * only; a ConversationFailed always): returns whether this conversation just failed.
+     * Folds a failure the way the state machine does (a final TurnFailed counts for the pending
+     * turn only; a ConversationFailed always): returns whether this conversation just failed.
      */
     boolean fail(int turn) {
         if (failed || turn != turnsDone) {
@@ -78,13 +80,21 @@ final class WorkerConversation {
         } else if (!humanMessageIds.add(m.getMessageId())) {
             return;
         }
-        history.add(new ConversationSnapshot.HistoryMessage(m.getTurnNumber(), m.getAgentId(), role, m.getContent()));
+        history.add(
+                new ConversationSnapshot.HistoryMessage(
+                        m.getTurnNumber(), m.getAgentId(), role, m.getContent()));
     }
 
     ConversationSnapshot snapshot() {
         int from = Math.max(0, history.size() - SNAPSHOT_LIMIT);
-        return new ConversationSnapshot(id, request.getParticipants(), request.getTopic(),
-                request.getSeed() == null ? 0L : request.getSeed(), request.getGeneration(), request.getSessionId(),
-                correlationId, history.subList(from, history.size()));
+        return new ConversationSnapshot(
+                id,
+                request.getParticipants(),
+                request.getTopic(),
+                request.getSeed() == null ? 0L : request.getSeed(),
+                request.getGeneration(),
+                request.getSessionId(),
+                correlationId,
+                history.subList(from, history.size()));
     }
 }

@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Instant;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import ams.events.Envelopes;
 import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
@@ -20,6 +15,9 @@ import ams.events.conversation.MessageRole;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnRequested;
 import ams.testkit.TestEvents;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ConversationStateMachineTest {
 
@@ -35,7 +33,9 @@ class ConversationStateMachineTest {
 
     @Test
     void shouldRequestTheFirstTurnOfTheFirstParticipant() {
-        ConversationStateMachine.Step step = ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 3, "a", "b"));
+        ConversationStateMachine.Step step =
+                ConversationStateMachine.apply(
+                        null, TestEvents.conversationRequested("c", "t", 3, "a", "b"));
         assertEquals(Status.REQUESTED, step.state().status());
         TurnRequested turn = (TurnRequested) step.emit().get(0);
         assertEquals(0, turn.getTurnNumber());
@@ -45,10 +45,13 @@ class ConversationStateMachineTest {
     @Test
     void shouldRequestTheNextTurnAndCompleteAtMaxTurns() {
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 2, "a", "b"));
-        ConversationStateMachine.Step first = ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "hi"));
+        ConversationStateMachine.Step first =
+                ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "hi"));
         assertEquals("b", ((TurnRequested) first.emit().get(0)).getSpeakerAgentId());
         assertEquals(0, first.message().seq());
-        ConversationStateMachine.Step second = ConversationStateMachine.apply(first.state(), TestEvents.messageAppended("c", 1, "b", "yo"));
+        ConversationStateMachine.Step second =
+                ConversationStateMachine.apply(
+                        first.state(), TestEvents.messageAppended("c", 1, "b", "yo"));
         assertEquals(Status.COMPLETED, second.state().status());
         assertEquals("max_turns", ((ConversationCompleted) second.emit().get(0)).getReason());
         assertEquals(2, ((ConversationCompleted) second.emit().get(0)).getTurnsCompleted());
@@ -56,9 +59,12 @@ class ConversationStateMachineTest {
 
     @Test
     void shouldIgnoreADuplicateMessageForATurnAlreadyDone() {
-        ConversationState s = after(started(TestEvents.conversationRequested("c", "t", 5, "a", "b")),
-                TestEvents.messageAppended("c", 0, "a", "first"));
-        ConversationStateMachine.Step duplicate = ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "again"));
+        ConversationState s =
+                after(
+                        started(TestEvents.conversationRequested("c", "t", 5, "a", "b")),
+                        TestEvents.messageAppended("c", 0, "a", "first"));
+        ConversationStateMachine.Step duplicate =
+                ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "again"));
         assertNull(duplicate.state());
         assertNull(duplicate.message());
         assertTrue(duplicate.emit().isEmpty());
@@ -68,25 +74,49 @@ class ConversationStateMachineTest {
     @Test
     void shouldRejectAMessageForAFutureTurnOrByTheWrongSpeaker() {
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 5, "a", "b"));
-        assertNotNull(ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 3, "a", "early")).rejection());
-        assertNotNull(ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "b", "not my turn")).rejection());
-        assertNotNull(ConversationStateMachine.apply(null, TestEvents.messageAppended("nope", 0, "a", "x")).rejection());
+        assertNotNull(
+                ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 3, "a", "early"))
+                        .rejection());
+        assertNotNull(
+                ConversationStateMachine.apply(
+                                s, TestEvents.messageAppended("c", 0, "b", "not my turn"))
+                        .rejection());
+        assertNotNull(
+                ConversationStateMachine.apply(
+                                null, TestEvents.messageAppended("nope", 0, "a", "x"))
+                        .rejection());
     }
 
     @Test
     void shouldRejectInvalidRequestsAndDuplicates() {
-        assertNotNull(ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 0, "a")).rejection());
-        assertNotNull(ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 3)).rejection());
-        assertNotNull(ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 3, "a", "a")).rejection());
+        assertNotNull(
+                ConversationStateMachine.apply(
+                                null, TestEvents.conversationRequested("c", "t", 0, "a"))
+                        .rejection());
+        assertNotNull(
+                ConversationStateMachine.apply(null, TestEvents.conversationRequested("c", "t", 3))
+                        .rejection());
+        assertNotNull(
+                ConversationStateMachine.apply(
+                                null, TestEvents.conversationRequested("c", "t", 3, "a", "a"))
+                        .rejection());
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 3, "a"));
-        ConversationStateMachine.Step retry = ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 3, "a"));
+        ConversationStateMachine.Step retry =
+                ConversationStateMachine.apply(
+                        s, TestEvents.conversationRequested("c", "t", 3, "a"));
         assertNull(retry.rejection(), "the same request again is a retry, not an error");
         assertNull(retry.state());
         assertTrue(retry.emit().isEmpty());
-        assertTrue(ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 4, "a")).rejection()
-                .contains("different maxTurns"));
-        assertTrue(ConversationStateMachine.apply(s, TestEvents.conversationRequested("c", "t", 3, "a", "b")).rejection()
-                .contains("different participants"));
+        assertTrue(
+                ConversationStateMachine.apply(
+                                s, TestEvents.conversationRequested("c", "t", 4, "a"))
+                        .rejection()
+                        .contains("different maxTurns"));
+        assertTrue(
+                ConversationStateMachine.apply(
+                                s, TestEvents.conversationRequested("c", "t", 3, "a", "b"))
+                        .rejection()
+                        .contains("different participants"));
     }
 
     @Test
@@ -94,8 +124,16 @@ class ConversationStateMachineTest {
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 3, "a", "b"));
         ConversationState retrying = after(s, TestEvents.turnFailed("c", 0, "a", 1, "429"));
         assertEquals(Status.REQUESTED, retrying.status());
-        ConversationEvent finalFailure = TestEvents.conversationEvent("c", ams.events.conversation.TurnFailed.newBuilder()
-                .setTurnNumber(0).setSpeakerAgentId("a").setAttempt(3).setReason("500").setRetriable(false).build());
+        ConversationEvent finalFailure =
+                TestEvents.conversationEvent(
+                        "c",
+                        ams.events.conversation.TurnFailed.newBuilder()
+                                .setTurnNumber(0)
+                                .setSpeakerAgentId("a")
+                                .setAttempt(3)
+                                .setReason("500")
+                                .setRetriable(false)
+                                .build());
         ConversationStateMachine.Step step = ConversationStateMachine.apply(retrying, finalFailure);
         assertEquals(Status.FAILED, step.state().status());
         assertEquals(0, ((ConversationFailed) step.emit().get(0)).getFailedTurn());
@@ -103,9 +141,13 @@ class ConversationStateMachineTest {
 
     @Test
     void shouldStopOnCancelAndIgnoreLateAnswersAndItsOwnEchoes() {
-        ConversationState s = after(started(TestEvents.conversationRequested("c", "t", 3, "a", "b")), TestEvents.cancelled("c"));
+        ConversationState s =
+                after(
+                        started(TestEvents.conversationRequested("c", "t", 3, "a", "b")),
+                        TestEvents.cancelled("c"));
         assertEquals(Status.CANCELLED, s.status());
-        ConversationStateMachine.Step late = ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "late"));
+        ConversationStateMachine.Step late =
+                ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "late"));
         assertNull(late.state());
         assertNull(late.rejection());
         assertNull(ConversationStateMachine.apply(s, TestEvents.completed("c", 0)).state());
@@ -113,18 +155,34 @@ class ConversationStateMachineTest {
 
     @Test
     void shouldEndOnStopPhraseTokenBudgetAndTimeout() {
-        ConversationEvent request = TestEvents.conversationEvent("c", ConversationRequested.newBuilder(
-                        (ConversationRequested) TestEvents.conversationRequested("c", "t", 10, "a", "b").getPayload())
-                .setTermination(Termination.newBuilder().setStopPhrases(List.of("The End")).setTokenBudget(40L)
-                        .setTimeoutMillis(60_000L).build()).build());
+        ConversationEvent request =
+                TestEvents.conversationEvent(
+                        "c",
+                        ConversationRequested.newBuilder(
+                                        (ConversationRequested)
+                                                TestEvents.conversationRequested(
+                                                                "c", "t", 10, "a", "b")
+                                                        .getPayload())
+                                .setTermination(
+                                        Termination.newBuilder()
+                                                .setStopPhrases(List.of("The End"))
+                                                .setTokenBudget(40L)
+                                                .setTimeoutMillis(60_000L)
+                                                .build())
+                                .build());
         ConversationState s = started(request);
-        ConversationStateMachine.Step stop = ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "and that is the end."));
+        ConversationStateMachine.Step stop =
+                ConversationStateMachine.apply(
+                        s, TestEvents.messageAppended("c", 0, "a", "and that is the end."));
         assertEquals("stop_phrase", stop.state().reason());
         ConversationState one = after(s, TestEvents.messageAppended("c", 0, "a", "fifteen tokens"));
         ConversationState two = after(one, TestEvents.messageAppended("c", 1, "b", "thirty now"));
-        ConversationStateMachine.Step budget = ConversationStateMachine.apply(two, TestEvents.messageAppended("c", 2, "a", "over budget"));
+        ConversationStateMachine.Step budget =
+                ConversationStateMachine.apply(
+                        two, TestEvents.messageAppended("c", 2, "a", "over budget"));
         assertEquals("token_budget", budget.state().reason());
-        ConversationStateMachine.Step timeout = ConversationStateMachine.timeout(s, s.requestedAt() + 60_000);
+        ConversationStateMachine.Step timeout =
+                ConversationStateMachine.timeout(s, s.requestedAt() + 60_000);
         assertEquals("timeout", timeout.state().reason());
         assertNull(ConversationStateMachine.timeout(s, s.requestedAt() + 59_999).state());
     }
@@ -132,39 +190,80 @@ class ConversationStateMachineTest {
     @Test
     void shouldStoreHumanMessagesOnceWithoutTakingATurn() {
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 3, "a", "b"));
-        ConversationEvent human = ConversationEvent.newBuilder().setEnvelope(Envelopes.create("rest", Instant.now()))
-                .setConversationId("c").setPayload(MessageAppended.newBuilder().setTurnNumber(0).setMessageId("h1")
-                        .setAgentId("alice").setRole(MessageRole.USER).setContent("hello agents").build()).build();
+        ConversationEvent human =
+                ConversationEvent.newBuilder()
+                        .setEnvelope(Envelopes.create("rest", Instant.now()))
+                        .setConversationId("c")
+                        .setPayload(
+                                MessageAppended.newBuilder()
+                                        .setTurnNumber(0)
+                                        .setMessageId("h1")
+                                        .setAgentId("alice")
+                                        .setRole(MessageRole.USER)
+                                        .setContent("hello agents")
+                                        .build())
+                        .build();
         ConversationStateMachine.Step step = ConversationStateMachine.apply(s, human);
         assertEquals("user", step.message().role());
         assertEquals(0, step.state().turnsDone());
         assertEquals(1, step.state().messageCount());
-        assertNull(ConversationStateMachine.apply(step.state(), human).state(), "the same human message twice is stored once");
-        ConversationStateMachine.Step turn = ConversationStateMachine.apply(step.state(), TestEvents.messageAppended("c", 0, "a", "hi"));
+        assertNull(
+                ConversationStateMachine.apply(step.state(), human).state(),
+                "the same human message twice is stored once");
+        ConversationStateMachine.Step turn =
+                ConversationStateMachine.apply(
+                        step.state(), TestEvents.messageAppended("c", 0, "a", "hi"));
         assertEquals(1, turn.message().seq(), "messages keep arrival order");
     }
 
     private static ConversationEvent resumeRequest(String id, int turn) {
-        return ConversationEvent.newBuilder().setEnvelope(Envelopes.create("rest", Instant.now())).setConversationId(id)
-                .setPayload(TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId("").build()).build();
+        return ConversationEvent.newBuilder()
+                .setEnvelope(Envelopes.create("rest", Instant.now()))
+                .setConversationId(id)
+                .setPayload(
+                        TurnRequested.newBuilder()
+                                .setTurnNumber(turn)
+                                .setSpeakerAgentId("")
+                                .build())
+                .build();
     }
 
     private static ConversationEvent ownTurnRequest(String id, int turn, String speaker) {
-        return ConversationEvent.newBuilder().setEnvelope(Envelopes.create(ConversationTopology.SOURCE, Instant.now()))
-                .setConversationId(id).setPayload(TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId(speaker).build())
+        return ConversationEvent.newBuilder()
+                .setEnvelope(Envelopes.create(ConversationTopology.SOURCE, Instant.now()))
+                .setConversationId(id)
+                .setPayload(
+                        TurnRequested.newBuilder()
+                                .setTurnNumber(turn)
+                                .setSpeakerAgentId(speaker)
+                                .build())
                 .build();
     }
 
     @Test
     void shouldResumeAFailedConversationFromTheTurnThatFailed() {
-        ConversationState s = after(started(TestEvents.conversationRequested("c", "t", 4, "a", "b")),
-                TestEvents.messageAppended("c", 0, "a", "hi"));
-        ConversationState failed = after(s, TestEvents.conversationEvent("c", ams.events.conversation.TurnFailed.newBuilder()
-                .setTurnNumber(1).setSpeakerAgentId("b").setAttempt(3).setReason("500").setRetriable(false).build()));
+        ConversationState s =
+                after(
+                        started(TestEvents.conversationRequested("c", "t", 4, "a", "b")),
+                        TestEvents.messageAppended("c", 0, "a", "hi"));
+        ConversationState failed =
+                after(
+                        s,
+                        TestEvents.conversationEvent(
+                                "c",
+                                ams.events.conversation.TurnFailed.newBuilder()
+                                        .setTurnNumber(1)
+                                        .setSpeakerAgentId("b")
+                                        .setAttempt(3)
+                                        .setReason("500")
+                                        .setRetriable(false)
+                                        .build()));
         assertEquals(Status.FAILED, failed.status());
-        assertEquals("b", failed.nextSpeaker(), "a failed conversation still shows whose turn failed");
+        assertEquals(
+                "b", failed.nextSpeaker(), "a failed conversation still shows whose turn failed");
 
-        ConversationStateMachine.Step resumed = ConversationStateMachine.apply(failed, resumeRequest("c", 1));
+        ConversationStateMachine.Step resumed =
+                ConversationStateMachine.apply(failed, resumeRequest("c", 1));
 
         assertNull(resumed.rejection());
         assertEquals(Status.RUNNING, resumed.state().status());
@@ -173,31 +272,49 @@ class ConversationStateMachineTest {
         assertEquals(4, resumed.state().maxTurns());
         TurnRequested again = (TurnRequested) resumed.emit().get(0);
         assertEquals(1, again.getTurnNumber());
-        assertEquals("b", again.getSpeakerAgentId(), "the state machine chooses the speaker, not the request");
-        assertNull(ConversationStateMachine.apply(resumed.state(), ownTurnRequest("c", 1, "b")).state(),
+        assertEquals(
+                "b",
+                again.getSpeakerAgentId(),
+                "the state machine chooses the speaker, not the request");
+        assertNull(
+                ConversationStateMachine.apply(resumed.state(), ownTurnRequest("c", 1, "b"))
+                        .state(),
                 "its own re-request read back changes nothing");
-        ConversationState done = after(after(after(resumed.state(), TestEvents.messageAppended("c", 1, "b", "back")),
-                TestEvents.messageAppended("c", 2, "a", "x")), TestEvents.messageAppended("c", 3, "b", "y"));
+        ConversationState done =
+                after(
+                        after(
+                                after(
+                                        resumed.state(),
+                                        TestEvents.messageAppended("c", 1, "b", "back")),
+                                TestEvents.messageAppended("c", 2, "a", "x")),
+                        TestEvents.messageAppended("c", 3, "b", "y"));
         assertEquals(Status.COMPLETED, done.status());
         assertEquals(4, done.turnsDone());
     }
 
     @Test
     void shouldReissueTheTurnOfARunningConversationAndIgnoreStaleOrFinalResumes() {
-        ConversationState running = after(after(started(TestEvents.conversationRequested("c", "t", 3, "a", "b")),
-                ownTurnRequest("c", 0, "a")), TestEvents.messageAppended("c", 0, "a", "hi"));
+        ConversationState running =
+                after(
+                        after(
+                                started(TestEvents.conversationRequested("c", "t", 3, "a", "b")),
+                                ownTurnRequest("c", 0, "a")),
+                        TestEvents.messageAppended("c", 0, "a", "hi"));
         assertEquals(Status.RUNNING, running.status());
-        ConversationStateMachine.Step stuck = ConversationStateMachine.apply(running, resumeRequest("c", 1));
+        ConversationStateMachine.Step stuck =
+                ConversationStateMachine.apply(running, resumeRequest("c", 1));
         assertNull(stuck.state(), "a running conversation stays as it is");
         assertEquals(1, ((TurnRequested) stuck.emit().get(0)).getTurnNumber());
         assertEquals("b", ((TurnRequested) stuck.emit().get(0)).getSpeakerAgentId());
 
-        ConversationStateMachine.Step stale = ConversationStateMachine.apply(running, resumeRequest("c", 0));
+        ConversationStateMachine.Step stale =
+                ConversationStateMachine.apply(running, resumeRequest("c", 0));
         assertNull(stale.state());
         assertTrue(stale.emit().isEmpty(), "a resume of a turn already answered does nothing");
 
         ConversationState cancelled = after(running, TestEvents.cancelled("c"));
-        ConversationStateMachine.Step refused = ConversationStateMachine.apply(cancelled, resumeRequest("c", 1));
+        ConversationStateMachine.Step refused =
+                ConversationStateMachine.apply(cancelled, resumeRequest("c", 1));
         assertNull(refused.state());
         assertTrue(refused.emit().isEmpty());
         assertNull(refused.rejection(), "no dead letter: the REST route refuses it with 409 first");

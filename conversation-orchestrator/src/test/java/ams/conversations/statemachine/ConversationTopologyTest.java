@@ -3,11 +3,16 @@ package ams.conversations.statemachine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.TurnRequested;
+import ams.events.topics.TopicCatalogue;
+import ams.testkit.TestEvents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -16,17 +21,9 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import ams.events.DeadLetter;
-import ams.events.DeadLetterReason;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.TurnRequested;
-import ams.events.topics.TopicCatalogue;
-import ams.testkit.TestEvents;
-
 class ConversationTopologyTest {
 
-    @TempDir
-    Path state;
+    @TempDir Path state;
 
     @Test
     void shouldEmitOneTurnPerTurnIgnoreDuplicatesAndDeadLetterWhatItCannotApply() {
@@ -35,8 +32,11 @@ class ConversationTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        try (TopologyTestDriver driver = new TopologyTestDriver(
-                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props)) {
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(
+                        ConversationTopology.buildTopology(
+                                catalogue, "conversation-orchestrator", Duration.ofSeconds(1)),
+                        props)) {
             var in = catalogue.conversationEvents();
             Topics topics = Topics.of(driver, catalogue);
             TestInputTopic<String, ConversationEvent> input = topics.input();
@@ -51,24 +51,42 @@ class ConversationTopologyTest {
             driver.createInputTopic(in.name(), new ByteArraySerializer(), new ByteArraySerializer())
                     .pipeInput("c".getBytes(), new byte[] {1, 2, 3});
 
-            List<Integer> turns = output.readValuesToList().stream().map(ConversationEvent::getPayload)
-                    .filter(TurnRequested.class::isInstance).map(p -> ((TurnRequested) p).getTurnNumber()).toList();
+            List<Integer> turns =
+                    output.readValuesToList().stream()
+                            .map(ConversationEvent::getPayload)
+                            .filter(TurnRequested.class::isInstance)
+                            .map(p -> ((TurnRequested) p).getTurnNumber())
+                            .toList();
             assertEquals(List.of(0, 1), turns, "the duplicate answer to turn 0 requests nothing");
             List<DeadLetter> letters = deadLetters.readValuesToList();
-            assertEquals(List.of(DeadLetterReason.INVALID_EVENT, DeadLetterReason.INVALID_EVENT, DeadLetterReason.UNDECODABLE),
+            assertEquals(
+                    List.of(
+                            DeadLetterReason.INVALID_EVENT,
+                            DeadLetterReason.INVALID_EVENT,
+                            DeadLetterReason.UNDECODABLE),
                     letters.stream().map(DeadLetter::getReason).toList());
-            ConversationState s = driver.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            ConversationState s =
+                    driver.<String, ConversationState>getKeyValueStore(
+                                    ConversationTopology.CONVERSATIONS_STORE)
+                            .get("c");
             assertEquals(1, s.turnsDone());
-            assertEquals("one", driver.<String, StoredMessage>getKeyValueStore(ConversationTopology.MESSAGES_STORE)
-                    .get(StoredMessage.key("c", 0)).content());
+            assertEquals(
+                    "one",
+                    driver.<String, StoredMessage>getKeyValueStore(
+                                    ConversationTopology.MESSAGES_STORE)
+                            .get(StoredMessage.key("c", 0))
+                            .content());
         }
     }
 
     @Test
     void shouldStartAConversationOnceWhenItsRequestReachesTheLogTwice() {
         TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
-        try (TopologyTestDriver driver = new TopologyTestDriver(
-                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props("retry"))) {
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(
+                        ConversationTopology.buildTopology(
+                                catalogue, "conversation-orchestrator", Duration.ofSeconds(1)),
+                        props("retry"))) {
             Topics topics = Topics.of(driver, catalogue);
             TestInputTopic<String, ConversationEvent> input = topics.input();
             TestOutputTopic<String, ConversationEvent> output = topics.output();
@@ -79,15 +97,31 @@ class ConversationTopologyTest {
             input.pipeInput("c", TestEvents.conversationRequested("c", "t", 2, "a", "b"));
             input.pipeInput("c", TestEvents.messageAppended("c", 0, "a", "one"));
             input.pipeInput("c", TestEvents.conversationRequested("c", "t", 2, "a", "b"));
-            input.pipeInput("c", TestEvents.conversationRequested("c", "another topic", 2, "a", "b"));
+            input.pipeInput(
+                    "c", TestEvents.conversationRequested("c", "another topic", 2, "a", "b"));
 
-            List<Integer> turns = output.readValuesToList().stream().map(ConversationEvent::getPayload)
-                    .filter(TurnRequested.class::isInstance).map(p -> ((TurnRequested) p).getTurnNumber()).toList();
-            assertEquals(List.of(0, 1), turns, "each turn requested once, however often the request came");
+            List<Integer> turns =
+                    output.readValuesToList().stream()
+                            .map(ConversationEvent::getPayload)
+                            .filter(TurnRequested.class::isInstance)
+                            .map(p -> ((TurnRequested) p).getTurnNumber())
+                            .toList();
+            assertEquals(
+                    List.of(0, 1),
+                    turns,
+                    "each turn requested once, however often the request came");
             List<DeadLetter> letters = deadLetters.readValuesToList();
-            assertEquals(1, letters.size(), "only the different request under the same id is refused: " + letters);
-            assertTrue(letters.get(0).getDetail().contains("different topic"), letters.get(0).getDetail());
-            ConversationState s = driver.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            assertEquals(
+                    1,
+                    letters.size(),
+                    "only the different request under the same id is refused: " + letters);
+            assertTrue(
+                    letters.get(0).getDetail().contains("different topic"),
+                    letters.get(0).getDetail());
+            ConversationState s =
+                    driver.<String, ConversationState>getKeyValueStore(
+                                    ConversationTopology.CONVERSATIONS_STORE)
+                            .get("c");
             assertEquals(Status.RUNNING, s.status());
             assertEquals(1, s.turnsDone());
         }
@@ -97,53 +131,99 @@ class ConversationTopologyTest {
     void shouldResumeAFailedConversationOnceAndReplayItWithoutWriting() {
         TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
         List<ConversationEvent> log = new java.util.ArrayList<>();
-        try (TopologyTestDriver driver = new TopologyTestDriver(
-                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1)), props("resume"))) {
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(
+                        ConversationTopology.buildTopology(
+                                catalogue, "conversation-orchestrator", Duration.ofSeconds(1)),
+                        props("resume"))) {
             Topics topics = Topics.of(driver, catalogue);
             TestInputTopic<String, ConversationEvent> input = topics.input();
             TestOutputTopic<String, ConversationEvent> output = topics.output();
             TestOutputTopic<byte[], DeadLetter> deadLetters = topics.deadLetters();
             log.add(TestEvents.conversationRequested("c", "t", 2, "a", "b"));
             log.add(TestEvents.messageAppended("c", 0, "a", "one"));
-            log.add(TestEvents.conversationEvent("c", ams.events.conversation.TurnFailed.newBuilder().setTurnNumber(1)
-                    .setSpeakerAgentId("b").setAttempt(3).setReason("500").setRetriable(false).build()));
+            log.add(
+                    TestEvents.conversationEvent(
+                            "c",
+                            ams.events.conversation.TurnFailed.newBuilder()
+                                    .setTurnNumber(1)
+                                    .setSpeakerAgentId("b")
+                                    .setAttempt(3)
+                                    .setReason("500")
+                                    .setRetriable(false)
+                                    .build()));
             log.add(resumeRequest("c", 1));
             log.add(TestEvents.messageAppended("c", 1, "b", "two"));
             log.add(resumeRequest("c", 2));
             log.forEach(e -> input.pipeInput("c", e));
 
-            List<Object> emitted = output.readValuesToList().stream().map(ConversationEvent::getPayload).toList();
-            List<Integer> turns = emitted.stream().filter(TurnRequested.class::isInstance)
-                    .map(p -> ((TurnRequested) p).getTurnNumber()).toList();
-            assertEquals(List.of(0, 1, 1), turns, "turn 1 requested again on resume, nothing after the completion");
-            assertEquals(1, emitted.stream().filter(ams.events.conversation.ConversationCompleted.class::isInstance).count());
-            assertEquals(List.of(), deadLetters.readValuesToList(), "a resume of a completed conversation is no dead letter");
-            ConversationState s = driver.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            List<Object> emitted =
+                    output.readValuesToList().stream().map(ConversationEvent::getPayload).toList();
+            List<Integer> turns =
+                    emitted.stream()
+                            .filter(TurnRequested.class::isInstance)
+                            .map(p -> ((TurnRequested) p).getTurnNumber())
+                            .toList();
+            assertEquals(
+                    List.of(0, 1, 1),
+                    turns,
+                    "turn 1 requested again on resume, nothing after the completion");
+            assertEquals(
+                    1,
+                    emitted.stream()
+                            .filter(ams.events.conversation.ConversationCompleted.class::isInstance)
+                            .count());
+            assertEquals(
+                    List.of(),
+                    deadLetters.readValuesToList(),
+                    "a resume of a completed conversation is no dead letter");
+            ConversationState s =
+                    driver.<String, ConversationState>getKeyValueStore(
+                                    ConversationTopology.CONVERSATIONS_STORE)
+                            .get("c");
             assertEquals(Status.COMPLETED, s.status());
             assertEquals(2, s.turnsDone());
         }
-        try (TopologyTestDriver replay = new TopologyTestDriver(
-                ConversationTopology.buildTopology(catalogue, "conversation-orchestrator", Duration.ofSeconds(1), true), props("replay"))) {
+        try (TopologyTestDriver replay =
+                new TopologyTestDriver(
+                        ConversationTopology.buildTopology(
+                                catalogue,
+                                "conversation-orchestrator",
+                                Duration.ofSeconds(1),
+                                true),
+                        props("replay"))) {
             Topics topics = Topics.of(replay, catalogue);
             TestInputTopic<String, ConversationEvent> input = topics.input();
             TestOutputTopic<String, ConversationEvent> output = topics.output();
             log.forEach(e -> input.pipeInput("c", e));
             assertTrue(output.isEmpty(), "read-only replay writes nothing, resumes included");
-            ConversationState s = replay.<String, ConversationState>getKeyValueStore(ConversationTopology.CONVERSATIONS_STORE).get("c");
+            ConversationState s =
+                    replay.<String, ConversationState>getKeyValueStore(
+                                    ConversationTopology.CONVERSATIONS_STORE)
+                            .get("c");
             assertEquals(Status.COMPLETED, s.status());
             assertEquals(2, s.turnsDone());
         }
     }
 
     /** The conversation-events topic in and out of a driven topology, and its dead letters. */
-    private record Topics(TestInputTopic<String, ConversationEvent> input, TestOutputTopic<String, ConversationEvent> output,
-                          TestOutputTopic<byte[], DeadLetter> deadLetters) {
+    private record Topics(
+            TestInputTopic<String, ConversationEvent> input,
+            TestOutputTopic<String, ConversationEvent> output,
+            TestOutputTopic<byte[], DeadLetter> deadLetters) {
 
         static Topics of(TopologyTestDriver driver, TopicCatalogue catalogue) {
             var in = catalogue.conversationEvents();
-            return new Topics(driver.createInputTopic(in.name(), in.keySerde().serializer(), in.valueSerde().serializer()),
-                    driver.createOutputTopic(in.name(), in.keySerde().deserializer(), in.valueSerde().deserializer()),
-                    driver.createOutputTopic(catalogue.deadLetters().name(), catalogue.deadLetters().keySerde().deserializer(),
+            return new Topics(
+                    driver.createInputTopic(
+                            in.name(), in.keySerde().serializer(), in.valueSerde().serializer()),
+                    driver.createOutputTopic(
+                            in.name(),
+                            in.keySerde().deserializer(),
+                            in.valueSerde().deserializer()),
+                    driver.createOutputTopic(
+                            catalogue.deadLetters().name(),
+                            catalogue.deadLetters().keySerde().deserializer(),
                             catalogue.deadLetters().valueSerde().deserializer()));
         }
     }
@@ -157,8 +237,14 @@ class ConversationTopologyTest {
     }
 
     private static ConversationEvent resumeRequest(String id, int turn) {
-        return ConversationEvent.newBuilder().setEnvelope(ams.events.Envelopes.create("rest", java.time.Instant.now()))
-                .setConversationId(id).setPayload(TurnRequested.newBuilder().setTurnNumber(turn).setSpeakerAgentId("b").build())
+        return ConversationEvent.newBuilder()
+                .setEnvelope(ams.events.Envelopes.create("rest", java.time.Instant.now()))
+                .setConversationId(id)
+                .setPayload(
+                        TurnRequested.newBuilder()
+                                .setTurnNumber(turn)
+                                .setSpeakerAgentId("b")
+                                .build())
                 .build();
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class SpeakerSelectionTest {
@@ -29,7 +28,9 @@ class SpeakerSelectionTest {
 
     @Test
     void shouldFollowExplicitOrderCyclically() {
-        assertEquals(List.of("b", "b", "a", "b", "b"), sequence("EXPLICIT", List.of("b", "b", "a"), 1, 5));
+        assertEquals(
+                List.of("b", "b", "a", "b", "b"),
+                sequence("EXPLICIT", List.of("b", "b", "a"), 1, 5));
     }
 
     @Test
@@ -44,7 +45,11 @@ class SpeakerSelectionTest {
 
     @Test
     void shouldLeaveModelSelectionToTheWorkerUnlessThereIsOneParticipant() {
-        assertEquals(SpeakerSelection.MODEL_SELECTED, SpeakerSelection.speakerFor("MODEL_SELECTED", ABC, List.of(), 1L, 0, null));
-        assertEquals("a", SpeakerSelection.speakerFor("MODEL_SELECTED", List.of("a"), List.of(), 1L, 3, "a"));
+        assertEquals(
+                SpeakerSelection.MODEL_SELECTED,
+                SpeakerSelection.speakerFor("MODEL_SELECTED", ABC, List.of(), 1L, 0, null));
+        assertEquals(
+                "a",
+                SpeakerSelection.speakerFor("MODEL_SELECTED", List.of("a"), List.of(), 1L, 3, "a"));
     }
 }

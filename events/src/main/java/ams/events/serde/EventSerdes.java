@@ -5,11 +5,13 @@ import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.knowledge.KnowledgeEvent;
 
-/** The Serde of each topic's value type. New instances each call: Serdes hold no mutable shared state. */
+/**
+ * The Serde of each topic's value type. New instances each call: Serdes hold no mutable shared
+ * state.
+ */
 public final class EventSerdes {
 
-    private EventSerdes() {
-    }
+    private EventSerdes() {}
 
     public static SingleObjectSerde<AgentEvent> agentEvents() {
         return new SingleObjectSerde<>(AgentEvent.class);

@@ -5,22 +5,23 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.avro.Schema;
 
 /**
- * The schemas this project has released, read from {@code ams/schema-history/vN/<Record>.avsc}
- * on the classpath. Every release copies all topic schemas into a new {@code vN} folder, so
- * versions are read from v1 upwards until a folder is missing.
+ * The schemas this project has released, read from {@code ams/schema-history/vN/<Record>.avsc} on
+ * the classpath. Every release copies all topic schemas into a new {@code vN} folder, so versions
+ * are read from v1 upwards until a folder is missing.
  */
 public final class SchemaHistory {
 
     private static final String ROOT = "ams/schema-history/";
 
-    private SchemaHistory() {
-    }
+    private SchemaHistory() {}
 
-    /** Every released version of the record with this simple name (e.g. {@code AgentEvent}), oldest first. */
+    /**
+     * Every released version of the record with this simple name (e.g. {@code AgentEvent}), oldest
+     * first.
+     */
     public static List<Schema> releasedVersions(String recordSimpleName) {
         List<Schema> versions = new ArrayList<>();
         for (int version = 1; ; version++) {

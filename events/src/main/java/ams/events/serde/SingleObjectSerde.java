@@ -3,7 +3,6 @@ package ams.events.serde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
-
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -21,34 +20,39 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A Kafka Serde for one generated Avro record type in the Avro specification's single-object
  * encoding (marker C3 01, 8-byte CRC-64-AVRO fingerprint, binary body). Writes with the current
- * schema; reads any released version of it, resolved against the current one. Thread-safe:
- * Avro's encoder and decoder keep their buffers per thread.
+ * schema; reads any released version of it, resolved against the current one. Thread-safe: Avro's
+ * encoder and decoder keep their buffers per thread.
  */
 public final class SingleObjectSerde<T extends SpecificRecordBase> implements Serde<T> {
 
     private static final int HEADER_LENGTH = 10;
 
     /**
-     * Bounds on what a record body may declare, far above any real event (Kafka's requests are
-     * a few MiB). Avro allocates a string, bytes or array of the declared size before reading it,
-     * so without them a corrupt length in a 20-byte record made a 384 MiB JVM die of
-     * OutOfMemoryError (found by the chaos test) instead of dead-lettering the record.
-     * An operator's own -Dorg.apache.avro.limits.* settings win.
+     * Bounds on what a record body may declare, far above any real event (Kafka's requests are a
+     * few MiB). Avro allocates a string, bytes or array of the declared size before reading it, so
+     * without them a corrupt length in a 20-byte record made a 384 MiB JVM die of OutOfMemoryError
+     * (found by the chaos test) instead of dead-lettering the record. An operator's own
+     * -Dorg.apache.avro.limits.* settings win.
      */
     static final int MAX_BYTES = 16 * 1024 * 1024;
+
     static final int MAX_COLLECTION_ITEMS = 4 * 1024 * 1024;
 
     static {
         setIfAbsent(org.apache.avro.SystemLimitException.MAX_STRING_LENGTH_PROPERTY, MAX_BYTES);
         setIfAbsent(org.apache.avro.SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, MAX_BYTES);
-        setIfAbsent(org.apache.avro.SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, MAX_COLLECTION_ITEMS);
+        setIfAbsent(
+                org.apache.avro.SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY,
+                MAX_COLLECTION_ITEMS);
         // Avro reads the properties once, when its limits class loads; it may have loaded already.
         try {
-            java.lang.reflect.Method reset = org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+            java.lang.reflect.Method reset =
+                    org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
             reset.setAccessible(true);
             reset.invoke(null);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            // Not loaded yet, or a newer Avro without the method: the properties apply when it loads.
+            // Not loaded yet, or a newer Avro without the method: the properties apply when it
+            // loads.
         }
     }
 
@@ -89,32 +93,55 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
             return bytes;
         } catch (IOException | AvroRuntimeException | NullPointerException e) {
             // NPE: Avro reports a missing required field this way; say which record it was.
-            throw new SerializationException("Cannot encode " + currentSchema.getFullName() + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot encode " + currentSchema.getFullName() + ": " + e.getMessage(), e);
         }
     }
 
     public T decode(byte[] bytes) {
         String expected = currentSchema.getFullName();
         if (bytes == null || bytes.length < HEADER_LENGTH) {
-            throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, expected,
-                    "Not an Avro single-object encoded " + expected + ": "
-                            + (bytes == null ? "no bytes" : bytes.length + " bytes, the header alone is 10"), null);
+            throw new EventDecodingException(
+                    EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
+                    expected,
+                    "Not an Avro single-object encoded "
+                            + expected
+                            + ": "
+                            + (bytes == null
+                                    ? "no bytes"
+                                    : bytes.length + " bytes, the header alone is 10"),
+                    null);
         }
         try {
             return decoder.decode(bytes);
         } catch (BadHeaderException e) {
-            throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, expected,
-                    "Not an Avro single-object encoded " + expected + ": marker is "
-                            + HexFormat.of().formatHex(bytes, 0, 2) + ", expected c301", e);
+            throw new EventDecodingException(
+                    EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
+                    expected,
+                    "Not an Avro single-object encoded "
+                            + expected
+                            + ": marker is "
+                            + HexFormat.of().formatHex(bytes, 0, 2)
+                            + ", expected c301",
+                    e);
         } catch (MissingSchemaException e) {
-            throw new EventDecodingException(EventDecodingException.Kind.UNKNOWN_SCHEMA_FINGERPRINT, expected,
-                    "Schema fingerprint " + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH)
-                            + " is not a released version of " + expected
-                            + " (written for another topic, or by a newer schema this reader does not know)", e);
+            throw new EventDecodingException(
+                    EventDecodingException.Kind.UNKNOWN_SCHEMA_FINGERPRINT,
+                    expected,
+                    "Schema fingerprint "
+                            + HexFormat.of().formatHex(bytes, 2, HEADER_LENGTH)
+                            + " is not a released version of "
+                            + expected
+                            + " (written for another topic, or by a newer schema this reader does not know)",
+                    e);
         } catch (IOException | RuntimeException e) {
-            // Avro signals a corrupt body with EOF, negative lengths, or limit violations of several types.
-            throw new EventDecodingException(EventDecodingException.Kind.CORRUPT_BODY, expected,
-                    "Body of " + expected + " does not decode: " + e, e);
+            // Avro signals a corrupt body with EOF, negative lengths, or limit violations of
+            // several types.
+            throw new EventDecodingException(
+                    EventDecodingException.Kind.CORRUPT_BODY,
+                    expected,
+                    "Body of " + expected + " does not decode: " + e,
+                    e);
         }
     }
 

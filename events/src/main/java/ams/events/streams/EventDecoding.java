@@ -1,8 +1,12 @@
 package ams.events.streams;
 
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.Envelope;
+import ams.events.serde.EventDecodingException;
+import ams.events.topics.Topic;
 import java.util.Map;
 import java.util.function.Function;
-
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
@@ -17,76 +21,102 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.DeadLetter;
-import ams.events.DeadLetterReason;
-import ams.events.Envelope;
-import ams.events.serde.EventDecodingException;
-import ams.events.topics.Topic;
-
 /**
- * Reads an event topic as raw bytes and decodes inside the topology, so that an undecodable
- * record is written to dead-letters in the same transaction as the rest of the task's output
- * (exactly once, with its original bytes) instead of stopping the application.
+ * Reads an event topic as raw bytes and decodes inside the topology, so that an undecodable record
+ * is written to dead-letters in the same transaction as the rest of the task's output (exactly
+ * once, with its original bytes) instead of stopping the application.
  */
 public final class EventDecoding {
 
     private static final Logger log = LoggerFactory.getLogger(EventDecoding.class);
 
-    private EventDecoding() {
-    }
+    private EventDecoding() {}
 
     /**
-     * @param envelopeOf how to read the envelope of a decoded event (for the eventId of later rejections)
-     * @return the decoded events; undecodable records are already on their way to {@code deadLetters}
+     * Decodes a topic's records and branches the undecodable ones to dead letters.
+     *
+     * @param envelopeOf how to read the envelope of a decoded event (for the eventId of later
+     *     rejections)
+     * @return the decoded events; undecodable records are already on their way to {@code
+     *     deadLetters}
      */
-    public static <V> KStream<String, Decoded<V>> decode(StreamsBuilder builder, Topic<String, V> topic,
-                                                         Topic<byte[], DeadLetter> deadLetters, String application,
-                                                         Function<V, Envelope> envelopeOf) {
+    public static <V> KStream<String, Decoded<V>> decode(
+            StreamsBuilder builder,
+            Topic<String, V> topic,
+            Topic<byte[], DeadLetter> deadLetters,
+            String application,
+            Function<V, Envelope> envelopeOf) {
         return decode(builder, topic, deadLetters, application, envelopeOf, true);
     }
 
     /**
-     * @param emitDeadLetters false for a rebuild from the log (replay): the undecodable records were
-     *                        dead-lettered when they first arrived, and a rebuild must append nothing,
-     *                        so they are only skipped (and logged at debug)
+     * Decodes a topic's records; undecodable ones go to dead letters unless this is a rebuild.
+     *
+     * @param emitDeadLetters false for a rebuild from the log (replay): the undecodable records
+     *     were dead-lettered when they first arrived, and a rebuild must append nothing, so they
+     *     are only skipped (and logged at debug)
      */
-    public static <V> KStream<String, Decoded<V>> decode(StreamsBuilder builder, Topic<String, V> topic,
-                                                         Topic<byte[], DeadLetter> deadLetters, String application,
-                                                         Function<V, Envelope> envelopeOf, boolean emitDeadLetters) {
+    public static <V> KStream<String, Decoded<V>> decode(
+            StreamsBuilder builder,
+            Topic<String, V> topic,
+            Topic<byte[], DeadLetter> deadLetters,
+            String application,
+            Function<V, Envelope> envelopeOf,
+            boolean emitDeadLetters) {
         String base = topic.name().replaceAll("[^A-Za-z0-9-]", "-");
-        KStream<byte[], byte[]> raw = builder.stream(topic.name(),
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(base + "-source"));
-        Map<String, KStream<byte[], Attempt<V>>> branches = raw
-                .processValues(() -> new DecodeProcessor<>(topic, application, envelopeOf), Named.as(base + "-decode"))
-                .split(Named.as(base + "-"))
-                .branch((k, attempt) -> attempt.deadLetter() != null, Branched.as("undecodable"))
-                .defaultBranch(Branched.as("decoded"));
-        KStream<byte[], DeadLetter> undecodable = branches.get(base + "-undecodable")
-                .mapValues(Attempt::deadLetter, Named.as(base + "-to-dead-letter"));
+        KStream<byte[], byte[]> raw =
+                builder.stream(
+                        topic.name(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                .withName(base + "-source"));
+        Map<String, KStream<byte[], Attempt<V>>> branches =
+                raw.processValues(
+                                () -> new DecodeProcessor<>(topic, application, envelopeOf),
+                                Named.as(base + "-decode"))
+                        .split(Named.as(base + "-"))
+                        .branch(
+                                (k, attempt) -> attempt.deadLetter() != null,
+                                Branched.as("undecodable"))
+                        .defaultBranch(Branched.as("decoded"));
+        KStream<byte[], DeadLetter> undecodable =
+                branches.get(base + "-undecodable")
+                        .mapValues(Attempt::deadLetter, Named.as(base + "-to-dead-letter"));
         if (emitDeadLetters) {
-            undecodable.to(deadLetters.name(), Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
-                    .withName(base + "-dead-letters-sink"));
+            undecodable.to(
+                    deadLetters.name(),
+                    Produced.with(deadLetters.keySerde(), deadLetters.valueSerde())
+                            .withName(base + "-dead-letters-sink"));
         } else {
-            undecodable.foreach((k, letter) -> log.debug("Rebuild skips undecodable {}-{}@{} (dead-lettered when it arrived)",
-                    letter.getSourceTopic(), letter.getSourcePartition(), letter.getSourceOffset()), Named.as(base + "-skip-undecodable"));
+            undecodable.foreach(
+                    (k, letter) ->
+                            log.debug(
+                                    "Rebuild skips undecodable {}-{}@{} (dead-lettered when it arrived)",
+                                    letter.getSourceTopic(),
+                                    letter.getSourcePartition(),
+                                    letter.getSourceOffset()),
+                    Named.as(base + "-skip-undecodable"));
         }
         return branches.get(base + "-decoded")
-                .map((k, attempt) -> org.apache.kafka.streams.KeyValue.pair(attempt.key(), attempt.decoded()),
+                .map(
+                        (k, attempt) ->
+                                org.apache.kafka.streams.KeyValue.pair(
+                                        attempt.key(), attempt.decoded()),
                         Named.as(base + "-decoded-key"));
     }
 
     /** The outcome of decoding one record: exactly one of decoded or deadLetter is set. */
-    record Attempt<V>(String key, Decoded<V> decoded, DeadLetter deadLetter) {
-    }
+    record Attempt<V>(String key, Decoded<V> decoded, DeadLetter deadLetter) {}
 
-    private static final class DecodeProcessor<V> implements FixedKeyProcessor<byte[], byte[], Attempt<V>> {
+    private static final class DecodeProcessor<V>
+            implements FixedKeyProcessor<byte[], byte[], Attempt<V>> {
 
         private final Topic<String, V> topic;
         private final String application;
         private final Function<V, Envelope> envelopeOf;
         private FixedKeyProcessorContext<byte[], Attempt<V>> context;
 
-        DecodeProcessor(Topic<String, V> topic, String application, Function<V, Envelope> envelopeOf) {
+        DecodeProcessor(
+                Topic<String, V> topic, String application, Function<V, Envelope> envelopeOf) {
             this.topic = topic;
             this.application = application;
             this.envelopeOf = envelopeOf;
@@ -102,20 +132,44 @@ public final class EventDecoding {
             RecordMetadata meta = context.recordMetadata().orElseThrow();
             byte[] key = record.key();
             byte[] value = record.value();
-            String keyString = key == null ? null : topic.keySerde().deserializer().deserialize(meta.topic(), key);
+            String keyString =
+                    key == null
+                            ? null
+                            : topic.keySerde().deserializer().deserialize(meta.topic(), key);
             try {
                 if (value == null) {
-                    throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
-                            topic.valueSerde().getClass().getSimpleName(), "Empty value (tombstone) on an event topic", null);
+                    throw new EventDecodingException(
+                            EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
+                            topic.valueSerde().getClass().getSimpleName(),
+                            "Empty value (tombstone) on an event topic",
+                            null);
                 }
                 V event = topic.valueSerde().deserializer().deserialize(meta.topic(), value);
                 String eventId = envelopeOf.apply(event).getEventId().toString();
-                Decoded<V> decoded = new Decoded<>(event, key, value, meta.topic(), meta.partition(), meta.offset(),
-                        record.timestamp(), eventId);
+                Decoded<V> decoded =
+                        new Decoded<>(
+                                event,
+                                key,
+                                value,
+                                meta.topic(),
+                                meta.partition(),
+                                meta.offset(),
+                                record.timestamp(),
+                                eventId);
                 context.forward(record.withValue(new Attempt<>(keyString, decoded, null)));
             } catch (EventDecodingException e) {
-                DeadLetter letter = ams.events.DeadLetters.of(application, meta.topic(), meta.partition(), meta.offset(),
-                        key, value, record.timestamp(), DeadLetterReason.UNDECODABLE, e.kind() + ": " + e.getMessage(), null);
+                DeadLetter letter =
+                        ams.events.DeadLetters.of(
+                                application,
+                                meta.topic(),
+                                meta.partition(),
+                                meta.offset(),
+                                key,
+                                value,
+                                record.timestamp(),
+                                DeadLetterReason.UNDECODABLE,
+                                e.kind() + ": " + e.getMessage(),
+                                null);
                 context.forward(record.withValue(new Attempt<>(keyString, null, letter)));
             }
         }

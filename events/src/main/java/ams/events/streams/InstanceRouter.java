@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -16,28 +15,26 @@ import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
- * Decides which instance answers for a key of a store ({@code queryMetadataForKey}) and forwards
- * a query to it over HTTP when it is not this one. Each instance must set {@code application.server}
+ * Decides which instance answers for a key of a store ({@code queryMetadataForKey}) and forwards a
+ * query to it over HTTP when it is not this one. Each instance must set {@code application.server}
  * to the host:port its HTTP routes listen on.
  */
 public final class InstanceRouter {
 
-    /** Header set on forwarded requests so the receiver answers locally instead of forwarding again. */
+    /**
+     * Header set on forwarded requests so the receiver answers locally instead of forwarding again.
+     */
     public static final String FORWARDED_HEADER = "X-Ams-Forwarded";
 
     /** Where a key lives: here, or at another instance. */
-    public sealed interface Owner permits Local, Remote {
-    }
+    public sealed interface Owner permits Local, Remote {}
 
-    public record Local() implements Owner {
-    }
+    public record Local() implements Owner {}
 
-    public record Remote(HostInfo host) implements Owner {
-    }
+    public record Remote(HostInfo host) implements Owner {}
 
     /** An answer from another instance, passed on as it came. */
-    public record ForwardedResponse(int status, String body) {
-    }
+    public record ForwardedResponse(int status, String body) {}
 
     private final KafkaStreams streams;
     private final HostInfo self;
@@ -45,7 +42,8 @@ public final class InstanceRouter {
     private final HttpClient http;
     private final Duration requestTimeout;
 
-    public InstanceRouter(KafkaStreams streams, HostInfo self, StoreQueries queries, Duration requestTimeout) {
+    public InstanceRouter(
+            KafkaStreams streams, HostInfo self, StoreQueries queries, Duration requestTimeout) {
         this.streams = streams;
         this.self = self;
         this.queries = queries;
@@ -58,38 +56,57 @@ public final class InstanceRouter {
     }
 
     public <K> Owner ownerOf(String store, K key, Serializer<K> keySerializer) {
-        KeyQueryMetadata metadata = queries.query(store, () -> {
-            KeyQueryMetadata m = streams.queryMetadataForKey(store, key, keySerializer);
-            if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-                throw new org.apache.kafka.streams.errors.InvalidStateStoreException("No metadata yet for store " + store);
-            }
-            return m;
-        });
+        KeyQueryMetadata metadata =
+                queries.query(
+                        store,
+                        () -> {
+                            KeyQueryMetadata m =
+                                    streams.queryMetadataForKey(store, key, keySerializer);
+                            if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                                throw new org.apache.kafka.streams.errors
+                                        .InvalidStateStoreException(
+                                        "No metadata yet for store " + store);
+                            }
+                            return m;
+                        });
         HostInfo active = metadata.activeHost();
         return active.equals(self) ? new Local() : new Remote(active);
     }
 
     /** Every instance that hosts a part of the store, this one included (for fan-out queries). */
     public List<HostInfo> hostsOf(String store) {
-        Collection<StreamsMetadata> all = queries.query(store, () -> {
-            Collection<StreamsMetadata> m = streams.streamsMetadataForStore(store);
-            if (m.isEmpty()) {
-                throw new org.apache.kafka.streams.errors.InvalidStateStoreException("No instance hosts " + store + " yet");
-            }
-            return m;
-        });
+        Collection<StreamsMetadata> all =
+                queries.query(
+                        store,
+                        () -> {
+                            Collection<StreamsMetadata> m = streams.streamsMetadataForStore(store);
+                            if (m.isEmpty()) {
+                                throw new org.apache.kafka.streams.errors
+                                        .InvalidStateStoreException(
+                                        "No instance hosts " + store + " yet");
+                            }
+                            return m;
+                        });
         return all.stream().map(StreamsMetadata::hostInfo).distinct().toList();
     }
 
     /** GETs {@code pathAndQuery} from another instance, marked as forwarded. */
     public ForwardedResponse forward(HostInfo host, String pathAndQuery) {
         URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(requestTimeout).header(FORWARDED_HEADER, "1").GET().build();
+        HttpRequest request =
+                HttpRequest.newBuilder(uri)
+                        .timeout(requestTimeout)
+                        .header(FORWARDED_HEADER, "1")
+                        .GET()
+                        .build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(request, HttpResponse.BodyHandlers.ofString());
             return new ForwardedResponse(response.statusCode(), response.body());
         } catch (IOException e) {
-            throw new StoreUnavailableException("Instance " + host + " that owns this key did not answer: " + e.getMessage(), e);
+            throw new StoreUnavailableException(
+                    "Instance " + host + " that owns this key did not answer: " + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException("Interrupted while asking " + host, e);

@@ -2,12 +2,11 @@ package ams.events.streams;
 
 import java.time.Duration;
 import java.util.function.Supplier;
-
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
 /**
- * Runs an interactive query, retrying while the store is migrating or restoring
- * ({@link InvalidStateStoreException}), for at most a bounded wait.
+ * Runs an interactive query, retrying while the store is migrating or restoring ({@link
+ * InvalidStateStoreException}), for at most a bounded wait.
  */
 public final class StoreQueries {
 
@@ -25,14 +24,20 @@ public final class StoreQueries {
                 return query.get();
             } catch (InvalidStateStoreException e) {
                 if (System.nanoTime() + pauseMs * 1_000_000 > deadline) {
-                    throw new StoreUnavailableException("Store '" + store + "' is not queryable after " + maxWait.toMillis()
-                            + " ms (rebalance or restore in progress); retry shortly", e);
+                    throw new StoreUnavailableException(
+                            "Store '"
+                                    + store
+                                    + "' is not queryable after "
+                                    + maxWait.toMillis()
+                                    + " ms (rebalance or restore in progress); retry shortly",
+                            e);
                 }
                 try {
                     Thread.sleep(pauseMs);
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw new StoreUnavailableException("Interrupted while waiting for store '" + store + "'", interrupted);
+                    throw new StoreUnavailableException(
+                            "Interrupted while waiting for store '" + store + "'", interrupted);
                 }
                 pauseMs = Math.min(pauseMs * 2, 200);
             }

@@ -1,16 +1,14 @@
 package ams.events.topics;
 
-import java.util.List;
-import java.util.Map;
-
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.Serdes;
-
 import ams.events.DeadLetter;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.knowledge.KnowledgeEvent;
 import ams.events.serde.EventSerdes;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The topics of DESIGN.md under one configurable prefix (default {@code ams.}). Event topics are
@@ -21,10 +19,11 @@ public final class TopicCatalogue {
     public static final String DEFAULT_PREFIX = "ams.";
     public static final int DEFAULT_PARTITIONS = 3;
 
-    private static final Map<String, String> FOREVER = Map.of(
-            TopicConfig.RETENTION_MS_CONFIG, "-1",
-            TopicConfig.RETENTION_BYTES_CONFIG, "-1",
-            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    private static final Map<String, String> FOREVER =
+            Map.of(
+                    TopicConfig.RETENTION_MS_CONFIG, "-1",
+                    TopicConfig.RETENTION_BYTES_CONFIG, "-1",
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
 
     private final Topic<String, AgentEvent> agentEvents;
     private final Topic<String, ConversationEvent> conversationEvents;
@@ -39,17 +38,43 @@ public final class TopicCatalogue {
             throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
         }
         if (replicationFactor < 1) {
-            throw new IllegalArgumentException("replication factor must be at least 1, was " + replicationFactor);
+            throw new IllegalArgumentException(
+                    "replication factor must be at least 1, was " + replicationFactor);
         }
-        agentEvents = new Topic<>(prefix + "agent-events", Serdes.String(), EventSerdes.agentEvents(),
-                partitions, replicationFactor, FOREVER);
-        conversationEvents = new Topic<>(prefix + "conversation-events", Serdes.String(),
-                EventSerdes.conversationEvents(), partitions, replicationFactor, FOREVER);
-        knowledgeEvents = new Topic<>(prefix + "knowledge-events", Serdes.String(), EventSerdes.knowledgeEvents(),
-                partitions, replicationFactor, FOREVER);
-        // Keyed by the original key's bytes: a dead letter must keep whatever key arrived, even an undecodable one.
-        deadLetters = new Topic<>(prefix + "dead-letters", Serdes.ByteArray(), EventSerdes.deadLetters(),
-                partitions, replicationFactor, FOREVER);
+        agentEvents =
+                new Topic<>(
+                        prefix + "agent-events",
+                        Serdes.String(),
+                        EventSerdes.agentEvents(),
+                        partitions,
+                        replicationFactor,
+                        FOREVER);
+        conversationEvents =
+                new Topic<>(
+                        prefix + "conversation-events",
+                        Serdes.String(),
+                        EventSerdes.conversationEvents(),
+                        partitions,
+                        replicationFactor,
+                        FOREVER);
+        knowledgeEvents =
+                new Topic<>(
+                        prefix + "knowledge-events",
+                        Serdes.String(),
+                        EventSerdes.knowledgeEvents(),
+                        partitions,
+                        replicationFactor,
+                        FOREVER);
+        // Keyed by the original key's bytes: a dead letter must keep whatever key arrived, even an
+        // undecodable one.
+        deadLetters =
+                new Topic<>(
+                        prefix + "dead-letters",
+                        Serdes.ByteArray(),
+                        EventSerdes.deadLetters(),
+                        partitions,
+                        replicationFactor,
+                        FOREVER);
     }
 
     /** Default prefix and partitions, replication factor 1 (a single local broker). */

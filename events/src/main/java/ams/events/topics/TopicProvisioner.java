@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -28,7 +27,8 @@ public final class TopicProvisioner {
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
 
     /** What provisioning found and did. */
-    public record Report(List<String> created, List<String> existing, List<PartitionMismatch> mismatches) {
+    public record Report(
+            List<String> created, List<String> existing, List<PartitionMismatch> mismatches) {
         public Report {
             created = List.copyOf(created);
             existing = List.copyOf(existing);
@@ -66,15 +66,17 @@ public final class TopicProvisioner {
      */
     public Report provision(List<Topic<?, ?>> topics) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-        // Kept across attempts: a topic this call created before a retry is still reported as created
+        // Kept across attempts: a topic this call created before a retry is still reported as
+        // created
         // by it, not as found existing (callers racing each other count on exactly one "created").
         Set<String> createdHere = new LinkedHashSet<>();
         for (int attempt = 1; ; attempt++) {
             try {
                 return provisionOnce(topics, createdHere);
             } catch (IllegalStateException e) {
-                boolean retriable = e.getCause() instanceof ExecutionException cause
-                        && cause.getCause() instanceof RetriableException;
+                boolean retriable =
+                        e.getCause() instanceof ExecutionException cause
+                                && cause.getCause() instanceof RetriableException;
                 if (!retriable || System.nanoTime() + 200L * attempt * 1_000_000 > deadline) {
                     throw e;
                 }
@@ -120,14 +122,15 @@ public final class TopicProvisioner {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while provisioning topics", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot provision topics within " + timeoutMs + " ms: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Cannot provision topics within " + timeoutMs + " ms: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Waits until the broker's metadata shows every partition of these topics with a leader. Creation
-     * returns once the controller committed it; the brokers' metadata follows a moment later, and a
-     * Streams application started in between finds its source topics missing.
+     * Waits until the broker's metadata shows every partition of these topics with a leader.
+     * Creation returns once the controller committed it; the brokers' metadata follows a moment
+     * later, and a Streams application started in between finds its source topics missing.
      */
     public void awaitVisible(Collection<String> names) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
@@ -135,20 +138,32 @@ public final class TopicProvisioner {
             while (true) {
                 try {
                     Map<String, TopicDescription> descriptions =
-                            admin.describeTopics(names).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
-                    if (descriptions.values().stream().allMatch(t -> !t.partitions().isEmpty()
-                            && t.partitions().stream().allMatch(p -> p.leader() != null))) {
+                            admin.describeTopics(names)
+                                    .allTopicNames()
+                                    .get(timeoutMs, TimeUnit.MILLISECONDS);
+                    if (descriptions.values().stream()
+                            .allMatch(
+                                    t ->
+                                            !t.partitions().isEmpty()
+                                                    && t.partitions().stream()
+                                                            .allMatch(p -> p.leader() != null))) {
                         return;
                     }
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof RetriableException)) {
-                        throw new IllegalStateException("Cannot describe topics " + names + ": " + e.getMessage(), e);
+                        throw new IllegalStateException(
+                                "Cannot describe topics " + names + ": " + e.getMessage(), e);
                     }
                 } catch (TimeoutException e) {
                     // asked again below, until the deadline
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Topics " + names + " have no leader for every partition after " + timeoutMs + " ms");
+                    throw new IllegalStateException(
+                            "Topics "
+                                    + names
+                                    + " have no leader for every partition after "
+                                    + timeoutMs
+                                    + " ms");
                 }
                 Thread.sleep(100);
             }
@@ -159,7 +174,8 @@ public final class TopicProvisioner {
     }
 
     /** Returns false when another process created the topic first. */
-    private boolean create(Topic<?, ?> topic) throws InterruptedException, ExecutionException, TimeoutException {
+    private boolean create(Topic<?, ?> topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
         CreateTopicsResult result = admin.createTopics(List.of(topic.newTopic()));
         try {
             result.all().get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -178,12 +194,16 @@ public final class TopicProvisioner {
             return List.of();
         }
         Map<String, TopicDescription> descriptions =
-                admin.describeTopics(existing).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
+                admin.describeTopics(existing)
+                        .allTopicNames()
+                        .get(timeoutMs, TimeUnit.MILLISECONDS);
         List<PartitionMismatch> mismatches = new ArrayList<>();
         for (Topic<?, ?> topic : topics) {
             TopicDescription description = descriptions.get(topic.name());
             if (description != null && description.partitions().size() != topic.partitions()) {
-                mismatches.add(new PartitionMismatch(topic.name(), topic.partitions(), description.partitions().size()));
+                mismatches.add(
+                        new PartitionMismatch(
+                                topic.name(), topic.partitions(), description.partitions().size()));
             }
         }
         return mismatches;

@@ -15,8 +15,7 @@ import java.util.stream.Stream;
  */
 public final class AtomicFiles {
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     public static void fsync(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -34,20 +33,26 @@ public final class AtomicFiles {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
-            // Some file systems cannot open a directory for fsync; the rename is still atomic there.
-            if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("win")) {
+            // Some file systems cannot open a directory for fsync; the rename is still atomic
+            // there.
+            if (!System.getProperty("os.name", "")
+                    .toLowerCase(java.util.Locale.ROOT)
+                    .contains("win")) {
                 throw e;
             }
         }
     }
 
     /** Every regular file under {@code root} whose name matches; an absent root has none. */
-    public static List<Path> find(Path root, java.util.function.Predicate<String> nameMatches) throws IOException {
+    public static List<Path> find(Path root, java.util.function.Predicate<String> nameMatches)
+            throws IOException {
         if (!Files.isDirectory(root)) {
             return List.of();
         }
         try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).filter(p -> nameMatches.test(p.getFileName().toString())).toList();
+            return files.filter(Files::isRegularFile)
+                    .filter(p -> nameMatches.test(p.getFileName().toString()))
+                    .toList();
         }
     }
 }

@@ -1,24 +1,21 @@
 package ams.export.format;
 
+import ams.events.conversation.MessageAppended;
 import ams.export.sink.CompletedConversation;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.util.List;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import ams.events.conversation.MessageAppended;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
 
 /**
- * The JSON shapes of the datasets: the original AMS-DB turn line, OpenAI chat {@code messages}
- * and ShareGPT {@code conversations}. One instance per sink (ObjectMapper is thread-safe but
- * keeping it per owner avoids shared static state).
+ * The JSON shapes of the datasets: the original AMS-DB turn line, OpenAI chat {@code messages} and
+ * ShareGPT {@code conversations}. One instance per sink (ObjectMapper is thread-safe but keeping it
+ * per owner avoids shared static state).
  */
 public final class JsonFormats {
 
@@ -102,6 +99,8 @@ public final class JsonFormats {
         if (array == null || !array.isArray()) {
             return List.of();
         }
-        return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false)
+                .map(JsonNode::asText)
+                .toList();
     }
 }

@@ -1,17 +1,15 @@
 package ams.export.format;
 
+import ams.events.TokenUsage;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.MessageAppended;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-
-import ams.events.TokenUsage;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.MessageAppended;
 
 /**
  * The {@code messages} table: the original conversation_history columns (conversation_id, agent_id,
@@ -20,35 +18,48 @@ import ams.events.conversation.MessageAppended;
  */
 public final class MessageRows {
 
-    public static final Schema SCHEMA = SchemaBuilder.record("message").namespace("ams.export").fields()
-            .requiredString("conversation_id")
-            .requiredString("agent_id")
-            .requiredString("message_id")
-            .name("timestamp").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
-            .requiredString("role")
-            .requiredString("content")
-            .requiredString("message_type")
-            .requiredString("metadata")
-            .optionalString("session_id")
-            .requiredInt("turn_number")
-            .optionalString("model")
-            .optionalInt("prompt_tokens")
-            .optionalInt("completion_tokens")
-            .optionalInt("total_tokens")
-            .optionalBoolean("tokens_estimated")
-            .optionalLong("latency_ms")
-            .name("knowledge_ids").type().array().items().stringType().noDefault()
-            .requiredInt("kafka_partition")
-            .requiredLong("kafka_offset")
-            .endRecord();
+    public static final Schema SCHEMA =
+            SchemaBuilder.record("message")
+                    .namespace("ams.export")
+                    .fields()
+                    .requiredString("conversation_id")
+                    .requiredString("agent_id")
+                    .requiredString("message_id")
+                    .name("timestamp")
+                    .type(
+                            LogicalTypes.timestampMillis()
+                                    .addToSchema(Schema.create(Schema.Type.LONG)))
+                    .noDefault()
+                    .requiredString("role")
+                    .requiredString("content")
+                    .requiredString("message_type")
+                    .requiredString("metadata")
+                    .optionalString("session_id")
+                    .requiredInt("turn_number")
+                    .optionalString("model")
+                    .optionalInt("prompt_tokens")
+                    .optionalInt("completion_tokens")
+                    .optionalInt("total_tokens")
+                    .optionalBoolean("tokens_estimated")
+                    .optionalLong("latency_ms")
+                    .name("knowledge_ids")
+                    .type()
+                    .array()
+                    .items()
+                    .stringType()
+                    .noDefault()
+                    .requiredInt("kafka_partition")
+                    .requiredLong("kafka_offset")
+                    .endRecord();
 
     /** Columns whose values are nearly all distinct: written without a dictionary. */
-    public static final java.util.Set<String> DISTINCT_COLUMNS = java.util.Set.of("content", "message_id");
+    public static final java.util.Set<String> DISTINCT_COLUMNS =
+            java.util.Set.of("content", "message_id");
 
-    private MessageRows() {
-    }
+    private MessageRows() {}
 
-    public static GenericRecord of(ConversationEvent event, MessageAppended m, int partition, long offset) {
+    public static GenericRecord of(
+            ConversationEvent event, MessageAppended m, int partition, long offset) {
         GenericData.Record row = new GenericData.Record(SCHEMA);
         row.put("conversation_id", event.getConversationId());
         row.put("agent_id", m.getAgentId());
@@ -69,7 +80,9 @@ public final class MessageRows {
             row.put("tokens_estimated", usage.getEstimated());
         }
         row.put("latency_ms", m.getLatencyMillis());
-        row.put("knowledge_ids", new ArrayList<>(m.getKnowledgeIds() == null ? List.of() : m.getKnowledgeIds()));
+        row.put(
+                "knowledge_ids",
+                new ArrayList<>(m.getKnowledgeIds() == null ? List.of() : m.getKnowledgeIds()));
         row.put("kafka_partition", partition);
         row.put("kafka_offset", offset);
         return row;

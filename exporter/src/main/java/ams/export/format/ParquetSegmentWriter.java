@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
-
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroParquetWriter;
@@ -23,31 +22,37 @@ public final class ParquetSegmentWriter implements SegmentWriter<GenericRecord> 
     private final ParquetWriter<GenericRecord> writer;
     private long rows;
 
-    public ParquetSegmentWriter(Path path, Schema schema, String codec, Set<String> noDictionary) throws IOException {
+    public ParquetSegmentWriter(Path path, Schema schema, String codec, Set<String> noDictionary)
+            throws IOException {
         this.path = path;
         this.writer = open(path, schema, codec, noDictionary);
     }
 
     /** A writer with the settings every Parquet file of this module uses. */
-    public static ParquetWriter<GenericRecord> open(Path path, Schema schema, String codec) throws IOException {
+    public static ParquetWriter<GenericRecord> open(Path path, Schema schema, String codec)
+            throws IOException {
         return open(path, schema, codec, Set.of());
     }
 
     /**
+     * Opens a Parquet writer on the local file system.
+     *
      * @param noDictionary columns whose values are (nearly) all distinct, such as message text and
-     *                     ids: trying a dictionary for them first costs about a fifth of the write time
-     *                     (measured) and the writer falls back to plain encoding anyway
+     *     ids: trying a dictionary for them first costs about a fifth of the write time (measured)
+     *     and the writer falls back to plain encoding anyway
      */
-    public static ParquetWriter<GenericRecord> open(Path path, Schema schema, String codec, Set<String> noDictionary)
-            throws IOException {
+    public static ParquetWriter<GenericRecord> open(
+            Path path, Schema schema, String codec, Set<String> noDictionary) throws IOException {
         PlainParquetConfiguration conf = new PlainParquetConfiguration();
         // Three-level lists: what DuckDB, pyarrow and Spark expect.
         conf.set(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, "false");
-        AvroParquetWriter.Builder<GenericRecord> builder = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(path))
-                .withConf(conf)
-                .withSchema(schema)
-                .withCompressionCodec(CompressionCodecName.valueOf(codec.toUpperCase(Locale.ROOT)))
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
+        AvroParquetWriter.Builder<GenericRecord> builder =
+                AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(path))
+                        .withConf(conf)
+                        .withSchema(schema)
+                        .withCompressionCodec(
+                                CompressionCodecName.valueOf(codec.toUpperCase(Locale.ROOT)))
+                        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
         for (String column : noDictionary) {
             builder = builder.withDictionaryEncoding(column, false);
         }

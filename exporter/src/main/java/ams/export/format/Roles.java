@@ -1,14 +1,12 @@
 package ams.export.format;
 
-import java.util.Locale;
-
 import ams.events.conversation.MessageRole;
+import java.util.Locale;
 
 /** How a message role is spelled in each output format. */
 public final class Roles {
 
-    private Roles() {
-    }
+    private Roles() {}
 
     /** The original AMS-DB and OpenAI chat spelling: assistant, user, system. */
     public static String original(MessageRole role) {

@@ -1,7 +1,11 @@
 package ams.export.format;
 
 import ams.export.sink.SegmentName;
-
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,17 +17,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
-
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.hadoop.ParquetWriter;
-
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Writes a table (an Avro schema and its rows) as Parquet, CSV, JSON Lines or a JSON array, to a
@@ -38,7 +35,8 @@ public final class TableWriter {
         this.codec = codec;
     }
 
-    public void write(Schema schema, List<GenericRecord> rows, TableFormat format, Path target) throws IOException {
+    public void write(Schema schema, List<GenericRecord> rows, TableFormat format, Path target)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + target.getFileName() + SegmentName.IN_PROGRESS);
@@ -46,7 +44,8 @@ public final class TableWriter {
         try {
             switch (format) {
                 case PARQUET -> {
-                    try (ParquetWriter<GenericRecord> writer = ParquetSegmentWriter.open(temp, schema, codec)) {
+                    try (ParquetWriter<GenericRecord> writer =
+                            ParquetSegmentWriter.open(temp, schema, codec)) {
                         for (GenericRecord row : rows) {
                             writer.write(row);
                         }
@@ -69,11 +68,14 @@ public final class TableWriter {
                     ArrayNode array = mapper.createArrayNode();
                     rows.forEach(r -> array.add(json(r)));
                     try (OutputStream out = Files.newOutputStream(temp)) {
-                        mapper.writerWithDefaultPrettyPrinter().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                        mapper.writerWithDefaultPrettyPrinter()
+                                .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                                 .writeValue(out, array);
                     }
                 }
-                case MARKDOWN -> throw new IllegalArgumentException("markdown is a conversation format, not a table format");
+                case MARKDOWN ->
+                        throw new IllegalArgumentException(
+                                "markdown is a conversation format, not a table format");
             }
             AtomicFiles.publish(temp, target);
         } finally {
@@ -95,7 +97,8 @@ public final class TableWriter {
             return mapper.getNodeFactory().nullNode();
         }
         Schema type = nonNull(schema);
-        if (type.getLogicalType() instanceof LogicalTypes.TimestampMillis && value instanceof Long millis) {
+        if (type.getLogicalType() instanceof LogicalTypes.TimestampMillis
+                && value instanceof Long millis) {
             return mapper.getNodeFactory().textNode(Instant.ofEpochMilli(millis).toString());
         }
         if (value instanceof Collection<?> list) {
@@ -115,7 +118,10 @@ public final class TableWriter {
         for (GenericRecord row : rows) {
             for (int i = 0; i < fields.size(); i++) {
                 JsonNode v = value(fields.get(i).schema(), row.get(i));
-                String text = v.isNull() ? "" : v.isContainerNode() ? mapper.writeValueAsString(v) : v.asText();
+                String text =
+                        v.isNull()
+                                ? ""
+                                : v.isContainerNode() ? mapper.writeValueAsString(v) : v.asText();
                 out.write((i > 0 ? "," : "") + csv(text));
             }
             out.write("\n");
@@ -123,7 +129,10 @@ public final class TableWriter {
     }
 
     private static String csv(String text) {
-        if (text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("\r")) {
+        if (text.contains(",")
+                || text.contains("\"")
+                || text.contains("\n")
+                || text.contains("\r")) {
             return "\"" + text.replace("\"", "\"\"") + "\"";
         }
         return text;
@@ -131,12 +140,16 @@ public final class TableWriter {
 
     private static Schema nonNull(Schema schema) {
         if (schema.getType() == Schema.Type.UNION) {
-            return schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL).findFirst().orElse(schema);
+            return schema.getTypes().stream()
+                    .filter(s -> s.getType() != Schema.Type.NULL)
+                    .findFirst()
+                    .orElse(schema);
         }
         return schema;
     }
 
     private static Writer writer(Path path) throws IOException {
-        return new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path), StandardCharsets.UTF_8));
+        return new BufferedWriter(
+                new OutputStreamWriter(Files.newOutputStream(path), StandardCharsets.UTF_8));
     }
 }

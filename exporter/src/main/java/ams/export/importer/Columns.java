@@ -8,7 +8,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -66,11 +65,15 @@ final class Columns {
         }
         if (v instanceof Long l) {
             LogicalType type = logicalType(name);
-            if (type instanceof LogicalTypes.TimestampMicros || type instanceof LogicalTypes.LocalTimestampMicros) {
-                return Instant.ofEpochSecond(Math.floorDiv(l, 1_000_000L), Math.floorMod(l, 1_000_000L) * 1_000L);
+            if (type instanceof LogicalTypes.TimestampMicros
+                    || type instanceof LogicalTypes.LocalTimestampMicros) {
+                return Instant.ofEpochSecond(
+                        Math.floorDiv(l, 1_000_000L), Math.floorMod(l, 1_000_000L) * 1_000L);
             }
-            if (type instanceof LogicalTypes.TimestampNanos || type instanceof LogicalTypes.LocalTimestampNanos) {
-                return Instant.ofEpochSecond(Math.floorDiv(l, 1_000_000_000L), Math.floorMod(l, 1_000_000_000L));
+            if (type instanceof LogicalTypes.TimestampNanos
+                    || type instanceof LogicalTypes.LocalTimestampNanos) {
+                return Instant.ofEpochSecond(
+                        Math.floorDiv(l, 1_000_000_000L), Math.floorMod(l, 1_000_000_000L));
             }
             return Instant.ofEpochMilli(l);
         }

@@ -1,5 +1,6 @@
 package ams.export.importer;
 
-/** What one import step found and did: rows read, entities published, entities already on the topic. */
-public record ImportReport(String source, int read, int published, int skipped) {
-}
+/**
+ * What one import step found and did: rows read, entities published, entities already on the topic.
+ */
+public record ImportReport(String source, int read, int published, int skipped) {}

@@ -1,5 +1,11 @@
 package ams.export.sink;
 
+import ams.events.conversation.ConversationCancelled;
+import ams.events.conversation.ConversationCompleted;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.ConversationFailed;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,25 +15,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import ams.events.conversation.ConversationCancelled;
-import ams.events.conversation.ConversationCompleted;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.ConversationFailed;
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.MessageAppended;
-
 /**
  * Buffers the messages of the open conversations of one partition until each completes. A
  * conversation is only tracked from its ConversationRequested, so a restart that re-reads from
  * {@link #lowWatermark} rebuilds exactly the conversations that were open. Only whole, completed
  * conversations are exported: cancelled ones are dropped at once. A failed one can still be resumed
- * by its user (and then complete), so, as in the orchestrator's state machine, it stays open with its
- * messages for {@link #FAILED_RETENTION} of event time after it failed, then is dropped; until then it
- * holds back the low watermark like any open conversation.
+ * by its user (and then complete), so, as in the orchestrator's state machine, it stays open with
+ * its messages for {@link #FAILED_RETENTION} of event time after it failed, then is dropped; until
+ * then it holds back the low watermark like any open conversation.
  */
 public final class ConversationAssembler {
 
-    /** How long a failed conversation waits for a resume. Event time, so a re-read decides the same way. */
+    /**
+     * How long a failed conversation waits for a resume. Event time, so a re-read decides the same
+     * way.
+     */
     public static final Duration FAILED_RETENTION = Duration.ofHours(24);
 
     private static final class Open {
@@ -35,6 +37,7 @@ public final class ConversationAssembler {
         final String topic;
         final List<String> participants;
         final Map<String, CompletedConversation.Message> messages = new LinkedHashMap<>();
+
         /** Event time of its ConversationFailed while failed; null while running. */
         Long failedAt;
 
@@ -62,16 +65,24 @@ public final class ConversationAssembler {
                 // Only a resumed conversation gets messages after failing: it runs again.
                 conversation.failedAt = null;
                 // A message id seen twice (a redelivered turn) is kept once.
-                conversation.messages.putIfAbsent(m.getMessageId(),
+                conversation.messages.putIfAbsent(
+                        m.getMessageId(),
                         new CompletedConversation.Message(m, event.getEnvelope().getOccurredAt()));
             }
         } else if (payload instanceof ConversationCompleted c) {
             Open conversation = open.remove(id);
             if (conversation != null) {
-                List<CompletedConversation.Message> messages = new ArrayList<>(conversation.messages.values());
+                List<CompletedConversation.Message> messages =
+                        new ArrayList<>(conversation.messages.values());
                 messages.sort(Comparator.comparingInt(msg -> msg.message().getTurnNumber()));
-                return Optional.of(new CompletedConversation(id, conversation.topic, conversation.participants,
-                        messages, event.getEnvelope().getOccurredAt(), c.getReason()));
+                return Optional.of(
+                        new CompletedConversation(
+                                id,
+                                conversation.topic,
+                                conversation.participants,
+                                messages,
+                                event.getEnvelope().getOccurredAt(),
+                                c.getReason()));
             }
         } else if (payload instanceof ConversationFailed) {
             Open conversation = open.get(id);
@@ -89,8 +100,8 @@ public final class ConversationAssembler {
     }
 
     /**
-     * Drops failed conversations past their retention from the front only: the front is what holds the
-     * low watermark back; one further in goes when it reaches the front.
+     * Drops failed conversations past their retention from the front only: the front is what holds
+     * the low watermark back; one further in goes when it reaches the front.
      */
     private void dropExpiredFailures(long now) {
         Iterator<Open> it = open.values().iterator();
@@ -112,5 +123,4 @@ public final class ConversationAssembler {
     public int openConversations() {
         return open.size();
     }
-
 }

@@ -1,8 +1,14 @@
 package ams.export.sink;
 
+import ams.events.DeadLetter;
+import ams.events.DeadLetterReason;
+import ams.events.DeadLetters;
+import ams.events.conversation.ConversationEvent;
+import ams.events.serde.EventDecodingException;
+import ams.events.topics.Topic;
+import ams.events.topics.TopicCatalogue;
 import ams.export.ExporterConfig;
 import ams.export.format.JsonFormats;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -17,7 +23,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,14 +40,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import ams.events.DeadLetter;
-import ams.events.DeadLetterReason;
-import ams.events.DeadLetters;
-import ams.events.conversation.ConversationEvent;
-import ams.events.serde.EventDecodingException;
-import ams.events.topics.Topic;
-import ams.events.topics.TopicCatalogue;
 
 /**
  * The continuous sink: a plain consumer-group application over conversation-events. Positions come
@@ -63,11 +60,16 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final Map<Integer, PartitionPipeline> pipelines = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
-    /** Undecodable records whose dead letters are in flight; their offsets reach the files only once those are acked. */
+
+    /**
+     * Undecodable records whose dead letters are in flight; their offsets reach the files only once
+     * those are acked.
+     */
     private final List<PendingLetter> pendingLetters = new ArrayList<>();
 
     private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private volatile SinkStatus status = new SinkStatus(SinkStatus.State.STARTING, null, 0, 0, 0, Map.of());
+    private volatile SinkStatus status =
+            new SinkStatus(SinkStatus.State.STARTING, null, 0, 0, 0, Map.of());
     private volatile boolean closed;
     private long recordsConsumed;
     private long deadLettered;
@@ -88,20 +90,32 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-             KafkaProducer<byte[], DeadLetter> producer = new KafkaProducer<>(producerProperties(),
-                     deadLetters.keySerde().serializer(), deadLetters.valueSerde().serializer())) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                        new KafkaConsumer<>(
+                                consumerProperties(),
+                                new ByteArrayDeserializer(),
+                                new ByteArrayDeserializer());
+                KafkaProducer<byte[], DeadLetter> producer =
+                        new KafkaProducer<>(
+                                producerProperties(),
+                                deadLetters.keySerde().serializer(),
+                                deadLetters.valueSerde().serializer())) {
             consumer = c;
             if (closed) {
                 return;
             }
             c.subscribe(List.of(topic.name()), new Rebalance());
-            log.info("Exporter sink started: {} -> {}", topic.name(), config.datasetRoot().toAbsolutePath());
+            log.info(
+                    "Exporter sink started: {} -> {}",
+                    topic.name(),
+                    config.datasetRoot().toAbsolutePath());
             while (!closed) {
                 try {
                     if (failed) {
-                        recover(pipelines.keySet().stream().map(p -> new TopicPartition(topic.name(), p)).toList());
+                        recover(
+                                pipelines.keySet().stream()
+                                        .map(p -> new TopicPartition(topic.name(), p))
+                                        .toList());
                     }
                     ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
                     for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -135,7 +149,9 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     }
                     commit();
                 } catch (IOException | UncheckedIOException e) {
-                    log.error("Could not publish the open files on shutdown; they will be written again on start", e);
+                    log.error(
+                            "Could not publish the open files on shutdown; they will be written again on start",
+                            e);
                     pipelines.values().forEach(PartitionPipeline::abort);
                 }
             }
@@ -150,7 +166,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void process(ConsumerRecord<byte[], byte[]> record, KafkaProducer<byte[], DeadLetter> producer)
+    private void process(
+            ConsumerRecord<byte[], byte[]> record, KafkaProducer<byte[], DeadLetter> producer)
             throws IOException {
         PartitionPipeline pipeline = pipelines.get(record.partition());
         if (pipeline == null) {
@@ -159,41 +176,74 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         recordsConsumed++;
         ConversationEvent event;
         try {
-            event = record.value() == null ? null : topic.valueSerde().deserializer().deserialize(topic.name(), record.value());
+            event =
+                    record.value() == null
+                            ? null
+                            : topic.valueSerde()
+                                    .deserializer()
+                                    .deserialize(topic.name(), record.value());
         } catch (SerializationException e) {
-            deadLetter(record, pipeline, producer, e instanceof EventDecodingException d
-                    ? d.kind() + ": " + d.getMessage() : e.getMessage());
+            deadLetter(
+                    record,
+                    pipeline,
+                    producer,
+                    e instanceof EventDecodingException d
+                            ? d.kind() + ": " + d.getMessage()
+                            : e.getMessage());
             return;
         }
         if (event == null) {
-            deadLetter(record, pipeline, producer, "Record without a value; conversation-events carries no tombstones");
+            deadLetter(
+                    record,
+                    pipeline,
+                    producer,
+                    "Record without a value; conversation-events carries no tombstones");
             return;
         }
         settleDeadLetters();
         pipeline.handle(record.offset(), event);
     }
 
-    /** An undecodable record waiting for its dead letter's ack before its offset is skipped in the files. */
-    private record PendingLetter(ConsumerRecord<byte[], byte[]> record, PartitionPipeline pipeline, Future<RecordMetadata> sent,
-                                 String detail) {
-    }
+    /**
+     * An undecodable record waiting for its dead letter's ack before its offset is skipped in the
+     * files.
+     */
+    private record PendingLetter(
+            ConsumerRecord<byte[], byte[]> record,
+            PartitionPipeline pipeline,
+            Future<RecordMetadata> sent,
+            String detail) {}
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> record, PartitionPipeline pipeline,
-                            KafkaProducer<byte[], DeadLetter> producer, String detail) {
+    private void deadLetter(
+            ConsumerRecord<byte[], byte[]> record,
+            PartitionPipeline pipeline,
+            KafkaProducer<byte[], DeadLetter> producer,
+            String detail) {
         Future<RecordMetadata> sent = null;
-        // Not again when re-read after a restart: it was dead-lettered before its offset reached the files.
+        // Not again when re-read after a restart: it was dead-lettered before its offset reached
+        // the files.
         if (!pipeline.alreadyWritten(record.offset())) {
-            DeadLetter letter = DeadLetters.of(APPLICATION, record.topic(), record.partition(), record.offset(), record.key(),
-                    record.value(), record.timestamp(), DeadLetterReason.UNDECODABLE, detail, null);
+            DeadLetter letter =
+                    DeadLetters.of(
+                            APPLICATION,
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            record.key(),
+                            record.value(),
+                            record.timestamp(),
+                            DeadLetterReason.UNDECODABLE,
+                            detail,
+                            null);
             sent = producer.send(new ProducerRecord<>(deadLetters.name(), record.key(), letter));
         }
         pendingLetters.add(new PendingLetter(record, pipeline, sent, detail));
     }
 
     /**
-     * Waits for the dead letters in flight, then lets their offsets reach the files: a dead letter must be on
-     * its topic before a file covering its offset is published. Sending a run of them before waiting keeps a
-     * flood of bad records from costing one round trip each.
+     * Waits for the dead letters in flight, then lets their offsets reach the files: a dead letter
+     * must be on its topic before a file covering its offset is published. Sending a run of them
+     * before waiting keeps a flood of bad records from costing one round trip each.
      */
     private void settleDeadLetters() throws IOException {
         try {
@@ -202,8 +252,13 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                 if (pending.sent() != null) {
                     await(pending);
                     deadLettered++;
-                    log.warn("Undecodable record {}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(),
-                            deadLetters.name(), pending.detail());
+                    log.warn(
+                            "Undecodable record {}-{}@{} sent to {}: {}",
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            deadLetters.name(),
+                            pending.detail());
                 }
                 pending.pipeline().skip(record.offset(), record.timestamp());
             }
@@ -218,20 +273,42 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             pending.sent().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new KafkaException("Interrupted while dead-lettering " + record.topic() + "-" + record.partition()
-                    + "@" + record.offset(), e);
+            throw new KafkaException(
+                    "Interrupted while dead-lettering "
+                            + record.topic()
+                            + "-"
+                            + record.partition()
+                            + "@"
+                            + record.offset(),
+                    e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new KafkaException("Cannot dead-letter " + record.topic() + "-" + record.partition() + "@"
-                    + record.offset() + " to " + deadLetters.name(), e);
+            throw new KafkaException(
+                    "Cannot dead-letter "
+                            + record.topic()
+                            + "-"
+                            + record.partition()
+                            + "@"
+                            + record.offset()
+                            + " to "
+                            + deadLetters.name(),
+                    e);
         }
     }
 
     private void onWriteFailure(Exception e) {
-        pendingLetters.clear(); // their records are read again from the files' end, and dead-lettered then
+        pendingLetters
+                .clear(); // their records are read again from the files' end, and dead-lettered
+        // then
         failures++;
         failed = true;
-        lastError = "Cannot write under " + config.datasetRoot().toAbsolutePath() + ": " + e
-                + ". Nothing past the files on disk was committed; retrying in " + config.retryBackoffMs() + " ms.";
+        lastError =
+                "Cannot write under "
+                        + config.datasetRoot().toAbsolutePath()
+                        + ": "
+                        + e
+                        + ". Nothing past the files on disk was committed; retrying in "
+                        + config.retryBackoffMs()
+                        + " ms.";
         log.error("Exporter sink stopped writing: {}", lastError);
         pipelines.values().forEach(PartitionPipeline::abort);
         publishStatus(SinkStatus.State.FAILED);
@@ -246,8 +323,18 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     /** Re-reads the file chains of these partitions and seeks to where they end. */
     private void recover(Collection<TopicPartition> partitions) throws IOException {
         for (TopicPartition tp : partitions) {
-            PartitionPipeline pipeline = pipelines.computeIfAbsent(tp.partition(), p -> new PartitionPipeline(topic.name(),
-                    p, config.datasetRoot(), config.rotation(), config.parquetCodec(), json, config.datasets()));
+            PartitionPipeline pipeline =
+                    pipelines.computeIfAbsent(
+                            tp.partition(),
+                            p ->
+                                    new PartitionPipeline(
+                                            topic.name(),
+                                            p,
+                                            config.datasetRoot(),
+                                            config.rotation(),
+                                            config.parquetCodec(),
+                                            json,
+                                            config.datasets()));
             pipeline.abort();
             long seek = pipeline.recover();
             if (seek < 0) {
@@ -255,20 +342,23 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             } else {
                 consumer.seek(tp, seek);
             }
-            log.info("Partition {}: resuming from {} (derived from the files on disk)", tp,
+            log.info(
+                    "Partition {}: resuming from {} (derived from the files on disk)",
+                    tp,
                     seek < 0 ? "the beginning" : "offset " + seek);
         }
     }
 
     private void commit() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        pipelines.forEach((p, pipeline) -> {
-            long safe = pipeline.safeOffset();
-            TopicPartition tp = new TopicPartition(topic.name(), p);
-            if (safe >= 0 && safe != committed.getOrDefault(tp, -1L)) {
-                offsets.put(tp, new OffsetAndMetadata(safe));
-            }
-        });
+        pipelines.forEach(
+                (p, pipeline) -> {
+                    long safe = pipeline.safeOffset();
+                    TopicPartition tp = new TopicPartition(topic.name(), p);
+                    if (safe >= 0 && safe != committed.getOrDefault(tp, -1L)) {
+                        offsets.put(tp, new OffsetAndMetadata(safe));
+                    }
+                });
         if (!offsets.isEmpty()) {
             consumer.commitSync(offsets);
             offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
@@ -277,11 +367,12 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
     private void publishStatus(SinkStatus.State state) {
         Map<Integer, Map<String, Long>> next = new TreeMap<>();
-        pipelines.forEach((p, pipeline) -> {
-            Map<String, Long> perDataset = new TreeMap<>();
-            pipeline.sinks().forEach(s -> perDataset.put(s.dataset().name(), s.next()));
-            next.put(p, perDataset);
-        });
+        pipelines.forEach(
+                (p, pipeline) -> {
+                    Map<String, Long> perDataset = new TreeMap<>();
+                    pipeline.sinks().forEach(s -> perDataset.put(s.dataset().name(), s.next()));
+                    next.put(p, perDataset);
+                });
         status = new SinkStatus(state, lastError, recordsConsumed, deadLettered, failures, next);
     }
 
@@ -317,7 +408,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         }
     }
 
-    /** Publishes what is open for revoked partitions, so the next owner starts where this one stopped. */
+    /**
+     * Publishes what is open for revoked partitions, so the next owner starts where this one
+     * stopped.
+     */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -335,7 +429,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                         }
                     }
                 } catch (IOException | UncheckedIOException | KafkaException e) {
-                    log.warn("Partition {} revoked with unpublished data; the next owner re-reads it: {}", tp, e.toString());
+                    log.warn(
+                            "Partition {} revoked with unpublished data; the next owner re-reads it: {}",
+                            tp,
+                            e.toString());
                 } finally {
                     pipeline.abort();
                     committed.remove(tp);

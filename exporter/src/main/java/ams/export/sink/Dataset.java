@@ -4,18 +4,20 @@ import ams.export.format.JsonlSegmentWriter;
 import ams.export.format.MessageRows;
 import ams.export.format.ParquetSegmentWriter;
 import ams.export.format.SegmentWriter;
-
 import java.io.IOException;
 import java.nio.file.Path;
-
 import org.apache.avro.generic.GenericRecord;
 
 /**
  * One continuously written dataset: where its files go, their format, and whether a restart must
  * re-read earlier records to rebuild open conversations (conversation-level datasets).
  */
-public record Dataset<R>(String name, String directory, String extension, boolean conversationLevel,
-                         Opener<R> opener) {
+public record Dataset<R>(
+        String name,
+        String directory,
+        String extension,
+        boolean conversationLevel,
+        Opener<R> opener) {
 
     /** Opens a file of this dataset under its temporary name. */
     @FunctionalInterface
@@ -24,8 +26,14 @@ public record Dataset<R>(String name, String directory, String extension, boolea
     }
 
     public static Dataset<GenericRecord> messages(String codec) {
-        return new Dataset<>("messages", "messages", "parquet", false,
-                temp -> new ParquetSegmentWriter(temp, MessageRows.SCHEMA, codec, MessageRows.DISTINCT_COLUMNS));
+        return new Dataset<>(
+                "messages",
+                "messages",
+                "parquet",
+                false,
+                temp ->
+                        new ParquetSegmentWriter(
+                                temp, MessageRows.SCHEMA, codec, MessageRows.DISTINCT_COLUMNS));
     }
 
     public static Dataset<byte[]> turns() {

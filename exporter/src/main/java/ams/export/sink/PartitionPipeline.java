@@ -1,8 +1,9 @@
 package ams.export.sink;
 
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.MessageAppended;
 import ams.export.format.JsonFormats;
 import ams.export.format.MessageRows;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -11,16 +12,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongUnaryOperator;
 import java.util.stream.Stream;
-
 import org.apache.avro.generic.GenericRecord;
 
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.MessageAppended;
-
 /**
- * Everything written for one partition of conversation-events: the message rows (Parquet, by
- * date), the turn lines (JSONL), and the completed conversations (chat and ShareGPT JSONL), with
- * the buffer of open conversations the latter need.
+ * Everything written for one partition of conversation-events: the message rows (Parquet, by date),
+ * the turn lines (JSONL), and the completed conversations (chat and ShareGPT JSONL), with the
+ * buffer of open conversations the latter need.
  */
 public final class PartitionPipeline {
 
@@ -36,19 +33,29 @@ public final class PartitionPipeline {
     private final boolean chatOn;
     private final boolean shareGptOn;
     private ConversationAssembler assembler = new ConversationAssembler();
-    private final LongUnaryOperator rowResume = end -> end + 1;
-    private final LongUnaryOperator conversationResume = end -> assembler.lowWatermark(end);
 
-    public PartitionPipeline(String topic, int partition, Path datasetRoot, RotationPolicy rotation, String codec,
-                             JsonFormats json, Set<String> enabled) {
+    public PartitionPipeline(
+            String topic,
+            int partition,
+            Path datasetRoot,
+            RotationPolicy rotation,
+            String codec,
+            JsonFormats json,
+            Set<String> enabled) {
         this.partition = partition;
         this.json = json;
-        this.messages = new PartitionSink<>(Dataset.messages(codec), datasetRoot, topic, partition, rotation);
+        this.messages =
+                new PartitionSink<>(
+                        Dataset.messages(codec), datasetRoot, topic, partition, rotation);
         this.turns = new PartitionSink<>(Dataset.turns(), datasetRoot, topic, partition, rotation);
         this.chat = new PartitionSink<>(Dataset.chat(), datasetRoot, topic, partition, rotation);
-        this.shareGpt = new PartitionSink<>(Dataset.shareGpt(), datasetRoot, topic, partition, rotation);
-        this.sinks = Stream.of(messages, turns, chat, shareGpt)
-                .filter(s -> enabled.contains(s.dataset().name())).<PartitionSink<?>>map(s -> s).toList();
+        this.shareGpt =
+                new PartitionSink<>(Dataset.shareGpt(), datasetRoot, topic, partition, rotation);
+        this.sinks =
+                Stream.of(messages, turns, chat, shareGpt)
+                        .filter(s -> enabled.contains(s.dataset().name()))
+                        .<PartitionSink<?>>map(s -> s)
+                        .toList();
         this.messagesOn = enabled.contains(messages.dataset().name());
         this.turnsOn = enabled.contains(turns.dataset().name());
         this.chatOn = enabled.contains(chat.dataset().name());
@@ -69,7 +76,10 @@ public final class PartitionPipeline {
         return seek;
     }
 
-    /** True when every dataset already has the record at {@code offset} (e.g. a dead letter was already sent). */
+    /**
+     * True when every dataset already has the record at {@code offset} (e.g. a dead letter was
+     * already sent).
+     */
     public boolean alreadyWritten(long offset) {
         return sinks.stream().allMatch(s -> s.alreadyWritten(offset));
     }
@@ -78,29 +88,72 @@ public final class PartitionPipeline {
         long time = event.getEnvelope().getOccurredAt().toEpochMilli();
         MessageAppended m = event.getPayload() instanceof MessageAppended message ? message : null;
         if (messagesOn) {
-            messages.accept(offset, time, m == null ? List.of() : List.of(new PartitionSink.Row<>(
-                    MessageRows.of(event, m, partition, offset),
-                    "date=" + event.getEnvelope().getOccurredAt().atZone(ZoneOffset.UTC).toLocalDate())), rowResume);
+            messages.accept(
+                    offset,
+                    time,
+                    m == null
+                            ? List.of()
+                            : List.of(
+                                    new PartitionSink.Row<>(
+                                            MessageRows.of(event, m, partition, offset),
+                                            "date="
+                                                    + event.getEnvelope()
+                                                            .getOccurredAt()
+                                                            .atZone(ZoneOffset.UTC)
+                                                            .toLocalDate())),
+                    this::rowResume);
         }
         if (turnsOn) {
-            turns.accept(offset, time, m == null ? List.of() : List.of(new PartitionSink.Row<>(
-                    json.bytes(json.turn(event.getConversationId(), m, event.getEnvelope().getOccurredAt())), "")), rowResume);
+            turns.accept(
+                    offset,
+                    time,
+                    m == null
+                            ? List.of()
+                            : List.of(
+                                    new PartitionSink.Row<>(
+                                            json.bytes(
+                                                    json.turn(
+                                                            event.getConversationId(),
+                                                            m,
+                                                            event.getEnvelope().getOccurredAt())),
+                                            "")),
+                    this::rowResume);
         }
         if (!chatOn && !shareGptOn) {
             return;
         }
         Optional<CompletedConversation> completed = assembler.apply(offset, event);
         if (chatOn) {
-            chat.accept(offset, time, completed.map(c -> List.of(new PartitionSink.Row<>(json.bytes(json.chat(c)), "")))
-                    .orElse(List.of()), conversationResume);
+            chat.accept(
+                    offset,
+                    time,
+                    completed
+                            .map(
+                                    c ->
+                                            List.of(
+                                                    new PartitionSink.Row<>(
+                                                            json.bytes(json.chat(c)), "")))
+                            .orElse(List.of()),
+                    this::conversationResume);
         }
         if (shareGptOn) {
-            shareGpt.accept(offset, time, completed.map(c -> List.of(new PartitionSink.Row<>(json.bytes(json.shareGpt(c)), "")))
-                    .orElse(List.of()), conversationResume);
+            shareGpt.accept(
+                    offset,
+                    time,
+                    completed
+                            .map(
+                                    c ->
+                                            List.of(
+                                                    new PartitionSink.Row<>(
+                                                            json.bytes(json.shareGpt(c)), "")))
+                            .orElse(List.of()),
+                    this::conversationResume);
         }
     }
 
-    /** Skips an undecodable record: it produces no rows but is covered by the files' offset ranges. */
+    /**
+     * Skips an undecodable record: it produces no rows but is covered by the files' offset ranges.
+     */
     public void skip(long offset, long recordTime) throws IOException {
         for (PartitionSink<?> sink : sinks) {
             sink.accept(offset, recordTime, List.of(), resumeFor(sink));
@@ -126,7 +179,9 @@ public final class PartitionPipeline {
         sinks.forEach(PartitionSink::abort);
     }
 
-    /** The offset before which everything consumed is on disk: what may be committed. -1 if unknown. */
+    /**
+     * The offset before which everything consumed is on disk: what may be committed. -1 if unknown.
+     */
     public long safeOffset() {
         long safe = Long.MAX_VALUE;
         for (PartitionSink<?> sink : sinks) {
@@ -144,6 +199,20 @@ public final class PartitionPipeline {
     }
 
     private LongUnaryOperator resumeFor(PartitionSink<?> sink) {
-        return sink.dataset().conversationLevel() ? conversationResume : rowResume;
+        return sink.dataset().conversationLevel()
+                ? (LongUnaryOperator) this::conversationResume
+                : this::rowResume;
+    }
+
+    /** Where a row-level dataset resumes after a file that ends at {@code end}. */
+    private long rowResume(long end) {
+        return end + 1;
+    }
+
+    /**
+     * Where a conversation-level dataset resumes: at the first record of a still-open conversation.
+     */
+    private long conversationResume(long end) {
+        return assembler.lowWatermark(end);
     }
 }

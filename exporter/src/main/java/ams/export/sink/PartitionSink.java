@@ -2,30 +2,27 @@ package ams.export.sink;
 
 import ams.export.format.AtomicFiles;
 import ams.export.format.SegmentWriter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongUnaryOperator;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The files of one dataset for one topic partition. Files form a chain of offset ranges: each starts
- * where the previous one ended, and the next offset to write is derived from the file names on
- * disk, so a crash loses only the unpublished {@code *.inprogress} file, which is re-written from
- * the log after restart. Records below {@link #next()} are already on disk and are skipped.
+ * The files of one dataset for one topic partition. Files form a chain of offset ranges: each
+ * starts where the previous one ended, and the next offset to write is derived from the file names
+ * on disk, so a crash loses only the unpublished {@code *.inprogress} file, which is re-written
+ * from the log after restart. Records below {@link #next()} are already on disk and are skipped.
  */
 public final class PartitionSink<R> {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionSink.class);
 
     /** A row and the sub-directory it belongs in ("" or e.g. {@code date=2026-11-25}). */
-    public record Row<R>(R value, String subdirectory) {
-    }
+    public record Row<R>(R value, String subdirectory) {}
 
     private final Dataset<R> dataset;
     private final Path root;
@@ -35,10 +32,15 @@ public final class PartitionSink<R> {
 
     /** First offset not yet in a published file; -1 when no file was ever published. */
     private long next = -1;
-    /** Where a restart has to begin reading for this sink (conversation-level: may be before next). */
+
+    /**
+     * Where a restart has to begin reading for this sink (conversation-level: may be before next).
+     */
     private long resume = -1;
+
     /** Last offset handed to this sink at or after next; -1 when none yet. */
     private long lastOffset = -1;
+
     private long publishedFiles;
 
     private SegmentWriter<R> open;
@@ -48,7 +50,12 @@ public final class PartitionSink<R> {
     private long openFirstRecordTime;
     private long openedAtWallClock;
 
-    public PartitionSink(Dataset<R> dataset, Path datasetRoot, String topic, int partition, RotationPolicy rotation) {
+    public PartitionSink(
+            Dataset<R> dataset,
+            Path datasetRoot,
+            String topic,
+            int partition,
+            RotationPolicy rotation) {
         this.dataset = dataset;
         this.root = datasetRoot.resolve(dataset.directory());
         this.topic = topic;
@@ -63,15 +70,20 @@ public final class PartitionSink<R> {
     /** Deletes this partition's stale temporary files and finds the chain's end on disk. */
     public void recover() throws IOException {
         String prefix = topic + "+" + partition + "+";
-        for (Path stale : AtomicFiles.find(root, n -> n.startsWith(prefix) && n.endsWith(SegmentName.IN_PROGRESS))) {
+        for (Path stale :
+                AtomicFiles.find(
+                        root, n -> n.startsWith(prefix) && n.endsWith(SegmentName.IN_PROGRESS))) {
             Files.deleteIfExists(stale);
             log.info("Deleted unpublished file {} left by an earlier run", stale);
         }
         SegmentName last = null;
         for (Path file : AtomicFiles.find(root, n -> n.startsWith(prefix))) {
             SegmentName name = SegmentName.parse(file.getFileName().toString()).orElse(null);
-            if (name != null && name.topic().equals(topic) && name.partition() == partition
-                    && name.extension().equals(dataset.extension()) && (last == null || name.end() > last.end())) {
+            if (name != null
+                    && name.topic().equals(topic)
+                    && name.partition() == partition
+                    && name.extension().equals(dataset.extension())
+                    && (last == null || name.end() > last.end())) {
                 last = name;
             }
         }
@@ -84,7 +96,10 @@ public final class PartitionSink<R> {
         return next;
     }
 
-    /** Where reading must start so that this sink sees everything it still needs; -1 = from the beginning. */
+    /**
+     * Where reading must start so that this sink sees everything it still needs; -1 = from the
+     * beginning.
+     */
     public long resume() {
         return resume;
     }
@@ -99,10 +114,12 @@ public final class PartitionSink<R> {
     }
 
     /**
-     * Writes the rows a record produced (possibly none). {@code resumeAfter} maps the last offset of
-     * a file to the offset a restart must re-read from (identity + 1 for row-level datasets).
+     * Writes the rows a record produced (possibly none). {@code resumeAfter} maps the last offset
+     * of a file to the offset a restart must re-read from (identity + 1 for row-level datasets).
      */
-    public void accept(long offset, long recordTime, List<Row<R>> rows, LongUnaryOperator resumeAfter) throws IOException {
+    public void accept(
+            long offset, long recordTime, List<Row<R>> rows, LongUnaryOperator resumeAfter)
+            throws IOException {
         if (offset < next) {
             return;
         }
@@ -117,13 +134,18 @@ public final class PartitionSink<R> {
             open.write(row.value());
         }
         lastOffset = offset;
-        if (open != null && (open.rows() >= rotation.maxRows() || open.bytes() >= rotation.maxBytes()
-                || recordTime - openFirstRecordTime >= rotation.intervalMs())) {
+        if (open != null
+                && (open.rows() >= rotation.maxRows()
+                        || open.bytes() >= rotation.maxBytes()
+                        || recordTime - openFirstRecordTime >= rotation.intervalMs())) {
             publish(offset, resumeAfter);
         }
     }
 
-    /** Publishes the open file when it has been open longer than the rotation interval by the wall clock. */
+    /**
+     * Publishes the open file when it has been open longer than the rotation interval by the wall
+     * clock.
+     */
     public boolean rotateIfIdle(long nowMillis, LongUnaryOperator resumeAfter) throws IOException {
         if (open != null && nowMillis - openedAtWallClock >= rotation.intervalMs()) {
             publish(lastOffset, resumeAfter);
@@ -147,7 +169,10 @@ public final class PartitionSink<R> {
         }
     }
 
-    /** The offset up to which everything this sink has consumed is on disk (for the committed offset). */
+    /**
+     * The offset up to which everything this sink has consumed is on disk (for the committed
+     * offset).
+     */
     public long safeOffset(LongUnaryOperator resumeAfter) {
         if (open != null) {
             return openStart;
@@ -166,7 +191,9 @@ public final class PartitionSink<R> {
     private void openFile(long start, String subdirectory, long recordTime) throws IOException {
         Path dir = subdirectory.isEmpty() ? root : root.resolve(subdirectory);
         Files.createDirectories(dir);
-        openTemp = dir.resolve(SegmentName.inProgressName(topic, partition, start, dataset.extension()));
+        openTemp =
+                dir.resolve(
+                        SegmentName.inProgressName(topic, partition, start, dataset.extension()));
         open = dataset.opener().open(openTemp);
         openSubdirectory = subdirectory;
         openStart = start;
@@ -176,7 +203,9 @@ public final class PartitionSink<R> {
 
     private void publish(long end, LongUnaryOperator resumeAfter) throws IOException {
         long resumeOffset = dataset.conversationLevel() ? resumeAfter.applyAsLong(end) : end + 1;
-        SegmentName name = new SegmentName(topic, partition, openStart, end, resumeOffset, dataset.extension());
+        SegmentName name =
+                new SegmentName(
+                        topic, partition, openStart, end, resumeOffset, dataset.extension());
         Path target = openTemp.resolveSibling(name.fileName());
         long rows = open.rows();
         try {

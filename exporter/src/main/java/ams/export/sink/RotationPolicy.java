@@ -5,7 +5,13 @@ public record RotationPolicy(long maxRows, long maxBytes, long intervalMs) {
 
     public RotationPolicy {
         if (maxRows < 1 || maxBytes < 1 || intervalMs < 1) {
-            throw new IllegalArgumentException("rotation limits must be positive: " + maxRows + ", " + maxBytes + ", " + intervalMs);
+            throw new IllegalArgumentException(
+                    "rotation limits must be positive: "
+                            + maxRows
+                            + ", "
+                            + maxBytes
+                            + ", "
+                            + intervalMs);
         }
     }
 }

@@ -1,12 +1,20 @@
 package ams.export.snapshot;
 
+import ams.events.conversation.ConversationCancelled;
+import ams.events.conversation.ConversationCompleted;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.ConversationFailed;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.topics.Topic;
 import ams.export.format.AtomicFiles;
 import ams.export.format.JsonFormats;
 import ams.export.format.MessageRows;
-import ams.export.sink.SegmentName;
 import ams.export.format.TableFormat;
 import ams.export.format.TableWriter;
-
+import ams.export.sink.SegmentName;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,49 +35,51 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import ams.events.conversation.ConversationCancelled;
-import ams.events.conversation.ConversationCompleted;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.ConversationFailed;
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.MessageAppended;
-import ams.events.topics.Topic;
-
 /**
- * One-shot export of one conversation or all of them, read straight from conversation-events to
- * the topic's current end: the original's {@code conversation export --format jsonl|json|csv},
- * Parquet, and the Markdown of its extension points.
+ * One-shot export of one conversation or all of them, read straight from conversation-events to the
+ * topic's current end: the original's {@code conversation export --format jsonl|json|csv}, Parquet,
+ * and the Markdown of its extension points.
  */
 public final class ConversationExport {
 
     /** A conversation as the log tells it, up to the moment of the export. */
-    public record Conversation(String conversationId, String topic, List<String> participants, String status,
-                               List<GenericRecord> messages) {
-    }
+    public record Conversation(
+            String conversationId,
+            String topic,
+            List<String> participants,
+            String status,
+            List<GenericRecord> messages) {}
 
     private final String bootstrapServers;
     private final Topic<String, ConversationEvent> topic;
     private final JsonFormats json = new JsonFormats();
     private final TableWriter tables;
 
-    public ConversationExport(String bootstrapServers, Topic<String, ConversationEvent> topic, String codec) {
+    public ConversationExport(
+            String bootstrapServers, Topic<String, ConversationEvent> topic, String codec) {
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
         this.tables = new TableWriter(codec);
     }
 
-    /** Exports one conversation ({@code conversationId} present) or all; returns how many conversations were written. */
-    public int export(Optional<String> conversationId, TableFormat format, Path target) throws IOException {
+    /**
+     * Exports one conversation ({@code conversationId} present) or all; returns how many
+     * conversations were written.
+     */
+    public int export(Optional<String> conversationId, TableFormat format, Path target)
+            throws IOException {
         List<Conversation> conversations = read(conversationId);
         if (conversationId.isPresent() && conversations.isEmpty()) {
-            throw new IllegalArgumentException("No conversation '" + conversationId.get() + "' on " + topic.name());
+            throw new IllegalArgumentException(
+                    "No conversation '" + conversationId.get() + "' on " + topic.name());
         }
         switch (format) {
-            case PARQUET, CSV -> tables.write(MessageRows.SCHEMA,
-                    conversations.stream().flatMap(c -> c.messages().stream()).toList(), format, target);
+            case PARQUET, CSV ->
+                    tables.write(
+                            MessageRows.SCHEMA,
+                            conversations.stream().flatMap(c -> c.messages().stream()).toList(),
+                            format,
+                            target);
             case JSONL -> writeText(target, jsonl(conversations));
             case JSON -> writeText(target, json(conversations));
             case MARKDOWN -> writeText(target, markdown(conversations));
@@ -87,23 +96,35 @@ public final class ConversationExport {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
+                            .map(p -> new TopicPartition(p.topic(), p.partition()))
+                            .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            while (partitions.stream()
+                    .anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(200))) {
                     ConversationEvent event;
                     try {
-                        event = record.value() == null ? null
-                                : topic.valueSerde().deserializer().deserialize(topic.name(), record.value());
+                        event =
+                                record.value() == null
+                                        ? null
+                                        : topic.valueSerde()
+                                                .deserializer()
+                                                .deserialize(topic.name(), record.value());
                     } catch (SerializationException e) {
-                        continue; // the continuous sink dead-letters it; an export has nothing to show for it
+                        continue; // the continuous sink dead-letters it; an export has nothing to
+                        // show for it
                     }
-                    if (event == null || only.isPresent() && !only.get().equals(event.getConversationId())) {
+                    if (event == null
+                            || (only.isPresent()
+                                    && !only.get().equals(event.getConversationId()))) {
                         continue;
                     }
                     String id = event.getConversationId();
@@ -112,8 +133,11 @@ public final class ConversationExport {
                         requested.putIfAbsent(id, r);
                         status.putIfAbsent(id, "RUNNING");
                     } else if (payload instanceof MessageAppended m) {
-                        messages.computeIfAbsent(id, k -> new LinkedHashMap<>()).putIfAbsent(m.getMessageId(),
-                                MessageRows.of(event, m, record.partition(), record.offset()));
+                        messages.computeIfAbsent(id, k -> new LinkedHashMap<>())
+                                .putIfAbsent(
+                                        m.getMessageId(),
+                                        MessageRows.of(
+                                                event, m, record.partition(), record.offset()));
                         status.putIfAbsent(id, "RUNNING");
                     } else if (payload instanceof ConversationCompleted) {
                         status.put(id, "COMPLETED");
@@ -127,8 +151,13 @@ public final class ConversationExport {
         }
         List<Conversation> out = new ArrayList<>();
         for (String id : status.keySet()) {
-            List<GenericRecord> rows = new ArrayList<>(messages.getOrDefault(id, Map.of()).values());
-            rows.sort((a, b) -> Integer.compare((Integer) a.get("turn_number"), (Integer) b.get("turn_number")));
+            List<GenericRecord> rows =
+                    new ArrayList<>(messages.getOrDefault(id, Map.of()).values());
+            rows.sort(
+                    (a, b) ->
+                            Integer.compare(
+                                    (Integer) a.get("turn_number"),
+                                    (Integer) b.get("turn_number")));
             ConversationRequested r = requested.get(id);
             Set<String> participants = new LinkedHashSet<>();
             if (r != null) {
@@ -136,7 +165,13 @@ public final class ConversationExport {
             } else {
                 rows.forEach(m -> participants.add(m.get("agent_id").toString()));
             }
-            out.add(new Conversation(id, r == null ? "" : r.getTopic(), new ArrayList<>(participants), status.get(id), rows));
+            out.add(
+                    new Conversation(
+                            id,
+                            r == null ? "" : r.getTopic(),
+                            new ArrayList<>(participants),
+                            status.get(id),
+                            rows));
         }
         return out;
     }
@@ -145,7 +180,8 @@ public final class ConversationExport {
         StringBuilder out = new StringBuilder();
         for (Conversation c : conversations) {
             for (GenericRecord m : c.messages()) {
-                out.append(new String(json.bytes(turnLine(m)), StandardCharsets.UTF_8)).append('\n');
+                out.append(new String(json.bytes(turnLine(m)), StandardCharsets.UTF_8))
+                        .append('\n');
             }
         }
         return out.toString();
@@ -180,7 +216,9 @@ public final class ConversationExport {
             out.append("Status: ").append(c.status()).append("\n\n");
             for (GenericRecord m : c.messages()) {
                 out.append("## ").append(m.get("agent_id")).append("\n");
-                out.append('*').append(java.time.Instant.ofEpochMilli((Long) m.get("timestamp"))).append("*\n\n");
+                out.append('*')
+                        .append(java.time.Instant.ofEpochMilli((Long) m.get("timestamp")))
+                        .append("*\n\n");
                 out.append(m.get("content")).append("\n\n");
             }
         }

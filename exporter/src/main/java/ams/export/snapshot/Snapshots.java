@@ -6,12 +6,10 @@ import ams.export.DocumentRow;
 import ams.export.KnowledgeTable;
 import ams.export.format.TableFormat;
 import ams.export.format.TableWriter;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -19,38 +17,67 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Whole-table snapshots in the original's schemas: {@code agents.parquet} (agent_matrix) and
- * {@code knowledge.parquet} (knowledge_base, the embedding as a list of floats), or any
- * {@link TableFormat} for {@code export table}.
+ * Whole-table snapshots in the original's schemas: {@code agents.parquet} (agent_matrix) and {@code
+ * knowledge.parquet} (knowledge_base, the embedding as a list of floats), or any {@link
+ * TableFormat} for {@code export table}.
  */
 public final class Snapshots {
 
-    private static final Schema TIMESTAMP = LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
+    private static final Schema TIMESTAMP =
+            LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
 
-    public static final Schema AGENTS = SchemaBuilder.record("agent_matrix").namespace("ams.export").fields()
-            .requiredString("agent_id")
-            .requiredString("agent_name")
-            .name("created_at").type(TIMESTAMP).noDefault()
-            .name("updated_at").type(TIMESTAMP).noDefault()
-            .requiredString("config_json")
-            .requiredString("description")
-            .name("tags").type().array().items().stringType().noDefault()
-            .requiredBoolean("is_active")
-            .endRecord();
+    public static final Schema AGENTS =
+            SchemaBuilder.record("agent_matrix")
+                    .namespace("ams.export")
+                    .fields()
+                    .requiredString("agent_id")
+                    .requiredString("agent_name")
+                    .name("created_at")
+                    .type(TIMESTAMP)
+                    .noDefault()
+                    .name("updated_at")
+                    .type(TIMESTAMP)
+                    .noDefault()
+                    .requiredString("config_json")
+                    .requiredString("description")
+                    .name("tags")
+                    .type()
+                    .array()
+                    .items()
+                    .stringType()
+                    .noDefault()
+                    .requiredBoolean("is_active")
+                    .endRecord();
 
-    public static final Schema KNOWLEDGE = SchemaBuilder.record("knowledge_base").namespace("ams.export").fields()
-            .requiredString("kb_id")
-            .requiredString("agent_id")
-            .requiredString("document_id")
-            .requiredString("title")
-            .requiredString("content")
-            .requiredString("content_type")
-            .requiredString("source")
-            .name("tags").type().array().items().stringType().noDefault()
-            .requiredString("metadata")
-            .name("created_at").type(TIMESTAMP).noDefault()
-            .name("embedding").type().nullable().array().items().floatType().noDefault()
-            .endRecord();
+    public static final Schema KNOWLEDGE =
+            SchemaBuilder.record("knowledge_base")
+                    .namespace("ams.export")
+                    .fields()
+                    .requiredString("kb_id")
+                    .requiredString("agent_id")
+                    .requiredString("document_id")
+                    .requiredString("title")
+                    .requiredString("content")
+                    .requiredString("content_type")
+                    .requiredString("source")
+                    .name("tags")
+                    .type()
+                    .array()
+                    .items()
+                    .stringType()
+                    .noDefault()
+                    .requiredString("metadata")
+                    .name("created_at")
+                    .type(TIMESTAMP)
+                    .noDefault()
+                    .name("embedding")
+                    .type()
+                    .nullable()
+                    .array()
+                    .items()
+                    .floatType()
+                    .noDefault()
+                    .endRecord();
 
     private final TableWriter writer;
 
@@ -89,7 +116,8 @@ public final class Snapshots {
         writer.write(AGENTS, rows, format, target);
     }
 
-    public void exportKnowledge(KnowledgeTable table, TableFormat format, Path target) throws IOException {
+    public void exportKnowledge(KnowledgeTable table, TableFormat format, Path target)
+            throws IOException {
         List<GenericRecord> rows = new ArrayList<>();
         for (DocumentRow d : table.documents()) {
             GenericData.Record r = new GenericData.Record(KNOWLEDGE);

@@ -1,5 +1,14 @@
 package ams.export.bench;
 
+import ams.events.conversation.ConversationEvent;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.export.Exporter;
+import ams.export.ExporterConfig;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
+import ams.testkit.TestEvents;
+import ams.testkit.bench.ResultRows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,21 +34,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.conversation.ConversationEvent;
-import ams.events.topics.TopicCatalogue;
-import ams.events.topics.TopicProvisioner;
-import ams.export.Exporter;
-import ams.export.ExporterConfig;
-import ams.testkit.KafkaCluster;
-import ams.testkit.KafkaClusters;
-import ams.testkit.TestEvents;
-import ams.testkit.bench.ResultRows;
-
 /**
  * The exporter's throughput from conversation-events to files, beside the raw limits measured in
- * the same run: a plain consumer reading the same topic, and DuckDB writing the same rows to Parquet.
- * Prints a markdown table and, for bench/run, result rows ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP
- * if set, else one embedded in this JVM. Argument: number of messages (default 1,000,000).
+ * the same run: a plain consumer reading the same topic, and DuckDB writing the same rows to
+ * Parquet. Prints a markdown table and, for bench/run, result rows ({@link ResultRows}). Broker:
+ * AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Argument: number of messages (default
+ * 1,000,000).
  */
 public final class ExporterBench {
 
@@ -48,17 +47,21 @@ public final class ExporterBench {
     private static final int MESSAGES_PER_CONVERSATION = 20;
     private static final int PARTITIONS = 3;
 
-    private ExporterBench() {
-    }
+    private ExporterBench() {}
 
     public static void main(String[] args) throws Exception {
         int messages = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
         Path work = Files.createTempDirectory("ams-exporter-bench-");
         // A broker shared by a whole bench/run keeps other benchmarks' topics: use our own names.
-        String prefix = "bench-export-" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".";
+        String prefix =
+                "bench-export-" + java.util.UUID.randomUUID().toString().substring(0, 6) + ".";
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             TopicCatalogue catalogue = new TopicCatalogue(prefix, PARTITIONS, (short) 1);
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            try (Admin admin =
+                    Admin.create(
+                            Map.of(
+                                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    kafka.bootstrapServers()))) {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
             long produceStarted = System.nanoTime();
@@ -67,85 +70,176 @@ public final class ExporterBench {
             StringBuilder table = new StringBuilder();
             table.append("| what | rows | seconds | rows/s | output |\n|---|---:|---:|---:|---|\n");
 
-            double rawSeconds = rawConsumer(kafka.bootstrapServers(), catalogue.conversationEvents().name(), records);
+            double rawSeconds =
+                    rawConsumer(
+                            kafka.bootstrapServers(),
+                            catalogue.conversationEvents().name(),
+                            records);
             row(table, "raw consumer (bytes, no decode), all records", records, rawSeconds, "-");
 
             Path parquetRoot = work.resolve("parquet");
-            double parquetSeconds = exporter(kafka.bootstrapServers(), prefix, parquetRoot, "messages", records);
-            row(table, "exporter → messages Parquet (ZSTD), first run (cold JIT)", messages, parquetSeconds, size(parquetRoot));
+            double parquetSeconds =
+                    exporter(kafka.bootstrapServers(), prefix, parquetRoot, "messages", records);
+            row(
+                    table,
+                    "exporter → messages Parquet (ZSTD), first run (cold JIT)",
+                    messages,
+                    parquetSeconds,
+                    size(parquetRoot));
 
             Path jsonlRoot = work.resolve("jsonl");
-            double jsonlSeconds = exporter(kafka.bootstrapServers(), prefix, jsonlRoot, "turns", records);
+            double jsonlSeconds =
+                    exporter(kafka.bootstrapServers(), prefix, jsonlRoot, "turns", records);
             row(table, "exporter → turns JSONL", messages, jsonlSeconds, size(jsonlRoot));
 
             Path allRoot = work.resolve("all");
-            double allSeconds = exporter(kafka.bootstrapServers(), prefix, allRoot, "messages,turns,chat,sharegpt", records);
+            double allSeconds =
+                    exporter(
+                            kafka.bootstrapServers(),
+                            prefix,
+                            allRoot,
+                            "messages,turns,chat,sharegpt",
+                            records);
             row(table, "exporter → all four datasets", messages, allSeconds, size(allRoot));
 
-            // The first exporter run of the JVM pays for JIT warm-up; measure Parquet again once warm.
+            // The first exporter run of the JVM pays for JIT warm-up; measure Parquet again once
+            // warm.
             Path parquetWarmRoot = work.resolve("parquet-warm");
-            parquetSeconds = exporter(kafka.bootstrapServers(), prefix, parquetWarmRoot, "messages", records);
-            row(table, "exporter → messages Parquet (ZSTD), warm", messages, parquetSeconds, size(parquetWarmRoot));
+            parquetSeconds =
+                    exporter(
+                            kafka.bootstrapServers(), prefix, parquetWarmRoot, "messages", records);
+            row(
+                    table,
+                    "exporter → messages Parquet (ZSTD), warm",
+                    messages,
+                    parquetSeconds,
+                    size(parquetWarmRoot));
 
             double[] duck = duckDbCopy(parquetRoot, work, messages);
-            row(table, "DuckDB COPY → Parquet (ZSTD), threads=1", messages, duck[0], String.format("%.1f MiB", duck[2]));
-            row(table, "DuckDB COPY → Parquet (ZSTD), threads=2", messages, duck[1], String.format("%.1f MiB", duck[2]));
+            row(
+                    table,
+                    "DuckDB COPY → Parquet (ZSTD), threads=1",
+                    messages,
+                    duck[0],
+                    String.format("%.1f MiB", duck[2]));
+            row(
+                    table,
+                    "DuckDB COPY → Parquet (ZSTD), threads=2",
+                    messages,
+                    duck[1],
+                    String.format("%.1f MiB", duck[2]));
 
             double rawRate = records / rawSeconds;
             double duckRate = messages / duck[0];
-            String duckLimit = String.format(Locale.ROOT, "%,.0f rows/s (DuckDB COPY, 1 thread)", duckRate);
+            String duckLimit =
+                    String.format(Locale.ROOT, "%,.0f rows/s (DuckDB COPY, 1 thread)", duckRate);
             String rawLimit = String.format(Locale.ROOT, "%,.0f records/s (raw consumer)", rawRate);
-            ResultRows.add("export: raw producer (lz4), " + records + " records", records / produceSeconds, "records/s");
-            ResultRows.add("export: raw consumer (bytes, read_committed), same records", rawRate, "records/s");
+            ResultRows.add(
+                    "export: raw producer (lz4), " + records + " records",
+                    records / produceSeconds,
+                    "records/s");
+            ResultRows.add(
+                    "export: raw consumer (bytes, read_committed), same records",
+                    rawRate,
+                    "records/s");
             ResultRows.add("export: DuckDB COPY to Parquet (ZSTD), 1 thread", duckRate, "rows/s");
-            ResultRows.add("export: DuckDB COPY to Parquet (ZSTD), 2 threads", messages / duck[1], "rows/s");
-            ResultRows.add("export: messages Parquet (ZSTD), warm JIT", messages / parquetSeconds, "rows/s", duckLimit,
-                    messages / parquetSeconds / duckRate, ">= 1.0x DuckDB", messages / parquetSeconds >= duckRate);
-            ResultRows.add("export: turns JSONL, records consumed", records / jsonlSeconds, "records/s", rawLimit,
-                    records / jsonlSeconds / rawRate, ">= 0.8x raw", records / jsonlSeconds >= 0.8 * rawRate);
-            ResultRows.add("export: all four datasets, records consumed", records / allSeconds, "records/s", rawLimit,
-                    records / allSeconds / rawRate, "", null);
-            table.append("\nParquet (warm) vs DuckDB (1 thread): ").append(ratio(messages / parquetSeconds, messages / duck[0]))
-                    .append("; vs DuckDB (2 threads): ").append(ratio(messages / parquetSeconds, messages / duck[1]))
-                    .append("\nJSONL records/s vs raw consumer records/s: ").append(ratio(records / jsonlSeconds, rawRate))
-                    .append("\n(").append(records).append(" records on the topic: ").append(messages)
-                    .append(" MessageAppended + ConversationRequested/Completed per ").append(MESSAGES_PER_CONVERSATION)
-                    .append(" messages; ").append(PARTITIONS).append(" partitions)\n");
+            ResultRows.add(
+                    "export: DuckDB COPY to Parquet (ZSTD), 2 threads",
+                    messages / duck[1],
+                    "rows/s");
+            ResultRows.add(
+                    "export: messages Parquet (ZSTD), warm JIT",
+                    messages / parquetSeconds,
+                    "rows/s",
+                    duckLimit,
+                    messages / parquetSeconds / duckRate,
+                    ">= 1.0x DuckDB",
+                    messages / parquetSeconds >= duckRate);
+            ResultRows.add(
+                    "export: turns JSONL, records consumed",
+                    records / jsonlSeconds,
+                    "records/s",
+                    rawLimit,
+                    records / jsonlSeconds / rawRate,
+                    ">= 0.8x raw",
+                    records / jsonlSeconds >= 0.8 * rawRate);
+            ResultRows.add(
+                    "export: all four datasets, records consumed",
+                    records / allSeconds,
+                    "records/s",
+                    rawLimit,
+                    records / allSeconds / rawRate,
+                    "",
+                    null);
+            table.append("\nParquet (warm) vs DuckDB (1 thread): ")
+                    .append(ratio(messages / parquetSeconds, messages / duck[0]))
+                    .append("; vs DuckDB (2 threads): ")
+                    .append(ratio(messages / parquetSeconds, messages / duck[1]))
+                    .append("\nJSONL records/s vs raw consumer records/s: ")
+                    .append(ratio(records / jsonlSeconds, rawRate))
+                    .append("\n(")
+                    .append(records)
+                    .append(" records on the topic: ")
+                    .append(messages)
+                    .append(" MessageAppended + ConversationRequested/Completed per ")
+                    .append(MESSAGES_PER_CONVERSATION)
+                    .append(" messages; ")
+                    .append(PARTITIONS)
+                    .append(" partitions)\n");
             System.out.println(table); // the benchmark's output is its report
         } finally {
             deleteRecursively(work);
         }
     }
 
-    private static long produce(String bootstrap, TopicCatalogue catalogue, int messages) throws Exception {
+    private static long produce(String bootstrap, TopicCatalogue catalogue, int messages)
+            throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         var topic = catalogue.conversationEvents();
-        String[] words = ("the wizard considers question carefully weighing arcane lore against practical engineering "
-                + "indexes caches careful measurement beat incantations still little magic naming never hurt anyone let "
-                + "us look where time actually goes before guess then measure again partition offset parquet column")
-                .split(" ");
+        String[] words =
+                ("the wizard considers question carefully weighing arcane lore against practical engineering "
+                                + "indexes caches careful measurement beat incantations still little magic naming never hurt anyone let "
+                                + "us look where time actually goes before guess then measure again partition offset parquet column")
+                        .split(" ");
         java.util.Random random = new java.util.Random(42);
         long records = 0;
         long started = System.nanoTime();
-        try (KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(props, topic.keySerde().serializer(),
-                topic.valueSerde().serializer())) {
-            int conversations = (messages + MESSAGES_PER_CONVERSATION - 1) / MESSAGES_PER_CONVERSATION;
+        try (KafkaProducer<String, ConversationEvent> producer =
+                new KafkaProducer<>(
+                        props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+            int conversations =
+                    (messages + MESSAGES_PER_CONVERSATION - 1) / MESSAGES_PER_CONVERSATION;
             int sent = 0;
             for (int c = 0; c < conversations; c++) {
                 String id = "conv-" + c;
-                producer.send(new ProducerRecord<>(topic.name(), id,
-                        TestEvents.conversationRequested(id, "bench", MESSAGES_PER_CONVERSATION, "a", "b")));
+                producer.send(
+                        new ProducerRecord<>(
+                                topic.name(),
+                                id,
+                                TestEvents.conversationRequested(
+                                        id, "bench", MESSAGES_PER_CONVERSATION, "a", "b")));
                 records++;
                 for (int t = 0; t < MESSAGES_PER_CONVERSATION && sent < messages; t++, sent++) {
-                    producer.send(new ProducerRecord<>(topic.name(), id,
-                            TestEvents.messageAppended(id, t, t % 2 == 0 ? "a" : "b", content(words, random, sent))));
+                    producer.send(
+                            new ProducerRecord<>(
+                                    topic.name(),
+                                    id,
+                                    TestEvents.messageAppended(
+                                            id,
+                                            t,
+                                            t % 2 == 0 ? "a" : "b",
+                                            content(words, random, sent))));
                     records++;
                 }
-                producer.send(new ProducerRecord<>(topic.name(), id, TestEvents.completed(id, MESSAGES_PER_CONVERSATION)));
+                producer.send(
+                        new ProducerRecord<>(
+                                topic.name(),
+                                id,
+                                TestEvents.completed(id, MESSAGES_PER_CONVERSATION)));
                 records++;
             }
             producer.flush();
@@ -154,7 +248,10 @@ public final class ExporterBench {
         return records;
     }
 
-    /** About 300 characters of words in random order: compressible like text, not like a repeated string. */
+    /**
+     * About 300 characters of words in random order: compressible like text, not like a repeated
+     * string.
+     */
     private static String content(String[] words, java.util.Random random, int n) {
         StringBuilder text = new StringBuilder(320).append('#').append(n);
         while (text.length() < 300) {
@@ -168,10 +265,13 @@ public final class ExporterBench {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long started = System.nanoTime();
@@ -189,23 +289,35 @@ public final class ExporterBench {
         }
     }
 
-    private static double exporter(String bootstrap, String prefix, Path root, String datasets, long records) {
-        ExporterConfig config = new ExporterConfig(Map.of(
-                ExporterConfig.BOOTSTRAP_SERVERS, bootstrap,
-                ExporterConfig.TOPIC_PREFIX, prefix,
-                ExporterConfig.DATASET_ROOT, root.toString(),
-                ExporterConfig.GROUP_ID, "bench-" + datasets + "-" + System.nanoTime(),
-                ExporterConfig.DATASETS, datasets,
-                ExporterConfig.ROTATE_MAX_ROWS, 500_000L,
-                ExporterConfig.ROTATE_INTERVAL_MS, 600_000L,
-                ExporterConfig.HTTP_PORT, 0));
+    private static double exporter(
+            String bootstrap, String prefix, Path root, String datasets, long records) {
+        ExporterConfig config =
+                new ExporterConfig(
+                        Map.of(
+                                ExporterConfig.BOOTSTRAP_SERVERS,
+                                bootstrap,
+                                ExporterConfig.TOPIC_PREFIX,
+                                prefix,
+                                ExporterConfig.DATASET_ROOT,
+                                root.toString(),
+                                ExporterConfig.GROUP_ID,
+                                "bench-" + datasets + "-" + System.nanoTime(),
+                                ExporterConfig.DATASETS,
+                                datasets,
+                                ExporterConfig.ROTATE_MAX_ROWS,
+                                500_000L,
+                                ExporterConfig.ROTATE_INTERVAL_MS,
+                                600_000L,
+                                ExporterConfig.HTTP_PORT,
+                                0));
         long started = System.nanoTime();
         Exporter exporter = Exporter.start(config);
         try {
             long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (exporter.status().recordsConsumed() < records) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("exporter did not finish: " + exporter.status());
+                    throw new IllegalStateException(
+                            "exporter did not finish: " + exporter.status());
                 }
                 try {
                     Thread.sleep(20);
@@ -222,14 +334,21 @@ public final class ExporterBench {
         return seconds;
     }
 
-    /** Loads the exporter's rows into DuckDB, then times COPY ... TO parquet with 1 and 2 threads. */
+    /**
+     * Loads the exporter's rows into DuckDB, then times COPY ... TO parquet with 1 and 2 threads.
+     */
     private static double[] duckDbCopy(Path parquetRoot, Path work, int messages) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE m AS SELECT * FROM read_parquet('" + parquetRoot.resolve("messages/*/*.parquet") + "')");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "CREATE TABLE m AS SELECT * FROM read_parquet('"
+                            + parquetRoot.resolve("messages/*/*.parquet")
+                            + "')");
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM m")) {
                 rs.next();
                 if (rs.getLong(1) != messages) {
-                    throw new IllegalStateException("exporter wrote " + rs.getLong(1) + " rows, expected " + messages);
+                    throw new IllegalStateException(
+                            "exporter wrote " + rs.getLong(1) + " rows, expected " + messages);
                 }
             }
             double[] out = new double[3];
@@ -245,8 +364,17 @@ public final class ExporterBench {
         }
     }
 
-    private static void row(StringBuilder table, String what, long rows, double seconds, String output) {
-        table.append(String.format(Locale.ROOT, "| %s | %,d | %.2f | %,.0f | %s |%n", what, rows, seconds, rows / seconds, output));
+    private static void row(
+            StringBuilder table, String what, long rows, double seconds, String output) {
+        table.append(
+                String.format(
+                        Locale.ROOT,
+                        "| %s | %,d | %.2f | %,.0f | %s |%n",
+                        what,
+                        rows,
+                        seconds,
+                        rows / seconds,
+                        output));
     }
 
     private static String ratio(double a, double b) {

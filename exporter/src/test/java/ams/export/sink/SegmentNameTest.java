@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 
 class SegmentNameTest {
@@ -12,7 +11,9 @@ class SegmentNameTest {
     @Test
     void shouldRoundTripRowAndConversationLevelNames() {
         SegmentName rows = SegmentName.rows("ams.conversation-events", 2, 100, 199, "parquet");
-        assertEquals("ams.conversation-events+2+00000000000000000100+00000000000000000199.parquet", rows.fileName());
+        assertEquals(
+                "ams.conversation-events+2+00000000000000000100+00000000000000000199.parquet",
+                rows.fileName());
         assertEquals(Optional.of(rows), SegmentName.parse(rows.fileName()));
 
         SegmentName chat = new SegmentName("ams.conversation-events", 0, 10, 20, 5, "jsonl");

@@ -1,13 +1,5 @@
 package ams.knowledge.embedding;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import ams.events.DeadLetter;
 import ams.events.DeadLetterReason;
 import ams.events.DeadLetters;
@@ -17,24 +9,35 @@ import ams.events.knowledge.DocumentUpdated;
 import ams.events.knowledge.KnowledgeEvent;
 import ams.events.serde.EventDecodingException;
 import ams.events.topics.Topic;
-import org.apache.kafka.common.serialization.Deserializer;
 import ams.knowledge.avro.ChunkRecord;
 import ams.knowledge.avro.DocumentRecord;
 import ams.knowledge.avro.IndexOperation;
 import ams.knowledge.avro.IndexedDocument;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Turns one poll's knowledge events into indexed documents (chunked and embedded) or dead
- * letters, embedding the chunks of all documents of the batch together. Free of Kafka I/O, so
- * the worker around it stays a thin transactional loop.
+ * Turns one poll's knowledge events into indexed documents (chunked and embedded) or dead letters,
+ * embedding the chunks of all documents of the batch together. Free of Kafka I/O, so the worker
+ * around it stays a thin transactional loop.
  */
 public final class BatchIndexer {
 
     /** One input's result: exactly one of {@code indexed} and {@code deadLetter} is set. */
-    public record Outcome(ConsumerRecord<byte[], byte[]> input, String agentId, IndexedDocument indexed, DeadLetter deadLetter) {
-    }
+    public record Outcome(
+            ConsumerRecord<byte[], byte[]> input,
+            String agentId,
+            IndexedDocument indexed,
+            DeadLetter deadLetter) {}
 
-    /** The embedding service failed in a way worth retrying: the whole batch must be retried later. */
+    /**
+     * The embedding service failed in a way worth retrying: the whole batch must be retried later.
+     */
     public static final class RetryLaterException extends RuntimeException {
         public RetryLaterException(String message, Throwable cause) {
             super(message, cause);
@@ -56,10 +59,19 @@ public final class BatchIndexer {
     private final int maxAttempts;
     private final long backoffMs;
     private final Pause pause;
-    private final java.util.concurrent.atomic.AtomicLong embeddingNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong embeddingNanos =
+            new java.util.concurrent.atomic.AtomicLong();
 
-    public BatchIndexer(String application, Topic<String, KnowledgeEvent> knowledgeEvents, Chunker chunker, Embedder embedder,
-                        int batchSize, int maxChunksPerDocument, int maxAttempts, long backoffMs, Pause pause) {
+    public BatchIndexer(
+            String application,
+            Topic<String, KnowledgeEvent> knowledgeEvents,
+            Chunker chunker,
+            Embedder embedder,
+            int batchSize,
+            int maxChunksPerDocument,
+            int maxAttempts,
+            long backoffMs,
+            Pause pause) {
         this.application = application;
         this.deserializer = knowledgeEvents.valueSerde().deserializer();
         this.chunker = chunker;
@@ -81,8 +93,12 @@ public final class BatchIndexer {
         final List<float[]> vectors = new ArrayList<>();
         String failure;
 
-        Pending(ConsumerRecord<byte[], byte[]> input, KnowledgeEvent event, DocumentRecord.Builder document,
-                List<String> chunks, List<String> texts) {
+        Pending(
+                ConsumerRecord<byte[], byte[]> input,
+                KnowledgeEvent event,
+                DocumentRecord.Builder document,
+                List<String> chunks,
+                List<String> texts) {
             this.input = input;
             this.event = event;
             this.document = document;
@@ -92,9 +108,12 @@ public final class BatchIndexer {
     }
 
     /**
+     * Chunks and embeds a batch of knowledge records: one outcome per record, in order.
+     *
      * @throws RetryLaterException when the embedding service stayed unavailable for every attempt
      */
-    public List<Outcome> index(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
+    public List<Outcome> index(List<ConsumerRecord<byte[], byte[]>> records)
+            throws InterruptedException {
         Outcome[] outcomes = new Outcome[records.size()];
         List<Pending> pending = new ArrayList<>();
         List<Integer> pendingSlots = new ArrayList<>();
@@ -103,29 +122,48 @@ public final class BatchIndexer {
             KnowledgeEvent event;
             try {
                 if (record.value() == null) {
-                    throw new EventDecodingException(EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING, "KnowledgeEvent",
-                            "Empty value (tombstone) on an event topic", null);
+                    throw new EventDecodingException(
+                            EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
+                            "KnowledgeEvent",
+                            "Empty value (tombstone) on an event topic",
+                            null);
                 }
                 event = deserializer.deserialize(record.topic(), record.value());
             } catch (EventDecodingException e) {
-                outcomes[i] = reject(record, null, null, DeadLetterReason.UNDECODABLE, e.kind() + ": " + e.getMessage());
+                outcomes[i] =
+                        reject(
+                                record,
+                                null,
+                                null,
+                                DeadLetterReason.UNDECODABLE,
+                                e.kind() + ": " + e.getMessage());
                 continue;
             }
             Object payload = event.getPayload();
             if (payload instanceof DocumentRemoved removed) {
-                outcomes[i] = new Outcome(record, event.getAgentId(), IndexedDocument.newBuilder()
-                        .setEventId(event.getEnvelope().getEventId().toString())
-                        .setOccurredAt(event.getEnvelope().getOccurredAt())
-                        .setAgentId(event.getAgentId())
-                        .setDocumentId(removed.getDocumentId())
-                        .setOperation(IndexOperation.REMOVE)
-                        .build(), null);
+                outcomes[i] =
+                        new Outcome(
+                                record,
+                                event.getAgentId(),
+                                IndexedDocument.newBuilder()
+                                        .setEventId(event.getEnvelope().getEventId().toString())
+                                        .setOccurredAt(event.getEnvelope().getOccurredAt())
+                                        .setAgentId(event.getAgentId())
+                                        .setDocumentId(removed.getDocumentId())
+                                        .setOperation(IndexOperation.REMOVE)
+                                        .build(),
+                                null);
                 continue;
             }
             DocumentRecord.Builder document = documentOf(event);
             if (document == null) {
-                outcomes[i] = reject(record, event, null, DeadLetterReason.INVALID_EVENT,
-                        "Unknown knowledge payload " + payload.getClass().getSimpleName());
+                outcomes[i] =
+                        reject(
+                                record,
+                                event,
+                                null,
+                                DeadLetterReason.INVALID_EVENT,
+                                "Unknown knowledge payload " + payload.getClass().getSimpleName());
                 continue;
             }
             String problem = validate(event, document);
@@ -138,9 +176,19 @@ public final class BatchIndexer {
                 chunks = List.of(document.getTitle());
             }
             if (chunks.size() > maxChunksPerDocument) {
-                outcomes[i] = reject(record, event, null, DeadLetterReason.TEXT_TOO_LARGE, "Document "
-                        + document.getDocumentId() + " splits into " + chunks.size() + " chunks, more than chunk.max.per.document="
-                        + maxChunksPerDocument + "; split it into several documents");
+                outcomes[i] =
+                        reject(
+                                record,
+                                event,
+                                null,
+                                DeadLetterReason.TEXT_TOO_LARGE,
+                                "Document "
+                                        + document.getDocumentId()
+                                        + " splits into "
+                                        + chunks.size()
+                                        + " chunks, more than chunk.max.per.document="
+                                        + maxChunksPerDocument
+                                        + "; split it into several documents");
                 continue;
             }
             List<String> texts = new ArrayList<>(chunks.size());
@@ -154,14 +202,23 @@ public final class BatchIndexer {
         for (int p = 0; p < pending.size(); p++) {
             Pending doc = pending.get(p);
             int slot = pendingSlots.get(p);
-            outcomes[slot] = doc.failure != null
-                    ? reject(doc.input, doc.event, null, DeadLetterReason.EMBEDDING_FAILED, doc.failure)
-                    : new Outcome(doc.input, doc.event.getAgentId(), indexed(doc), null);
+            outcomes[slot] =
+                    doc.failure != null
+                            ? reject(
+                                    doc.input,
+                                    doc.event,
+                                    null,
+                                    DeadLetterReason.EMBEDDING_FAILED,
+                                    doc.failure)
+                            : new Outcome(doc.input, doc.event.getAgentId(), indexed(doc), null);
         }
         return List.of(outcomes);
     }
 
-    /** Embeds all pending documents' texts in batches across documents; isolates a document the model refuses. */
+    /**
+     * Embeds all pending documents' texts in batches across documents; isolates a document the
+     * model refuses.
+     */
     private void embed(List<Pending> pending) throws InterruptedException {
         List<String> texts = new ArrayList<>();
         List<Pending> owners = new ArrayList<>();
@@ -180,7 +237,8 @@ public final class BatchIndexer {
                     owners.get(start + i).vectors.add(vectors.get(i));
                 }
             } catch (FatalForRecordException e) {
-                // Someone in this batch cannot be embedded: embed its documents one by one to find who.
+                // Someone in this batch cannot be embedded: embed its documents one by one to find
+                // who.
                 for (int i = start; i < end; i++) {
                     Pending owner = owners.get(i);
                     if (owner.failure != null) {
@@ -189,7 +247,11 @@ public final class BatchIndexer {
                     try {
                         owner.vectors.add(embedWithRetries(List.of(texts.get(i))).get(0));
                     } catch (FatalForRecordException single) {
-                        owner.failure = "Embedding with " + embedder.modelName() + " failed: " + single.getCause();
+                        owner.failure =
+                                "Embedding with "
+                                        + embedder.modelName()
+                                        + " failed: "
+                                        + single.getCause();
                     }
                 }
             }
@@ -199,11 +261,19 @@ public final class BatchIndexer {
                 int dimension = doc.vectors.get(0).length;
                 for (float[] v : doc.vectors) {
                     if (v.length != dimension) {
-                        doc.failure = "Chunks of document " + doc.document.getDocumentId() + " got vectors of different dimensions";
+                        doc.failure =
+                                "Chunks of document "
+                                        + doc.document.getDocumentId()
+                                        + " got vectors of different dimensions";
                     }
                 }
             } else if (doc.failure == null) {
-                doc.failure = "Embedding returned " + doc.vectors.size() + " vectors for " + doc.texts.size() + " chunks";
+                doc.failure =
+                        "Embedding returned "
+                                + doc.vectors.size()
+                                + " vectors for "
+                                + doc.texts.size()
+                                + " chunks";
             }
         }
     }
@@ -214,7 +284,8 @@ public final class BatchIndexer {
         }
     }
 
-    private List<float[]> embedWithRetries(List<String> texts) throws InterruptedException, FatalForRecordException {
+    private List<float[]> embedWithRetries(List<String> texts)
+            throws InterruptedException, FatalForRecordException {
         long wait = backoffMs;
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
@@ -228,8 +299,14 @@ public final class BatchIndexer {
                     throw new FatalForRecordException(e);
                 }
                 if (attempt >= maxAttempts) {
-                    throw new RetryLaterException("Embedding service " + embedder.modelName() + " failed " + attempt
-                            + " times: " + e.getMessage(), e);
+                    throw new RetryLaterException(
+                            "Embedding service "
+                                    + embedder.modelName()
+                                    + " failed "
+                                    + attempt
+                                    + " times: "
+                                    + e.getMessage(),
+                            e);
                 }
                 pause.pause(wait);
                 wait = Math.min(wait * 2, 30_000);
@@ -247,21 +324,23 @@ public final class BatchIndexer {
         int dimension = doc.vectors.get(0).length;
         List<ChunkRecord> chunks = new ArrayList<>(doc.chunks.size());
         for (int i = 0; i < doc.chunks.size(); i++) {
-            chunks.add(ChunkRecord.newBuilder()
-                    .setAgentId(event.getAgentId())
-                    .setDocumentId(doc.document.getDocumentId())
-                    .setChunkIndex(i)
-                    .setText(doc.chunks.get(i))
-                    .setModel(embedder.modelName())
-                    .setDimension(dimension)
-                    .setVector(ByteBuffer.wrap(toBytes(doc.vectors.get(i))))
-                    .build());
+            chunks.add(
+                    ChunkRecord.newBuilder()
+                            .setAgentId(event.getAgentId())
+                            .setDocumentId(doc.document.getDocumentId())
+                            .setChunkIndex(i)
+                            .setText(doc.chunks.get(i))
+                            .setModel(embedder.modelName())
+                            .setDimension(dimension)
+                            .setVector(ByteBuffer.wrap(toBytes(doc.vectors.get(i))))
+                            .build());
         }
-        DocumentRecord document = doc.document
-                .setModel(embedder.modelName())
-                .setDimension(dimension)
-                .setChunkCount(chunks.size())
-                .build();
+        DocumentRecord document =
+                doc.document
+                        .setModel(embedder.modelName())
+                        .setDimension(dimension)
+                        .setChunkCount(chunks.size())
+                        .build();
         return IndexedDocument.newBuilder()
                 .setEventId(event.getEnvelope().getEventId().toString())
                 .setOccurredAt(event.getEnvelope().getOccurredAt())
@@ -276,16 +355,32 @@ public final class BatchIndexer {
     private static DocumentRecord.Builder documentOf(KnowledgeEvent event) {
         Instant at = event.getEnvelope().getOccurredAt();
         if (event.getPayload() instanceof DocumentAdded added) {
-            return DocumentRecord.newBuilder().setKbId(added.getKbId()).setAgentId(event.getAgentId())
-                    .setDocumentId(added.getDocumentId()).setTitle(added.getTitle()).setContent(added.getContent())
-                    .setContentType(added.getContentType()).setSource(added.getSource()).setTags(added.getTags())
-                    .setMetadataJson(added.getMetadataJson()).setCreatedAt(added.getCreatedAt()).setUpdatedAt(at);
+            return DocumentRecord.newBuilder()
+                    .setKbId(added.getKbId())
+                    .setAgentId(event.getAgentId())
+                    .setDocumentId(added.getDocumentId())
+                    .setTitle(added.getTitle())
+                    .setContent(added.getContent())
+                    .setContentType(added.getContentType())
+                    .setSource(added.getSource())
+                    .setTags(added.getTags())
+                    .setMetadataJson(added.getMetadataJson())
+                    .setCreatedAt(added.getCreatedAt())
+                    .setUpdatedAt(at);
         }
         if (event.getPayload() instanceof DocumentUpdated updated) {
-            return DocumentRecord.newBuilder().setKbId(updated.getKbId()).setAgentId(event.getAgentId())
-                    .setDocumentId(updated.getDocumentId()).setTitle(updated.getTitle()).setContent(updated.getContent())
-                    .setContentType(updated.getContentType()).setSource(updated.getSource()).setTags(updated.getTags())
-                    .setMetadataJson(updated.getMetadataJson()).setCreatedAt(null).setUpdatedAt(at);
+            return DocumentRecord.newBuilder()
+                    .setKbId(updated.getKbId())
+                    .setAgentId(event.getAgentId())
+                    .setDocumentId(updated.getDocumentId())
+                    .setTitle(updated.getTitle())
+                    .setContent(updated.getContent())
+                    .setContentType(updated.getContentType())
+                    .setSource(updated.getSource())
+                    .setTags(updated.getTags())
+                    .setMetadataJson(updated.getMetadataJson())
+                    .setCreatedAt(null)
+                    .setUpdatedAt(at);
         }
         return null;
     }
@@ -298,21 +393,37 @@ public final class BatchIndexer {
             return "documentId is blank";
         }
         if (document.getTitle().isBlank() && document.getContent().isBlank()) {
-            return "Document " + document.getDocumentId() + " has neither title nor content: nothing to index";
+            return "Document "
+                    + document.getDocumentId()
+                    + " has neither title nor content: nothing to index";
         }
         return null;
     }
 
-    private Outcome reject(ConsumerRecord<byte[], byte[]> record, KnowledgeEvent event, String agentId,
-                           DeadLetterReason reason, String detail) {
-        DeadLetter letter = DeadLetters.of(application, record.topic(), record.partition(), record.offset(), record.key(),
-                record.value(), record.timestamp(), reason, detail,
-                event == null ? null : event.getEnvelope().getEventId().toString());
+    private Outcome reject(
+            ConsumerRecord<byte[], byte[]> record,
+            KnowledgeEvent event,
+            String agentId,
+            DeadLetterReason reason,
+            String detail) {
+        DeadLetter letter =
+                DeadLetters.of(
+                        application,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        record.value(),
+                        record.timestamp(),
+                        reason,
+                        detail,
+                        event == null ? null : event.getEnvelope().getEventId().toString());
         return new Outcome(record, event != null ? event.getAgentId() : agentId, null, letter);
     }
 
     public static byte[] toBytes(float[] vector) {
-        ByteBuffer buffer = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(vector);
         return buffer.array();
     }

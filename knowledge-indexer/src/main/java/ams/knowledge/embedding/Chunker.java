@@ -1,14 +1,16 @@
 package ams.knowledge.embedding;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.langchain4j.data.document.Document;
 import dev.langchain4j.data.document.DocumentSplitter;
 import dev.langchain4j.data.document.splitter.DocumentSplitters;
 import dev.langchain4j.data.segment.TextSegment;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Splits a document's content into overlapping chunks with LangChain4j's recursive splitter (paragraphs, lines, sentences, words). */
+/**
+ * Splits a document's content into overlapping chunks with LangChain4j's recursive splitter
+ * (paragraphs, lines, sentences, words).
+ */
 public final class Chunker {
 
     private final DocumentSplitter splitter;
@@ -29,7 +31,10 @@ public final class Chunker {
         return chunks;
     }
 
-    /** What is embedded and lexically indexed for a chunk: the title gives short chunks their context. */
+    /**
+     * What is embedded and lexically indexed for a chunk: the title gives short chunks their
+     * context.
+     */
     public static String indexedText(String title, String chunk) {
         return title == null || title.isBlank() ? chunk : title + "\n" + chunk;
     }

@@ -1,16 +1,15 @@
 package ams.knowledge.embedding;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.output.Response;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * An {@link EmbeddingModel} with the name recorded on every chunk it embeds, and checks that
- * what it returned is usable (one finite vector per text, all of one dimension).
+ * An {@link EmbeddingModel} with the name recorded on every chunk it embeds, and checks that what
+ * it returned is usable (one finite vector per text, all of one dimension).
  */
 public final class Embedder {
 
@@ -34,7 +33,7 @@ public final class Embedder {
      * Embeds the texts in one model call.
      *
      * @throws InvalidEmbeddingException when the model answered with something that is not one
-     *                                   finite vector per text
+     *     finite vector per text
      */
     public List<float[]> embedAll(List<String> texts) {
         List<TextSegment> segments = new ArrayList<>(texts.size());
@@ -44,20 +43,28 @@ public final class Embedder {
         Response<List<Embedding>> response = model.embedAll(segments);
         List<Embedding> embeddings = response == null ? null : response.content();
         if (embeddings == null || embeddings.size() != texts.size()) {
-            throw new InvalidEmbeddingException("model " + modelName + " returned "
-                    + (embeddings == null ? "nothing" : embeddings.size() + " vectors") + " for " + texts.size() + " texts");
+            throw new InvalidEmbeddingException(
+                    "model "
+                            + modelName
+                            + " returned "
+                            + (embeddings == null ? "nothing" : embeddings.size() + " vectors")
+                            + " for "
+                            + texts.size()
+                            + " texts");
         }
         List<float[]> vectors = new ArrayList<>(embeddings.size());
         int dimension = -1;
         for (Embedding embedding : embeddings) {
             float[] vector = embedding.vector();
             if (vector.length == 0 || (dimension >= 0 && vector.length != dimension)) {
-                throw new InvalidEmbeddingException("model " + modelName + " returned vectors of mixed or zero dimension");
+                throw new InvalidEmbeddingException(
+                        "model " + modelName + " returned vectors of mixed or zero dimension");
             }
             dimension = vector.length;
             for (float v : vector) {
                 if (!Float.isFinite(v)) {
-                    throw new InvalidEmbeddingException("model " + modelName + " returned a non-finite vector component");
+                    throw new InvalidEmbeddingException(
+                            "model " + modelName + " returned a non-finite vector component");
                 }
             }
             vectors.add(vector);
@@ -70,7 +77,9 @@ public final class Embedder {
         return embedAll(List.of(text)).get(0);
     }
 
-    /** The model's answer was unusable for this input: fatal for the record, not for the process. */
+    /**
+     * The model's answer was unusable for this input: fatal for the record, not for the process.
+     */
     public static final class InvalidEmbeddingException extends RuntimeException {
         public InvalidEmbeddingException(String message) {
             super(message);

@@ -1,46 +1,55 @@
 package ams.knowledge.embedding;
 
-import java.time.Duration;
-
+import ams.knowledge.KnowledgeIndexerConfig;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
+import java.time.Duration;
 
-import ams.knowledge.KnowledgeIndexerConfig;
-
-/** Builds the configured embedding model. Remote clients do no retries of their own: the worker's classifier decides. */
+/**
+ * Builds the configured embedding model. Remote clients do no retries of their own: the worker's
+ * classifier decides.
+ */
 public final class EmbeddingModels {
 
     /** Name recorded on chunks embedded by the in-process model. */
     public static final String IN_PROCESS_MODEL_NAME = "all-minilm-l6-v2-q";
 
-    private EmbeddingModels() {
-    }
+    private EmbeddingModels() {}
 
     public static Embedder create(KnowledgeIndexerConfig config) {
         String provider = config.getString(KnowledgeIndexerConfig.EMBEDDING_PROVIDER);
         String baseUrl = config.getString(KnowledgeIndexerConfig.EMBEDDING_BASE_URL);
         String model = config.getString(KnowledgeIndexerConfig.EMBEDDING_MODEL);
-        Duration timeout = Duration.ofMillis(config.getLong(KnowledgeIndexerConfig.EMBEDDING_TIMEOUT_MS));
+        Duration timeout =
+                Duration.ofMillis(config.getLong(KnowledgeIndexerConfig.EMBEDDING_TIMEOUT_MS));
         return switch (provider) {
-            case KnowledgeIndexerConfig.PROVIDER_OPENAI -> new Embedder(OpenAiEmbeddingModel.builder()
-                    .baseUrl(baseUrl)
-                    .apiKey(apiKey(config))
-                    .modelName(model)
-                    .timeout(timeout)
-                    .maxRetries(0)
-                    .build(), "openai:" + model);
-            case KnowledgeIndexerConfig.PROVIDER_OLLAMA -> new Embedder(OllamaEmbeddingModel.builder()
-                    .baseUrl(baseUrl)
-                    .modelName(model)
-                    .timeout(timeout)
-                    .maxRetries(0)
-                    .build(), "ollama:" + model);
+            case KnowledgeIndexerConfig.PROVIDER_OPENAI ->
+                    new Embedder(
+                            OpenAiEmbeddingModel.builder()
+                                    .baseUrl(baseUrl)
+                                    .apiKey(apiKey(config))
+                                    .modelName(model)
+                                    .timeout(timeout)
+                                    .maxRetries(0)
+                                    .build(),
+                            "openai:" + model);
+            case KnowledgeIndexerConfig.PROVIDER_OLLAMA ->
+                    new Embedder(
+                            OllamaEmbeddingModel.builder()
+                                    .baseUrl(baseUrl)
+                                    .modelName(model)
+                                    .timeout(timeout)
+                                    .maxRetries(0)
+                                    .build(),
+                            "ollama:" + model);
             default -> inProcess();
         };
     }
 
-    /** all-MiniLM-L6-v2 (quantized), 384 dimensions; the ONNX model ships inside its Maven artifact. */
+    /**
+     * all-MiniLM-L6-v2 (quantized), 384 dimensions; the ONNX model ships inside its Maven artifact.
+     */
     public static Embedder inProcess() {
         return new Embedder(new AllMiniLmL6V2QuantizedEmbeddingModel(), IN_PROCESS_MODEL_NAME);
     }

@@ -1,5 +1,8 @@
 package ams.knowledge.embedding;
 
+import ams.events.DeadLetter;
+import ams.events.topics.Topic;
+import ams.knowledge.avro.IndexedDocument;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +12,6 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -30,15 +32,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ams.events.DeadLetter;
-import ams.events.topics.Topic;
-import ams.knowledge.avro.IndexedDocument;
-
 /**
  * The transactional consume-embed-produce loop: reads knowledge-events, embeds each poll's
- * documents off any stream thread, and writes the chunk records (or dead letters) together with
- * the input offsets in one transaction. A slow model therefore delays this loop only; the poll
- * size ({@code worker.max.poll.records}) bounds the time between polls.
+ * documents off any stream thread, and writes the chunk records (or dead letters) together with the
+ * input offsets in one transaction. A slow model therefore delays this loop only; the poll size
+ * ({@code worker.max.poll.records}) bounds the time between polls.
  */
 public final class EmbeddingWorker implements AutoCloseable {
 
@@ -60,9 +58,15 @@ public final class EmbeddingWorker implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean started;
 
-    public EmbeddingWorker(String bootstrapServers, String groupId, String transactionalId, int maxPollRecords,
-                           String inputTopic, Topic<String, IndexedDocument> chunks, Topic<byte[], DeadLetter> deadLetters,
-                           BatchIndexer indexer) {
+    public EmbeddingWorker(
+            String bootstrapServers,
+            String groupId,
+            String transactionalId,
+            int maxPollRecords,
+            String inputTopic,
+            Topic<String, IndexedDocument> chunks,
+            Topic<byte[], DeadLetter> deadLetters,
+            BatchIndexer indexer) {
         Properties consumerProps = new Properties();
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -78,8 +82,12 @@ public final class EmbeddingWorker implements AutoCloseable {
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(4 * 1024 * 1024));
-        this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        this.consumer =
+                new KafkaConsumer<>(
+                        consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.producer =
+                new KafkaProducer<>(
+                        producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         this.inputTopic = inputTopic;
         this.chunks = chunks;
         this.deadLetters = deadLetters;
@@ -104,7 +112,10 @@ public final class EmbeddingWorker implements AutoCloseable {
         return deadLettered.get();
     }
 
-    /** Time spent processing polled batches (embedding, producing, committing), excluding idle polls. */
+    /**
+     * Time spent processing polled batches (embedding, producing, committing), excluding idle
+     * polls.
+     */
     public long busyNanos() {
         return busyNanos.get();
     }
@@ -152,6 +163,8 @@ public final class EmbeddingWorker implements AutoCloseable {
         }
     }
 
+    // In a transaction a failed send fails commitTransaction: the future has nothing more to say.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private void processBatch(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
         List<ConsumerRecord<byte[], byte[]>> list = new ArrayList<>(records.count());
         records.forEach(list::add);
@@ -159,7 +172,10 @@ public final class EmbeddingWorker implements AutoCloseable {
         try {
             outcomes = indexer.index(list);
         } catch (BatchIndexer.RetryLaterException e) {
-            log.warn("Embedding service unavailable, retrying {} records later: {}", list.size(), e.getMessage());
+            log.warn(
+                    "Embedding service unavailable, retrying {} records later: {}",
+                    list.size(),
+                    e.getMessage());
             rewind(list);
             return;
         }
@@ -167,12 +183,23 @@ public final class EmbeddingWorker implements AutoCloseable {
             producer.beginTransaction();
             for (BatchIndexer.Outcome outcome : outcomes) {
                 if (outcome.indexed() != null) {
-                    byte[] key = chunks.keySerde().serializer().serialize(chunks.name(), outcome.agentId());
-                    byte[] value = chunks.valueSerde().serializer().serialize(chunks.name(), outcome.indexed());
+                    byte[] key =
+                            chunks.keySerde()
+                                    .serializer()
+                                    .serialize(chunks.name(), outcome.agentId());
+                    byte[] value =
+                            chunks.valueSerde()
+                                    .serializer()
+                                    .serialize(chunks.name(), outcome.indexed());
                     producer.send(new ProducerRecord<>(chunks.name(), key, value));
                 } else {
-                    byte[] value = deadLetters.valueSerde().serializer().serialize(deadLetters.name(), outcome.deadLetter());
-                    producer.send(new ProducerRecord<>(deadLetters.name(), outcome.input().key(), value));
+                    byte[] value =
+                            deadLetters
+                                    .valueSerde()
+                                    .serializer()
+                                    .serialize(deadLetters.name(), outcome.deadLetter());
+                    producer.send(
+                            new ProducerRecord<>(deadLetters.name(), outcome.input().key(), value));
                 }
             }
             producer.sendOffsetsToTransaction(nextOffsets(list), consumer.groupMetadata());
@@ -195,26 +222,36 @@ public final class EmbeddingWorker implements AutoCloseable {
         }
     }
 
-    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> records) {
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
+            List<ConsumerRecord<byte[], byte[]>> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+            offsets.merge(
+                    new TopicPartition(record.topic(), record.partition()),
+                    new OffsetAndMetadata(record.offset() + 1),
                     (a, b) -> a.offset() >= b.offset() ? a : b);
         }
         return offsets;
     }
 
-    /** Seeks back to the first record of the batch in each partition, so the next poll returns them again. */
+    /**
+     * Seeks back to the first record of the batch in each partition, so the next poll returns them
+     * again.
+     */
     private void rewind(List<ConsumerRecord<byte[], byte[]>> records) {
         Map<TopicPartition, Long> first = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            first.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
+            first.merge(
+                    new TopicPartition(record.topic(), record.partition()),
+                    record.offset(),
+                    Math::min);
         }
-        first.forEach((partition, offset) -> {
-            if (consumer.assignment().contains(partition)) {
-                consumer.seek(partition, offset);
-            }
-        });
+        first.forEach(
+                (partition, offset) -> {
+                    if (consumer.assignment().contains(partition)) {
+                        consumer.seek(partition, offset);
+                    }
+                });
     }
 
     private void closeQuietly() {

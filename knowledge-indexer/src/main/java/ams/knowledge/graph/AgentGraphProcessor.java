@@ -1,24 +1,24 @@
 package ams.knowledge.graph;
 
+import ams.knowledge.avro.AgentGraphState;
+import ams.knowledge.avro.GraphSignal;
+import ams.knowledge.avro.GraphSignalKind;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import ams.knowledge.avro.AgentGraphState;
-import ams.knowledge.avro.GraphSignal;
-import ams.knowledge.avro.GraphSignalKind;
-
 /**
- * Per agent (keyed by agentId): remembers the agent's documents and conversations and whether it
- * is active, and emits the edges as they are in effect: an inactive agent's edges are closed at
- * the deactivation time and reopened at reactivation. Agents never seen on agent-events count as active.
+ * Per agent (keyed by agentId): remembers the agent's documents and conversations and whether it is
+ * active, and emits the edges as they are in effect: an inactive agent's edges are closed at the
+ * deactivation time and reopened at reactivation. Agents never seen on agent-events count as
+ * active.
  */
-public final class AgentGraphProcessor implements Processor<String, GraphSignal, String, GraphSignal> {
+public final class AgentGraphProcessor
+        implements Processor<String, GraphSignal, String, GraphSignal> {
 
     private final String storeName;
     private ProcessorContext<String, GraphSignal> context;
@@ -43,8 +43,12 @@ public final class AgentGraphProcessor implements Processor<String, GraphSignal,
         }
         AgentGraphState state = store.get(agentId);
         if (state == null) {
-            state = AgentGraphState.newBuilder().setActive(true).setDocuments(new ArrayList<>())
-                    .setConversations(new ArrayList<>()).build();
+            state =
+                    AgentGraphState.newBuilder()
+                            .setActive(true)
+                            .setDocuments(new ArrayList<>())
+                            .setConversations(new ArrayList<>())
+                            .build();
         }
         Instant at = signal.getAt();
         String agent = GraphNodes.agent(agentId);
@@ -57,19 +61,36 @@ public final class AgentGraphProcessor implements Processor<String, GraphSignal,
                 }
                 state = AgentGraphState.newBuilder(state).setActive(active).build();
                 for (String document : state.getDocuments()) {
-                    emit(record, GraphSignals.edge(edgeKind(active), GraphNodes.HAS_KNOWLEDGE, agent, document, at));
+                    emit(
+                            record,
+                            GraphSignals.edge(
+                                    edgeKind(active),
+                                    GraphNodes.HAS_KNOWLEDGE,
+                                    agent,
+                                    document,
+                                    at));
                 }
                 for (String conversation : state.getConversations()) {
-                    emit(record, GraphSignals.edge(edgeKind(active), GraphNodes.PARTICIPATES_IN, agent, conversation, at));
+                    emit(
+                            record,
+                            GraphSignals.edge(
+                                    edgeKind(active),
+                                    GraphNodes.PARTICIPATES_IN,
+                                    agent,
+                                    conversation,
+                                    at));
                 }
             }
             case EDGE_OPEN, EDGE_CLOSE -> {
-                List<String> targets = GraphNodes.HAS_KNOWLEDGE.equals(signal.getRelation())
-                        ? state.getDocuments() : state.getConversations();
+                List<String> targets =
+                        GraphNodes.HAS_KNOWLEDGE.equals(signal.getRelation())
+                                ? state.getDocuments()
+                                : state.getConversations();
                 List<String> updated = new ArrayList<>(targets);
-                boolean changed = kind == GraphSignalKind.EDGE_OPEN
-                        ? !updated.contains(signal.getTo()) && updated.add(signal.getTo())
-                        : updated.remove(signal.getTo());
+                boolean changed =
+                        kind == GraphSignalKind.EDGE_OPEN
+                                ? !updated.contains(signal.getTo()) && updated.add(signal.getTo())
+                                : updated.remove(signal.getTo());
                 if (!changed) {
                     return;
                 }

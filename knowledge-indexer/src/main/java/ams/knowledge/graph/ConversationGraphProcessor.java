@@ -1,13 +1,5 @@
 package ams.knowledge.graph;
 
-import java.time.Instant;
-import java.util.List;
-
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-
 import ams.events.conversation.ConversationCancelled;
 import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
@@ -16,14 +8,21 @@ import ams.events.conversation.ConversationRequested;
 import ams.events.streams.Decoded;
 import ams.knowledge.avro.ConversationGraphState;
 import ams.knowledge.avro.GraphSignal;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Per conversation: opens agent -participates_in-> conversation for each participant and
- * conversation -mentions-> topic when it is requested, and closes the participations when it
- * ends (completed, failed, cancelled). Participation signals are keyed by agentId (they go on to
- * the agent's partition); mention signals by the conversation node.
+ * conversation -mentions-> topic when it is requested, and closes the participations when it ends
+ * (completed, failed, cancelled). Participation signals are keyed by agentId (they go on to the
+ * agent's partition); mention signals by the conversation node.
  */
-public final class ConversationGraphProcessor implements Processor<String, Decoded<ConversationEvent>, String, GraphSignal> {
+public final class ConversationGraphProcessor
+        implements Processor<String, Decoded<ConversationEvent>, String, GraphSignal> {
 
     private final String storeName;
     private ProcessorContext<String, GraphSignal> context;
@@ -50,19 +49,38 @@ public final class ConversationGraphProcessor implements Processor<String, Decod
             if (state != null) {
                 return;
             }
-            state = ConversationGraphState.newBuilder().setParticipants(List.copyOf(requested.getParticipants()))
-                    .setTopic(requested.getTopic()).setEnded(false).build();
+            state =
+                    ConversationGraphState.newBuilder()
+                            .setParticipants(List.copyOf(requested.getParticipants()))
+                            .setTopic(requested.getTopic())
+                            .setEnded(false)
+                            .build();
             store.put(conversationId, state);
             String conversation = GraphNodes.conversation(conversationId);
             for (String participant : requested.getParticipants()) {
-                context.forward(new Record<>(participant, GraphSignals.open(GraphNodes.PARTICIPATES_IN,
-                        GraphNodes.agent(participant), conversation, at), record.timestamp()));
+                context.forward(
+                        new Record<>(
+                                participant,
+                                GraphSignals.open(
+                                        GraphNodes.PARTICIPATES_IN,
+                                        GraphNodes.agent(participant),
+                                        conversation,
+                                        at),
+                                record.timestamp()));
             }
             if (!requested.getTopic().isBlank()) {
-                context.forward(new Record<>(conversation, GraphSignals.open(GraphNodes.MENTIONS, conversation,
-                        GraphNodes.topic(requested.getTopic()), at), record.timestamp()));
+                context.forward(
+                        new Record<>(
+                                conversation,
+                                GraphSignals.open(
+                                        GraphNodes.MENTIONS,
+                                        conversation,
+                                        GraphNodes.topic(requested.getTopic()),
+                                        at),
+                                record.timestamp()));
             }
-        } else if (payload instanceof ConversationCompleted || payload instanceof ConversationFailed
+        } else if (payload instanceof ConversationCompleted
+                || payload instanceof ConversationFailed
                 || payload instanceof ConversationCancelled) {
             if (state == null || state.getEnded()) {
                 return;
@@ -71,8 +89,15 @@ public final class ConversationGraphProcessor implements Processor<String, Decod
             store.put(conversationId, state);
             String conversation = GraphNodes.conversation(conversationId);
             for (String participant : state.getParticipants()) {
-                context.forward(new Record<>(participant, GraphSignals.close(GraphNodes.PARTICIPATES_IN,
-                        GraphNodes.agent(participant), conversation, at), record.timestamp()));
+                context.forward(
+                        new Record<>(
+                                participant,
+                                GraphSignals.close(
+                                        GraphNodes.PARTICIPATES_IN,
+                                        GraphNodes.agent(participant),
+                                        conversation,
+                                        at),
+                                record.timestamp()));
             }
         }
     }

@@ -1,24 +1,22 @@
 package ams.knowledge.graph;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-
 import ams.knowledge.StoreKeys;
 import ams.knowledge.avro.EdgeHistory;
 import ams.knowledge.avro.GraphSignal;
 import ams.knowledge.avro.GraphSignalKind;
 import ams.knowledge.avro.Interval;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Keyed by node: keeps every edge touching the node with the intervals it was valid in. An open
- * of an edge already open and a close of an edge already closed change nothing (replays and
- * duplicates are harmless).
+ * Keyed by node: keeps every edge touching the node with the intervals it was valid in. An open of
+ * an edge already open and a close of an edge already closed change nothing (replays and duplicates
+ * are harmless).
  */
 public final class EdgeFoldProcessor implements Processor<String, GraphSignal, Void, Void> {
 
@@ -48,7 +46,8 @@ public final class EdgeFoldProcessor implements Processor<String, GraphSignal, V
         String other = outgoing ? signal.getTo() : signal.getFrom();
         String key = StoreKeys.edge(node, signal.getRelation(), outgoing ? OUT : IN, other);
         EdgeHistory history = store.get(key);
-        List<Interval> intervals = history == null ? new ArrayList<>() : new ArrayList<>(history.getIntervals());
+        List<Interval> intervals =
+                history == null ? new ArrayList<>() : new ArrayList<>(history.getIntervals());
         Interval last = intervals.isEmpty() ? null : intervals.get(intervals.size() - 1);
         Instant at = signal.getAt();
         if (signal.getKind() == GraphSignalKind.EDGE_OPEN) {
@@ -66,7 +65,13 @@ public final class EdgeFoldProcessor implements Processor<String, GraphSignal, V
         } else {
             return;
         }
-        store.put(key, EdgeHistory.newBuilder().setRelation(signal.getRelation()).setFrom(signal.getFrom())
-                .setTo(signal.getTo()).setIntervals(intervals).build());
+        store.put(
+                key,
+                EdgeHistory.newBuilder()
+                        .setRelation(signal.getRelation())
+                        .setFrom(signal.getFrom())
+                        .setTo(signal.getTo())
+                        .setIntervals(intervals)
+                        .build());
     }
 }

@@ -2,7 +2,10 @@ package ams.knowledge.graph;
 
 import java.util.Set;
 
-/** Node ids ({@code agent:ID}, {@code document:ID}, {@code conversation:ID}, {@code topic:NAME}) and relation names. */
+/**
+ * Node ids ({@code agent:ID}, {@code document:ID}, {@code conversation:ID}, {@code topic:NAME}) and
+ * relation names.
+ */
 public final class GraphNodes {
 
     public static final String HAS_KNOWLEDGE = "has_knowledge";
@@ -10,8 +13,7 @@ public final class GraphNodes {
     public static final String MENTIONS = "mentions";
     public static final Set<String> KINDS = Set.of("agent", "document", "conversation", "topic");
 
-    private GraphNodes() {
-    }
+    private GraphNodes() {}
 
     public static String agent(String id) {
         return "agent:" + id;
@@ -29,12 +31,18 @@ public final class GraphNodes {
         return "topic:" + name;
     }
 
-    /** @throws IllegalArgumentException naming the accepted forms */
+    /**
+     * Returns the node id when it has the form {@code kind:id} with a known kind.
+     *
+     * @throws IllegalArgumentException naming the accepted forms
+     */
     public static String validate(String node) {
         int colon = node == null ? -1 : node.indexOf(':');
         if (colon <= 0 || colon == node.length() - 1 || !KINDS.contains(node.substring(0, colon))) {
-            throw new IllegalArgumentException("node must be agent:ID, document:ID, conversation:ID or topic:NAME; was '"
-                    + node + "'");
+            throw new IllegalArgumentException(
+                    "node must be agent:ID, document:ID, conversation:ID or topic:NAME; was '"
+                            + node
+                            + "'");
         }
         return node;
     }

@@ -14,19 +14,22 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One agent's in-memory search index: every chunk's normalised vector in blocks of contiguous
- * floats scanned by brute force (exact cosine), and a BM25 inverted index. A cache of the
- * {@code chunks} store, rebuilt from it; readers and the single writing stream thread share it
- * under a read-write lock.
+ * floats scanned by brute force (exact cosine), and a BM25 inverted index. A cache of the {@code
+ * chunks} store, rebuilt from it; readers and the single writing stream thread share it under a
+ * read-write lock.
  */
 final class AgentIndex {
 
     static final int BLOCK_SHIFT = 10;
     static final int BLOCK = 1 << BLOCK_SHIFT;
+
     /** The first allocation of an agent's (last) block, in rows. */
     static final int MIN_BLOCK_ROWS = 16;
+
     private static final double K1 = 1.2;
     private static final double B = 0.75;
     private static final int RRF_K = 60;
+
     /** Below this many chunks one thread scans faster than handing work to others. */
     static final int PARALLEL_MIN_CHUNKS = 32_768;
 
@@ -39,7 +42,12 @@ final class AgentIndex {
         final String model;
         int[] ids;
 
-        DocEntry(String documentId, String source, String contentType, Set<String> tags, String model) {
+        DocEntry(
+                String documentId,
+                String source,
+                String contentType,
+                Set<String> tags,
+                String model) {
             this.documentId = documentId;
             this.source = source;
             this.contentType = contentType;
@@ -48,7 +56,9 @@ final class AgentIndex {
         }
     }
 
-    /** Chunk ids and term frequencies of one term; entries of removed chunks stay until compaction. */
+    /**
+     * Chunk ids and term frequencies of one term; entries of removed chunks stay until compaction.
+     */
     private static final class Postings {
         int[] ids = new int[4];
         int[] tfs = new int[4];
@@ -76,8 +86,10 @@ final class AgentIndex {
     private int size;
     private int live;
     private long totalLength;
+
     /** Ids a vector scan skips: removed chunks and chunks embedded with another dimension. */
     private BitSet noVector = new BitSet();
+
     private BitSet dead = new BitSet();
     private final Map<String, DocEntry> documents = new HashMap<>();
     private Map<String, Postings> postings = new HashMap<>();
@@ -87,15 +99,22 @@ final class AgentIndex {
     }
 
     /** One chunk to add: its position in the document, the text that was embedded, the vector. */
-    record ChunkInput(int chunkIndex, String indexedText, float[] vector) {
-    }
+    // A carrier handed straight to the index, never compared or used as a key.
+    @SuppressWarnings("ArrayRecordComponent")
+    record ChunkInput(int chunkIndex, String indexedText, float[] vector) {}
 
-    void put(String documentId, String source, String contentType, Set<String> tags, String chunkModel,
-             List<ChunkInput> chunks) {
+    void put(
+            String documentId,
+            String source,
+            String contentType,
+            Set<String> tags,
+            String chunkModel,
+            List<ChunkInput> chunks) {
         lock.writeLock().lock();
         try {
             removeLocked(documentId);
-            DocEntry entry = new DocEntry(documentId, source, contentType, Set.copyOf(tags), chunkModel);
+            DocEntry entry =
+                    new DocEntry(documentId, source, contentType, Set.copyOf(tags), chunkModel);
             int[] ids = new int[chunks.size()];
             for (int i = 0; i < chunks.size(); i++) {
                 ids[i] = addChunk(entry, chunks.get(i));
@@ -150,7 +169,8 @@ final class AgentIndex {
         chunkIndexes[id] = chunk.chunkIndex();
         if (vector.length == dimension) {
             float[] block = blocks[id >>> BLOCK_SHIFT];
-            System.arraycopy(normalised(vector), 0, block, (id & (BLOCK - 1)) * dimension, dimension);
+            System.arraycopy(
+                    normalised(vector), 0, block, (id & (BLOCK - 1)) * dimension, dimension);
         } else {
             noVector.set(id);
         }
@@ -161,7 +181,8 @@ final class AgentIndex {
         for (String token : tokens) {
             frequencies.merge(token, 1, Integer::sum);
         }
-        frequencies.forEach((term, tf) -> postings.computeIfAbsent(term, t -> new Postings()).add(id, tf));
+        frequencies.forEach(
+                (term, tf) -> postings.computeIfAbsent(term, t -> new Postings()).add(id, tf));
         live++;
         return id;
     }
@@ -192,14 +213,19 @@ final class AgentIndex {
         float[] block = blocks[last];
         if (block == null || block.length < rowsInLast * dimension) {
             int rows = block == null ? 0 : block.length / dimension;
-            blocks[last] = grown(block, Math.min(BLOCK, Math.max(rowsInLast, Math.max(MIN_BLOCK_ROWS, rows * 2))));
+            blocks[last] =
+                    grown(
+                            block,
+                            Math.min(
+                                    BLOCK,
+                                    Math.max(rowsInLast, Math.max(MIN_BLOCK_ROWS, rows * 2))));
         }
     }
 
     /**
-     * Only the last block may be shorter than {@link #BLOCK} rows, and it doubles as it fills: most agents
-     * have a handful of chunks, and a full block for each (1.5 MiB at 384 dimensions) made 2,000 one-document
-     * agents cost 3 GiB (found by the replay benchmark).
+     * Only the last block may be shorter than {@link #BLOCK} rows, and it doubles as it fills: most
+     * agents have a handful of chunks, and a full block for each (1.5 MiB at 384 dimensions) made
+     * 2,000 one-document agents cost 3 GiB (found by the replay benchmark).
      */
     private float[] grown(float[] block, int rows) {
         if (block != null && block.length >= rows * dimension) {
@@ -234,7 +260,10 @@ final class AgentIndex {
         float[][] newBlocks = new float[(next + BLOCK - 1) >>> BLOCK_SHIFT][];
         if (dimension > 0) {
             for (int b = 0; b < newBlocks.length; b++) {
-                int rows = b < newBlocks.length - 1 ? BLOCK : Math.max(MIN_BLOCK_ROWS, next - (b << BLOCK_SHIFT));
+                int rows =
+                        b < newBlocks.length - 1
+                                ? BLOCK
+                                : Math.max(MIN_BLOCK_ROWS, next - (b << BLOCK_SHIFT));
                 newBlocks[b] = new float[Math.min(BLOCK, rows) * dimension];
             }
         }
@@ -253,8 +282,12 @@ final class AgentIndex {
             if (noVector.get(id)) {
                 newNoVector.set(to);
             } else {
-                System.arraycopy(blocks[id >>> BLOCK_SHIFT], (id & (BLOCK - 1)) * dimension,
-                        newBlocks[to >>> BLOCK_SHIFT], (to & (BLOCK - 1)) * dimension, dimension);
+                System.arraycopy(
+                        blocks[id >>> BLOCK_SHIFT],
+                        (id & (BLOCK - 1)) * dimension,
+                        newBlocks[to >>> BLOCK_SHIFT],
+                        (to & (BLOCK - 1)) * dimension,
+                        dimension);
             }
         }
         for (DocEntry entry : documents.values()) {
@@ -263,21 +296,22 @@ final class AgentIndex {
             }
         }
         Map<String, Postings> newPostings = new HashMap<>();
-        postings.forEach((term, list) -> {
-            Postings filtered = null;
-            for (int i = 0; i < list.size; i++) {
-                int to = remap[list.ids[i]];
-                if (to >= 0) {
-                    if (filtered == null) {
-                        filtered = new Postings();
+        postings.forEach(
+                (term, list) -> {
+                    Postings filtered = null;
+                    for (int i = 0; i < list.size; i++) {
+                        int to = remap[list.ids[i]];
+                        if (to >= 0) {
+                            if (filtered == null) {
+                                filtered = new Postings();
+                            }
+                            filtered.add(to, list.tfs[i]);
+                        }
                     }
-                    filtered.add(to, list.tfs[i]);
-                }
-            }
-            if (filtered != null) {
-                newPostings.put(term, filtered);
-            }
-        });
+                    if (filtered != null) {
+                        newPostings.put(term, filtered);
+                    }
+                });
         blocks = newBlocks;
         owners = newOwners;
         chunkIndexes = newChunkIndexes;
@@ -288,7 +322,13 @@ final class AgentIndex {
         size = next;
     }
 
-    List<ChunkHit> search(float[] query, String queryText, String queryModel, SearchMode mode, int k, SearchFilters filters) {
+    List<ChunkHit> search(
+            float[] query,
+            String queryText,
+            String queryModel,
+            SearchMode mode,
+            int k,
+            SearchFilters filters) {
         lock.readLock().lock();
         try {
             if (live == 0 || k <= 0) {
@@ -298,7 +338,8 @@ final class AgentIndex {
             return switch (mode) {
                 case VECTOR -> vector(query, queryModel, k, excluded, filters.minSimilarity());
                 case LEXICAL -> lexical(queryText, k, excluded, filters.minSimilarity());
-                case HYBRID -> hybrid(query, queryText, queryModel, k, excluded, filters.minSimilarity());
+                case HYBRID ->
+                        hybrid(query, queryText, queryModel, k, excluded, filters.minSimilarity());
             };
         } finally {
             lock.readLock().unlock();
@@ -321,15 +362,26 @@ final class AgentIndex {
 
     private void checkDimension(float[] query, String queryModel) {
         if (dimension > 0 && query.length != dimension) {
-            throw new DimensionMismatchException("Agent " + agentId + "'s knowledge was embedded with " + model + " ("
-                    + dimension + " dimensions); this query was embedded with " + queryModel + " (" + query.length
-                    + " dimensions). Query with the model that indexed it, or re-index the agent's documents with "
-                    + queryModel + ".");
+            throw new DimensionMismatchException(
+                    "Agent "
+                            + agentId
+                            + "'s knowledge was embedded with "
+                            + model
+                            + " ("
+                            + dimension
+                            + " dimensions); this query was embedded with "
+                            + queryModel
+                            + " ("
+                            + query.length
+                            + " dimensions). Query with the model that indexed it, or re-index the agent's documents with "
+                            + queryModel
+                            + ".");
         }
     }
 
     /** Exact top chunks by cosine, best chunk per document, at most k documents. */
-    private List<ChunkHit> vector(float[] query, String queryModel, int k, BitSet excluded, double minSimilarity) {
+    private List<ChunkHit> vector(
+            float[] query, String queryModel, int k, BitSet excluded, double minSimilarity) {
         checkDimension(query, queryModel);
         if (dimension < 0) {
             return List.of();
@@ -349,7 +401,10 @@ final class AgentIndex {
     private TopK scan(float[] q, int want, BitSet excluded) {
         BitSet skip = (BitSet) excluded.clone();
         skip.or(noVector);
-        int parts = size >= PARALLEL_MIN_CHUNKS ? Math.max(1, Runtime.getRuntime().availableProcessors()) : 1;
+        int parts =
+                size >= PARALLEL_MIN_CHUNKS
+                        ? Math.max(1, Runtime.getRuntime().availableProcessors())
+                        : 1;
         if (parts == 1) {
             return scanRange(q, want, skip, 0, size);
         }
@@ -477,11 +532,16 @@ final class AgentIndex {
 
     /**
      * Reciprocal rank fusion of the vector and BM25 document rankings (k = 60). The reported
-     * similarity stays the cosine of the document's best chunk, so min_similarity means the same
-     * in every mode that embeds the query.
+     * similarity stays the cosine of the document's best chunk, so min_similarity means the same in
+     * every mode that embeds the query.
      */
-    private List<ChunkHit> hybrid(float[] query, String queryText, String queryModel, int k, BitSet excluded,
-                                  double minSimilarity) {
+    private List<ChunkHit> hybrid(
+            float[] query,
+            String queryText,
+            String queryModel,
+            int k,
+            BitSet excluded,
+            double minSimilarity) {
         int depth = Math.max(50, k * 10);
         List<ChunkHit> byVector = vector(query, queryModel, depth, excluded, minSimilarity);
         List<ChunkHit> byTerms = lexical(queryText, depth, excluded, Double.NEGATIVE_INFINITY);
@@ -489,7 +549,8 @@ final class AgentIndex {
         Map<String, ChunkHit> representative = new HashMap<>();
         for (int rank = 0; rank < byVector.size(); rank++) {
             ChunkHit hit = byVector.get(rank);
-            fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] += 1.0 / (RRF_K + rank + 1);
+            fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] +=
+                    1.0 / (RRF_K + rank + 1);
             representative.put(hit.documentId(), hit);
         }
         float[] q = dimension > 0 ? normalised(query) : null;
@@ -500,15 +561,20 @@ final class AgentIndex {
                 if (cosine < minSimilarity) {
                     continue;
                 }
-                representative.put(hit.documentId(), new ChunkHit(hit.documentId(), hit.chunkIndex(), cosine, 0));
+                representative.put(
+                        hit.documentId(),
+                        new ChunkHit(hit.documentId(), hit.chunkIndex(), cosine, 0));
             }
-            fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] += 1.0 / (RRF_K + rank + 1);
+            fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] +=
+                    1.0 / (RRF_K + rank + 1);
         }
         List<ChunkHit> hits = new ArrayList<>();
-        fused.forEach((documentId, score) -> {
-            ChunkHit hit = representative.get(documentId);
-            hits.add(new ChunkHit(documentId, hit.chunkIndex(), hit.similarity(), score[0]));
-        });
+        fused.forEach(
+                (documentId, score) -> {
+                    ChunkHit hit = representative.get(documentId);
+                    hits.add(
+                            new ChunkHit(documentId, hit.chunkIndex(), hit.similarity(), score[0]));
+                });
         hits.sort((a, b) -> Double.compare(b.score(), a.score()));
         return hits.size() > k ? new ArrayList<>(hits.subList(0, k)) : hits;
     }
@@ -520,7 +586,8 @@ final class AgentIndex {
         }
         for (int id : entry.ids) {
             if (chunkIndexes[id] == hit.chunkIndex() && !noVector.get(id)) {
-                return dot(q, blocks[id >>> BLOCK_SHIFT], (id & (BLOCK - 1)) * dimension, dimension);
+                return dot(
+                        q, blocks[id >>> BLOCK_SHIFT], (id & (BLOCK - 1)) * dimension, dimension);
             }
         }
         return 0;
@@ -623,10 +690,12 @@ final class AgentIndex {
             for (int i = 0; i < size; i++) {
                 order[i] = i;
             }
-            Arrays.sort(order, (a, b) -> {
-                int byScore = Float.compare(scores[b], scores[a]);
-                return byScore != 0 ? byScore : Integer.compare(ids[a], ids[b]);
-            });
+            Arrays.sort(
+                    order,
+                    (a, b) -> {
+                        int byScore = Float.compare(scores[b], scores[a]);
+                        return byScore != 0 ? byScore : Integer.compare(ids[a], ids[b]);
+                    });
             int[] out = new int[size];
             for (int i = 0; i < size; i++) {
                 out[i] = order[i];

@@ -3,12 +3,14 @@ package ams.knowledge.search;
 import java.util.Set;
 
 /**
- * Restrictions on which documents a search may return. A document passes when it has at least
- * one of {@code tags} (if any are given) and equals {@code source} and {@code contentType} (if given).
+ * Restrictions on which documents a search may return. A document passes when it has at least one
+ * of {@code tags} (if any are given) and equals {@code source} and {@code contentType} (if given).
  */
-public record SearchFilters(Set<String> tags, String source, String contentType, double minSimilarity) {
+public record SearchFilters(
+        Set<String> tags, String source, String contentType, double minSimilarity) {
 
-    public static final SearchFilters NONE = new SearchFilters(Set.of(), null, null, Double.NEGATIVE_INFINITY);
+    public static final SearchFilters NONE =
+            new SearchFilters(Set.of(), null, null, Double.NEGATIVE_INFINITY);
 
     public SearchFilters {
         tags = tags == null ? Set.of() : Set.copyOf(tags);

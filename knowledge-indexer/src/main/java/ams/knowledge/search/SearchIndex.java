@@ -1,20 +1,18 @@
 package ams.knowledge.search;
 
-
+import ams.knowledge.avro.ChunkRecord;
+import ams.knowledge.avro.DocumentRecord;
+import ams.knowledge.embedding.BatchIndexer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import ams.knowledge.avro.ChunkRecord;
-import ams.knowledge.avro.DocumentRecord;
-import ams.knowledge.embedding.BatchIndexer;
-
 /**
- * The in-memory search indexes of the agents whose partitions this instance hosts. Written by
- * the stream thread that owns the partition, read by queries; rebuilt per partition from the
- * {@code chunks} store whenever a task (re)starts, dropped when it leaves. Never the truth.
+ * The in-memory search indexes of the agents whose partitions this instance hosts. Written by the
+ * stream thread that owns the partition, read by queries; rebuilt per partition from the {@code
+ * chunks} store whenever a task (re)starts, dropped when it leaves. Never the truth.
  */
 public final class SearchIndex {
 
@@ -24,12 +22,21 @@ public final class SearchIndex {
     public void put(int partition, DocumentRecord document, List<ChunkRecord> chunks) {
         List<AgentIndex.ChunkInput> inputs = new ArrayList<>(chunks.size());
         for (ChunkRecord chunk : chunks) {
-            inputs.add(new AgentIndex.ChunkInput(chunk.getChunkIndex(),
-                    ams.knowledge.embedding.Chunker.indexedText(document.getTitle(), chunk.getText()),
-                    BatchIndexer.toFloats(chunk.getVector())));
+            inputs.add(
+                    new AgentIndex.ChunkInput(
+                            chunk.getChunkIndex(),
+                            ams.knowledge.embedding.Chunker.indexedText(
+                                    document.getTitle(), chunk.getText()),
+                            BatchIndexer.toFloats(chunk.getVector())));
         }
-        agentIndex(partition, document.getAgentId()).put(document.getDocumentId(), document.getSource(),
-                document.getContentType(), Set.copyOf(document.getTags()), document.getModel(), inputs);
+        agentIndex(partition, document.getAgentId())
+                .put(
+                        document.getDocumentId(),
+                        document.getSource(),
+                        document.getContentType(),
+                        Set.copyOf(document.getTags()),
+                        document.getModel(),
+                        inputs);
     }
 
     public void remove(String agentId, String documentId) {
@@ -39,7 +46,10 @@ public final class SearchIndex {
         }
     }
 
-    /** Forgets every agent of the partition (its task left this instance, or is about to be rebuilt). */
+    /**
+     * Forgets every agent of the partition (its task left this instance, or is about to be
+     * rebuilt).
+     */
     public void dropPartition(int partition) {
         Set<String> owned = agentsByPartition.remove(partition);
         if (owned != null) {
@@ -48,11 +58,20 @@ public final class SearchIndex {
     }
 
     /**
+     * Searches one agent's chunks.
+     *
      * @param query the query's embedding, or null in lexical mode
-     * @throws DimensionMismatchException when the agent's chunks were embedded with another dimension
+     * @throws DimensionMismatchException when the agent's chunks were embedded with another
+     *     dimension
      */
-    public List<ChunkHit> search(String agentId, float[] query, String queryText, String queryModel, SearchMode mode,
-                                 int k, SearchFilters filters) {
+    public List<ChunkHit> search(
+            String agentId,
+            float[] query,
+            String queryText,
+            String queryModel,
+            SearchMode mode,
+            int k,
+            SearchFilters filters) {
         AgentIndex index = agents.get(agentId);
         if (index == null) {
             return List.of();
@@ -84,8 +103,9 @@ public final class SearchIndex {
     }
 
     private AgentIndex agentIndex(int partition, String agentId) {
-        agentsByPartition.computeIfAbsent(partition, p -> ConcurrentHashMap.newKeySet()).add(agentId);
+        agentsByPartition
+                .computeIfAbsent(partition, p -> ConcurrentHashMap.newKeySet())
+                .add(agentId);
         return agents.computeIfAbsent(agentId, AgentIndex::new);
     }
-
 }

@@ -2,11 +2,20 @@ package ams.knowledge.search;
 
 import java.util.Locale;
 
-/** How results are ranked: cosine similarity of embeddings, BM25 over terms, or both fused by reciprocal rank. */
+/**
+ * How results are ranked: cosine similarity of embeddings, BM25 over terms, or both fused by
+ * reciprocal rank.
+ */
 public enum SearchMode {
-    VECTOR, LEXICAL, HYBRID;
+    VECTOR,
+    LEXICAL,
+    HYBRID;
 
-    /** @throws IllegalArgumentException naming the accepted values */
+    /**
+     * Parses a mode name; a blank one means hybrid.
+     *
+     * @throws IllegalArgumentException naming the accepted values
+     */
     public static SearchMode parse(String value) {
         if (value == null || value.isBlank()) {
             return HYBRID;
@@ -14,7 +23,8 @@ public enum SearchMode {
         try {
             return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("mode must be one of hybrid, vector, lexical; was '" + value + "'");
+            throw new IllegalArgumentException(
+                    "mode must be one of hybrid, vector, lexical; was '" + value + "'");
         }
     }
 

@@ -1,29 +1,5 @@
 package ams.knowledge.bench;
 
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.UUID;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.KafkaStreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import ams.events.Envelopes;
 import ams.events.knowledge.DocumentAdded;
 import ams.events.knowledge.KnowledgeEvent;
@@ -42,23 +18,45 @@ import ams.knowledge.search.SearchMode;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.bench.ResultRows;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Measures (1) the indexer's embedding throughput against the raw model's in the same run,
- * (2) search latency for one agent over 10k and 100k chunks of 384 dimensions, (3) memory of the
- * in-memory index per 100k chunks. Prints a markdown table and, for bench/run, result rows
- * ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
- * Args: [documents] (default 2000; 0 = search and memory only) [chunk counts for search, default 10000,100000].
+ * Measures (1) the indexer's embedding throughput against the raw model's in the same run, (2)
+ * search latency for one agent over 10k and 100k chunks of 384 dimensions, (3) memory of the
+ * in-memory index per 100k chunks. Prints a markdown table and, for bench/run, result rows ({@link
+ * ResultRows}). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [documents]
+ * (default 2000; 0 = search and memory only) [chunk counts for search, default 10000,100000].
  */
 public final class KnowledgeIndexerBench {
 
     private static final Logger log = LoggerFactory.getLogger(KnowledgeIndexerBench.class);
-    private static final String[] WORDS = ("agent knowledge search vector index kafka stream event topic document chunk "
-            + "model embedding query result score rank hybrid lexical memory latency partition record store graph edge "
-            + "node time valid conversation message turn speaker topic cat dog rain bread bike sleep code fault part").split(" ");
+    private static final String[] WORDS =
+            ("agent knowledge search vector index kafka stream event topic document chunk "
+                            + "model embedding query result score rank hybrid lexical memory latency partition record store graph edge "
+                            + "node time valid conversation message turn speaker topic cat dog rain bread bike sleep code fault part")
+                    .split(" ");
 
-    private KnowledgeIndexerBench() {
-    }
+    private KnowledgeIndexerBench() {}
 
     public static void main(String[] args) throws Exception {
         int documents = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
@@ -70,7 +68,8 @@ public final class KnowledgeIndexerBench {
         for (String size : sizes.split(",")) {
             rows.addAll(searchBench(Integer.parseInt(size.trim().replace("_", ""))));
         }
-        StringBuilder table = new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
+        StringBuilder table =
+                new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
         rows.forEach(r -> table.append(r).append('\n'));
         log.info("Results ({} cores):{}", Runtime.getRuntime().availableProcessors(), table);
     }
@@ -91,20 +90,38 @@ public final class KnowledgeIndexerBench {
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 6) + ".";
             TopicCatalogue catalogue = new TopicCatalogue(prefix, 2, (short) 1);
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            try (Admin admin =
+                    Admin.create(
+                            Map.of(
+                                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    kafka.bootstrapServers()))) {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
             Map<String, Object> producerProps = new HashMap<>();
             producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-            try (KafkaProducer<String, KnowledgeEvent> producer = new KafkaProducer<>(producerProps,
-                    catalogue.knowledgeEvents().keySerde().serializer(), catalogue.knowledgeEvents().valueSerde().serializer())) {
+            try (KafkaProducer<String, KnowledgeEvent> producer =
+                    new KafkaProducer<>(
+                            producerProps,
+                            catalogue.knowledgeEvents().keySerde().serializer(),
+                            catalogue.knowledgeEvents().valueSerde().serializer())) {
                 for (int i = 0; i < texts.size(); i++) {
                     String agent = "agent-" + (i % 8);
-                    producer.send(new ProducerRecord<>(catalogue.knowledgeEvents().name(), agent, KnowledgeEvent.newBuilder()
-                            .setEnvelope(Envelopes.create("bench")).setAgentId(agent)
-                            .setPayload(DocumentAdded.newBuilder().setKbId("kb").setDocumentId("d" + i).setTitle("")
-                                    .setContent(texts.get(i)).setCreatedAt(Instant.now()).build())
-                            .build()));
+                    producer.send(
+                            new ProducerRecord<>(
+                                    catalogue.knowledgeEvents().name(),
+                                    agent,
+                                    KnowledgeEvent.newBuilder()
+                                            .setEnvelope(Envelopes.create("bench"))
+                                            .setAgentId(agent)
+                                            .setPayload(
+                                                    DocumentAdded.newBuilder()
+                                                            .setKbId("kb")
+                                                            .setDocumentId("d" + i)
+                                                            .setTitle("")
+                                                            .setContent(texts.get(i))
+                                                            .setCreatedAt(Instant.now())
+                                                            .build())
+                                            .build()));
                 }
                 producer.flush();
             }
@@ -116,13 +133,17 @@ public final class KnowledgeIndexerBench {
             props.put(KnowledgeIndexerConfig.APPLICATION_ID, prefix + "ki-bench");
             props.put(KnowledgeIndexerConfig.STATE_DIR, state.toString());
             try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-                props.put(KnowledgeIndexerConfig.HTTP_PORT, socket.getLocalPort()); // a fixed port may be taken on a shared machine
+                props.put(
+                        KnowledgeIndexerConfig.HTTP_PORT,
+                        socket.getLocalPort()); // a fixed port may be taken on a shared machine
             }
             props.put(KnowledgeIndexerConfig.WORKER_MAX_POLL_RECORDS, 256);
             long start = System.nanoTime();
-            try (KnowledgeIndexer running = KnowledgeIndexer.start(new KnowledgeIndexerConfig(props), model)) {
+            try (KnowledgeIndexer running =
+                    KnowledgeIndexer.start(new KnowledgeIndexerConfig(props), model)) {
                 long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-                while (running.worker().chunksEmbedded() < texts.size() && System.nanoTime() < deadline) {
+                while (running.worker().chunksEmbedded() < texts.size()
+                        && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
                 double workerSeconds = (System.nanoTime() - start) / 1e9;
@@ -131,28 +152,68 @@ public final class KnowledgeIndexerBench {
                     Thread.sleep(20);
                 }
                 searchable = searchableChunks(running) / ((System.nanoTime() - start) / 1e9);
-                modelShare = (double) running.worker().embeddingNanos() / running.worker().busyNanos();
-                log.info("worker embedded {} chunks in {} s; state {}", running.worker().chunksEmbedded(), workerSeconds,
+                modelShare =
+                        (double) running.worker().embeddingNanos() / running.worker().busyNanos();
+                log.info(
+                        "worker embedded {} chunks in {} s; state {}",
+                        running.worker().chunksEmbedded(),
+                        workerSeconds,
                         running.streams().state() == KafkaStreams.State.RUNNING);
             }
         }
         double rawAfter = rawThroughput(model, texts);
         double raw = (rawBefore + rawAfter) / 2;
-        rows.add(String.format("| embedding, raw model (embedAll, batches of 64; mean of a run before and after the indexer: %.0f, %.0f) | %d texts | %.0f texts/s | 1.00 |",
-                rawBefore, rawAfter, texts.size(), raw));
-        rows.add(String.format("| indexer worker: share of its busy time spent inside the model | %d docs | %.3f | |", texts.size(), modelShare));
-        rows.add(String.format("| embedding, indexer worker (consume, chunk, embed, produce, EOS commit; from start incl. group join) | %d docs | %.0f chunks/s | %.2f |",
-                texts.size(), indexer, indexer / raw));
-        rows.add(String.format("| embedding, end to end until searchable (worker + Streams fold + index) | %d docs | %.0f chunks/s | %.2f |",
-                texts.size(), searchable, searchable / raw));
-        String rawLimit = String.format(java.util.Locale.ROOT, "%.0f texts/s (raw model, mean of before %.0f and after %.0f)",
-                raw, rawBefore, rawAfter);
-        ResultRows.add("knowledge: raw model embedAll (batches of 64), " + texts.size() + " texts", raw, "texts/s");
-        ResultRows.add("knowledge: indexer worker embedding (consume, chunk, embed, produce, EOS)", indexer, "chunks/s", rawLimit,
-                indexer / raw, ">= 0.9x raw model", indexer / raw >= 0.9);
-        ResultRows.add("knowledge: end to end until searchable", searchable, "chunks/s", rawLimit, searchable / raw, "", null);
-        ResultRows.add("knowledge: share of worker busy time inside the model (load-independent)", modelShare, "", "-", Double.NaN,
-                ">= 0.9", modelShare >= 0.9);
+        rows.add(
+                String.format(
+                        "| embedding, raw model (embedAll, batches of 64; mean of a run before and after the indexer: %.0f, %.0f) | %d texts | %.0f texts/s | 1.00 |",
+                        rawBefore, rawAfter, texts.size(), raw));
+        rows.add(
+                String.format(
+                        "| indexer worker: share of its busy time spent inside the model | %d docs | %.3f | |",
+                        texts.size(), modelShare));
+        rows.add(
+                String.format(
+                        "| embedding, indexer worker (consume, chunk, embed, produce, EOS commit; from start incl. group join) | %d docs | %.0f chunks/s | %.2f |",
+                        texts.size(), indexer, indexer / raw));
+        rows.add(
+                String.format(
+                        "| embedding, end to end until searchable (worker + Streams fold + index) | %d docs | %.0f chunks/s | %.2f |",
+                        texts.size(), searchable, searchable / raw));
+        String rawLimit =
+                String.format(
+                        java.util.Locale.ROOT,
+                        "%.0f texts/s (raw model, mean of before %.0f and after %.0f)",
+                        raw,
+                        rawBefore,
+                        rawAfter);
+        ResultRows.add(
+                "knowledge: raw model embedAll (batches of 64), " + texts.size() + " texts",
+                raw,
+                "texts/s");
+        ResultRows.add(
+                "knowledge: indexer worker embedding (consume, chunk, embed, produce, EOS)",
+                indexer,
+                "chunks/s",
+                rawLimit,
+                indexer / raw,
+                ">= 0.9x raw model",
+                indexer / raw >= 0.9);
+        ResultRows.add(
+                "knowledge: end to end until searchable",
+                searchable,
+                "chunks/s",
+                rawLimit,
+                searchable / raw,
+                "",
+                null);
+        ResultRows.add(
+                "knowledge: share of worker busy time inside the model (load-independent)",
+                modelShare,
+                "",
+                "-",
+                Double.NaN,
+                ">= 0.9",
+                modelShare >= 0.9);
         return rows;
     }
 
@@ -179,14 +240,33 @@ public final class KnowledgeIndexerBench {
         SearchIndex index = new SearchIndex();
         int perDocument = 10;
         for (int d = 0; d < chunks / perDocument; d++) {
-            DocumentRecord document = DocumentRecord.newBuilder().setKbId("kb").setAgentId("bench").setDocumentId("d" + d)
-                    .setTitle("").setContent("").setUpdatedAt(Instant.EPOCH).setCreatedAt(Instant.EPOCH)
-                    .setTags(List.of("t" + (d % 5))).setModel("random").setDimension(384).setChunkCount(perDocument).build();
+            DocumentRecord document =
+                    DocumentRecord.newBuilder()
+                            .setKbId("kb")
+                            .setAgentId("bench")
+                            .setDocumentId("d" + d)
+                            .setTitle("")
+                            .setContent("")
+                            .setUpdatedAt(Instant.EPOCH)
+                            .setCreatedAt(Instant.EPOCH)
+                            .setTags(List.of("t" + (d % 5)))
+                            .setModel("random")
+                            .setDimension(384)
+                            .setChunkCount(perDocument)
+                            .build();
             List<ChunkRecord> list = new ArrayList<>(perDocument);
             for (int c = 0; c < perDocument; c++) {
-                list.add(ChunkRecord.newBuilder().setAgentId("bench").setDocumentId("d" + d).setChunkIndex(c)
-                        .setText(sentence(random, 40)).setModel("random").setDimension(384)
-                        .setVector(ByteBuffer.wrap(BatchIndexer.toBytes(randomVector(random)))).build());
+                list.add(
+                        ChunkRecord.newBuilder()
+                                .setAgentId("bench")
+                                .setDocumentId("d" + d)
+                                .setChunkIndex(c)
+                                .setText(sentence(random, 40))
+                                .setModel("random")
+                                .setDimension(384)
+                                .setVector(
+                                        ByteBuffer.wrap(BatchIndexer.toBytes(randomVector(random))))
+                                .build());
             }
             index.put(0, document, list);
         }
@@ -195,18 +275,47 @@ public final class KnowledgeIndexerBench {
         long vectorBytes = index.vectorBytes();
         long rawBytes = (long) chunks * 384 * Float.BYTES;
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("| memory: vector blocks of the in-memory index | %,d chunks | %.1f MiB (raw %.1f MiB) | %.2f |",
-                chunks, vectorBytes / 1048576.0, rawBytes / 1048576.0, (double) vectorBytes / rawBytes));
-        rows.add(String.format("| memory: whole index on the heap (vectors + BM25 postings + ids) | %,d chunks | %.1f MiB | %.2f |",
-                chunks, (after - before) / 1048576.0, (double) (after - before) / rawBytes));
-        String rawMemory = String.format(java.util.Locale.ROOT, "%.1f MiB (raw float32 vectors)", rawBytes / 1048576.0);
+        rows.add(
+                String.format(
+                        "| memory: vector blocks of the in-memory index | %,d chunks | %.1f MiB (raw %.1f MiB) | %.2f |",
+                        chunks,
+                        vectorBytes / 1048576.0,
+                        rawBytes / 1048576.0,
+                        (double) vectorBytes / rawBytes));
+        rows.add(
+                String.format(
+                        "| memory: whole index on the heap (vectors + BM25 postings + ids) | %,d chunks | %.1f MiB | %.2f |",
+                        chunks,
+                        (after - before) / 1048576.0,
+                        (double) (after - before) / rawBytes));
+        String rawMemory =
+                String.format(
+                        java.util.Locale.ROOT,
+                        "%.1f MiB (raw float32 vectors)",
+                        rawBytes / 1048576.0);
         // The goals are stated for 100,000 chunks; other sizes are reported for the trend.
         boolean judged = chunks == 100_000;
-        ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: memory, vector blocks, %,d chunks", chunks),
-                vectorBytes / 1048576.0, "MiB", rawMemory, (double) vectorBytes / rawBytes, judged ? "<= 1.3x raw" : "",
+        ResultRows.add(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "knowledge: memory, vector blocks, %,d chunks",
+                        chunks),
+                vectorBytes / 1048576.0,
+                "MiB",
+                rawMemory,
+                (double) vectorBytes / rawBytes,
+                judged ? "<= 1.3x raw" : "",
                 judged ? vectorBytes <= 1.3 * rawBytes : null);
-        ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: memory, whole index (vectors + BM25 + ids), %,d chunks", chunks),
-                (after - before) / 1048576.0, "MiB", rawMemory, (double) (after - before) / rawBytes, judged ? "<= 1.3x raw" : "",
+        ResultRows.add(
+                String.format(
+                        java.util.Locale.ROOT,
+                        "knowledge: memory, whole index (vectors + BM25 + ids), %,d chunks",
+                        chunks),
+                (after - before) / 1048576.0,
+                "MiB",
+                rawMemory,
+                (double) (after - before) / rawBytes,
+                judged ? "<= 1.3x raw" : "",
                 judged ? after - before <= 1.3 * rawBytes : null);
         Map<SearchMode, Double> p99s = new java.util.EnumMap<>(SearchMode.class);
         for (SearchMode mode : SearchMode.values()) {
@@ -216,17 +325,30 @@ public final class KnowledgeIndexerBench {
                 float[] q = randomVector(random);
                 String text = sentence(random, 4);
                 long t = System.nanoTime();
-                index.search("bench", mode == SearchMode.LEXICAL ? null : q, text, "random", mode, 5, SearchFilters.NONE);
+                index.search(
+                        "bench",
+                        mode == SearchMode.LEXICAL ? null : q,
+                        text,
+                        "random",
+                        mode,
+                        5,
+                        SearchFilters.NONE);
                 if (i >= 0) {
                     nanos[i] = System.nanoTime() - t;
                 }
             }
             Arrays.sort(nanos);
-            rows.add(String.format("| search latency, %s, k=5, one agent | %,d chunks | p50 %.2f ms, p99 %.2f ms | |",
-                    mode.wireName(), chunks, nanos[queries / 2] / 1e6, nanos[queries * 99 / 100] / 1e6));
+            rows.add(
+                    String.format(
+                            "| search latency, %s, k=5, one agent | %,d chunks | p50 %.2f ms, p99 %.2f ms | |",
+                            mode.wireName(),
+                            chunks,
+                            nanos[queries / 2] / 1e6,
+                            nanos[queries * 99 / 100] / 1e6));
             p99s.put(mode, nanos[queries * 99 / 100] / 1e6);
         }
-        // The raw limit: one pass of dot products over the same number of floats, no index around it.
+        // The raw limit: one pass of dot products over the same number of floats, no index around
+        // it.
         float[] flat = new float[chunks * 384];
         for (int i = 0; i < flat.length; i++) {
             flat[i] = random.nextFloat();
@@ -249,14 +371,30 @@ public final class KnowledgeIndexerBench {
             }
         }
         Arrays.sort(nanos);
-        rows.add(String.format("| raw limit: plain dot-product loop over the same floats | %,d chunks | p50 %.2f ms, p99 %.2f ms | (sink %s) |",
-                chunks, nanos[50] / 1e6, nanos[99] / 1e6, sink > 0 ? "+" : "-"));
+        rows.add(
+                String.format(
+                        "| raw limit: plain dot-product loop over the same floats | %,d chunks | p50 %.2f ms, p99 %.2f ms | (sink %s) |",
+                        chunks, nanos[50] / 1e6, nanos[99] / 1e6, sink > 0 ? "+" : "-"));
         double rawP99 = nanos[99] / 1e6;
-        String rawLimit = String.format(java.util.Locale.ROOT, "%.2f ms (plain dot-product loop p99)", rawP99);
-        // The dot-product loop is the raw limit of the vector part only; lexical search does other work.
-        p99s.forEach((mode, p99) -> ResultRows.add(String.format(java.util.Locale.ROOT, "knowledge: search p99, %s, k=5, %,d chunks",
-                mode.wireName(), chunks), p99, "ms", mode == SearchMode.LEXICAL ? "-" : rawLimit,
-                mode == SearchMode.LEXICAL ? Double.NaN : p99 / rawP99, judged ? "< 10 ms" : "", judged ? p99 < 10 : null));
+        String rawLimit =
+                String.format(
+                        java.util.Locale.ROOT, "%.2f ms (plain dot-product loop p99)", rawP99);
+        // The dot-product loop is the raw limit of the vector part only; lexical search does other
+        // work.
+        p99s.forEach(
+                (mode, p99) ->
+                        ResultRows.add(
+                                String.format(
+                                        java.util.Locale.ROOT,
+                                        "knowledge: search p99, %s, k=5, %,d chunks",
+                                        mode.wireName(),
+                                        chunks),
+                                p99,
+                                "ms",
+                                mode == SearchMode.LEXICAL ? "-" : rawLimit,
+                                mode == SearchMode.LEXICAL ? Double.NaN : p99 / rawP99,
+                                judged ? "< 10 ms" : "",
+                                judged ? p99 < 10 : null));
         return rows;
     }
 
@@ -272,7 +410,10 @@ public final class KnowledgeIndexerBench {
         return v;
     }
 
-    /** Words drawn Zipf-like from a 20,000-word vocabulary (a few frequent words, a long tail), like real text. */
+    /**
+     * Words drawn Zipf-like from a 20,000-word vocabulary (a few frequent words, a long tail), like
+     * real text.
+     */
     private static String sentence(Random random, int words) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < words; i++) {

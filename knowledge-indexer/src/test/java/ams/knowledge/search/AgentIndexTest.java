@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 class AgentIndexTest {
@@ -24,24 +23,55 @@ class AgentIndexTest {
     @Test
     void shouldRankByCosineAndReturnEachDocumentOnceWithItsBestChunk() {
         AgentIndex index = new AgentIndex("a");
-        index.put("x", "", "text", Set.of(), "m", List.of(chunk(0, "x0", 1, 0, 0), chunk(1, "x1", 0.9f, 0.1f, 0)));
+        index.put(
+                "x",
+                "",
+                "text",
+                Set.of(),
+                "m",
+                List.of(chunk(0, "x0", 1, 0, 0), chunk(1, "x1", 0.9f, 0.1f, 0)));
         index.put("y", "", "text", Set.of(), "m", List.of(chunk(0, "y0", 0, 1, 0)));
         index.put("z", "", "text", Set.of(), "m", List.of(chunk(0, "z0", 0, 0, 5)));
-        List<ChunkHit> hits = index.search(new float[] {2, 0.1f, 0}, "", "m", SearchMode.VECTOR, 3, SearchFilters.NONE);
+        List<ChunkHit> hits =
+                index.search(
+                        new float[] {2, 0.1f, 0},
+                        "",
+                        "m",
+                        SearchMode.VECTOR,
+                        3,
+                        SearchFilters.NONE);
         assertEquals(List.of("x", "y", "z"), ids(hits));
         assertEquals(0, hits.get(0).chunkIndex());
         assertEquals(1.0, hits.get(0).similarity(), 0.01);
-        assertEquals(0.0, hits.get(2).similarity(), 1e-6, "vectors are normalised: length does not matter");
+        assertEquals(
+                0.0,
+                hits.get(2).similarity(),
+                1e-6,
+                "vectors are normalised: length does not matter");
     }
 
     @Test
     void shouldScoreTermsWithBm25() {
         AgentIndex index = new AgentIndex("a");
         index.put("rare", "", "text", Set.of(), "m", List.of(chunk(0, "the zebra crossing", 1, 0)));
-        index.put("common", "", "text", Set.of(), "m", List.of(chunk(0, "crossing the road crossing", 0, 1)));
+        index.put(
+                "common",
+                "",
+                "text",
+                Set.of(),
+                "m",
+                List.of(chunk(0, "crossing the road crossing", 0, 1)));
         index.put("none", "", "text", Set.of(), "m", List.of(chunk(0, "nothing relevant", 0, 1)));
-        assertEquals(List.of("rare", "common"), ids(index.search(null, "zebra crossing", "m", SearchMode.LEXICAL, 5,
-                SearchFilters.NONE)));
+        assertEquals(
+                List.of("rare", "common"),
+                ids(
+                        index.search(
+                                null,
+                                "zebra crossing",
+                                "m",
+                                SearchMode.LEXICAL,
+                                5,
+                                SearchFilters.NONE)));
     }
 
     @Test
@@ -50,23 +80,72 @@ class AgentIndexTest {
         index.put("a", "web", "text", Set.of("t1"), "m", List.of(chunk(0, "a", 1, 0)));
         index.put("b", "book", "code", Set.of("t2", "t3"), "m", List.of(chunk(0, "b", 0.9f, 0.1f)));
         float[] q = {1, 0};
-        assertEquals(List.of("b"), ids(index.search(q, "", "m", SearchMode.VECTOR, 5,
-                new SearchFilters(Set.of("t3", "zz"), null, null, Double.NEGATIVE_INFINITY))));
-        assertEquals(List.of("a"), ids(index.search(q, "", "m", SearchMode.VECTOR, 5,
-                new SearchFilters(Set.of(), "web", null, Double.NEGATIVE_INFINITY))));
-        assertEquals(List.of("b"), ids(index.search(q, "", "m", SearchMode.HYBRID, 5,
-                new SearchFilters(Set.of(), null, "code", Double.NEGATIVE_INFINITY))));
-        assertEquals(List.of("a"), ids(index.search(q, "", "m", SearchMode.VECTOR, 5,
-                new SearchFilters(Set.of(), null, null, 0.999))));
+        assertEquals(
+                List.of("b"),
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.VECTOR,
+                                5,
+                                new SearchFilters(
+                                        Set.of("t3", "zz"),
+                                        null,
+                                        null,
+                                        Double.NEGATIVE_INFINITY))));
+        assertEquals(
+                List.of("a"),
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.VECTOR,
+                                5,
+                                new SearchFilters(
+                                        Set.of(), "web", null, Double.NEGATIVE_INFINITY))));
+        assertEquals(
+                List.of("b"),
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.HYBRID,
+                                5,
+                                new SearchFilters(
+                                        Set.of(), null, "code", Double.NEGATIVE_INFINITY))));
+        assertEquals(
+                List.of("a"),
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.VECTOR,
+                                5,
+                                new SearchFilters(Set.of(), null, null, 0.999))));
     }
 
     @Test
     void shouldRefuseAQueryOfAnotherDimension() {
         AgentIndex index = new AgentIndex("a");
         index.put("a", "", "text", Set.of(), "small-model", List.of(chunk(0, "a", 1, 0, 0)));
-        DimensionMismatchException e = assertThrows(DimensionMismatchException.class,
-                () -> index.search(new float[] {1, 0}, "a", "other-model", SearchMode.VECTOR, 1, SearchFilters.NONE));
-        assertTrue(e.getMessage().contains("small-model (3 dimensions)") && e.getMessage().contains("other-model (2"),
+        DimensionMismatchException e =
+                assertThrows(
+                        DimensionMismatchException.class,
+                        () ->
+                                index.search(
+                                        new float[] {1, 0},
+                                        "a",
+                                        "other-model",
+                                        SearchMode.VECTOR,
+                                        1,
+                                        SearchFilters.NONE));
+        assertTrue(
+                e.getMessage().contains("small-model (3 dimensions)")
+                        && e.getMessage().contains("other-model (2"),
                 e.getMessage());
     }
 
@@ -76,8 +155,15 @@ class AgentIndexTest {
         Random random = new Random(7);
         int documents = 3000;
         for (int d = 0; d < documents; d++) {
-            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "word" + d, randomVector(random)),
-                    chunk(1, "other" + d, randomVector(random))));
+            index.put(
+                    "d" + d,
+                    "",
+                    "text",
+                    Set.of(),
+                    "m",
+                    List.of(
+                            chunk(0, "word" + d, randomVector(random)),
+                            chunk(1, "other" + d, randomVector(random))));
         }
         for (int d = 0; d < documents; d += 2) {
             index.remove("d" + d);
@@ -85,21 +171,44 @@ class AgentIndexTest {
         index.put("d1", "", "text", Set.of(), "m", List.of(chunk(0, "replacement", 1, 0, 0, 0)));
         assertEquals(documents / 2, index.documentCount());
         assertEquals((documents / 2 - 1) * 2 + 1, index.liveChunks());
-        List<ChunkHit> hits = index.search(new float[] {1, 0, 0, 0}, "", "m", SearchMode.VECTOR, 5, SearchFilters.NONE);
+        List<ChunkHit> hits =
+                index.search(
+                        new float[] {1, 0, 0, 0},
+                        "",
+                        "m",
+                        SearchMode.VECTOR,
+                        5,
+                        SearchFilters.NONE);
         assertEquals("d1", hits.get(0).documentId());
         assertEquals(1.0, hits.get(0).similarity(), 1e-5);
-        List<ChunkHit> all = index.search(new float[] {1, 0, 0, 0}, "", "m", SearchMode.VECTOR, documents, SearchFilters.NONE);
+        List<ChunkHit> all =
+                index.search(
+                        new float[] {1, 0, 0, 0},
+                        "",
+                        "m",
+                        SearchMode.VECTOR,
+                        documents,
+                        SearchFilters.NONE);
         List<String> expected = new ArrayList<>();
         for (int d = 1; d < documents; d += 2) {
             expected.add("d" + d);
         }
         assertEquals(Set.copyOf(expected), Set.copyOf(ids(all)));
-        assertEquals(List.of("d3"), ids(index.search(null, "word3", "m", SearchMode.LEXICAL, 5, SearchFilters.NONE)));
-        assertEquals(List.of(), ids(index.search(null, "word4", "m", SearchMode.LEXICAL, 5, SearchFilters.NONE)));
+        assertEquals(
+                List.of("d3"),
+                ids(index.search(null, "word3", "m", SearchMode.LEXICAL, 5, SearchFilters.NONE)));
+        assertEquals(
+                List.of(),
+                ids(index.search(null, "word4", "m", SearchMode.LEXICAL, 5, SearchFilters.NONE)));
     }
 
     private static float[] randomVector(Random random) {
-        return new float[] {random.nextFloat() - 0.5f, random.nextFloat() - 0.5f, random.nextFloat() - 0.5f, random.nextFloat()};
+        return new float[] {
+            random.nextFloat() - 0.5f,
+            random.nextFloat() - 0.5f,
+            random.nextFloat() - 0.5f,
+            random.nextFloat()
+        };
     }
 
     @Test
@@ -117,12 +226,18 @@ class AgentIndexTest {
         for (int i = 0; i < chunks; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> Float.compare(AgentIndex.dot(q, vectors[b], 0, 4), AgentIndex.dot(q, vectors[a], 0, 4)));
+        java.util.Arrays.sort(
+                order,
+                (a, b) ->
+                        Float.compare(
+                                AgentIndex.dot(q, vectors[b], 0, 4),
+                                AgentIndex.dot(q, vectors[a], 0, 4)));
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             expected.add("d" + order[i]);
         }
-        assertEquals(expected, ids(index.search(q, "", "m", SearchMode.VECTOR, 10, SearchFilters.NONE)));
+        assertEquals(
+                expected, ids(index.search(q, "", "m", SearchMode.VECTOR, 10, SearchFilters.NONE)));
     }
 
     @Test
@@ -130,7 +245,9 @@ class AgentIndexTest {
         AgentIndex index = new AgentIndex("a");
         Random random = new Random(5);
         index.put("d0", "", "text", Set.of(), "m", List.of(chunk(0, "x", randomVector(random))));
-        assertEquals((long) AgentIndex.MIN_BLOCK_ROWS * 4 * Float.BYTES, index.vectorBytes(),
+        assertEquals(
+                (long) AgentIndex.MIN_BLOCK_ROWS * 4 * Float.BYTES,
+                index.vectorBytes(),
                 "one chunk of 4 dimensions: the first small block, not a full one");
         int chunks = AgentIndex.BLOCK + AgentIndex.BLOCK / 2;
         float[][] vectors = new float[chunks][];
@@ -139,9 +256,17 @@ class AgentIndexTest {
             vectors[d] = randomVector(random);
             index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vectors[d])));
         }
-        assertTrue(index.vectorBytes() <= 2L * AgentIndex.BLOCK * 4 * Float.BYTES, "at most two blocks: " + index.vectorBytes());
-        for (int d : new int[] {1, AgentIndex.MIN_BLOCK_ROWS, AgentIndex.BLOCK - 1, AgentIndex.BLOCK, chunks - 1}) {
-            assertEquals("d" + d, ids(index.search(vectors[d], "", "m", SearchMode.VECTOR, 1, SearchFilters.NONE)).get(0),
+        assertTrue(
+                index.vectorBytes() <= 2L * AgentIndex.BLOCK * 4 * Float.BYTES,
+                "at most two blocks: " + index.vectorBytes());
+        for (int d :
+                new int[] {
+                    1, AgentIndex.MIN_BLOCK_ROWS, AgentIndex.BLOCK - 1, AgentIndex.BLOCK, chunks - 1
+                }) {
+            assertEquals(
+                    "d" + d,
+                    ids(index.search(vectors[d], "", "m", SearchMode.VECTOR, 1, SearchFilters.NONE))
+                            .get(0),
                     "the chunk at row " + d + " keeps its vector as its block grows");
         }
     }

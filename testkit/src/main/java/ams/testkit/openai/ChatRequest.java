@@ -1,19 +1,20 @@
 package ams.testkit.openai;
 
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 
 /** A chat-completions request as the fake server received it. */
 public record ChatRequest(String model, List<Message> messages, boolean stream, JsonNode body) {
 
     /** One message of the request: role (system, user, assistant) and its text. */
-    public record Message(String role, String content) {
-    }
+    public record Message(String role, String content) {}
 
     public String systemPrompt() {
-        return messages.stream().filter(m -> m.role().equals("system")).map(Message::content)
-                .reduce((a, b) -> a + "\n" + b).orElse("");
+        return messages.stream()
+                .filter(m -> m.role().equals("system"))
+                .map(Message::content)
+                .reduce((a, b) -> a + "\n" + b)
+                .orElse("");
     }
 
     /** Every message's content joined, for assertions like "the prompt mentions X". */

@@ -1,5 +1,11 @@
 package ams.testkit.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,35 +23,36 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import java.util.regex.Pattern;
 
 /**
  * A local fake of the OpenAI HTTP API on 127.0.0.1 for tests: {@code POST /v1/chat/completions}
- * (plain and streaming), {@code POST /v1/embeddings} and {@code GET /v1/models}. Answers come
- * from a responder function; one-shot replies queued with {@link #enqueue} go first, so a test
- * can inject a 429, a 500 or a delay exactly where it wants. Every request is recorded.
+ * (plain and streaming), {@code POST /v1/embeddings} and {@code GET /v1/models}. Answers come from
+ * a responder function; one-shot replies queued with {@link #enqueue} go first, so a test can
+ * inject a 429, a 500 or a delay exactly where it wants. Every request is recorded.
  */
 public final class FakeOpenAiServer implements AutoCloseable {
 
     public static final String MODEL = "fake-gpt";
     public static final int EMBEDDING_DIMENSION = 16;
 
+    private static final Pattern AFTER_SPACE = Pattern.compile("(?<= )");
+    private static final Pattern NON_WORD = Pattern.compile("\\W+");
+
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "fake-openai");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService executor =
+            Executors.newCachedThreadPool(
+                    r -> {
+                        Thread t = new Thread(r, "fake-openai");
+                        t.setDaemon(true);
+                        return t;
+                    });
     private final Queue<Reply> queued = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Function<ChatRequest, Reply>> responder =
-            new AtomicReference<>(request -> Reply.text("Fake reply to: " + abbreviate(request.lastUserMessage())));
+            new AtomicReference<>(
+                    request ->
+                            Reply.text("Fake reply to: " + abbreviate(request.lastUserMessage())));
     private final List<ChatRequest> chatRequests = new CopyOnWriteArrayList<>();
     private final AtomicLong completionIds = new AtomicLong();
     private final AtomicLong embeddingRequests = new AtomicLong();
@@ -55,7 +63,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     public static FakeOpenAiServer start() {
         try {
-            HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            HttpServer http =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             FakeOpenAiServer fake = new FakeOpenAiServer(http);
             http.createContext("/v1/chat/completions", fake::chat);
             http.createContext("/v1/embeddings", fake::embeddings);
@@ -137,8 +147,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             messages.add(new ChatRequest.Message(message.path("role").asText(), text));
         }
-        return new ChatRequest(body.path("model").asText(MODEL), List.copyOf(messages),
-                body.path("stream").asBoolean(false), body);
+        return new ChatRequest(
+                body.path("model").asText(MODEL),
+                List.copyOf(messages),
+                body.path("stream").asBoolean(false),
+                body);
     }
 
     private ObjectNode completion(ChatRequest request, Reply reply) {
@@ -168,12 +181,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
         usage.put("total_tokens", prompt + completion);
     }
 
-    private void sendStream(HttpExchange exchange, ChatRequest request, Reply reply) throws IOException {
+    private void sendStream(HttpExchange exchange, ChatRequest request, Reply reply)
+            throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         String id = "chatcmpl-fake-" + completionIds.incrementAndGet();
         try (OutputStream out = exchange.getResponseBody()) {
-            for (String piece : reply.content().split("(?<= )")) {
+            for (String piece : AFTER_SPACE.split(reply.content(), -1)) {
+                if (piece.isEmpty()) {
+                    continue;
+                }
                 ObjectNode chunk = json.createObjectNode();
                 chunk.put("id", id);
                 chunk.put("object", "chat.completion.chunk");
@@ -181,7 +198,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 ObjectNode choice = chunk.putArray("choices").addObject();
                 choice.put("index", 0);
                 choice.putObject("delta").put("content", piece);
-                out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.write(
+                        ("data: " + json.writeValueAsString(chunk) + "\n\n")
+                                .getBytes(StandardCharsets.UTF_8));
             }
             ObjectNode last = json.createObjectNode();
             last.put("id", id);
@@ -194,7 +213,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
             if (!reply.omitUsage()) {
                 putUsage(last, request, reply);
             }
-            out.write(("data: " + json.writeValueAsString(last) + "\n\ndata: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
+            out.write(
+                    ("data: " + json.writeValueAsString(last) + "\n\ndata: [DONE]\n\n")
+                            .getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -236,15 +257,22 @@ public final class FakeOpenAiServer implements AutoCloseable {
         try (exchange) {
             ObjectNode root = json.createObjectNode();
             root.put("object", "list");
-            root.putArray("data").addObject().put("id", MODEL).put("object", "model").put("owned_by", "ams-testkit");
+            root.putArray("data")
+                    .addObject()
+                    .put("id", MODEL)
+                    .put("object", "model")
+                    .put("owned_by", "ams-testkit");
             sendJson(exchange, 200, root);
         }
     }
 
-    /** A deterministic unit vector from the words of a text: equal texts embed equally, shared words bring vectors closer. */
+    /**
+     * A deterministic unit vector from the words of a text: equal texts embed equally, shared words
+     * bring vectors closer.
+     */
     public static float[] hashEmbedding(String text) {
         float[] vector = new float[EMBEDDING_DIMENSION];
-        for (String word : text.toLowerCase().split("\\W+")) {
+        for (String word : NON_WORD.split(text.toLowerCase(Locale.ROOT), -1)) {
             if (!word.isEmpty()) {
                 vector[Math.floorMod(word.hashCode(), EMBEDDING_DIMENSION)] += 1f;
             }

@@ -6,7 +6,8 @@ import java.time.Duration;
  * What the fake server answers to one request: a completion, or an HTTP error; either after an
  * optional delay. Token usage is reported unless {@code omitUsage} is set.
  */
-public record Reply(int status, String content, String errorMessage, Duration delay, boolean omitUsage) {
+public record Reply(
+        int status, String content, String errorMessage, Duration delay, boolean omitUsage) {
 
     public static Reply text(String content) {
         return new Reply(200, content, null, Duration.ZERO, false);

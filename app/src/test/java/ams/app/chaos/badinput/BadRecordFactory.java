@@ -1,13 +1,11 @@
 package ams.app.chaos.badinput;
 
+import ams.testkit.TestEvents;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
 import org.apache.avro.specific.SpecificRecordBase;
-
-import ams.testkit.TestEvents;
 
 /**
  * Makes bad records for one input topic: bytes that no consumer of the topic can decode, and a few
@@ -38,16 +36,26 @@ final class BadRecordFactory {
         NULL_KEY,
         /** A valid event keyed by another id than its own. */
         KEY_NOT_ID,
-        /** A valid event about an agent or conversation that does not exist (or a document with nothing in it). */
+        /**
+         * A valid event about an agent or conversation that does not exist (or a document with
+         * nothing in it).
+         */
         INVALID_CONTENT
     }
 
     /** One bad record: {@code key} and {@code value} may be null. */
-    record BadRecord(Kind kind, byte[] key, byte[] value) {
-    }
+    record BadRecord(Kind kind, byte[] key, byte[] value) {}
 
-    private static final Kind[] UNDECODABLE = {Kind.RANDOM_BYTES, Kind.EMPTY_VALUE, Kind.TOMBSTONE, Kind.TRUNCATED_EVENT,
-            Kind.WRONG_MARKER, Kind.UNKNOWN_FINGERPRINT, Kind.OTHER_TOPIC_EVENT, Kind.RANDOM_BODY};
+    private static final Kind[] UNDECODABLE = {
+        Kind.RANDOM_BYTES,
+        Kind.EMPTY_VALUE,
+        Kind.TOMBSTONE,
+        Kind.TRUNCATED_EVENT,
+        Kind.WRONG_MARKER,
+        Kind.UNKNOWN_FINGERPRINT,
+        Kind.OTHER_TOPIC_EVENT,
+        Kind.RANDOM_BODY
+    };
 
     private final InputTopic topic;
     private final Random random;
@@ -58,7 +66,10 @@ final class BadRecordFactory {
         this.random = new Random(seed * 31 + topic.ordinal());
     }
 
-    /** Mostly undecodable records (what every consumer of the topic must survive); one in eight breaks a rule instead. */
+    /**
+     * Mostly undecodable records (what every consumer of the topic must survive); one in eight
+     * breaks a rule instead.
+     */
     BadRecord next() {
         if (random.nextInt(8) == 0) {
             return invalidEvent();
@@ -70,13 +81,15 @@ final class BadRecordFactory {
                 return new BadRecord(kind, randomKey(), value);
             }
         }
-        // Random bytes that happen to decode 20 times in a row cannot happen by chance; keep the run going regardless.
+        // Random bytes that happen to decode 20 times in a row cannot happen by chance; keep the
+        // run going regardless.
         return new BadRecord(Kind.TRUNCATED_EVENT, randomKey(), truncated(validEvent(topic)));
     }
 
     private byte[] undecodable(Kind kind) {
         return switch (kind) {
-            case RANDOM_BYTES -> randomBytes(random.nextInt(64) < 8 ? random.nextInt(10) : random.nextInt(400));
+            case RANDOM_BYTES ->
+                    randomBytes(random.nextInt(64) < 8 ? random.nextInt(10) : random.nextInt(400));
             case EMPTY_VALUE -> new byte[0];
             case TOMBSTONE -> null;
             case TRUNCATED_EVENT -> truncated(validEvent(topic));
@@ -91,7 +104,10 @@ final class BadRecordFactory {
                 yield bytes;
             }
             case OTHER_TOPIC_EVENT -> {
-                InputTopic other = InputTopic.values()[(topic.ordinal() + 1 + random.nextInt(2)) % InputTopic.values().length];
+                InputTopic other =
+                        InputTopic.values()[
+                                (topic.ordinal() + 1 + random.nextInt(2))
+                                        % InputTopic.values().length];
                 yield validEvent(other);
             }
             case RANDOM_BODY -> {
@@ -107,36 +123,87 @@ final class BadRecordFactory {
 
     /** An event that decodes but that the processor owning the topic must reject with a reason. */
     private BadRecord invalidEvent() {
-        String id = "bad-" + topic.ordinal() + "-" + (ids++) + "-" + Integer.toHexString(random.nextInt());
+        String id =
+                "bad-"
+                        + topic.ordinal()
+                        + "-"
+                        + (ids++)
+                        + "-"
+                        + Integer.toHexString(random.nextInt());
         int choice = random.nextInt(3);
         return switch (topic) {
-            case AGENT_EVENTS -> switch (choice) {
-                case 0 -> new BadRecord(Kind.NULL_KEY, null, topic.encode(TestEvents.promptSet(id, "llmSystem", "Be brief.")));
-                case 1 -> new BadRecord(Kind.KEY_NOT_ID, utf8(id + "-other"), topic.encode(TestEvents.agentCreated(id, "Ghost")));
-                // No AgentCreated was ever published for these ids: UNKNOWN_AGENT.
-                default -> new BadRecord(Kind.INVALID_CONTENT, utf8(id), topic.encode(random.nextBoolean()
-                        ? TestEvents.flagSet(id, "TTS_FLAG", "yes") : TestEvents.configChanged(id, "{\"description\":\"x\"}")));
-            };
-            case KNOWLEDGE_EVENTS -> new BadRecord(Kind.INVALID_CONTENT, utf8(id), topic.encode(switch (choice) {
-                case 0 -> TestEvents.documentAdded(id, "doc-" + id, " ", " ");
-                case 1 -> TestEvents.documentAdded(id, " ", "Title", "Content");
-                default -> TestEvents.documentAdded(" ", "doc-" + id, "Title", "Content");
-            }));
-            case CONVERSATION_EVENTS -> switch (choice) {
-                case 0 -> new BadRecord(Kind.NULL_KEY, null, topic.encode(TestEvents.turnRequested(id, 3, "nobody")));
-                case 1 -> new BadRecord(Kind.KEY_NOT_ID, utf8(id + "-other"), topic.encode(TestEvents.turnRequested(id, 3, "nobody")));
-                // No ConversationRequested for this id: "Unknown conversation".
-                default -> new BadRecord(Kind.INVALID_CONTENT, utf8(id), topic.encode(TestEvents.turnRequested(id, 3, "nobody")));
-            };
+            case AGENT_EVENTS ->
+                    switch (choice) {
+                        case 0 ->
+                                new BadRecord(
+                                        Kind.NULL_KEY,
+                                        null,
+                                        topic.encode(
+                                                TestEvents.promptSet(
+                                                        id, "llmSystem", "Be brief.")));
+                        case 1 ->
+                                new BadRecord(
+                                        Kind.KEY_NOT_ID,
+                                        utf8(id + "-other"),
+                                        topic.encode(TestEvents.agentCreated(id, "Ghost")));
+                        // No AgentCreated was ever published for these ids: UNKNOWN_AGENT.
+                        default ->
+                                new BadRecord(
+                                        Kind.INVALID_CONTENT,
+                                        utf8(id),
+                                        topic.encode(
+                                                random.nextBoolean()
+                                                        ? TestEvents.flagSet(id, "TTS_FLAG", "yes")
+                                                        : TestEvents.configChanged(
+                                                                id, "{\"description\":\"x\"}")));
+                    };
+            case KNOWLEDGE_EVENTS ->
+                    new BadRecord(
+                            Kind.INVALID_CONTENT,
+                            utf8(id),
+                            topic.encode(
+                                    switch (choice) {
+                                        case 0 ->
+                                                TestEvents.documentAdded(id, "doc-" + id, " ", " ");
+                                        case 1 ->
+                                                TestEvents.documentAdded(
+                                                        id, " ", "Title", "Content");
+                                        default ->
+                                                TestEvents.documentAdded(
+                                                        " ", "doc-" + id, "Title", "Content");
+                                    }));
+            case CONVERSATION_EVENTS ->
+                    switch (choice) {
+                        case 0 ->
+                                new BadRecord(
+                                        Kind.NULL_KEY,
+                                        null,
+                                        topic.encode(TestEvents.turnRequested(id, 3, "nobody")));
+                        case 1 ->
+                                new BadRecord(
+                                        Kind.KEY_NOT_ID,
+                                        utf8(id + "-other"),
+                                        topic.encode(TestEvents.turnRequested(id, 3, "nobody")));
+                        // No ConversationRequested for this id: "Unknown conversation".
+                        default ->
+                                new BadRecord(
+                                        Kind.INVALID_CONTENT,
+                                        utf8(id),
+                                        topic.encode(TestEvents.turnRequested(id, 3, "nobody")));
+                    };
         };
     }
 
     private byte[] validEvent(InputTopic of) {
-        List<? extends SpecificRecordBase> events = of.validEvents("spoilt-" + Integer.toHexString(random.nextInt()));
+        List<? extends SpecificRecordBase> events =
+                of.validEvents("spoilt-" + Integer.toHexString(random.nextInt()));
         return of.encode(events.get(random.nextInt(events.size())));
     }
 
-    /** Any proper prefix: an Avro body read to its end needs every byte, so a cut body never decodes. */
+    /**
+     * Any proper prefix: an Avro body read to its end needs every byte, so a cut body never
+     * decodes.
+     */
     private byte[] truncated(byte[] bytes) {
         return Arrays.copyOf(bytes, random.nextInt(bytes.length));
     }

@@ -1,5 +1,6 @@
 package ams.app.chaos.badinput;
 
+import ams.events.topics.TopicCatalogue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,14 +9,11 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import ams.events.topics.TopicCatalogue;
 
 /**
  * Publishes bad records to every input topic (agent-events, knowledge-events, conversation-events):
@@ -43,12 +41,18 @@ public final class BadRecords {
 
         /** Bad records per topic name. */
         public Map<String, Long> perTopic() {
-            return records.stream().collect(Collectors.groupingBy(SentRecord::topic, TreeMap::new, Collectors.counting()));
+            return records.stream()
+                    .collect(
+                            Collectors.groupingBy(
+                                    SentRecord::topic, TreeMap::new, Collectors.counting()));
         }
 
         /** Bad records per kind of badness, over all topics. */
         public Map<String, Long> perKind() {
-            return records.stream().collect(Collectors.groupingBy(SentRecord::kind, TreeMap::new, Collectors.counting()));
+            return records.stream()
+                    .collect(
+                            Collectors.groupingBy(
+                                    SentRecord::kind, TreeMap::new, Collectors.counting()));
         }
 
         public int total() {
@@ -68,29 +72,36 @@ public final class BadRecords {
         }
     }
 
-    private BadRecords() {
-    }
+    private BadRecords() {}
 
     /**
-     * Writes {@code perTopic} bad records to each input topic under {@code topicPrefix} and waits until
-     * the broker has them all. The kinds, keys and bytes follow from {@code seed} (event ids inside
-     * spoilt events are fresh UUIDs).
+     * Writes {@code perTopic} bad records to each input topic under {@code topicPrefix} and waits
+     * until the broker has them all. The kinds, keys and bytes follow from {@code seed} (event ids
+     * inside spoilt events are fresh UUIDs).
      */
     public static Sent publish(String bootstrap, String topicPrefix, int perTopic, long seed) {
-        TopicCatalogue catalogue = new TopicCatalogue(topicPrefix, TopicCatalogue.DEFAULT_PARTITIONS, (short) 1);
+        TopicCatalogue catalogue =
+                new TopicCatalogue(topicPrefix, TopicCatalogue.DEFAULT_PARTITIONS, (short) 1);
         List<Future<RecordMetadata>> pending = new ArrayList<>();
         List<String> kinds = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(bootstrap),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(
+                        producerProperties(bootstrap),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             List<BadRecordFactory> factories = new ArrayList<>();
             for (InputTopic topic : InputTopic.values()) {
                 factories.add(new BadRecordFactory(topic, seed));
             }
-            // Interleaved, so every consumer meets bad records throughout the flood, not in one block per topic.
+            // Interleaved, so every consumer meets bad records throughout the flood, not in one
+            // block per topic.
             for (int i = 0; i < perTopic; i++) {
                 for (InputTopic topic : InputTopic.values()) {
                     BadRecordFactory.BadRecord bad = factories.get(topic.ordinal()).next();
-                    pending.add(producer.send(new ProducerRecord<>(topic.name(catalogue), bad.key(), bad.value())));
+                    pending.add(
+                            producer.send(
+                                    new ProducerRecord<>(
+                                            topic.name(catalogue), bad.key(), bad.value())));
                     kinds.add(bad.kind().name());
                 }
             }
@@ -98,14 +109,17 @@ public final class BadRecords {
             List<SentRecord> sent = new ArrayList<>(pending.size());
             for (int i = 0; i < pending.size(); i++) {
                 RecordMetadata meta = pending.get(i).get();
-                sent.add(new SentRecord(meta.topic(), meta.partition(), meta.offset(), kinds.get(i)));
+                sent.add(
+                        new SentRecord(
+                                meta.topic(), meta.partition(), meta.offset(), kinds.get(i)));
             }
             return new Sent(sent);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing bad records", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("the broker refused a bad record: " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "the broker refused a bad record: " + e.getCause(), e.getCause());
         }
     }
 
