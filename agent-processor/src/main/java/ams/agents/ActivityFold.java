@@ -16,7 +16,7 @@ import org.apache.kafka.streams.KeyValue;
  * joined it; each non-user message counts for the agent that wrote it. Humans' messages (role USER,
  * whose agentId is a person's name) are not agent activity.
  */
-public final class ActivityFold {
+final class ActivityFold {
 
     private ActivityFold() {}
 

@@ -13,7 +13,7 @@ import java.util.Set;
  * Merge Patch (RFC 7396) for updates, and the shape a configuration must keep so that every reader
  * of it (the orchestrator building prompts, the exporter) can rely on it.
  */
-public final class AgentConfigDocument {
+final class AgentConfigDocument {
 
     /** Prompts kept under {@code prompt_config.agent}. */
     public static final Set<String> AGENT_PROMPTS =

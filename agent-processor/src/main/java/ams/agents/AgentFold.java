@@ -21,7 +21,7 @@ import java.util.Optional;
  * The agent matrix's event handler: {@code (state, event) -> new state | rejection}. Pure: no Kafka
  * here, so replay gives the same states and the rules are testable without a broker.
  */
-public final class AgentFold {
+final class AgentFold {
 
     /** Where the event was read; kept in the state so the history can point back at the log. */
     public record Position(int partition, long offset) {}

@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.HostInfo;
  * its answer returned as it came; a request marked {@value InstanceRouter#FORWARDED_HEADER} is
  * answered from this instance only, so a request is forwarded at most once.
  */
-public final class AgentHttp {
+final class AgentHttp {
 
     private static final int MAX_LIMIT = 1000;
     private static final int MAX_OFFSET = 1_000_000;

@@ -6,7 +6,7 @@ import ams.agents.state.AgentState;
 import ams.events.serde.SingleObjectSerde;
 
 /** Serdes of this module's own Avro records (store values and the activity repartition topic). */
-public final class AgentSerdes {
+final class AgentSerdes {
 
     private AgentSerdes() {}
 

@@ -26,7 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  * conversation-events repartitioned by agentId into {@value #ACTIVITY_STORE}. Anything that cannot
  * be decoded or applied goes to dead-letters with its original bytes.
  */
-public final class AgentTopology {
+final class AgentTopology {
 
     public static final String AGENTS_STORE = "agents";
     public static final String VERSIONS_STORE = "agent-versions";

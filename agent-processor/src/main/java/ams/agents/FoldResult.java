@@ -4,7 +4,7 @@ import ams.agents.state.AgentState;
 import ams.events.DeadLetterReason;
 
 /** What applying one event to an agent gives: the new state, or a rejection with a reason. */
-public sealed interface FoldResult {
+sealed interface FoldResult {
 
     record Applied(AgentState state) implements FoldResult {}
 

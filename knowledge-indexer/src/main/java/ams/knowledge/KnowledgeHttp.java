@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * forwarded once to the instance that does; errors are 400 with what to fix, 503 while stores are
  * unavailable.
  */
-public final class KnowledgeHttp {
+final class KnowledgeHttp {
 
     private static final int MAX_K = 100;
     private static final int MAX_LIMIT = 1000;

@@ -13,7 +13,7 @@ import ams.knowledge.avro.IndexedDocument;
  * Serdes of this module's own Avro types (the internal topic and the stores). New instances each
  * call.
  */
-public final class KnowledgeSerdes {
+final class KnowledgeSerdes {
 
     private KnowledgeSerdes() {}
 

@@ -13,7 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * knowledge events after chunking and embedding. It has the partition count of knowledge-events and
  * the same key (agentId), so an agent's documents, chunks and graph state share one task.
  */
-public final class KnowledgeTopics {
+final class KnowledgeTopics {
 
     private final TopicCatalogue catalogue;
     private final Topic<String, IndexedDocument> chunks;

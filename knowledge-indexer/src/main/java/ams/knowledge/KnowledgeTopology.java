@@ -37,7 +37,7 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>keyed by node: every edge signal, once per endpoint, folds into {@code graph}.
  * </ol>
  */
-public final class KnowledgeTopology {
+final class KnowledgeTopology {
 
     public static final String DOCUMENTS_STORE = "documents";
     public static final String CHUNKS_STORE = "chunks";

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** Options every command that talks to a running system shares. */
-public final class ApiOptions {
+final class ApiOptions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

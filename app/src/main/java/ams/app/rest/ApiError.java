@@ -1,4 +1,4 @@
 package ams.app.rest;
 
 /** The body of every error answer: what went wrong and what to do about it. */
-public record ApiError(String error, int status) {}
+record ApiError(String error, int status) {}

@@ -19,7 +19,7 @@ import java.util.List;
  * A chat model through LangChain4j (OpenAI-compatible endpoints or Ollama). Its own retries are
  * off: the turn runner retries with backoff and records each failed attempt as an event.
  */
-public final class LangChainProvider implements ChatProvider {
+final class LangChainProvider implements ChatProvider {
 
     private final String name;
     private final ChatModel model;

@@ -14,7 +14,7 @@ import java.net.http.HttpTimeoutException;
  * The one place that decides whether a failed turn attempt is worth retrying: 429, 5xx, timeouts
  * and connection errors are; anything else (bad request, auth, unknown agent) fails the turn now.
  */
-public final class Failures {
+final class Failures {
 
     /** The verdict for one failure, with a reason fit for a TurnFailed event. */
     public record Failure(boolean retriable, String reason) {}

@@ -4,7 +4,7 @@ import ams.events.conversation.MessageRole;
 import java.util.Locale;
 
 /** How a message role is spelled in each output format. */
-public final class Roles {
+final class Roles {
 
     private Roles() {}
 

@@ -24,7 +24,7 @@ import java.util.Optional;
  * its messages for {@link #FAILED_RETENTION} of event time after it failed, then is dropped; until
  * then it holds back the low watermark like any open conversation.
  */
-public final class ConversationAssembler {
+final class ConversationAssembler {
 
     /**
      * How long a failed conversation waits for a resume. Event time, so a re-read decides the same

@@ -12,7 +12,7 @@ import org.apache.avro.generic.GenericRecord;
  * One continuously written dataset: where its files go, their format, and whether a restart must
  * re-read earlier records to rebuild open conversations (conversation-level datasets).
  */
-public record Dataset<R>(
+record Dataset<R>(
         String name,
         String directory,
         String extension,

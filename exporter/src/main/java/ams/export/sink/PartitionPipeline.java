@@ -19,7 +19,7 @@ import org.apache.avro.generic.GenericRecord;
  * the turn lines (JSONL), and the completed conversations (chat and ShareGPT JSONL), with the
  * buffer of open conversations the latter need.
  */
-public final class PartitionPipeline {
+final class PartitionPipeline {
 
     private final int partition;
     private final JsonFormats json;

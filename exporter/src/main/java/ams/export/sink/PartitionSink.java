@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * on disk, so a crash loses only the unpublished {@code *.inprogress} file, which is re-written
  * from the log after restart. Records below {@link #next()} are already on disk and are skipped.
  */
-public final class PartitionSink<R> {
+final class PartitionSink<R> {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionSink.class);
 

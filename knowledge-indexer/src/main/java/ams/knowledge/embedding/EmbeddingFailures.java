@@ -12,7 +12,7 @@ import java.net.http.HttpTimeoutException;
  * batch later, never dead-letter good documents because of it) or this input cannot be embedded
  * (dead-letter the document with the reason).
  */
-public final class EmbeddingFailures {
+final class EmbeddingFailures {
 
     public enum Kind {
         RETRIABLE,

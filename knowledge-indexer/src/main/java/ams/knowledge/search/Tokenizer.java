@@ -9,7 +9,7 @@ import java.util.Set;
  * Lower-cased letter/digit runs of two or more characters, without common English stop words: the
  * terms of the BM25 index.
  */
-public final class Tokenizer {
+final class Tokenizer {
 
     private static final Set<String> STOP_WORDS =
             Set.of(
