@@ -9,7 +9,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +24,7 @@ final class AgentFoldProcessor
     private final AgentFold fold;
     private ProcessorContext<byte[], DeadLetter> context;
     private KeyValueStore<String, AgentState> agents;
-    private VersionedKeyValueStore<String, AgentState> versions;
+    private KeyValueStore<String, AgentState> history;
 
     AgentFoldProcessor(AgentFold fold) {
         this.fold = fold;
@@ -35,7 +34,7 @@ final class AgentFoldProcessor
     public void init(ProcessorContext<byte[], DeadLetter> context) {
         this.context = context;
         this.agents = context.getStateStore(AgentTopology.AGENTS_STORE);
-        this.versions = context.getStateStore(AgentTopology.VERSIONS_STORE);
+        this.history = context.getStateStore(AgentTopology.HISTORY_STORE);
     }
 
     @Override
@@ -66,7 +65,7 @@ final class AgentFoldProcessor
         if (result instanceof FoldResult.Applied applied) {
             AgentState state = applied.state();
             agents.put(key, state);
-            versions.put(key, state, state.getValidFrom().toEpochMilli());
+            history.put(AgentHistory.key(key, state.getVersion()), state);
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",

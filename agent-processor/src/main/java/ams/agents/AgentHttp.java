@@ -72,7 +72,7 @@ final class AgentHttp {
                                     Instant asOf = instantParam(ctx);
                                     return byKey(
                                             ctx,
-                                            AgentTopology.VERSIONS_STORE,
+                                            AgentTopology.HISTORY_STORE,
                                             partition ->
                                                     queries.localAsOf(id(ctx), asOf, partition));
                                 }));
@@ -84,7 +84,7 @@ final class AgentHttp {
                                 () ->
                                         byKey(
                                                 ctx,
-                                                AgentTopology.VERSIONS_STORE,
+                                                AgentTopology.HISTORY_STORE,
                                                 partition ->
                                                         queries.localHistory(id(ctx), partition))));
     }

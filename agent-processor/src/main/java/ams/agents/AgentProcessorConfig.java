@@ -36,7 +36,6 @@ public final class AgentProcessorConfig extends AbstractConfig {
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String MAX_TEXT_BYTES = "max.text.bytes";
     public static final String MAX_CONFIG_BYTES = "max.config.bytes";
-    public static final String HISTORY_RETENTION_MS = "history.retention.ms";
     public static final String QUERY_MAX_WAIT_MS = "query.max.wait.ms";
     public static final String QUERY_FORWARD_TIMEOUT_MS = "query.forward.timeout.ms";
     public static final String READ_ONLY = "read.only";
@@ -62,8 +61,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
                     Map.entry("AMS_AGENTS_PROCESSING_GUARANTEE", PROCESSING_GUARANTEE),
                     Map.entry("AMS_AGENTS_STREAM_THREADS", NUM_STREAM_THREADS),
                     Map.entry("AMS_AGENTS_STANDBY_REPLICAS", NUM_STANDBY_REPLICAS),
-                    Map.entry("AMS_AGENTS_MAX_TEXT_BYTES", MAX_TEXT_BYTES),
-                    Map.entry("AMS_AGENTS_HISTORY_RETENTION_MS", HISTORY_RETENTION_MS));
+                    Map.entry("AMS_AGENTS_MAX_TEXT_BYTES", MAX_TEXT_BYTES));
 
     private static final ConfigDef DEFINITION =
             new ConfigDef()
@@ -179,13 +177,6 @@ public final class AgentProcessorConfig extends AbstractConfig {
                             Importance.LOW,
                             "Largest UTF-8 size of an agent's configuration after a change; larger is dead-lettered as TEXT_TOO_LARGE.")
                     .define(
-                            HISTORY_RETENTION_MS,
-                            ConfigDef.Type.LONG,
-                            Duration.ofDays(3650).toMillis(),
-                            Range.atLeast(1),
-                            Importance.MEDIUM,
-                            "How far back the versioned store 'agent-versions' answers as-of and history queries.")
-                    .define(
                             QUERY_MAX_WAIT_MS,
                             ConfigDef.Type.LONG,
                             10_000L,
@@ -251,10 +242,6 @@ public final class AgentProcessorConfig extends AbstractConfig {
 
     public boolean readOnly() {
         return getBoolean(READ_ONLY);
-    }
-
-    public Duration historyRetention() {
-        return Duration.ofMillis(getLong(HISTORY_RETENTION_MS));
     }
 
     public Duration queryMaxWait() {

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -29,18 +28,10 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.query.FailureReason;
-import org.apache.kafka.streams.query.MultiVersionedKeyQuery;
-import org.apache.kafka.streams.query.Query;
-import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.query.StateQueryRequest;
-import org.apache.kafka.streams.query.VersionedKeyQuery;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.VersionedRecord;
-import org.apache.kafka.streams.state.VersionedRecordIterator;
 
 /**
  * Interactive queries of the agent stores, for the whole application: a key owned by another
@@ -129,7 +120,7 @@ public final class AgentQueries {
     }
 
     public Optional<Agent> asOf(String agentId, Instant asOf) {
-        Location location = locate(AgentTopology.VERSIONS_STORE, agentId);
+        Location location = locate(AgentTopology.HISTORY_STORE, agentId);
         if (location instanceof Here here) {
             return localAsOf(agentId, asOf, here.partition());
         }
@@ -140,7 +131,7 @@ public final class AgentQueries {
     }
 
     public Optional<History> history(String agentId) {
-        Location location = locate(AgentTopology.VERSIONS_STORE, agentId);
+        Location location = locate(AgentTopology.HISTORY_STORE, agentId);
         if (location instanceof Here here) {
             return localHistory(agentId, here.partition());
         }
@@ -205,33 +196,26 @@ public final class AgentQueries {
     }
 
     public Optional<Agent> localAsOf(String agentId, Instant asOf, int partition) {
-        VersionedRecord<AgentState> record =
-                iq(
-                        AgentTopology.VERSIONS_STORE,
-                        partition,
-                        VersionedKeyQuery.<String, AgentState>withKey(agentId).asOf(asOf));
-        return Optional.ofNullable(record).map(r -> AgentViews.agent(r.value(), mapper));
+        AgentState state =
+                storeQueries.query(
+                        AgentTopology.HISTORY_STORE,
+                        () -> AgentHistory.asOf(historyStore(partition), agentId, asOf));
+        return Optional.ofNullable(state).map(s -> AgentViews.agent(s, mapper));
     }
 
     public Optional<History> localHistory(String agentId, int partition) {
-        return storeQueries.query(
-                AgentTopology.VERSIONS_STORE,
-                () -> {
-                    List<HistoryEntry> entries = new ArrayList<>();
-                    try (VersionedRecordIterator<AgentState> versions =
-                            iqOnce(
-                                    AgentTopology.VERSIONS_STORE,
-                                    partition,
-                                    MultiVersionedKeyQuery.<String, AgentState>withKey(agentId)
-                                            .withAscendingTimestamps())) {
-                        while (versions.hasNext()) {
-                            entries.add(AgentViews.historyEntry(versions.next().value()));
-                        }
-                    }
-                    return entries.isEmpty()
-                            ? Optional.<History>empty()
-                            : Optional.of(new History(agentId, List.copyOf(entries)));
-                });
+        List<AgentState> versions =
+                storeQueries.query(
+                        AgentTopology.HISTORY_STORE,
+                        () -> AgentHistory.versions(historyStore(partition), agentId));
+        if (versions.isEmpty()) {
+            return Optional.empty();
+        }
+        List<HistoryEntry> entries = new ArrayList<>(versions.size());
+        for (AgentState version : versions) {
+            entries.add(AgentViews.historyEntry(version));
+        }
+        return Optional.of(new History(agentId, List.copyOf(entries)));
     }
 
     public Activity localActivity(String agentId, int partition) {
@@ -293,53 +277,20 @@ public final class AgentQueries {
 
     // --- plumbing ------------------------------------------------------------------------------
 
+    private ReadOnlyKeyValueStore<String, AgentState> historyStore(int partition) {
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(
+                                AgentTopology.HISTORY_STORE,
+                                QueryableStoreTypes.<String, AgentState>keyValueStore())
+                        .withPartition(partition));
+    }
+
     private ReadOnlyKeyValueStore<String, AgentState> agentsStore(int partition) {
         return streams.store(
                 StoreQueryParameters.fromNameAndType(
                                 AgentTopology.AGENTS_STORE,
                                 QueryableStoreTypes.<String, AgentState>keyValueStore())
                         .withPartition(partition));
-    }
-
-    private <R> R iq(String store, int partition, Query<R> query) {
-        return storeQueries.query(store, () -> iqOnce(store, partition, query));
-    }
-
-    /**
-     * One IQv2 query of one partition; "not here yet" failures become {@link
-     * InvalidStateStoreException} (retried).
-     */
-    private <R> R iqOnce(String store, int partition, Query<R> query) {
-        QueryResult<R> result =
-                streams.query(
-                                StateQueryRequest.inStore(store)
-                                        .withQuery(query)
-                                        .withPartitions(Set.of(partition)))
-                        .getPartitionResults()
-                        .get(partition);
-        if (result == null) {
-            throw new InvalidStateStoreException(
-                    "Partition " + partition + " of " + store + " is not here");
-        }
-        if (result.isFailure()) {
-            FailureReason reason = result.getFailureReason();
-            if (reason == FailureReason.NOT_ACTIVE
-                    || reason == FailureReason.NOT_PRESENT
-                    || reason == FailureReason.DOES_NOT_EXIST
-                    || reason == FailureReason.NOT_UP_TO_BOUND) {
-                throw new InvalidStateStoreException(
-                        store
-                                + " partition "
-                                + partition
-                                + ": "
-                                + reason
-                                + " "
-                                + result.getFailureMessage());
-            }
-            throw new IllegalStateException(
-                    "Query of " + store + " failed: " + reason + " " + result.getFailureMessage());
-        }
-        return result.getResult();
     }
 
     private <T> Optional<T> remote(HostInfo host, String pathAndQuery, Class<T> type) {

@@ -7,7 +7,6 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
 import ams.events.topics.TopicCatalogue;
-import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -22,15 +21,27 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The agent processor's topology: agent-events folded into the stores {@value #AGENTS_STORE}
- * (current row per agent) and {@value #VERSIONS_STORE} (every version, for as-of and history);
- * conversation-events repartitioned by agentId into {@value #ACTIVITY_STORE}. Anything that cannot
- * be decoded or applied goes to dead-letters with its original bytes.
+ * (current row per agent) and {@value #HISTORY_STORE} (every version, for as-of and history, laid
+ * out by {@link AgentHistory}); conversation-events repartitioned by agentId into {@value
+ * #ACTIVITY_STORE}, each conversation's request counted once ({@value #REQUESTED_STORE}). Anything
+ * that cannot be decoded or applied goes to dead-letters with its original bytes.
  */
 final class AgentTopology {
 
     public static final String AGENTS_STORE = "agents";
-    public static final String VERSIONS_STORE = "agent-versions";
+
+    /**
+     * Every version of every agent. Append-only and cached; it replaced a versioned store named
+     * "agent-versions", whose every put read and rewrote the agent's older versions.
+     */
+    public static final String HISTORY_STORE = "agent-history";
+
     public static final String ACTIVITY_STORE = "agent-activity";
+
+    /**
+     * Conversations whose request activity has counted (conversationId to the request's offset).
+     */
+    public static final String REQUESTED_STORE = "agent-activity-requested";
 
     /** The 'application' of this processor's dead letters. */
     public static final String APPLICATION = "ams-agent-processor";
@@ -39,19 +50,12 @@ final class AgentTopology {
 
     public static Topology buildTopology(TopicCatalogue catalogue, AgentProcessorConfig config) {
         return buildTopology(
-                catalogue,
-                config.maxTextBytes(),
-                config.maxConfigBytes(),
-                config.historyRetention(),
-                config.readOnly());
+                catalogue, config.maxTextBytes(), config.maxConfigBytes(), config.readOnly());
     }
 
     public static Topology buildTopology(
-            TopicCatalogue catalogue,
-            int maxTextBytes,
-            int maxConfigBytes,
-            Duration historyRetention) {
-        return buildTopology(catalogue, maxTextBytes, maxConfigBytes, historyRetention, false);
+            TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes) {
+        return buildTopology(catalogue, maxTextBytes, maxConfigBytes, false);
     }
 
     /**
@@ -61,26 +65,23 @@ final class AgentTopology {
      *     were written when the events first arrived; a rebuild appends nothing to the log
      */
     public static Topology buildTopology(
-            TopicCatalogue catalogue,
-            int maxTextBytes,
-            int maxConfigBytes,
-            Duration historyRetention,
-            boolean readOnly) {
+            TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes, boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
         // Cached: several events of one agent within a commit interval reach RocksDB and the
         // changelog once.
-        // (The versioned store cannot be cached; it keeps every version anyway.)
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                                 Stores.persistentKeyValueStore(AGENTS_STORE),
                                 Serdes.String(),
                                 AgentSerdes.agentState())
                         .withCachingEnabled());
+        // Puts only, each under its own key: the cache batches them into RocksDB and the changelog.
         builder.addStateStore(
-                Stores.versionedKeyValueStoreBuilder(
-                        Stores.persistentVersionedKeyValueStore(VERSIONS_STORE, historyRetention),
-                        Serdes.String(),
-                        AgentSerdes.agentState()));
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(HISTORY_STORE),
+                                Serdes.String(),
+                                AgentSerdes.agentState())
+                        .withCachingEnabled());
 
         AgentFold fold =
                 new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
@@ -97,7 +98,7 @@ final class AgentTopology {
                         () -> new AgentFoldProcessor(fold),
                         Named.as("agents-fold"),
                         AGENTS_STORE,
-                        VERSIONS_STORE);
+                        HISTORY_STORE);
         if (!readOnly) {
             rejected.to(
                     catalogue.deadLetters().name(),
@@ -115,7 +116,17 @@ final class AgentTopology {
                         APPLICATION,
                         ConversationEvent::getEnvelope,
                         !readOnly);
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(REQUESTED_STORE),
+                                Serdes.String(),
+                                Serdes.Long())
+                        .withCachingEnabled());
         conversationEvents
+                .processValues(
+                        () -> new FirstRequestOnly(REQUESTED_STORE),
+                        Named.as("agent-activity-first-request"),
+                        REQUESTED_STORE)
                 .flatMap(
                         (conversationId, decoded) -> ActivityFold.deltas(decoded.event()),
                         Named.as("agent-activity-deltas"))

@@ -9,6 +9,7 @@ import ams.events.DeadLetter;
 import ams.events.DeadLetterReason;
 import ams.events.Envelopes;
 import ams.events.agent.AgentEvent;
+import ams.events.conversation.ConversationEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -152,11 +153,12 @@ class AgentProcessorIT {
                             TestEvents.promptSet("ada", "primeDirective", "Survive poison."),
                             t0.plusSeconds(60)));
 
-            // Activity from conversations.
-            kafka.send(
-                    catalogue.conversationEvents(),
-                    "c1",
-                    TestEvents.conversationRequested("c1", "kafka", 2, "ada", "wizard_agent_001"));
+            // Activity from conversations. The same request twice (two racing generate calls that
+            // both reached the log) is one conversation joined.
+            ConversationEvent request =
+                    TestEvents.conversationRequested("c1", "kafka", 2, "ada", "wizard_agent_001");
+            kafka.send(catalogue.conversationEvents(), "c1", request);
+            kafka.send(catalogue.conversationEvents(), "c1", request);
             kafka.send(
                     catalogue.conversationEvents(),
                     "c1",

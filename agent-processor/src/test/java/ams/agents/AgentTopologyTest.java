@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
@@ -34,8 +33,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.VersionedKeyValueStore;
-import org.apache.kafka.streams.state.VersionedRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,10 +57,7 @@ class AgentTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        driver =
-                new TopologyTestDriver(
-                        AgentTopology.buildTopology(catalogue, 4096, 16384, Duration.ofDays(30)),
-                        props);
+        driver = new TopologyTestDriver(AgentTopology.buildTopology(catalogue, 4096, 16384), props);
         agentEvents =
                 driver.createInputTopic(
                         catalogue.agentEvents().name(),
@@ -298,18 +292,40 @@ class AgentTopologyTest {
         send("a1", at(TestEvents.promptSet("a1", "llmSystem", "v2"), t0.plusSeconds(60)));
         // Same millisecond as the previous event: still a distinct version.
         send("a1", at(TestEvents.promptSet("a1", "llmSystem", "v3"), t0.plusSeconds(60)));
-        VersionedKeyValueStore<String, AgentState> versions =
-                driver.getVersionedKeyValueStore(AgentTopology.VERSIONS_STORE);
-        assertNull(versions.get("a1", t0.minusSeconds(1).toEpochMilli()));
-        assertEquals(1, versions.get("a1", t0.plusSeconds(30).toEpochMilli()).value().getVersion());
-        VersionedRecord<AgentState> latest =
-                versions.get("a1", t0.plusSeconds(3600).toEpochMilli());
-        assertEquals(3, latest.value().getVersion());
-        assertEquals(t0.plusSeconds(60).plusMillis(1).toEpochMilli(), latest.timestamp());
+        KeyValueStore<String, AgentState> history =
+                driver.getKeyValueStore(AgentTopology.HISTORY_STORE);
+        assertNull(AgentHistory.asOf(history, "a1", t0.minusSeconds(1)));
+        assertEquals(1, AgentHistory.asOf(history, "a1", t0.plusSeconds(30)).getVersion());
         assertEquals(
-                t0.plusSeconds(60),
-                latest.value().getUpdatedAt(),
-                "updatedAt stays the event's own time");
+                1, AgentHistory.asOf(history, "a1", t0).getVersion(), "valid from its instant");
+        AgentState latest = AgentHistory.asOf(history, "a1", t0.plusSeconds(3600));
+        assertEquals(3, latest.getVersion());
+        assertEquals(t0.plusSeconds(60).plusMillis(1), latest.getValidFrom());
+        assertEquals(
+                List.of(1L, 2L, 3L),
+                AgentHistory.versions(history, "a1").stream().map(AgentState::getVersion).toList());
+        assertEquals(
+                t0.plusSeconds(60), latest.getUpdatedAt(), "updatedAt stays the event's own time");
+    }
+
+    @Test
+    void shouldNeverMixTheHistoriesOfAgentsWhoseIdsSharePrefixes() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        for (String id : List.of("a", "a0", "a.b", "ab")) {
+            send(id, at(TestEvents.agentCreated(id, "Agent " + id), t0));
+            send(id, at(TestEvents.promptSet(id, "llmSystem", id), t0.plusSeconds(1)));
+        }
+        send("a", at(TestEvents.promptSet("a", "llmSystem", "again"), t0.plusSeconds(2)));
+        KeyValueStore<String, AgentState> history =
+                driver.getKeyValueStore(AgentTopology.HISTORY_STORE);
+        assertEquals(3, AgentHistory.versions(history, "a").size());
+        for (String id : List.of("a0", "a.b", "ab")) {
+            List<AgentState> versions = AgentHistory.versions(history, id);
+            assertEquals(2, versions.size(), id);
+            assertTrue(versions.stream().allMatch(v -> v.getAgentId().equals(id)), id);
+        }
+        assertEquals("a", AgentHistory.asOf(history, "a", t0.plusSeconds(5)).getAgentId());
+        assertTrue(AgentHistory.versions(history, "nobody").isEmpty());
     }
 
     @Test
@@ -328,6 +344,24 @@ class AgentTopologyTest {
         assertNotNull(a.getLastActiveAt());
         assertEquals(1, store.get("b").getMessagesWritten());
         assertEquals(1, store.get("b").getConversationsJoined());
+    }
+
+    @Test
+    void shouldCountAConversationOnceHoweverManyCopiesOfItsRequestTheLogHolds() {
+        // Two racing generate calls: the same request twice, each with its own envelope.
+        conversationEvents.pipeInput(
+                "c1", TestEvents.conversationRequested("c1", "topic", 4, "a", "b"));
+        conversationEvents.pipeInput(
+                "c1", TestEvents.conversationRequested("c1", "topic", 4, "a", "b"));
+        conversationEvents.pipeInput("c1", TestEvents.messageAppended("c1", 0, "a", "hi"));
+        conversationEvents.pipeInput(
+                "c1", TestEvents.conversationRequested("c1", "topic", 4, "a", "b"));
+        conversationEvents.pipeInput("c2", TestEvents.conversationRequested("c2", "other", 2, "a"));
+        KeyValueStore<String, AgentActivity> store =
+                driver.getKeyValueStore(AgentTopology.ACTIVITY_STORE);
+        assertEquals(2, store.get("a").getConversationsJoined());
+        assertEquals(1, store.get("b").getConversationsJoined());
+        assertEquals(1, store.get("a").getMessagesWritten());
     }
 
     private static AgentEvent at(AgentEvent event, Instant when) {
