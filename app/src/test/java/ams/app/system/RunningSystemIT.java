@@ -184,7 +184,7 @@ class RunningSystemIT {
                                 .path("llmBooster")
                                 .asText()
                                 .equals("Be concrete."));
-        // History is another store (agent-versions), written just after the agents store: wait for
+        // History is another store (agent-history), written just after the agents store: wait for
         // it too.
         Wait.until(
                 "prompt in the history",
