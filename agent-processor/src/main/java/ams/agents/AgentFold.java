@@ -43,6 +43,20 @@ final class AgentFold {
      * @param current the agent's state, null when the agent is unknown
      */
     public FoldResult apply(String key, AgentState current, AgentEvent event, Position position) {
+        return apply(key, current, null, event, position);
+    }
+
+    /**
+     * The same, given the current configuration already parsed (or null): a caller that keeps the
+     * parsed document of a recently changed agent spares the parse of its whole configuration. The
+     * fold never modifies {@code currentConfig}.
+     */
+    public FoldResult apply(
+            String key,
+            AgentState current,
+            JsonNode currentConfig,
+            AgentEvent event,
+            Position position) {
         if (key == null || !key.equals(event.getAgentId())) {
             return FoldResult.rejected(
                     DeadLetterReason.INVALID_EVENT,
@@ -70,13 +84,13 @@ final class AgentFold {
                     "no agent '" + key + "' exists; publish AgentCreated first");
         }
         if (payload instanceof AgentConfigChanged changed) {
-            return changeConfig(current, changed, event, position);
+            return changeConfig(current, currentConfig, changed, event, position);
         }
         if (payload instanceof AgentPromptSet prompt) {
-            return setPrompt(current, prompt, event, position);
+            return setPrompt(current, currentConfig, prompt, event, position);
         }
         if (payload instanceof AgentFlagSet flag) {
-            return setFlag(current, flag, event, position);
+            return setFlag(current, currentConfig, flag, event, position);
         }
         if (payload instanceof AgentDeactivated deactivated) {
             return applied(
@@ -86,7 +100,8 @@ final class AgentFold {
                                     position,
                                     "AgentDeactivated",
                                     reasonChange("deactivated", deactivated.getReason()))
-                            .setActive(false));
+                            .setActive(false),
+                    currentConfig);
         }
         if (payload instanceof AgentReactivated reactivated) {
             return applied(
@@ -96,7 +111,8 @@ final class AgentFold {
                                     position,
                                     "AgentReactivated",
                                     reasonChange("reactivated", reactivated.getReason()))
-                            .setActive(true));
+                            .setActive(true),
+                    currentConfig);
         }
         return FoldResult.rejected(
                 DeadLetterReason.INVALID_EVENT,
@@ -157,11 +173,15 @@ final class AgentFold {
                         .setLastEventOffset(position.offset())
                         .setLastChange(null)
                         .build();
-        return applied(state);
+        return applied(state, config);
     }
 
     private FoldResult changeConfig(
-            AgentState current, AgentConfigChanged changed, AgentEvent event, Position position) {
+            AgentState current,
+            JsonNode currentConfig,
+            AgentConfigChanged changed,
+            AgentEvent event,
+            Position position) {
         Optional<FoldResult> tooLarge =
                 tooLarge("mergePatchJson", changed.getMergePatchJson())
                         .or(() -> tooLarge("agentName", changed.getAgentName()))
@@ -185,7 +205,7 @@ final class AgentFold {
                     DeadLetterReason.INVALID_MERGE_PATCH,
                     "mergePatchJson must be a JSON object (RFC 7396), was " + patch.getNodeType());
         }
-        JsonNode original = config(current);
+        JsonNode original = config(current, currentConfig);
         JsonNode patched = documents.mergePatch(original, patch);
         Optional<String> shape = documents.shapeError(patched);
         if (shape.isPresent()) {
@@ -220,11 +240,15 @@ final class AgentFold {
         if (changed.getTags() != null) {
             next.setTags(new ArrayList<>(changed.getTags()));
         }
-        return applied(next);
+        return applied(next, patched);
     }
 
     private FoldResult setPrompt(
-            AgentState current, AgentPromptSet prompt, AgentEvent event, Position position) {
+            AgentState current,
+            JsonNode currentConfig,
+            AgentPromptSet prompt,
+            AgentEvent event,
+            Position position) {
         if (!AgentConfigDocument.isPromptType(prompt.getPromptType())) {
             return FoldResult.rejected(
                     DeadLetterReason.UNKNOWN_PROMPT_TYPE,
@@ -236,17 +260,21 @@ final class AgentFold {
         if (tooLarge.isPresent()) {
             return tooLarge.get();
         }
-        String json =
-                documents.write(
-                        documents.withPrompt(
-                                config(current), prompt.getPromptType(), prompt.getText()));
+        JsonNode config =
+                documents.withPrompt(
+                        config(current, currentConfig), prompt.getPromptType(), prompt.getText());
         return applied(
                 next(current, event, position, "AgentPromptSet", prompt.getPromptType())
-                        .setConfigJson(json));
+                        .setConfigJson(documents.write(config)),
+                config);
     }
 
     private FoldResult setFlag(
-            AgentState current, AgentFlagSet flag, AgentEvent event, Position position) {
+            AgentState current,
+            JsonNode currentConfig,
+            AgentFlagSet flag,
+            AgentEvent event,
+            Position position) {
         if (flag.getFlag() == null || flag.getFlag().isBlank()) {
             return FoldResult.rejected(
                     DeadLetterReason.INVALID_EVENT, "flag name must not be blank");
@@ -264,13 +292,17 @@ final class AgentFold {
                                             + flag.getValue()
                                             + "'"));
         }
-        String json = documents.write(documents.withFlag(config(current), flag.getFlag(), value));
+        JsonNode config = documents.withFlag(config(current, currentConfig), flag.getFlag(), value);
         return applied(
                 next(current, event, position, "AgentFlagSet", flag.getFlag() + "=" + value)
-                        .setConfigJson(json));
+                        .setConfigJson(documents.write(config)),
+                config);
     }
 
-    private JsonNode config(AgentState state) {
+    private JsonNode config(AgentState state, JsonNode parsed) {
+        if (parsed != null) {
+            return parsed;
+        }
         try {
             return documents.parse(state.getConfigJson());
         } catch (InvalidDocumentException e) {
@@ -299,12 +331,12 @@ final class AgentFold {
         return reason == null ? what : what + ": " + reason;
     }
 
-    private static FoldResult applied(AgentState.Builder builder) {
-        return applied(builder.build());
+    private static FoldResult applied(AgentState.Builder builder, JsonNode config) {
+        return applied(builder.build(), config);
     }
 
-    private static FoldResult applied(AgentState state) {
-        return new FoldResult.Applied(state);
+    private static FoldResult applied(AgentState state, JsonNode config) {
+        return new FoldResult.Applied(state, config);
     }
 
     private Optional<FoldResult> tooLarge(String field, String text) {

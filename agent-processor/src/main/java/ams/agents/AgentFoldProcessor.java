@@ -5,6 +5,9 @@ import ams.events.DeadLetter;
 import ams.events.DeadLetterReason;
 import ams.events.agent.AgentEvent;
 import ams.events.streams.Decoded;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -15,6 +18,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies {@link AgentFold} to each decoded agent event: an applied event updates the current row
  * and adds a version; a rejected one is forwarded as a dead letter carrying the original bytes.
+ *
+ * <p>The agents it changed last are also kept here as objects, with their parsed configuration: an
+ * agent's events tend to come together (a user edits one agent several times), and for them the
+ * store read, its Avro decoding and the JSON parse of the whole configuration are spared. The store
+ * stays the truth: this is only a copy of what this processor itself last wrote, emptied whenever
+ * the task is (re)initialized or closed, so an aborted transaction cannot leave it ahead of the
+ * store.
  */
 final class AgentFoldProcessor
         implements Processor<String, Decoded<AgentEvent>, byte[], DeadLetter> {
@@ -26,6 +36,21 @@ final class AgentFoldProcessor
     private KeyValueStore<String, AgentState> agents;
     private KeyValueStore<String, AgentState> history;
 
+    /**
+     * Recently changed agents of this task. Bounded: a parsed configuration takes some tens of KiB.
+     */
+    private final Map<String, Recent> recent =
+            new LinkedHashMap<>(RECENT_AGENTS, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Recent> eldest) {
+                    return size() > RECENT_AGENTS;
+                }
+            };
+
+    private static final int RECENT_AGENTS = 1024;
+
+    private record Recent(AgentState state, JsonNode config) {}
+
     AgentFoldProcessor(AgentFold fold) {
         this.fold = fold;
     }
@@ -35,6 +60,12 @@ final class AgentFoldProcessor
         this.context = context;
         this.agents = context.getStateStore(AgentTopology.AGENTS_STORE);
         this.history = context.getStateStore(AgentTopology.HISTORY_STORE);
+        recent.clear();
+    }
+
+    @Override
+    public void close() {
+        recent.clear();
     }
 
     @Override
@@ -43,11 +74,14 @@ final class AgentFoldProcessor
         String key = record.key();
         FoldResult result;
         try {
-            AgentState current = key == null ? null : agents.get(key);
+            Recent known = key == null ? null : recent.get(key);
+            AgentState current =
+                    known != null ? known.state() : key == null ? null : agents.get(key);
             result =
                     fold.apply(
                             key,
                             current,
+                            known == null ? null : known.config(),
                             decoded.event(),
                             new AgentFold.Position(decoded.partition(), decoded.offset()));
         } catch (RuntimeException e) {
@@ -66,6 +100,7 @@ final class AgentFoldProcessor
             AgentState state = applied.state();
             agents.put(key, state);
             history.put(AgentHistory.key(key, state.getVersion()), state);
+            recent.put(key, new Recent(state, applied.config()));
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",

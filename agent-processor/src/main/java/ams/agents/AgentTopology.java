@@ -1,6 +1,7 @@
 package ams.agents;
 
 import ams.agents.state.AgentActivity;
+import ams.agents.state.AgentState;
 import ams.events.DeadLetter;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
@@ -69,18 +70,21 @@ final class AgentTopology {
         StreamsBuilder builder = new StreamsBuilder();
         // Cached: several events of one agent within a commit interval reach RocksDB and the
         // changelog once.
+        // One serde for both stores: each applied event puts the same state into both, encoded
+        // once.
+        LastValueSerde<AgentState> states = new LastValueSerde<>(AgentSerdes.agentState());
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                                 Stores.persistentKeyValueStore(AGENTS_STORE),
                                 Serdes.String(),
-                                AgentSerdes.agentState())
+                                states)
                         .withCachingEnabled());
         // Puts only, each under its own key: the cache batches them into RocksDB and the changelog.
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                                 Stores.persistentKeyValueStore(HISTORY_STORE),
                                 Serdes.String(),
-                                AgentSerdes.agentState())
+                                states)
                         .withCachingEnabled());
 
         AgentFold fold =

@@ -309,6 +309,38 @@ class AgentTopologyTest {
     }
 
     @Test
+    void shouldFoldAnAgentsRunOfEventsAsIfEachStartedFromTheStore() throws IOException {
+        // The processor keeps the agents it changed last with their parsed configuration; a
+        // rejected change in the middle of a run must leave nothing of itself in that copy.
+        send("a1", TestEvents.agentCreated("a1", "Ada"));
+        send("a1", TestEvents.flagSet("a1", "TTS_FLAG", true));
+        send("a1", TestEvents.configChanged("a1", "{\"agent_id\":\"someone-else\"}"));
+        send("a1", TestEvents.configChanged("a1", "{\"command_flags\":[]}"));
+        send("a1", TestEvents.promptSet("a1", "llmSystem", "Be brief."));
+        send("a1", TestEvents.deactivated("a1"));
+        send("a1", TestEvents.flagSet("a1", "EMBEDDING_FLAG", false));
+        assertEquals(2, deadLetters.readValuesToList().size());
+        JsonNode config = config("a1");
+        assertEquals("a1", config.path("agent_id").asText("a1"), "agent_id kept");
+        assertTrue(config.at("/command_flags").isObject(), "the rejected patch left no trace");
+        assertTrue(config.at("/command_flags/TTS_FLAG").asBoolean());
+        assertFalse(config.at("/command_flags/EMBEDDING_FLAG").asBoolean(true));
+        assertEquals("Be brief.", config.at("/prompt_config/agent/llmSystem").asText());
+        assertEquals(5, agent("a1").getVersion());
+        assertFalse(agent("a1").getActive());
+        KeyValueStore<String, AgentState> history =
+                driver.getKeyValueStore(AgentTopology.HISTORY_STORE);
+        JsonNode second =
+                mapper.readTree(AgentHistory.versions(history, "a1").get(1).getConfigJson());
+        assertTrue(
+                second.at("/prompt_config/agent/llmSystem").isMissingNode()
+                        || !second.at("/prompt_config/agent/llmSystem")
+                                .asText()
+                                .equals("Be brief."),
+                "an earlier version is not changed by later events");
+    }
+
+    @Test
     void shouldNeverMixTheHistoriesOfAgentsWhoseIdsSharePrefixes() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         for (String id : List.of("a", "a0", "a.b", "ab")) {
