@@ -34,6 +34,10 @@ public final class AgentProcessorConfig extends AbstractConfig {
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
     public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+
+    /** The commit interval under exactly_once_v2 when none is configured (see its doc string). */
+    static final long DEFAULT_EOS_COMMIT_INTERVAL_MS = 1_000L;
+
     public static final String MAX_TEXT_BYTES = "max.text.bytes";
     public static final String MAX_CONFIG_BYTES = "max.config.bytes";
     public static final String QUERY_MAX_WAIT_MS = "query.max.wait.ms";
@@ -158,9 +162,12 @@ public final class AgentProcessorConfig extends AbstractConfig {
                             ConfigDef.Type.LONG,
                             null,
                             Importance.LOW,
-                            "How often state and offsets are committed (with EOS: the transaction length). Empty: the Kafka Streams "
-                                    + "default (100 ms with exactly_once_v2, 30 s with at_least_once). Longer means higher throughput "
-                                    + "and later visibility to read_committed consumers; queries see applied events at once either way.")
+                            "How often state and offsets are committed (with EOS: the transaction length). Empty: 1 s with "
+                                    + "exactly_once_v2 (Kafka Streams' own default is 100 ms), 30 s with at_least_once. Each commit "
+                                    + "ends a transaction and flushes the record cache, writing every agent changed since the last one "
+                                    + "to RocksDB and the changelogs: at 1 s the fold ran about twice as fast as at 100 ms "
+                                    + "(bench/RESULTS.md). The price: dead letters reach read_committed readers up to that much later, "
+                                    + "and a crash redoes up to that much work; queries see applied events at once either way.")
                     .define(
                             MAX_TEXT_BYTES,
                             ConfigDef.Type.INT,
@@ -264,8 +271,13 @@ public final class AgentProcessorConfig extends AbstractConfig {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(NUM_STANDBY_REPLICAS));
-        if (getLong(COMMIT_INTERVAL_MS) != null) {
-            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+        Long commitInterval = getLong(COMMIT_INTERVAL_MS);
+        if (commitInterval == null
+                && StreamsConfig.EXACTLY_ONCE_V2.equals(getString(PROCESSING_GUARANTEE))) {
+            commitInterval = DEFAULT_EOS_COMMIT_INTERVAL_MS;
+        }
+        if (commitInterval != null) {
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval);
         }
         // A renamed operator must never silently start a new, empty changelog.
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
