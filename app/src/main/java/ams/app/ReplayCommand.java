@@ -86,6 +86,12 @@ final class ReplayCommand implements Callable<Integer> {
                     }
                 }
             }
+            if (!result.compared()) {
+                out.printf(
+                        "Rebuilt in %d ms (nothing to compare with: the previous replay was cut off)%n",
+                        result.rebuildMillis());
+                return 0;
+            }
             out.printf(
                     "Rebuilt in %d ms: %s%n",
                     result.rebuildMillis(),

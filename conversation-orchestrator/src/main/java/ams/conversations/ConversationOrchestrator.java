@@ -7,6 +7,7 @@ import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.worker.TurnRunner;
 import ams.conversations.worker.TurnWorker;
 import ams.events.streams.InstanceRouter;
+import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
@@ -136,6 +137,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
         p.put(
                 StreamsConfig.CLIENT_ID_CONFIG,
                 config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
+        // streams.* settings pass through last: a rebuild (ams replay) overrides the guarantee.
+        p.putAll(config.originalsWithPrefix(RebuildProfile.STREAMS_PREFIX));
         StaticMembership.apply(p);
         return p;
     }

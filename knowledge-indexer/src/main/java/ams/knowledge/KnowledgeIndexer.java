@@ -1,6 +1,7 @@
 package ams.knowledge;
 
 import ams.events.streams.InstanceRouter;
+import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicProvisioner;
@@ -166,6 +167,8 @@ public final class KnowledgeIndexer implements AutoCloseable {
         props.put(
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
                 4 * 1024 * 1024);
+        // streams.* settings pass through last: a rebuild (ams replay) overrides the guarantee.
+        props.putAll(config.originalsWithPrefix(RebuildProfile.STREAMS_PREFIX));
         StaticMembership.apply(props);
         return props;
     }

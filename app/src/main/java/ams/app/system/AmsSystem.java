@@ -10,6 +10,7 @@ import ams.app.rest.SystemComponent;
 import ams.conversations.ConversationConfig;
 import ams.conversations.ConversationOrchestrator;
 import ams.conversations.KnowledgeSearch;
+import ams.events.streams.RebuildProfile;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.export.Exporter;
@@ -66,6 +67,19 @@ public final class AmsSystem implements AutoCloseable {
     }
 
     public static AmsSystem start(SystemSettings settings) {
+        return start(settings, false);
+    }
+
+    /**
+     * Starts the system; {@code rebuild} runs the stream processors with the {@link RebuildProfile}
+     * (at_least_once, long commits, a large cache), which only a replay that wipes everything first
+     * and marks itself unfinished until it is done may use (and the replay benchmark, which does
+     * the same).
+     */
+    public static AmsSystem start(SystemSettings settings, boolean rebuild) {
+        if (!rebuild) {
+            ReplayMarker.refuseIfUnfinished(settings);
+        }
         List<AutoCloseable> parts = new ArrayList<>();
         try {
             TopicCatalogue topics =
@@ -82,15 +96,19 @@ public final class AmsSystem implements AutoCloseable {
             }
 
             AgentProcessor agents =
-                    AgentProcessor.start(new AgentProcessorConfig(agentSettings(settings)));
+                    AgentProcessor.start(
+                            new AgentProcessorConfig(profiled(agentSettings(settings), rebuild)));
             parts.add(agents);
             KnowledgeIndexer knowledgeIndexer =
-                    KnowledgeIndexer.start(new KnowledgeIndexerConfig(knowledgeSettings(settings)));
+                    KnowledgeIndexer.start(
+                            new KnowledgeIndexerConfig(
+                                    profiled(knowledgeSettings(settings), rebuild)));
             parts.add(knowledgeIndexer);
             KnowledgeSearch knowledge = new InProcessKnowledgeSearch(knowledgeIndexer.queries());
             ConversationOrchestrator conversations =
                     ConversationOrchestrator.start(
-                            new ConversationConfig(conversationSettings(settings)),
+                            new ConversationConfig(
+                                    profiled(conversationSettings(settings), rebuild)),
                             new InProcessAgentDirectory(agents.queries()),
                             knowledge);
             parts.add(conversations);
@@ -166,6 +184,13 @@ public final class AmsSystem implements AutoCloseable {
             closeAll(parts);
             throw e;
         }
+    }
+
+    private static Map<String, Object> profiled(Map<String, Object> props, boolean rebuild) {
+        if (rebuild) {
+            props.putAll(RebuildProfile.streamsOverrides());
+        }
+        return props;
     }
 
     private static Map<String, Object> common(SystemSettings settings, String module) {

@@ -42,6 +42,14 @@ public final class Replay {
         public boolean identical() {
             return before.equals(after);
         }
+
+        /**
+         * False when there was nothing trustworthy to compare with: the previous replay was cut off
+         * and left its stores half rebuilt.
+         */
+        public boolean compared() {
+            return !before.isEmpty();
+        }
     }
 
     /** The processors a replay rebuilds (the exporter is not replayed: its files are its state). */
@@ -58,10 +66,17 @@ public final class Replay {
 
     public Result run(Duration timeout) throws InterruptedException {
         Map<String, Map<String, StoreDigests.Digest>> before;
-        try (AmsSystem system = AmsSystem.start(settings)) {
-            system.awaitReady(timeout);
-            out.println("Waiting until the processors have caught up with the log...");
-            before = awaitStableDigests(system, timeout);
+        if (Files.exists(ReplayMarker.path(settings))) {
+            out.println(
+                    "The previous replay was cut off before it finished: its half-rebuilt stores"
+                            + " are not worth comparing; rebuilding them from scratch.");
+            before = Map.of();
+        } else {
+            try (AmsSystem system = AmsSystem.start(settings)) {
+                system.awaitReady(timeout);
+                out.println("Waiting until the processors have caught up with the log...");
+                before = awaitStableDigests(system, timeout);
+            }
         }
         // Closed: each processor left its consumer group on close (StaticMembership.close), so the
         // groups can go now.
@@ -69,14 +84,18 @@ public final class Replay {
                 "Stopped. Deleting consumer groups, internal topics and local state of "
                         + STREAMS_APPS
                         + "...");
+        // From here until the rebuild is done the stores are not the log's: say so on disk, so that
+        // a system started on a cut-off rebuild refuses instead of serving it.
+        ReplayMarker.mark(settings);
         wipe();
         long started = System.nanoTime();
         Map<String, Map<String, StoreDigests.Digest>> after;
-        try (AmsSystem system = AmsSystem.start(settings.rebuilding())) {
+        try (AmsSystem system = AmsSystem.start(settings.rebuilding(), true)) {
             system.awaitReady(timeout);
             out.println("Restarted from the beginning of the log; rebuilding...");
             after = awaitStableDigests(system, timeout);
         }
+        ReplayMarker.clear(settings);
         return new Result(before, after, (System.nanoTime() - started) / 1_000_000);
     }
 

@@ -157,7 +157,8 @@ public final class ReplayBench {
             Map<String, Map<String, StoreDigests.Digest>> after;
             long rebuildStart = System.nanoTime();
             Map<String, Long> rebuilt;
-            try (AmsSystem system = AmsSystem.start(settings)) {
+            // As `ams replay` rebuilds: the rebuild profile (at_least_once, long commits).
+            try (AmsSystem system = AmsSystem.start(settings, true)) {
                 system.awaitReady(TIMEOUT);
                 rebuilt = caughtUp.await(streamsGroups, TIMEOUT);
                 line(report, "heap in use after GC, after the rebuild", liveHeap());

@@ -1,6 +1,8 @@
 package ams.app.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.app.client.AmsClient;
@@ -119,6 +121,20 @@ class ReplayIT {
                 deadLettersBefore,
                 deadLetters(kafka, catalogue),
                 "a replay appends no dead letters");
+        assertFalse(Files.exists(ReplayMarker.path(settings)), "a finished replay leaves no mark");
+
+        // A replay cut off mid-rebuild (at_least_once) leaves its mark: the system refuses to
+        // serve its stores, and the next replay rebuilds from scratch without comparing.
+        ReplayMarker.mark(settings);
+        IllegalStateException refused =
+                assertThrows(IllegalStateException.class, () -> AmsSystem.start(settings));
+        assertTrue(refused.getMessage().contains("ams replay"), refused.getMessage());
+        Replay.Result again =
+                new Replay(settings.withHttpPort(FreePorts.next()), new PrintWriter(output, true))
+                        .run(Duration.ofMinutes(3));
+        assertFalse(again.compared());
+        assertEquals(result.after(), again.after(), "the same stores, rebuilt from scratch");
+        assertFalse(Files.exists(ReplayMarker.path(settings)));
     }
 
     /**

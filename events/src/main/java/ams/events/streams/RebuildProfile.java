@@ -1,0 +1,34 @@
+package ams.events.streams;
+
+import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Kafka Streams settings for rebuilding stores from the log ({@code ams replay}), given to each
+ * processor as {@code streams.*} overrides. A rebuild starts from empty stores and may start from
+ * scratch again, so it needs no transactions: at_least_once, long commits and a large record cache
+ * let an agent's many events reach RocksDB and the changelog once per commit. What this gives up is
+ * exactly-once across a crash of the rebuild itself, which is why {@code ams replay} marks a
+ * rebuild in progress and the system refuses to start on a rebuild that did not finish.
+ */
+public final class RebuildProfile {
+
+    /** The prefix under which every processor's config passes settings through to Streams. */
+    public static final String STREAMS_PREFIX = "streams.";
+
+    static final long COMMIT_INTERVAL_MS = 5_000L;
+    static final long CACHE_MAX_BYTES = 64L * 1024 * 1024;
+
+    private RebuildProfile() {}
+
+    /** The overrides, keyed with {@link #STREAMS_PREFIX}. */
+    public static Map<String, Object> streamsOverrides() {
+        return Map.of(
+                STREAMS_PREFIX + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                StreamsConfig.AT_LEAST_ONCE,
+                STREAMS_PREFIX + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                COMMIT_INTERVAL_MS,
+                STREAMS_PREFIX + StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG,
+                CACHE_MAX_BYTES);
+    }
+}
