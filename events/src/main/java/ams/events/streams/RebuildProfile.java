@@ -6,17 +6,18 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * Kafka Streams settings for rebuilding stores from the log ({@code ams replay}), given to each
  * processor as {@code streams.*} overrides. A rebuild starts from empty stores and may start from
- * scratch again, so it needs no transactions: at_least_once, long commits and a large record cache
- * let an agent's many events reach RocksDB and the changelog once per commit. What this gives up is
- * exactly-once across a crash of the rebuild itself, which is why {@code ams replay} marks a
- * rebuild in progress and the system refuses to start on a rebuild that did not finish.
+ * scratch again, so it needs no transactions: at_least_once (no transaction per commit) and a large
+ * record cache let an agent's many events reach RocksDB and the changelog once per commit. What
+ * this gives up is exactly-once across a crash of the rebuild itself, which is why {@code ams
+ * replay} marks a rebuild in progress and the system refuses to start on a rebuild that did not
+ * finish.
  */
 public final class RebuildProfile {
 
     /** The prefix under which every processor's config passes settings through to Streams. */
     public static final String STREAMS_PREFIX = "streams.";
 
-    static final long COMMIT_INTERVAL_MS = 5_000L;
+    static final long COMMIT_INTERVAL_MS = 1_000L;
     static final long CACHE_MAX_BYTES = 64L * 1024 * 1024;
 
     private RebuildProfile() {}
