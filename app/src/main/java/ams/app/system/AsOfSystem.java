@@ -5,10 +5,16 @@ import ams.events.topics.TopicProvisioner;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The system as it was at a time T: the events up to T are copied under their own topic prefix
@@ -53,9 +59,19 @@ public final class AsOfSystem {
                                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                                 live.bootstrapServers()))) {
             new TopicProvisioner(admin, 60_000).provision(to);
+            long existing = records(admin, to);
+            if (existing > 0) {
+                // Copying again would append every event a second time, and the processors, which
+                // resume where they stopped, would apply the duplicates.
+                out.printf(
+                        "Reusing the copy of the log up to %s made earlier (%d records under %s*)%n",
+                        until, existing, asOf.topicPrefix());
+            } else {
+                Map<String, Long> copied =
+                        new LogCopy(live.bootstrapServers()).copyUntil(from, to, until);
+                out.printf("Copied the log up to %s: %s%n", until, copied);
+            }
         }
-        Map<String, Long> copied = new LogCopy(live.bootstrapServers()).copyUntil(from, to, until);
-        out.printf("Copied the log up to %s: %s%n", until, copied);
         AmsSystem system = AmsSystem.start(asOf);
         system.awaitReady(timeout);
         return system;
@@ -79,5 +95,30 @@ public final class AsOfSystem {
                 until, live.httpHost(), system.httpPort(), settingsAsOf(live, until).topicPrefix());
         out.flush();
         stopped.await();
+    }
+
+    /** Records in the copy's event topics (end offsets; the copy is never compacted). */
+    private static long records(Admin admin, TopicCatalogue to) {
+        try {
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            for (String topic :
+                    List.of(
+                            to.agentEvents().name(),
+                            to.knowledgeEvents().name(),
+                            to.conversationEvents().name())) {
+                for (int p = 0; p < to.agentEvents().partitions(); p++) {
+                    ends.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+            }
+            return admin.listOffsets(ends).all().get(60, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset)
+                    .sum();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(
+                    "Cannot read the end offsets of the as-of copy: " + e.getMessage(), e);
+        }
     }
 }

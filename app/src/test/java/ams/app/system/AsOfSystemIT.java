@@ -54,6 +54,12 @@ class AsOfSystemIT {
             system.awaitReady(Duration.ofMinutes(1));
             client.createAgent("early", "Early", TestEvents.minimalConfig("early"));
             client.awaitAgent("early", Duration.ofSeconds(60));
+            client.updateAgentConfig("early", "{\"command_flags\":{\"TTS_FLAG\":true}}");
+            RestClient liveApi = new RestClient("http://127.0.0.1:" + port, null);
+            Wait.until(
+                    "'early' at version 2",
+                    Duration.ofSeconds(60),
+                    () -> liveApi.get("/agents/early").path("version").asLong() == 2);
             between = Instant.now();
             Wait.until(
                     "time passes",
@@ -91,6 +97,32 @@ class AsOfSystemIT {
             assertTrue(
                     asOf.topics().agentEvents().name().startsWith(prefix + "asof-"),
                     asOf.topics().agentEvents().name());
+            assertEquals(2, api.get("/agents/early").path("version").asLong());
+        }
+
+        // The same T again: the copy made the first time is reused, not appended a second time
+        // (the processors resume where they stopped and would apply the duplicates).
+        StringWriter second = new StringWriter();
+        try (AmsSystem asOf =
+                AsOfSystem.start(
+                        live.withHttpPort(asOfPort),
+                        between,
+                        new PrintWriter(second, true),
+                        Duration.ofMinutes(1))) {
+            RestClient api = new RestClient("http://127.0.0.1:" + asOfPort, null);
+            assertTrue(second.toString().contains("Reusing the copy"), second.toString());
+            assertTrue(asOf.topics().agentEvents().name().startsWith(prefix + "asof-"));
+            Wait.until(
+                    "'early' served again",
+                    Duration.ofSeconds(60),
+                    () -> {
+                        try {
+                            return api.get("/agents/early").path("version").asLong() > 0;
+                        } catch (RestClient.ApiException e) {
+                            return false;
+                        }
+                    });
+            assertEquals(2, api.get("/agents/early").path("version").asLong());
         }
     }
 }
