@@ -77,6 +77,10 @@ public final class AgentProcessorBench {
     private static final int EVENTS_PER_AGENT = 10;
     private static final int HTTP_CLIENTS = 32;
 
+    /** Each measured run is its own Streams application (own group, offsets and state). */
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private AgentProcessorBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -142,6 +146,10 @@ public final class AgentProcessorBench {
                     "us/event");
 
             Path stateRoot = Files.createTempDirectory("ams-agent-bench-");
+            // Warm-up, not measured: the first run of a JVM pays for JIT compilation, which would
+            // count against whichever configuration happens to run first.
+            plainAggregate(bootstrap, catalogue.agentEvents().name(), stateRoot, total);
+            materialize(bootstrap, catalogue, stateRoot, "exactly_once_v2", null, total, agents, 0);
             for (TopicCatalogue topics : List.of(catalogue, grouped)) {
                 String order = topics == catalogue ? "round-robin order" : "agent-grouped order";
                 Measured plain =
@@ -438,7 +446,8 @@ public final class AgentProcessorBench {
      */
     private static Measured plainAggregate(
             String bootstrap, String topic, Path stateRoot, int total) throws Exception {
-        String application = topic.replace(".agent-events", "") + "-plain-aggregate";
+        String application =
+                topic.replace(".agent-events", "") + "-plain-aggregate-" + RUNS.incrementAndGet();
         Properties props = new Properties();
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
@@ -588,7 +597,9 @@ public final class AgentProcessorBench {
                 catalogue.agentEvents().name().replace("agent-events", "")
                         + guarantee.replace('_', '-')
                         + "-"
-                        + commitIntervalMs;
+                        + commitIntervalMs
+                        + "-"
+                        + RUNS.incrementAndGet();
         int port = FreePorts.next();
         Map<String, Object> props = new HashMap<>();
         props.put(AgentProcessorConfig.BOOTSTRAP_SERVERS, bootstrap);
