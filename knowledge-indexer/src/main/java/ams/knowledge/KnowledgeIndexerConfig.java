@@ -111,7 +111,7 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
                     .define(
                             HTTP_PORT,
                             ConfigDef.Type.INT,
-                            8083,
+                            8082,
                             Range.between(0, 65535),
                             Importance.MEDIUM,
                             "HTTP port of this instance (env AMS_HTTP_PORT).")
