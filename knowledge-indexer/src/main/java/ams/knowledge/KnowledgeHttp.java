@@ -23,6 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The knowledge routes (JSON). A request for an agent or node this instance does not host is
@@ -30,6 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * unavailable.
  */
 final class KnowledgeHttp {
+
+    private static final Logger log = LoggerFactory.getLogger(KnowledgeHttp.class);
 
     private static final int MAX_K = 100;
     private static final int MAX_LIMIT = 1000;
@@ -108,7 +112,15 @@ final class KnowledgeHttp {
         } catch (StoreUnavailableException e) {
             error(ctx, 503, e.getMessage());
         } catch (Exception e) {
-            error(ctx, 500, "Internal error: " + e);
+            // A bug, not the caller's fault: the details go to the log, not to the caller.
+            String incident = java.util.UUID.randomUUID().toString();
+            log.error("{} {} failed (incident {})", ctx.method(), ctx.path(), incident, e);
+            error(
+                    ctx,
+                    500,
+                    "internal error (incident "
+                            + incident
+                            + "): the knowledge-indexer's log has the details");
         }
     }
 
