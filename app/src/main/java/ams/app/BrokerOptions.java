@@ -1,6 +1,10 @@
 package ams.app;
 
 import ams.app.broker.EmbeddedBroker;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -26,7 +30,9 @@ final class BrokerOptions {
     @Option(
             names = "--kafka-port",
             defaultValue = "9092",
-            description = "Client port of the embedded broker. Default: ${DEFAULT-VALUE}")
+            description =
+                    "Client port of the embedded broker; its KRaft controller takes the next port"
+                            + " (--kafka-port + 1), so both must be free. Default: ${DEFAULT-VALUE}")
     int kafkaPort;
 
     @Option(
@@ -40,9 +46,30 @@ final class BrokerOptions {
         if (bootstrap != null) {
             return new Connection(bootstrap, null);
         }
+        requireFree(kafkaPort, "the embedded broker's client port (--kafka-port)");
+        requireFree(kafkaPort + 1, "the embedded broker's controller port (--kafka-port + 1)");
         EmbeddedBroker broker =
                 EmbeddedBroker.start(dataDir.resolve("kafka"), kafkaPort, kafkaPort + 1);
         return new Connection(broker.bootstrapServers(), broker);
+    }
+
+    /**
+     * Fails with one line naming the port when something listens on it already: the broker itself
+     * would fail later with a stack trace that does not say which option to change.
+     */
+    static void requireFree(int port, String role) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "port "
+                            + port
+                            + ", "
+                            + role
+                            + ", is in use; choose another --kafka-port (or --bootstrap an existing"
+                            + " Kafka)");
+        }
     }
 
     /** Bootstrap servers and, when embedded, the broker to stop at the end. */
