@@ -32,6 +32,7 @@ final class AgentFoldProcessor
     private static final Logger log = LoggerFactory.getLogger(AgentFoldProcessor.class);
 
     private final AgentFold fold;
+    private final String application;
     private ProcessorContext<byte[], DeadLetter> context;
     private KeyValueStore<String, AgentState> agents;
     private KeyValueStore<String, AgentState> history;
@@ -51,8 +52,9 @@ final class AgentFoldProcessor
 
     private record Recent(AgentState state, JsonNode config) {}
 
-    AgentFoldProcessor(AgentFold fold) {
+    AgentFoldProcessor(AgentFold fold, String application) {
         this.fold = fold;
+        this.application = application;
     }
 
     @Override
@@ -107,8 +109,7 @@ final class AgentFoldProcessor
                     decoded.eventId(),
                     rejected.reason(),
                     rejected.detail());
-            DeadLetter letter =
-                    decoded.reject(AgentTopology.APPLICATION, rejected.reason(), rejected.detail());
+            DeadLetter letter = decoded.reject(application, rejected.reason(), rejected.detail());
             context.forward(new Record<>(decoded.rawKey(), letter, record.timestamp()));
         }
     }

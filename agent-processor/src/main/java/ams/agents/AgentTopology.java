@@ -44,34 +44,39 @@ final class AgentTopology {
      */
     public static final String REQUESTED_STORE = "agent-activity-requested";
 
-    /** The 'application' of this processor's dead letters. */
-    public static final String APPLICATION = "ams-agent-processor";
-
     private AgentTopology() {}
 
     public static Topology buildTopology(TopicCatalogue catalogue, AgentProcessorConfig config) {
         return buildTopology(
-                catalogue, config.maxTextBytes(), config.maxConfigBytes(), config.readOnly());
+                catalogue,
+                config.getString(AgentProcessorConfig.APPLICATION_ID),
+                config.maxTextBytes(),
+                config.maxConfigBytes(),
+                config.readOnly());
     }
 
     public static Topology buildTopology(
-            TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes) {
-        return buildTopology(catalogue, maxTextBytes, maxConfigBytes, false);
+            TopicCatalogue catalogue, String application, int maxTextBytes, int maxConfigBytes) {
+        return buildTopology(catalogue, application, maxTextBytes, maxConfigBytes, false);
     }
 
     /**
      * Builds the agent-processor topology from its settings (pure: no wiring, no start).
      *
+     * @param application the application id, which names this processor on its dead letters
      * @param readOnly a rebuild from the log (replay): the same stores, but no dead letters, which
      *     were written when the events first arrived; a rebuild appends nothing to the log
      */
     public static Topology buildTopology(
-            TopicCatalogue catalogue, int maxTextBytes, int maxConfigBytes, boolean readOnly) {
+            TopicCatalogue catalogue,
+            String application,
+            int maxTextBytes,
+            int maxConfigBytes,
+            boolean readOnly) {
         StreamsBuilder builder = new StreamsBuilder();
         // Cached: several events of one agent within a commit interval reach RocksDB and the
-        // changelog once.
-        // One serde for both stores: each applied event puts the same state into both, encoded
-        // once.
+        // changelog once. One serde for both stores: each applied event puts the same state into
+        // both, encoded once.
         LastValueSerde<AgentState> states = new LastValueSerde<>(AgentSerdes.agentState());
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
@@ -94,12 +99,12 @@ final class AgentTopology {
                         builder,
                         catalogue.agentEvents(),
                         catalogue.deadLetters(),
-                        APPLICATION,
+                        application,
                         AgentEvent::getEnvelope,
                         !readOnly);
         KStream<byte[], DeadLetter> rejected =
                 agentEvents.process(
-                        () -> new AgentFoldProcessor(fold),
+                        () -> new AgentFoldProcessor(fold, application),
                         Named.as("agents-fold"),
                         AGENTS_STORE,
                         HISTORY_STORE);
@@ -117,7 +122,7 @@ final class AgentTopology {
                         builder,
                         catalogue.conversationEvents(),
                         catalogue.deadLetters(),
-                        APPLICATION,
+                        application,
                         ConversationEvent::getEnvelope,
                         !readOnly);
         builder.addStateStore(

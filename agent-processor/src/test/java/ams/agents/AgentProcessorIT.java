@@ -48,11 +48,12 @@ class AgentProcessorIT {
     void shouldMaterializeRejectAndAnswerOverHttp(TestKafka kafka, @TempDir Path stateDir)
             throws IOException {
         TopicCatalogue catalogue = kafka.newCatalogue(2);
+        String application = "agents-it-" + System.nanoTime();
         try (RunningProcessor processor =
                 RunningProcessor.start(
                         kafka.bootstrapServers(),
                         catalogue,
-                        "agents-it-" + System.nanoTime(),
+                        application,
                         stateDir,
                         Map.of(AgentProcessorConfig.MAX_TEXT_BYTES, 8000))) {
 
@@ -235,7 +236,7 @@ class AgentProcessorIT {
                         entry.getValue().offset(),
                         letter.getSourceOffset(),
                         entry.getKey().toString());
-                assertEquals(AgentTopology.APPLICATION, letter.getApplication());
+                assertEquals(application, letter.getApplication(), "named by its application id");
                 assertFalse(letter.getDetail().isBlank());
             }
             assertArrayEquals(

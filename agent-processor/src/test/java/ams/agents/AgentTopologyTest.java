@@ -57,7 +57,10 @@ class AgentTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        driver = new TopologyTestDriver(AgentTopology.buildTopology(catalogue, 4096, 16384), props);
+        driver =
+                new TopologyTestDriver(
+                        AgentTopology.buildTopology(catalogue, "agent-topology-test", 4096, 16384),
+                        props);
         agentEvents =
                 driver.createInputTopic(
                         catalogue.agentEvents().name(),
@@ -267,7 +270,7 @@ class AgentTopologyTest {
             assertEquals(
                     ((AgentEvent) c[1]).getEnvelope().getEventId().toString(),
                     letter.getOriginalEventId());
-            assertEquals(AgentTopology.APPLICATION, letter.getApplication());
+            assertEquals("agent-topology-test", letter.getApplication());
         }
         assertEquals(1, agent("a1").getVersion(), "no rejected event was applied");
         assertNull(agent("a2"));

@@ -51,7 +51,6 @@ import org.slf4j.LoggerFactory;
 public final class ConversationSink implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationSink.class);
-    public static final String APPLICATION = "ams-exporter";
 
     private final ExporterConfig config;
     private final Topic<String, ConversationEvent> topic;
@@ -225,7 +224,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         if (!pipeline.alreadyWritten(record.offset())) {
             DeadLetter letter =
                     DeadLetters.of(
-                            APPLICATION,
+                            // The application is named by its id, as every processor's letters are.
+                            config.groupId(),
                             record.topic(),
                             record.partition(),
                             record.offset(),
@@ -385,7 +385,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         // Only committed transactions: an aborted turn must never reach a dataset.
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.pollMaxRecords());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, APPLICATION + "-sink");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-sink");
         return props;
     }
 
@@ -394,7 +394,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, APPLICATION + "-dead-letters");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-dead-letters");
         return props;
     }
 
