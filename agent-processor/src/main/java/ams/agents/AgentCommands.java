@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns requests about agents into validated events. Checks here are the ones a client can make
@@ -32,6 +33,7 @@ public final class AgentCommands {
                     "userInput");
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AgentConfigDocument DOCUMENTS = new AgentConfigDocument(JSON);
 
     private final String source;
 
@@ -83,6 +85,27 @@ public final class AgentCommands {
         if (mergePatch == null || !mergePatch.isObject()) {
             throw new InvalidRequestException(
                     "the update must be a JSON object (a JSON Merge Patch, RFC 7396)");
+        }
+        // What the fold would refuse whatever the agent's configuration is now is refused here,
+        // with a 400, instead of being accepted and then only dead-lettered. A merge patch sets
+        // its non-null values verbatim, so a shape error in the patch applied to {} is one in the
+        // patch applied to any configuration.
+        JsonNode patchedAgentId = mergePatch.get("agent_id");
+        if (patchedAgentId != null
+                && !patchedAgentId.isNull()
+                && !patchedAgentId.asText().equals(agentId)) {
+            throw new InvalidRequestException(
+                    "the update must not change agent_id (it is '"
+                            + agentId
+                            + "'; was set to "
+                            + patchedAgentId
+                            + ")");
+        }
+        Optional<String> shape =
+                DOCUMENTS.shapeError(DOCUMENTS.mergePatch(JSON.createObjectNode(), mergePatch));
+        if (shape.isPresent()) {
+            throw new InvalidRequestException(
+                    "the update would make the configuration invalid: " + shape.get());
         }
         return event(
                 agentId,

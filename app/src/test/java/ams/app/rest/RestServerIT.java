@@ -173,6 +173,19 @@ class RestServerIT {
                         400,
                         "'tags' must be an array"),
                 Arguments.of("PATCH", "/agents/a", "[]", 400, "must be a JSON object"),
+                // Refused before publishing: the fold would dead-letter them whatever the agent is.
+                Arguments.of(
+                        "PATCH",
+                        "/agents/a",
+                        "{\"agent_id\":\"b\"}",
+                        400,
+                        "must not change agent_id"),
+                Arguments.of(
+                        "PATCH",
+                        "/agents/a",
+                        "{\"command_flags\":{\"TTS_FLAG\":\"on\"}}",
+                        400,
+                        "command_flags.TTS_FLAG must be a boolean"),
                 Arguments.of(
                         "PUT",
                         "/agents/a/prompts/llmWhatever",
