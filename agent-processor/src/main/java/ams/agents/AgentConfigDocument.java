@@ -1,9 +1,15 @@
 package ams.agents;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -176,6 +182,96 @@ final class AgentConfigDocument {
         ObjectNode copy = ((ObjectNode) config).deepCopy();
         objectAt(copy, "command_flags").put(flag, value);
         return copy;
+    }
+
+    /**
+     * {@link #withPrompt} on the JSON text, without building a tree: the document is copied token
+     * by token and the one value replaced (or added where the tree version would add it). Gives the
+     * same text as {@code write(withPrompt(parse(json), ...))} for any document this module wrote;
+     * used when the parsed document is not at hand, where parsing a tree, copying it and writing it
+     * again cost most of a prompt event's fold.
+     */
+    public String withPromptJson(String json, String promptType, String text) {
+        String[] path =
+                AGENT_PROMPTS.contains(promptType)
+                        ? new String[] {"prompt_config", "agent", promptType}
+                        : new String[] {"prompt_config", promptType};
+        return setAt(json, path, g -> g.writeString(text));
+    }
+
+    /** {@link #withFlag} on the JSON text; see {@link #withPromptJson}. */
+    public String withFlagJson(String json, String flag, boolean value) {
+        return setAt(json, new String[] {"command_flags", flag}, g -> g.writeBoolean(value));
+    }
+
+    private interface ValueWriter {
+        void write(JsonGenerator generator) throws IOException;
+    }
+
+    private String setAt(String json, String[] path, ValueWriter value) {
+        JsonFactory factory = mapper.getFactory();
+        StringWriter out = new StringWriter(json.length() + 64);
+        try (JsonParser parser = factory.createParser(json);
+                JsonGenerator generator = factory.createGenerator(out)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException("a stored configuration is not a JSON object");
+            }
+            copySetting(parser, generator, path, 0, value);
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "Stored configuration is not JSON: " + e.getMessage(), e);
+        }
+        return out.toString();
+    }
+
+    /** Copies the object the parser is at, with {@code path[depth..]} set inside it. */
+    private static void copySetting(
+            JsonParser parser, JsonGenerator generator, String[] path, int depth, ValueWriter value)
+            throws IOException {
+        generator.writeStartObject();
+        boolean set = false;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken token = parser.nextToken();
+            generator.writeFieldName(name);
+            if (set || !name.equals(path[depth])) {
+                generator.copyCurrentStructure(parser);
+            } else if (depth == path.length - 1) {
+                parser.skipChildren();
+                value.write(generator);
+                set = true;
+            } else if (token == JsonToken.START_OBJECT) {
+                copySetting(parser, generator, path, depth + 1, value);
+                set = true;
+            } else {
+                // Not an object where the path goes on: replaced by one, as objectAt does.
+                parser.skipChildren();
+                writeNew(generator, path, depth + 1, value);
+                set = true;
+            }
+        }
+        if (!set) {
+            generator.writeFieldName(path[depth]);
+            if (depth == path.length - 1) {
+                value.write(generator);
+            } else {
+                writeNew(generator, path, depth + 1, value);
+            }
+        }
+        generator.writeEndObject();
+    }
+
+    private static void writeNew(
+            JsonGenerator generator, String[] path, int depth, ValueWriter value)
+            throws IOException {
+        generator.writeStartObject();
+        generator.writeFieldName(path[depth]);
+        if (depth == path.length - 1) {
+            value.write(generator);
+        } else {
+            writeNew(generator, path, depth + 1, value);
+        }
+        generator.writeEndObject();
     }
 
     public static boolean isPromptType(String promptType) {

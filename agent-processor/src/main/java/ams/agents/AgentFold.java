@@ -260,13 +260,21 @@ final class AgentFold {
         if (tooLarge.isPresent()) {
             return tooLarge.get();
         }
+        AgentState.Builder next =
+                next(current, event, position, "AgentPromptSet", prompt.getPromptType());
+        if (currentConfig == null) {
+            // Nothing parsed at hand: edit the text instead of parsing the whole document.
+            return applied(
+                    next.setConfigJson(
+                            documents.withPromptJson(
+                                    current.getConfigJson(),
+                                    prompt.getPromptType(),
+                                    prompt.getText())),
+                    null);
+        }
         JsonNode config =
-                documents.withPrompt(
-                        config(current, currentConfig), prompt.getPromptType(), prompt.getText());
-        return applied(
-                next(current, event, position, "AgentPromptSet", prompt.getPromptType())
-                        .setConfigJson(documents.write(config)),
-                config);
+                documents.withPrompt(currentConfig, prompt.getPromptType(), prompt.getText());
+        return applied(next.setConfigJson(documents.write(config)), config);
     }
 
     private FoldResult setFlag(
@@ -292,11 +300,16 @@ final class AgentFold {
                                             + flag.getValue()
                                             + "'"));
         }
-        JsonNode config = documents.withFlag(config(current, currentConfig), flag.getFlag(), value);
-        return applied(
-                next(current, event, position, "AgentFlagSet", flag.getFlag() + "=" + value)
-                        .setConfigJson(documents.write(config)),
-                config);
+        AgentState.Builder next =
+                next(current, event, position, "AgentFlagSet", flag.getFlag() + "=" + value);
+        if (currentConfig == null) {
+            return applied(
+                    next.setConfigJson(
+                            documents.withFlagJson(current.getConfigJson(), flag.getFlag(), value)),
+                    null);
+        }
+        JsonNode config = documents.withFlag(currentConfig, flag.getFlag(), value);
+        return applied(next.setConfigJson(documents.write(config)), config);
     }
 
     private JsonNode config(AgentState state, JsonNode parsed) {
