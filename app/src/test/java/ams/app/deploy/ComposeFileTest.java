@@ -250,15 +250,18 @@ class ComposeFileTest {
     }
 
     @Test
-    void shouldAdvertiseAndPublishEachProcessorsHttpPort() {
+    void shouldAdvertiseEachProcessorsHttpPortOnlyOnTheComposeNetwork() {
         for (String service : ComposeFile.PROCESSORS.keySet()) {
             Map<String, String> env = compose.environment(service);
             String port = env.get("AMS_HTTP_PORT");
             assertTrue(port != null && Integer.parseInt(port) > 0, service + " serves HTTP");
             assertTrue(
-                    ComposeFile.strings(compose.service(service).path("ports"))
-                            .contains(port + ":" + port),
-                    service + " ports");
+                    ComposeFile.strings(compose.service(service).path("expose")).contains(port),
+                    service + " exposes its port on the compose network");
+            // Published on the host, a processor's routes would bypass the API's token check.
+            assertTrue(
+                    compose.service(service).path("ports").isMissingNode(),
+                    service + " must not publish a port on the host");
             String host = env.get("AMS_HTTP_HOST");
             assertFalse(
                     host == null || host.startsWith("127.") || host.equals("localhost"),
