@@ -62,7 +62,8 @@ public final class AgentProcessor implements AutoCloseable {
                         config.advertisedHost(), config.getInt(AgentProcessorConfig.HTTP_PORT));
         StoreQueries storeQueries = new StoreQueries(config.queryMaxWait());
         InstanceRouter router =
-                new InstanceRouter(streams, self, storeQueries, config.forwardTimeout());
+                new InstanceRouter(
+                        streams, self, storeQueries, config.forwardTimeout(), config.apiToken());
         ObjectMapper mapper = Json.mapper();
         AgentQueries queries = new AgentQueries(streams, storeQueries, router, mapper);
         AgentProcessor processor =

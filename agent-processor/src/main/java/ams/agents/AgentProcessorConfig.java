@@ -1,16 +1,19 @@
 package ams.agents;
 
+import ams.events.http.BearerToken;
 import ams.events.streams.StaticMembership;
 import ams.events.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -60,6 +63,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
                     Map.entry("AMS_STATE_DIR", STATE_DIR),
                     Map.entry("AMS_HTTP_HOST", HTTP_HOST),
                     Map.entry("AMS_HTTP_PORT", HTTP_PORT),
+                    Map.entry(BearerToken.ENV, BearerToken.CONFIG_KEY),
                     Map.entry("AMS_HTTP_ADVERTISED_HOST", HTTP_ADVERTISED_HOST),
                     Map.entry("AMS_AGENTS_APPLICATION_ID", APPLICATION_ID),
                     Map.entry("AMS_AGENTS_PROCESSING_GUARANTEE", PROCESSING_GUARANTEE),
@@ -69,6 +73,13 @@ public final class AgentProcessorConfig extends AbstractConfig {
 
     private static final ConfigDef DEFINITION =
             new ConfigDef()
+                    .define(
+                            BearerToken.CONFIG_KEY,
+                            ConfigDef.Type.PASSWORD,
+                            null,
+                            Importance.HIGH,
+                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
+                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
                     .define(
                             BOOTSTRAP_SERVERS,
                             ConfigDef.Type.STRING,
@@ -284,5 +295,11 @@ public final class AgentProcessorConfig extends AbstractConfig {
         props.putAll(originalsWithPrefix(STREAMS_PREFIX));
         StaticMembership.apply(props);
         return props;
+    }
+
+    /** The token this process's routes require and its calls carry; empty when none is set. */
+    public Optional<BearerToken> apiToken() {
+        Password token = getPassword(BearerToken.CONFIG_KEY);
+        return BearerToken.of(token == null ? null : token.value());
     }
 }

@@ -1,6 +1,8 @@
 package ams.agents;
 
+import ams.events.http.BearerToken;
 import io.javalin.Javalin;
+import io.javalin.http.UnauthorizedResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -31,6 +33,18 @@ public final class AgentProcessorMain {
         AgentProcessorConfig config = AgentProcessorConfig.fromEnvironment(System.getenv(), file);
         AgentProcessor processor = AgentProcessor.start(config);
         Javalin http = Javalin.create(javalin -> javalin.showJavalinBanner = false);
+        // The token of the whole system guards this port too: reachable without it, the processor's
+        // routes would bypass the API's check.
+        config.apiToken()
+                .ifPresent(
+                        token ->
+                                http.before(
+                                        ctx -> {
+                                            if (!token.admits(
+                                                    ctx.path(), ctx.header("Authorization"))) {
+                                                throw new UnauthorizedResponse(BearerToken.REFUSAL);
+                                            }
+                                        }));
         processor.registerRoutes(http);
         http.start(
                 config.getString(AgentProcessorConfig.HTTP_HOST),

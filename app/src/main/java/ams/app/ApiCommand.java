@@ -4,6 +4,7 @@ import ams.app.client.EventPublisher;
 import ams.app.rest.ProxyRoutes;
 import ams.app.rest.RestConfig;
 import ams.app.rest.RestServer;
+import ams.events.http.BearerToken;
 import ams.events.topics.TopicCatalogue;
 import java.io.PrintWriter;
 import java.util.List;
@@ -94,7 +95,8 @@ final class ApiCommand implements Callable<Integer> {
         ProxyRoutes proxy =
                 new ProxyRoutes(
                         new ProxyRoutes.Upstreams(
-                                agentsUrl, knowledgeUrl, conversationsUrl, exporterUrl));
+                                agentsUrl, knowledgeUrl, conversationsUrl, exporterUrl),
+                        BearerToken.of(apiToken));
         RestServer server =
                 RestServer.start(
                         new RestConfig(

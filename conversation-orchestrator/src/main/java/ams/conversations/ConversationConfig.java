@@ -1,7 +1,9 @@
 package ams.conversations;
 
+import ams.events.http.BearerToken;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -69,6 +71,13 @@ public final class ConversationConfig extends AbstractConfig {
 
     public static final ConfigDef CONFIG =
             new ConfigDef()
+                    .define(
+                            BearerToken.CONFIG_KEY,
+                            ConfigDef.Type.PASSWORD,
+                            null,
+                            Importance.HIGH,
+                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
+                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
                     .define(
                             BOOTSTRAP_SERVERS,
                             ConfigDef.Type.STRING,
@@ -338,5 +347,11 @@ public final class ConversationConfig extends AbstractConfig {
     public String apiKey() {
         Password password = getPassword(LLM_API_KEY);
         return password == null ? "" : password.value();
+    }
+
+    /** The token this process's routes require and its calls carry; empty when none is set. */
+    public Optional<BearerToken> apiToken() {
+        Password token = getPassword(BearerToken.CONFIG_KEY);
+        return BearerToken.of(token == null ? null : token.value());
     }
 }

@@ -67,7 +67,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         config.getString(ConversationConfig.HTTP_HOST),
                         config.getInt(ConversationConfig.HTTP_PORT));
         InstanceRouter router =
-                new InstanceRouter(streams, self, storeQueries, Duration.ofSeconds(10));
+                new InstanceRouter(
+                        streams, self, storeQueries, Duration.ofSeconds(10), config.apiToken());
         commands =
                 new ConversationCommands(
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),

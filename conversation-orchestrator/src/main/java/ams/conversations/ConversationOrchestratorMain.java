@@ -2,7 +2,9 @@ package ams.conversations;
 
 import ams.conversations.http.HttpAgentDirectory;
 import ams.conversations.http.HttpKnowledgeSearch;
+import ams.events.http.BearerToken;
 import io.javalin.Javalin;
+import io.javalin.http.UnauthorizedResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -36,10 +38,26 @@ public final class ConversationOrchestratorMain {
                 ConversationOrchestrator.start(
                         config,
                         new HttpAgentDirectory(
-                                config.getString(ConversationConfig.AGENTS_BASE_URL), timeout),
+                                config.getString(ConversationConfig.AGENTS_BASE_URL),
+                                timeout,
+                                config.apiToken()),
                         new HttpKnowledgeSearch(
-                                config.getString(ConversationConfig.KNOWLEDGE_BASE_URL), timeout));
+                                config.getString(ConversationConfig.KNOWLEDGE_BASE_URL),
+                                timeout,
+                                config.apiToken()));
         Javalin app = Javalin.create();
+        // The token of the whole system guards this port too: reachable without it, the processor's
+        // routes would bypass the API's check.
+        config.apiToken()
+                .ifPresent(
+                        token ->
+                                app.before(
+                                        ctx -> {
+                                            if (!token.admits(
+                                                    ctx.path(), ctx.header("Authorization"))) {
+                                                throw new UnauthorizedResponse(BearerToken.REFUSAL);
+                                            }
+                                        }));
         orchestrator.registerRoutes(app);
         app.start(
                 config.getString(ConversationConfig.HTTP_HOST),

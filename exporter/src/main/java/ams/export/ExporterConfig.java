@@ -1,5 +1,6 @@
 package ams.export;
 
+import ams.events.http.BearerToken;
 import ams.events.topics.TopicCatalogue;
 import ams.export.sink.RotationPolicy;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -14,6 +16,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * Every setting of the exporter, typed, documented and validated at start. Each key can also be
@@ -41,6 +44,13 @@ public final class ExporterConfig extends AbstractConfig {
 
     public static final ConfigDef DEFINITION =
             new ConfigDef()
+                    .define(
+                            BearerToken.CONFIG_KEY,
+                            ConfigDef.Type.PASSWORD,
+                            null,
+                            Importance.HIGH,
+                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
+                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
                     .define(
                             BOOTSTRAP_SERVERS,
                             ConfigDef.Type.STRING,
@@ -221,5 +231,11 @@ public final class ExporterConfig extends AbstractConfig {
 
     public int httpPort() {
         return getInt(HTTP_PORT);
+    }
+
+    /** The token this process's routes require and its calls carry; empty when none is set. */
+    public Optional<BearerToken> apiToken() {
+        Password token = getPassword(BearerToken.CONFIG_KEY);
+        return BearerToken.of(token == null ? null : token.value());
     }
 }

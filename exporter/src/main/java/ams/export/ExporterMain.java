@@ -1,11 +1,13 @@
 package ams.export;
 
+import ams.events.http.BearerToken;
 import ams.events.topics.TopicProvisioner;
 import ams.export.format.TableFormat;
 import ams.export.importer.ImportReport;
 import ams.export.importer.OriginalImporter;
 import ams.export.snapshot.ConversationExport;
 import io.javalin.Javalin;
+import io.javalin.http.UnauthorizedResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +112,22 @@ public final class ExporterMain {
         Exporter exporter = Exporter.start(config);
         Javalin http = null;
         if (config.httpPort() > 0) {
-            http = Javalin.create(c -> c.showJavalinBanner = false);
+            Javalin server = Javalin.create(c -> c.showJavalinBanner = false);
+            http = server;
+            // The token of the whole system guards this port too: reachable without it, the
+            // processor's
+            // routes would bypass the API's check.
+            config.apiToken()
+                    .ifPresent(
+                            token ->
+                                    server.before(
+                                            ctx -> {
+                                                if (!token.admits(
+                                                        ctx.path(), ctx.header("Authorization"))) {
+                                                    throw new UnauthorizedResponse(
+                                                            BearerToken.REFUSAL);
+                                                }
+                                            }));
             exporter.registerRoutes(http);
             http.start(config.httpHost(), config.httpPort());
         }

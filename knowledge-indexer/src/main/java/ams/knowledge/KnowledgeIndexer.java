@@ -81,7 +81,8 @@ public final class KnowledgeIndexer implements AutoCloseable {
                                 config.getLong(KnowledgeIndexerConfig.QUERY_MAX_WAIT_MS)));
         KnowledgeQueries queries = new KnowledgeQueries(streams, index, embedder, storeQueries);
         InstanceRouter router =
-                new InstanceRouter(streams, self, storeQueries, Duration.ofSeconds(10));
+                new InstanceRouter(
+                        streams, self, storeQueries, Duration.ofSeconds(10), config.apiToken());
         KnowledgeHttp http = new KnowledgeHttp(queries, router);
 
         BatchIndexer batchIndexer =

@@ -1,7 +1,9 @@
 package ams.knowledge;
 
+import ams.events.http.BearerToken;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -57,6 +59,7 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
                     Map.entry("AMS_STATE_DIR", STATE_DIR),
                     Map.entry("AMS_HTTP_HOST", HTTP_HOST),
                     Map.entry("AMS_HTTP_PORT", HTTP_PORT),
+                    Map.entry(BearerToken.ENV, BearerToken.CONFIG_KEY),
                     Map.entry("AMS_EMBEDDING_PROVIDER", EMBEDDING_PROVIDER),
                     Map.entry("AMS_EMBEDDING_BASE_URL", EMBEDDING_BASE_URL),
                     Map.entry("AMS_EMBEDDING_MODEL", EMBEDDING_MODEL),
@@ -64,6 +67,13 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
 
     public static final ConfigDef DEFINITION =
             new ConfigDef()
+                    .define(
+                            BearerToken.CONFIG_KEY,
+                            ConfigDef.Type.PASSWORD,
+                            null,
+                            Importance.HIGH,
+                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
+                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
                     .define(
                             BOOTSTRAP_SERVERS,
                             ConfigDef.Type.STRING,
@@ -277,5 +287,11 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
 
     public static String help() {
         return DEFINITION.toRst();
+    }
+
+    /** The token this process's routes require and its calls carry; empty when none is set. */
+    public Optional<BearerToken> apiToken() {
+        Password token = getPassword(BearerToken.CONFIG_KEY);
+        return BearerToken.of(token == null ? null : token.value());
     }
 }

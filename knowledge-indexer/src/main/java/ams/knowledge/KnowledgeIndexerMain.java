@@ -1,6 +1,8 @@
 package ams.knowledge;
 
+import ams.events.http.BearerToken;
 import io.javalin.Javalin;
+import io.javalin.http.UnauthorizedResponse;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -32,6 +34,18 @@ public final class KnowledgeIndexerMain {
                 KnowledgeIndexerConfig.fromEnvironment(System.getenv(), overrides);
         KnowledgeIndexer indexer = KnowledgeIndexer.start(config);
         Javalin app = Javalin.create();
+        // The token of the whole system guards this port too: reachable without it, the processor's
+        // routes would bypass the API's check.
+        config.apiToken()
+                .ifPresent(
+                        token ->
+                                app.before(
+                                        ctx -> {
+                                            if (!token.admits(
+                                                    ctx.path(), ctx.header("Authorization"))) {
+                                                throw new UnauthorizedResponse(BearerToken.REFUSAL);
+                                            }
+                                        }));
         indexer.registerRoutes(app);
         app.start(
                 config.getString(KnowledgeIndexerConfig.HTTP_HOST),

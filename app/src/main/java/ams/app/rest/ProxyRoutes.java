@@ -1,5 +1,6 @@
 package ams.app.rest;
 
+import ams.events.http.BearerToken;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -9,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The query routes of processors that run as separate processes, served by an API-only process
@@ -25,8 +27,16 @@ public final class ProxyRoutes {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    private final Optional<BearerToken> token;
+
     public ProxyRoutes(Upstreams upstreams) {
+        this(upstreams, Optional.empty());
+    }
+
+    /** With the token the processors' ports require (the system's one token). */
+    public ProxyRoutes(Upstreams upstreams, Optional<BearerToken> token) {
         this.upstreams = upstreams;
+        this.token = token;
     }
 
     public void register(Javalin app) {
@@ -90,6 +100,7 @@ public final class ProxyRoutes {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(URI.create(base + ctx.path() + query))
                         .timeout(Duration.ofSeconds(60));
+        token.ifPresent(t -> request.header("Authorization", t.headerValue()));
         if (ctx.method() == HandlerType.POST) {
             request.header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));

@@ -2,6 +2,7 @@ package ams.app.rest;
 
 import ams.app.client.EventPublisher;
 import ams.events.InvalidRequestException;
+import ams.events.http.BearerToken;
 import ams.events.streams.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -49,17 +50,16 @@ public final class RestServer implements AutoCloseable {
                             javalin.showJavalinBanner = false;
                             javalin.useVirtualThreads = false;
                         });
-        if (config.bearerToken() != null) {
-            String expected = "Bearer " + config.bearerToken();
-            app.before(
-                    ctx -> {
-                        if (!ctx.path().equals("/health")
-                                && !expected.equals(ctx.header("Authorization"))) {
-                            throw new UnauthorizedResponse(
-                                    "missing or wrong bearer token: send 'Authorization: Bearer <token>'");
-                        }
-                    });
-        }
+        BearerToken.of(config.bearerToken())
+                .ifPresent(
+                        token ->
+                                app.before(
+                                        ctx -> {
+                                            if (!token.admits(
+                                                    ctx.path(), ctx.header("Authorization"))) {
+                                                throw new UnauthorizedResponse(BearerToken.REFUSAL);
+                                            }
+                                        }));
         // Jetty drops parameters it cannot decode, so '?limit=%%%' would be answered as if no limit
         // had been given.
         app.before(

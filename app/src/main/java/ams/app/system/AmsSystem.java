@@ -10,6 +10,7 @@ import ams.app.rest.SystemComponent;
 import ams.conversations.ConversationConfig;
 import ams.conversations.ConversationOrchestrator;
 import ams.conversations.KnowledgeSearch;
+import ams.events.http.BearerToken;
 import ams.events.streams.RebuildProfile;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
@@ -201,6 +202,10 @@ public final class AmsSystem implements AutoCloseable {
         props.put("state.dir", settings.stateDir(module).toString());
         props.put("http.host", settings.httpHost());
         props.put("http.port", settings.httpPort());
+        // Forwards to the instance that owns a key carry the system's token.
+        if (settings.apiToken() != null) {
+            props.put(BearerToken.CONFIG_KEY, settings.apiToken());
+        }
         return props;
     }
 

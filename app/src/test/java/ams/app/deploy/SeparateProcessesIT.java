@@ -47,6 +47,10 @@ class SeparateProcessesIT {
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
     private static final int TURNS = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Every process gets the system's API token: each port must refuse a call without it. */
+    private static final String TOKEN = "sep-token-" + UUID.randomUUID();
+
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -140,6 +144,29 @@ class SeparateProcessesIT {
                     "http://127.0.0.1:" + conversationsPort + "/conversations/healthcheck");
             awaitAnswer("exporter", "http://127.0.0.1:" + exporterPort + "/exporter/status");
 
+            // Every processor's port refuses a call without the token (a real route each), so no
+            // port is a way around the API's check; /health stays open for liveness probes.
+            for (String url :
+                    List.of(
+                            "http://127.0.0.1:" + agentsPort + "/agents",
+                            "http://127.0.0.1:" + knowledgePort + "/agents/x/knowledge",
+                            "http://127.0.0.1:" + conversationsPort + "/conversations",
+                            "http://127.0.0.1:" + exporterPort + "/exporter/status")) {
+                HttpResponse<String> refused = get(url, false);
+                assertEquals(
+                        401, refused.statusCode(), url + " without a token: " + refused.body());
+                assertEquals(
+                        401,
+                        HTTP.send(
+                                        HttpRequest.newBuilder(URI.create(url))
+                                                .header("Authorization", "Bearer wrong")
+                                                .GET()
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .statusCode(),
+                        url + " with a wrong token");
+            }
+
             TopicCatalogue catalogue = new TopicCatalogue(prefix, 3, (short) 1);
             List<String> agents = List.of("ada-" + run, "brian-" + run);
             kafka.send(
@@ -225,7 +252,8 @@ class SeparateProcessesIT {
                                                                     "http://127.0.0.1:"
                                                                                     + conversationsPort,
                                                                             "http://127.0.0.1:"
-                                                                                    + exporterPort))
+                                                                                    + exporterPort),
+                                                            ams.events.http.BearerToken.of(TOKEN))
                                                     ::register))) {
                 String base = "http://127.0.0.1:" + api.port();
                 assertEquals(
@@ -268,6 +296,7 @@ class SeparateProcessesIT {
         env.keySet().removeIf(name -> name.equals("AMS_HTTP_ADVERTISED_HOST"));
         env.putAll(local);
         env.put("AMS_HTTP_PORT", Integer.toString(port));
+        env.put("AMS_API_TOKEN", TOKEN);
         env.putAll(own);
         String mainClass = compose.mainClass(service);
         start(service, mainClass, List.of(), env, logs, jvmArgs);
@@ -342,14 +371,19 @@ class SeparateProcessesIT {
         args.set(i + 1, value);
     }
 
+    /** A GET with the system's token, as every caller of a processor's port must send it. */
     private static HttpResponse<String> get(String url) {
+        return get(url, true);
+    }
+
+    private static HttpResponse<String> get(String url, boolean withToken) {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
+        if (withToken) {
+            request.header("Authorization", "Bearer " + TOKEN);
+        }
         try {
-            return HTTP.send(
-                    HttpRequest.newBuilder(URI.create(url))
-                            .timeout(Duration.ofSeconds(10))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package ams.conversations.http;
 
 import ams.conversations.AgentDirectory;
 import ams.conversations.AgentProfile;
+import ams.events.http.BearerToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -25,8 +26,15 @@ public final class HttpAgentDirectory implements AgentDirectory {
     private final HttpClient http;
     private final String baseUrl;
     private final Duration timeout;
+    private final Optional<BearerToken> token;
 
     public HttpAgentDirectory(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, Optional.empty());
+    }
+
+    /** With the API token the processor's port requires. */
+    public HttpAgentDirectory(String baseUrl, Duration timeout, Optional<BearerToken> token) {
+        this.token = token;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
@@ -42,9 +50,7 @@ public final class HttpAgentDirectory implements AgentDirectory {
                                         .replace("+", "%20"));
         try {
             HttpResponse<String> response =
-                    http.send(
-                            HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    http.send(request(uri), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return Optional.empty();
             }
@@ -69,5 +75,11 @@ public final class HttpAgentDirectory implements AgentDirectory {
             Thread.currentThread().interrupt();
             throw new UncheckedIOException(new IOException("Interrupted while asking " + uri, e));
         }
+    }
+
+    private HttpRequest request(URI uri) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+        token.ifPresent(t -> request.header("Authorization", t.headerValue()));
+        return request.build();
     }
 }

@@ -1,6 +1,7 @@
 package ams.conversations.http;
 
 import ams.conversations.KnowledgeSearch;
+import ams.events.http.BearerToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@link KnowledgeSearch} over the knowledge-indexer's {@code GET /agents/{id}/knowledge/search}
@@ -25,8 +27,15 @@ public final class HttpKnowledgeSearch implements KnowledgeSearch {
     private final HttpClient http;
     private final String baseUrl;
     private final Duration timeout;
+    private final Optional<BearerToken> token;
 
     public HttpKnowledgeSearch(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, Optional.empty());
+    }
+
+    /** With the API token the processor's port requires. */
+    public HttpKnowledgeSearch(String baseUrl, Duration timeout, Optional<BearerToken> token) {
+        this.token = token;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
@@ -46,9 +55,7 @@ public final class HttpKnowledgeSearch implements KnowledgeSearch {
                                 + "&mode=hybrid");
         try {
             HttpResponse<String> response =
-                    http.send(
-                            HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    http.send(request(uri), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return List.of();
             }
@@ -81,5 +88,11 @@ public final class HttpKnowledgeSearch implements KnowledgeSearch {
 
     private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private HttpRequest request(URI uri) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+        token.ifPresent(t -> request.header("Authorization", t.headerValue()));
+        return request.build();
     }
 }

@@ -1,5 +1,6 @@
 package ams.events.streams;
 
+import ams.events.http.BearerToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -36,6 +38,7 @@ public final class InstanceRouter {
     /** An answer from another instance, passed on as it came. */
     public record ForwardedResponse(int status, String body) {}
 
+    private final Optional<BearerToken> token;
     private final KafkaStreams streams;
     private final HostInfo self;
     private final StoreQueries queries;
@@ -44,6 +47,17 @@ public final class InstanceRouter {
 
     public InstanceRouter(
             KafkaStreams streams, HostInfo self, StoreQueries queries, Duration requestTimeout) {
+        this(streams, self, queries, requestTimeout, Optional.empty());
+    }
+
+    /** With the API token that forwards carry, when the instances' ports require one. */
+    public InstanceRouter(
+            KafkaStreams streams,
+            HostInfo self,
+            StoreQueries queries,
+            Duration requestTimeout,
+            Optional<BearerToken> token) {
+        this.token = token;
         this.streams = streams;
         this.self = self;
         this.queries = queries;
@@ -93,12 +107,13 @@ public final class InstanceRouter {
     /** GETs {@code pathAndQuery} from another instance, marked as forwarded. */
     public ForwardedResponse forward(HostInfo host, String pathAndQuery) {
         URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
-        HttpRequest request =
+        HttpRequest.Builder builder =
                 HttpRequest.newBuilder(uri)
                         .timeout(requestTimeout)
                         .header(FORWARDED_HEADER, "1")
-                        .GET()
-                        .build();
+                        .GET();
+        token.ifPresent(t -> builder.header("Authorization", t.headerValue()));
+        HttpRequest request = builder.build();
         try {
             HttpResponse<String> response =
                     http.send(request, HttpResponse.BodyHandlers.ofString());
