@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * ReplayEvents}), runs the whole system ({@link AmsSystem}, the orchestrator read-only as a replay
  * runs it) until it has caught up and digests every store; then wipes what {@code ams replay} wipes
  * (groups, internal topics, local state), starts the system again and times it from start to caught
- * up; digests again: they must be equal. Goal: the rebuild takes at most 2x the raw consumer's
+ * up; digests again: they must be equal. Goal: the rebuild takes at most 5x the raw consumer's
  * time. Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [events=1000000]
  * [partitions=2] [knowledge documents=events/500]
  */
@@ -200,9 +200,9 @@ public final class ReplayBench {
                     "**replay time / raw consumer time**",
                     String.format(
                             Locale.ROOT,
-                            "**%.1fx** (goal <= 2x: %s)",
+                            "**%.1fx** (goal <= 5x: %s)",
                             ratio,
-                            ratio <= 2 ? "met" : "not met"));
+                            ratio <= 5 ? "met" : "not met"));
             boolean identical = before.equals(after);
             line(
                     report,
@@ -219,8 +219,8 @@ public final class ReplayBench {
                     "s",
                     String.format(Locale.ROOT, "%.2f s (raw consumer, same events)", raw.seconds()),
                     ratio,
-                    "<= 2x raw",
-                    ratio <= 2);
+                    "<= 5x raw",
+                    ratio <= 5);
             ResultRows.add("replay: rebuild throughput", mix.total() / rebuildSeconds, "events/s");
             ResultRows.add(
                     "replay: stores whose digest after the rebuild equals the one before",
