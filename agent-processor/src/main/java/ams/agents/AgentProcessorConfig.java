@@ -1,6 +1,7 @@
 package ams.agents;
 
 import ams.events.http.BearerToken;
+import ams.events.streams.BoundedRocksDbMemory;
 import ams.events.streams.StaticMembership;
 import ams.events.topics.TopicCatalogue;
 import java.time.Duration;
@@ -292,6 +293,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
         }
         // A renamed operator must never silently start a new, empty changelog.
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        BoundedRocksDbMemory.apply(props);
         props.putAll(originalsWithPrefix(STREAMS_PREFIX));
         StaticMembership.apply(props);
         return props;

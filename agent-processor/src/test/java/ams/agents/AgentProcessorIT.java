@@ -10,6 +10,7 @@ import ams.events.DeadLetterReason;
 import ams.events.Envelopes;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
+import ams.events.streams.BoundedRocksDbMemory;
 import ams.events.topics.TopicCatalogue;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -246,6 +247,25 @@ class AgentProcessorIT {
             assertEquals(404, processor.get("/agents/ghost").status());
             assertTrue(
                     processor.get("/agents/ghost").body().get("error").asText().contains("ghost"));
+
+            // --- every store of the process draws on one bounded RocksDB budget
+            Map<String, Double> capacities = new java.util.TreeMap<>();
+            processor
+                    .processor()
+                    .streams()
+                    .metrics()
+                    .forEach(
+                            (name, metric) -> {
+                                if (name.name().equals("block-cache-capacity")
+                                        && metric.metricValue() instanceof Number n) {
+                                    capacities.put(name.tags().toString(), n.doubleValue());
+                                }
+                            });
+            assertFalse(capacities.isEmpty(), "RocksDB metrics of the stores");
+            assertTrue(
+                    capacities.values().stream()
+                            .allMatch(c -> c == BoundedRocksDbMemory.DEFAULT_MEMORY_BYTES),
+                    "one shared block cache of the configured size: " + capacities);
 
             // --- activity
             JsonNode activity =

@@ -6,6 +6,7 @@ import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.worker.TurnRunner;
 import ams.conversations.worker.TurnWorker;
+import ams.events.streams.BoundedRocksDbMemory;
 import ams.events.streams.InstanceRouter;
 import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
@@ -139,6 +140,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
                 StreamsConfig.CLIENT_ID_CONFIG,
                 config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
         // streams.* settings pass through last: a rebuild (ams replay) overrides the guarantee.
+        BoundedRocksDbMemory.apply(p);
         p.putAll(config.originalsWithPrefix(RebuildProfile.STREAMS_PREFIX));
         StaticMembership.apply(p);
         return p;

@@ -1,5 +1,6 @@
 package ams.knowledge;
 
+import ams.events.streams.BoundedRocksDbMemory;
 import ams.events.streams.InstanceRouter;
 import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
@@ -169,6 +170,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
                 4 * 1024 * 1024);
         // streams.* settings pass through last: a rebuild (ams replay) overrides the guarantee.
+        BoundedRocksDbMemory.apply(props);
         props.putAll(config.originalsWithPrefix(RebuildProfile.STREAMS_PREFIX));
         StaticMembership.apply(props);
         return props;
