@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One memory budget for every RocksDB store of the process: a shared block cache that also holds
- * the indexes, filters and (through a write-buffer manager) the memtables of all stores, as the
- * Kafka Streams memory guide describes. Without it each of the ~12 stores of {@code ams up} takes
- * its own cache and memtables, and off-heap memory grows with the number of stores and partitions.
+ * (through a write-buffer manager) the memtables of all stores, as the Kafka Streams memory guide
+ * describes. Without it each of the ~12 stores of {@code ams up} takes its own cache and memtables,
+ * and off-heap memory grows with the number of stores and partitions.
  *
  * <p>The cache and manager are JVM-wide on purpose: Streams creates this setter by class name for
  * every store, and sharing them is what bounds the total. The first size configured in the JVM is
@@ -29,10 +29,12 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
 
     public static final long DEFAULT_MEMORY_BYTES = 256L * 1024 * 1024;
 
-    /** Share of the budget the memtables may take; the rest is read cache, indexes, filters. */
-    private static final double MEMTABLE_SHARE = 0.25;
-
-    private static final double INDEX_FILTER_BLOCK_RATIO = 0.1;
+    /**
+     * Share of the budget the memtables may take; the rest is read cache. Half: a fold writes every
+     * event, and a quarter (the memory guide's example) made the memtables flush so often that the
+     * agent fold spent a quarter more CPU per event (measured, bench/RESULTS.md).
+     */
+    private static final double MEMTABLE_SHARE = 0.5;
 
     private static final Logger log = LoggerFactory.getLogger(BoundedRocksDbMemory.class);
 
@@ -52,9 +54,8 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
         Shared budget = shared(bytes(configs.get(MEMORY_BYTES_CONFIG)));
         BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
         table.setBlockCache(budget.cache());
-        table.setCacheIndexAndFilterBlocks(true);
-        table.setCacheIndexAndFilterBlocksWithHighPriority(true);
-        table.setPinTopLevelIndexAndFilter(true);
+        // Indexes and filters stay with the table readers (small here, and reported by Streams as
+        // estimate-table-readers-mem): counted in the cache they cost a cache lookup per read.
         options.setWriteBufferManager(budget.writeBuffers());
         options.setTableFormatConfig(table);
     }
@@ -67,7 +68,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
     /** The shared budget, created by the first store of the JVM. */
     static synchronized Shared shared(long bytes) {
         if (shared == null) {
-            Cache cache = new LRUCache(bytes, -1, false, INDEX_FILTER_BLOCK_RATIO);
+            Cache cache = new LRUCache(bytes);
             shared =
                     new Shared(
                             bytes,
