@@ -57,7 +57,9 @@ public final class Ams {
                         commandLine.getErr().println("error: " + api.getMessage());
                         return api.exitCode();
                     }
-                    if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+                    if (e instanceof IllegalArgumentException
+                            || e instanceof java.io.IOException
+                            || e instanceof ams.app.system.UnfinishedReplayException) {
                         commandLine.getErr().println("error: " + e.getMessage());
                         return 1;
                     }

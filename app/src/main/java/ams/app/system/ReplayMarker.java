@@ -46,7 +46,7 @@ final class ReplayMarker {
 
     static void refuseIfUnfinished(SystemSettings settings) {
         if (Files.exists(path(settings))) {
-            throw new IllegalStateException(
+            throw new UnfinishedReplayException(
                     "A replay of "
                             + settings.dataDir()
                             + " was cut off before it finished ("
