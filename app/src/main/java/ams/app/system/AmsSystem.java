@@ -232,8 +232,12 @@ public final class AmsSystem implements AutoCloseable {
                 ConversationConfig.APPLICATION_ID,
                 settings.applicationId("conversation-orchestrator"));
         props.put(ConversationConfig.LLM_PROVIDER, settings.llmProvider());
-        // A replay must not append to the log it replays: no TurnRequested, no model calls.
+        // A replay must not append to the log it replays: no TurnRequested, no model calls, and no
+        // turn workers, which would answer a turn the log left open (and append its message).
         props.put(ConversationConfig.READ_ONLY, settings.rebuildOnly());
+        if (settings.rebuildOnly()) {
+            props.put(ConversationConfig.WORKER_COUNT, 0);
+        }
         if (settings.llmBaseUrl() != null) {
             props.put(ConversationConfig.LLM_BASE_URL, settings.llmBaseUrl());
         }

@@ -104,6 +104,7 @@ class ReplayIT {
         }
         TopicCatalogue catalogue = new TopicCatalogue(prefix, 2, (short) 1);
         long deadLettersBefore = deadLetters(kafka, catalogue);
+        Map<TopicPartition, Long> logBefore = ends(kafka, catalogue);
 
         StringWriter output = new StringWriter();
         Replay.Result result =
@@ -122,6 +123,7 @@ class ReplayIT {
                 deadLetters(kafka, catalogue),
                 "a replay appends no dead letters");
         assertFalse(Files.exists(ReplayMarker.path(settings)), "a finished replay leaves no mark");
+        assertEquals(logBefore, ends(kafka, catalogue), "a replay appends no event to the log");
 
         // A replay cut off mid-rebuild (at_least_once) leaves its mark: the system refuses to
         // serve its stores, and the next replay rebuilds from scratch without comparing.
@@ -170,6 +172,26 @@ class ReplayIT {
                 }
             }
             return count;
+        }
+    }
+
+    /** End offsets of the three event topics. */
+    private static Map<TopicPartition, Long> ends(TestKafka kafka, TopicCatalogue catalogue) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        kafka.consumerProperties("ends-" + UUID.randomUUID()),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new java.util.ArrayList<>();
+            for (String topic :
+                    List.of(
+                            catalogue.agentEvents().name(),
+                            catalogue.knowledgeEvents().name(),
+                            catalogue.conversationEvents().name())) {
+                consumer.partitionsFor(topic)
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            return new java.util.HashMap<>(consumer.endOffsets(partitions));
         }
     }
 }
