@@ -41,17 +41,13 @@ public final class AgentCommands {
         this.source = source;
     }
 
-    public static String requireAgentId(String agentId) {
-        return AgentIds.require(agentId);
-    }
-
     /**
      * A new agent from an original-style config document; the config's agent_id, if any, must
      * match.
      */
     public AgentEvent create(
             String agentId, String name, String description, List<String> tags, JsonNode config) {
-        requireAgentId(agentId);
+        AgentIds.require(agentId);
         if (config == null || !config.isObject()) {
             throw new InvalidRequestException(
                     "config must be a JSON object (the agent configuration document)");
@@ -81,7 +77,7 @@ public final class AgentCommands {
     }
 
     public AgentEvent changeConfig(String agentId, JsonNode mergePatch) {
-        requireAgentId(agentId);
+        AgentIds.require(agentId);
         if (mergePatch == null || !mergePatch.isObject()) {
             throw new InvalidRequestException(
                     "the update must be a JSON object (a JSON Merge Patch, RFC 7396)");
@@ -113,7 +109,7 @@ public final class AgentCommands {
     }
 
     public AgentEvent setPrompt(String agentId, String promptType, String text) {
-        requireAgentId(agentId);
+        AgentIds.require(agentId);
         if (!PROMPT_TYPES.contains(promptType)) {
             throw new InvalidRequestException(
                     "prompt type must be one of " + PROMPT_TYPES + "; was '" + promptType + "'");
@@ -127,7 +123,7 @@ public final class AgentCommands {
     }
 
     public AgentEvent setFlag(String agentId, String flag, boolean value) {
-        requireAgentId(agentId);
+        AgentIds.require(agentId);
         if (flag == null || flag.isBlank()) {
             throw new InvalidRequestException("flag name is missing (e.g. TTS_FLAG)");
         }
@@ -135,12 +131,12 @@ public final class AgentCommands {
     }
 
     public AgentEvent deactivate(String agentId, String reason) {
-        requireAgentId(agentId);
+        AgentIds.require(agentId);
         return event(agentId, AgentDeactivated.newBuilder().setReason(reason).build());
     }
 
     public AgentEvent reactivate(String agentId, String reason) {
-        requireAgentId(agentId);
+        AgentIds.require(agentId);
         return event(agentId, AgentReactivated.newBuilder().setReason(reason).build());
     }
 

@@ -10,6 +10,7 @@ import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
 import ams.testkit.Wait;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -78,14 +79,13 @@ class AsOfSystemIT {
                         Duration.ofMinutes(1))) {
             RestClient api = new RestClient("http://127.0.0.1:" + asOfPort, null);
             Wait.until(
-                    "'early' rebuilt as of T",
+                    "'early' rebuilt as of T, both its events folded",
                     Duration.ofSeconds(60),
                     () -> {
                         try {
-                            return api.get("/agents/early")
-                                    .path("agent_name")
-                                    .asText()
-                                    .equals("Early");
+                            JsonNode early = api.get("/agents/early");
+                            return early.path("agent_name").asText().equals("Early")
+                                    && early.path("version").asLong() >= 2;
                         } catch (RestClient.ApiException e) {
                             return false;
                         }
@@ -117,7 +117,7 @@ class AsOfSystemIT {
                     Duration.ofSeconds(60),
                     () -> {
                         try {
-                            return api.get("/agents/early").path("version").asLong() > 0;
+                            return api.get("/agents/early").path("version").asLong() >= 2;
                         } catch (RestClient.ApiException e) {
                             return false;
                         }
