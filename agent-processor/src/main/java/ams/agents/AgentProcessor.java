@@ -1,10 +1,10 @@
 package ams.agents;
 
-import ams.events.streams.InstanceRouter;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.service.http.InstanceRouter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package ams.knowledge;
 
-import ams.events.streams.InstanceRouter;
 import ams.events.streams.StoreUnavailableException;
 import ams.knowledge.avro.DocumentRecord;
 import ams.knowledge.avro.Interval;
@@ -8,6 +7,7 @@ import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.search.DimensionMismatchException;
 import ams.knowledge.search.SearchFilters;
 import ams.knowledge.search.SearchMode;
+import ams.service.http.InstanceRouter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

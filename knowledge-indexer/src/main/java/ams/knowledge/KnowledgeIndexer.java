@@ -1,7 +1,6 @@
 package ams.knowledge;
 
 import ams.events.streams.BoundedRocksDbMemory;
-import ams.events.streams.InstanceRouter;
 import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
@@ -12,6 +11,7 @@ import ams.knowledge.embedding.Embedder;
 import ams.knowledge.embedding.EmbeddingModels;
 import ams.knowledge.embedding.EmbeddingWorker;
 import ams.knowledge.search.SearchIndex;
+import ams.service.http.InstanceRouter;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.Map;

@@ -3,9 +3,9 @@ package ams.knowledge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ams.events.streams.InstanceRouter;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
+import ams.service.http.InstanceRouter;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestKafka;
 import ams.testkit.Wait;

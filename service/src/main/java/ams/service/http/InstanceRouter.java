@@ -1,6 +1,8 @@
-package ams.events.streams;
+package ams.service.http;
 
 import ams.events.http.BearerToken;
+import ams.events.streams.StoreQueries;
+import ams.events.streams.StoreUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,0 +1,75 @@
+package ams.service;
+
+import ams.service.http.ServiceHttp;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every processor's {@code main} does, once: read the optional properties file named by the
+ * first argument, serve the processor's routes on the shared HTTP setup, and stop the server and
+ * then the processor on shutdown.
+ */
+public final class ProcessMain {
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessMain.class);
+
+    private ProcessMain() {}
+
+    /** The properties file named by {@code args[0]}, or none. */
+    public static Properties properties(String[] args) throws IOException {
+        Properties file = new Properties();
+        if (args.length > 0) {
+            try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
+                file.load(in);
+            }
+        }
+        return file;
+    }
+
+    /**
+     * Serves {@code routes} on {@code host:port} and blocks until the JVM shuts down, then stops
+     * the server (no new requests) and closes {@code processor}.
+     */
+    public static void serve(
+            String name,
+            ServiceHttp.Options options,
+            String host,
+            int port,
+            Consumer<Javalin> routes,
+            AutoCloseable processor)
+            throws InterruptedException {
+        Javalin http = ServiceHttp.create(options);
+        routes.accept(http);
+        http.start(host, port);
+        log.info(
+                "{} serving on http://{}:{}{}",
+                name,
+                host,
+                http.port(),
+                options.token().isPresent() ? " (bearer token required)" : "");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    log.info("Shutting down {}", name);
+                                    http.stop();
+                                    try {
+                                        processor.close();
+                                    } catch (Exception e) {
+                                        log.warn("Closing {} failed", name, e);
+                                    }
+                                    stopped.countDown();
+                                },
+                                name + "-shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,184 @@
+package ams.service.http;
+
+import ams.events.InvalidRequestException;
+import ams.events.http.BearerToken;
+import ams.events.streams.StoreUnavailableException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.UnauthorizedResponse;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one HTTP server setup of every AMS port (the REST API and each processor's own port): the
+ * bearer token check, query-string validation, and one exception map, so the same request gets the
+ * same answer from {@code ams up}, a standalone processor and {@code ams api}. Routes throw; this
+ * class turns what they throw into an {@link ApiError}:
+ *
+ * <ul>
+ *   <li>{@link InvalidRequestException}, {@link IllegalArgumentException} → 400 with the message
+ *   <li>{@link NotFoundException} → 404, {@link ConflictException} → 409
+ *   <li>{@link StoreUnavailableException} (a store migrating or restoring) → 503 with Retry-After
+ *   <li>anything else → 500 with an incident id, logged with its stack under that id
+ * </ul>
+ */
+public final class ServiceHttp {
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceHttp.class);
+
+    /** Seconds a client should wait before retrying a 503 (a store moving between instances). */
+    public static final String RETRY_AFTER_SECONDS = "1";
+
+    /** What every server of the system is built with. */
+    public record Options(long maxRequestBytes, Optional<BearerToken> token) {
+
+        public static Options of(Optional<BearerToken> token) {
+            return new Options(DEFAULT_MAX_REQUEST_BYTES, token);
+        }
+    }
+
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 8L * 1024 * 1024;
+
+    private ServiceHttp() {}
+
+    /** A server with the token check, parameter validation and error map; routes still to add. */
+    public static Javalin create(Options options) {
+        Javalin app =
+                Javalin.create(
+                        javalin -> {
+                            javalin.http.maxRequestSize = options.maxRequestBytes();
+                            javalin.showJavalinBanner = false;
+                            javalin.useVirtualThreads = false;
+                        });
+        // The token of the whole system guards every port: a processor's port reachable without it
+        // would bypass the API's check.
+        options.token()
+                .ifPresent(
+                        token ->
+                                app.before(
+                                        ctx -> {
+                                            if (!token.admits(
+                                                    ctx.path(), ctx.header("Authorization"))) {
+                                                throw new UnauthorizedResponse(BearerToken.REFUSAL);
+                                            }
+                                        }));
+        // Jetty drops parameters it cannot decode, so '?limit=%%%' would be answered as if no limit
+        // had been given.
+        app.before(
+                ctx -> {
+                    String query = ctx.queryString();
+                    if (query != null) {
+                        try {
+                            URLDecoder.decode(query, StandardCharsets.UTF_8);
+                        } catch (IllegalArgumentException e) {
+                            throw new InvalidRequestException(
+                                    "the query string is not valid percent-encoding ("
+                                            + e.getMessage()
+                                            + "): write '%' as %25");
+                        }
+                    }
+                });
+        errors(app);
+        return app;
+    }
+
+    private static void errors(Javalin app) {
+        app.exception(InvalidRequestException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        app.exception(NotFoundException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
+        app.exception(ConflictException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
+        app.exception(
+                StoreUnavailableException.class,
+                (e, ctx) -> {
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                    error(ctx, 503, e.getMessage());
+                });
+        app.exception(
+                ServiceUnavailableException.class,
+                (e, ctx) -> {
+                    ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+                    error(ctx, 503, e.getMessage());
+                });
+        app.exception(
+                HttpResponseException.class,
+                (e, ctx) ->
+                        error(
+                                ctx,
+                                e.getStatus(),
+                                e.getStatus() == 404
+                                        ? e.getMessage() + ": see /openapi.json for the API"
+                                        : e.getMessage()));
+        app.exception(
+                Exception.class,
+                (e, ctx) -> {
+                    String incident = UUID.randomUUID().toString();
+                    log.error(
+                            "Unexpected error on {} {} (incident {})",
+                            ctx.method(),
+                            ctx.path(),
+                            incident,
+                            e);
+                    ctx.status(500)
+                            .json(
+                                    new ApiError(
+                                            "internal error ("
+                                                    + e.getClass().getSimpleName()
+                                                    + "): reported under incident "
+                                                    + incident,
+                                            500,
+                                            incident));
+                });
+        app.error(
+                404,
+                ctx -> {
+                    if (ctx.resultInputStream() == null) {
+                        error(
+                                ctx,
+                                404,
+                                "no route "
+                                        + ctx.method()
+                                        + " "
+                                        + ctx.path()
+                                        + ": see /openapi.json for the API");
+                    }
+                });
+        app.error(
+                405,
+                ctx ->
+                        error(
+                                ctx,
+                                405,
+                                "method " + ctx.method() + " is not allowed on " + ctx.path()));
+        app.error(413, ctx -> error(ctx, 413, "request body too large"));
+    }
+
+    /** Answers {@code status} with an {@link ApiError} body. */
+    public static void error(Context ctx, int status, String message) {
+        ctx.status(status)
+                .contentType("application/json")
+                .result(ServiceJson.write(new ApiError(message, status)));
+    }
+
+    /** Answers 200 with {@code value} as JSON. */
+    public static void ok(Context ctx, Object value) {
+        reply(ctx, 200, value);
+    }
+
+    /** Answers {@code status} with {@code value} as JSON. */
+    public static void reply(Context ctx, int status, Object value) {
+        ctx.status(status).contentType("application/json").result(ServiceJson.write(value));
+    }
+
+    /**
+     * Answers {@code status} with a body that is JSON already (a forwarded answer, a stored
+     * document).
+     */
+    public static void raw(Context ctx, int status, String json) {
+        ctx.status(status).contentType("application/json").result(json);
+    }
+}
