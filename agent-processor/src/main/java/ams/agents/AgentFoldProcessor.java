@@ -12,6 +12,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ final class AgentFoldProcessor
     private ProcessorContext<byte[], DeadLetter> context;
     private KeyValueStore<String, AgentState> agents;
     private KeyValueStore<String, AgentState> history;
+    private WindowStore<String, String> fates;
 
     /**
      * Recently changed agents of this task. Bounded: a parsed configuration takes some tens of KiB.
@@ -62,6 +64,7 @@ final class AgentFoldProcessor
         this.context = context;
         this.agents = context.getStateStore(AgentTopology.AGENTS_STORE);
         this.history = context.getStateStore(AgentTopology.HISTORY_STORE);
+        this.fates = context.getStateStore(AgentTopology.FATES_STORE);
         recent.clear();
     }
 
@@ -103,6 +106,10 @@ final class AgentFoldProcessor
             agents.put(key, state);
             history.put(AgentHistory.key(key, state.getVersion()), state);
             recent.put(key, new Recent(state, applied.config()));
+            fate(
+                    decoded,
+                    EventFate.applied(decoded.eventId(), key, state.getVersion()),
+                    record.timestamp());
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",
@@ -111,6 +118,17 @@ final class AgentFoldProcessor
                     rejected.detail());
             DeadLetter letter = decoded.reject(application, rejected.reason(), rejected.detail());
             context.forward(new Record<>(decoded.rawKey(), letter, record.timestamp()));
+            fate(
+                    decoded,
+                    EventFate.rejected(
+                            decoded.eventId(), key, rejected.reason(), rejected.detail()),
+                    record.timestamp());
+        }
+    }
+
+    private void fate(Decoded<AgentEvent> decoded, String fate, long timestamp) {
+        if (decoded.eventId() != null) {
+            fates.put(decoded.eventId(), fate, timestamp);
         }
     }
 }

@@ -8,6 +8,7 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
 import ams.events.topics.TopicCatalogue;
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -43,6 +44,15 @@ final class AgentTopology {
      * Conversations whose request activity has counted (conversationId to the request's offset).
      */
     public static final String REQUESTED_STORE = "agent-activity-requested";
+
+    /**
+     * What became of each agent event (event id to {@link EventFate} JSON), for {@code GET
+     * /events/{event_id}}. A window store so that it stays bounded: a caller asks within seconds or
+     * minutes of its write, and segments older than {@link #FATE_RETENTION} are dropped whole.
+     */
+    public static final String FATES_STORE = "agent-event-fates";
+
+    public static final Duration FATE_RETENTION = Duration.ofHours(24);
 
     private AgentTopology() {}
 
@@ -92,6 +102,16 @@ final class AgentTopology {
                                 states)
                         .withCachingEnabled());
 
+        // Window of 1 ms at the event's timestamp: the store is used as a key-value store whose old
+        // entries expire with their segment.
+        builder.addStateStore(
+                Stores.windowStoreBuilder(
+                                Stores.persistentWindowStore(
+                                        FATES_STORE, FATE_RETENTION, Duration.ofMillis(1), false),
+                                Serdes.String(),
+                                Serdes.String())
+                        .withCachingEnabled());
+
         AgentFold fold =
                 new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
         KStream<String, Decoded<AgentEvent>> agentEvents =
@@ -107,7 +127,8 @@ final class AgentTopology {
                         () -> new AgentFoldProcessor(fold, application),
                         Named.as("agents-fold"),
                         AGENTS_STORE,
-                        HISTORY_STORE);
+                        HISTORY_STORE,
+                        FATES_STORE);
         if (!readOnly) {
             rejected.to(
                     catalogue.deadLetters().name(),

@@ -44,7 +44,8 @@ public final class AgentCli {
             @Option(names = "--description", defaultValue = "") String description,
             @Option(names = "--tag", description = "A tag; repeat for several") List<String> tags,
             @Option(names = "--config", description = "Config JSON file (default: an empty config)")
-                    Path config)
+                    Path config,
+            @Mixin WaitOption wait)
             throws IOException {
         ObjectNode body = JSON.createObjectNode();
         body.put("agent_id", id);
@@ -62,7 +63,7 @@ public final class AgentCli {
                         out().printf(
                                         "Agent %s created (event %s)%n",
                                         id, a.path("event_id").asText()));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -164,7 +165,8 @@ public final class AgentCli {
                             names = "--patch",
                             required = true,
                             description = "The patch as JSON text, or @file")
-                    String patch)
+                    String patch,
+            @Mixin WaitOption wait)
             throws IOException {
         String text = patch.startsWith("@") ? Files.readString(Path.of(patch.substring(1))) : patch;
         JsonNode answer =
@@ -176,7 +178,7 @@ public final class AgentCli {
                         out().printf(
                                         "Config change for %s published (event %s)%n",
                                         id, a.path("event_id").asText()));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -187,7 +189,8 @@ public final class AgentCli {
     int setPrompt(
             @Parameters(index = "0", paramLabel = "AGENT_ID") String id,
             @Parameters(index = "1", paramLabel = "TYPE") String type,
-            @Parameters(index = "2", paramLabel = "TEXT") String text) {
+            @Parameters(index = "2", paramLabel = "TEXT") String text,
+            @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client()
                         .put(
@@ -197,7 +200,7 @@ public final class AgentCli {
                                         + RestClient.encode(type),
                                 Map.of("text", text));
         api.print(out(), answer, a -> out().printf("Prompt %s of %s set%n", type, id));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -207,7 +210,8 @@ public final class AgentCli {
     int setFlag(
             @Parameters(index = "0", paramLabel = "AGENT_ID") String id,
             @Parameters(index = "1", paramLabel = "FLAG") String flag,
-            @Parameters(index = "2", paramLabel = "true|false") boolean value) {
+            @Parameters(index = "2", paramLabel = "true|false") boolean value,
+            @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client()
                         .put(
@@ -217,7 +221,7 @@ public final class AgentCli {
                                         + RestClient.encode(flag),
                                 Map.of("value", value));
         api.print(out(), answer, a -> out().printf("Flag %s of %s set to %s%n", flag, id, value));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -226,25 +230,26 @@ public final class AgentCli {
             description = "Deactivate an agent.")
     int deactivate(
             @Parameters(paramLabel = "AGENT_ID") String id,
-            @Option(names = "--reason") String reason) {
+            @Option(names = "--reason") String reason,
+            @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client()
                         .post(
                                 "/agents/" + RestClient.encode(id) + "/deactivate",
                                 reason == null ? "{}" : Map.of("reason", reason));
         api.print(out(), answer, a -> out().printf("Agent %s deactivated%n", id));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
             name = "reactivate",
             mixinStandardHelpOptions = true,
             description = "Reactivate an agent.")
-    int reactivate(@Parameters(paramLabel = "AGENT_ID") String id) {
+    int reactivate(@Parameters(paramLabel = "AGENT_ID") String id, @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client().post("/agents/" + RestClient.encode(id) + "/reactivate", "{}");
         api.print(out(), answer, a -> out().printf("Agent %s reactivated%n", id));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
