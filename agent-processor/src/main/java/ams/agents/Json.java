@@ -1,28 +1,28 @@
 package ams.agents;
 
-import ams.service.http.ServiceJson;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 
 /**
- * The shared snake_case mapping ({@link ServiceJson}) with two leniencies this module needs where
- * it reads JSON it did not receive as a request: the fold parses configuration documents and merge
- * patches exactly as it always did (a replay of an old log must rebuild the same state, so text
- * after the document is ignored as before), and answers read from another instance may carry fields
- * a newer version added.
+ * The JSON mapping of what this module reads outside a request: the fold's configuration documents
+ * and merge patches, and the answers of other instances. Deliberately not the HTTP contract's
+ * {@code ServiceJson} (which answers the routes): a replay must parse the documents of an old log
+ * exactly as they were parsed when first folded, whatever the HTTP mapping later becomes, so this
+ * one stays as it was (snake_case; text after a document ignored; unknown fields of a peer's
+ * answer, from a newer version, ignored).
  */
 final class Json {
 
-    private static final ObjectMapper LENIENT =
-            ServiceJson.mapper()
-                    .copy()
-                    .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper()
+                    .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private Json() {}
 
     /** Configured once and never changed: safe to share across threads. */
     static ObjectMapper mapper() {
-        return LENIENT;
+        return MAPPER;
     }
 }
