@@ -5,7 +5,6 @@ import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.service.http.InstanceRouter;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
@@ -64,11 +63,9 @@ public final class AgentProcessor implements AutoCloseable {
         InstanceRouter router =
                 new InstanceRouter(
                         streams, self, storeQueries, config.forwardTimeout(), config.apiToken());
-        ObjectMapper mapper = Json.mapper();
-        AgentQueries queries = new AgentQueries(streams, storeQueries, router, mapper);
+        AgentQueries queries = new AgentQueries(streams, storeQueries, router, Json.mapper());
         AgentProcessor processor =
-                new AgentProcessor(
-                        config, streams, queries, new AgentHttp(queries, router, mapper));
+                new AgentProcessor(config, streams, queries, new AgentHttp(queries, router));
         streams.setStateListener(
                 (next, previous) ->
                         log.info("Agent processor {} state {} -> {}", self, previous, next));
@@ -96,7 +93,8 @@ public final class AgentProcessor implements AutoCloseable {
 
     /**
      * Mounts the agent routes on a server the caller owns (and starts on this instance's
-     * http.port).
+     * http.port). The routes throw: the server must map exceptions as {@code ServiceHttp.create}
+     * does.
      */
     public void registerRoutes(Javalin app) {
         http.register(app);

@@ -245,8 +245,9 @@ class AgentProcessorIT {
                     bytes(byReason.get(DeadLetterReason.UNDECODABLE).getOriginalValue()));
             assertEquals(404, processor.get("/agents/bob").status());
             assertEquals(404, processor.get("/agents/ghost").status());
-            assertTrue(
-                    processor.get("/agents/ghost").body().get("error").asText().contains("ghost"));
+            JsonNode ghost = processor.get("/agents/ghost").body();
+            assertTrue(ghost.get("error").asText().contains("ghost"), ghost.toString());
+            assertEquals(404, ghost.get("status").asInt(), "the one error body: " + ghost);
 
             // --- every store of the process draws on one bounded RocksDB budget
             Map<String, Double> capacities = new java.util.TreeMap<>();
@@ -357,7 +358,10 @@ class AgentProcessorIT {
                     4, processor.get("/agents?tag=test&active=true").body().get("total").asLong());
             assertEquals(0, processor.get("/agents?tag=nope").body().get("total").asLong());
             assertEquals(0, processor.get("/agents?active=false").body().get("total").asLong());
-            assertEquals(400, processor.get("/agents?active=maybe").status());
+            RunningProcessor.Response maybe = processor.get("/agents?active=maybe");
+            assertEquals(400, maybe.status());
+            assertEquals(400, maybe.body().get("status").asInt(), maybe.body().toString());
+            assertTrue(maybe.body().get("error").asText().contains("active"));
             assertEquals(400, processor.get("/agents?limit=-1").status());
 
             // --- the Java API gives the same answers

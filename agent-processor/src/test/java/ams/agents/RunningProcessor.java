@@ -1,6 +1,7 @@
 package ams.agents;
 
 import ams.events.topics.TopicCatalogue;
+import ams.service.http.ServiceHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * An agent processor with its HTTP routes on a free loopback port, as a test (or the benchmark)
@@ -57,7 +59,7 @@ final class RunningProcessor implements AutoCloseable {
         props.put("streams.heartbeat.interval.ms", 500);
         props.putAll(overrides);
         AgentProcessor processor = AgentProcessor.start(new AgentProcessorConfig(props));
-        Javalin http = Javalin.create(config -> config.showJavalinBanner = false);
+        Javalin http = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
         processor.registerRoutes(http);
         http.start("127.0.0.1", port);
         return new RunningProcessor(processor, http, port);

@@ -1,7 +1,5 @@
 package ams.knowledge;
 
-import ams.events.streams.BoundedRocksDbMemory;
-import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicProvisioner;
@@ -15,13 +13,9 @@ import ams.service.http.InstanceRouter;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -66,16 +60,18 @@ public final class KnowledgeIndexer implements AutoCloseable {
     public static KnowledgeIndexer start(KnowledgeIndexerConfig config, Embedder embedder) {
         KnowledgeTopics topics = KnowledgeTopics.of(config);
         String bootstrap = config.getString(KnowledgeIndexerConfig.BOOTSTRAP_SERVERS);
-        provision(bootstrap, topics);
+        if (config.getBoolean(KnowledgeIndexerConfig.TOPICS_PROVISION)) {
+            provision(bootstrap, topics);
+        }
         String application = config.applicationId();
+        // The address other instances reach this one at: the application.server it advertises.
         HostInfo self =
                 new HostInfo(
-                        config.getString(KnowledgeIndexerConfig.HTTP_HOST),
-                        config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
+                        config.advertisedHost(), config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
         SearchIndex index = new SearchIndex();
         Topology topology =
                 KnowledgeTopology.buildTopology(topics, application, index, config.readOnly());
-        KafkaStreams streams = new KafkaStreams(topology, streamsProperties(config, self));
+        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         StoreQueries storeQueries =
                 new StoreQueries(
                         Duration.ofMillis(
@@ -142,40 +138,10 @@ public final class KnowledgeIndexer implements AutoCloseable {
         }
     }
 
-    static Properties streamsProperties(KnowledgeIndexerConfig config, HostInfo self) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        props.put(
-                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.getString(KnowledgeIndexerConfig.BOOTSTRAP_SERVERS));
-        props.put(
-                StreamsConfig.STATE_DIR_CONFIG, config.getString(KnowledgeIndexerConfig.STATE_DIR));
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-        props.put(
-                StreamsConfig.NUM_STREAM_THREADS_CONFIG,
-                config.getInt(KnowledgeIndexerConfig.STREAM_THREADS));
-        props.put(
-                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
-                config.getLong(KnowledgeIndexerConfig.COMMIT_INTERVAL_MS));
-        props.put(
-                StreamsConfig.REPLICATION_FACTOR_CONFIG,
-                (int) config.getShort(KnowledgeIndexerConfig.TOPIC_REPLICATION_FACTOR));
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        // Chunk records carry a whole document's vectors: allow them through.
-        props.put(
-                StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                4 * 1024 * 1024);
-        props.put(
-                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
-                4 * 1024 * 1024);
-        // streams.* settings pass through last: a rebuild (ams replay) overrides the guarantee.
-        BoundedRocksDbMemory.apply(props);
-        props.putAll(config.originalsWithPrefix(RebuildProfile.STREAMS_PREFIX));
-        StaticMembership.apply(props);
-        return props;
-    }
-
+    /**
+     * Mounts the knowledge routes on a server the caller owns. The routes throw: the server must
+     * map exceptions as {@code ServiceHttp.create} does.
+     */
     public void registerRoutes(Javalin app) {
         http.register(app);
     }

@@ -1,9 +1,14 @@
 package ams.knowledge;
 
 import ams.events.http.BearerToken;
-import java.util.HashMap;
+import ams.events.topics.TopicCatalogue;
+import ams.service.config.CommonConfig;
+import ams.service.config.CommonConfig.ModuleDefaults;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -11,21 +16,28 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Every setting of the knowledge indexer: keys, types, defaults and validation in one place. Read
- * from a map (tests, {@code app}) or from {@code AMS_*} environment variables.
+ * Every setting of the knowledge indexer: the keys every AMS process shares ({@link CommonConfig})
+ * plus this module's own, with types, defaults and validation. Read from a map (tests, {@code app})
+ * or from the environment ({@code AMS_<KEY>} for every key).
  */
 public final class KnowledgeIndexerConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String TOPIC_PREFIX = "topic.prefix";
-    public static final String TOPIC_PARTITIONS = "topic.partitions";
-    public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
-    public static final String APPLICATION_ID = "application.id";
-    public static final String STATE_DIR = "state.dir";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
+    public static final String BOOTSTRAP_SERVERS = CommonConfig.BOOTSTRAP_SERVERS;
+    public static final String TOPIC_PREFIX = CommonConfig.TOPIC_PREFIX;
+    public static final String TOPIC_PARTITIONS = CommonConfig.TOPIC_PARTITIONS;
+    public static final String TOPIC_REPLICATION_FACTOR = CommonConfig.TOPIC_REPLICATION_FACTOR;
+    public static final String TOPICS_PROVISION = CommonConfig.TOPICS_PROVISION;
+    public static final String APPLICATION_ID = CommonConfig.APPLICATION_ID;
+    public static final String STATE_DIR = CommonConfig.STATE_DIR;
+    public static final String HTTP_HOST = CommonConfig.HTTP_HOST;
+    public static final String HTTP_PORT = CommonConfig.HTTP_PORT;
+    public static final String HTTP_ADVERTISED_HOST = CommonConfig.HTTP_ADVERTISED_HOST;
+    public static final String NUM_STREAM_THREADS = CommonConfig.NUM_STREAM_THREADS;
+    public static final String COMMIT_INTERVAL_MS = CommonConfig.COMMIT_INTERVAL_MS;
+
     public static final String EMBEDDING_PROVIDER = "embedding.provider";
     public static final String EMBEDDING_BASE_URL = "embedding.base.url";
     public static final String EMBEDDING_MODEL = "embedding.model";
@@ -39,92 +51,30 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
     public static final String CHUNK_OVERLAP_CHARS = "chunk.overlap.chars";
     public static final String CHUNK_MAX_PER_DOCUMENT = "chunk.max.per.document";
     public static final String QUERY_MAX_WAIT_MS = "query.max.wait.ms";
-    public static final String STREAM_THREADS = "stream.threads";
-    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String READ_ONLY = "read.only";
 
     public static final String PROVIDER_IN_PROCESS = "in-process";
     public static final String PROVIDER_OPENAI = "openai";
     public static final String PROVIDER_OLLAMA = "ollama";
 
+    /** The commit interval when none is configured: Kafka Streams' own under exactly_once_v2. */
+    static final long DEFAULT_COMMIT_INTERVAL_MS = 100L;
+
     /**
-     * Environment variable for each key that has one (DESIGN: every process reads the AMS_*
-     * variables).
+     * Variables this module read before the one {@code AMS_<KEY>} rule. Every one of them
+     * (AMS_BOOTSTRAP_SERVERS, AMS_EMBEDDING_*, ...) is the rule's own name for its key, so none
+     * needs an alias.
      */
-    public static final Map<String, String> ENVIRONMENT =
-            Map.ofEntries(
-                    Map.entry("AMS_BOOTSTRAP_SERVERS", BOOTSTRAP_SERVERS),
-                    Map.entry("AMS_TOPIC_PREFIX", TOPIC_PREFIX),
-                    Map.entry("AMS_TOPIC_PARTITIONS", TOPIC_PARTITIONS),
-                    Map.entry("AMS_STATE_DIR", STATE_DIR),
-                    Map.entry("AMS_HTTP_HOST", HTTP_HOST),
-                    Map.entry("AMS_HTTP_PORT", HTTP_PORT),
-                    Map.entry(BearerToken.ENV, BearerToken.CONFIG_KEY),
-                    Map.entry("AMS_EMBEDDING_PROVIDER", EMBEDDING_PROVIDER),
-                    Map.entry("AMS_EMBEDDING_BASE_URL", EMBEDDING_BASE_URL),
-                    Map.entry("AMS_EMBEDDING_MODEL", EMBEDDING_MODEL),
-                    Map.entry("AMS_EMBEDDING_API_KEY", EMBEDDING_API_KEY));
+    static final Map<String, String> ENVIRONMENT_ALIASES = Map.of();
 
     public static final ConfigDef DEFINITION =
-            new ConfigDef()
-                    .define(
-                            BearerToken.CONFIG_KEY,
-                            ConfigDef.Type.PASSWORD,
-                            null,
-                            Importance.HIGH,
-                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
-                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
-                    .define(
-                            BOOTSTRAP_SERVERS,
-                            ConfigDef.Type.STRING,
-                            "localhost:9092",
-                            Importance.HIGH,
-                            "Kafka bootstrap servers (env AMS_BOOTSTRAP_SERVERS).")
-                    .define(
-                            TOPIC_PREFIX,
-                            ConfigDef.Type.STRING,
-                            "ams.",
-                            Importance.HIGH,
-                            "Prefix of every topic name (env AMS_TOPIC_PREFIX).")
-                    .define(
-                            TOPIC_PARTITIONS,
-                            ConfigDef.Type.INT,
-                            3,
-                            Range.atLeast(1),
-                            Importance.MEDIUM,
-                            "Partitions of topics this module creates when missing; the internal chunks topic must match knowledge-events.")
-                    .define(
-                            TOPIC_REPLICATION_FACTOR,
-                            ConfigDef.Type.SHORT,
-                            (short) 1,
-                            Importance.MEDIUM,
-                            "Replication factor of topics this module creates.")
-                    .define(
-                            APPLICATION_ID,
-                            ConfigDef.Type.STRING,
-                            "ams-knowledge-indexer",
-                            new ConfigDef.NonEmptyString(),
-                            Importance.HIGH,
-                            "Kafka Streams application.id; the embedding worker's consumer group is <application.id>-embedder.")
-                    .define(
-                            STATE_DIR,
-                            ConfigDef.Type.STRING,
-                            "./ams-data/state/knowledge-indexer",
-                            Importance.MEDIUM,
-                            "Directory of the RocksDB stores (env AMS_STATE_DIR).")
-                    .define(
-                            HTTP_HOST,
-                            ConfigDef.Type.STRING,
-                            "127.0.0.1",
-                            Importance.MEDIUM,
-                            "Host this instance's HTTP routes are reachable at; also its Streams application.server (env AMS_HTTP_HOST).")
-                    .define(
-                            HTTP_PORT,
-                            ConfigDef.Type.INT,
-                            8082,
-                            Range.between(0, 65535),
-                            Importance.MEDIUM,
-                            "HTTP port of this instance (env AMS_HTTP_PORT).")
+            CommonConfig.defineStreams(
+                            CommonConfig.defineService(
+                                    new ConfigDef(),
+                                    new ModuleDefaults(
+                                            "ams-knowledge-indexer",
+                                            "./ams-data/state/knowledge-indexer",
+                                            8082)))
                     .define(
                             EMBEDDING_PROVIDER,
                             ConfigDef.Type.STRING,
@@ -219,21 +169,7 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
                             5_000L,
                             Range.atLeast(0),
                             Importance.LOW,
-                            "How long a query waits for a store during a rebalance before answering 503.")
-                    .define(
-                            STREAM_THREADS,
-                            ConfigDef.Type.INT,
-                            1,
-                            Range.atLeast(1),
-                            Importance.LOW,
-                            "Kafka Streams threads.")
-                    .define(
-                            COMMIT_INTERVAL_MS,
-                            ConfigDef.Type.LONG,
-                            100L,
-                            Range.atLeast(1),
-                            Importance.LOW,
-                            "Kafka Streams commit interval (exactly_once_v2).");
+                            "How long a query waits for a store during a rebalance before answering 503.");
 
     public KnowledgeIndexerConfig(Map<?, ?> props) {
         super(DEFINITION, props);
@@ -258,17 +194,20 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
         }
     }
 
-    /** Defaults overridden by the AMS_* environment variables, then by {@code overrides}. */
+    /** Defaults, then the environment ({@code AMS_<KEY>} for every key), then {@code overrides}. */
     public static KnowledgeIndexerConfig fromEnvironment(
-            Map<String, String> env, Map<String, ?> overrides) {
-        Map<String, Object> props = new HashMap<>();
-        ENVIRONMENT.forEach(
-                (variable, key) -> {
-                    String value = env.get(variable);
-                    if (value != null && !value.isBlank()) {
-                        props.put(key, value);
-                    }
-                });
+            Map<String, String> env, Map<?, ?> overrides) {
+        return fromEnvironment(env, new Properties(), overrides);
+    }
+
+    /**
+     * Defaults, then {@code base} (a properties file), then the environment, then {@code overrides}
+     * (e.g. {@code -Dkey=value} system properties).
+     */
+    public static KnowledgeIndexerConfig fromEnvironment(
+            Map<String, String> env, Properties base, Map<?, ?> overrides) {
+        Map<Object, Object> props =
+                CommonConfig.fromEnvironment(DEFINITION, env, base, ENVIRONMENT_ALIASES);
         props.putAll(overrides);
         return new KnowledgeIndexerConfig(props);
     }
@@ -285,13 +224,41 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
         return getString(APPLICATION_ID);
     }
 
+    public TopicCatalogue catalogue() {
+        return CommonConfig.catalogue(this);
+    }
+
+    public String advertisedHost() {
+        return CommonConfig.advertisedHost(this);
+    }
+
+    /**
+     * The Kafka Streams properties of this instance: the shared ones under exactly_once_v2, plus
+     * room for chunk records. A {@code streams.*} key passed through still wins over these (a
+     * rebuild, {@code ams replay}, overrides the guarantee that way).
+     */
+    public Properties streamsProperties() {
+        Properties props =
+                CommonConfig.streamsProperties(
+                        this, StreamsConfig.EXACTLY_ONCE_V2, DEFAULT_COMMIT_INTERVAL_MS);
+        props.putIfAbsent(
+                StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) getShort(TOPIC_REPLICATION_FACTOR));
+        // Chunk records carry a whole document's vectors: allow them through.
+        props.putIfAbsent(
+                StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                4 * 1024 * 1024);
+        props.putIfAbsent(
+                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+                4 * 1024 * 1024);
+        return props;
+    }
+
     public static String help() {
         return DEFINITION.toRst();
     }
 
     /** The token this process's routes require and its calls carry; empty when none is set. */
     public Optional<BearerToken> apiToken() {
-        Password token = getPassword(BearerToken.CONFIG_KEY);
-        return BearerToken.of(token == null ? null : token.value());
+        return CommonConfig.apiToken(this);
     }
 }

@@ -1,16 +1,17 @@
 package ams.knowledge;
 
-import ams.events.http.BearerToken;
-import io.javalin.Javalin;
-import io.javalin.http.UnauthorizedResponse;
+import ams.service.ProcessMain;
+import ams.service.http.ServiceHttp;
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the knowledge indexer as its own process: configuration from {@code AMS_*} environment
- * variables (and {@code -Dkey=value} overrides of the config keys), HTTP on its own Javalin.
+ * The knowledge indexer as its own process: {@code KnowledgeIndexerMain [config.properties]}, then
+ * environment variables ({@code AMS_<KEY>} for every key), then {@code -Dkey=value} system
+ * properties of the config keys; {@code --help} lists the keys.
  */
 public final class KnowledgeIndexerMain {
 
@@ -18,48 +19,33 @@ public final class KnowledgeIndexerMain {
 
     private KnowledgeIndexerMain() {}
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             log.info("Configuration keys:\n{}", KnowledgeIndexerConfig.help());
             return;
         }
-        Map<String, Object> overrides = new java.util.HashMap<>();
+        KnowledgeIndexerConfig config =
+                KnowledgeIndexerConfig.fromEnvironment(
+                        System.getenv(), ProcessMain.properties(args), systemOverrides());
+        KnowledgeIndexer indexer = KnowledgeIndexer.start(config);
+        ProcessMain.serve(
+                "knowledge-indexer",
+                ServiceHttp.Options.of(config.apiToken()),
+                config.getString(KnowledgeIndexerConfig.HTTP_HOST),
+                config.getInt(KnowledgeIndexerConfig.HTTP_PORT),
+                indexer::registerRoutes,
+                indexer);
+    }
+
+    /** {@code -Dkey=value} for the config keys (how a test harness sets a key without a file). */
+    private static Map<String, String> systemOverrides() {
+        Map<String, String> overrides = new HashMap<>();
         for (String key : KnowledgeIndexerConfig.DEFINITION.names()) {
             String value = System.getProperty(key);
             if (value != null) {
                 overrides.put(key, value);
             }
         }
-        KnowledgeIndexerConfig config =
-                KnowledgeIndexerConfig.fromEnvironment(System.getenv(), overrides);
-        KnowledgeIndexer indexer = KnowledgeIndexer.start(config);
-        Javalin app = Javalin.create();
-        // The token of the whole system guards this port too: reachable without it, the processor's
-        // routes would bypass the API's check.
-        config.apiToken()
-                .ifPresent(
-                        token ->
-                                app.before(
-                                        ctx -> {
-                                            if (!token.admits(
-                                                    ctx.path(), ctx.header("Authorization"))) {
-                                                throw new UnauthorizedResponse(BearerToken.REFUSAL);
-                                            }
-                                        }));
-        indexer.registerRoutes(app);
-        app.start(
-                config.getString(KnowledgeIndexerConfig.HTTP_HOST),
-                config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> {
-                                    app.stop();
-                                    indexer.close();
-                                    done.countDown();
-                                },
-                                "knowledge-indexer-shutdown"));
-        done.await();
+        return overrides;
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.service.http.InstanceRouter;
+import ams.service.http.ServiceHttp;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestKafka;
 import ams.testkit.Wait;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -79,8 +81,8 @@ class KnowledgeHttpIT {
         String application = TestIndexers.newApplicationId();
         int portOne = TestIndexers.freePort();
         int portTwo = TestIndexers.freePort();
-        Javalin webOne = Javalin.create();
-        Javalin webTwo = Javalin.create();
+        Javalin webOne = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+        Javalin webTwo = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
         try (KnowledgeIndexer one =
                         KnowledgeIndexer.start(
                                 new KnowledgeIndexerConfig(
@@ -278,12 +280,9 @@ class KnowledgeHttpIT {
                     400, get(portOne, "/agents/ann/knowledge/search?q=cats&mode=fuzzy").status());
             assertEquals(400, get(portOne, "/agents/ann/knowledge/search").status());
             assertEquals(400, get(portOne, "/agents/ann/knowledge/search?q=x&k=zero").status());
-            assertTrue(
-                    get(portOne, "/agents/ann/knowledge/search?q=x&k=0")
-                            .body()
-                            .path("error")
-                            .asText()
-                            .contains("k must"));
+            JsonNode badK = get(portOne, "/agents/ann/knowledge/search?q=x&k=0").body();
+            assertTrue(badK.path("error").asText().contains("k must"), badK.toString());
+            assertEquals(400, badK.path("status").asInt(), "the one error body: " + badK);
             assertEquals(400, get(portOne, "/agents/ann/knowledge/as-of?t=yesterday").status());
             assertEquals(400, get(portOne, "/graph/neighbours?node=planet:mars").status());
             assertEquals(0, get(portTwo, "/agents/nobody/knowledge").body().path("total").asInt());

@@ -6,6 +6,7 @@ import ams.agents.AgentViews;
 import ams.events.agent.AgentEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
@@ -28,6 +29,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -726,7 +728,7 @@ public final class AgentProcessorBench {
 
     private static HttpLatency httpLatency(
             AgentProcessor processor, int port, int agents, int perClient) throws Exception {
-        Javalin http = Javalin.create(config -> config.showJavalinBanner = false);
+        Javalin http = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
         processor.registerRoutes(http);
         http.get("/bench/ping", ctx -> ctx.result("{}"));
         http.start("127.0.0.1", port);

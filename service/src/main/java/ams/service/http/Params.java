@@ -56,6 +56,20 @@ public final class Params {
         return value == null || value.isBlank() ? null : value;
     }
 
+    /** An optional number query parameter; {@code defaultValue} when absent. */
+    public static double doubleParam(Context ctx, String name, double defaultValue) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Double.parseDouble(value.strip());
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(
+                    name + " must be a number such as 0.3, was '" + value + "'");
+        }
+    }
+
     /**
      * A required ISO-8601 instant (query parameter {@code name}, or its snake_case {@code alias}),
      * within the epoch-millisecond range the stores key versions by.
@@ -69,9 +83,22 @@ public final class Params {
             throw new InvalidRequestException(
                     name + " is required: an ISO-8601 instant such as 2026-01-01T00:00:00Z");
         }
+        return instant(name, value);
+    }
+
+    /**
+     * An optional ISO-8601 instant query parameter (null when absent), as {@link #instantParam}.
+     */
+    public static Instant optionalInstantParam(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        return value == null || value.isBlank() ? null : instant(name, value);
+    }
+
+    private static Instant instant(String name, String value) {
         Instant instant;
         try {
-            instant = Instant.parse(value);
+            // Accepts an offset too (2026-01-01T01:00:00+01:00), normalised to UTC.
+            instant = Instant.parse(value.strip());
         } catch (DateTimeParseException e) {
             throw new InvalidRequestException(
                     name

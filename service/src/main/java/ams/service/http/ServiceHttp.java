@@ -11,6 +11,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -180,5 +181,27 @@ public final class ServiceHttp {
      */
     public static void raw(Context ctx, int status, String json) {
         ctx.status(status).contentType("application/json").result(json);
+    }
+
+    /**
+     * Whether another instance passed this request on: it is answered here, never forwarded again,
+     * so a request travels at most one hop.
+     */
+    public static boolean forwarded(Context ctx) {
+        return ctx.header(InstanceRouter.FORWARDED_HEADER) != null;
+    }
+
+    /**
+     * Passes the request on to {@code owner}, the instance that owns its key, and answers what it
+     * answered (a 503 keeps its Retry-After: the owner's store is moving, the caller may retry).
+     */
+    public static void relay(Context ctx, InstanceRouter router, HostInfo owner) {
+        String query = ctx.queryString();
+        InstanceRouter.ForwardedResponse response =
+                router.forward(owner, ctx.path() + (query == null ? "" : "?" + query));
+        if (response.status() == 503) {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        raw(ctx, response.status(), response.body());
     }
 }
