@@ -65,7 +65,12 @@ public final class AgentProcessor implements AutoCloseable {
                         streams, self, storeQueries, config.forwardTimeout(), config.apiToken());
         AgentQueries queries = new AgentQueries(streams, storeQueries, router, Json.mapper());
         AgentProcessor processor =
-                new AgentProcessor(config, streams, queries, new AgentHttp(queries, router));
+                new AgentProcessor(
+                        config,
+                        streams,
+                        queries,
+                        new AgentHttp(
+                                queries, router, new EventFates(streams, storeQueries, router)));
         streams.setStateListener(
                 (next, previous) ->
                         log.info("Agent processor {} state {} -> {}", self, previous, next));

@@ -343,6 +343,29 @@ class AgentProcessorIT {
             assertTrue(first.has("offset"));
             assertEquals(404, processor.get("/agents/ghost/history").status());
 
+            // --- the fate of each write, by its event id: applied at a version, or rejected
+            JsonNode created = processor.get("/events/" + first.get("event_id").asText()).body();
+            assertEquals("applied", created.get("status").asText(), created.toString());
+            assertEquals("ada", created.get("agent_id").asText());
+            assertEquals(1, created.get("version").asLong());
+            AgentEvent toNobody = TestEvents.flagSet("nobody", "TTS_FLAG", true);
+            kafka.send(catalogue.agentEvents(), "nobody", toNobody);
+            String refusedId = toNobody.getEnvelope().getEventId().toString();
+            JsonNode refused =
+                    Wait.untilValue(
+                            "the fate of a flag on an unknown agent",
+                            TIMEOUT,
+                            () -> {
+                                RunningProcessor.Response r = processor.get("/events/" + refusedId);
+                                return r.status() == 200 ? r.body() : null;
+                            });
+            assertEquals("rejected", refused.get("status").asText(), refused.toString());
+            assertEquals("nobody", refused.get("agent_id").asText());
+            assertFalse(refused.get("reason").asText().isEmpty(), refused.toString());
+            RunningProcessor.Response unknown = processor.get("/events/no-such-event");
+            assertEquals(404, unknown.status());
+            assertTrue(unknown.body().get("error").asText().contains("no-such-event"));
+
             // --- listing: paging and filters
             JsonNode all = processor.get("/agents?limit=2").body();
             assertEquals(4, all.get("total").asLong());
