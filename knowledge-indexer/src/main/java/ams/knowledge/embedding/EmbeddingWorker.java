@@ -19,8 +19,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The consume-embed-produce worker: reads knowledge-events, embeds each poll's documents off any
@@ -31,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * again.
  */
 public final class EmbeddingWorker implements AutoCloseable {
-
-    private static final Logger log = LoggerFactory.getLogger(EmbeddingWorker.class);
 
     private final Topic<String, IndexedDocument> chunks;
     private final Topic<byte[], DeadLetter> deadLetters;
@@ -118,7 +114,12 @@ public final class EmbeddingWorker implements AutoCloseable {
         loop.close();
     }
 
-    /** One poll: index it, and write each outcome to the chunks or the dead letters. */
+    /**
+     * One poll: index it, and write each outcome to the chunks or the dead letters. When indexing
+     * throws (the embedding service stayed unavailable: {@code RetryLaterException}) the loop's
+     * default recovery rewinds the batch, so good documents are embedded later, never
+     * dead-lettered.
+     */
     private final class Work implements TransactionalLoop.Work<byte[], byte[], byte[], byte[]> {
 
         @Override
@@ -135,15 +136,6 @@ public final class EmbeddingWorker implements AutoCloseable {
                 out.add(record(outcome));
             }
             return Batch.of(out, Batch.nextOffsets(list)).onCommitted(() -> count(outcomes));
-        }
-
-        @Override
-        public TransactionalLoop.Recovery processingFailed(Exception failure) {
-            if (failure instanceof BatchIndexer.RetryLaterException) {
-                // Never dead-letter good documents because the service is unwell: embed them later.
-                log.warn("Embedding service unavailable: {}", failure.getMessage());
-            }
-            return TransactionalLoop.Recovery.REWIND;
         }
 
         private ProducerRecord<byte[], byte[]> record(BatchIndexer.Outcome outcome) {
