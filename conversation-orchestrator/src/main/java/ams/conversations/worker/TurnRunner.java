@@ -15,6 +15,7 @@ import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
+import ams.service.failure.FailureClassifier.Verdict;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -191,7 +192,7 @@ public final class TurnRunner {
                 Thread.currentThread().interrupt();
                 return null;
             } catch (RuntimeException e) {
-                Failures.Failure failure = Failures.classify(e);
+                Verdict failure = Failures.classify(e);
                 boolean last = !failure.retriable() || attempt == maxAttempts;
                 out.add(failed(request, speaker, attempt, failure.reason(), !last));
                 if (last) {

@@ -15,6 +15,9 @@ import ams.events.conversation.MessageRole;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
+import ams.service.kafka.Batch;
+import ams.service.kafka.TransactionalClients;
+import ams.service.kafka.TransactionalLoop;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,16 +35,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -50,10 +50,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A turn worker: a read_committed consumer of conversation-events (group {@code
  * <application.id>-workers}) that runs each TurnRequested on a bounded pool and publishes the
- * outcome in a transaction that also commits the consumed offsets. On every partition assignment it
- * re-reads the partition from the beginning to rebuild the history of open conversations and only
- * then runs the turns still unanswered, so a turn whose worker died is run again, and a turn
- * already answered is never run twice.
+ * outcome in a transaction that also commits the consumed offsets (the shared {@link
+ * TransactionalLoop}; an aborted transaction is published again, a fatal one stops the worker). On
+ * every partition assignment it re-reads the partition from the beginning to rebuild the history of
+ * open conversations and only then runs the turns still unanswered, so a turn whose worker died is
+ * run again, and a turn already answered is never run twice.
  */
 public final class TurnWorker implements AutoCloseable {
 
@@ -66,9 +67,8 @@ public final class TurnWorker implements AutoCloseable {
     private final Topic<String, ConversationEvent> topic;
     private final TurnRunner runner;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, ConversationEvent> producer;
     private final ExecutorService pool;
-    private final Thread thread;
+    private final TransactionalLoop<String, byte[], String, ConversationEvent> loop;
     private final ConcurrentLinkedQueue<Completed> completed = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -78,9 +78,6 @@ public final class TurnWorker implements AutoCloseable {
     private final Map<String, Pending> pendingByTurn = new HashMap<>();
     private int epochs;
     private long lastOffsetCommit;
-
-    private volatile boolean running = true;
-    private volatile boolean halted;
 
     /**
      * A TurnRequested this worker still has to answer; {@code offset} holds back the partition's
@@ -125,15 +122,9 @@ public final class TurnWorker implements AutoCloseable {
         this.topic = topic;
         this.runner = runner;
         String application = config.getString(ConversationConfig.APPLICATION_ID);
-        Properties c = new Properties();
-        c.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, application + "-workers");
+        String bootstrap = config.getString(ConversationConfig.BOOTSTRAP_SERVERS);
+        Properties c = TransactionalClients.consumer(bootstrap, application + "-workers");
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, name + "-consumer");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                 config.getInt(ConversationConfig.WORKER_MAX_POLL_INTERVAL_MS));
@@ -144,19 +135,13 @@ public final class TurnWorker implements AutoCloseable {
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
                 config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        Properties p = new Properties();
-        p.put(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
+        Properties p = TransactionalClients.producer(bootstrap, application + "-" + name);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, name + "-producer");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, application + "-" + name);
         p.put(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 config.getInt(ConversationConfig.WORKER_TRANSACTION_TIMEOUT_MS));
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        producer =
+        KafkaProducer<String, ConversationEvent> producer =
                 new KafkaProducer<>(
                         p, topic.keySerde().serializer(), topic.valueSerde().serializer());
         int threads = config.getInt(ConversationConfig.WORKER_THREADS);
@@ -169,11 +154,18 @@ public final class TurnWorker implements AutoCloseable {
                             t.setDaemon(true);
                             return t;
                         });
-        thread = new Thread(this::loop, name + "-poll");
+        loop =
+                new TransactionalLoop<>(
+                        name + "-poll",
+                        consumer,
+                        producer,
+                        List.of(topic.name()),
+                        new Rebalance(),
+                        new Work());
     }
 
     public TurnWorker start() {
-        thread.start();
+        loop.start();
         return this;
     }
 
@@ -186,35 +178,37 @@ public final class TurnWorker implements AutoCloseable {
         return inFlight.get();
     }
 
-    private void loop() {
-        try {
-            producer.initTransactions();
-            consumer.subscribe(List.of(topic.name()), new Rebalance());
-            log.info("Turn worker {} started on {}", name, topic.name());
-            while (running) {
-                Iterable<ConsumerRecord<String, byte[]>> records =
-                        consumer.poll(inFlight.get() > 0 ? BUSY_POLL : IDLE_POLL);
-                if (halted) {
-                    return;
-                }
-                for (ConsumerRecord<String, byte[]> record : records) {
-                    handle(record);
-                }
-                goLiveWhereRebuilt();
-                publish();
+    /**
+     * The worker's part of the shared loop: every poll feeds the history, starts the turns of
+     * partitions caught up, and publishes what finished.
+     */
+    private final class Work
+            implements TransactionalLoop.Work<String, byte[], String, ConversationEvent> {
+
+        @Override
+        public Batch<String, ConversationEvent> process(ConsumerRecords<String, byte[]> records) {
+            for (ConsumerRecord<String, byte[]> record : records) {
+                handle(record);
             }
-        } catch (RuntimeException e) {
-            if (!halted) {
-                log.error(
-                        "Turn worker {} stopped on an unexpected error; its partitions move to other workers",
-                        name,
-                        e);
-            }
-        } finally {
-            if (!halted) {
-                pool.shutdownNow();
-                closeQuietly();
-            }
+            goLiveWhereRebuilt();
+            return publishable();
+        }
+
+        @Override
+        public TransactionalLoop.Recovery processingFailed(Exception failure) {
+            // The history is built record by record: rewound, a record would be applied twice.
+            // Stopping moves the partitions to a worker that rebuilds them from the log.
+            return TransactionalLoop.Recovery.STOP;
+        }
+
+        @Override
+        public Duration pollTimeout() {
+            return inFlight.get() > 0 ? BUSY_POLL : IDLE_POLL;
+        }
+
+        @Override
+        public void stopped(Throwable failure) {
+            pool.shutdownNow();
         }
     }
 
@@ -382,17 +376,18 @@ public final class TurnWorker implements AutoCloseable {
                 });
     }
 
-    /** Publishes finished turns and the offsets below every unanswered turn, in one transaction. */
-    // In a transaction a failed send fails commitTransaction: the future has nothing more to say.
-    @SuppressWarnings("FutureReturnValueIgnored")
-    private void publish() {
+    /**
+     * Finished turns and the offsets below every unanswered turn, to publish in one transaction;
+     * null when there is nothing to publish yet.
+     */
+    private Batch<String, ConversationEvent> publishable() {
         List<Completed> batch = new ArrayList<>();
         for (Completed c; (c = completed.poll()) != null; ) {
             batch.add(c);
         }
         long now = System.currentTimeMillis();
         if (batch.isEmpty() && now - lastOffsetCommit < OFFSET_COMMIT_INTERVAL_MS) {
-            return;
+            return null;
         }
         List<Completed> publishable = new ArrayList<>();
         for (Completed c : batch) {
@@ -426,53 +421,51 @@ public final class TurnWorker implements AutoCloseable {
         }
         lastOffsetCommit = now;
         if (publishable.isEmpty() && offsets.isEmpty()) {
-            return;
+            return null;
         }
-        try {
-            producer.beginTransaction();
-            for (Completed c : publishable) {
-                Envelope cause = c.pending().cause();
-                for (Object payload : c.payloads()) {
-                    Envelope envelope =
-                            cause == null
-                                    ? Envelopes.create(ConversationTopology.SOURCE)
-                                    : Envelopes.causedBy(
-                                            cause, ConversationTopology.SOURCE, Instant.now());
-                    producer.send(
-                            new ProducerRecord<>(
-                                    topic.name(),
-                                    c.pending().conversationId(),
-                                    ConversationEvent.newBuilder()
-                                            .setEnvelope(envelope)
-                                            .setConversationId(c.pending().conversationId())
-                                            .setPayload(payload)
-                                            .build()));
-                }
+        List<ProducerRecord<String, ConversationEvent>> records = new ArrayList<>();
+        for (Completed c : publishable) {
+            Envelope cause = c.pending().cause();
+            for (Object payload : c.payloads()) {
+                Envelope envelope =
+                        cause == null
+                                ? Envelopes.create(ConversationTopology.SOURCE)
+                                : Envelopes.causedBy(
+                                        cause, ConversationTopology.SOURCE, Instant.now());
+                records.add(
+                        new ProducerRecord<>(
+                                topic.name(),
+                                c.pending().conversationId(),
+                                ConversationEvent.newBuilder()
+                                        .setEnvelope(envelope)
+                                        .setConversationId(c.pending().conversationId())
+                                        .setPayload(payload)
+                                        .build()));
             }
-            if (!offsets.isEmpty()) {
-                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            }
-            producer.commitTransaction();
-        } catch (ProducerFencedException
-                | OutOfOrderSequenceException
-                | AuthorizationException fatal) {
-            throw fatal;
-        } catch (KafkaException e) {
-            log.warn(
-                    "Worker {} could not commit {} turn(s), retrying: {}",
-                    name,
-                    publishable.size(),
-                    e.toString());
-            producer.abortTransaction();
-            completed.addAll(publishable);
-            return;
         }
-        offsets.forEach((tp, o) -> partitions.get(tp).committed = o.offset());
+        return Batch.of(records, offsets)
+                .onCommitted(() -> published(publishable, offsets))
+                .onAborted(
+                        e -> {
+                            // Nothing of the history changed: publish the same turns next time.
+                            completed.addAll(publishable);
+                            return TransactionalLoop.Recovery.RESUME;
+                        });
+    }
+
+    private void published(
+            List<Completed> publishable, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach(
+                (tp, o) -> {
+                    PartitionState ps = partitions.get(tp);
+                    if (ps != null) {
+                        ps.committed = o.offset();
+                    }
+                });
         for (Completed c : publishable) {
             // The offset may move past it now, but the turn stays known until its outcome
-            // (MessageAppended
-            // or final TurnFailed) is read back: a resume's re-request read in between must not run
-            // it again.
+            // (MessageAppended or final TurnFailed) is read back: a resume's re-request read in
+            // between must not run it again.
             PartitionState ps = partitions.get(c.pending().partition());
             if (ps != null) {
                 ps.pending.remove(c.pending().offset());
@@ -496,8 +489,10 @@ public final class TurnWorker implements AutoCloseable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-            if (!halted) {
-                publish();
+            Batch<String, ConversationEvent> last = publishable();
+            if (last != null) {
+                // A no-op once halted: a crashed worker publishes nothing.
+                loop.commit(last);
             }
             drop(revoked);
         }
@@ -541,35 +536,13 @@ public final class TurnWorker implements AutoCloseable {
      * tests of recovery; call {@link #close()} later to release the abandoned clients.
      */
     public void halt() {
-        halted = true;
-        running = false;
+        loop.halt();
         pool.shutdownNow();
     }
 
     @Override
     public void close() {
-        running = false;
-        try {
-            thread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (halted) {
-            closeQuietly();
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            consumer.close();
-        } catch (RuntimeException e) {
-            log.debug("Closing consumer of {}", name, e);
-        }
-        try {
-            producer.close(Duration.ofSeconds(5));
-        } catch (RuntimeException e) {
-            log.debug("Closing producer of {}", name, e);
-        }
+        loop.close();
     }
 
     /**

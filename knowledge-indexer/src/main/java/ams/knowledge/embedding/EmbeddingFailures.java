@@ -1,45 +1,33 @@
 package ams.knowledge.embedding;
 
-import dev.langchain4j.exception.HttpException;
-import dev.langchain4j.exception.NonRetriableException;
-import dev.langchain4j.exception.RetriableException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.http.HttpTimeoutException;
+import ams.service.failure.LangChain4jFailures;
 
 /**
  * The one place that decides what an embedding failure means: the service is unwell (retry the
  * batch later, never dead-letter good documents because of it) or this input cannot be embedded
- * (dead-letter the document with the reason).
+ * (dead-letter the document with the reason). The shared rules ({@link LangChain4jFailures}) plus
+ * one of its own: a model that answers with unusable vectors has refused this input.
  */
-final class EmbeddingFailures {
+final class EmbeddingFailures extends LangChain4jFailures {
 
     public enum Kind {
         RETRIABLE,
         FATAL_FOR_RECORD
     }
 
+    private static final EmbeddingFailures RULES = new EmbeddingFailures();
+
     private EmbeddingFailures() {}
 
     public static Kind classify(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof Embedder.InvalidEmbeddingException
-                    || t instanceof NonRetriableException) {
-                return Kind.FATAL_FOR_RECORD;
-            }
-            if (t instanceof RetriableException
-                    || t instanceof HttpTimeoutException
-                    || t instanceof IOException
-                    || t instanceof UncheckedIOException) {
-                return Kind.RETRIABLE;
-            }
-            if (t instanceof HttpException http) {
-                int status = http.statusCode();
-                return status == 408 || status == 429 || status >= 500
-                        ? Kind.RETRIABLE
-                        : Kind.FATAL_FOR_RECORD;
-            }
+        return RULES.verdict(failure).retriable() ? Kind.RETRIABLE : Kind.FATAL_FOR_RECORD;
+    }
+
+    @Override
+    protected Verdict rule(Throwable link) {
+        if (link instanceof Embedder.InvalidEmbeddingException) {
+            return permanent("invalid embedding: ", link);
         }
-        return Kind.FATAL_FOR_RECORD;
+        return super.rule(link);
     }
 }
