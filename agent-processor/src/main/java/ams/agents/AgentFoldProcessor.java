@@ -52,6 +52,8 @@ final class AgentFoldProcessor
 
     private static final int RECENT_AGENTS = 1024;
 
+    private static final long FATE_RETENTION_MS = AgentTopology.FATE_RETENTION.toMillis();
+
     private record Recent(AgentState state, JsonNode config) {}
 
     AgentFoldProcessor(AgentFold fold, String application) {
@@ -127,7 +129,10 @@ final class AgentFoldProcessor
     }
 
     private void fate(Decoded<AgentEvent> decoded, String fate, long timestamp) {
-        if (decoded.eventId() != null) {
+        // An event older than the retention (a replay of an old log) would only be refused by the
+        // store with a warning per record: nobody can ask for its fate any more.
+        if (decoded.eventId() != null
+                && timestamp > context.currentStreamTimeMs() - FATE_RETENTION_MS) {
             fates.put(decoded.eventId(), fate, timestamp);
         }
     }
