@@ -8,8 +8,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UnauthorizedResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -76,7 +74,7 @@ public final class RestServer implements AutoCloseable {
                         }
                     }
                 });
-        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+        new DocsRoutes().register(app);
         new SystemRoutes(admin, publisher.topics(), components).register(app);
         new WriteRoutes(publisher).register(app);
         moduleRoutes.forEach(routes -> routes.accept(app));
@@ -137,12 +135,6 @@ public final class RestServer implements AutoCloseable {
 
     private static void error(Context ctx, int status, String message) {
         ctx.status(status).json(new ApiError(message, status));
-    }
-
-    private static String openApi() throws IOException {
-        try (InputStream in = RestServer.class.getResourceAsStream("/ams/openapi.json")) {
-            return in == null ? "{}" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     public int port() {

@@ -261,7 +261,48 @@ class RestServerIT {
     }
 
     @Test
-    void aConfiguredTokenIsRequiredEverywhereButHealth() throws Exception {
+    void docsPageLoadsSwaggerUiFromTheWebJar() throws Exception {
+        HttpResponse<String> page = call("GET", "/docs", null, null);
+        assertEquals(200, page.statusCode(), page.body());
+        assertTrue(
+                page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"),
+                page.headers().toString());
+        assertTrue(page.body().contains("url: \"/openapi.json\""), page.body());
+        java.util.regex.Matcher assets =
+                java.util.regex.Pattern.compile("\"(/docs/assets/[^\"]+)\"").matcher(page.body());
+        int loaded = 0;
+        while (assets.find()) {
+            HttpResponse<byte[]> asset =
+                    http.send(
+                            java.net.http.HttpRequest.newBuilder(
+                                            URI.create(
+                                                    "http://127.0.0.1:"
+                                                            + server.port()
+                                                            + assets.group(1)))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, asset.statusCode(), assets.group(1));
+            assertTrue(asset.body().length > 100, assets.group(1) + " is empty");
+            String type = asset.headers().firstValue("Content-Type").orElse("");
+            String file = assets.group(1);
+            assertTrue(
+                    file.endsWith(".js")
+                            ? type.startsWith("text/javascript")
+                            : file.endsWith(".css")
+                                    ? type.startsWith("text/css")
+                                    : type.equals("image/png"),
+                    file + " as " + type);
+            loaded++;
+        }
+        assertEquals(6, loaded, "the page loads two scripts, two stylesheets and two icons");
+        // Only the page's own files: nothing else from the classpath.
+        HttpResponse<String> other = call("GET", "/docs/assets/oauth2-redirect.html", null, null);
+        assertEquals(404, other.statusCode(), other.body());
+        assertEquals(404, call("GET", "/docs/assets/..%2Fopenapi.json", null, null).statusCode());
+    }
+
+    @Test
+    void aConfiguredTokenIsRequiredEverywhereButHealthAndTheDocumentation() throws Exception {
         server.close();
         server =
                 RestServer.start(
@@ -274,5 +315,11 @@ class RestServerIT {
         assertEquals(401, call("GET", "/system/status", null, "wrong").statusCode());
         assertEquals(200, call("GET", "/system/status", null, "s3cret").statusCode());
         assertEquals(200, call("GET", "/health", null, null).statusCode());
+        // Documentation holds no data, and a browser opening /docs cannot send a bearer header.
+        assertEquals(200, call("GET", "/openapi.json", null, null).statusCode());
+        assertEquals(200, call("GET", "/docs", null, null).statusCode());
+        assertEquals(200, call("GET", "/docs/assets/swagger-ui.css", null, null).statusCode());
+        assertEquals(401, call("GET", "/docs/../system/status", null, null).statusCode());
+        assertEquals(401, call("GET", "/docs/%2e%2e/system/status", null, null).statusCode());
     }
 }
