@@ -8,6 +8,7 @@ import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
 import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
+import ams.service.http.ServiceUnavailableException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
@@ -106,9 +107,11 @@ public final class ConversationCommands implements AutoCloseable {
                     .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while publishing to " + topic.name(), e);
+            throw new ServiceUnavailableException(
+                    "Interrupted while publishing to " + topic.name(), e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(
+            // The broker is out of reach: the request may be sent again (503), it is not a bug.
+            throw new ServiceUnavailableException(
                     "Cannot publish to " + topic.name() + ": " + e.getMessage(), e);
         }
     }

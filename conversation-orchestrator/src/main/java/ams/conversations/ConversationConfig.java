@@ -1,7 +1,8 @@
 package ams.conversations;
 
 import ams.events.http.BearerToken;
-import java.util.HashMap;
+import ams.service.config.CommonConfig;
+import ams.service.config.CommonConfig.ModuleDefaults;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -14,24 +15,25 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.types.Password;
 
 /**
- * Every setting of the conversation orchestrator, typed, documented and validated at start.
- * Environment variables map onto keys as {@code AMS_} + upper-cased key with dots as underscores
- * (e.g. {@code llm.max.in.flight} ← {@code AMS_LLM_MAX_IN_FLIGHT}), plus the shared names of the
- * project ({@code AMS_BOOTSTRAP_SERVERS}, {@code AMS_TOPIC_PREFIX}, {@code AMS_STATE_DIR}, ...).
+ * Every setting of the conversation orchestrator, typed, documented and validated at start. The
+ * keys every process shares (Kafka, topics, identity, HTTP, token, Streams threads and commits)
+ * come from {@link CommonConfig}; this class adds the orchestrator's own. Environment variables map
+ * onto keys as {@code AMS_} + upper-cased key with dots as underscores (e.g. {@code
+ * llm.max.in.flight} ← {@code AMS_LLM_MAX_IN_FLIGHT}), plus the aliases in {@link #ENV_ALIASES}.
  */
 public final class ConversationConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String TOPIC_PREFIX = "topic.prefix";
-    public static final String TOPIC_PARTITIONS = "topic.partitions";
-    public static final String TOPIC_REPLICATION = "topic.replication.factor";
-    public static final String APPLICATION_ID = "application.id";
+    public static final String BOOTSTRAP_SERVERS = CommonConfig.BOOTSTRAP_SERVERS;
+    public static final String TOPIC_PREFIX = CommonConfig.TOPIC_PREFIX;
+    public static final String TOPIC_PARTITIONS = CommonConfig.TOPIC_PARTITIONS;
+    public static final String TOPIC_REPLICATION = CommonConfig.TOPIC_REPLICATION_FACTOR;
+    public static final String APPLICATION_ID = CommonConfig.APPLICATION_ID;
+    public static final String STATE_DIR = CommonConfig.STATE_DIR;
+    public static final String HTTP_HOST = CommonConfig.HTTP_HOST;
+    public static final String HTTP_PORT = CommonConfig.HTTP_PORT;
+    public static final String NUM_STREAM_THREADS = CommonConfig.NUM_STREAM_THREADS;
+    public static final String COMMIT_INTERVAL_MS = CommonConfig.COMMIT_INTERVAL_MS;
     public static final String INSTANCE_ID = "instance.id";
-    public static final String STATE_DIR = "state.dir";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
-    public static final String STREAM_THREADS = "stream.threads";
-    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String FETCH_MAX_WAIT_MS = "fetch.max.wait.ms";
     public static final String TIMEOUT_CHECK_INTERVAL_MS = "timeout.check.interval.ms";
     public static final String READ_ONLY = "read.only";
@@ -56,60 +58,35 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String AGENTS_BASE_URL = "agents.base.url";
     public static final String KNOWLEDGE_BASE_URL = "knowledge.base.url";
 
-    /** The shared environment variable names of DESIGN.md that do not follow the generic rule. */
-    private static final Map<String, String> SHARED_ENV =
+    /** The orchestrator's defaults of the shared keys: its own id, state directory and port. */
+    public static final ModuleDefaults DEFAULTS =
+            new ModuleDefaults(
+                    "ams-conversation-orchestrator",
+                    "./ams-data/state/conversation-orchestrator",
+                    8083);
+
+    /**
+     * Each turn crosses one Streams commit, so the commit interval bounds the hop latency: 20 ms
+     * unless {@code commit.interval.ms} says otherwise.
+     */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 20L;
+
+    /**
+     * Environment variables other than {@code AMS_<KEY>} the orchestrator reads: the API's names of
+     * the other processors' URLs, and the name of the thread count before it became the shared key.
+     */
+    public static final Map<String, String> ENV_ALIASES =
             Map.of(
-                    "AMS_BOOTSTRAP_SERVERS", BOOTSTRAP_SERVERS,
-                    "AMS_TOPIC_PREFIX", TOPIC_PREFIX,
-                    "AMS_STATE_DIR", STATE_DIR,
-                    "AMS_HTTP_HOST", HTTP_HOST,
-                    "AMS_HTTP_PORT", HTTP_PORT,
-                    "AMS_LLM_PROVIDER", LLM_PROVIDER,
-                    "AMS_LLM_BASE_URL", LLM_BASE_URL,
-                    "AMS_LLM_MODEL", LLM_MODEL,
-                    "AMS_LLM_API_KEY", LLM_API_KEY);
+                    "AMS_AGENTS_URL", AGENTS_BASE_URL,
+                    "AMS_KNOWLEDGE_URL", KNOWLEDGE_BASE_URL,
+                    "AMS_STREAM_THREADS", NUM_STREAM_THREADS);
+
+    /** Keys renamed since: a properties file with the old name keeps working. */
+    private static final Map<String, String> RENAMED_KEYS =
+            Map.of("stream.threads", NUM_STREAM_THREADS);
 
     public static final ConfigDef CONFIG =
-            new ConfigDef()
-                    .define(
-                            BearerToken.CONFIG_KEY,
-                            ConfigDef.Type.PASSWORD,
-                            null,
-                            Importance.HIGH,
-                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
-                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
-                    .define(
-                            BOOTSTRAP_SERVERS,
-                            ConfigDef.Type.STRING,
-                            "localhost:9092",
-                            Importance.HIGH,
-                            "Kafka bootstrap servers (AMS_BOOTSTRAP_SERVERS).")
-                    .define(
-                            TOPIC_PREFIX,
-                            ConfigDef.Type.STRING,
-                            "ams.",
-                            Importance.HIGH,
-                            "Prefix of every topic name (AMS_TOPIC_PREFIX).")
-                    .define(
-                            TOPIC_PARTITIONS,
-                            ConfigDef.Type.INT,
-                            3,
-                            Range.atLeast(1),
-                            Importance.MEDIUM,
-                            "Partitions used when this process has to create the topics.")
-                    .define(
-                            TOPIC_REPLICATION,
-                            ConfigDef.Type.SHORT,
-                            (short) 1,
-                            Importance.MEDIUM,
-                            "Replication factor used when this process has to create the topics.")
-                    .define(
-                            APPLICATION_ID,
-                            ConfigDef.Type.STRING,
-                            "ams-conversation-orchestrator",
-                            new ConfigDef.NonEmptyString(),
-                            Importance.HIGH,
-                            "Kafka Streams application.id; the turn workers' group is <application.id>-workers.")
+            CommonConfig.defineStreams(CommonConfig.defineService(new ConfigDef(), DEFAULTS))
                     .define(
                             INSTANCE_ID,
                             ConfigDef.Type.STRING,
@@ -118,39 +95,6 @@ public final class ConversationConfig extends AbstractConfig {
                             "Stable name of this process, used in the workers' transactional.id. A stable id lets a restarted "
                                     + "process fence its predecessor at once instead of waiting for the transaction timeout. "
                                     + "Empty = a random id per start.")
-                    .define(
-                            STATE_DIR,
-                            ConfigDef.Type.STRING,
-                            "./ams-data/state/conversation-orchestrator",
-                            Importance.MEDIUM,
-                            "Kafka Streams state directory (AMS_STATE_DIR).")
-                    .define(
-                            HTTP_HOST,
-                            ConfigDef.Type.STRING,
-                            "127.0.0.1",
-                            Importance.MEDIUM,
-                            "Host of this instance's HTTP routes; also its application.server (AMS_HTTP_HOST).")
-                    .define(
-                            HTTP_PORT,
-                            ConfigDef.Type.INT,
-                            8083,
-                            Range.between(1, 65535),
-                            Importance.MEDIUM,
-                            "Port of this instance's HTTP routes; also its application.server (AMS_HTTP_PORT).")
-                    .define(
-                            STREAM_THREADS,
-                            ConfigDef.Type.INT,
-                            1,
-                            Range.atLeast(1),
-                            Importance.LOW,
-                            "Kafka Streams threads.")
-                    .define(
-                            COMMIT_INTERVAL_MS,
-                            ConfigDef.Type.LONG,
-                            20L,
-                            Range.atLeast(1),
-                            Importance.MEDIUM,
-                            "Streams commit interval. Each turn crosses one Streams commit, so this bounds the hop latency.")
                     .define(
                             FETCH_MAX_WAIT_MS,
                             ConfigDef.Type.INT,
@@ -314,30 +258,18 @@ public final class ConversationConfig extends AbstractConfig {
     private final String instanceId;
 
     public ConversationConfig(Map<?, ?> props) {
-        super(CONFIG, props);
+        super(CONFIG, CommonConfig.renamedKeys(props, RENAMED_KEYS));
         String configured = getString(INSTANCE_ID);
         instanceId =
                 configured.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : configured;
     }
 
-    /** Keys from the environment, overridden by {@code overrides} (e.g. a properties file). */
-    public static ConversationConfig fromEnvironment(
-            Map<String, String> env, Properties overrides) {
-        Map<String, Object> props = new HashMap<>();
-        for (String key : CONFIG.names()) {
-            String generic = "AMS_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
-            if (env.containsKey(generic)) {
-                props.put(key, env.get(generic));
-            }
-        }
-        SHARED_ENV.forEach(
-                (variable, key) -> {
-                    if (env.containsKey(variable)) {
-                        props.put(key, env.get(variable));
-                    }
-                });
-        overrides.forEach((k, v) -> props.put(String.valueOf(k), v));
-        return new ConversationConfig(props);
+    /**
+     * Defaults, then {@code file} (a properties file), then the environment ({@code AMS_<KEY>} and
+     * {@link #ENV_ALIASES}).
+     */
+    public static ConversationConfig fromEnvironment(Map<String, String> env, Properties file) {
+        return new ConversationConfig(CommonConfig.fromEnvironment(CONFIG, env, file, ENV_ALIASES));
     }
 
     public String instanceId() {
@@ -351,7 +283,6 @@ public final class ConversationConfig extends AbstractConfig {
 
     /** The token this process's routes require and its calls carry; empty when none is set. */
     public Optional<BearerToken> apiToken() {
-        Password token = getPassword(BearerToken.CONFIG_KEY);
-        return BearerToken.of(token == null ? null : token.value());
+        return CommonConfig.apiToken(this);
     }
 }

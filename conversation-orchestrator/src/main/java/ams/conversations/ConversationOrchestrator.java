@@ -6,12 +6,11 @@ import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.worker.TurnRunner;
 import ams.conversations.worker.TurnWorker;
-import ams.events.streams.BoundedRocksDbMemory;
-import ams.events.streams.RebuildProfile;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.service.config.CommonConfig;
 import ams.service.http.InstanceRouter;
 import io.javalin.Javalin;
 import java.time.Duration;
@@ -22,6 +21,8 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -65,7 +66,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         queries = new ConversationQueries(streams, storeQueries);
         HostInfo self =
                 new HostInfo(
-                        config.getString(ConversationConfig.HTTP_HOST),
+                        CommonConfig.advertisedHost(config),
                         config.getInt(ConversationConfig.HTTP_PORT));
         InstanceRouter router =
                 new InstanceRouter(
@@ -79,7 +80,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
     }
 
     /**
-     * Provisions missing topics, starts the state machine and {@code worker.count} turn workers.
+     * Provisions missing topics (unless {@code topics.provision} is false), starts the state
+     * machine and {@code worker.count} turn workers.
      */
     public static ConversationOrchestrator start(
             ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
@@ -98,51 +100,29 @@ public final class ConversationOrchestrator implements AutoCloseable {
     }
 
     public static TopicCatalogue catalogue(ConversationConfig config) {
-        return new TopicCatalogue(
-                config.getString(ConversationConfig.TOPIC_PREFIX),
-                config.getInt(ConversationConfig.TOPIC_PARTITIONS),
-                config.getShort(ConversationConfig.TOPIC_REPLICATION));
+        return CommonConfig.catalogue(config);
     }
 
+    /**
+     * The shared Streams properties with exactly-once and the orchestrator's commit interval, plus
+     * what makes a turn's two read_committed hops fast. {@code streams.*} settings still win: a
+     * rebuild (ams replay) overrides the guarantee.
+     */
     public static Properties streamsProperties(ConversationConfig config) {
-        Properties p = new Properties();
-        p.put(
-                StreamsConfig.APPLICATION_ID_CONFIG,
-                config.getString(ConversationConfig.APPLICATION_ID));
-        p.put(
-                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.getString(ConversationConfig.BOOTSTRAP_SERVERS));
-        p.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(ConversationConfig.STATE_DIR));
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(
-                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
-                config.getLong(ConversationConfig.COMMIT_INTERVAL_MS));
-        p.put(
-                StreamsConfig.NUM_STREAM_THREADS_CONFIG,
-                config.getInt(ConversationConfig.STREAM_THREADS));
-        p.put(
-                StreamsConfig.APPLICATION_SERVER_CONFIG,
-                config.getString(ConversationConfig.HTTP_HOST)
-                        + ":"
-                        + config.getInt(ConversationConfig.HTTP_PORT));
-        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        p.put(
-                StreamsConfig.mainConsumerPrefix(
-                        org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+        Properties p =
+                CommonConfig.streamsProperties(
+                        config,
+                        StreamsConfig.EXACTLY_ONCE_V2,
+                        ConversationConfig.DEFAULT_COMMIT_INTERVAL_MS);
+        p.putIfAbsent(
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
                 config.getInt(ConversationConfig.FETCH_MAX_WAIT_MS));
         // Output becomes visible at the transaction commit anyway; lingering only delays the next
         // hop.
-        p.put(
-                StreamsConfig.producerPrefix(
-                        org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG),
-                0);
-        p.put(
+        p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        p.putIfAbsent(
                 StreamsConfig.CLIENT_ID_CONFIG,
                 config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());
-        // streams.* settings pass through last: a rebuild (ams replay) overrides the guarantee.
-        BoundedRocksDbMemory.apply(p);
-        p.putAll(config.originalsWithPrefix(RebuildProfile.STREAMS_PREFIX));
-        StaticMembership.apply(p);
         return p;
     }
 
@@ -151,6 +131,9 @@ public final class ConversationOrchestrator implements AutoCloseable {
      * describable).
      */
     private void provision() {
+        if (!config.getBoolean(CommonConfig.TOPICS_PROVISION)) {
+            return;
+        }
         try (Admin admin =
                 Admin.create(
                         Map.of(

@@ -11,6 +11,7 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.TurnRequested;
 import ams.events.topics.TopicCatalogue;
+import ams.service.http.ServiceHttp;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -60,7 +62,7 @@ class RoundRobinConversationIT {
         catalogue = kafka.newCatalogue();
         Map<String, Object> config = Harness.config(kafka, catalogue, state);
         o = Harness.start(config);
-        app = Javalin.create();
+        app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
         o.registerRoutes(app);
         int port = (Integer) config.get(ConversationConfig.HTTP_PORT);
         app.start("127.0.0.1", port);
@@ -229,6 +231,12 @@ class RoundRobinConversationIT {
         assertTrue(
                 Harness.JSON.readTree(error.body()).path("error").asText().contains("topic"),
                 error.body());
+        assertEquals(400, Harness.JSON.readTree(error.body()).path("status").asInt(), error.body());
+        HttpResponse<String> unknown = get("/conversations/nope");
+        assertEquals(404, Harness.JSON.readTree(unknown.body()).path("status").asInt());
+        assertTrue(
+                Harness.JSON.readTree(unknown.body()).path("error").asText().contains("nope"),
+                unknown.body());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.events.topics.TopicCatalogue;
+import ams.service.http.ServiceHttp;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,7 +142,7 @@ class TwoInstancesIT {
 
         Instance(Map<String, Object> config) {
             orchestrator = Harness.start(config);
-            app = Javalin.create();
+            app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
             orchestrator.registerRoutes(app);
             int port = (Integer) config.get(ConversationConfig.HTTP_PORT);
             app.start("127.0.0.1", port);

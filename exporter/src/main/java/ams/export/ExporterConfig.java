@@ -3,12 +3,13 @@ package ams.export;
 import ams.events.http.BearerToken;
 import ams.events.topics.TopicCatalogue;
 import ams.export.sink.RotationPolicy;
+import ams.service.config.CommonConfig;
+import ams.service.config.CommonConfig.ModuleDefaults;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -16,20 +17,30 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.types.Password;
 
 /**
- * Every setting of the exporter, typed, documented and validated at start. Each key can also be
- * given as an environment variable: {@code AMS_} + the key in upper case with dots as underscores
- * ({@code dataset.root} is {@code AMS_DATASET_ROOT}).
+ * Every setting of the exporter, typed, documented and validated at start. The keys every process
+ * shares come from {@link CommonConfig}; the exporter is a plain consumer, not a Streams app, so
+ * its {@code application.id} is its consumer group. Each key can also be given as an environment
+ * variable: {@code AMS_} + the key in upper case with dots as underscores ({@code dataset.root} is
+ * {@code AMS_DATASET_ROOT}).
  */
 public final class ExporterConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String TOPIC_PREFIX = "topic.prefix";
-    public static final String TOPIC_PARTITIONS = "topic.partitions";
+    public static final String BOOTSTRAP_SERVERS = CommonConfig.BOOTSTRAP_SERVERS;
+    public static final String TOPIC_PREFIX = CommonConfig.TOPIC_PREFIX;
+    public static final String TOPIC_PARTITIONS = CommonConfig.TOPIC_PARTITIONS;
+    public static final String HTTP_HOST = CommonConfig.HTTP_HOST;
+    public static final String HTTP_PORT = CommonConfig.HTTP_PORT;
+
+    /**
+     * The consumer group of the continuous sink: the shared {@code application.id}. Its old name
+     * {@link #LEGACY_GROUP_ID} ({@code AMS_EXPORTER_GROUP_ID}) is still read when set.
+     */
+    public static final String GROUP_ID = CommonConfig.APPLICATION_ID;
+
+    public static final String LEGACY_GROUP_ID = "exporter.group.id";
     public static final String DATASET_ROOT = "dataset.root";
-    public static final String GROUP_ID = "exporter.group.id";
     public static final String DATASETS = "exporter.datasets";
     public static final List<String> ALL_DATASETS =
             List.of("messages", "turns", "chat", "sharegpt");
@@ -39,50 +50,26 @@ public final class ExporterConfig extends AbstractConfig {
     public static final String PARQUET_CODEC = "exporter.parquet.codec";
     public static final String RETRY_BACKOFF_MS = "exporter.retry.backoff.ms";
     public static final String POLL_MAX_RECORDS = "exporter.poll.max.records";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
+
+    /**
+     * The exporter's defaults of the shared keys. It keeps no local state but its datasets (under
+     * {@code dataset.root}); {@code state.dir} is there for what every process may need.
+     */
+    public static final ModuleDefaults DEFAULTS =
+            new ModuleDefaults("ams-exporter", "./ams-data/state/exporter", 8085);
+
+    /** Environment variables other than {@code AMS_<KEY>}: the group id's old name. */
+    public static final Map<String, String> ENV_ALIASES =
+            Map.of(CommonConfig.environmentVariable(LEGACY_GROUP_ID), GROUP_ID);
 
     public static final ConfigDef DEFINITION =
-            new ConfigDef()
-                    .define(
-                            BearerToken.CONFIG_KEY,
-                            ConfigDef.Type.PASSWORD,
-                            null,
-                            Importance.HIGH,
-                            "Bearer token every HTTP route of this process requires but /health, and its calls to other"
-                                    + " instances and processors carry (env AMS_API_TOKEN). Empty: none.")
-                    .define(
-                            BOOTSTRAP_SERVERS,
-                            ConfigDef.Type.STRING,
-                            "localhost:9092",
-                            Importance.HIGH,
-                            "Kafka bootstrap servers.")
-                    .define(
-                            TOPIC_PREFIX,
-                            ConfigDef.Type.STRING,
-                            TopicCatalogue.DEFAULT_PREFIX,
-                            Importance.HIGH,
-                            "Prefix of every topic name, e.g. 'ams.' gives 'ams.conversation-events'.")
-                    .define(
-                            TOPIC_PARTITIONS,
-                            ConfigDef.Type.INT,
-                            TopicCatalogue.DEFAULT_PARTITIONS,
-                            Range.atLeast(1),
-                            Importance.LOW,
-                            "Partitions of topics this process creates when they are missing (the importer).")
+            CommonConfig.defineService(new ConfigDef(), DEFAULTS)
                     .define(
                             DATASET_ROOT,
                             ConfigDef.Type.STRING,
                             "./ams-data/datasets",
                             Importance.HIGH,
                             "Directory the datasets are written under (messages/, jsonl/, agents.parquet, ...).")
-                    .define(
-                            GROUP_ID,
-                            ConfigDef.Type.STRING,
-                            "ams-exporter",
-                            Importance.MEDIUM,
-                            "Consumer group of the continuous sink. Offsets are committed for monitoring only:"
-                                    + " positions are always derived from the files on disk.")
                     .define(
                             DATASETS,
                             ConfigDef.Type.LIST,
@@ -140,38 +127,30 @@ public final class ExporterConfig extends AbstractConfig {
                             2_000,
                             Range.atLeast(1),
                             Importance.LOW,
-                            "max.poll.records of the sink's consumer.")
-                    .define(
-                            HTTP_HOST,
-                            ConfigDef.Type.STRING,
-                            "127.0.0.1",
-                            Importance.LOW,
-                            "Host the exporter's own HTTP server binds.")
-                    .define(
-                            HTTP_PORT,
-                            ConfigDef.Type.INT,
-                            8085,
-                            Range.between(0, 65535),
-                            Importance.LOW,
-                            "Port of the exporter's own HTTP server when run alone (0 = no server).");
+                            "max.poll.records of the sink's consumer.");
 
     public ExporterConfig(Map<?, ?> props) {
-        super(DEFINITION, props);
+        super(DEFINITION, CommonConfig.renamedKeys(props, Map.of(LEGACY_GROUP_ID, GROUP_ID)));
     }
 
-    /** Defaults, overridden by environment variables, overridden by {@code overrides}. */
-    public static ExporterConfig fromEnvironment(
-            Map<String, String> env, Map<String, ?> overrides) {
-        Map<String, Object> props = new HashMap<>();
-        for (String key : DEFINITION.names()) {
-            String value = env.get(envName(key));
-            if (value != null) {
-                props.put(key, value);
-            }
-        }
-        props.putAll(overrides);
+    /**
+     * Defaults, then {@code base} (e.g. a properties file), then the environment ({@code AMS_<KEY>}
+     * and {@link #ENV_ALIASES}).
+     */
+    public static ExporterConfig fromEnvironment(Map<String, String> env, Map<String, ?> base) {
+        Properties file = new Properties();
+        file.putAll(base);
+        return fromEnvironment(env, file);
+    }
+
+    /**
+     * Defaults, then {@code file} (a properties file), then the environment ({@code AMS_<KEY>} and
+     * {@link #ENV_ALIASES}).
+     */
+    public static ExporterConfig fromEnvironment(Map<String, String> env, Properties file) {
         try {
-            return new ExporterConfig(props);
+            return new ExporterConfig(
+                    CommonConfig.fromEnvironment(DEFINITION, env, file, ENV_ALIASES));
         } catch (ConfigException e) {
             throw new ConfigException(
                     "Invalid exporter configuration: "
@@ -180,12 +159,9 @@ public final class ExporterConfig extends AbstractConfig {
         }
     }
 
-    /**
-     * {@code dataset.root} becomes {@code AMS_DATASET_ROOT}; the exporter's own keys keep their
-     * prefix.
-     */
+    /** The variable that sets {@code key}: {@code dataset.root} is {@code AMS_DATASET_ROOT}. */
     public static String envName(String key) {
-        return "AMS_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+        return CommonConfig.environmentVariable(key);
     }
 
     public String bootstrapServers() {
@@ -193,7 +169,12 @@ public final class ExporterConfig extends AbstractConfig {
     }
 
     public TopicCatalogue catalogue() {
-        return new TopicCatalogue(getString(TOPIC_PREFIX), getInt(TOPIC_PARTITIONS), (short) 1);
+        return CommonConfig.catalogue(this);
+    }
+
+    /** Whether this process creates the catalogue's missing topics at start. */
+    public boolean provisionTopics() {
+        return getBoolean(CommonConfig.TOPICS_PROVISION);
     }
 
     public Path datasetRoot() {
@@ -235,7 +216,6 @@ public final class ExporterConfig extends AbstractConfig {
 
     /** The token this process's routes require and its calls carry; empty when none is set. */
     public Optional<BearerToken> apiToken() {
-        Password token = getPassword(BearerToken.CONFIG_KEY);
-        return BearerToken.of(token == null ? null : token.value());
+        return CommonConfig.apiToken(this);
     }
 }

@@ -1,42 +1,55 @@
 package ams.export;
 
-import ams.events.http.BearerToken;
 import ams.events.topics.TopicProvisioner;
 import ams.export.format.TableFormat;
 import ams.export.importer.ImportReport;
 import ams.export.importer.OriginalImporter;
 import ams.export.snapshot.ConversationExport;
-import io.javalin.Javalin;
-import io.javalin.http.UnauthorizedResponse;
+import ams.service.ProcessMain;
+import ams.service.http.ServiceHttp;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The exporter as its own process, configured from AMS_* environment variables. Without arguments
- * it runs the continuous sink; {@code import <dir>} imports the original AMS-DB's files from a
- * directory; {@code export <conversation-id|all> <jsonl|json|csv|parquet|markdown> <file>} writes a
- * one-shot export.
+ * The exporter as its own process, configured from AMS_* environment variables and an optional
+ * properties file (first argument). Without a command it runs the continuous sink and serves its
+ * routes; {@code import <dir>} imports the original AMS-DB's files from a directory; {@code export
+ * <conversation-id|all> <jsonl|json|csv|parquet|markdown> <file>} writes a one-shot export.
  */
 public final class ExporterMain {
 
     private static final Logger log = LoggerFactory.getLogger(ExporterMain.class);
 
+    private static final Set<String> COMMANDS = Set.of("import", "export");
+
     private ExporterMain() {}
 
     public static void main(String[] args) throws Exception {
-        ExporterConfig config = ExporterConfig.fromEnvironment(System.getenv(), Map.of());
+        // An optional properties file first, then the command (none: run the sink).
+        boolean withFile = args.length > 0 && !COMMANDS.contains(args[0]);
+        Properties file = ProcessMain.properties(withFile ? new String[] {args[0]} : new String[0]);
+        List<String> command = List.of(args).subList(withFile ? 1 : 0, args.length);
+        ExporterConfig config = ExporterConfig.fromEnvironment(System.getenv(), file);
         provisionTopics(config);
-        if (args.length == 0) {
-            runSink(config);
-        } else if (args[0].equals("import") && args.length == 2) {
-            for (ImportReport report : importDirectory(config, Path.of(args[1]))) {
+        if (command.isEmpty()) {
+            Exporter exporter = Exporter.start(config);
+            ProcessMain.serve(
+                    "exporter",
+                    ServiceHttp.Options.of(config.apiToken()),
+                    config.httpHost(),
+                    config.httpPort(),
+                    exporter::registerRoutes,
+                    exporter);
+        } else if (command.get(0).equals("import") && command.size() == 2) {
+            for (ImportReport report : importDirectory(config, Path.of(command.get(1)))) {
                 log.info(
                         "{}: read {}, published {}, already there {}",
                         report.source(),
@@ -44,7 +57,7 @@ public final class ExporterMain {
                         report.published(),
                         report.skipped());
             }
-        } else if (args[0].equals("export") && args.length == 4) {
+        } else if (command.get(0).equals("export") && command.size() == 4) {
             ConversationExport export =
                     new ConversationExport(
                             config.bootstrapServers(),
@@ -52,13 +65,15 @@ public final class ExporterMain {
                             config.parquetCodec());
             int n =
                     export.export(
-                            args[1].equals("all") ? Optional.empty() : Optional.of(args[1]),
-                            TableFormat.parse(args[2]),
-                            Path.of(args[3]));
-            log.info("Exported {} conversation(s) to {}", n, args[3]);
+                            command.get(1).equals("all")
+                                    ? Optional.empty()
+                                    : Optional.of(command.get(1)),
+                            TableFormat.parse(command.get(2)),
+                            Path.of(command.get(3)));
+            log.info("Exported {} conversation(s) to {}", n, command.get(3));
         } else {
             throw new IllegalArgumentException(
-                    "usage: ExporterMain [import <dir> | export <conversation-id|all> "
+                    "usage: ExporterMain [properties-file] [import <dir> | export <conversation-id|all> "
                             + "<jsonl|json|csv|parquet|markdown> <file>]");
         }
     }
@@ -99,6 +114,9 @@ public final class ExporterMain {
      * works.
      */
     private static void provisionTopics(ExporterConfig config) {
+        if (!config.provisionTopics()) {
+            return;
+        }
         try (Admin admin =
                 Admin.create(
                         Map.of(
@@ -106,45 +124,5 @@ public final class ExporterMain {
                                 config.bootstrapServers()))) {
             new TopicProvisioner(admin, 30_000).provision(config.catalogue());
         }
-    }
-
-    private static void runSink(ExporterConfig config) throws InterruptedException {
-        Exporter exporter = Exporter.start(config);
-        Javalin http = null;
-        if (config.httpPort() > 0) {
-            Javalin server = Javalin.create(c -> c.showJavalinBanner = false);
-            http = server;
-            // The token of the whole system guards this port too: reachable without it, the
-            // processor's
-            // routes would bypass the API's check.
-            config.apiToken()
-                    .ifPresent(
-                            token ->
-                                    server.before(
-                                            ctx -> {
-                                                if (!token.admits(
-                                                        ctx.path(), ctx.header("Authorization"))) {
-                                                    throw new UnauthorizedResponse(
-                                                            BearerToken.REFUSAL);
-                                                }
-                                            }));
-            exporter.registerRoutes(http);
-            http.start(config.httpHost(), config.httpPort());
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        Javalin server = http;
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> {
-                                    log.info("Shutting down the exporter");
-                                    exporter.close();
-                                    if (server != null) {
-                                        server.stop();
-                                    }
-                                    done.countDown();
-                                },
-                                "ams-exporter-shutdown"));
-        done.await();
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.events.topics.TopicCatalogue;
 import ams.export.format.TableFormat;
 import ams.export.snapshot.ConversationExport;
+import ams.service.http.ServiceHttp;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestKafka;
 import ams.testkit.Wait;
@@ -95,7 +96,7 @@ class ConversationExportIT {
             throws Exception {
         TopicCatalogue catalogue = kafka.newCatalogue(1);
         ConversationSinkIT.sendConversation(kafka, catalogue, "conv-h", 2, true);
-        Javalin app = Javalin.create(c -> c.showJavalinBanner = false);
+        Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
         try (Exporter exporter =
                 Exporter.start(
                         ConversationSinkIT.config(
@@ -120,11 +121,14 @@ class ConversationExportIT {
             HttpResponse<String> markdown =
                     get(http, base + "/exporter/conversations/conv-h/export?format=markdown");
             assertTrue(markdown.body().startsWith("# Conversation: conv-h"), markdown.body());
-            assertEquals(404, get(http, base + "/exporter/conversations/nope/export").statusCode());
+            HttpResponse<String> unknown = get(http, base + "/exporter/conversations/nope/export");
+            assertEquals(404, unknown.statusCode());
+            assertTrue(unknown.body().contains("\"status\":404"), unknown.body());
             HttpResponse<String> bad =
                     get(http, base + "/exporter/conversations/conv-h/export?format=xml");
             assertEquals(400, bad.statusCode());
-            assertTrue(bad.body().contains("\"error\""), bad.body());
+            assertTrue(bad.body().contains("\"error\":\"Unknown format 'xml'"), bad.body());
+            assertTrue(bad.body().contains("\"status\":400"), bad.body());
         } finally {
             app.stop();
         }

@@ -6,6 +6,7 @@ import ams.export.KnowledgeTable;
 import ams.export.format.TableFormat;
 import ams.export.snapshot.ConversationExport;
 import ams.export.snapshot.Snapshots;
+import ams.service.http.NotFoundException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -87,9 +88,11 @@ public final class ExportRoutes {
                             "conversation-" + id,
                             format(ctx, true),
                             (f, p) -> {
-                                if (conversations.export(Optional.of(id), f, p) == 0) {
-                                    throw new io.javalin.http.NotFoundResponse(
-                                            "no conversation '" + id + "' in the log");
+                                try {
+                                    conversations.export(Optional.of(id), f, p);
+                                } catch (IllegalArgumentException e) {
+                                    // Its one refusal in a valid format: no such conversation.
+                                    throw new NotFoundException(e.getMessage());
                                 }
                             });
                 });

@@ -1,6 +1,7 @@
 package ams.app.rest;
 
 import ams.events.http.BearerToken;
+import ams.service.http.ServiceUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -72,7 +73,8 @@ public final class ProxyRoutes {
                     "/agents/{id}",
                     "/agents/{id}/activity",
                     "/agents/{id}/config",
-                    "/agents/{id}/history");
+                    "/agents/{id}/history",
+                    "/events/{event_id}");
         }
         if (upstreams.exporter() != null) {
             get(
@@ -105,21 +107,22 @@ public final class ProxyRoutes {
             request.header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
         }
+        HttpResponse<byte[]> response;
         try {
-            HttpResponse<byte[]> response =
-                    http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
-            ctx.status(response.statusCode()).result(response.body());
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            ctx.status(503)
-                    .json(
-                            new ApiError(
-                                    "the processor at "
-                                            + base
-                                            + " does not answer ("
-                                            + e.getClass().getSimpleName()
-                                            + "): is it running?",
-                                    503));
+            throw new ServiceUnavailableException(
+                    "the processor at "
+                            + base
+                            + " does not answer ("
+                            + e.getClass().getSimpleName()
+                            + "): is it running?",
+                    e);
         }
+        // The processor answers on the same service layer as this server: its status, body and
+        // retry advice pass through unchanged.
+        response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+        response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+        ctx.status(response.statusCode()).result(response.body());
     }
 }

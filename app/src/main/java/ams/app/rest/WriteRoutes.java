@@ -6,6 +6,9 @@ import ams.events.InvalidRequestException;
 import ams.events.agent.AgentEvent;
 import ams.events.knowledge.KnowledgeEvent;
 import ams.knowledge.KnowledgeCommands;
+import ams.service.http.JsonFields;
+import ams.service.http.ServiceHttp;
+import ams.service.http.ServiceJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -33,7 +36,8 @@ final class WriteRoutes {
                 ctx ->
                         accepted(
                                 ctx,
-                                agents.changeConfig(ctx.pathParam("id"), JsonBodies.object(ctx))));
+                                agents.changeConfig(
+                                        ctx.pathParam("id"), ServiceJson.object(ctx.body()))));
         app.put(
                 "/agents/{id}/prompts/{type}",
                 ctx ->
@@ -42,7 +46,8 @@ final class WriteRoutes {
                                 agents.setPrompt(
                                         ctx.pathParam("id"),
                                         ctx.pathParam("type"),
-                                        JsonBodies.requiredText(JsonBodies.object(ctx), "text"))));
+                                        JsonFields.requiredText(
+                                                ServiceJson.object(ctx.body()), "text"))));
         app.put("/agents/{id}/flags/{flag}", this::setFlag);
         app.post(
                 "/agents/{id}/deactivate",
@@ -61,8 +66,8 @@ final class WriteRoutes {
     }
 
     private void createAgent(Context ctx) {
-        JsonNode body = JsonBodies.object(ctx);
-        String agentId = JsonBodies.requiredText(body, "agent_id");
+        JsonNode body = ServiceJson.object(ctx.body());
+        String agentId = JsonFields.requiredText(body, "agent_id");
         JsonNode config = body.get("config");
         if (config == null) {
             throw new InvalidRequestException(
@@ -72,14 +77,14 @@ final class WriteRoutes {
                 ctx,
                 agents.create(
                         agentId,
-                        JsonBodies.optionalText(body, "agent_name"),
-                        JsonBodies.optionalText(body, "description"),
-                        JsonBodies.stringList(body, "tags"),
+                        JsonFields.optionalText(body, "agent_name"),
+                        JsonFields.optionalText(body, "description"),
+                        JsonFields.stringList(body, "tags"),
                         config));
     }
 
     private void setFlag(Context ctx) {
-        JsonNode value = JsonBodies.object(ctx).get("value");
+        JsonNode value = ServiceJson.object(ctx.body()).get("value");
         if (value == null || !value.isBoolean()) {
             throw new InvalidRequestException("field 'value' must be true or false");
         }
@@ -89,7 +94,7 @@ final class WriteRoutes {
     }
 
     private void addDocument(Context ctx) {
-        JsonNode body = JsonBodies.object(ctx);
+        JsonNode body = ServiceJson.object(ctx.body());
         JsonNode metadata = body.get("metadata");
         if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
             throw new InvalidRequestException("field 'metadata' must be a JSON object");
@@ -98,19 +103,19 @@ final class WriteRoutes {
                 ctx,
                 knowledge.add(
                         ctx.pathParam("id"),
-                        JsonBodies.optionalText(body, "document_id"),
-                        JsonBodies.optionalText(body, "title"),
-                        JsonBodies.requiredText(body, "content"),
-                        JsonBodies.optionalText(body, "content_type"),
-                        JsonBodies.optionalText(body, "source"),
-                        JsonBodies.stringList(body, "tags"),
+                        JsonFields.optionalText(body, "document_id"),
+                        JsonFields.optionalText(body, "title"),
+                        JsonFields.requiredText(body, "content"),
+                        JsonFields.optionalText(body, "content_type"),
+                        JsonFields.optionalText(body, "source"),
+                        JsonFields.stringList(body, "tags"),
                         metadata == null || metadata.isNull() ? "{}" : metadata.toString()));
     }
 
     private static String reason(Context ctx) {
         return ctx.body().isBlank()
                 ? null
-                : JsonBodies.optionalText(JsonBodies.object(ctx), "reason");
+                : JsonFields.optionalText(ServiceJson.object(ctx.body()), "reason");
     }
 
     private void accepted(Context ctx, AgentEvent event) {
@@ -143,6 +148,6 @@ final class WriteRoutes {
         body.put("topic", meta.topic());
         body.put("partition", meta.partition());
         body.put("offset", meta.offset());
-        ctx.status(202).json(body);
+        ServiceHttp.reply(ctx, 202, body);
     }
 }

@@ -234,6 +234,7 @@ class RestServerIT {
         assertEquals(status, response.statusCode(), response.body());
         JsonNode error = JSON.readTree(response.body());
         assertTrue(error.path("error").asText().contains(message), response.body());
+        assertEquals(status, error.path("status").asInt(), response.body());
     }
 
     @Test

@@ -4,6 +4,7 @@ import ams.conversations.statemachine.ConversationState;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.StoredMessage;
 import ams.events.conversation.ConversationRequested;
+import ams.service.http.ServiceJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,13 +12,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
 
-/** The HTTP JSON shapes of the cross-module contract (snake_case, ISO-8601 times). */
+/**
+ * The HTTP JSON shapes of the cross-module contract (snake_case, ISO-8601 times), built on the
+ * shared mapper.
+ */
 final class ConversationJson {
 
-    private final ObjectMapper mapper;
+    private final ObjectMapper mapper = ServiceJson.mapper();
 
-    ConversationJson(ObjectMapper mapper) {
-        this.mapper = mapper;
+    /** An empty object to answer with. */
+    ObjectNode object() {
+        return mapper.createObjectNode();
     }
 
     ObjectNode conversation(ConversationState s) {
@@ -116,10 +121,6 @@ final class ConversationJson {
         n.set("metadata", metadata(m.metadataJson()));
         n.put("session_id", m.sessionId());
         return n;
-    }
-
-    ObjectNode error(String message) {
-        return mapper.createObjectNode().put("error", message);
     }
 
     private JsonNode metadata(String json) {

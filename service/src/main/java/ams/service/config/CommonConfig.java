@@ -176,6 +176,23 @@ public final class CommonConfig {
         return props;
     }
 
+    /**
+     * {@code props} with the keys a module renamed ({@code renamed}: old key → new key) read as
+     * their new name, so that a properties file or caller written for the old name keeps working;
+     * the new name wins when both are set.
+     */
+    public static Map<Object, Object> renamedKeys(Map<?, ?> props, Map<String, String> renamed) {
+        Map<Object, Object> result = new HashMap<>(props);
+        renamed.forEach(
+                (old, current) -> {
+                    Object value = result.remove(old);
+                    if (value != null) {
+                        result.putIfAbsent(current, value);
+                    }
+                });
+        return result;
+    }
+
     /** The variable that sets {@code key}: {@code http.port} → {@code AMS_HTTP_PORT}. */
     public static String environmentVariable(String key) {
         return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');

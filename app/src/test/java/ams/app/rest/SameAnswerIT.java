@@ -1,0 +1,224 @@
+package ams.app.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ams.app.system.AmsSystem;
+import ams.app.system.SystemSettings;
+import ams.service.http.ServiceHttp;
+import ams.testkit.FreePorts;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestKafka;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The same bad request gets the same answer (status and body) from the three front doors of the
+ * system: {@code ams up} (every route on one server), a processor's own port (what its standalone
+ * {@code *Main} serves: its routes on {@link ServiceHttp}), and {@code ams api} (the REST API
+ * passing queries on to the processors' ports). Table-driven: add a row per refusal a user meets.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SameAnswerIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One bad request, the processor whose port also serves it, and the status all must give. */
+    private record Row(String owner, String method, String path, String body, int status) {}
+
+    private static final List<Row> ROWS =
+            List.of(
+                    new Row("agents", "GET", "/agents?limit=abc", null, 400),
+                    new Row("agents", "GET", "/agents?limit=0", null, 400),
+                    new Row("agents", "GET", "/agents?active=maybe", null, 400),
+                    new Row("agents", "GET", "/agents/ghost", null, 404),
+                    new Row("agents", "GET", "/agents/ghost/config", null, 400),
+                    new Row("agents", "GET", "/agents/ghost/config?asOf=yesterday", null, 400),
+                    new Row("agents", "GET", "/agents/ghost/history", null, 404),
+                    new Row("agents", "GET", "/events/no-such-event", null, 404),
+                    new Row("agents", "GET", "/no/such/route", null, 404),
+                    new Row("knowledge", "GET", "/agents/ghost/knowledge/search", null, 400),
+                    new Row(
+                            "knowledge",
+                            "GET",
+                            "/agents/ghost/knowledge/search?q=x&k=0",
+                            null,
+                            400),
+                    new Row("knowledge", "GET", "/agents/ghost/knowledge?limit=x", null, 400),
+                    new Row("knowledge", "GET", "/agents/ghost/knowledge/as-of", null, 400),
+                    new Row("conversations", "GET", "/conversations/ghost", null, 404),
+                    new Row("conversations", "GET", "/conversations/ghost/messages", null, 404),
+                    new Row("conversations", "POST", "/conversations/generate", "", 400),
+                    new Row("conversations", "POST", "/conversations/generate", "[1]", 400),
+                    new Row(
+                            "conversations",
+                            "POST",
+                            "/conversations/generate",
+                            "{\"topic\":\"t\"},",
+                            400),
+                    new Row(
+                            "conversations",
+                            "POST",
+                            "/conversations/generate",
+                            "{\"topic\":\"t\",\"agents\":\"a\"}",
+                            400),
+                    new Row(
+                            "conversations",
+                            "POST",
+                            "/conversations/generate",
+                            "{\"topic\":\"t\",\"agents\":[\"a\",\"b\"],\"max_turns\":\"5\"}",
+                            400),
+                    new Row("conversations", "POST", "/conversations/ghost/resume", "{}", 404),
+                    new Row("exporter", "GET", "/exporter/conversations/ghost/export", null, 404));
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private AmsSystem system;
+    private final List<Javalin> standalone = new ArrayList<>();
+    private Map<String, String> processorPorts;
+    private RestServer api;
+    private Admin admin;
+
+    @BeforeAll
+    void start(TestKafka kafka) throws Exception {
+        int port = FreePorts.next();
+        system =
+                AmsSystem.start(
+                        new SystemSettings(
+                                kafka.bootstrapServers(),
+                                "same-" + UUID.randomUUID().toString().substring(0, 8) + ".",
+                                2,
+                                Files.createTempDirectory("ams-same-answer"),
+                                "127.0.0.1",
+                                port,
+                                null,
+                                "scripted",
+                                null,
+                                null,
+                                null,
+                                "",
+                                2_000,
+                                false));
+        system.awaitReady(Duration.ofMinutes(1));
+        // Each processor's routes on a server of its own, as its standalone main serves them.
+        processorPorts =
+                Map.of(
+                        "agents", serve(system.agents()::registerRoutes),
+                        "knowledge", serve(system.knowledge()::registerRoutes),
+                        "conversations", serve(system.conversations()::registerRoutes),
+                        "exporter", serve(system.exporter()::registerRoutes));
+        admin = kafka.admin();
+        api =
+                RestServer.start(
+                        RestConfig.loopback(0),
+                        system.publisher(),
+                        admin,
+                        List.of(),
+                        List.of(
+                                new ProxyRoutes(
+                                                new ProxyRoutes.Upstreams(
+                                                        processorPorts.get("agents"),
+                                                        processorPorts.get("knowledge"),
+                                                        processorPorts.get("conversations"),
+                                                        processorPorts.get("exporter")))
+                                        ::register));
+    }
+
+    private String serve(Consumer<Javalin> routes) {
+        Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+        routes.accept(app);
+        app.start("127.0.0.1", 0);
+        standalone.add(app);
+        return "http://127.0.0.1:" + app.port();
+    }
+
+    @AfterAll
+    void stop() {
+        if (api != null) {
+            api.close();
+        }
+        standalone.forEach(Javalin::stop);
+        if (admin != null) {
+            admin.close();
+        }
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    void everyFrontDoorGivesTheSameRefusal() throws Exception {
+        List<String> differences = new ArrayList<>();
+        for (Row row : ROWS) {
+            Map<String, String> doors =
+                    Map.of(
+                            "ams up",
+                            "http://127.0.0.1:" + system.httpPort(),
+                            "standalone " + row.owner(),
+                            processorPorts.get(row.owner()),
+                            "ams api",
+                            "http://127.0.0.1:" + api.port());
+            JsonNode reference = null;
+            String referenceDoor = null;
+            for (Map.Entry<String, String> door : doors.entrySet()) {
+                HttpResponse<String> answer = send(door.getValue(), row);
+                String what = door.getKey() + " " + row.method() + " " + row.path();
+                if (answer.statusCode() != row.status()) {
+                    differences.add(
+                            what + " answered " + answer.statusCode() + ": " + answer.body());
+                    continue;
+                }
+                JsonNode body = JSON.readTree(answer.body());
+                assertEquals(row.status(), body.path("status").asInt(), what + ": " + body);
+                assertTrue(body.path("error").isTextual(), what + ": " + body);
+                if (reference == null) {
+                    reference = body;
+                    referenceDoor = door.getKey();
+                } else if (!reference.equals(body)) {
+                    differences.add(
+                            what
+                                    + " answered "
+                                    + body
+                                    + " but "
+                                    + referenceDoor
+                                    + " answered "
+                                    + reference);
+                }
+            }
+        }
+        assertEquals(List.of(), differences, "answers that differ between front doors");
+    }
+
+    private HttpResponse<String> send(String base, Row row) throws Exception {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + row.path()))
+                        .timeout(Duration.ofSeconds(30));
+        if (row.body() == null) {
+            request.method(row.method(), HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(row.method(), HttpRequest.BodyPublishers.ofString(row.body()));
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
