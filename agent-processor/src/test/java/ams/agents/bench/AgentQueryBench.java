@@ -335,7 +335,8 @@ public final class AgentQueryBench {
                                 + " open loop at %.0f req/s over %d keep-alive connections from its"
                                 + " own JVM, %d s warm-up, %d s measured per route; latency from the"
                                 + " intended send time (generator send lag p50 %.3f ms, p99 %.3f"
-                                + " ms, included); generator CPU %.0f ms for the agent route.%n",
+                                + " ms, included); generator CPU %.1f us/request (its own"
+                                + " JVM, on the same cores).%n",
                         agents,
                         partitions,
                         a.targetRate(),
@@ -344,7 +345,7 @@ public final class AgentQueryBench {
                         measured.toSeconds(),
                         a.sendLagP50(),
                         a.sendLagP99(),
-                        a.generatorCpuMs()));
+                        a.generatorCpuMicrosPerRequest()));
         System.out.println(out); // the benchmark's report is its output, not a log line
     }
 }

@@ -20,7 +20,10 @@ final class HttpConnection implements AutoCloseable {
 
     private final String host;
     private final int port;
+    private static final byte[] GET = "GET ".getBytes(StandardCharsets.US_ASCII);
+
     private final StringBuilder line = new StringBuilder(128);
+    private final byte[] requestTail;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -28,6 +31,9 @@ final class HttpConnection implements AutoCloseable {
     HttpConnection(String host, int port) throws IOException {
         this.host = host;
         this.port = port;
+        this.requestTail =
+                (" HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
         connect();
     }
 
@@ -36,9 +42,11 @@ final class HttpConnection implements AutoCloseable {
         if (socket == null) {
             connect();
         }
-        out.write(
-                ("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+        out.write(GET);
+        for (int i = 0; i < path.length(); i++) {
+            out.write(path.charAt(i)); // a path is ASCII (percent-encoded)
+        }
+        out.write(requestTail);
         out.flush();
         String statusLine = readLine();
         if (!statusLine.startsWith("HTTP/1.1 ") || statusLine.length() < 12) {

@@ -87,7 +87,8 @@ public final class OpenLoopLoad {
 
     /**
      * The measured part: latencies (ms, from the intended send time), the rate achieved, errors
-     * (non-200 answers and failed connections), the generator's send lag and its own CPU time.
+     * (non-200 answers and failed connections), the generator's send lag and its own CPU time per
+     * request in the measured part (all its threads: what it takes from a core the server shares).
      */
     public record Result(
             double targetRate,
@@ -101,14 +102,14 @@ public final class OpenLoopLoad {
             double max,
             double sendLagP50,
             double sendLagP99,
-            double generatorCpuMs) {
+            double generatorCpuMicrosPerRequest) {
 
         String line() {
             return String.format(
                     Locale.ROOT,
                     "%s target_rate=%.1f achieved_rate=%.1f requests=%d errors=%d p50_ms=%.4f"
                             + " p90_ms=%.4f p99_ms=%.4f p999_ms=%.4f max_ms=%.4f"
-                            + " send_lag_p50_ms=%.4f send_lag_p99_ms=%.4f generator_cpu_ms=%.1f",
+                            + " send_lag_p50_ms=%.4f send_lag_p99_ms=%.4f generator_cpu_us_per_request=%.1f",
                     RESULT,
                     targetRate,
                     achievedRate,
@@ -121,7 +122,7 @@ public final class OpenLoopLoad {
                     max,
                     sendLagP50,
                     sendLagP99,
-                    generatorCpuMs);
+                    generatorCpuMicrosPerRequest);
         }
 
         /** Reads a line {@link #line} wrote. */
@@ -145,7 +146,7 @@ public final class OpenLoopLoad {
                     values.get("max_ms"),
                     values.get("send_lag_p50_ms"),
                     values.get("send_lag_p99_ms"),
-                    values.get("generator_cpu_ms"));
+                    values.get("generator_cpu_us_per_request"));
         }
     }
 
@@ -220,6 +221,7 @@ public final class OpenLoopLoad {
         if (untilMeasuring > 0) {
             TimeUnit.NANOSECONDS.sleep(untilMeasuring);
         }
+        long cpuAtMeasuring = ThreadCpu.processNanos();
         System.out.println(MEASURING);
         System.out.flush();
         for (Thread thread : threads) {
@@ -252,11 +254,48 @@ public final class OpenLoopLoad {
                 millis(latency.getMaxValue()),
                 millis(lag.getValueAtPercentile(50)),
                 millis(lag.getValueAtPercentile(99)),
-                ThreadCpu.processNanos() / 1e6);
+                (ThreadCpu.processNanos() - cpuAtMeasuring) / 1e3 / Math.max(1, requests));
     }
 
     private static double millis(long nanos) {
         return nanos / 1e6;
+    }
+
+    /**
+     * A path template with at most one {@code %d} / {@code %0Nd}, filled without {@link
+     * String#format} (whose parsing would cost the generator more than the server's empty route).
+     */
+    private record IdPath(String prefix, int width, String suffix) {
+
+        static IdPath of(String template) {
+            int at = template.indexOf('%');
+            if (at < 0) {
+                return new IdPath(template, -1, "");
+            }
+            int d = template.indexOf('d', at);
+            String spec = d < 0 ? "?" : template.substring(at + 1, d);
+            if (!spec.isEmpty() && !spec.matches("0[1-9][0-9]*")) {
+                throw new IllegalArgumentException(
+                        "path template supports %d and %0Nd only: " + template);
+            }
+            return new IdPath(
+                    template.substring(0, at),
+                    spec.isEmpty() ? 0 : Integer.parseInt(spec.substring(1)),
+                    template.substring(d + 1));
+        }
+
+        String path(int id) {
+            if (width < 0) {
+                return prefix;
+            }
+            String digits = Integer.toString(id);
+            StringBuilder path = new StringBuilder(prefix.length() + width + suffix.length() + 8);
+            path.append(prefix);
+            for (int pad = digits.length(); pad < width; pad++) {
+                path.append('0');
+            }
+            return path.append(digits).append(suffix).toString();
+        }
     }
 
     /** One keep-alive connection and its share of the schedule. */
@@ -278,7 +317,7 @@ public final class OpenLoopLoad {
         private final long end;
         private final long interval;
         private final java.util.SplittableRandom random;
-        private final boolean templated;
+        private final IdPath paths;
         private HttpConnection http;
 
         Connection(Options options, int index, long start, long measureFrom, long end) {
@@ -289,7 +328,7 @@ public final class OpenLoopLoad {
             this.measureFrom = measureFrom;
             this.end = end;
             this.random = new java.util.SplittableRandom(index * 7919L + 17);
-            this.templated = options.pathTemplate().contains("%");
+            this.paths = IdPath.of(options.pathTemplate());
         }
 
         @Override
@@ -321,13 +360,7 @@ public final class OpenLoopLoad {
                     fail("gave up: " + (sent - end) / 1_000_000 + " ms behind schedule");
                     return;
                 }
-                String path =
-                        templated
-                                ? String.format(
-                                        Locale.ROOT,
-                                        options.pathTemplate(),
-                                        random.nextInt(options.ids()))
-                                : options.pathTemplate();
+                String path = paths.path(random.nextInt(options.ids()));
                 boolean ok;
                 try {
                     if (http == null) {
