@@ -84,6 +84,11 @@ public final class AgentQueries {
         return location.local() ? new Here(location.partition()) : new There(location.host());
     }
 
+    /** Which instance answers for the agent's row ({@code GET /agents/{id}}). */
+    public Location locateAgent(String agentId) {
+        return locate(AgentTopology.AGENTS_STORE, agentId);
+    }
+
     /**
      * The key's partition once this instance is its active owner: for a request another instance
      * forwarded here while the two disagree about ownership (a rebalance in progress).

@@ -2,6 +2,7 @@ package ams.agents.bench;
 
 import ams.agents.AgentProcessor;
 import ams.agents.AgentProcessorConfig;
+import ams.agents.AgentQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.service.http.ServiceHttp;
@@ -16,7 +17,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +30,8 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Interactive-query latency of the agent processor ({@code bench/run --only queries}): an agent
@@ -39,8 +44,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * what the idle process used in the same time), the route's time inside the server (a before and an
  * after handler of the bench), and the load average.
  *
+ * <p>Then, with {@code forward} (the default), a second instance of the application joins (same
+ * JVM, its own state and port) and takes a share of the partitions; the same load goes to the first
+ * instance for ids the second one owns, so each request is forwarded once: the remote-owner path.
+ *
  * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
- * seconds (20), connections (8). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
+ * seconds (20), connections (8), forward (true). Broker: AMS_TEST_BOOTSTRAP if set, else one
+ * embedded in this JVM.
  */
 public final class AgentQueryBench {
 
@@ -70,6 +80,7 @@ public final class AgentQueryBench {
         Duration measured = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 60);
         Duration warmUp = Duration.ofSeconds(args.length > 4 ? Long.parseLong(args[4]) : 20);
         int connections = args.length > 5 ? Integer.parseInt(args[5]) : 8;
+        boolean forward = args.length <= 6 || Boolean.parseBoolean(args[6]);
         String run = "bench-queries-" + UUID.randomUUID().toString().substring(0, 6);
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String bootstrap = kafka.bootstrapServers();
@@ -88,6 +99,9 @@ public final class AgentQueryBench {
             props.put(AgentProcessorConfig.APPLICATION_ID, run);
             props.put(AgentProcessorConfig.STATE_DIR, state.toString());
             props.put(AgentProcessorConfig.HTTP_PORT, port);
+            // A joining instance takes its partitions at once (and restores them) instead of
+            // warming up replicas until a probing rebalance minutes later.
+            props.put("streams." + StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, Long.MAX_VALUE);
             try (AgentProcessor processor = AgentProcessor.start(new AgentProcessorConfig(props))) {
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
                 while (!AgentProcessorBench.allApplied(processor, agents)) {
@@ -143,8 +157,31 @@ public final class AgentQueryBench {
                                             connections),
                                     serverTime,
                                     idleCpuPerNano);
+                    Phase forwarded =
+                            forward
+                                    ? forwardedPhase(
+                                            props,
+                                            processor,
+                                            agents,
+                                            new OpenLoopLoad.Options(
+                                                    "127.0.0.1",
+                                                    port,
+                                                    "-",
+                                                    agents,
+                                                    rate,
+                                                    warmUp,
+                                                    measured,
+                                                    connections),
+                                            serverTime,
+                                            idleCpuPerNano)
+                                    : null;
                     report(empty, agent, agents, partitions, connections, measured, warmUp);
-                    if (empty.load().errors() > 0 || agent.load().errors() > 0) {
+                    if (forwarded != null) {
+                        reportForwarded(agent, forwarded);
+                    }
+                    if (empty.load().errors() > 0
+                            || agent.load().errors() > 0
+                            || (forwarded != null && forwarded.load().errors() > 0)) {
                         throw new IllegalStateException(
                                 "requests failed (see the generator's output): the figures do"
                                         + " not count");
@@ -153,6 +190,88 @@ public final class AgentQueryBench {
                     app.stop();
                 }
             }
+        }
+    }
+
+    /**
+     * A second instance joins; the first is asked for the ids it now owns, so every request is
+     * forwarded once. Server CPU is both instances' (one JVM).
+     */
+    private static Phase forwardedPhase(
+            Map<String, Object> firstProps,
+            AgentProcessor first,
+            int agents,
+            OpenLoopLoad.Options load,
+            Recorder serverTime,
+            double idleCpuPerNano)
+            throws Exception {
+        Map<String, Object> props = new HashMap<>(firstProps);
+        int port = FreePorts.next();
+        props.put(AgentProcessorConfig.HTTP_PORT, port);
+        props.put(
+                AgentProcessorConfig.STATE_DIR,
+                Files.createTempDirectory("ams-query-bench-second-").toString());
+        try (AgentProcessor second = AgentProcessor.start(new AgentProcessorConfig(props))) {
+            Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+            second.registerRoutes(app);
+            app.start("127.0.0.1", port);
+            try {
+                List<String> remote = awaitRemoteIds(first, second, agents);
+                Path paths = Files.createTempFile("ams-query-bench-remote-", ".txt");
+                Files.write(paths, remote.stream().map(id -> "/agents/" + id).toList());
+                System.out.printf(
+                        Locale.ROOT,
+                        "second instance on port %d owns %d of %d agents%n",
+                        port,
+                        remote.size(),
+                        agents);
+                return phase(
+                        "GET /agents/{id}, owned by the other instance (forwarded once)",
+                        new OpenLoopLoad.Options(
+                                load.host(),
+                                load.port(),
+                                "@" + paths,
+                                remote.size(),
+                                load.rate(),
+                                load.warmUp(),
+                                load.measured(),
+                                load.connections()),
+                        serverTime,
+                        idleCpuPerNano);
+            } finally {
+                app.stop();
+            }
+        }
+    }
+
+    /** Once the second instance owns and answers a share: the ids the first would forward. */
+    private static List<String> awaitRemoteIds(
+            AgentProcessor first, AgentProcessor second, int agents) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            try {
+                if (second.streams().state() == KafkaStreams.State.RUNNING
+                        && first.streams().state() == KafkaStreams.State.RUNNING) {
+                    List<String> remote = new ArrayList<>();
+                    for (int a = 0; a < agents; a++) {
+                        String id = AgentProcessorBench.agentId(a);
+                        if (first.queries().locateAgent(id) instanceof AgentQueries.There) {
+                            remote.add(id);
+                        }
+                    }
+                    if (!remote.isEmpty()
+                            && AgentProcessorBench.allApplied(second, agents)
+                            && first.queries().agent(remote.get(remote.size() - 1)).isPresent()) {
+                        return remote;
+                    }
+                }
+            } catch (RuntimeException e) {
+                // a rebalance or restore in progress: ask again
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the second instance owns nothing after 5 minutes");
+            }
+            Thread.sleep(200);
         }
     }
 
@@ -212,6 +331,61 @@ public final class AgentQueryBench {
         } catch (IOException | RuntimeException e) {
             return "n/a";
         }
+    }
+
+    private static void reportForwarded(Phase local, Phase forwarded) {
+        OpenLoopLoad.Result l = local.load();
+        OpenLoopLoad.Result f = forwarded.load();
+        String limit = " (same route, owned by the instance asked)";
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded to the owning instance p50",
+                f.p50(),
+                "ms",
+                ResultRows.number(l.p50()) + " ms" + limit,
+                f.p50() / l.p50(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded to the owning instance p99",
+                f.p99(),
+                "ms",
+                ResultRows.number(l.p99()) + " ms" + limit,
+                f.p99() / l.p99(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded to the owning instance p99.9",
+                f.p999(),
+                "ms",
+                ResultRows.number(l.p999()) + " ms" + limit,
+                f.p999() / l.p999(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: server CPU per request, forwarded (both instances)",
+                forwarded.cpuMicrosPerRequest(),
+                "us/request",
+                ResultRows.number(local.cpuMicrosPerRequest()) + " us/request" + limit,
+                forwarded.cpuMicrosPerRequest() / local.cpuMicrosPerRequest(),
+                "",
+                null);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.1f | %.3f / %.3f / %.3f |"
+                        + " %s |%n%n",
+                forwarded.route(),
+                f.achievedRate(),
+                f.p50(),
+                f.p90(),
+                f.p99(),
+                f.p999(),
+                f.max(),
+                f.errors(),
+                forwarded.cpuMicrosPerRequest(),
+                forwarded.serverMillis(50),
+                forwarded.serverMillis(99),
+                forwarded.serverMillis(99.9),
+                forwarded.loadAverage());
     }
 
     private static void report(

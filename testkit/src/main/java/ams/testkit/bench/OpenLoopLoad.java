@@ -43,7 +43,8 @@ public final class OpenLoopLoad {
 
     /**
      * What to send. {@code pathTemplate} may hold one {@code %d} (or {@code %06d} etc.), replaced
-     * by a uniform random number below {@code ids} for each request.
+     * by a uniform random number below {@code ids} for each request; or it is {@code @file}: a file
+     * of paths, one a line, each request taking one at random ({@code ids} unused).
      */
     public record Options(
             String host,
@@ -261,11 +262,41 @@ public final class OpenLoopLoad {
         return nanos / 1e6;
     }
 
+    /** Where each request's path comes from. */
+    private interface PathSource {
+
+        String path(java.util.SplittableRandom random, int ids);
+
+        static PathSource of(String template) {
+            if (!template.startsWith("@")) {
+                return IdPath.of(template);
+            }
+            List<String> paths;
+            try {
+                paths =
+                        java.nio.file.Files.readAllLines(
+                                Path.of(template.substring(1)), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot read the paths in " + template, e);
+            }
+            List<String> list = paths.stream().filter(p -> !p.isBlank()).toList();
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("No paths in " + template);
+            }
+            return (random, ids) -> list.get(random.nextInt(list.size()));
+        }
+    }
+
     /**
      * A path template with at most one {@code %d} / {@code %0Nd}, filled without {@link
      * String#format} (whose parsing would cost the generator more than the server's empty route).
      */
-    private record IdPath(String prefix, int width, String suffix) {
+    private record IdPath(String prefix, int width, String suffix) implements PathSource {
+
+        @Override
+        public String path(java.util.SplittableRandom random, int ids) {
+            return path(random.nextInt(ids));
+        }
 
         static IdPath of(String template) {
             int at = template.indexOf('%');
@@ -317,7 +348,7 @@ public final class OpenLoopLoad {
         private final long end;
         private final long interval;
         private final java.util.SplittableRandom random;
-        private final IdPath paths;
+        private final PathSource paths;
         private HttpConnection http;
 
         Connection(Options options, int index, long start, long measureFrom, long end) {
@@ -328,7 +359,7 @@ public final class OpenLoopLoad {
             this.measureFrom = measureFrom;
             this.end = end;
             this.random = new java.util.SplittableRandom(index * 7919L + 17);
-            this.paths = IdPath.of(options.pathTemplate());
+            this.paths = PathSource.of(options.pathTemplate());
         }
 
         @Override
@@ -360,7 +391,7 @@ public final class OpenLoopLoad {
                     fail("gave up: " + (sent - end) / 1_000_000 + " ms behind schedule");
                     return;
                 }
-                String path = paths.path(random.nextInt(options.ids()));
+                String path = paths.path(random, options.ids());
                 boolean ok;
                 try {
                     if (http == null) {
