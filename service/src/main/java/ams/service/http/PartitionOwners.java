@@ -97,8 +97,12 @@ final class PartitionOwners {
                             count.set(n);
                             return Optional.of(Set.of(0));
                         });
-        if (first == null || first.equals(KeyQueryMetadata.NOT_AVAILABLE) || count.get() <= 0) {
+        if (first == null || first.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
             throw new InvalidStateStoreException("No metadata yet for store " + store);
+        }
+        if (count.get() <= 0) {
+            // No partitioner asked: a global store (every instance has all of it).
+            return new Table(basis, null, 0, null);
         }
         HostInfo[] active = new HostInfo[count.get()];
         for (int p = 0; p < active.length; p++) {
