@@ -241,11 +241,11 @@ public final class OpenLoopLoad {
                 System.err.println("open-loop-" + connection.index + ": " + connection.firstError);
             }
         }
-        double seconds = Math.max(end, lastDone) - measureFrom;
+        double nanos = Math.max(end, lastDone) - measureFrom;
         long requests = latency.getTotalCount() + errors;
         return new Result(
                 options.rate(),
-                requests / (seconds / 1e9),
+                requests / (nanos / 1e9),
                 latency.getTotalCount(),
                 errors,
                 millis(latency.getValueAtPercentile(50)),
