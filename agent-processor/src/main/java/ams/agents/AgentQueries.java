@@ -24,7 +24,6 @@ import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -54,6 +53,9 @@ public final class AgentQueries {
     private final InstanceRouter router;
     private final ObjectMapper mapper;
     private final Serializer<String> keySerializer = Serdes.String().serializer();
+    private final PartitionStores<AgentState> agentsStore;
+    private final PartitionStores<AgentState> historyStore;
+    private final PartitionStores<AgentActivity> activityStore;
 
     public AgentQueries(
             KafkaStreams streams,
@@ -64,29 +66,27 @@ public final class AgentQueries {
         this.storeQueries = storeQueries;
         this.router = router;
         this.mapper = mapper;
+        this.agentsStore = new PartitionStores<>(streams, AgentTopology.AGENTS_STORE);
+        this.historyStore = new PartitionStores<>(streams, AgentTopology.HISTORY_STORE);
+        this.activityStore = new PartitionStores<>(streams, AgentTopology.ACTIVITY_STORE);
     }
 
     public HostInfo self() {
         return router.self();
     }
 
-    /** Which instance answers for {@code key} in {@code store}. */
+    /**
+     * Which instance answers for {@code key} in {@code store}: a hash and a lookup in the owners
+     * the router keeps between rebalances (see {@link InstanceRouter#locate}).
+     */
     public Location locate(String store, String key) {
-        KeyQueryMetadata metadata =
-                storeQueries.query(
-                        store,
-                        () -> {
-                            KeyQueryMetadata m =
-                                    streams.queryMetadataForKey(store, key, keySerializer);
-                            if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-                                throw new InvalidStateStoreException(
-                                        "No metadata yet for store " + store);
-                            }
-                            return m;
-                        });
-        return metadata.activeHost().equals(router.self())
-                ? new Here(metadata.partition())
-                : new There(metadata.activeHost());
+        InstanceRouter.KeyLocation location = router.locate(store, key, keySerializer);
+        return location.local() ? new Here(location.partition()) : new There(location.host());
+    }
+
+    /** Which instance answers for the agent's row ({@code GET /agents/{id}}). */
+    public Location locateAgent(String agentId) {
+        return locate(AgentTopology.AGENTS_STORE, agentId);
     }
 
     /**
@@ -189,17 +189,33 @@ public final class AgentQueries {
     // --- this instance only --------------------------------------------------------------------
 
     public Optional<Agent> localAgent(String agentId, int partition) {
-        AgentState state =
-                storeQueries.query(
-                        AgentTopology.AGENTS_STORE, () -> agentsStore(partition).get(agentId));
-        return Optional.ofNullable(state).map(s -> AgentViews.agent(s, mapper));
+        return Optional.ofNullable(localState(agentId, partition))
+                .map(s -> AgentViews.agent(s, mapper));
+    }
+
+    /**
+     * The agent's JSON as {@code GET /agents/{id}} answers it, written with the stored
+     * configuration document as it is stored (JSON text) instead of parsing it into a tree and
+     * writing the tree back: the same bytes, without the parse.
+     */
+    public Optional<String> localAgentJson(String agentId, int partition) {
+        return Optional.ofNullable(localState(agentId, partition))
+                .map(s -> AgentViews.agentJson(s, mapper));
+    }
+
+    private AgentState localState(String agentId, int partition) {
+        return storeQueries.query(
+                AgentTopology.AGENTS_STORE, () -> agentsStore.get(partition, agentId));
     }
 
     public Optional<Agent> localAsOf(String agentId, Instant asOf, int partition) {
         AgentState state =
                 storeQueries.query(
                         AgentTopology.HISTORY_STORE,
-                        () -> AgentHistory.asOf(historyStore(partition), agentId, asOf));
+                        () ->
+                                historyStore.read(
+                                        partition,
+                                        store -> AgentHistory.asOf(store, agentId, asOf)));
         return Optional.ofNullable(state).map(s -> AgentViews.agent(s, mapper));
     }
 
@@ -207,7 +223,9 @@ public final class AgentQueries {
         List<AgentState> versions =
                 storeQueries.query(
                         AgentTopology.HISTORY_STORE,
-                        () -> AgentHistory.versions(historyStore(partition), agentId));
+                        () ->
+                                historyStore.read(
+                                        partition, store -> AgentHistory.versions(store, agentId)));
         if (versions.isEmpty()) {
             return Optional.empty();
         }
@@ -221,16 +239,7 @@ public final class AgentQueries {
     public Activity localActivity(String agentId, int partition) {
         AgentActivity activity =
                 storeQueries.query(
-                        AgentTopology.ACTIVITY_STORE,
-                        () ->
-                                streams.store(
-                                                StoreQueryParameters.fromNameAndType(
-                                                                AgentTopology.ACTIVITY_STORE,
-                                                                QueryableStoreTypes
-                                                                        .<String, AgentActivity>
-                                                                                keyValueStore())
-                                                        .withPartition(partition))
-                                        .get(agentId));
+                        AgentTopology.ACTIVITY_STORE, () -> activityStore.get(partition, agentId));
         return AgentViews.activity(agentId, activity);
     }
 
@@ -276,22 +285,6 @@ public final class AgentQueries {
     }
 
     // --- plumbing ------------------------------------------------------------------------------
-
-    private ReadOnlyKeyValueStore<String, AgentState> historyStore(int partition) {
-        return streams.store(
-                StoreQueryParameters.fromNameAndType(
-                                AgentTopology.HISTORY_STORE,
-                                QueryableStoreTypes.<String, AgentState>keyValueStore())
-                        .withPartition(partition));
-    }
-
-    private ReadOnlyKeyValueStore<String, AgentState> agentsStore(int partition) {
-        return streams.store(
-                StoreQueryParameters.fromNameAndType(
-                                AgentTopology.AGENTS_STORE,
-                                QueryableStoreTypes.<String, AgentState>keyValueStore())
-                        .withPartition(partition));
-    }
 
     private <T> Optional<T> remote(HostInfo host, String pathAndQuery, Class<T> type) {
         InstanceRouter.ForwardedResponse response = router.forward(host, pathAndQuery);

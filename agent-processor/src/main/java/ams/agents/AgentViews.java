@@ -3,6 +3,8 @@ package ams.agents;
 import ams.agents.AgentConfigDocument.InvalidDocumentException;
 import ams.agents.state.AgentActivity;
 import ams.agents.state.AgentState;
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
@@ -26,6 +28,22 @@ public final class AgentViews {
             String updatedAt,
             long version,
             JsonNode config) {}
+
+    /**
+     * {@link Agent} as JSON with the configuration copied as stored: the stored text is what the
+     * fold wrote from a parsed tree with the same mapper, so it equals what writing {@link Agent}
+     * would produce (AgentViewsTest holds the two to the same bytes).
+     */
+    record AgentJson(
+            String agentId,
+            String agentName,
+            String description,
+            List<String> tags,
+            boolean isActive,
+            String createdAt,
+            String updatedAt,
+            long version,
+            @JsonRawValue String config) {}
 
     public record AgentPage(List<Agent> agents, long total, int offset, int limit) {}
 
@@ -76,6 +94,26 @@ public final class AgentViews {
                 iso(state.getUpdatedAt()),
                 state.getVersion(),
                 config);
+    }
+
+    /** The JSON of {@link #agent}, without parsing the stored configuration. */
+    static String agentJson(AgentState state, ObjectMapper mapper) {
+        AgentJson json =
+                new AgentJson(
+                        state.getAgentId(),
+                        state.getAgentName(),
+                        state.getDescription(),
+                        List.copyOf(state.getTags()),
+                        state.getActive(),
+                        iso(state.getCreatedAt()),
+                        iso(state.getUpdatedAt()),
+                        state.getVersion(),
+                        state.getConfigJson());
+        try {
+            return mapper.writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot write agent " + state.getAgentId(), e);
+        }
     }
 
     static Activity activity(String agentId, AgentActivity activity) {

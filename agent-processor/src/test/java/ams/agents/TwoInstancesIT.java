@@ -72,6 +72,7 @@ class TwoInstancesIT {
                                                 == KafkaStreams.State.RUNNING);
                 for (RunningProcessor instance : List.of(a, b)) {
                     assertAllAnswered(instance, ids);
+                    assertRoutedAsKafkaStreamsRoutes(instance, ids);
                     assertEquals(
                             ids.size(),
                             instance.get("/agents?limit=100").body().get("total").asLong());
@@ -147,6 +148,45 @@ class TwoInstancesIT {
             assertEquals(1, joined(a, "agent-1"));
             assertEquals(0, standbyTasks(a.processor().streams()));
         }
+    }
+
+    /**
+     * The router's cached owners (a key hashed locally, the partition's owner from its table) agree
+     * with Kafka Streams' own lookup for every key of every store (waited for only in case a
+     * rebalance lands between the two lookups).
+     */
+    private static void assertRoutedAsKafkaStreamsRoutes(
+            RunningProcessor instance, List<String> ids) {
+        AgentQueries queries = instance.processor().queries();
+        KafkaStreams streams = instance.processor().streams();
+        Wait.until(
+                "port " + instance.port() + " routes every key as Kafka Streams does",
+                TIMEOUT,
+                () -> {
+                    for (String store :
+                            List.of(
+                                    AgentTopology.AGENTS_STORE,
+                                    AgentTopology.HISTORY_STORE,
+                                    AgentTopology.ACTIVITY_STORE)) {
+                        for (String id : ids) {
+                            AgentQueries.Location ours = queries.locate(store, id);
+                            var kafka =
+                                    streams.queryMetadataForKey(
+                                            store,
+                                            id,
+                                            org.apache.kafka.common.serialization.Serdes.String()
+                                                    .serializer());
+                            AgentQueries.Location expected =
+                                    kafka.activeHost().equals(queries.self())
+                                            ? new AgentQueries.Here(kafka.partition())
+                                            : new AgentQueries.There(kafka.activeHost());
+                            if (!expected.equals(ours)) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                });
     }
 
     private static void assertAllAnswered(RunningProcessor instance, List<String> ids) {

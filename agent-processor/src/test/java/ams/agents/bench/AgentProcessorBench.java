@@ -6,36 +6,24 @@ import ams.agents.AgentViews;
 import ams.events.agent.AgentEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
-import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
 import ams.testkit.bench.ResultRows;
 import ams.testkit.bench.ThreadCpu;
-import io.javalin.Javalin;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -67,17 +55,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Materialization throughput of the agent processor (exactly_once_v2 and at_least_once) against the
- * raw limit (a plain consumer reading the same topic), then HTTP point-query latency with 32
- * concurrent clients, beside the same clients against an empty route of the same server. Prints a
- * markdown table and, for bench/run, result rows ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP
- * if set, else one embedded in this JVM. Arguments: events (default 1,000,000), partitions (2),
- * HTTP requests per client (1,500).
+ * raw limit (a plain consumer reading the same topic). Prints a markdown table and, for bench/run,
+ * result rows ({@link ResultRows}). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this
+ * JVM. Arguments: events (default 1,000,000), partitions (2). Query latency is {@link
+ * AgentQueryBench}'s (the 32 closed-loop clients this benchmark once ran in the server's JVM
+ * measured its own threads' queueing more than the route).
  */
 public final class AgentProcessorBench {
 
     private static final Logger log = LoggerFactory.getLogger(AgentProcessorBench.class);
     private static final int EVENTS_PER_AGENT = 10;
-    private static final int HTTP_CLIENTS = 32;
 
     /** Each measured run is its own Streams application (own group, offsets and state). */
     private static final java.util.concurrent.atomic.AtomicInteger RUNS =
@@ -88,7 +75,6 @@ public final class AgentProcessorBench {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 1_000_000;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        int httpRequestsPerClient = args.length > 2 ? Integer.parseInt(args[2]) : 1500;
         int agents = Math.max(1, events / EVENTS_PER_AGENT);
         int total = agents * EVENTS_PER_AGENT;
         List<String> rows = new ArrayList<>();
@@ -151,7 +137,7 @@ public final class AgentProcessorBench {
             // Warm-up, not measured: the first run of a JVM pays for JIT compilation, which would
             // count against whichever configuration happens to run first.
             plainAggregate(bootstrap, catalogue.agentEvents().name(), stateRoot, total);
-            materialize(bootstrap, catalogue, stateRoot, "exactly_once_v2", null, total, agents, 0);
+            materialize(bootstrap, catalogue, stateRoot, "exactly_once_v2", null, total, agents);
             for (TopicCatalogue topics : List.of(catalogue, grouped)) {
                 String order = topics == catalogue ? "round-robin order" : "agent-grouped order";
                 Measured plain =
@@ -184,8 +170,7 @@ public final class AgentProcessorBench {
                                 "exactly_once_v2",
                                 null,
                                 total,
-                                agents,
-                                0);
+                                agents);
                 rows.add(
                         row(
                                 "agent-processor exactly_once_v2, commit.interval.ms=1000 (default), "
@@ -222,8 +207,7 @@ public final class AgentProcessorBench {
                             "exactly_once_v2",
                             100L,
                             total,
-                            agents,
-                            0);
+                            agents);
             rows.add(
                     row(
                             "agent-processor exactly_once_v2, commit.interval.ms=100 (Kafka Streams' EOS default)",
@@ -241,14 +225,7 @@ public final class AgentProcessorBench {
                     null);
             Measured alos =
                     materialize(
-                            bootstrap,
-                            catalogue,
-                            stateRoot,
-                            "at_least_once",
-                            null,
-                            total,
-                            agents,
-                            httpRequestsPerClient);
+                            bootstrap, catalogue, stateRoot, "at_least_once", null, total, agents);
             rows.add(
                     row(
                             "agent-processor at_least_once, commit.interval.ms=30000 (default)",
@@ -268,46 +245,12 @@ public final class AgentProcessorBench {
                     "agents: materialization at_least_once, stream-thread CPU per event",
                     alos.cpuMicros,
                     "us/event");
-            HttpLatency http = alos.http;
-            if (http != null) {
-                String limit =
-                        String.format(
-                                java.util.Locale.ROOT,
-                                "%.2f ms (empty route, same server and clients)",
-                                http.pingP50());
-                ResultRows.add(
-                        "agents: HTTP GET /agents/{id} p50, " + HTTP_CLIENTS + " clients",
-                        http.p50(),
-                        "ms",
-                        limit,
-                        http.p50() / http.pingP50(),
-                        "",
-                        null);
-                limit =
-                        String.format(
-                                java.util.Locale.ROOT,
-                                "%.2f ms (empty route, same server and clients)",
-                                http.pingP99());
-                ResultRows.add(
-                        "agents: HTTP GET /agents/{id} p99, " + HTTP_CLIENTS + " clients",
-                        http.p99(),
-                        "ms",
-                        limit,
-                        http.p99() / http.pingP99(),
-                        "< 2 ms",
-                        http.p99() < 2);
-            }
 
             StringBuilder out = new StringBuilder();
             out.append(
                     "\n| what | events | events/s | ratio to raw | peak heap / RocksDB memory |\n|---|---:|---:|---:|---|\n");
             rows.forEach(r -> out.append(r).append('\n'));
-            out.append("\nHTTP GET /agents/{id} on loopback, ")
-                    .append(HTTP_CLIENTS)
-                    .append(" concurrent clients: ")
-                    .append(alos.http)
-                    .append('\n');
-            out.append("Settings: ")
+            out.append("\nSettings: ")
                     .append(partitions)
                     .append(" partitions, ")
                     .append(agents)
@@ -325,19 +268,7 @@ public final class AgentProcessorBench {
         }
     }
 
-    private record Measured(double rate, double cpuMicros, String memory, HttpLatency http) {}
-
-    /**
-     * Latency of the agent route and, as its raw limit, of an empty route on the same server with
-     * the same clients.
-     */
-    private record HttpLatency(
-            String text, double p50, double p99, double pingP50, double pingP99) {
-        @Override
-        public String toString() {
-            return text;
-        }
-    }
+    private record Measured(double rate, double cpuMicros, String memory) {}
 
     private static String row(String what, int events, double rate, double ratio, String memory) {
         return "| "
@@ -354,7 +285,7 @@ public final class AgentProcessorBench {
     }
 
     /** ~10 events per agent: created, then prompts, flags, merge patches, deactivate/reactivate. */
-    private static double produce(
+    static double produce(
             String bootstrap, TopicCatalogue catalogue, int agents, boolean agentGrouped)
             throws Exception {
         Properties props = new Properties();
@@ -407,7 +338,7 @@ public final class AgentProcessorBench {
         };
     }
 
-    private static String agentId(int a) {
+    static String agentId(int a) {
         return String.format("agent-%06d", a);
     }
 
@@ -499,8 +430,7 @@ public final class AgentProcessorBench {
             return new Measured(
                     rate,
                     cpuMicros,
-                    String.format(java.util.Locale.ROOT, "%.1f us/event CPU", cpuMicros),
-                    null);
+                    String.format(java.util.Locale.ROOT, "%.1f us/event CPU", cpuMicros));
         }
     }
 
@@ -580,8 +510,7 @@ public final class AgentProcessorBench {
                     copied / seconds,
                     cpuMicros,
                     String.format(
-                            java.util.Locale.ROOT, "%.1f us/event CPU (loop thread)", cpuMicros),
-                    null);
+                            java.util.Locale.ROOT, "%.1f us/event CPU (loop thread)", cpuMicros));
         }
     }
 
@@ -592,8 +521,7 @@ public final class AgentProcessorBench {
             String guarantee,
             Long commitIntervalMs,
             int total,
-            int agents,
-            int httpRequestsPerClient)
+            int agents)
             throws Exception {
         String application =
                 catalogue.agentEvents().name().replace("agent-events", "")
@@ -667,11 +595,7 @@ public final class AgentProcessorBench {
                             + (heap >> 20)
                             + " MiB; "
                             + rocksDb;
-            HttpLatency http =
-                    httpRequestsPerClient > 0
-                            ? httpLatency(processor, port, agents, httpRequestsPerClient)
-                            : null;
-            return new Measured(rate, cpuMicros, memory, http);
+            return new Measured(rate, cpuMicros, memory);
         }
     }
 
@@ -679,7 +603,7 @@ public final class AgentProcessorBench {
      * The last event of each agent is in the last round, so the last agent of that round at version
      * 10 means done per partition.
      */
-    private static boolean allApplied(AgentProcessor processor, int agents) {
+    static boolean allApplied(AgentProcessor processor, int agents) {
         for (int a = Math.max(0, agents - 50); a < agents; a++) {
             var agent = processor.queries().agent(agentId(a));
             if (agent.isEmpty() || agent.get().version() < EVENTS_PER_AGENT) {
@@ -724,102 +648,6 @@ public final class AgentProcessorBench {
         return String.format(
                 "RocksDB memtables %.1f MiB, block cache %.1f MiB, table readers %.1f MiB",
                 mem / (1 << 20), cache / (1 << 20), readers / (1 << 20));
-    }
-
-    private static HttpLatency httpLatency(
-            AgentProcessor processor, int port, int agents, int perClient) throws Exception {
-        Javalin http = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
-        processor.registerRoutes(http);
-        http.get("/bench/ping", ctx -> ctx.result("{}"));
-        http.start("127.0.0.1", port);
-        ExecutorService pool = Executors.newFixedThreadPool(HTTP_CLIENTS);
-        try {
-            runClients(
-                    pool,
-                    port,
-                    agents,
-                    Math.max(20, perClient / 5),
-                    false); // warm-up: JIT, connections
-            long start = System.nanoTime();
-            long[] all = runClients(pool, port, agents, perClient, false);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Arrays.sort(all);
-            long[] ping = runClients(pool, port, agents, perClient, true);
-            Arrays.sort(ping);
-            String text =
-                    String.format(
-                            "%d requests, %.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms"
-                                    + "; empty route, same clients: p50 %.2f ms, p99 %.2f ms",
-                            all.length,
-                            all.length / seconds,
-                            all[all.length / 2] / 1e6,
-                            all[(int) (all.length * 0.99)] / 1e6,
-                            all[(int) (all.length * 0.999)] / 1e6,
-                            all[all.length - 1] / 1e6,
-                            ping[ping.length / 2] / 1e6,
-                            ping[(int) (ping.length * 0.99)] / 1e6);
-            return new HttpLatency(
-                    text,
-                    all[all.length / 2] / 1e6,
-                    all[(int) (all.length * 0.99)] / 1e6,
-                    ping[ping.length / 2] / 1e6,
-                    ping[(int) (ping.length * 0.99)] / 1e6);
-        } finally {
-            pool.shutdownNow();
-            http.stop();
-        }
-    }
-
-    private static long[] runClients(
-            ExecutorService pool, int port, int agents, int perClient, boolean ping)
-            throws Exception {
-        List<Future<long[]>> futures = new ArrayList<>();
-        for (int c = 0; c < HTTP_CLIENTS; c++) {
-            futures.add(
-                    pool.submit(
-                            () -> {
-                                HttpClient client =
-                                        HttpClient.newBuilder()
-                                                .version(HttpClient.Version.HTTP_1_1)
-                                                .build();
-                                long[] latencies = new long[perClient];
-                                for (int i = 0; i < perClient; i++) {
-                                    String id =
-                                            agentId(ThreadLocalRandom.current().nextInt(agents));
-                                    String path = ping ? "/bench/ping" : "/agents/" + id;
-                                    HttpRequest request =
-                                            HttpRequest.newBuilder(
-                                                            URI.create(
-                                                                    "http://127.0.0.1:"
-                                                                            + port
-                                                                            + path))
-                                                    .GET()
-                                                    .build();
-                                    long t = System.nanoTime();
-                                    HttpResponse<String> response =
-                                            client.send(
-                                                    request, HttpResponse.BodyHandlers.ofString());
-                                    latencies[i] = System.nanoTime() - t;
-                                    if (response.statusCode() != 200) {
-                                        throw new IllegalStateException(
-                                                id
-                                                        + ": "
-                                                        + response.statusCode()
-                                                        + " "
-                                                        + response.body());
-                                    }
-                                }
-                                return latencies;
-                            }));
-        }
-        long[] all = new long[HTTP_CLIENTS * perClient];
-        int i = 0;
-        for (Future<long[]> f : futures) {
-            long[] part = f.get();
-            System.arraycopy(part, 0, all, i, part.length);
-            i += part.length;
-        }
-        return all;
     }
 
     private static void resetPeaks() {

@@ -14,14 +14,14 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
- * Decides which instance answers for a key of a store ({@code queryMetadataForKey}) and forwards a
- * query to it over HTTP when it is not this one. Each instance must set {@code application.server}
- * to the host:port its HTTP routes listen on.
+ * Decides which instance answers for a key of a store and forwards a query to it over HTTP when it
+ * is not this one. The owners of a store's partitions are cached between rebalances ({@link
+ * PartitionOwners}), so routing a key costs a hash, not a metadata lookup. Each instance must set
+ * {@code application.server} to the host:port its HTTP routes listen on.
  */
 public final class InstanceRouter {
 
@@ -37,6 +37,9 @@ public final class InstanceRouter {
 
     public record Remote(HostInfo host) implements Owner {}
 
+    /** The partition of a key in a store and the instance where it is active. */
+    public record KeyLocation(int partition, HostInfo host, boolean local) {}
+
     /** An answer from another instance, passed on as it came. */
     public record ForwardedResponse(int status, String body) {}
 
@@ -46,6 +49,7 @@ public final class InstanceRouter {
     private final StoreQueries queries;
     private final HttpClient http;
     private final Duration requestTimeout;
+    private final PartitionOwners owners;
 
     public InstanceRouter(
             KafkaStreams streams, HostInfo self, StoreQueries queries, Duration requestTimeout) {
@@ -64,7 +68,14 @@ public final class InstanceRouter {
         this.self = self;
         this.queries = queries;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
+        // HTTP/1.1 keep-alive: with the default (HTTP/2) every new connection carries an h2c
+        // upgrade request, which the instances' servers do not take.
+        this.http =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(requestTimeout)
+                        .build();
+        this.owners = new PartitionOwners(streams);
     }
 
     public HostInfo self() {
@@ -72,21 +83,19 @@ public final class InstanceRouter {
     }
 
     public <K> Owner ownerOf(String store, K key, Serializer<K> keySerializer) {
-        KeyQueryMetadata metadata =
-                queries.query(
-                        store,
-                        () -> {
-                            KeyQueryMetadata m =
-                                    streams.queryMetadataForKey(store, key, keySerializer);
-                            if (m == null || m.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-                                throw new org.apache.kafka.streams.errors
-                                        .InvalidStateStoreException(
-                                        "No metadata yet for store " + store);
-                            }
-                            return m;
-                        });
-        HostInfo active = metadata.activeHost();
-        return active.equals(self) ? new Local() : new Remote(active);
+        KeyLocation location = locate(store, key, keySerializer);
+        return location.local() ? new Local() : new Remote(location.host());
+    }
+
+    /**
+     * Where {@code key} of {@code store} is active. While there is no metadata yet, or a partition
+     * has no active owner (a rebalance in progress), retries up to the query wait, then throws
+     * {@link StoreUnavailableException}.
+     */
+    public <K> KeyLocation locate(String store, K key, Serializer<K> keySerializer) {
+        PartitionOwners.Owner owner =
+                queries.query(store, () -> owners.locate(store, key, keySerializer));
+        return new KeyLocation(owner.partition(), owner.host(), owner.host().equals(self));
     }
 
     /** Every instance that hosts a part of the store, this one included (for fan-out queries). */

@@ -37,6 +37,17 @@ public final class ThreadCpu {
         return nanos(name -> name.contains("-StreamThread-"));
     }
 
+    /**
+     * CPU nanoseconds of the whole process, every thread (a server's request threads, its stream
+     * threads, the JIT and the collector), or -1 where the JVM does not tell.
+     */
+    public static long processNanos() {
+        return ManagementFactory.getOperatingSystemMXBean()
+                        instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : -1;
+    }
+
     /** Microseconds per event from two samples. */
     public static double microsPerEvent(long nanosBefore, long nanosAfter, long events) {
         return events <= 0 ? Double.NaN : (nanosAfter - nanosBefore) / 1e3 / events;

@@ -1,0 +1,525 @@
+package ams.agents.bench;
+
+import ams.agents.AgentProcessor;
+import ams.agents.AgentProcessorConfig;
+import ams.agents.AgentQueries;
+import ams.events.topics.TopicCatalogue;
+import ams.events.topics.TopicProvisioner;
+import ams.service.http.ServiceHttp;
+import ams.testkit.FreePorts;
+import ams.testkit.KafkaCluster;
+import ams.testkit.KafkaClusters;
+import ams.testkit.bench.OpenLoopLoad;
+import ams.testkit.bench.ResultRows;
+import ams.testkit.bench.ThreadCpu;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Interactive-query latency of the agent processor ({@code bench/run --only queries}): an agent
+ * processor with N agents loaded and its routes on the shared server ({@link ServiceHttp}), plus an
+ * empty route ({@code /bench/empty}, answering {@code {}}) on the same server as the raw limit.
+ * Each route gets an open-loop load at a fixed rate from a separate JVM ({@link OpenLoopLoad}:
+ * schedule-based sends, latency from the intended send time, HdrHistogram): first the empty route,
+ * then {@code GET /agents/{id}} over random ids. Reported per route: p50/p90/p99/p99.9/max, the
+ * rate achieved, the server process's CPU per request (process CPU during the measured part, less
+ * what the idle process used in the same time), the route's time inside the server (a before and an
+ * after handler of the bench), and the load average.
+ *
+ * <p>Then, with {@code forward} (the default), a second instance of the application joins (same
+ * JVM, its own state and port) and takes a share of the partitions; the same load goes to the first
+ * instance for ids the second one owns, so each request is forwarded once: the remote-owner path.
+ *
+ * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
+ * seconds (20), connections (8), forward (true). Broker: AMS_TEST_BOOTSTRAP if set, else one
+ * embedded in this JVM.
+ */
+public final class AgentQueryBench {
+
+    private static final String EMPTY_ROUTE = "/bench/empty";
+    private static final String STARTED = "bench.started";
+    private static final Duration IDLE_SAMPLE = Duration.ofSeconds(3);
+
+    private AgentQueryBench() {}
+
+    /** One route under load: the generator's view, the server's CPU and its own timing. */
+    private record Phase(
+            String route,
+            OpenLoopLoad.Result load,
+            double cpuMicrosPerRequest,
+            Histogram serverTime,
+            String loadAverage) {
+
+        double serverMillis(double percentile) {
+            return serverTime.getValueAtPercentile(percentile) / 1e6;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int agents = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 10_000;
+        int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        double rate = args.length > 2 ? Double.parseDouble(args[2]) : 2_000;
+        Duration measured = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 60);
+        Duration warmUp = Duration.ofSeconds(args.length > 4 ? Long.parseLong(args[4]) : 20);
+        int connections = args.length > 5 ? Integer.parseInt(args[5]) : 8;
+        boolean forward = args.length <= 6 || Boolean.parseBoolean(args[6]);
+        String run = "bench-queries-" + UUID.randomUUID().toString().substring(0, 6);
+        try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
+            String bootstrap = kafka.bootstrapServers();
+            TopicCatalogue catalogue = new TopicCatalogue(run + ".", partitions, (short) 1);
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                new TopicProvisioner(admin, 30_000).provision(catalogue);
+            }
+            AgentProcessorBench.produce(bootstrap, catalogue, agents, true);
+            int port = FreePorts.next();
+            Path state = Files.createTempDirectory("ams-query-bench-");
+            Map<String, Object> props = new HashMap<>();
+            props.put(AgentProcessorConfig.BOOTSTRAP_SERVERS, bootstrap);
+            props.put(AgentProcessorConfig.TOPIC_PREFIX, run + ".");
+            props.put(AgentProcessorConfig.TOPIC_PARTITIONS, partitions);
+            props.put(AgentProcessorConfig.APPLICATION_ID, run);
+            props.put(AgentProcessorConfig.STATE_DIR, state.toString());
+            props.put(AgentProcessorConfig.HTTP_PORT, port);
+            // A joining instance takes its partitions at once (and restores them) instead of
+            // warming up replicas until a probing rebalance minutes later.
+            props.put("streams." + StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, Long.MAX_VALUE);
+            try (AgentProcessor processor = AgentProcessor.start(new AgentProcessorConfig(props))) {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                while (!AgentProcessorBench.allApplied(processor, agents)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("agents not loaded after 5 minutes");
+                    }
+                    Thread.sleep(100);
+                }
+                Recorder serverTime = new Recorder(TimeUnit.MINUTES.toNanos(2), 3);
+                Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+                // After the shared before handlers (token, query string), so those are not in it.
+                app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
+                app.after(
+                        ctx -> {
+                            Long started = ctx.attribute(STARTED);
+                            if (started != null) {
+                                serverTime.recordValue(
+                                        Math.min(
+                                                System.nanoTime() - started,
+                                                TimeUnit.MINUTES.toNanos(2)));
+                            }
+                        });
+                app.get(EMPTY_ROUTE, ctx -> ServiceHttp.raw(ctx, 200, "{}"));
+                processor.registerRoutes(app);
+                app.start("127.0.0.1", port);
+                try {
+                    double idleCpuPerNano = idleCpuPerNano();
+                    Phase empty =
+                            phase(
+                                    "empty route",
+                                    new OpenLoopLoad.Options(
+                                            "127.0.0.1",
+                                            port,
+                                            EMPTY_ROUTE,
+                                            1,
+                                            rate,
+                                            warmUp,
+                                            measured,
+                                            connections),
+                                    serverTime,
+                                    idleCpuPerNano);
+                    Phase agent =
+                            phase(
+                                    "GET /agents/{id}",
+                                    new OpenLoopLoad.Options(
+                                            "127.0.0.1",
+                                            port,
+                                            "/agents/agent-%06d",
+                                            agents,
+                                            rate,
+                                            warmUp,
+                                            measured,
+                                            connections),
+                                    serverTime,
+                                    idleCpuPerNano);
+                    Phase forwarded =
+                            forward
+                                    ? forwardedPhase(
+                                            props,
+                                            processor,
+                                            agents,
+                                            new OpenLoopLoad.Options(
+                                                    "127.0.0.1",
+                                                    port,
+                                                    "-",
+                                                    agents,
+                                                    rate,
+                                                    warmUp,
+                                                    measured,
+                                                    connections),
+                                            serverTime,
+                                            idleCpuPerNano)
+                                    : null;
+                    report(empty, agent, agents, partitions, connections, measured, warmUp);
+                    if (forwarded != null) {
+                        reportForwarded(agent, forwarded);
+                    }
+                    if (empty.load().errors() > 0
+                            || agent.load().errors() > 0
+                            || (forwarded != null && forwarded.load().errors() > 0)) {
+                        throw new IllegalStateException(
+                                "requests failed (see the generator's output): the figures do"
+                                        + " not count");
+                    }
+                } finally {
+                    app.stop();
+                }
+            }
+        }
+    }
+
+    /**
+     * A second instance joins; the first is asked for the ids it now owns, so every request is
+     * forwarded once. Server CPU is both instances' (one JVM).
+     */
+    private static Phase forwardedPhase(
+            Map<String, Object> firstProps,
+            AgentProcessor first,
+            int agents,
+            OpenLoopLoad.Options load,
+            Recorder serverTime,
+            double idleCpuPerNano)
+            throws Exception {
+        Map<String, Object> props = new HashMap<>(firstProps);
+        int port = FreePorts.next();
+        props.put(AgentProcessorConfig.HTTP_PORT, port);
+        props.put(
+                AgentProcessorConfig.STATE_DIR,
+                Files.createTempDirectory("ams-query-bench-second-").toString());
+        try (AgentProcessor second = AgentProcessor.start(new AgentProcessorConfig(props))) {
+            Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+            second.registerRoutes(app);
+            app.start("127.0.0.1", port);
+            try {
+                List<String> remote = awaitRemoteIds(first, second, agents);
+                Path paths = Files.createTempFile("ams-query-bench-remote-", ".txt");
+                Files.write(paths, remote.stream().map(id -> "/agents/" + id).toList());
+                System.out.printf(
+                        Locale.ROOT,
+                        "second instance on port %d owns %d of %d agents%n",
+                        port,
+                        remote.size(),
+                        agents);
+                return phase(
+                        "GET /agents/{id}, owned by the other instance (forwarded once)",
+                        new OpenLoopLoad.Options(
+                                load.host(),
+                                load.port(),
+                                "@" + paths,
+                                remote.size(),
+                                load.rate(),
+                                load.warmUp(),
+                                load.measured(),
+                                load.connections()),
+                        serverTime,
+                        idleCpuPerNano);
+            } finally {
+                app.stop();
+            }
+        }
+    }
+
+    /** Once the second instance owns and answers a share: the ids the first would forward. */
+    private static List<String> awaitRemoteIds(
+            AgentProcessor first, AgentProcessor second, int agents) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            try {
+                if (second.streams().state() == KafkaStreams.State.RUNNING
+                        && first.streams().state() == KafkaStreams.State.RUNNING) {
+                    List<String> remote = new ArrayList<>();
+                    for (int a = 0; a < agents; a++) {
+                        String id = AgentProcessorBench.agentId(a);
+                        if (first.queries().locateAgent(id) instanceof AgentQueries.There) {
+                            remote.add(id);
+                        }
+                    }
+                    if (!remote.isEmpty()
+                            && AgentProcessorBench.allApplied(second, agents)
+                            && first.queries().agent(remote.get(remote.size() - 1)).isPresent()) {
+                        return remote;
+                    }
+                }
+            } catch (RuntimeException e) {
+                // a rebalance or restore in progress: ask again
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the second instance owns nothing after 5 minutes");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static Phase phase(
+            String route, OpenLoopLoad.Options options, Recorder serverTime, double idleCpuPerNano)
+            throws IOException, InterruptedException {
+        long[] cpu = new long[2];
+        long[] wall = new long[2];
+        AtomicReference<Histogram> server = new AtomicReference<>();
+        AtomicReference<String> load = new AtomicReference<>();
+        OpenLoopLoad.Result result =
+                OpenLoopLoad.runInOwnJvm(
+                        options,
+                        () -> {
+                            serverTime.reset();
+                            wall[0] = System.nanoTime();
+                            cpu[0] = ThreadCpu.processNanos();
+                        },
+                        () -> {
+                            cpu[1] = ThreadCpu.processNanos();
+                            wall[1] = System.nanoTime();
+                            server.set(serverTime.getIntervalHistogram());
+                            load.set(loadAverage());
+                        });
+        double busy = (cpu[1] - cpu[0]) - idleCpuPerNano * (wall[1] - wall[0]);
+        double perRequest = busy / 1e3 / Math.max(1, result.requests() + result.errors());
+        Phase phase = new Phase(route, result, perRequest, server.get(), load.get());
+        System.out.printf(
+                Locale.ROOT,
+                "%s: %s; server CPU %.1f us/request; route time in the server p50 %.3f ms, p99"
+                        + " %.3f ms, p99.9 %.3f ms; load average %s%n",
+                route,
+                result,
+                perRequest,
+                phase.serverMillis(50),
+                phase.serverMillis(99),
+                phase.serverMillis(99.9),
+                phase.loadAverage());
+        return phase;
+    }
+
+    /**
+     * What the idle process burns per wall nanosecond (stream threads polling, the JIT, the
+     * collector), so the requests are charged only for theirs.
+     */
+    private static double idleCpuPerNano() throws InterruptedException {
+        long cpu = ThreadCpu.processNanos();
+        long wall = System.nanoTime();
+        Thread.sleep(IDLE_SAMPLE.toMillis());
+        return (double) (ThreadCpu.processNanos() - cpu) / (System.nanoTime() - wall);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ", 4);
+            return fields[0] + ", " + fields[1] + ", " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
+    }
+
+    private static void reportForwarded(Phase local, Phase forwarded) {
+        OpenLoopLoad.Result l = local.load();
+        OpenLoopLoad.Result f = forwarded.load();
+        String limit = " (same route, owned by the instance asked)";
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded to the owning instance p50",
+                f.p50(),
+                "ms",
+                ResultRows.number(l.p50()) + " ms" + limit,
+                f.p50() / l.p50(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded to the owning instance p99",
+                f.p99(),
+                "ms",
+                ResultRows.number(l.p99()) + " ms" + limit,
+                f.p99() / l.p99(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded to the owning instance p99.9",
+                f.p999(),
+                "ms",
+                ResultRows.number(l.p999()) + " ms" + limit,
+                f.p999() / l.p999(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: server CPU per request, forwarded (both instances)",
+                forwarded.cpuMicrosPerRequest(),
+                "us/request",
+                ResultRows.number(local.cpuMicrosPerRequest()) + " us/request" + limit,
+                forwarded.cpuMicrosPerRequest() / local.cpuMicrosPerRequest(),
+                "",
+                null);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.1f | %.3f / %.3f / %.3f |"
+                        + " %s |%n%n",
+                forwarded.route(),
+                f.achievedRate(),
+                f.p50(),
+                f.p90(),
+                f.p99(),
+                f.p999(),
+                f.max(),
+                f.errors(),
+                forwarded.cpuMicrosPerRequest(),
+                forwarded.serverMillis(50),
+                forwarded.serverMillis(99),
+                forwarded.serverMillis(99.9),
+                forwarded.loadAverage());
+    }
+
+    private static void report(
+            Phase empty,
+            Phase agent,
+            int agents,
+            int partitions,
+            int connections,
+            Duration measured,
+            Duration warmUp) {
+        OpenLoopLoad.Result e = empty.load();
+        OpenLoopLoad.Result a = agent.load();
+        String at =
+                String.format(
+                        Locale.ROOT,
+                        "open loop %s req/s",
+                        ResultRows.number(a.targetRate()).replace(",", ""));
+        ResultRows.add("queries: empty route p50, " + at, e.p50(), "ms");
+        ResultRows.add("queries: empty route p99, " + at, e.p99(), "ms");
+        ResultRows.add("queries: empty route p99.9, " + at, e.p999(), "ms");
+        String emptyLimit = " (empty route, same server and load)";
+        ResultRows.add(
+                "queries: GET /agents/{id} p50, " + at,
+                a.p50(),
+                "ms",
+                ResultRows.number(e.p50()) + " ms" + emptyLimit,
+                a.p50() / e.p50(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} p99, " + at,
+                a.p99(),
+                "ms",
+                ResultRows.number(e.p99()) + " ms" + emptyLimit,
+                a.p99() / e.p99(),
+                "< 2 ms",
+                a.p99() < 2);
+        ResultRows.add(
+                "queries: GET /agents/{id} p99.9, " + at,
+                a.p999(),
+                "ms",
+                ResultRows.number(e.p999()) + " ms" + emptyLimit,
+                a.p999() / e.p999(),
+                "< 10 ms",
+                a.p999() < 10);
+        double added = a.p99() - e.p99();
+        ResultRows.add(
+                "queries: GET /agents/{id} p99 minus the empty route's p99",
+                added,
+                "ms",
+                "-",
+                Double.NaN,
+                "< 0.3 ms",
+                added < 0.3);
+        ResultRows.add(
+                "queries: GET /agents/{id} rate achieved",
+                a.achievedRate(),
+                "req/s",
+                ResultRows.number(a.targetRate()) + " req/s (the schedule)",
+                a.achievedRate() / a.targetRate(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: server process CPU per request, GET /agents/{id}",
+                agent.cpuMicrosPerRequest(),
+                "us/request",
+                ResultRows.number(empty.cpuMicrosPerRequest()) + " us/request" + emptyLimit,
+                agent.cpuMicrosPerRequest() / empty.cpuMicrosPerRequest(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} time in the server (before to after handler) p99",
+                agent.serverMillis(99),
+                "ms",
+                ResultRows.number(empty.serverMillis(99)) + " ms" + emptyLimit,
+                agent.serverMillis(99) / empty.serverMillis(99),
+                "",
+                null);
+        ResultRows.add(
+                "queries: generator send lag p99 (in every latency above)", a.sendLagP99(), "ms");
+
+        StringBuilder out = new StringBuilder();
+        out.append(
+                "\n| route | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
+                        + " errors | server CPU us/req | in-server p50 / p99 / p99.9 ms | load"
+                        + " average at the end |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+        for (Phase phase : new Phase[] {empty, agent}) {
+            OpenLoopLoad.Result r = phase.load();
+            out.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.1f | %.3f /"
+                                    + " %.3f / %.3f | %s |%n",
+                            phase.route(),
+                            r.achievedRate(),
+                            r.p50(),
+                            r.p90(),
+                            r.p99(),
+                            r.p999(),
+                            r.max(),
+                            r.errors(),
+                            phase.cpuMicrosPerRequest(),
+                            phase.serverMillis(50),
+                            phase.serverMillis(99),
+                            phase.serverMillis(99.9),
+                            phase.loadAverage()));
+        }
+        out.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nThe route adds %.3f ms at p50, %.3f ms at p99, %.3f ms at p99.9 over the"
+                                + " empty route.%n",
+                        a.p50() - e.p50(),
+                        a.p99() - e.p99(),
+                        a.p999() - e.p999()));
+        out.append(
+                String.format(
+                        Locale.ROOT,
+                        "Settings: %d agents (10 events each), %d partitions, 1 stream thread;"
+                                + " open loop at %.0f req/s over %d keep-alive connections from its"
+                                + " own JVM, %d s warm-up, %d s measured per route; latency from the"
+                                + " intended send time (generator send lag p50 %.3f ms, p99 %.3f"
+                                + " ms, included); generator CPU %.1f us/request (its own"
+                                + " JVM, on the same cores).%n",
+                        agents,
+                        partitions,
+                        a.targetRate(),
+                        connections,
+                        warmUp.toSeconds(),
+                        measured.toSeconds(),
+                        a.sendLagP50(),
+                        a.sendLagP99(),
+                        a.generatorCpuMicrosPerRequest()));
+        System.out.println(out); // the benchmark's report is its output, not a log line
+    }
+}

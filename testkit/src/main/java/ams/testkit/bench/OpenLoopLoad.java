@@ -1,0 +1,432 @@
+package ams.testkit.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * An open-loop HTTP GET load at a fixed rate, wrk2-style, meant to run in its own JVM ({@link
+ * #runInOwnJvm}) so that its threads, allocation and pauses are not the server's.
+ *
+ * <p>Each of a few keep-alive HTTP/1.1 connections sends on its own schedule (rate / connections
+ * per second, the connections offset so the sends interleave), one request at a time. A request's
+ * latency runs from the time the schedule meant it to be sent, not from when it went out: when the
+ * server stalls, the requests that should have gone meanwhile count their wait (coordinated
+ * omission corrected), as an open-loop client population would see it. Latencies go into an
+ * HdrHistogram; the warm-up's are dropped. How late the sends themselves left (the generator's own
+ * lag: timer wake-up, a busy core) is recorded apart.
+ *
+ * <p>Plain sockets rather than an HTTP client library: a GET and a Content-Length or chunked answer
+ * need a few lines, and a library's futures and selector threads would add their own latency and
+ * CPU to every request on a machine the server shares.
+ */
+public final class OpenLoopLoad {
+
+    /** Printed when the warm-up ends and the measured part begins. */
+    public static final String MEASURING = "OPEN_LOOP_MEASURING";
+
+    /** Prefix of the one result line: {@code key=value} pairs separated by spaces. */
+    public static final String RESULT = "OPEN_LOOP_RESULT";
+
+    private static final long HIGHEST_NANOS = TimeUnit.MINUTES.toNanos(2);
+
+    /**
+     * What to send. {@code pathTemplate} may hold one {@code %d} (or {@code %06d} etc.), replaced
+     * by a uniform random number below {@code ids} for each request; or it is {@code @file}: a file
+     * of paths, one a line, each request taking one at random ({@code ids} unused).
+     */
+    public record Options(
+            String host,
+            int port,
+            String pathTemplate,
+            int ids,
+            double rate,
+            Duration warmUp,
+            Duration measured,
+            int connections) {
+
+        List<String> args() {
+            return List.of(
+                    host,
+                    Integer.toString(port),
+                    pathTemplate,
+                    Integer.toString(ids),
+                    Double.toString(rate),
+                    Long.toString(warmUp.toMillis()),
+                    Long.toString(measured.toMillis()),
+                    Integer.toString(connections));
+        }
+
+        static Options parse(String[] args) {
+            if (args.length != 8) {
+                throw new IllegalArgumentException(
+                        "usage: OpenLoopLoad host port pathTemplate ids rate warmUpMs measuredMs"
+                                + " connections");
+            }
+            return new Options(
+                    args[0],
+                    Integer.parseInt(args[1]),
+                    args[2],
+                    Integer.parseInt(args[3]),
+                    Double.parseDouble(args[4]),
+                    Duration.ofMillis(Long.parseLong(args[5])),
+                    Duration.ofMillis(Long.parseLong(args[6])),
+                    Integer.parseInt(args[7]));
+        }
+    }
+
+    /**
+     * The measured part: latencies (ms, from the intended send time), the rate achieved, errors
+     * (non-200 answers and failed connections), the generator's send lag and its own CPU time per
+     * request in the measured part (all its threads: what it takes from a core the server shares).
+     */
+    public record Result(
+            double targetRate,
+            double achievedRate,
+            long requests,
+            long errors,
+            double p50,
+            double p90,
+            double p99,
+            double p999,
+            double max,
+            double sendLagP50,
+            double sendLagP99,
+            double generatorCpuMicrosPerRequest) {
+
+        String line() {
+            return String.format(
+                    Locale.ROOT,
+                    "%s target_rate=%.1f achieved_rate=%.1f requests=%d errors=%d p50_ms=%.4f"
+                            + " p90_ms=%.4f p99_ms=%.4f p999_ms=%.4f max_ms=%.4f"
+                            + " send_lag_p50_ms=%.4f send_lag_p99_ms=%.4f generator_cpu_us_per_request=%.1f",
+                    RESULT,
+                    targetRate,
+                    achievedRate,
+                    requests,
+                    errors,
+                    p50,
+                    p90,
+                    p99,
+                    p999,
+                    max,
+                    sendLagP50,
+                    sendLagP99,
+                    generatorCpuMicrosPerRequest);
+        }
+
+        /** Reads a line {@link #line} wrote. */
+        public static Result parse(String line) {
+            Map<String, Double> values = new HashMap<>();
+            java.util.Scanner pairs = new java.util.Scanner(line.substring(RESULT.length()));
+            while (pairs.hasNext()) {
+                String pair = pairs.next();
+                int eq = pair.indexOf('=');
+                values.put(pair.substring(0, eq), Double.parseDouble(pair.substring(eq + 1)));
+            }
+            return new Result(
+                    values.get("target_rate"),
+                    values.get("achieved_rate"),
+                    values.get("requests").longValue(),
+                    values.get("errors").longValue(),
+                    values.get("p50_ms"),
+                    values.get("p90_ms"),
+                    values.get("p99_ms"),
+                    values.get("p999_ms"),
+                    values.get("max_ms"),
+                    values.get("send_lag_p50_ms"),
+                    values.get("send_lag_p99_ms"),
+                    values.get("generator_cpu_us_per_request"));
+        }
+    }
+
+    private OpenLoopLoad() {}
+
+    public static void main(String[] args) throws Exception {
+        Result result = run(Options.parse(args));
+        System.out.println(result.line());
+        System.out.flush();
+    }
+
+    /**
+     * Runs the load in a new JVM on this JVM's class path and returns its result. Its output is
+     * copied to this JVM's standard output, prefixed; {@code onMeasuring} runs when its warm-up
+     * ends (to start the server-side counters), {@code onDone} when its last request is answered.
+     */
+    public static Result runInOwnJvm(Options options, Runnable onMeasuring, Runnable onDone)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // A small heap and the serial collector: the generator allocates little, and a young
+        // collection of a small heap is short (it would count as latency: the schedule goes on).
+        command.add("-Xmx256m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(OpenLoopLoad.class.getName());
+        command.addAll(options.args());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Result result = null;
+        try (BufferedReader out =
+                new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                System.out.println("[load] " + line);
+                if (line.equals(MEASURING)) {
+                    onMeasuring.run();
+                } else if (line.startsWith(RESULT)) {
+                    onDone.run();
+                    result = Result.parse(line);
+                }
+            }
+        } finally {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        if (process.exitValue() != 0 || result == null) {
+            throw new IllegalStateException(
+                    "The load generator failed (exit " + process.exitValue() + "); see its output");
+        }
+        return result;
+    }
+
+    /** Runs the load in this JVM (what {@link #main} does in its own). */
+    public static Result run(Options options) throws InterruptedException {
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        long measureFrom = start + options.warmUp().toNanos();
+        long end = measureFrom + options.measured().toNanos();
+        List<Connection> connections = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < options.connections(); c++) {
+            Connection connection = new Connection(options, c, start, measureFrom, end);
+            connections.add(connection);
+            Thread thread = new Thread(connection, "open-loop-" + c);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        long untilMeasuring = measureFrom - System.nanoTime();
+        if (untilMeasuring > 0) {
+            TimeUnit.NANOSECONDS.sleep(untilMeasuring);
+        }
+        long cpuAtMeasuring = ThreadCpu.processNanos();
+        System.out.println(MEASURING);
+        System.out.flush();
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        Histogram latency = new Histogram(HIGHEST_NANOS, 3);
+        Histogram lag = new Histogram(HIGHEST_NANOS, 3);
+        long errors = 0;
+        long lastDone = measureFrom;
+        for (Connection connection : connections) {
+            latency.add(connection.latency);
+            lag.add(connection.sendLag);
+            errors += connection.errors;
+            lastDone = Math.max(lastDone, connection.lastDone);
+            if (connection.firstError != null) {
+                System.err.println("open-loop-" + connection.index + ": " + connection.firstError);
+            }
+        }
+        double nanos = Math.max(end, lastDone) - measureFrom;
+        long requests = latency.getTotalCount() + errors;
+        return new Result(
+                options.rate(),
+                requests / (nanos / 1e9),
+                latency.getTotalCount(),
+                errors,
+                millis(latency.getValueAtPercentile(50)),
+                millis(latency.getValueAtPercentile(90)),
+                millis(latency.getValueAtPercentile(99)),
+                millis(latency.getValueAtPercentile(99.9)),
+                millis(latency.getMaxValue()),
+                millis(lag.getValueAtPercentile(50)),
+                millis(lag.getValueAtPercentile(99)),
+                (ThreadCpu.processNanos() - cpuAtMeasuring) / 1e3 / Math.max(1, requests));
+    }
+
+    private static double millis(long nanos) {
+        return nanos / 1e6;
+    }
+
+    /** Where each request's path comes from. */
+    private interface PathSource {
+
+        String path(java.util.SplittableRandom random, int ids);
+
+        static PathSource of(String template) {
+            if (!template.startsWith("@")) {
+                return IdPath.of(template);
+            }
+            List<String> paths;
+            try {
+                paths =
+                        java.nio.file.Files.readAllLines(
+                                Path.of(template.substring(1)), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot read the paths in " + template, e);
+            }
+            List<String> list = paths.stream().filter(p -> !p.isBlank()).toList();
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException("No paths in " + template);
+            }
+            return (random, ids) -> list.get(random.nextInt(list.size()));
+        }
+    }
+
+    /**
+     * A path template with at most one {@code %d} / {@code %0Nd}, filled without {@link
+     * String#format} (whose parsing would cost the generator more than the server's empty route).
+     */
+    private record IdPath(String prefix, int width, String suffix) implements PathSource {
+
+        @Override
+        public String path(java.util.SplittableRandom random, int ids) {
+            return path(random.nextInt(ids));
+        }
+
+        static IdPath of(String template) {
+            int at = template.indexOf('%');
+            if (at < 0) {
+                return new IdPath(template, -1, "");
+            }
+            int d = template.indexOf('d', at);
+            String spec = d < 0 ? "?" : template.substring(at + 1, d);
+            if (!spec.isEmpty() && !spec.matches("0[1-9][0-9]*")) {
+                throw new IllegalArgumentException(
+                        "path template supports %d and %0Nd only: " + template);
+            }
+            return new IdPath(
+                    template.substring(0, at),
+                    spec.isEmpty() ? 0 : Integer.parseInt(spec.substring(1)),
+                    template.substring(d + 1));
+        }
+
+        String path(int id) {
+            if (width < 0) {
+                return prefix;
+            }
+            String digits = Integer.toString(id);
+            StringBuilder path = new StringBuilder(prefix.length() + width + suffix.length() + 8);
+            path.append(prefix);
+            for (int pad = digits.length(); pad < width; pad++) {
+                path.append('0');
+            }
+            return path.append(digits).append(suffix).toString();
+        }
+    }
+
+    /** One keep-alive connection and its share of the schedule. */
+    private static final class Connection implements Runnable {
+
+        /** A request still unsent this long after its end of schedule gives up: overload. */
+        private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+        final int index;
+        final Histogram latency = new Histogram(HIGHEST_NANOS, 3);
+        final Histogram sendLag = new Histogram(HIGHEST_NANOS, 3);
+        long errors;
+        long lastDone;
+        String firstError;
+
+        private final Options options;
+        private final long start;
+        private final long measureFrom;
+        private final long end;
+        private final long interval;
+        private final java.util.SplittableRandom random;
+        private final PathSource paths;
+        private HttpConnection http;
+
+        Connection(Options options, int index, long start, long measureFrom, long end) {
+            this.options = options;
+            this.index = index;
+            this.interval = Math.round(options.connections() * 1e9 / options.rate());
+            this.start = start + Math.round(index * 1e9 / options.rate());
+            this.measureFrom = measureFrom;
+            this.end = end;
+            this.random = new java.util.SplittableRandom(index * 7919L + 17);
+            this.paths = PathSource.of(options.pathTemplate());
+        }
+
+        @Override
+        public void run() {
+            try {
+                send();
+            } finally {
+                if (http != null) {
+                    http.close();
+                }
+            }
+        }
+
+        private void send() {
+            for (long n = 0; ; n++) {
+                long intended = start + n * interval;
+                if (intended >= end) {
+                    return;
+                }
+                long wait = intended - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                    while (System.nanoTime() < intended) {
+                        LockSupport.parkNanos(intended - System.nanoTime());
+                    }
+                }
+                long sent = System.nanoTime();
+                if (sent - end > GIVE_UP_NANOS) {
+                    fail("gave up: " + (sent - end) / 1_000_000 + " ms behind schedule");
+                    return;
+                }
+                String path = paths.path(random, options.ids());
+                boolean ok;
+                try {
+                    if (http == null) {
+                        http = new HttpConnection(options.host(), options.port());
+                    }
+                    int status = http.get(path);
+                    ok = status == 200;
+                    if (!ok) {
+                        fail(path + " answered " + status);
+                    }
+                } catch (IOException e) {
+                    ok = false;
+                    fail(path + ": " + e);
+                    if (http != null) {
+                        http.close();
+                        http = null;
+                    }
+                }
+                long done = System.nanoTime();
+                if (intended >= measureFrom) {
+                    lastDone = done;
+                    sendLag.recordValue(Math.min(sent - intended, HIGHEST_NANOS));
+                    if (ok) {
+                        latency.recordValue(Math.min(done - intended, HIGHEST_NANOS));
+                    } else {
+                        errors++;
+                    }
+                }
+            }
+        }
+
+        private void fail(String message) {
+            if (firstError == null) {
+                firstError = message;
+            }
+        }
+    }
+}
