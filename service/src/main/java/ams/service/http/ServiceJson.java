@@ -69,6 +69,16 @@ public final class ServiceJson {
         }
     }
 
+    /** {@code value} as UTF-8 JSON bytes. */
+    public static byte[] writeBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(
+                    "Cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
     /** The body as a JSON object, every malformation a 400 that says what to fix. */
     public static JsonNode object(String body) {
         if (body == null || body.isBlank()) {

@@ -79,6 +79,15 @@ class ServiceHttpTest {
                     throw new IllegalStateException("secret internals");
                 });
         server.get("/limit", ctx -> ServiceHttp.ok(ctx, Params.intParam(ctx, "limit", 5, 1, 9)));
+        server.get(
+                "/sized/{bytes}",
+                ctx ->
+                        ServiceHttp.raw(
+                                ctx,
+                                200,
+                                "\""
+                                        + "x".repeat(Integer.parseInt(ctx.pathParam("bytes")) - 2)
+                                        + "\""));
         server.start("127.0.0.1", 0);
         return server.port();
     }
@@ -126,6 +135,23 @@ class ServiceHttpTest {
         assertEquals(
                 "application/json",
                 response.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+    }
+
+    @Test
+    void shouldAnswerSmallAndLargeBodiesWhole() throws IOException {
+        int port = start(Optional.empty());
+        // Small bodies are written straight to the response, larger ones through Javalin.
+        for (int bytes :
+                new int[] {
+                    2, ServiceHttp.DIRECT_WRITE_BYTES, ServiceHttp.DIRECT_WRITE_BYTES + 1, 200_000
+                }) {
+            HttpResponse<String> response = get(port, "/sized/" + bytes, null);
+            assertEquals(200, response.statusCode());
+            assertEquals(bytes, response.body().length(), "a body of " + bytes + " bytes");
+            assertEquals(
+                    "application/json",
+                    response.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+        }
     }
 
     @Test
