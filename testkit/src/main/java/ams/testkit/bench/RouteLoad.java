@@ -1,0 +1,228 @@
+package ams.testkit.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One route of a query benchmark under an open-loop load ({@link OpenLoopLoad}, its own JVM), with
+ * what the server side saw meanwhile: its process CPU per request (less what the idle process burns
+ * in the same time), the route's time inside the server (a {@link Recorder} the benchmark's before
+ * and after handlers fill) and the load average. Shared by the query benchmarks of the knowledge
+ * indexer and the conversation orchestrator, which also share the rows they report: the empty route
+ * of the same server as the raw limit, then each measured route against it.
+ */
+public final class RouteLoad {
+
+    /** Longest time one request is recorded at in the server (longer ones are clipped to it). */
+    public static final long HIGHEST_SERVER_NANOS = TimeUnit.MINUTES.toNanos(2);
+
+    private static final long IDLE_SAMPLE_MILLIS = 3_000;
+
+    private RouteLoad() {}
+
+    /** A recorder for the route's time inside the server, from the before to the after handler. */
+    public static Recorder serverTimeRecorder() {
+        return new Recorder(HIGHEST_SERVER_NANOS, 3);
+    }
+
+    /** Records one request's time in the server, {@code startedNanos} from the before handler. */
+    public static void recordServerTime(Recorder serverTime, long startedNanos) {
+        serverTime.recordValue(Math.min(System.nanoTime() - startedNanos, HIGHEST_SERVER_NANOS));
+    }
+
+    /** One route under load: the generator's view, the server's CPU and its own timing. */
+    public record Phase(
+            String route,
+            OpenLoopLoad.Result load,
+            double cpuMicrosPerRequest,
+            Histogram serverTime,
+            String loadAverage) {
+
+        public double serverMillis(double percentile) {
+            return serverTime.getValueAtPercentile(percentile) / 1e6;
+        }
+
+        /** Whether the server kept up with the schedule (within 5 %) and answered every request. */
+        public boolean sustained() {
+            return load.errors() == 0 && load.achievedRate() >= 0.95 * load.targetRate();
+        }
+    }
+
+    /** Runs the load against one route and measures the server meanwhile. */
+    public static Phase measure(
+            String route, OpenLoopLoad.Options options, Recorder serverTime, double idleCpuPerNano)
+            throws IOException, InterruptedException {
+        long[] cpu = new long[2];
+        long[] wall = new long[2];
+        AtomicReference<Histogram> server = new AtomicReference<>();
+        AtomicReference<String> load = new AtomicReference<>();
+        OpenLoopLoad.Result result =
+                OpenLoopLoad.runInOwnJvm(
+                        options,
+                        () -> {
+                            serverTime.reset();
+                            wall[0] = System.nanoTime();
+                            cpu[0] = ThreadCpu.processNanos();
+                        },
+                        () -> {
+                            cpu[1] = ThreadCpu.processNanos();
+                            wall[1] = System.nanoTime();
+                            server.set(serverTime.getIntervalHistogram());
+                            load.set(loadAverage());
+                        });
+        double busy = (cpu[1] - cpu[0]) - idleCpuPerNano * (wall[1] - wall[0]);
+        double perRequest = busy / 1e3 / Math.max(1, result.requests() + result.errors());
+        Phase phase = new Phase(route, result, perRequest, server.get(), load.get());
+        System.out.printf(
+                Locale.ROOT,
+                "%s: %s; server CPU %.1f us/request; route time in the server p50 %.3f ms, p99"
+                        + " %.3f ms, p99.9 %.3f ms; load average %s%n",
+                route,
+                result,
+                perRequest,
+                phase.serverMillis(50),
+                phase.serverMillis(99),
+                phase.serverMillis(99.9),
+                phase.loadAverage());
+        return phase;
+    }
+
+    /**
+     * What the idle process burns per wall nanosecond (stream threads polling, the JIT, the
+     * collector), so the requests are charged only for theirs.
+     */
+    public static double idleCpuPerNano() throws InterruptedException {
+        long cpu = ThreadCpu.processNanos();
+        long wall = System.nanoTime();
+        Thread.sleep(IDLE_SAMPLE_MILLIS);
+        return (double) (ThreadCpu.processNanos() - cpu) / (System.nanoTime() - wall);
+    }
+
+    public static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ", 4);
+            return fields[0] + ", " + fields[1] + ", " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
+    }
+
+    /**
+     * The rows of one measured route against the empty route: p50/p99/p99.9 with the empty route's
+     * as raw limit, the goal on p99, the rate achieved, errors, server CPU and in-server time. A
+     * p99 measured while the server fell behind the schedule is still judged: the goal is stated at
+     * that rate, and the rate row says the server could not keep it. A NaN goal: none (a size the
+     * goal is not stated for).
+     */
+    public static void addRows(String suite, Phase empty, Phase route, double p99GoalMillis) {
+        OpenLoopLoad.Result e = empty.load();
+        OpenLoopLoad.Result r = route.load();
+        String at = " (open loop " + ResultRows.number(r.targetRate()).replace(",", "") + " req/s)";
+        String name = suite + ": " + route.route();
+        String emptyLimit = " (empty route, same server and load)";
+        ResultRows.add(
+                name + " p50" + at,
+                r.p50(),
+                "ms",
+                ResultRows.number(e.p50()) + " ms" + emptyLimit,
+                r.p50() / e.p50(),
+                "",
+                null);
+        ResultRows.add(
+                name + " p99" + at,
+                r.p99(),
+                "ms",
+                ResultRows.number(e.p99()) + " ms" + emptyLimit,
+                r.p99() / e.p99(),
+                Double.isNaN(p99GoalMillis) ? "" : "< " + ResultRows.number(p99GoalMillis) + " ms",
+                Double.isNaN(p99GoalMillis) ? null : r.p99() < p99GoalMillis);
+        ResultRows.add(
+                name + " p99.9" + at,
+                r.p999(),
+                "ms",
+                ResultRows.number(e.p999()) + " ms" + emptyLimit,
+                r.p999() / e.p999(),
+                "",
+                null);
+        ResultRows.add(
+                name + " rate achieved",
+                r.achievedRate(),
+                "req/s",
+                ResultRows.number(r.targetRate()) + " req/s (the schedule)",
+                r.achievedRate() / r.targetRate(),
+                "",
+                null);
+        if (r.errors() > 0) {
+            ResultRows.add(
+                    name + " requests failed or given up (overload: 30 s behind the schedule)",
+                    (double) r.errors(),
+                    "requests");
+        }
+        ResultRows.add(
+                name + " server process CPU per request",
+                route.cpuMicrosPerRequest(),
+                "us/request",
+                ResultRows.number(empty.cpuMicrosPerRequest()) + " us/request" + emptyLimit,
+                route.cpuMicrosPerRequest() / empty.cpuMicrosPerRequest(),
+                "",
+                null);
+        ResultRows.add(
+                name + " time in the server (before to after handler) p99",
+                route.serverMillis(99),
+                "ms",
+                ResultRows.number(empty.serverMillis(99)) + " ms" + emptyLimit,
+                route.serverMillis(99) / empty.serverMillis(99),
+                "",
+                null);
+    }
+
+    /** The empty route's own rows: the raw limit of every route of the same server. */
+    public static void addEmptyRows(String suite, Phase empty) {
+        OpenLoopLoad.Result e = empty.load();
+        String at = ", open loop " + ResultRows.number(e.targetRate()).replace(",", "") + " req/s";
+        ResultRows.add(suite + ": empty route p50" + at, e.p50(), "ms");
+        ResultRows.add(suite + ": empty route p99" + at, e.p99(), "ms");
+        ResultRows.add(suite + ": empty route p99.9" + at, e.p999(), "ms");
+    }
+
+    /** A markdown table of the phases, for the benchmark's printed report. */
+    public static String table(List<Phase> phases) {
+        StringBuilder out = new StringBuilder();
+        out.append(
+                "\n| route | target req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms |"
+                        + " max ms | errors | server CPU us/req | in-server p50 / p99 / p99.9 ms"
+                        + " | generator send lag p99 ms | load average at the end |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n");
+        for (Phase phase : phases) {
+            OpenLoopLoad.Result r = phase.load();
+            out.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.1f |"
+                                    + " %.3f / %.3f / %.3f | %.3f | %s |%n",
+                            phase.route(),
+                            r.targetRate(),
+                            r.achievedRate(),
+                            r.p50(),
+                            r.p90(),
+                            r.p99(),
+                            r.p999(),
+                            r.max(),
+                            r.errors(),
+                            phase.cpuMicrosPerRequest(),
+                            phase.serverMillis(50),
+                            phase.serverMillis(99),
+                            phase.serverMillis(99.9),
+                            r.sendLagP99(),
+                            phase.loadAverage()));
+        }
+        return out.toString();
+    }
+}
