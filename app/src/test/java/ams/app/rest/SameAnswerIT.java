@@ -3,6 +3,7 @@ package ams.app.rest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ams.app.Ams;
 import ams.app.system.AmsSystem;
 import ams.app.system.SystemSettings;
 import ams.service.http.ServiceHttp;
@@ -12,6 +13,8 @@ import ams.testkit.TestKafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
 
 /**
  * The same bad request gets the same answer (status and body) from the three front doors of the
@@ -207,6 +211,32 @@ class SameAnswerIT {
             }
         }
         assertEquals(List.of(), differences, "answers that differ between front doors");
+    }
+
+    /**
+     * The fate of a write, through {@code ams up}: {@code --wait} says applied (exit 0) or rejected
+     * with the reason (exit 1), so a script learns at once that a write it sent was refused.
+     */
+    @Test
+    void theCliWaitsForTheFateOfAnAgentWrite() {
+        String api = "http://127.0.0.1:" + system.httpPort();
+        StringWriter out = new StringWriter();
+        CommandLine cli = Ams.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
+        assertEquals(
+                0,
+                cli.execute("agent", "create", "--id", "waiter", "--wait=60", "--api", api),
+                out.toString());
+        assertTrue(out.toString().contains("Applied: agent waiter at version 1"), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(
+                1,
+                cli.execute(
+                        "agent", "set-flag", "nobody", "TTS_FLAG", "true", "--wait=60", "--api",
+                        api),
+                out.toString());
+        assertTrue(out.toString().contains("Rejected ("), out.toString());
     }
 
     private HttpResponse<String> send(String base, Row row) throws Exception {
