@@ -233,7 +233,13 @@ class SameAnswerIT {
         assertEquals(
                 1,
                 cli.execute(
-                        "agent", "set-flag", "nobody", "TTS_FLAG", "true", "--wait=60", "--api",
+                        "agent",
+                        "set-flag",
+                        "nobody",
+                        "TTS_FLAG",
+                        "true",
+                        "--wait=60",
+                        "--api",
                         api),
                 out.toString());
         assertTrue(out.toString().contains("Rejected ("), out.toString());
