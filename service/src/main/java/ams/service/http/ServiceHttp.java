@@ -7,9 +7,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UnauthorizedResponse;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -186,29 +183,15 @@ public final class ServiceHttp {
         send(ctx, status, json.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Bodies up to this size are written straight to the response, larger ones through Javalin. */
-    static final int DIRECT_WRITE_BYTES = 1400;
-
     /**
-     * Writes a small body straight to the servlet response. Given a result, Javalin copies it out
-     * through a new 32 KiB buffer per response: at 2,000 queries/s that buffer was most of the
-     * server's allocation and a young collection every second (bench/RESULTS.md, queries). Larger
-     * bodies (listings) still go through Javalin, which compresses them for clients that accept it.
+     * Answers through Javalin's result. Writing small bodies straight to the servlet response was
+     * tried (Javalin copies a result out through a new 32 KiB buffer, most of the query server's
+     * allocation): allocation fell sevenfold, but server CPU per request rose and p99/p99.9 did not
+     * improve (young pauses got rarer and longer), so it was taken out (bench/RESULTS.md, 16:02
+     * run).
      */
     private static void send(Context ctx, int status, byte[] body) {
-        ctx.status(status).contentType("application/json");
-        if (body.length > DIRECT_WRITE_BYTES) {
-            ctx.result(body);
-            return;
-        }
-        HttpServletResponse response = ctx.res();
-        response.setContentLength(body.length);
-        try {
-            response.getOutputStream().write(body);
-        } catch (IOException e) {
-            // The client went away; nothing to answer.
-            throw new UncheckedIOException(e);
-        }
+        ctx.status(status).contentType("application/json").result(body);
     }
 
     /**
