@@ -140,11 +140,7 @@ class ServiceHttpTest {
     @Test
     void shouldAnswerSmallAndLargeBodiesWhole() throws IOException {
         int port = start(Optional.empty());
-        // Small bodies are written straight to the response, larger ones through Javalin.
-        for (int bytes :
-                new int[] {
-                    2, ServiceHttp.DIRECT_WRITE_BYTES, ServiceHttp.DIRECT_WRITE_BYTES + 1, 200_000
-                }) {
+        for (int bytes : new int[] {2, 1400, 1401, 200_000}) {
             HttpResponse<String> response = get(port, "/sized/" + bytes, null);
             assertEquals(200, response.statusCode());
             assertEquals(bytes, response.body().length(), "a body of " + bytes + " bytes");
