@@ -12,7 +12,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,8 @@ final class AgentFoldProcessor
     private ProcessorContext<byte[], DeadLetter> context;
     private KeyValueStore<String, AgentState> agents;
     private KeyValueStore<String, AgentState> history;
-    private WindowStore<String, String> fates;
+    private final FateLog fateLog;
+    private FateLog.Partition fates;
 
     /**
      * Recently changed agents of this task. Bounded: a parsed configuration takes some tens of KiB.
@@ -52,13 +52,12 @@ final class AgentFoldProcessor
 
     private static final int RECENT_AGENTS = 1024;
 
-    private static final long FATE_RETENTION_MS = AgentTopology.FATE_RETENTION.toMillis();
-
     private record Recent(AgentState state, JsonNode config) {}
 
-    AgentFoldProcessor(AgentFold fold, String application) {
+    AgentFoldProcessor(AgentFold fold, String application, FateLog fateLog) {
         this.fold = fold;
         this.application = application;
+        this.fateLog = fateLog;
     }
 
     @Override
@@ -66,7 +65,7 @@ final class AgentFoldProcessor
         this.context = context;
         this.agents = context.getStateStore(AgentTopology.AGENTS_STORE);
         this.history = context.getStateStore(AgentTopology.HISTORY_STORE);
-        this.fates = context.getStateStore(AgentTopology.FATES_STORE);
+        this.fates = fateLog.partition(context.taskId().partition());
         recent.clear();
     }
 
@@ -108,10 +107,7 @@ final class AgentFoldProcessor
             agents.put(key, state);
             history.put(AgentHistory.key(key, state.getVersion()), state);
             recent.put(key, new Recent(state, applied.config()));
-            fate(
-                    decoded,
-                    EventFate.applied(decoded.eventId(), key, state.getVersion()),
-                    record.timestamp());
+            fate(decoded, EventFate.applied(decoded.eventId(), key, state.getVersion()));
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",
@@ -123,17 +119,13 @@ final class AgentFoldProcessor
             fate(
                     decoded,
                     EventFate.rejected(
-                            decoded.eventId(), key, rejected.reason(), rejected.detail()),
-                    record.timestamp());
+                            decoded.eventId(), key, rejected.reason(), rejected.detail()));
         }
     }
 
-    private void fate(Decoded<AgentEvent> decoded, String fate, long timestamp) {
-        // An event older than the retention (a replay of an old log) would only be refused by the
-        // store with a warning per record: nobody can ask for its fate any more.
-        if (decoded.eventId() != null
-                && timestamp > context.currentStreamTimeMs() - FATE_RETENTION_MS) {
-            fates.put(decoded.eventId(), fate, timestamp);
+    private void fate(Decoded<AgentEvent> decoded, String fate) {
+        if (decoded.eventId() != null) {
+            fates.put(decoded.eventId(), fate);
         }
     }
 }

@@ -84,10 +84,11 @@ final class AgentHttp {
                                         "no fate for event '"
                                                 + eventId
                                                 + "' yet: an agent event is applied or rejected"
-                                                + " within moments of its write (retry), and fates"
-                                                + " are kept "
-                                                + AgentTopology.FATE_RETENTION.toHours()
-                                                + " h; other events have none")));
+                                                + " within moments of its write (retry); each"
+                                                + " instance keeps the fates of the newest "
+                                                + FateLog.PER_PARTITION
+                                                + " events of each partition since it started;"
+                                                + " other events have none")));
     }
 
     /** The answer of this instance's partition of an agent's key; empty: no such agent. */

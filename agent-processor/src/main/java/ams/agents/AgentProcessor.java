@@ -54,7 +54,8 @@ public final class AgentProcessor implements AutoCloseable {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
         }
-        Topology topology = AgentTopology.buildTopology(catalogue, config);
+        FateLog fates = new FateLog();
+        Topology topology = AgentTopology.buildTopology(catalogue, config, fates);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         HostInfo self =
                 new HostInfo(
@@ -69,8 +70,7 @@ public final class AgentProcessor implements AutoCloseable {
                         config,
                         streams,
                         queries,
-                        new AgentHttp(
-                                queries, router, new EventFates(streams, storeQueries, router)));
+                        new AgentHttp(queries, router, new EventFates(fates, router)));
         streams.setStateListener(
                 (next, previous) ->
                         log.info("Agent processor {} state {} -> {}", self, previous, next));

@@ -8,7 +8,6 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
 import ams.events.topics.TopicCatalogue;
-import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -45,29 +44,23 @@ final class AgentTopology {
      */
     public static final String REQUESTED_STORE = "agent-activity-requested";
 
-    /**
-     * What became of each agent event (event id to {@link EventFate} JSON), for {@code GET
-     * /events/{event_id}}. A window store so that it stays bounded: a caller asks within seconds or
-     * minutes of its write, and segments older than {@link #FATE_RETENTION} are dropped whole.
-     */
-    public static final String FATES_STORE = "agent-event-fates";
-
-    public static final Duration FATE_RETENTION = Duration.ofHours(24);
-
     private AgentTopology() {}
 
-    public static Topology buildTopology(TopicCatalogue catalogue, AgentProcessorConfig config) {
+    public static Topology buildTopology(
+            TopicCatalogue catalogue, AgentProcessorConfig config, FateLog fates) {
         return buildTopology(
                 catalogue,
                 config.getString(AgentProcessorConfig.APPLICATION_ID),
                 config.maxTextBytes(),
                 config.maxConfigBytes(),
-                config.readOnly());
+                config.readOnly(),
+                fates);
     }
 
     public static Topology buildTopology(
             TopicCatalogue catalogue, String application, int maxTextBytes, int maxConfigBytes) {
-        return buildTopology(catalogue, application, maxTextBytes, maxConfigBytes, false);
+        return buildTopology(
+                catalogue, application, maxTextBytes, maxConfigBytes, false, new FateLog());
     }
 
     /**
@@ -76,13 +69,15 @@ final class AgentTopology {
      * @param application the application id, which names this processor on its dead letters
      * @param readOnly a rebuild from the log (replay): the same stores, but no dead letters, which
      *     were written when the events first arrived; a rebuild appends nothing to the log
+     * @param fates where the fold records what became of each event, for {@code GET /events/{id}}
      */
     public static Topology buildTopology(
             TopicCatalogue catalogue,
             String application,
             int maxTextBytes,
             int maxConfigBytes,
-            boolean readOnly) {
+            boolean readOnly,
+            FateLog fates) {
         StreamsBuilder builder = new StreamsBuilder();
         // Cached: several events of one agent within a commit interval reach RocksDB and the
         // changelog once. One serde for both stores: each applied event puts the same state into
@@ -102,16 +97,6 @@ final class AgentTopology {
                                 states)
                         .withCachingEnabled());
 
-        // Window of 1 ms at the event's timestamp: the store is used as a key-value store whose old
-        // entries expire with their segment.
-        builder.addStateStore(
-                Stores.windowStoreBuilder(
-                                Stores.persistentWindowStore(
-                                        FATES_STORE, FATE_RETENTION, Duration.ofMillis(1), false),
-                                Serdes.String(),
-                                Serdes.String())
-                        .withCachingEnabled());
-
         AgentFold fold =
                 new AgentFold(new AgentConfigDocument(Json.mapper()), maxTextBytes, maxConfigBytes);
         KStream<String, Decoded<AgentEvent>> agentEvents =
@@ -124,11 +109,10 @@ final class AgentTopology {
                         !readOnly);
         KStream<byte[], DeadLetter> rejected =
                 agentEvents.process(
-                        () -> new AgentFoldProcessor(fold, application),
+                        () -> new AgentFoldProcessor(fold, application, fates),
                         Named.as("agents-fold"),
                         AGENTS_STORE,
-                        HISTORY_STORE,
-                        FATES_STORE);
+                        HISTORY_STORE);
         if (!readOnly) {
             rejected.to(
                     catalogue.deadLetters().name(),

@@ -1,56 +1,27 @@
 package ams.agents;
 
-import ams.events.streams.StoreQueries;
 import ams.service.http.InstanceRouter;
-import java.time.Instant;
 import java.util.Optional;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyWindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Finds what became of an agent event ({@link EventFate}) by its id. The id alone does not say
- * which partition holds it (fates live with their agent), so this instance looks in all of its
- * partitions, then asks each other instance once.
+ * which partition or instance folded it, so this instance looks in its own {@link FateLog}, then
+ * asks each other instance once.
  */
 final class EventFates {
 
-    private final KafkaStreams streams;
-    private final StoreQueries queries;
+    private final FateLog log;
     private final InstanceRouter router;
 
-    EventFates(KafkaStreams streams, StoreQueries queries, InstanceRouter router) {
-        this.streams = streams;
-        this.queries = queries;
+    EventFates(FateLog log, InstanceRouter router) {
+        this.log = log;
         this.router = router;
     }
 
-    /** The fate JSON from this instance's partitions only. */
+    /** The fate JSON from this instance only. */
     Optional<String> local(String eventId) {
-        return queries.query(
-                AgentTopology.FATES_STORE,
-                () -> {
-                    ReadOnlyWindowStore<String, String> store =
-                            streams.store(
-                                    StoreQueryParameters.fromNameAndType(
-                                            AgentTopology.FATES_STORE,
-                                            QueryableStoreTypes.windowStore()));
-                    String latest = null;
-                    // An event is applied once; a later entry would be a redelivery's same answer.
-                    try (WindowStoreIterator<String> entries =
-                            store.fetch(
-                                    eventId,
-                                    Instant.EPOCH,
-                                    Instant.ofEpochMilli(Long.MAX_VALUE / 2))) {
-                        while (entries.hasNext()) {
-                            latest = entries.next().value;
-                        }
-                    }
-                    return Optional.ofNullable(latest);
-                });
+        return log.find(eventId);
     }
 
     /** The fate JSON from this instance or, failing that, the first other instance that has it. */
@@ -59,7 +30,7 @@ final class EventFates {
         if (here.isPresent()) {
             return here;
         }
-        for (HostInfo host : router.hostsOf(AgentTopology.FATES_STORE)) {
+        for (HostInfo host : router.hostsOf(AgentTopology.AGENTS_STORE)) {
             if (host.equals(router.self())) {
                 continue;
             }
