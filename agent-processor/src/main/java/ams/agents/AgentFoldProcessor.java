@@ -107,7 +107,7 @@ final class AgentFoldProcessor
             agents.put(key, state);
             history.put(AgentHistory.key(key, state.getVersion()), state);
             recent.put(key, new Recent(state, applied.config()));
-            fate(decoded, EventFate.applied(decoded.eventId(), key, state.getVersion()));
+            fate(decoded, EventFate.applied(key, state.getVersion()));
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",
@@ -116,14 +116,11 @@ final class AgentFoldProcessor
                     rejected.detail());
             DeadLetter letter = decoded.reject(application, rejected.reason(), rejected.detail());
             context.forward(new Record<>(decoded.rawKey(), letter, record.timestamp()));
-            fate(
-                    decoded,
-                    EventFate.rejected(
-                            decoded.eventId(), key, rejected.reason(), rejected.detail()));
+            fate(decoded, EventFate.rejected(key, rejected.reason(), rejected.detail()));
         }
     }
 
-    private void fate(Decoded<AgentEvent> decoded, String fate) {
+    private void fate(Decoded<AgentEvent> decoded, EventFate fate) {
         if (decoded.eventId() != null) {
             fates.put(decoded.eventId(), fate);
         }

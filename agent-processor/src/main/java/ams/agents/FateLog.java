@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What became of the agent events this instance folded last: per partition, the newest {@value
- * #PER_PARTITION} event ids to their {@link EventFate} JSON, in memory.
+ * #PER_PARTITION} event ids to their {@link EventFate}, in memory.
  *
  * <p>In memory, not a Streams store: a fate is asked for within moments of its write ({@code
  * --wait}), and a changelogged store cost the fold a put, a changelog record and a RocksDB write
@@ -27,12 +27,12 @@ final class FateLog {
         return partitions.computeIfAbsent(partition, p -> new Partition());
     }
 
-    /** The fate of an event from any partition this instance folded. */
+    /** The fate of an event from any partition this instance folded, as its JSON answer. */
     Optional<String> find(String eventId) {
         for (Partition partition : partitions.values()) {
-            String fate = partition.get(eventId);
+            EventFate fate = partition.get(eventId);
             if (fate != null) {
-                return Optional.of(fate);
+                return Optional.of(fate.json(eventId));
             }
         }
         return Optional.empty();
@@ -41,21 +41,21 @@ final class FateLog {
     /** One partition's newest fates. */
     static final class Partition {
 
-        private final LinkedHashMap<String, String> fates =
+        private final LinkedHashMap<String, EventFate> fates =
                 new LinkedHashMap<>(1024, 0.75f, false) {
                     private static final long serialVersionUID = 1L;
 
                     @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    protected boolean removeEldestEntry(Map.Entry<String, EventFate> eldest) {
                         return size() > PER_PARTITION;
                     }
                 };
 
-        synchronized void put(String eventId, String fate) {
+        synchronized void put(String eventId, EventFate fate) {
             fates.put(eventId, fate);
         }
 
-        synchronized String get(String eventId) {
+        synchronized EventFate get(String eventId) {
             return fates.get(eventId);
         }
     }

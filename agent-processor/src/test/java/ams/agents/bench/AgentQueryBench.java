@@ -11,9 +11,8 @@ import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.bench.OpenLoopLoad;
 import ams.testkit.bench.ResultRows;
-import ams.testkit.bench.ThreadCpu;
+import ams.testkit.bench.RouteLoad;
 import io.javalin.Javalin;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -56,22 +53,8 @@ public final class AgentQueryBench {
 
     private static final String EMPTY_ROUTE = "/bench/empty";
     private static final String STARTED = "bench.started";
-    private static final Duration IDLE_SAMPLE = Duration.ofSeconds(3);
 
     private AgentQueryBench() {}
-
-    /** One route under load: the generator's view, the server's CPU and its own timing. */
-    private record Phase(
-            String route,
-            OpenLoopLoad.Result load,
-            double cpuMicrosPerRequest,
-            Histogram serverTime,
-            String loadAverage) {
-
-        double serverMillis(double percentile) {
-            return serverTime.getValueAtPercentile(percentile) / 1e6;
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         int agents = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : 10_000;
@@ -110,7 +93,7 @@ public final class AgentQueryBench {
                     }
                     Thread.sleep(100);
                 }
-                Recorder serverTime = new Recorder(TimeUnit.MINUTES.toNanos(2), 3);
+                Recorder serverTime = RouteLoad.serverTimeRecorder();
                 Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
                 // After the shared before handlers (token, query string), so those are not in it.
                 app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
@@ -118,19 +101,16 @@ public final class AgentQueryBench {
                         ctx -> {
                             Long started = ctx.attribute(STARTED);
                             if (started != null) {
-                                serverTime.recordValue(
-                                        Math.min(
-                                                System.nanoTime() - started,
-                                                TimeUnit.MINUTES.toNanos(2)));
+                                RouteLoad.recordServerTime(serverTime, started);
                             }
                         });
                 app.get(EMPTY_ROUTE, ctx -> ServiceHttp.raw(ctx, 200, "{}"));
                 processor.registerRoutes(app);
                 app.start("127.0.0.1", port);
                 try {
-                    double idleCpuPerNano = idleCpuPerNano();
-                    Phase empty =
-                            phase(
+                    double idleCpuPerNano = RouteLoad.idleCpuPerNano();
+                    RouteLoad.Phase empty =
+                            RouteLoad.measure(
                                     "empty route",
                                     new OpenLoopLoad.Options(
                                             "127.0.0.1",
@@ -143,8 +123,8 @@ public final class AgentQueryBench {
                                             connections),
                                     serverTime,
                                     idleCpuPerNano);
-                    Phase agent =
-                            phase(
+                    RouteLoad.Phase agent =
+                            RouteLoad.measure(
                                     "GET /agents/{id}",
                                     new OpenLoopLoad.Options(
                                             "127.0.0.1",
@@ -157,7 +137,7 @@ public final class AgentQueryBench {
                                             connections),
                                     serverTime,
                                     idleCpuPerNano);
-                    Phase forwarded =
+                    RouteLoad.Phase forwarded =
                             forward
                                     ? forwardedPhase(
                                             props,
@@ -197,7 +177,7 @@ public final class AgentQueryBench {
      * A second instance joins; the first is asked for the ids it now owns, so every request is
      * forwarded once. Server CPU is both instances' (one JVM).
      */
-    private static Phase forwardedPhase(
+    private static RouteLoad.Phase forwardedPhase(
             Map<String, Object> firstProps,
             AgentProcessor first,
             int agents,
@@ -225,7 +205,7 @@ public final class AgentQueryBench {
                         port,
                         remote.size(),
                         agents);
-                return phase(
+                return RouteLoad.measure(
                         "GET /agents/{id}, owned by the other instance (forwarded once)",
                         new OpenLoopLoad.Options(
                                 load.host(),
@@ -275,65 +255,7 @@ public final class AgentQueryBench {
         }
     }
 
-    private static Phase phase(
-            String route, OpenLoopLoad.Options options, Recorder serverTime, double idleCpuPerNano)
-            throws IOException, InterruptedException {
-        long[] cpu = new long[2];
-        long[] wall = new long[2];
-        AtomicReference<Histogram> server = new AtomicReference<>();
-        AtomicReference<String> load = new AtomicReference<>();
-        OpenLoopLoad.Result result =
-                OpenLoopLoad.runInOwnJvm(
-                        options,
-                        () -> {
-                            serverTime.reset();
-                            wall[0] = System.nanoTime();
-                            cpu[0] = ThreadCpu.processNanos();
-                        },
-                        () -> {
-                            cpu[1] = ThreadCpu.processNanos();
-                            wall[1] = System.nanoTime();
-                            server.set(serverTime.getIntervalHistogram());
-                            load.set(loadAverage());
-                        });
-        double busy = (cpu[1] - cpu[0]) - idleCpuPerNano * (wall[1] - wall[0]);
-        double perRequest = busy / 1e3 / Math.max(1, result.requests() + result.errors());
-        Phase phase = new Phase(route, result, perRequest, server.get(), load.get());
-        System.out.printf(
-                Locale.ROOT,
-                "%s: %s; server CPU %.1f us/request; route time in the server p50 %.3f ms, p99"
-                        + " %.3f ms, p99.9 %.3f ms; load average %s%n",
-                route,
-                result,
-                perRequest,
-                phase.serverMillis(50),
-                phase.serverMillis(99),
-                phase.serverMillis(99.9),
-                phase.loadAverage());
-        return phase;
-    }
-
-    /**
-     * What the idle process burns per wall nanosecond (stream threads polling, the JIT, the
-     * collector), so the requests are charged only for theirs.
-     */
-    private static double idleCpuPerNano() throws InterruptedException {
-        long cpu = ThreadCpu.processNanos();
-        long wall = System.nanoTime();
-        Thread.sleep(IDLE_SAMPLE.toMillis());
-        return (double) (ThreadCpu.processNanos() - cpu) / (System.nanoTime() - wall);
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ", 4);
-            return fields[0] + ", " + fields[1] + ", " + fields[2];
-        } catch (IOException | RuntimeException e) {
-            return "n/a";
-        }
-    }
-
-    private static void reportForwarded(Phase local, Phase forwarded) {
+    private static void reportForwarded(RouteLoad.Phase local, RouteLoad.Phase forwarded) {
         OpenLoopLoad.Result l = local.load();
         OpenLoopLoad.Result f = forwarded.load();
         String limit = " (same route, owned by the instance asked)";
@@ -369,28 +291,12 @@ public final class AgentQueryBench {
                 forwarded.cpuMicrosPerRequest() / local.cpuMicrosPerRequest(),
                 "",
                 null);
-        System.out.printf(
-                Locale.ROOT,
-                "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.1f | %.3f / %.3f / %.3f |"
-                        + " %s |%n%n",
-                forwarded.route(),
-                f.achievedRate(),
-                f.p50(),
-                f.p90(),
-                f.p99(),
-                f.p999(),
-                f.max(),
-                f.errors(),
-                forwarded.cpuMicrosPerRequest(),
-                forwarded.serverMillis(50),
-                forwarded.serverMillis(99),
-                forwarded.serverMillis(99.9),
-                forwarded.loadAverage());
+        System.out.println(RouteLoad.table(List.of(forwarded)));
     }
 
     private static void report(
-            Phase empty,
-            Phase agent,
+            RouteLoad.Phase empty,
+            RouteLoad.Phase agent,
             int agents,
             int partitions,
             int connections,
@@ -467,33 +373,7 @@ public final class AgentQueryBench {
         ResultRows.add(
                 "queries: generator send lag p99 (in every latency above)", a.sendLagP99(), "ms");
 
-        StringBuilder out = new StringBuilder();
-        out.append(
-                "\n| route | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |"
-                        + " errors | server CPU us/req | in-server p50 / p99 / p99.9 ms | load"
-                        + " average at the end |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
-        for (Phase phase : new Phase[] {empty, agent}) {
-            OpenLoopLoad.Result r = phase.load();
-            out.append(
-                    String.format(
-                            Locale.ROOT,
-                            "| %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.1f | %.3f /"
-                                    + " %.3f / %.3f | %s |%n",
-                            phase.route(),
-                            r.achievedRate(),
-                            r.p50(),
-                            r.p90(),
-                            r.p99(),
-                            r.p999(),
-                            r.max(),
-                            r.errors(),
-                            phase.cpuMicrosPerRequest(),
-                            phase.serverMillis(50),
-                            phase.serverMillis(99),
-                            phase.serverMillis(99.9),
-                            phase.loadAverage()));
-        }
+        StringBuilder out = new StringBuilder(RouteLoad.table(List.of(empty, agent)));
         out.append(
                 String.format(
                         Locale.ROOT,
