@@ -64,11 +64,7 @@ public final class EventDecoding {
             Function<V, Envelope> envelopeOf,
             boolean emitDeadLetters) {
         String base = topic.name().replaceAll("[^A-Za-z0-9-]", "-");
-        KStream<byte[], byte[]> raw =
-                builder.stream(
-                        topic.name(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                                .withName(base + "-source"));
+        KStream<byte[], byte[]> raw = raw(builder, topic);
         Map<String, KStream<byte[], Attempt<V>>> branches =
                 raw.processValues(
                                 () -> new DecodeProcessor<>(topic, application, envelopeOf),
@@ -104,34 +100,39 @@ public final class EventDecoding {
                         Named.as(base + "-decoded-key"));
     }
 
-    /** The outcome of decoding one record: exactly one of decoded or deadLetter is set. */
-    record Attempt<V>(String key, Decoded<V> decoded, DeadLetter deadLetter) {}
+    /**
+     * A topic's records as raw bytes, for a processor that decodes them itself with a {@link
+     * Decoder} (one node per record instead of decode, branch and re-key nodes, each of which
+     * copies the record and its headers).
+     */
+    public static KStream<byte[], byte[]> raw(StreamsBuilder builder, Topic<String, ?> topic) {
+        return builder.stream(
+                topic.name(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(topic.name().replaceAll("[^A-Za-z0-9-]", "-") + "-source"));
+    }
 
-    private static final class DecodeProcessor<V>
-            implements FixedKeyProcessor<byte[], byte[], Attempt<V>> {
+    /**
+     * The outcome of decoding one record: exactly one of decoded or deadLetter is set; key is the
+     * record key as a string (null for a record without key).
+     */
+    public record Attempt<V>(String key, Decoded<V> decoded, DeadLetter deadLetter) {}
+
+    /** Decodes one raw record of a topic: the event, or the dead letter that says why not. */
+    public static final class Decoder<V> {
 
         private final Topic<String, V> topic;
         private final String application;
         private final Function<V, Envelope> envelopeOf;
-        private FixedKeyProcessorContext<byte[], Attempt<V>> context;
 
-        DecodeProcessor(
+        public Decoder(
                 Topic<String, V> topic, String application, Function<V, Envelope> envelopeOf) {
             this.topic = topic;
             this.application = application;
             this.envelopeOf = envelopeOf;
         }
 
-        @Override
-        public void init(FixedKeyProcessorContext<byte[], Attempt<V>> context) {
-            this.context = context;
-        }
-
-        @Override
-        public void process(FixedKeyRecord<byte[], byte[]> record) {
-            RecordMetadata meta = context.recordMetadata().orElseThrow();
-            byte[] key = record.key();
-            byte[] value = record.value();
+        public Attempt<V> decode(byte[] key, byte[] value, RecordMetadata meta, long timestamp) {
             String keyString =
                     key == null
                             ? null
@@ -146,7 +147,8 @@ public final class EventDecoding {
                 }
                 V event = topic.valueSerde().deserializer().deserialize(meta.topic(), value);
                 String eventId = envelopeOf.apply(event).getEventId().toString();
-                Decoded<V> decoded =
+                return new Attempt<>(
+                        keyString,
                         new Decoded<>(
                                 event,
                                 key,
@@ -154,11 +156,13 @@ public final class EventDecoding {
                                 meta.topic(),
                                 meta.partition(),
                                 meta.offset(),
-                                record.timestamp(),
-                                eventId);
-                context.forward(record.withValue(new Attempt<>(keyString, decoded, null)));
+                                timestamp,
+                                eventId),
+                        null);
             } catch (EventDecodingException e) {
-                DeadLetter letter =
+                return new Attempt<>(
+                        keyString,
+                        null,
                         ams.events.DeadLetters.of(
                                 application,
                                 meta.topic(),
@@ -166,12 +170,37 @@ public final class EventDecoding {
                                 meta.offset(),
                                 key,
                                 value,
-                                record.timestamp(),
+                                timestamp,
                                 DeadLetterReason.UNDECODABLE,
                                 e.kind() + ": " + e.getMessage(),
-                                null);
-                context.forward(record.withValue(new Attempt<>(keyString, null, letter)));
+                                null));
             }
+        }
+    }
+
+    private static final class DecodeProcessor<V>
+            implements FixedKeyProcessor<byte[], byte[], Attempt<V>> {
+
+        private final Decoder<V> decoder;
+        private FixedKeyProcessorContext<byte[], Attempt<V>> context;
+
+        DecodeProcessor(
+                Topic<String, V> topic, String application, Function<V, Envelope> envelopeOf) {
+            this.decoder = new Decoder<>(topic, application, envelopeOf);
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<byte[], Attempt<V>> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(FixedKeyRecord<byte[], byte[]> record) {
+            RecordMetadata meta = context.recordMetadata().orElseThrow();
+            context.forward(
+                    record.withValue(
+                            decoder.decode(
+                                    record.key(), record.value(), meta, record.timestamp())));
         }
     }
 }

@@ -7,10 +7,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * Kafka Streams settings for rebuilding stores from the log ({@code ams replay}), given to each
  * processor as {@code streams.*} overrides. A rebuild starts from empty stores and may start from
  * scratch again, so it needs no transactions: at_least_once (no transaction per commit) and a large
- * record cache let an agent's many events reach RocksDB and the changelog once per commit. What
- * this gives up is exactly-once across a crash of the rebuild itself, which is why {@code ams
- * replay} marks a rebuild in progress and the system refuses to start on a rebuild that did not
- * finish.
+ * record cache let an agent's many events reach RocksDB and the changelog once per commit, and one
+ * stream thread per core lets the processor with the most events (the agent fold, in the replay
+ * benchmark) use the cores the others leave idle once they have caught up. What this gives up is
+ * exactly-once across a crash of the rebuild itself, which is why {@code ams replay} marks a
+ * rebuild in progress and the system refuses to start on a rebuild that did not finish.
  */
 public final class RebuildProfile {
 
@@ -25,6 +26,8 @@ public final class RebuildProfile {
     /** The overrides, keyed with {@link #STREAMS_PREFIX}. */
     public static Map<String, Object> streamsOverrides() {
         return Map.of(
+                STREAMS_PREFIX + StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                Math.max(1, Runtime.getRuntime().availableProcessors()),
                 STREAMS_PREFIX + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                 StreamsConfig.AT_LEAST_ONCE,
                 STREAMS_PREFIX + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
