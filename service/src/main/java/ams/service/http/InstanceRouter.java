@@ -4,13 +4,10 @@ import ams.events.http.BearerToken;
 import ams.events.streams.StoreQueries;
 import ams.events.streams.StoreUnavailableException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -43,12 +40,13 @@ public final class InstanceRouter {
     /** An answer from another instance, passed on as it came. */
     public record ForwardedResponse(int status, String body) {}
 
+    private static final Map<String, String> FORWARDED = Map.of(FORWARDED_HEADER, "1");
+
     private final Optional<BearerToken> token;
     private final KafkaStreams streams;
     private final HostInfo self;
     private final StoreQueries queries;
-    private final HttpClient http;
-    private final Duration requestTimeout;
+    private final ForwardClient http;
     private final PartitionOwners owners;
 
     public InstanceRouter(
@@ -67,14 +65,7 @@ public final class InstanceRouter {
         this.streams = streams;
         this.self = self;
         this.queries = queries;
-        this.requestTimeout = requestTimeout;
-        // HTTP/1.1 keep-alive: with the default (HTTP/2) every new connection carries an h2c
-        // upgrade request, which the instances' servers do not take.
-        this.http =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(requestTimeout)
-                        .build();
+        this.http = new ForwardClient(Math.toIntExact(requestTimeout.toMillis()));
         this.owners = new PartitionOwners(streams);
     }
 
@@ -117,25 +108,16 @@ public final class InstanceRouter {
 
     /** GETs {@code pathAndQuery} from another instance, marked as forwarded. */
     public ForwardedResponse forward(HostInfo host, String pathAndQuery) {
-        URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
-        HttpRequest.Builder builder =
-                HttpRequest.newBuilder(uri)
-                        .timeout(requestTimeout)
-                        .header(FORWARDED_HEADER, "1")
-                        .GET();
-        token.ifPresent(t -> builder.header("Authorization", t.headerValue()));
-        HttpRequest request = builder.build();
+        Map<String, String> headers =
+                token.map(t -> Map.of(FORWARDED_HEADER, "1", "Authorization", t.headerValue()))
+                        .orElse(FORWARDED);
         try {
-            HttpResponse<String> response =
-                    http.send(request, HttpResponse.BodyHandlers.ofString());
-            return new ForwardedResponse(response.statusCode(), response.body());
+            ForwardClient.Response response =
+                    http.get(host.host(), host.port(), pathAndQuery, headers);
+            return new ForwardedResponse(response.status(), response.body());
         } catch (IOException e) {
             throw new StoreUnavailableException(
-                    "Instance " + host + " that owns this key did not answer: " + e.getMessage(),
-                    e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("Interrupted while asking " + host, e);
+                    "Instance " + host + " that owns this key did not answer: " + e, e);
         }
     }
 }
