@@ -74,13 +74,13 @@ public final class ConversationTopology {
                 Stores.keyValueStoreBuilder(
                                 Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
                                 Serdes.String(),
-                                new JsonSerde<>(ConversationState.class))
+                                AvroStoreSerde.conversationState())
                         .withCachingEnabled());
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                                 Stores.persistentKeyValueStore(MESSAGES_STORE),
                                 Serdes.String(),
-                                new JsonSerde<>(StoredMessage.class))
+                                AvroStoreSerde.storedMessage())
                         .withCachingEnabled());
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(

@@ -63,12 +63,13 @@ import org.slf4j.LoggerFactory;
  *       machine's stream thread(s) and of the turn workers' threads (ThreadMXBean);
  *   <li>a batch: B conversations requested at once, wall time until the last ended;
  *   <li>the fake OpenAI server answering in 500 ms, for each cap C of model calls in flight: 4 C
- *       conversations requested at once, wall time against the ideal turns x 500 ms / C.
+ *       (or k C) conversations requested at once, wall time against the ideal turns x 500 ms / C.
  * </ol>
  *
  * Prints a markdown table and, for bench/run, result rows ({@link ResultRows}). Broker:
  * AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [inFlight=1,10,100,1000]
- * [turns=10] [batch=10000] [slowCaps=50,200] [slowTurns=5]; a batch or list of 0 skips that part.
+ * [turns=10] [batch=10000] [slowCaps=50,200] [slowTurns=5] [slowConversationsPerCap=4]; a batch or
+ * list of 0 skips that part.
  */
 public final class ConversationBench {
 
@@ -90,6 +91,7 @@ public final class ConversationBench {
         int batch = arg(args, 2, 10000);
         List<Integer> slowCaps = list(args, 3, "50,200");
         int slowTurns = arg(args, 4, 5);
+        int slowPerCap = arg(args, 5, 4);
         Path state = Files.createTempDirectory("conv-bench");
         List<String> rows = new ArrayList<>();
         try (KafkaCluster cluster = KafkaClusters.fromEnvironment()) {
@@ -112,7 +114,7 @@ public final class ConversationBench {
             scripted(cluster, state, inFlight, turns, batch, hop, rows);
             for (int cap : slowCaps) {
                 if (cap > 0) {
-                    withLatency(cluster, state, cap * 4, slowTurns, cap, rows);
+                    withLatency(cluster, state, cap * slowPerCap, slowTurns, cap, rows);
                 }
             }
         }
