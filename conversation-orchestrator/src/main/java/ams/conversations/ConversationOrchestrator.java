@@ -120,6 +120,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         // Output becomes visible at the transaction commit anyway; lingering only delays the next
         // hop.
         p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        p.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, ConversationConfig.DEFAULT_POLL_MS);
         p.putIfAbsent(
                 StreamsConfig.CLIENT_ID_CONFIG,
                 config.getString(ConversationConfig.APPLICATION_ID) + "-" + config.instanceId());

@@ -23,7 +23,8 @@ class ConversationConfigTest {
         assertEquals(
                 StreamsConfig.EXACTLY_ONCE_V2,
                 streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
-        assertEquals(20L, streams.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+        assertEquals(10L, streams.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+        assertEquals(2L, streams.get(StreamsConfig.POLL_MS_CONFIG));
         assertEquals(1, streams.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
         assertEquals(
                 10,

@@ -49,6 +49,9 @@ public final class ConversationStateMachine {
     private ConversationStateMachine() {}
 
     public static Step apply(ConversationState current, ConversationEvent event) {
+        if (isEcho(event)) {
+            return Step.unchanged();
+        }
         long at = event.getEnvelope().getOccurredAt().toEpochMilli();
         Object payload = event.getPayload();
         if (payload instanceof ConversationRequested requested) {
@@ -116,6 +119,24 @@ public final class ConversationStateMachine {
             return Step.to(current.withStatus(Status.CANCELLED, reason, at));
         }
         return Step.reject("Unsupported payload " + payload.getClass().getName());
+    }
+
+    /**
+     * One of the state machine's own decisions read back, which changes nothing: a TurnRequested
+     * for a turn after the first (only TurnRequested(0) moves REQUESTED to RUNNING), a
+     * ConversationCompleted (written with the state already COMPLETED, which is final) or a
+     * ConversationFailed (written with the state already FAILED; once a resume made it RUNNING
+     * again, the old failure read back must not fail it a second time). Decided from the event
+     * alone, so the processor drops it before it reads a store; a replay folds it the same way.
+     */
+    public static boolean isEcho(ConversationEvent event) {
+        if (!ConversationTopology.SOURCE.equals(event.getEnvelope().getSource())) {
+            return false;
+        }
+        Object payload = event.getPayload();
+        return (payload instanceof TurnRequested turn && turn.getTurnNumber() > 0)
+                || payload instanceof ConversationCompleted
+                || payload instanceof ConversationFailed;
     }
 
     /**

@@ -72,14 +72,16 @@ public final class ConversationTopology {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
-                        Serdes.String(),
-                        new JsonSerde<>(ConversationState.class)));
+                                Stores.persistentKeyValueStore(CONVERSATIONS_STORE),
+                                Serdes.String(),
+                                AvroStoreSerde.conversationState())
+                        .withCachingEnabled());
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(MESSAGES_STORE),
-                        Serdes.String(),
-                        new JsonSerde<>(StoredMessage.class)));
+                                Stores.persistentKeyValueStore(MESSAGES_STORE),
+                                Serdes.String(),
+                                AvroStoreSerde.storedMessage())
+                        .withCachingEnabled());
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(DEADLINES_STORE),
@@ -172,6 +174,9 @@ public final class ConversationTopology {
                                 + id
                                 + "'");
                 return;
+            }
+            if (ConversationStateMachine.isEcho(event)) {
+                return; // our own decision read back: no store to read, nothing to change
             }
             ConversationState before = conversations.get(id);
             ConversationStateMachine.Step step = ConversationStateMachine.apply(before, event);

@@ -1,19 +1,10 @@
 package ams.conversations.worker;
 
 import ams.conversations.ConversationConfig;
-import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.events.Envelope;
 import ams.events.Envelopes;
-import ams.events.conversation.ConversationCancelled;
-import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.ConversationFailed;
-import ams.events.conversation.ConversationRequested;
-import ams.events.conversation.MessageAppended;
-import ams.events.conversation.MessageRole;
-import ams.events.conversation.TurnFailed;
-import ams.events.conversation.TurnRequested;
 import ams.events.topics.Topic;
 import ams.service.kafka.Batch;
 import ams.service.kafka.TransactionalClients;
@@ -22,12 +13,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,45 +65,12 @@ public final class TurnWorker implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
 
     // Poll-thread state only.
-    private final Map<String, WorkerConversation> conversations = new HashMap<>();
-    private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
-    private final Map<String, Pending> pendingByTurn = new HashMap<>();
-    private int epochs;
+    private final TurnLedger ledger = new TurnLedger();
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastOffsetCommit;
 
-    /**
-     * A TurnRequested this worker still has to answer; {@code offset} holds back the partition's
-     * committed offset.
-     */
-    private record Pending(
-            String conversationId,
-            int turn,
-            long offset,
-            TopicPartition partition,
-            TurnRequested request,
-            Envelope cause) {
-        String key() {
-            return turnKey(conversationId, turn);
-        }
-    }
-
-    /**
-     * A finished turn waiting for the poll thread to publish it. {@code payloads} null = abandoned.
-     */
-    private record Completed(Pending pending, int epoch, List<Object> payloads) {}
-
-    private static final class PartitionState {
-        final int epoch;
-        final long rebuildEnd;
-        boolean live;
-        final TreeMap<Long, Pending> pending = new TreeMap<>();
-        long committed = -1;
-
-        PartitionState(int epoch, long rebuildEnd) {
-            this.epoch = epoch;
-            this.rebuildEnd = rebuildEnd;
-        }
-    }
+    /** A finished turn waiting for the poll thread to publish it. */
+    private record Completed(TurnLedger.Turn turn, List<Object> payloads) {}
 
     public TurnWorker(
             ConversationConfig config,
@@ -214,8 +173,7 @@ public final class TurnWorker implements AutoCloseable {
 
     private void handle(ConsumerRecord<String, byte[]> record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        PartitionState ps = partitions.get(tp);
-        if (ps == null) {
+        if (!ledger.owns(tp)) {
             return;
         }
         ConversationEvent event;
@@ -226,153 +184,54 @@ public final class TurnWorker implements AutoCloseable {
             // them.
             return;
         }
-        if (event == null) {
-            return; // a tombstone, dead-lettered by the state machine like any undecodable record
-        }
-        String id = event.getConversationId();
-        Object payload = event.getPayload();
-        if (payload instanceof ConversationRequested requested) {
-            if (!conversations.containsKey(id)) {
-                Envelope env = event.getEnvelope();
-                conversations.put(
-                        id,
-                        new WorkerConversation(
-                                id,
-                                tp,
-                                requested,
-                                env.getCorrelationId() != null
-                                        ? env.getCorrelationId()
-                                        : env.getEventId().toString()));
-            }
-        } else if (payload instanceof TurnRequested turn) {
-            WorkerConversation c = conversations.get(id);
-            if (c == null) {
-                return;
-            }
-            if (ConversationStateMachine.isResumeRequest(event)) {
-                // Mirrors the state machine, which re-requests the turn itself; this one is not
-                // run.
-                c.resume(turn.getTurnNumber());
-                return;
-            }
-            // While failed, a request is stale: the state machine issued it before it saw the
-            // failure.
-            if (c.failed()
-                    || turn.getTurnNumber() < c.turnsDone()
-                    || pendingByTurn.containsKey(turnKey(id, turn.getTurnNumber()))) {
-                return;
-            }
-            Pending pending =
-                    new Pending(
-                            id,
-                            turn.getTurnNumber(),
-                            record.offset(),
-                            tp,
-                            turn,
-                            event.getEnvelope());
-            ps.pending.put(record.offset(), pending);
-            pendingByTurn.put(pending.key(), pending);
-            if (ps.live) {
-                dispatch(pending, ps.epoch);
-            }
-        } else if (payload instanceof MessageAppended message) {
-            WorkerConversation c = conversations.get(id);
-            if (c != null) {
-                c.append(message);
-                if (message.getRole() == MessageRole.ASSISTANT) {
-                    forget(pendingByTurn.get(turnKey(id, message.getTurnNumber())));
-                }
-            }
-        } else if (payload instanceof TurnFailed failed) {
-            WorkerConversation c = conversations.get(id);
-            if (c != null && !failed.getRetriable()) {
-                forget(pendingByTurn.get(turnKey(id, failed.getTurnNumber())));
-                if (c.fail(failed.getTurnNumber())) {
-                    forgetAll(id);
-                }
-            }
-        } else if (payload instanceof ConversationFailed) {
-            // Kept (history and all) because a user may resume it; only its pending turns go.
-            WorkerConversation c = conversations.get(id);
-            if (c != null) {
-                c.fail(c.turnsDone());
-                forgetAll(id);
-            }
-        } else if (payload instanceof ConversationCompleted
-                || payload instanceof ConversationCancelled) {
-            WorkerConversation c = conversations.get(id);
-            // The state machine ignores these on a FAILED conversation, which stays resumable.
-            if (c != null && !c.failed()) {
-                conversations.remove(id);
-                forgetAll(id);
-            }
-        }
-    }
-
-    private void forgetAll(String conversationId) {
-        pendingByTurn.values().stream()
-                .filter(p -> p.conversationId().equals(conversationId))
-                .toList()
-                .forEach(this::forget);
-    }
-
-    private void forget(Pending pending) {
-        if (pending == null) {
-            return;
-        }
-        pendingByTurn.remove(pending.key());
-        PartitionState ps = partitions.get(pending.partition());
-        if (ps != null) {
-            ps.pending.remove(pending.offset());
-        }
+        // A null event is a tombstone, dead-lettered by the state machine like any undecodable
+        // record.
+        ledger.apply(tp, record.offset(), event).forEach(this::dispatch);
     }
 
     private void goLiveWhereRebuilt() {
-        for (Map.Entry<TopicPartition, PartitionState> e : partitions.entrySet()) {
-            PartitionState ps = e.getValue();
-            if (!ps.live && consumer.position(e.getKey()) >= ps.rebuildEnd) {
-                ps.live = true;
-                log.info(
-                        "Worker {} rebuilt {} up to offset {}; {} turn(s) to run",
-                        name,
-                        e.getKey(),
-                        ps.rebuildEnd,
-                        ps.pending.size());
-                for (Pending pending : ps.pending.values()) {
-                    dispatch(pending, ps.epoch);
-                }
+        for (TopicPartition tp : ledger.rebuilding()) {
+            List<TurnLedger.Turn> run = ledger.caughtUp(tp, consumer.position(tp));
+            if (!ledger.live(tp)) {
+                continue;
             }
+            log.info(
+                    "Worker {} rebuilt {} up to offset {}; {} turn(s) to run",
+                    name,
+                    tp,
+                    ledger.rebuildEnd(tp),
+                    run.size());
+            run.forEach(this::dispatch);
         }
     }
 
-    private void dispatch(Pending pending, int epoch) {
-        WorkerConversation c = conversations.get(pending.conversationId());
-        if (c == null) {
+    private void dispatch(TurnLedger.Turn turn) {
+        ConversationSnapshot snapshot = ledger.snapshot(turn);
+        if (snapshot == null) {
             return;
         }
-        ConversationSnapshot snapshot = c.snapshot();
         inFlight.incrementAndGet();
         pool.execute(
                 () -> {
                     List<Object> payloads;
                     try {
-                        payloads = runner.run(snapshot, pending.request());
+                        payloads = runner.run(snapshot, turn.request());
                     } catch (RuntimeException e) {
                         log.error(
                                 "Turn {} of {} failed unexpectedly",
-                                pending.turn(),
-                                pending.conversationId(),
+                                turn.turn(),
+                                turn.conversationId(),
                                 e);
                         payloads =
                                 List.of(
                                         TurnRunner.failed(
-                                                pending.request(),
-                                                pending.request().getSpeakerAgentId(),
+                                                turn.request(),
+                                                turn.request().getSpeakerAgentId(),
                                                 1,
                                                 "internal error: " + e,
                                                 false));
                     }
-                    completed.add(new Completed(pending, epoch, payloads));
+                    completed.add(new Completed(turn, payloads));
                 });
     }
 
@@ -390,33 +249,22 @@ public final class TurnWorker implements AutoCloseable {
             return null;
         }
         List<Completed> publishable = new ArrayList<>();
+        Set<TurnLedger.Turn> publishing = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Completed c : batch) {
-            Pending p = c.pending();
-            PartitionState ps = partitions.get(p.partition());
-            WorkerConversation conversation = conversations.get(p.conversationId());
-            boolean current =
-                    ps != null && ps.epoch == c.epoch() && isSame(pendingByTurn.get(p.key()), p);
-            if (c.payloads() == null
-                    || !current
-                    || conversation == null
-                    || conversation.failed()
-                    || conversation.turnsDone() > p.turn()) {
+            if (c.payloads() == null || !ledger.stillWanted(c.turn())) {
                 // Moved to another worker, ended, answered already, or abandoned: publishing would
                 // duplicate.
                 inFlight.decrementAndGet();
                 continue;
             }
             publishable.add(c);
+            publishing.add(c.turn());
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (Map.Entry<TopicPartition, PartitionState> e : partitions.entrySet()) {
-            PartitionState ps = e.getValue();
-            if (!ps.live) {
-                continue;
-            }
-            long safe = firstUnanswered(ps, publishable, e.getKey());
-            if (safe != ps.committed) {
-                offsets.put(e.getKey(), new OffsetAndMetadata(safe));
+        for (TopicPartition tp : ledger.owned()) {
+            long safe = ledger.safeOffset(tp, publishing, consumer.position(tp));
+            if (safe >= 0 && safe != committed.getOrDefault(tp, -1L)) {
+                offsets.put(tp, new OffsetAndMetadata(safe));
             }
         }
         lastOffsetCommit = now;
@@ -425,7 +273,7 @@ public final class TurnWorker implements AutoCloseable {
         }
         List<ProducerRecord<String, ConversationEvent>> records = new ArrayList<>();
         for (Completed c : publishable) {
-            Envelope cause = c.pending().cause();
+            Envelope cause = c.turn().cause();
             for (Object payload : c.payloads()) {
                 Envelope envelope =
                         cause == null
@@ -435,10 +283,10 @@ public final class TurnWorker implements AutoCloseable {
                 records.add(
                         new ProducerRecord<>(
                                 topic.name(),
-                                c.pending().conversationId(),
+                                c.turn().conversationId(),
                                 ConversationEvent.newBuilder()
                                         .setEnvelope(envelope)
-                                        .setConversationId(c.pending().conversationId())
+                                        .setConversationId(c.turn().conversationId())
                                         .setPayload(payload)
                                         .build()));
             }
@@ -455,34 +303,11 @@ public final class TurnWorker implements AutoCloseable {
 
     private void published(
             List<Completed> publishable, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        offsets.forEach(
-                (tp, o) -> {
-                    PartitionState ps = partitions.get(tp);
-                    if (ps != null) {
-                        ps.committed = o.offset();
-                    }
-                });
+        offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
         for (Completed c : publishable) {
-            // The offset may move past it now, but the turn stays known until its outcome
-            // (MessageAppended or final TurnFailed) is read back: a resume's re-request read in
-            // between must not run it again.
-            PartitionState ps = partitions.get(c.pending().partition());
-            if (ps != null) {
-                ps.pending.remove(c.pending().offset());
-            }
+            ledger.published(c.turn());
             inFlight.decrementAndGet();
         }
-    }
-
-    private long firstUnanswered(PartitionState ps, List<Completed> publishing, TopicPartition tp) {
-        for (Map.Entry<Long, Pending> e : ps.pending.entrySet()) {
-            boolean beingPublished =
-                    publishing.stream().anyMatch(c -> isSame(c.pending(), e.getValue()));
-            if (!beingPublished) {
-                return e.getKey();
-            }
-        }
-        return consumer.position(tp);
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -512,21 +337,15 @@ public final class TurnWorker implements AutoCloseable {
             consumer.seekToBeginning(assigned);
             Map<TopicPartition, Long> ends = consumer.endOffsets(assigned);
             for (TopicPartition tp : assigned) {
-                partitions.put(tp, new PartitionState(++epochs, ends.getOrDefault(tp, 0L)));
+                ledger.assigned(tp, ends.getOrDefault(tp, 0L));
+                committed.remove(tp);
             }
             log.info("Worker {} assigned {}", name, assigned);
         }
 
         private void drop(Collection<TopicPartition> gone) {
-            for (TopicPartition tp : gone) {
-                partitions.remove(tp);
-            }
-            conversations.values().removeIf(c -> gone.contains(c.partition));
-            for (Iterator<Pending> it = pendingByTurn.values().iterator(); it.hasNext(); ) {
-                if (gone.contains(it.next().partition())) {
-                    it.remove();
-                }
-            }
+            ledger.dropped(gone);
+            gone.forEach(committed::remove);
         }
     }
 
@@ -543,18 +362,5 @@ public final class TurnWorker implements AutoCloseable {
     @Override
     public void close() {
         loop.close();
-    }
-
-    /**
-     * Whether two pending turns are the very same dispatch: a turn re-dispatched after a rebalance
-     * is equal to its earlier self but must not be mistaken for it.
-     */
-    @SuppressWarnings("ReferenceEquality")
-    private static boolean isSame(Pending a, Pending b) {
-        return a == b;
-    }
-
-    static String turnKey(String conversationId, int turn) {
-        return conversationId + "#" + turn;
     }
 }

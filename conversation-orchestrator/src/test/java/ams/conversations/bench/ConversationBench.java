@@ -11,6 +11,7 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.ConversationFailed;
 import ams.events.conversation.ConversationRequested;
 import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
 import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnRequested;
@@ -19,6 +20,7 @@ import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.TestEvents;
 import ams.testkit.bench.ResultRows;
+import ams.testkit.bench.ThreadCpu;
 import ams.testkit.openai.FakeOpenAiServer;
 import ams.testkit.openai.Reply;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,10 +31,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,26 +44,38 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Conversation orchestrator benchmark on an embedded broker. Part 1: scripted provider, N
- * conversations x T turns: turns/s and the per-turn event hops (TurnRequested -> MessageAppended ->
- * next TurnRequested), next to the raw limits measured in the same run (a plain consumer reading
- * the same topic; one read_committed transactional hop). Part 2: the fake OpenAI server answering
- * in 500 ms, M conversations at a cap of C calls in flight, against the ideal turns x 500 ms / C.
+ * Conversation orchestrator benchmark on one broker, in four parts, all in the same run:
+ *
+ * <ol>
+ *   <li>the raw limit: one read_committed transactional hop (commit a one-record transaction, wait
+ *       until a read_committed consumer sees it), p50/p99;
+ *   <li>scripted (zero-latency) responder, a closed loop at N conversations in flight for each N
+ *       given: a conversation that ends is replaced by a new one at once, so latency and throughput
+ *       are measured apart (injecting everything at once makes the p50 N / throughput). Per N:
+ *       turns/s, the turn cycle TurnRequested(k) -> TurnRequested(k+1) and its two hops p50/p99
+ *       (HdrHistogram, from the events' envelope times), CPU microseconds per turn of the state
+ *       machine's stream thread(s) and of the turn workers' threads (ThreadMXBean);
+ *   <li>a batch: B conversations requested at once, wall time until the last ended;
+ *   <li>the fake OpenAI server answering in 500 ms, for each cap C of model calls in flight: 4 C
+ *       (or k C) conversations requested at once, wall time against the ideal turns x 500 ms / C.
+ * </ol>
+ *
  * Prints a markdown table and, for bench/run, result rows ({@link ResultRows}). Broker:
- * AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [conversations=1000] [turns=10]
- * [latencyConversations=200] [concurrency=50] [latencyTurns=5]
+ * AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [inFlight=1,10,100,1000]
+ * [turns=10] [batch=10000] [slowCaps=50,200] [slowTurns=5] [slowConversationsPerCap=4]; a batch or
+ * list of 0 skips that part.
  */
 public final class ConversationBench {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationBench.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long HIGHEST_MS = 3_600_000L;
 
     /**
      * Topic and application names of this run: a broker shared by a whole bench/run keeps other
@@ -70,16 +86,37 @@ public final class ConversationBench {
     private ConversationBench() {}
 
     public static void main(String[] args) throws Exception {
-        int conversations = arg(args, 0, 1000);
+        List<Integer> inFlight = list(args, 0, "1,10,100,1000");
         int turns = arg(args, 1, 10);
-        int latencyConversations = arg(args, 2, 200);
-        int concurrency = arg(args, 3, 50);
-        int latencyTurns = arg(args, 4, 5);
+        int batch = arg(args, 2, 10000);
+        List<Integer> slowCaps = list(args, 3, "50,200");
+        int slowTurns = arg(args, 4, 5);
+        int slowPerCap = arg(args, 5, 4);
         Path state = Files.createTempDirectory("conv-bench");
         List<String> rows = new ArrayList<>();
         try (KafkaCluster cluster = KafkaClusters.fromEnvironment()) {
-            scripted(cluster, state, conversations, turns, rows);
-            withLatency(cluster, state, latencyConversations, latencyTurns, concurrency, rows);
+            Histogram hop = transactionalHop(cluster, "bench-probe-" + RUN, 300);
+            rows.add(
+                    "| raw: one read_committed transactional hop (produce+commit -> consumer sees"
+                            + " it) p50 / p99 | "
+                            + hop.getValueAtPercentile(50)
+                            + " ms / "
+                            + hop.getValueAtPercentile(99)
+                            + " ms |");
+            ResultRows.add(
+                    "conversations: raw read_committed transactional hop p50",
+                    hop.getValueAtPercentile(50),
+                    "ms");
+            ResultRows.add(
+                    "conversations: raw read_committed transactional hop p99",
+                    hop.getValueAtPercentile(99),
+                    "ms");
+            scripted(cluster, state, inFlight, turns, batch, hop, rows);
+            for (int cap : slowCaps) {
+                if (cap > 0) {
+                    withLatency(cluster, state, cap * slowPerCap, slowTurns, cap, rows);
+                }
+            }
         }
         StringBuilder table = new StringBuilder("\n| measure | value |\n|---|---|\n");
         rows.forEach(r -> table.append(r).append('\n'));
@@ -89,131 +126,142 @@ public final class ConversationBench {
     }
 
     private static void scripted(
-            KafkaCluster cluster, Path state, int conversations, int turns, List<String> rows)
+            KafkaCluster cluster,
+            Path state,
+            List<Integer> inFlight,
+            int turns,
+            int batch,
+            Histogram hop,
+            List<String> rows)
             throws Exception {
         Map<String, Object> config = config(cluster, state, "bench-scripted-" + RUN);
         try (ConversationOrchestrator o =
                 ConversationOrchestrator.start(
                         new ConversationConfig(config), agents(), knowledge())) {
             Topic<String, ConversationEvent> topic = o.topics().conversationEvents();
-            runAndWait(cluster, topic, "warmup-", 3, 3, "scripted");
-            long started = System.nanoTime();
-            long done = runAndWait(cluster, topic, "conv-", conversations, turns, "scripted");
-            double seconds = (done - started) / 1e9;
-            StringBuilder metrics = new StringBuilder();
-            o.streams()
-                    .metrics()
-                    .forEach(
-                            (name, metric) -> {
-                                if (name.group().equals("stream-thread-metrics")
-                                        && List.of(
-                                                        "commit-latency-avg",
-                                                        "commit-rate",
-                                                        "poll-records-avg",
-                                                        "process-records-avg",
-                                                        "poll-latency-avg",
-                                                        "process-latency-avg",
-                                                        "punctuate-latency-avg",
-                                                        "poll-ratio",
-                                                        "process-ratio",
-                                                        "commit-ratio",
-                                                        "punctuate-ratio",
-                                                        "blocked-time-ns-total")
-                                                .contains(name.name())) {
-                                    metrics.append(name.name())
-                                            .append('=')
-                                            .append(metric.metricValue())
-                                            .append(' ');
-                                }
-                            });
-            rows.add("| scripted: Streams thread metrics | " + metrics.toString().trim() + " |");
-            List<ConversationEvent> log = readAll(cluster, topic);
-            Hops hops = hops(log, "conv-");
-            long rawStart = System.nanoTime();
-            int raw = readRaw(cluster, topic.name());
-            double rawSeconds = (System.nanoTime() - rawStart) / 1e9;
-            List<Long> txnHop = transactionalHop(cluster, topic.name() + "-probe", 300);
-            rows.add("| scripted: conversations x turns | " + conversations + " x " + turns + " |");
-            rows.add("| scripted: wall time | " + fmt(seconds) + " s |");
-            rows.add(
-                    "| scripted: **turns/s** | **"
-                            + fmt(conversations * (double) turns / seconds)
-                            + "** |");
-            rows.add(
-                    "| scripted: events on the topic | "
-                            + log.size()
-                            + " ("
-                            + fmt(log.size() / seconds)
-                            + " events/s written and read) |");
-            rows.add(
-                    "| scripted: hop TurnRequested -> MessageAppended p50 / p99 | "
-                            + hops.requestToMessage()
-                            + " |");
-            rows.add(
-                    "| scripted: hop MessageAppended -> next TurnRequested p50 / p99 | "
-                            + hops.messageToRequest()
-                            + " |");
-            rows.add(
-                    "| scripted: **turn cycle** TurnRequested(k) -> TurnRequested(k+1) p50 / p99 | **"
-                            + hops.cycle()
-                            + "** |");
-            rows.add(
-                    "| raw: plain consumer reading the same topic | "
-                            + fmt(raw / rawSeconds)
-                            + " records/s ("
-                            + raw
-                            + " records) |");
-            rows.add(
-                    "| raw: one read_committed transactional hop (produce+commit -> consumer sees it) p50 / p99 | "
-                            + percentiles(txnHop)
-                            + " |");
-            double turnsPerSecond = conversations * (double) turns / seconds;
-            double rawRate = raw / rawSeconds;
-            ResultRows.add(
-                    "conversations: raw consumer (bytes, read_committed), the run's topic",
-                    rawRate,
-                    "records/s");
-            ResultRows.add(
-                    "conversations: raw read_committed transactional hop p50",
-                    percentile(txnHop, 0.5),
-                    "ms");
-            ResultRows.add(
-                    "conversations: scripted (offline stand-in) turns/s, "
-                            + conversations
-                            + " x "
-                            + turns,
-                    turnsPerSecond,
-                    "turns/s",
-                    "-",
-                    Double.NaN,
-                    ">= 1,000 turns/s",
-                    turnsPerSecond >= 1000);
-            ResultRows.add(
-                    "conversations: scripted, events written and read",
-                    log.size() / seconds,
-                    "events/s",
-                    String.format(java.util.Locale.ROOT, "%,.0f records/s (raw consumer)", rawRate),
-                    log.size() / seconds / rawRate,
-                    "",
-                    null);
-            String hopLimit = percentile(txnHop, 0.5) + " ms (raw transactional hop p50)";
-            ResultRows.add(
-                    "conversations: scripted turn cycle p50",
-                    hops.cycleP50(),
-                    "ms",
-                    hopLimit,
-                    hops.cycleP50() / (double) Math.max(1, percentile(txnHop, 0.5)),
-                    "<= 25 ms",
-                    hops.cycleP50() <= 25);
-            ResultRows.add(
-                    "conversations: scripted turn cycle p99",
-                    hops.cycleP99(),
-                    "ms",
-                    percentile(txnHop, 0.99) + " ms (raw transactional hop p99)",
-                    hops.cycleP99() / (double) Math.max(1, percentile(txnHop, 0.99)),
-                    "",
-                    null);
+            run(cluster, topic, "warmup-", 50, 200, turns, "scripted");
+            long hopP50 = hop.getValueAtPercentile(50);
+            long hopP99 = hop.getValueAtPercentile(99);
+            for (int n : inFlight) {
+                if (n <= 0) {
+                    continue;
+                }
+                int conversations = Math.max(10, 2 * n);
+                long streamBefore = ThreadCpu.streamThreadNanos();
+                long workersBefore = workerNanos();
+                Phase p =
+                        run(cluster, topic, "conv" + n + "-", n, conversations, turns, "scripted");
+                double streamUs =
+                        ThreadCpu.microsPerEvent(
+                                streamBefore, ThreadCpu.streamThreadNanos(), p.turns());
+                double workerUs = ThreadCpu.microsPerEvent(workersBefore, workerNanos(), p.turns());
+                String label = "scripted, " + n + " in flight";
+                rows.add(
+                        "| "
+                                + label
+                                + ": conversations x turns | "
+                                + conversations
+                                + " x "
+                                + turns
+                                + " ("
+                                + p.turns()
+                                + " turns in "
+                                + fmt(p.seconds())
+                                + " s) |");
+                rows.add("| " + label + ": **turns/s** | **" + fmt(p.turnsPerSecond()) + "** |");
+                rows.add(
+                        "| "
+                                + label
+                                + ": **turn cycle** TurnRequested(k) -> TurnRequested(k+1) p50 /"
+                                + " p99 | **"
+                                + p50p99(p.cycle())
+                                + "** |");
+                rows.add(
+                        "| "
+                                + label
+                                + ": hop TurnRequested -> MessageAppended p50 / p99 | "
+                                + p50p99(p.toMessage())
+                                + " |");
+                rows.add(
+                        "| "
+                                + label
+                                + ": hop MessageAppended -> next TurnRequested p50 / p99 | "
+                                + p50p99(p.toRequest())
+                                + " |");
+                rows.add(
+                        "| "
+                                + label
+                                + ": CPU per turn, state machine stream thread / turn workers | "
+                                + fmt(streamUs)
+                                + " us / "
+                                + fmt(workerUs)
+                                + " us |");
+                String name = "conversations: scripted, " + n + " in flight, ";
+                boolean big = n >= 1000;
+                ResultRows.add(
+                        name + "turns/s",
+                        p.turnsPerSecond(),
+                        "turns/s",
+                        "-",
+                        Double.NaN,
+                        big ? ">= 1,000 turns/s" : "",
+                        big ? p.turnsPerSecond() >= 1000 : null);
+                long cycle50 = p.cycle().getValueAtPercentile(50);
+                boolean ten = n == 10;
+                ResultRows.add(
+                        name + "turn cycle p50",
+                        cycle50,
+                        "ms",
+                        hopP50 + " ms (raw transactional hop p50)",
+                        cycle50 / (double) Math.max(1, hopP50),
+                        ten ? "<= 25 ms and <= 3x the raw hop" : "",
+                        ten ? cycle50 <= 25 && cycle50 <= 3 * Math.max(1, hopP50) : null);
+                ResultRows.add(
+                        name + "turn cycle p99",
+                        p.cycle().getValueAtPercentile(99),
+                        "ms",
+                        hopP99 + " ms (raw transactional hop p99)",
+                        p.cycle().getValueAtPercentile(99) / (double) Math.max(1, hopP99),
+                        "",
+                        null);
+                ResultRows.add(name + "state machine CPU per turn", streamUs, "us/turn");
+                ResultRows.add(name + "turn workers CPU per turn", workerUs, "us/turn");
+            }
+            if (batch > 0) {
+                Phase p = run(cluster, topic, "batch-", batch, batch, turns, "scripted");
+                long heap = Runtime.getRuntime().maxMemory() >> 20;
+                rows.add(
+                        "| scripted batch: "
+                                + batch
+                                + " x "
+                                + turns
+                                + " requested at once, -Xmx "
+                                + heap
+                                + " MiB: **wall time** | **"
+                                + fmt(p.seconds())
+                                + " s** ("
+                                + fmt(p.turnsPerSecond())
+                                + " turns/s) |");
+                ResultRows.add(
+                        "conversations: scripted batch "
+                                + batch
+                                + " x "
+                                + turns
+                                + " at once, heap "
+                                + heap
+                                + " MiB: wall time",
+                        p.seconds(),
+                        "s",
+                        "-",
+                        Double.NaN,
+                        "< 120 s",
+                        p.seconds() < 120);
+            }
         }
+    }
+
+    private static long workerNanos() {
+        return ThreadCpu.nanos(name -> name.startsWith("conversation-worker-"));
     }
 
     private static void withLatency(
@@ -230,7 +278,8 @@ public final class ConversationBench {
                                 r ->
                                         Reply.text("A considered answer.")
                                                 .after(Duration.ofMillis(500)))) {
-            Map<String, Object> config = config(cluster, state, "bench-latency-" + RUN);
+            Map<String, Object> config =
+                    config(cluster, state, "bench-latency-" + concurrency + "-" + RUN);
             config.put(ConversationConfig.LLM_PROVIDER, "openai");
             config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
             config.put(ConversationConfig.LLM_MAX_IN_FLIGHT, concurrency);
@@ -239,26 +288,26 @@ public final class ConversationBench {
                     ConversationOrchestrator.start(
                             new ConversationConfig(config), agents(), knowledge())) {
                 Topic<String, ConversationEvent> topic = o.topics().conversationEvents();
-                runAndWait(cluster, topic, "warmup-", 2, 2, null);
+                run(cluster, topic, "warmup-", 2, 2, 2, null);
                 int before = fake.chatRequests().size();
-                long started = System.nanoTime();
-                long done = runAndWait(cluster, topic, "conv-", conversations, turns, null);
-                double seconds = (done - started) / 1e9;
+                Phase p = run(cluster, topic, "conv-", conversations, conversations, turns, null);
+                double seconds = p.seconds();
                 double ideal = conversations * (double) turns * 0.5 / concurrency;
+                String label = "500 ms model, " + concurrency + " in flight";
                 rows.add(
-                        "| 500 ms model: conversations x turns, calls in flight | "
+                        "| "
+                                + label
+                                + ": conversations x turns requested at once | "
                                 + conversations
                                 + " x "
                                 + turns
-                                + ", "
-                                + concurrency
-                                + " |");
-                rows.add(
-                        "| 500 ms model: model calls | "
+                                + " ("
                                 + (fake.chatRequests().size() - before)
-                                + " |");
+                                + " model calls) |");
                 rows.add(
-                        "| 500 ms model: wall time vs ideal turns x 500 ms / concurrency | "
+                        "| "
+                                + label
+                                + ": wall time vs ideal turns x 500 ms / in flight | "
                                 + fmt(seconds)
                                 + " s vs "
                                 + fmt(ideal)
@@ -277,206 +326,167 @@ public final class ConversationBench {
                         "s",
                         fmt(ideal) + " s (ideal: turns x 500 ms / in flight)",
                         seconds / ideal,
-                        "",
-                        null);
+                        "<= 1.1x ideal",
+                        seconds / ideal <= 1.1);
             }
         }
     }
 
-    /** Sends the conversations and returns System.nanoTime() when the last one ended. */
-    private static long runAndWait(
+    /** What one closed-loop phase measured. */
+    private record Phase(
+            long nanos, long turns, Histogram cycle, Histogram toMessage, Histogram toRequest) {
+        double seconds() {
+            return nanos / 1e9;
+        }
+
+        double turnsPerSecond() {
+            return turns / seconds();
+        }
+    }
+
+    /**
+     * Keeps {@code inFlight} conversations running until {@code total} have ended: each one that
+     * ends is replaced by a new one at once. The hops are measured between the events' envelope
+     * times (set by their writers), read back read_committed as any reader sees them.
+     */
+    private static Phase run(
             KafkaCluster cluster,
             Topic<String, ConversationEvent> topic,
             String prefix,
-            int count,
+            int inFlight,
+            int total,
             int turns,
             String provider) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        Properties p = producerProps(cluster);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        Histogram cycle = new Histogram(HIGHEST_MS, 3);
+        Histogram toMessage = new Histogram(HIGHEST_MS, 3);
+        Histogram toRequest = new Histogram(HIGHEST_MS, 3);
         try (KafkaConsumer<String, ConversationEvent> consumer =
                         new KafkaConsumer<>(
                                 c, new StringDeserializer(), topic.valueSerde().deserializer());
                 KafkaProducer<String, ConversationEvent> producer =
                         new KafkaProducer<>(
-                                producerProps(cluster),
-                                new StringSerializer(),
-                                topic.valueSerde().serializer())) {
+                                p, new StringSerializer(), topic.valueSerde().serializer())) {
             List<TopicPartition> parts =
                     consumer.partitionsFor(topic.name()).stream()
-                            .map(p -> new TopicPartition(topic.name(), p.partition()))
+                            .map(tp -> new TopicPartition(topic.name(), tp.partition()))
                             .toList();
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
             String run = prefix + UUID.randomUUID().toString().substring(0, 6) + "-";
-            for (int i = 0; i < count; i++) {
-                String id = run + i;
-                ConversationRequested request =
-                        ConversationRequested.newBuilder()
-                                .setParticipants(List.of("a", "b", "c"))
-                                .setTopic("benchmark topic " + i)
-                                .setMaxTurns(turns)
-                                .setSpeakerPolicy(SpeakerPolicy.ROUND_ROBIN)
-                                .setGeneration(
-                                        GenerationParameters.newBuilder()
-                                                .setProvider(provider)
-                                                .build())
-                                .setSeed((long) i)
-                                .setTermination(Termination.newBuilder().build())
-                                .build();
-                producer.send(
-                        new ProducerRecord<>(
-                                topic.name(), id, TestEvents.conversationEvent(id, request)));
+            Map<String, long[]> lastRequest = new HashMap<>(); // id -> {turn, at}
+            Map<String, long[]> lastMessage = new HashMap<>();
+            long started = System.nanoTime();
+            int sent = 0;
+            for (; sent < Math.min(inFlight, total); sent++) {
+                request(producer, topic, run + sent, sent, turns, provider);
             }
             producer.flush();
             int ended = 0;
+            long answered = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-            while (ended < count) {
+            while (ended < total) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(
                             "Only "
                                     + ended
                                     + " of "
-                                    + count
+                                    + total
                                     + " conversations ended in 10 minutes");
                 }
+                boolean refilled = false;
                 for (ConsumerRecord<String, ConversationEvent> r :
-                        consumer.poll(Duration.ofMillis(50))) {
-                    Object p = r.value().getPayload();
-                    if (r.key().startsWith(run)
-                            && (p instanceof ConversationCompleted
-                                    || p instanceof ConversationFailed)) {
+                        consumer.poll(Duration.ofMillis(5))) {
+                    if (!r.key().startsWith(run)) {
+                        continue;
+                    }
+                    Object payload = r.value().getPayload();
+                    long at = r.value().getEnvelope().getOccurredAt().toEpochMilli();
+                    if (payload instanceof TurnRequested t) {
+                        long[] before = lastRequest.get(r.key());
+                        if (before != null && before[0] == t.getTurnNumber() - 1) {
+                            cycle.recordValue(Math.max(0, at - before[1]));
+                        }
+                        long[] m = lastMessage.get(r.key());
+                        if (m != null && m[0] == t.getTurnNumber() - 1) {
+                            toRequest.recordValue(Math.max(0, at - m[1]));
+                        }
+                        lastRequest.put(r.key(), new long[] {t.getTurnNumber(), at});
+                    } else if (payload instanceof MessageAppended m
+                            && m.getRole() == MessageRole.ASSISTANT) {
+                        answered++;
+                        long[] req = lastRequest.get(r.key());
+                        if (req != null && req[0] == m.getTurnNumber()) {
+                            toMessage.recordValue(Math.max(0, at - req[1]));
+                        }
+                        lastMessage.put(r.key(), new long[] {m.getTurnNumber(), at});
+                    } else if (payload instanceof ConversationCompleted
+                            || payload instanceof ConversationFailed) {
                         ended++;
+                        lastRequest.remove(r.key());
+                        lastMessage.remove(r.key());
+                        if (sent < total) {
+                            request(producer, topic, run + sent, sent, turns, provider);
+                            sent++;
+                            refilled = true;
+                        }
                     }
                 }
+                if (refilled) {
+                    producer.flush();
+                }
             }
-            return System.nanoTime();
+            return new Phase(System.nanoTime() - started, answered, cycle, toMessage, toRequest);
         }
     }
 
-    private record Hops(
-            String requestToMessage,
-            String messageToRequest,
-            String cycle,
-            long cycleP50,
-            long cycleP99) {}
-
-    private static Hops hops(List<ConversationEvent> log, String prefix) {
-        Map<String, Long> requested = new HashMap<>();
-        Map<String, Long> appended = new HashMap<>();
-        for (ConversationEvent e : log) {
-            if (!e.getConversationId().startsWith(prefix)) {
-                continue;
-            }
-            long at = e.getEnvelope().getOccurredAt().toEpochMilli();
-            if (e.getPayload() instanceof TurnRequested t) {
-                requested.put(e.getConversationId() + "#" + t.getTurnNumber(), at);
-            } else if (e.getPayload() instanceof MessageAppended m) {
-                appended.put(e.getConversationId() + "#" + m.getTurnNumber(), at);
-            }
-        }
-        List<Long> toMessage = new ArrayList<>();
-        List<Long> toRequest = new ArrayList<>();
-        List<Long> cycle = new ArrayList<>();
-        for (Map.Entry<String, Long> r : requested.entrySet()) {
-            Long m = appended.get(r.getKey());
-            if (m == null) {
-                continue;
-            }
-            toMessage.add(m - r.getValue());
-            int hash = r.getKey().lastIndexOf('#');
-            String next =
-                    r.getKey().substring(0, hash + 1)
-                            + (Integer.parseInt(r.getKey().substring(hash + 1)) + 1);
-            Long n = requested.get(next);
-            if (n != null) {
-                toRequest.add(n - m);
-                cycle.add(n - r.getValue());
-            }
-        }
-        return new Hops(
-                percentiles(toMessage),
-                percentiles(toRequest),
-                percentiles(cycle),
-                percentile(cycle, 0.5),
-                percentile(cycle, 0.99));
+    // In a benchmark a failed send shows as a conversation that never ends.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private static void request(
+            KafkaProducer<String, ConversationEvent> producer,
+            Topic<String, ConversationEvent> topic,
+            String id,
+            int i,
+            int turns,
+            String provider) {
+        ConversationRequested request =
+                ConversationRequested.newBuilder()
+                        .setParticipants(List.of("a", "b", "c"))
+                        .setTopic("benchmark topic " + i)
+                        .setMaxTurns(turns)
+                        .setSpeakerPolicy(SpeakerPolicy.ROUND_ROBIN)
+                        .setGeneration(
+                                GenerationParameters.newBuilder().setProvider(provider).build())
+                        .setSeed((long) i)
+                        .setTermination(Termination.newBuilder().build())
+                        .build();
+        producer.send(
+                new ProducerRecord<>(topic.name(), id, TestEvents.conversationEvent(id, request)));
     }
 
-    private static long percentile(List<Long> values, double q) {
-        if (values.isEmpty()) {
-            return -1;
-        }
-        long[] v = values.stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(v);
-        return v[Math.min(v.length - 1, (int) (v.length * q))];
-    }
-
-    private static String percentiles(List<Long> values) {
-        if (values.isEmpty()) {
+    private static String p50p99(Histogram h) {
+        if (h.getTotalCount() == 0) {
             return "n/a";
         }
-        long[] v = values.stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(v);
-        return v[(int) (v.length * 0.50)]
+        return h.getValueAtPercentile(50)
                 + " ms / "
-                + v[Math.min(v.length - 1, (int) (v.length * 0.99))]
+                + h.getValueAtPercentile(99)
                 + " ms (n="
-                + v.length
+                + h.getTotalCount()
                 + ")";
-    }
-
-    private static List<ConversationEvent> readAll(
-            KafkaCluster cluster, Topic<String, ConversationEvent> topic) {
-        List<ConversationEvent> out = new ArrayList<>();
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, ConversationEvent> consumer =
-                new KafkaConsumer<>(
-                        c, new StringDeserializer(), topic.valueSerde().deserializer())) {
-            List<TopicPartition> parts =
-                    consumer.partitionsFor(topic.name()).stream()
-                            .map(p -> new TopicPartition(topic.name(), p.partition()))
-                            .toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-                consumer.poll(Duration.ofMillis(100)).forEach(r -> out.add(r.value()));
-            }
-        }
-        return out;
-    }
-
-    /** The raw limit: a plain consumer reading the same topic as bytes, no decoding. */
-    private static int readRaw(KafkaCluster cluster, String topic) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        int count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts =
-                    consumer.partitionsFor(topic).stream()
-                            .map(p -> new TopicPartition(topic, p.partition()))
-                            .toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-                count += consumer.poll(Duration.ofMillis(100)).count();
-            }
-        }
-        return count;
     }
 
     /**
      * The floor of one hop: commit a one-record transaction, wait until a read_committed consumer
      * sees it.
      */
-    private static List<Long> transactionalHop(KafkaCluster cluster, String topic, int rounds)
+    private static Histogram transactionalHop(KafkaCluster cluster, String topic, int rounds)
             throws Exception {
         try (var admin =
                 org.apache.kafka.clients.admin.Admin.create(
@@ -490,11 +500,12 @@ public final class ConversationBench {
         }
         Properties p = producerProps(cluster);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-probe-" + UUID.randomUUID());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        List<Long> hops = new ArrayList<>();
+        Histogram hops = new Histogram(HIGHEST_MS, 3);
         try (KafkaProducer<String, String> producer =
                         new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
                 KafkaConsumer<String, String> consumer =
@@ -514,7 +525,9 @@ public final class ConversationBench {
                 while (seen == 0) {
                     seen = consumer.poll(Duration.ofMillis(5)).count();
                 }
-                hops.add((System.nanoTime() - start) / 1_000_000);
+                if (i >= 20) { // the first rounds warm the clients up
+                    hops.recordValue((System.nanoTime() - start) / 1_000_000);
+                }
             }
         }
         return hops;
@@ -542,7 +555,7 @@ public final class ConversationBench {
         System.getProperties()
                 .forEach(
                         (k, v) -> {
-                            if (k.toString().startsWith("ams.")) {
+                            if (k.toString().startsWith("ams.") && !k.equals("ams.bench.out")) {
                                 c.put(k.toString().substring(4), v.toString());
                             }
                         });
@@ -557,7 +570,7 @@ public final class ConversationBench {
                         id,
                         new AgentProfile(
                                 id,
-                                id.toUpperCase(java.util.Locale.ROOT),
+                                id.toUpperCase(Locale.ROOT),
                                 JSON.readTree(TestEvents.minimalConfig(id))));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -578,7 +591,14 @@ public final class ConversationBench {
         return args.length > i ? Integer.parseInt(args[i]) : fallback;
     }
 
+    private static List<Integer> list(String[] args, int i, String fallback) {
+        return Arrays.stream((args.length > i ? args[i] : fallback).split(","))
+                .map(String::trim)
+                .map(Integer::parseInt)
+                .toList();
+    }
+
     private static String fmt(double v) {
-        return String.format(java.util.Locale.ROOT, "%.2f", v);
+        return String.format(Locale.ROOT, "%.2f", v);
     }
 }

@@ -319,4 +319,48 @@ class ConversationStateMachineTest {
         assertTrue(refused.emit().isEmpty());
         assertNull(refused.rejection(), "no dead letter: the REST route refuses it with 409 first");
     }
+
+    @Test
+    void shouldDropItsOwnDecisionsReadBackWithoutLookingAtTheState() {
+        ConversationEvent ownFailure =
+                ConversationEvent.newBuilder()
+                        .setEnvelope(Envelopes.create(ConversationTopology.SOURCE, Instant.now()))
+                        .setConversationId("c")
+                        .setPayload(
+                                ConversationFailed.newBuilder()
+                                        .setReason("turn 0 failed")
+                                        .setFailedTurn(0)
+                                        .build())
+                        .build();
+        assertTrue(ConversationStateMachine.isEcho(ownTurnRequest("c", 1, "b")));
+        assertTrue(ConversationStateMachine.isEcho(ownFailure));
+        assertTrue(
+                !ConversationStateMachine.isEcho(ownTurnRequest("c", 0, "a")),
+                "TurnRequested(0) read back moves REQUESTED to RUNNING");
+        assertTrue(!ConversationStateMachine.isEcho(resumeRequest("c", 1)));
+        assertTrue(!ConversationStateMachine.isEcho(TestEvents.messageAppended("c", 0, "a", "hi")));
+        // Unknown conversation: an echo is dropped, not dead-lettered.
+        ConversationStateMachine.Step unknown =
+                ConversationStateMachine.apply(null, ownTurnRequest("x", 3, "a"));
+        assertNull(unknown.rejection());
+        assertNull(unknown.state());
+
+        // A resume read before the old ConversationFailed came back: the echo does not fail the
+        // resumed conversation again.
+        ConversationState failed =
+                after(
+                        started(TestEvents.conversationRequested("c", "t", 3, "a", "b")),
+                        TestEvents.conversationEvent(
+                                "c",
+                                ams.events.conversation.TurnFailed.newBuilder()
+                                        .setTurnNumber(0)
+                                        .setSpeakerAgentId("a")
+                                        .setAttempt(3)
+                                        .setReason("500")
+                                        .setRetriable(false)
+                                        .build()));
+        ConversationState resumed = after(failed, resumeRequest("c", 0));
+        assertEquals(Status.RUNNING, resumed.status());
+        assertNull(ConversationStateMachine.apply(resumed, ownFailure).state());
+    }
 }
