@@ -76,12 +76,15 @@ public final class ConversationTopology {
                                 Serdes.String(),
                                 AvroStoreSerde.conversationState())
                         .withCachingEnabled());
+        // Not cached: each message is written once under its own key, so a record cache saves no
+        // write, and an interactive query's prefix scan through one merges a snapshot of the cache
+        // with RocksDB on every request (p99 of GET /conversations/{id}/messages 6.2 ms cached
+        // against 4.8 ms uncached in MessagesQueryBench, quiet runs of 2026-12-04).
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
-                                Stores.persistentKeyValueStore(MESSAGES_STORE),
-                                Serdes.String(),
-                                AvroStoreSerde.storedMessage())
-                        .withCachingEnabled());
+                        Stores.persistentKeyValueStore(MESSAGES_STORE),
+                        Serdes.String(),
+                        AvroStoreSerde.storedMessage()));
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(DEADLINES_STORE),
