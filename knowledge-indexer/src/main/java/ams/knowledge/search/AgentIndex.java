@@ -47,6 +47,9 @@ final class AgentIndex {
 
     static final int DIVISOR = 12;
 
+    /** Sketch scores sampled to set the candidate threshold. */
+    static final int SAMPLES = 4096;
+
     /** Candidates re-ranked with float vectors beyond the chunks a search wants. */
     static final int RERANK_EXTRA = 32;
 
@@ -72,8 +75,11 @@ final class AgentIndex {
         final String model;
         int[] ids;
 
-        /** The distinct term ids of each chunk, one after another (for document frequencies). */
-        int[] termIds;
+        /**
+         * The distinct term ids of each chunk, one after another, as variable-length integers (for
+         * document frequencies when the document goes; most ids fit in one or two bytes).
+         */
+        byte[] termIds;
 
         DocEntry(
                 String documentId,
@@ -101,8 +107,10 @@ final class AgentIndex {
 
         void add(int id, int tf) {
             if (size == ids.length) {
-                ids = Arrays.copyOf(ids, size * 2);
-                tfs = Arrays.copyOf(tfs, size * 2);
+                // 1.5x: postings are most of the lexical index, and doubling left a quarter empty.
+                int capacity = size + (size >> 1) + 1;
+                ids = Arrays.copyOf(ids, capacity);
+                tfs = Arrays.copyOf(tfs, capacity);
             }
             ids[size] = id;
             tfs[size] = (byte) Math.min(tf, 255);
@@ -117,6 +125,10 @@ final class AgentIndex {
     /** Reusable BM25 accumulators: a search allocates nothing in proportion to the corpus. */
     private static final class Scratch {
         float[] scores = new float[0];
+        float[] sketch = new float[0];
+        float[] sample = new float[SAMPLES];
+        int[] candidates = new int[1024];
+        int candidateCount;
         int[] touched = new int[64];
         int count;
 
@@ -203,7 +215,7 @@ final class AgentIndex {
             for (Map<Integer, Integer> counts : frequencies) {
                 distinct += counts.size();
             }
-            int[] entryTerms = new int[distinct];
+            byte[] entryTerms = new byte[distinct * 5];
             int t = 0;
             for (int i = 0; i < chunks.size(); i++) {
                 ids[i] = addChunk(entry, chunks.get(i).chunkIndex(), normalisedVectors.get(i));
@@ -213,15 +225,24 @@ final class AgentIndex {
                     Postings list = postings[term.getKey()];
                     list.add(ids[i], term.getValue());
                     list.df++;
-                    entryTerms[t++] = term.getKey();
+                    t = writeVarint(entryTerms, t, term.getKey());
                 }
             }
             entry.ids = ids;
-            entry.termIds = entryTerms;
+            entry.termIds = Arrays.copyOf(entryTerms, t);
             documents.put(documentId, entry);
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    private static int writeVarint(byte[] out, int at, int value) {
+        while ((value & ~0x7f) != 0) {
+            out[at++] = (byte) ((value & 0x7f) | 0x80);
+            value >>>= 7;
+        }
+        out[at++] = (byte) value;
+        return at;
     }
 
     private int termId(String term) {
@@ -308,7 +329,16 @@ final class AgentIndex {
             totalLength -= lengths[id];
             live--;
         }
-        for (int term : entry.termIds) {
+        byte[] terms = entry.termIds;
+        for (int i = 0; i < terms.length; ) {
+            int term = 0;
+            int shift = 0;
+            byte b;
+            do {
+                b = terms[i++];
+                term |= (b & 0x7f) << shift;
+                shift += 7;
+            } while (b < 0);
             postings[term].df--;
         }
         if (size - live > Math.max(BLOCK, live)) {
@@ -529,28 +559,23 @@ final class AgentIndex {
                                 }
                             });
         } else {
-            float[] table = vectors.sketchTable(q);
-            TopK sketched =
-                    inParallel(
-                            size,
-                            candidates,
-                            (from, to, top) -> {
-                                for (int id = from; id < to; id++) {
-                                    if (!skipsVector(id, excluded)) {
-                                        top.offer(id, vectors.sketchScore(table, id));
+            Scratch scratch = borrowScratch();
+            try {
+                int[] picked = sketchCandidates(q, candidates, excluded, scratch);
+                int count = scratch.candidateCount;
+                ranked =
+                        inParallel(
+                                count,
+                                rerank,
+                                (from, to, top) -> {
+                                    for (int i = from; i < to; i++) {
+                                        int id = picked[i];
+                                        top.offer(id, vectors.score(q, id));
                                     }
-                                }
-                            });
-            ranked =
-                    inParallel(
-                            sketched.size,
-                            rerank,
-                            (from, to, top) -> {
-                                for (int i = from; i < to; i++) {
-                                    int id = sketched.ids[i];
-                                    top.offer(id, vectors.score(q, id));
-                                }
-                            });
+                                });
+            } finally {
+                returnScratch(scratch);
+            }
         }
         if (source == null) {
             return ranked;
@@ -562,6 +587,63 @@ final class AgentIndex {
             top.offer(id, v != null && v.length == dimension ? cosine(q, v) : ranked.scores[i]);
         }
         return top;
+    }
+
+    /**
+     * The rows whose sign-sketch score reaches the threshold that about {@code wanted} rows pass:
+     * every row is scored into a reused array, the threshold is read off a strided sample of the
+     * scores (no heap of thousands of candidates to keep in order), and the rows at or above it are
+     * collected. Returns the scratch's candidate array, {@code scratch.candidateCount} long.
+     */
+    private int[] sketchCandidates(float[] q, int wanted, BitSet excluded, Scratch scratch) {
+        float[] table = vectors.sketchTable(q);
+        if (scratch.sketch.length < size) {
+            scratch.sketch = new float[Math.max(size, scratch.sketch.length * 2)];
+        }
+        float[] scores = scratch.sketch;
+        inParallel(
+                size,
+                1,
+                (from, to, unused) -> {
+                    for (int id = from; id < to; id++) {
+                        scores[id] =
+                                skipsVector(id, excluded)
+                                        ? Float.NEGATIVE_INFINITY
+                                        : vectors.sketchScore(table, id);
+                    }
+                });
+        int samples = Math.min(size, SAMPLES);
+        float[] sample = scratch.sample;
+        long stride = Math.max(1, size / samples);
+        int taken = 0;
+        for (long id = 0; id < size && taken < samples; id += stride) {
+            sample[taken++] = scores[(int) id];
+        }
+        Arrays.sort(sample, 0, taken);
+        int above = (int) Math.ceil((double) taken * wanted / size);
+        float threshold = sample[Math.max(0, taken - 1 - above)];
+        int[] picked = scratch.candidates;
+        int count = 0;
+        for (int id = 0; id < size; id++) {
+            if (scores[id] >= threshold && scores[id] != Float.NEGATIVE_INFINITY) {
+                if (count == picked.length) {
+                    picked = Arrays.copyOf(picked, count * 2);
+                }
+                picked[count++] = id;
+            }
+        }
+        scratch.candidates = picked;
+        scratch.candidateCount = count;
+        return picked;
+    }
+
+    private Scratch borrowScratch() {
+        Scratch scratch = scratches.poll();
+        return scratch == null ? new Scratch() : scratch;
+    }
+
+    private void returnScratch(Scratch scratch) {
+        scratches.offer(scratch);
     }
 
     /** Scores a range of rows (or candidates) into a bounded heap. */
@@ -664,10 +746,7 @@ final class AgentIndex {
 
     /** BM25 over the chunks' terms; best chunk per document. */
     private List<ChunkHit> lexical(String queryText, int k, BitSet excluded, double minScore) {
-        Scratch scratch = scratches.poll();
-        if (scratch == null) {
-            scratch = new Scratch();
-        }
+        Scratch scratch = borrowScratch();
         try {
             if (scratch.scores.length < size) {
                 scratch.scores = new float[Math.max(size, scratch.scores.length * 2)];
@@ -688,7 +767,7 @@ final class AgentIndex {
             }
         } finally {
             scratch.clear();
-            scratches.offer(scratch);
+            returnScratch(scratch);
         }
     }
 
@@ -828,7 +907,7 @@ final class AgentIndex {
                 bytes += postings[term].ids.length * (long) (Integer.BYTES + 1);
             }
             for (DocEntry entry : documents.values()) {
-                bytes += (long) entry.termIds.length * Integer.BYTES;
+                bytes += entry.termIds.length;
             }
             return bytes;
         } finally {
