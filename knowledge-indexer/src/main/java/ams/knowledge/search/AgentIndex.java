@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * read-write lock.
  *
  * <p>Approximate vector search, in three stages: the sign sketches of every row pick the best
- * {@code max(2048, rows / 12)} candidates (one table lookup per 8 dimensions), their int8 codes
+ * {@code max(2048, rows / 16)} candidates (one table lookup per 8 dimensions), their int8 codes
  * rank them, and the best {@code want + 32} are re-ranked with their float vectors from the store
  * ({@link ChunkVectors}). Small agents (up to {@value #FULL_SCAN_MAX} rows) skip the first stage.
  * Exact search (a query option) computes the float cosine of every chunk from the store.
@@ -45,7 +45,7 @@ final class AgentIndex {
     /** The sketch stage keeps at least this many candidates, and at least 1/{@link #DIVISOR}. */
     static final int MIN_CANDIDATES = 2_048;
 
-    static final int DIVISOR = 12;
+    static final int DIVISOR = 16;
 
     /** Sketch scores sampled to set the candidate threshold. */
     static final int SAMPLES = 4096;
@@ -543,6 +543,8 @@ final class AgentIndex {
     }
 
     private TopK approximate(float[] q, int want, BitSet excluded, ChunkVectors source) {
+        byte[] q8 = QuantizedVectors.quantizeQuery(q);
+        float qScale = QuantizedVectors.queryScale(q);
         int rerank = source == null ? want : want + RERANK_EXTRA;
         TopK ranked;
         int candidates = Math.max(rerank * 4, Math.max(MIN_CANDIDATES, size / DIVISOR));
@@ -554,7 +556,7 @@ final class AgentIndex {
                             (from, to, top) -> {
                                 for (int id = from; id < to; id++) {
                                     if (!skipsVector(id, excluded)) {
-                                        top.offer(id, vectors.score(q, id));
+                                        top.offer(id, vectors.score(q8, qScale, id));
                                     }
                                 }
                             });
@@ -570,7 +572,7 @@ final class AgentIndex {
                                 (from, to, top) -> {
                                     for (int i = from; i < to; i++) {
                                         int id = picked[i];
-                                        top.offer(id, vectors.score(q, id));
+                                        top.offer(id, vectors.score(q8, qScale, id));
                                     }
                                 });
             } finally {

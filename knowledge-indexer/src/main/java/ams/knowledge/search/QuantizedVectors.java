@@ -94,15 +94,41 @@ final class QuantizedVectors {
         magnitudes[to] = source.magnitudes[from];
     }
 
-    /** The int8 estimate of the cosine of row {@code id} with the normalised query. */
-    float score(float[] q, int id) {
+    /**
+     * The query as int8 codes ({@link #score} multiplies integers: about twice as fast as
+     * converting every code to float), its scale in the last element's place: {@code codes.length
+     * == dimension}, {@code queryScale(q)} gives the scale.
+     */
+    static byte[] quantizeQuery(float[] q) {
+        float max = 0;
+        for (float v : q) {
+            max = Math.max(max, Math.abs(v));
+        }
+        float inverse = max == 0 ? 0 : 127f / max;
+        byte[] codes = new byte[q.length];
+        for (int i = 0; i < q.length; i++) {
+            codes[i] = (byte) Math.round(q[i] * inverse);
+        }
+        return codes;
+    }
+
+    static float queryScale(float[] q) {
+        float max = 0;
+        for (float v : q) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max / 127f;
+    }
+
+    /** The int8 estimate of the cosine of row {@code id} with the query's codes and scale. */
+    float score(byte[] q, float queryScale, int id) {
         byte[] block = codes[id >>> BLOCK_SHIFT];
         int offset = (id & (BLOCK - 1)) * dimension;
-        // Four independent accumulators let the CPU overlap the multiply-adds.
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
+        // Four independent integer accumulators (|sum| < 384 * 127 * 127 fits an int).
+        int s0 = 0;
+        int s1 = 0;
+        int s2 = 0;
+        int s3 = 0;
         int i = 0;
         for (; i + 3 < dimension; i += 4) {
             s0 += q[i] * block[offset + i];
@@ -113,7 +139,12 @@ final class QuantizedVectors {
         for (; i < dimension; i++) {
             s0 += q[i] * block[offset + i];
         }
-        return ((s0 + s1) + (s2 + s3)) * scales[id];
+        return ((s0 + s1) + (s2 + s3)) * scales[id] * queryScale;
+    }
+
+    /** The int8 estimate of the cosine of row {@code id} with the normalised query. */
+    float score(float[] q, int id) {
+        return score(quantizeQuery(q), queryScale(q), id);
     }
 
     /**
