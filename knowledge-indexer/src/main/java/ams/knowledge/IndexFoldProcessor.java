@@ -112,7 +112,7 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
                         GraphSignals.close(
                                 GraphNodes.HAS_KNOWLEDGE,
                                 GraphNodes.agent(agentId),
-                                GraphNodes.document(documentId),
+                                GraphNodes.document(agentId, documentId),
                                 at));
             }
             return;
@@ -145,7 +145,7 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
                     GraphSignals.open(
                             GraphNodes.HAS_KNOWLEDGE,
                             GraphNodes.agent(agentId),
-                            GraphNodes.document(documentId),
+                            GraphNodes.document(agentId, documentId),
                             at));
         }
     }

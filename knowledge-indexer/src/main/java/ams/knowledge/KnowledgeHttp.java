@@ -113,7 +113,14 @@ final class KnowledgeHttp {
                         Params.doubleParam(ctx, "min_similarity", Double.NEGATIVE_INFINITY));
         List<KnowledgeQueries.SearchHit> hits;
         try {
-            hits = queries.search(agentId, q, k, mode, filters);
+            hits =
+                    queries.search(
+                            agentId,
+                            q,
+                            k,
+                            mode,
+                            filters,
+                            Boolean.TRUE.equals(Params.booleanParam(ctx, "exact")));
         } catch (DimensionMismatchException e) {
             // The agent's chunks came from another model than the query's: the caller's to fix.
             throw new InvalidRequestException(e.getMessage());

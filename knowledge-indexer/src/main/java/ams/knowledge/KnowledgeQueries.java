@@ -5,10 +5,12 @@ import ams.knowledge.avro.ChunkRecord;
 import ams.knowledge.avro.DocumentRecord;
 import ams.knowledge.avro.EdgeHistory;
 import ams.knowledge.avro.Interval;
+import ams.knowledge.embedding.BatchIndexer;
 import ams.knowledge.embedding.Embedder;
 import ams.knowledge.graph.EdgeFoldProcessor;
 import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.search.ChunkHit;
+import ams.knowledge.search.ChunkVectors;
 import ams.knowledge.search.SearchFilters;
 import ams.knowledge.search.SearchIndex;
 import ams.knowledge.search.SearchMode;
@@ -109,12 +111,48 @@ public final class KnowledgeQueries {
      */
     public List<SearchHit> search(
             String agentId, String query, int k, SearchMode mode, SearchFilters filters) {
+        return search(agentId, query, k, mode, filters, false);
+    }
+
+    /**
+     * Top-k documents of one agent, best first, each with its best chunk.
+     *
+     * @param exact the float cosine of every chunk, read from the chunks store (slow on large
+     *     agents), instead of the quantized index with its exact re-rank of the best candidates
+     * @throws ams.knowledge.search.DimensionMismatchException when the agent's chunks have another
+     *     dimension than the query model's
+     */
+    public List<SearchHit> search(
+            String agentId,
+            String query,
+            int k,
+            SearchMode mode,
+            SearchFilters filters,
+            boolean exact) {
         // Touching the store first makes a query during a rebalance wait (or answer 503) instead of
         // reading a search index that is still being rebuilt.
         storeQueries.query(KnowledgeTopology.DOCUMENTS_STORE, this::documentsStore);
         float[] vector = mode == SearchMode.LEXICAL ? null : embedder.embed(query);
+        ReadOnlyKeyValueStore<String, ChunkRecord> chunkStore =
+                storeQueries.query(KnowledgeTopology.CHUNKS_STORE, this::chunksStore);
+        // The float vectors stay in the store; the index re-ranks its best candidates with them.
+        ChunkVectors floats =
+                (documentId, chunkIndex) -> {
+                    ChunkRecord chunk =
+                            chunkStore.get(StoreKeys.chunk(agentId, documentId, chunkIndex));
+                    return chunk == null ? null : BatchIndexer.toFloats(chunk.getVector());
+                };
         List<ChunkHit> hits =
-                index.search(agentId, vector, query, embedder.modelName(), mode, k, filters);
+                index.search(
+                        agentId,
+                        vector,
+                        query,
+                        embedder.modelName(),
+                        mode,
+                        k,
+                        filters,
+                        floats,
+                        exact);
         List<SearchHit> results = new ArrayList<>(hits.size());
         for (ChunkHit hit : hits) {
             DocumentRecord document = document(agentId, hit.documentId());

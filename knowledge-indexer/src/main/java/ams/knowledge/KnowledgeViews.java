@@ -2,6 +2,7 @@ package ams.knowledge;
 
 import ams.knowledge.avro.DocumentRecord;
 import ams.knowledge.avro.Interval;
+import ams.knowledge.graph.GraphNodes;
 import ams.service.http.ServiceJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -105,7 +106,7 @@ final class KnowledgeViews {
     static KnownDocument knownDocument(KnowledgeQueries.Neighbour neighbour, Instant t) {
         Validity validity = validity(neighbour, t);
         return new KnownDocument(
-                neighbour.node().substring("document:".length()),
+                GraphNodes.documentIdOf(neighbour.node()),
                 validity.validFrom(),
                 validity.validTo());
     }

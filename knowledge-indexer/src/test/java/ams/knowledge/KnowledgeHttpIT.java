@@ -170,6 +170,8 @@ class KnowledgeHttpIT {
                                                                         + encode(
                                                                                 "document:"
                                                                                         + agent
+                                                                                        + "/"
+                                                                                        + agent
                                                                                         + "-rain"))
                                                         .body()
                                                         .path("neighbours")
@@ -244,7 +246,12 @@ class KnowledgeHttpIT {
                         get(
                                         portOne,
                                         "/graph/neighbours?node="
-                                                + encode("document:" + agent + "-rain"))
+                                                + encode(
+                                                        "document:"
+                                                                + agent
+                                                                + "/"
+                                                                + agent
+                                                                + "-rain"))
                                 .body();
                 assertEquals(
                         "agent:" + agent,

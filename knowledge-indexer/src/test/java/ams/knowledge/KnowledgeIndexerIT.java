@@ -524,18 +524,18 @@ class KnowledgeIndexerIT {
 
             assertEquals(List.of(), documentIds(q.knowledgeAsOf("fay", t0.plusSeconds(1800))));
             assertEquals(
-                    List.of("document:d1"),
+                    List.of("document:fay/d1"),
                     documentIds(q.knowledgeAsOf("fay", t0.plusSeconds(5400))));
             assertEquals(
-                    List.of("document:d1", "document:d2"),
+                    List.of("document:fay/d1", "document:fay/d2"),
                     documentIds(q.knowledgeAsOf("fay", t0.plusSeconds(3 * 3600 + 60))));
             assertEquals(
-                    List.of("document:d2"),
+                    List.of("document:fay/d2"),
                     documentIds(q.knowledgeAsOf("fay", t0.plusSeconds(5 * 3600 + 60))));
             assertEquals(
                     List.of(), documentIds(q.knowledgeAsOf("fay", t0.plusSeconds(6 * 3600 + 60))));
             assertEquals(
-                    List.of("document:d2"),
+                    List.of("document:fay/d2"),
                     documentIds(q.knowledgeAsOf("fay", t0.plusSeconds(9 * 3600))));
 
             Wait.until(
@@ -562,8 +562,8 @@ class KnowledgeIndexerIT {
                     "document d1 closed",
                     TIMEOUT,
                     () ->
-                            q.neighbours("document:d1", null).size() == 1
-                                    && q.neighbours("document:d1", null)
+                            q.neighbours("document:fay/d1", null).size() == 1
+                                    && q.neighbours("document:fay/d1", null)
                                                     .get(0)
                                                     .intervals()
                                                     .get(0)
@@ -573,17 +573,20 @@ class KnowledgeIndexerIT {
                     "document d2 reopened",
                     TIMEOUT,
                     () ->
-                            q.neighbours("document:d2", null).size() == 1
-                                    && q.neighbours("document:d2", null).get(0).intervals().size()
+                            q.neighbours("document:fay/d2", null).size() == 1
+                                    && q.neighbours("document:fay/d2", null)
+                                                    .get(0)
+                                                    .intervals()
+                                                    .size()
                                             == 2);
-            KnowledgeQueries.Neighbour d1 = q.neighbours("document:d1", null).get(0);
+            KnowledgeQueries.Neighbour d1 = q.neighbours("document:fay/d1", null).get(0);
             assertEquals("agent:fay", d1.node());
             assertEquals("in", d1.direction());
             assertEquals(t0.plusSeconds(3600), d1.intervals().get(0).getValidFrom());
             assertEquals(t0.plusSeconds(5 * 3600), d1.intervals().get(0).getValidTo());
             assertEquals(
                     2,
-                    q.neighbours("document:d2", null).get(0).intervals().size(),
+                    q.neighbours("document:fay/d2", null).get(0).intervals().size(),
                     "closed by deactivation, reopened");
             assertThrows(IllegalArgumentException.class, () -> q.neighbours("planet:mars", null));
         }

@@ -4,34 +4,67 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * One agent's in-memory search index: every chunk's normalised vector in blocks of contiguous
- * floats scanned by brute force (exact cosine), and a BM25 inverted index. A cache of the {@code
+ * One agent's in-memory search index: the chunks' vectors quantized ({@link QuantizedVectors}) and
+ * a BM25 inverted index with document frequencies kept as chunks come and go. A cache of the {@code
  * chunks} store, rebuilt from it; readers and the single writing stream thread share it under a
  * read-write lock.
+ *
+ * <p>Approximate vector search, in three stages: the sign sketches of every row pick the best
+ * {@code max(2048, rows / 16)} candidates (one table lookup per 8 dimensions), their int8 codes
+ * rank them, and the best {@code want + 32} are re-ranked with their float vectors from the store
+ * ({@link ChunkVectors}). Small agents (up to {@value #FULL_SCAN_MAX} rows) skip the first stage.
+ * Exact search (a query option) computes the float cosine of every chunk from the store.
  */
 final class AgentIndex {
 
-    static final int BLOCK_SHIFT = 10;
-    static final int BLOCK = 1 << BLOCK_SHIFT;
-
-    /** The first allocation of an agent's (last) block, in rows. */
-    static final int MIN_BLOCK_ROWS = 16;
+    static final int BLOCK = QuantizedVectors.BLOCK;
+    static final int MIN_BLOCK_ROWS = QuantizedVectors.MIN_BLOCK_ROWS;
 
     private static final double K1 = 1.2;
     private static final double B = 0.75;
     private static final int RRF_K = 60;
 
-    /** Below this many chunks one thread scans faster than handing work to others. */
+    /** Below this many chunks one thread scans faster than handing work to another. */
     static final int PARALLEL_MIN_CHUNKS = 32_768;
+
+    /** Up to this many rows every row is scored by its int8 code (no sketch stage). */
+    static final int FULL_SCAN_MAX = 8_192;
+
+    /** The sketch stage keeps at least this many candidates, and at least 1/{@link #DIVISOR}. */
+    static final int MIN_CANDIDATES = 2_048;
+
+    static final int DIVISOR = 16;
+
+    /** Sketch scores sampled to set the candidate threshold. */
+    static final int SAMPLES = 4096;
+
+    /** Candidates re-ranked with float vectors beyond the chunks a search wants. */
+    static final int RERANK_EXTRA = 32;
+
+    /**
+     * Scans of large agents are split with these threads (one fewer than the cores: the querying
+     * thread takes a part itself). Daemon threads: they never keep the process alive.
+     */
+    private static final ExecutorService SCANS =
+            Executors.newFixedThreadPool(
+                    Math.max(1, Runtime.getRuntime().availableProcessors() - 1),
+                    runnable -> {
+                        Thread thread = new Thread(runnable, "knowledge-scan");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
 
     /** A document as the index needs it for filtering and grouping. */
     static final class DocEntry {
@@ -41,6 +74,12 @@ final class AgentIndex {
         final Set<String> tags;
         final String model;
         int[] ids;
+
+        /**
+         * The distinct term ids of each chunk, one after another, as variable-length integers (for
+         * document frequencies when the document goes; most ids fit in one or two bytes).
+         */
+        byte[] termIds;
 
         DocEntry(
                 String documentId,
@@ -57,21 +96,54 @@ final class AgentIndex {
     }
 
     /**
-     * Chunk ids and term frequencies of one term; entries of removed chunks stay until compaction.
+     * Chunk ids and term frequencies of one term; entries of removed chunks stay until compaction,
+     * {@code df} counts the live ones.
      */
     private static final class Postings {
-        int[] ids = new int[4];
-        int[] tfs = new int[4];
+        int[] ids = new int[2];
+        byte[] tfs = new byte[2];
         int size;
+        int df;
 
         void add(int id, int tf) {
             if (size == ids.length) {
-                ids = Arrays.copyOf(ids, size * 2);
-                tfs = Arrays.copyOf(tfs, size * 2);
+                // 1.5x: postings are most of the lexical index, and doubling left a quarter empty.
+                int capacity = size + (size >> 1) + 1;
+                ids = Arrays.copyOf(ids, capacity);
+                tfs = Arrays.copyOf(tfs, capacity);
             }
             ids[size] = id;
-            tfs[size] = tf;
+            tfs[size] = (byte) Math.min(tf, 255);
             size++;
+        }
+
+        int tf(int i) {
+            return tfs[i] & 0xff;
+        }
+    }
+
+    /** Reusable BM25 accumulators: a search allocates nothing in proportion to the corpus. */
+    private static final class Scratch {
+        float[] scores = new float[0];
+        float[] sketch = new float[0];
+        float[] sample = new float[SAMPLES];
+        int[] candidates = new int[1024];
+        int candidateCount;
+        int[] touched = new int[64];
+        int count;
+
+        void touch(int id) {
+            if (count == touched.length) {
+                touched = Arrays.copyOf(touched, count * 2);
+            }
+            touched[count++] = id;
+        }
+
+        void clear() {
+            for (int i = 0; i < count; i++) {
+                scores[touched[i]] = 0;
+            }
+            count = 0;
         }
     }
 
@@ -79,7 +151,7 @@ final class AgentIndex {
     private final String agentId;
     private int dimension = -1;
     private String model;
-    private float[][] blocks = new float[0][];
+    private QuantizedVectors vectors;
     private DocEntry[] owners = new DocEntry[0];
     private int[] chunkIndexes = new int[0];
     private int[] lengths = new int[0];
@@ -87,12 +159,16 @@ final class AgentIndex {
     private int live;
     private long totalLength;
 
+    /** Removed chunks. */
+    private BitSet dead = new BitSet();
+
     /** Ids a vector scan skips: removed chunks and chunks embedded with another dimension. */
     private BitSet noVector = new BitSet();
 
-    private BitSet dead = new BitSet();
     private final Map<String, DocEntry> documents = new HashMap<>();
-    private Map<String, Postings> postings = new HashMap<>();
+    private final Map<String, Integer> termIds = new HashMap<>();
+    private Postings[] postings = new Postings[16];
+    private final ConcurrentLinkedQueue<Scratch> scratches = new ConcurrentLinkedQueue<>();
 
     AgentIndex(String agentId) {
         this.agentId = agentId;
@@ -110,20 +186,77 @@ final class AgentIndex {
             Set<String> tags,
             String chunkModel,
             List<ChunkInput> chunks) {
+        // Analysis and normalisation outside the lock: readers wait only for the copying.
+        List<Map<Integer, Integer>> frequencies = new ArrayList<>(chunks.size());
+        int[] tokenCounts = new int[chunks.size()];
+        List<float[]> normalisedVectors = new ArrayList<>(chunks.size());
+        List<List<String>> tokens = new ArrayList<>(chunks.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            List<String> chunkTokens = Tokenizer.tokens(chunks.get(i).indexedText());
+            tokens.add(chunkTokens);
+            tokenCounts[i] = chunkTokens.size();
+            float[] vector = chunks.get(i).vector();
+            normalisedVectors.add(vector.length == 0 ? vector : normalised(vector));
+        }
         lock.writeLock().lock();
         try {
             removeLocked(documentId);
+            for (List<String> chunkTokens : tokens) {
+                Map<Integer, Integer> counts = new LinkedHashMap<>();
+                for (String token : chunkTokens) {
+                    counts.merge(termId(token), 1, Integer::sum);
+                }
+                frequencies.add(counts);
+            }
             DocEntry entry =
                     new DocEntry(documentId, source, contentType, Set.copyOf(tags), chunkModel);
             int[] ids = new int[chunks.size()];
+            int distinct = 0;
+            for (Map<Integer, Integer> counts : frequencies) {
+                distinct += counts.size();
+            }
+            byte[] entryTerms = new byte[distinct * 5];
+            int t = 0;
             for (int i = 0; i < chunks.size(); i++) {
-                ids[i] = addChunk(entry, chunks.get(i));
+                ids[i] = addChunk(entry, chunks.get(i).chunkIndex(), normalisedVectors.get(i));
+                lengths[ids[i]] = tokenCounts[i];
+                totalLength += tokenCounts[i];
+                for (Map.Entry<Integer, Integer> term : frequencies.get(i).entrySet()) {
+                    Postings list = postings[term.getKey()];
+                    list.add(ids[i], term.getValue());
+                    list.df++;
+                    t = writeVarint(entryTerms, t, term.getKey());
+                }
             }
             entry.ids = ids;
+            entry.termIds = Arrays.copyOf(entryTerms, t);
             documents.put(documentId, entry);
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    private static int writeVarint(byte[] out, int at, int value) {
+        while ((value & ~0x7f) != 0) {
+            out[at++] = (byte) ((value & 0x7f) | 0x80);
+            value >>>= 7;
+        }
+        out[at++] = (byte) value;
+        return at;
+    }
+
+    private int termId(String term) {
+        Integer id = termIds.get(term);
+        if (id != null) {
+            return id;
+        }
+        int next = termIds.size();
+        termIds.put(term, next);
+        if (next == postings.length) {
+            postings = Arrays.copyOf(postings, next * 2);
+        }
+        postings[next] = new Postings();
+        return next;
     }
 
     void remove(String documentId) {
@@ -157,32 +290,21 @@ final class AgentIndex {
         return dimension;
     }
 
-    private int addChunk(DocEntry entry, ChunkInput chunk) {
-        float[] vector = chunk.vector();
-        if (dimension < 0 && vector.length > 0) {
-            dimension = vector.length;
+    private int addChunk(DocEntry entry, int chunkIndex, float[] normalisedVector) {
+        if (dimension < 0 && normalisedVector.length > 0) {
+            dimension = normalisedVector.length;
             model = entry.model;
+            vectors = new QuantizedVectors(dimension);
         }
         int id = size++;
         ensureCapacity(size);
         owners[id] = entry;
-        chunkIndexes[id] = chunk.chunkIndex();
-        if (vector.length == dimension) {
-            float[] block = blocks[id >>> BLOCK_SHIFT];
-            System.arraycopy(
-                    normalised(vector), 0, block, (id & (BLOCK - 1)) * dimension, dimension);
+        chunkIndexes[id] = chunkIndex;
+        if (normalisedVector.length == dimension) {
+            vectors.set(id, normalisedVector);
         } else {
             noVector.set(id);
         }
-        List<String> tokens = Tokenizer.tokens(chunk.indexedText());
-        lengths[id] = tokens.size();
-        totalLength += tokens.size();
-        Map<String, Integer> frequencies = new HashMap<>();
-        for (String token : tokens) {
-            frequencies.merge(token, 1, Integer::sum);
-        }
-        frequencies.forEach(
-                (term, tf) -> postings.computeIfAbsent(term, t -> new Postings()).add(id, tf));
         live++;
         return id;
     }
@@ -194,44 +316,6 @@ final class AgentIndex {
             chunkIndexes = Arrays.copyOf(chunkIndexes, capacity);
             lengths = Arrays.copyOf(lengths, capacity);
         }
-        if (dimension <= 0) {
-            return;
-        }
-        int blocksNeeded = (needed + BLOCK - 1) >>> BLOCK_SHIFT;
-        if (blocks.length < blocksNeeded) {
-            int old = blocks.length;
-            blocks = Arrays.copyOf(blocks, blocksNeeded);
-            if (old > 0) {
-                blocks[old - 1] = grown(blocks[old - 1], BLOCK);
-            }
-            for (int b = old; b < blocksNeeded - 1; b++) {
-                blocks[b] = new float[BLOCK * dimension];
-            }
-        }
-        int last = blocksNeeded - 1;
-        int rowsInLast = needed - (last << BLOCK_SHIFT);
-        float[] block = blocks[last];
-        if (block == null || block.length < rowsInLast * dimension) {
-            int rows = block == null ? 0 : block.length / dimension;
-            blocks[last] =
-                    grown(
-                            block,
-                            Math.min(
-                                    BLOCK,
-                                    Math.max(rowsInLast, Math.max(MIN_BLOCK_ROWS, rows * 2))));
-        }
-    }
-
-    /**
-     * Only the last block may be shorter than {@link #BLOCK} rows, and it doubles as it fills: most
-     * agents have a handful of chunks, and a full block for each (1.5 MiB at 384 dimensions) made
-     * 2,000 one-document agents cost 3 GiB (found by the replay benchmark).
-     */
-    private float[] grown(float[] block, int rows) {
-        if (block != null && block.length >= rows * dimension) {
-            return block;
-        }
-        return block == null ? new float[rows * dimension] : Arrays.copyOf(block, rows * dimension);
     }
 
     private void removeLocked(String documentId) {
@@ -245,6 +329,18 @@ final class AgentIndex {
             totalLength -= lengths[id];
             live--;
         }
+        byte[] terms = entry.termIds;
+        for (int i = 0; i < terms.length; ) {
+            int term = 0;
+            int shift = 0;
+            byte b;
+            do {
+                b = terms[i++];
+                term |= (b & 0x7f) << shift;
+                shift += 7;
+            } while (b < 0);
+            postings[term].df--;
+        }
         if (size - live > Math.max(BLOCK, live)) {
             compact();
         }
@@ -257,16 +353,7 @@ final class AgentIndex {
         for (int id = 0; id < size; id++) {
             remap[id] = dead.get(id) ? -1 : next++;
         }
-        float[][] newBlocks = new float[(next + BLOCK - 1) >>> BLOCK_SHIFT][];
-        if (dimension > 0) {
-            for (int b = 0; b < newBlocks.length; b++) {
-                int rows =
-                        b < newBlocks.length - 1
-                                ? BLOCK
-                                : Math.max(MIN_BLOCK_ROWS, next - (b << BLOCK_SHIFT));
-                newBlocks[b] = new float[Math.min(BLOCK, rows) * dimension];
-            }
-        }
+        QuantizedVectors newVectors = dimension > 0 ? new QuantizedVectors(dimension) : null;
         DocEntry[] newOwners = new DocEntry[Math.max(16, next)];
         int[] newChunkIndexes = new int[newOwners.length];
         int[] newLengths = new int[newOwners.length];
@@ -282,12 +369,7 @@ final class AgentIndex {
             if (noVector.get(id)) {
                 newNoVector.set(to);
             } else {
-                System.arraycopy(
-                        blocks[id >>> BLOCK_SHIFT],
-                        (id & (BLOCK - 1)) * dimension,
-                        newBlocks[to >>> BLOCK_SHIFT],
-                        (to & (BLOCK - 1)) * dimension,
-                        dimension);
+                newVectors.copyRow(vectors, id, to);
             }
         }
         for (DocEntry entry : documents.values()) {
@@ -295,30 +377,24 @@ final class AgentIndex {
                 entry.ids[i] = remap[entry.ids[i]];
             }
         }
-        Map<String, Postings> newPostings = new HashMap<>();
-        postings.forEach(
-                (term, list) -> {
-                    Postings filtered = null;
-                    for (int i = 0; i < list.size; i++) {
-                        int to = remap[list.ids[i]];
-                        if (to >= 0) {
-                            if (filtered == null) {
-                                filtered = new Postings();
-                            }
-                            filtered.add(to, list.tfs[i]);
-                        }
-                    }
-                    if (filtered != null) {
-                        newPostings.put(term, filtered);
-                    }
-                });
-        blocks = newBlocks;
+        for (int term = 0; term < termIds.size(); term++) {
+            Postings list = postings[term];
+            Postings filtered = new Postings();
+            for (int i = 0; i < list.size; i++) {
+                int to = remap[list.ids[i]];
+                if (to >= 0) {
+                    filtered.add(to, list.tf(i));
+                }
+            }
+            filtered.df = list.df;
+            postings[term] = filtered;
+        }
+        vectors = newVectors;
         owners = newOwners;
         chunkIndexes = newChunkIndexes;
         lengths = newLengths;
         noVector = newNoVector;
         dead = new BitSet();
-        postings = newPostings;
         size = next;
     }
 
@@ -329,6 +405,29 @@ final class AgentIndex {
             SearchMode mode,
             int k,
             SearchFilters filters) {
+        return search(query, queryText, queryModel, mode, k, filters, null, false);
+    }
+
+    /**
+     * Top-k documents, best first, each with its best chunk.
+     *
+     * @param source the chunks' float vectors, to re-rank the best candidates exactly; null ranks
+     *     by the int8 codes alone
+     * @param exact the float cosine of every chunk from {@code source} instead of the quantized
+     *     stages (slow: for small agents and tests)
+     */
+    List<ChunkHit> search(
+            float[] query,
+            String queryText,
+            String queryModel,
+            SearchMode mode,
+            int k,
+            SearchFilters filters,
+            ChunkVectors source,
+            boolean exact) {
+        if (exact && source == null && mode != SearchMode.LEXICAL) {
+            throw new IllegalArgumentException("exact search needs the chunks' float vectors");
+        }
         lock.readLock().lock();
         try {
             if (live == 0 || k <= 0) {
@@ -336,28 +435,50 @@ final class AgentIndex {
             }
             BitSet excluded = excluded(filters);
             return switch (mode) {
-                case VECTOR -> vector(query, queryModel, k, excluded, filters.minSimilarity());
+                case VECTOR ->
+                        vector(
+                                query,
+                                queryModel,
+                                k,
+                                excluded,
+                                filters.minSimilarity(),
+                                source,
+                                exact);
                 case LEXICAL -> lexical(queryText, k, excluded, filters.minSimilarity());
                 case HYBRID ->
-                        hybrid(query, queryText, queryModel, k, excluded, filters.minSimilarity());
+                        hybrid(
+                                query,
+                                queryText,
+                                queryModel,
+                                k,
+                                excluded,
+                                filters.minSimilarity(),
+                                source,
+                                exact);
             };
         } finally {
             lock.readLock().unlock();
         }
     }
 
+    /** The chunks a filter leaves out, or null when it restricts nothing. */
     private BitSet excluded(SearchFilters filters) {
-        BitSet excluded = (BitSet) dead.clone();
-        if (filters.restrictsDocuments()) {
-            for (DocEntry entry : documents.values()) {
-                if (!filters.accepts(entry.tags, entry.source, entry.contentType)) {
-                    for (int id : entry.ids) {
-                        excluded.set(id);
-                    }
+        if (!filters.restrictsDocuments()) {
+            return null;
+        }
+        BitSet excluded = new BitSet();
+        for (DocEntry entry : documents.values()) {
+            if (!filters.accepts(entry.tags, entry.source, entry.contentType)) {
+                for (int id : entry.ids) {
+                    excluded.set(id);
                 }
             }
         }
         return excluded;
+    }
+
+    private boolean skipsVector(int id, BitSet excluded) {
+        return dead.get(id) || noVector.get(id) || (excluded != null && excluded.get(id));
     }
 
     private void checkDimension(float[] query, String queryModel) {
@@ -379,17 +500,26 @@ final class AgentIndex {
         }
     }
 
-    /** Exact top chunks by cosine, best chunk per document, at most k documents. */
+    /** Top chunks by cosine, best chunk per document, at most k documents. */
     private List<ChunkHit> vector(
-            float[] query, String queryModel, int k, BitSet excluded, double minSimilarity) {
+            float[] query,
+            String queryModel,
+            int k,
+            BitSet excluded,
+            double minSimilarity,
+            ChunkVectors source,
+            boolean exact) {
         checkDimension(query, queryModel);
-        if (dimension < 0) {
+        if (vectors == null) {
             return List.of();
         }
         float[] q = normalised(query);
         int want = k * 4 + 16;
         while (true) {
-            TopK top = scan(q, want, excluded);
+            TopK top =
+                    exact
+                            ? exact(q, want, excluded, source)
+                            : approximate(q, want, excluded, source);
             List<ChunkHit> hits = bestPerDocument(top, k, minSimilarity);
             if (hits.size() >= k || top.size < want) {
                 return hits;
@@ -398,29 +528,169 @@ final class AgentIndex {
         }
     }
 
-    private TopK scan(float[] q, int want, BitSet excluded) {
-        BitSet skip = (BitSet) excluded.clone();
-        skip.or(noVector);
-        int parts =
-                size >= PARALLEL_MIN_CHUNKS
-                        ? Math.max(1, Runtime.getRuntime().availableProcessors())
-                        : 1;
-        if (parts == 1) {
-            return scanRange(q, want, skip, 0, size);
+    /** The float cosine of every chunk, read from {@code source}. */
+    private TopK exact(float[] q, int want, BitSet excluded, ChunkVectors source) {
+        TopK top = new TopK(want);
+        for (int id = 0; id < size; id++) {
+            if (!skipsVector(id, excluded)) {
+                float[] v = source.vector(owners[id].documentId, chunkIndexes[id]);
+                top.offer(
+                        id,
+                        v != null && v.length == dimension ? cosine(q, v) : vectors.score(q, id));
+            }
         }
-        // Large agents: split the scan by whole blocks; this thread takes the first part. The read
-        // lock held by this thread keeps writers out until every part has finished.
-        int blocksTotal = (size + BLOCK - 1) >>> BLOCK_SHIFT;
-        int blocksPerPart = (blocksTotal + parts - 1) / parts;
-        List<CompletableFuture<TopK>> others = new ArrayList<>();
+        return top;
+    }
+
+    private TopK approximate(float[] q, int want, BitSet excluded, ChunkVectors source) {
+        byte[] q8 = QuantizedVectors.quantizeQuery(q);
+        float qScale = QuantizedVectors.queryScale(q);
+        int rerank = source == null ? want : want + RERANK_EXTRA;
+        TopK ranked;
+        int candidates = Math.max(rerank * 4, Math.max(MIN_CANDIDATES, size / DIVISOR));
+        if (!vectors.sketched() || size <= FULL_SCAN_MAX || candidates >= size) {
+            ranked =
+                    inParallel(
+                            size,
+                            rerank,
+                            (from, to, top) -> {
+                                for (int id = from; id < to; id++) {
+                                    if (!skipsVector(id, excluded)) {
+                                        top.offer(id, vectors.score(q8, qScale, id));
+                                    }
+                                }
+                            });
+        } else {
+            Scratch scratch = borrowScratch();
+            try {
+                int[] picked = sketchCandidates(q, candidates, excluded, scratch);
+                int count = scratch.candidateCount;
+                ranked =
+                        inParallel(
+                                count,
+                                rerank,
+                                (from, to, top) -> {
+                                    for (int i = from; i < to; i++) {
+                                        int id = picked[i];
+                                        top.offer(id, vectors.score(q8, qScale, id));
+                                    }
+                                });
+            } finally {
+                returnScratch(scratch);
+            }
+        }
+        if (source == null) {
+            return ranked;
+        }
+        TopK top = new TopK(want);
+        for (int i = 0; i < ranked.size; i++) {
+            int id = ranked.ids[i];
+            float[] v = source.vector(owners[id].documentId, chunkIndexes[id]);
+            top.offer(id, v != null && v.length == dimension ? cosine(q, v) : ranked.scores[i]);
+        }
+        return top;
+    }
+
+    /**
+     * The rows whose sign-sketch score reaches the threshold that about {@code wanted} rows pass:
+     * every row is scored into a reused array, the threshold is read off a strided sample of the
+     * scores (no heap of thousands of candidates to keep in order), and the rows at or above it are
+     * collected. Returns the scratch's candidate array, {@code scratch.candidateCount} long.
+     */
+    private int[] sketchCandidates(float[] q, int wanted, BitSet excluded, Scratch scratch) {
+        float[] table = vectors.sketchTable(q);
+        if (scratch.sketch.length < size) {
+            scratch.sketch = new float[Math.max(size, scratch.sketch.length * 2)];
+        }
+        float[] scores = scratch.sketch;
+        inParallel(
+                size,
+                1,
+                (from, to, unused) -> {
+                    for (int id = from; id < to; id++) {
+                        scores[id] =
+                                skipsVector(id, excluded)
+                                        ? Float.NEGATIVE_INFINITY
+                                        : vectors.sketchScore(table, id);
+                    }
+                });
+        int samples = Math.min(size, SAMPLES);
+        float[] sample = scratch.sample;
+        long stride = Math.max(1, size / samples);
+        int taken = 0;
+        for (long id = 0; id < size && taken < samples; id += stride) {
+            sample[taken++] = scores[(int) id];
+        }
+        Arrays.sort(sample, 0, taken);
+        int above = (int) Math.ceil((double) taken * wanted / size);
+        float threshold = sample[Math.max(0, taken - 1 - above)];
+        int[] picked = scratch.candidates;
+        int count = 0;
+        for (int id = 0; id < size; id++) {
+            if (scores[id] >= threshold && scores[id] != Float.NEGATIVE_INFINITY) {
+                if (count == picked.length) {
+                    picked = Arrays.copyOf(picked, count * 2);
+                }
+                picked[count++] = id;
+            }
+        }
+        scratch.candidates = picked;
+        scratch.candidateCount = count;
+        return picked;
+    }
+
+    private Scratch borrowScratch() {
+        Scratch scratch = scratches.poll();
+        return scratch == null ? new Scratch() : scratch;
+    }
+
+    private void returnScratch(Scratch scratch) {
+        scratches.offer(scratch);
+    }
+
+    /** Scores a range of rows (or candidates) into a bounded heap. */
+    @FunctionalInterface
+    private interface RangeScan {
+        void scan(int from, int to, TopK top);
+    }
+
+    /**
+     * Runs {@code scan} over {@code [0, n)}: large ranges are split with the scan threads, this
+     * thread taking the first part. The read lock held by this thread keeps writers out until every
+     * part has finished.
+     */
+    private static TopK inParallel(int n, int capacity, RangeScan scan) {
+        int parts = n >= PARALLEL_MIN_CHUNKS ? Runtime.getRuntime().availableProcessors() : 1;
+        if (parts <= 1) {
+            TopK top = new TopK(capacity);
+            scan.scan(0, n, top);
+            return top;
+        }
+        int per = (n + parts - 1) / parts;
+        List<Future<TopK>> others = new ArrayList<>(parts - 1);
         for (int p = 1; p < parts; p++) {
-            int from = Math.min(size, p * blocksPerPart * BLOCK);
-            int to = Math.min(size, (p + 1) * blocksPerPart * BLOCK);
-            others.add(CompletableFuture.supplyAsync(() -> scanRange(q, want, skip, from, to)));
+            int from = Math.min(n, p * per);
+            int to = Math.min(n, from + per);
+            others.add(
+                    SCANS.submit(
+                            () -> {
+                                TopK top = new TopK(capacity);
+                                scan.scan(from, to, top);
+                                return top;
+                            }));
         }
-        TopK merged = scanRange(q, want, skip, 0, Math.min(size, blocksPerPart * BLOCK));
-        for (CompletableFuture<TopK> other : others) {
-            TopK part = other.join();
+        TopK merged = new TopK(capacity);
+        scan.scan(0, Math.min(n, per), merged);
+        for (Future<TopK> other : others) {
+            TopK part;
+            try {
+                part = other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while scanning", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("a scan failed", e.getCause());
+            }
             for (int i = 0; i < part.size; i++) {
                 merged.offer(part.ids[i], part.scores[i]);
             }
@@ -428,15 +698,13 @@ final class AgentIndex {
         return merged;
     }
 
-    private TopK scanRange(float[] q, int want, BitSet skip, int from, int to) {
-        TopK top = new TopK(want);
-        int d = dimension;
-        for (int id = skip.nextClearBit(from); id < to; id = skip.nextClearBit(id + 1)) {
-            float[] block = blocks[id >>> BLOCK_SHIFT];
-            int offset = (id & (BLOCK - 1)) * d;
-            top.offer(id, dot(q, block, offset, d));
+    /** The cosine of the normalised query with a vector as embedded. */
+    private static float cosine(float[] q, float[] v) {
+        double norm = 0;
+        for (float x : v) {
+            norm += x * x;
         }
-        return top;
+        return norm == 0 ? 0 : (float) (dot(q, v, 0, q.length) / Math.sqrt(norm));
     }
 
     /** Four independent accumulators let the CPU overlap the multiply-adds. */
@@ -480,54 +748,63 @@ final class AgentIndex {
 
     /** BM25 over the chunks' terms; best chunk per document. */
     private List<ChunkHit> lexical(String queryText, int k, BitSet excluded, double minScore) {
-        float[] scores = new float[size];
-        BitSet touched = bm25(queryText, excluded, scores);
-        int want = k * 4 + 16;
-        while (true) {
-            TopK top = new TopK(want);
-            for (int id = touched.nextSetBit(0); id >= 0; id = touched.nextSetBit(id + 1)) {
-                top.offer(id, scores[id]);
+        Scratch scratch = borrowScratch();
+        try {
+            if (scratch.scores.length < size) {
+                scratch.scores = new float[Math.max(size, scratch.scores.length * 2)];
             }
-            List<ChunkHit> hits = bestPerDocument(top, k, minScore);
-            if (hits.size() >= k || top.size < want) {
-                return hits;
+            bm25(queryText, excluded, scratch);
+            int want = k * 4 + 16;
+            while (true) {
+                TopK top = new TopK(want);
+                for (int i = 0; i < scratch.count; i++) {
+                    int id = scratch.touched[i];
+                    top.offer(id, scratch.scores[id]);
+                }
+                List<ChunkHit> hits = bestPerDocument(top, k, minScore);
+                if (hits.size() >= k || top.size < want) {
+                    return hits;
+                }
+                want *= 4;
             }
-            want *= 4;
+        } finally {
+            scratch.clear();
+            returnScratch(scratch);
         }
     }
 
-    /** Accumulates BM25 scores into {@code scores}; returns the ids that matched any term. */
-    private BitSet bm25(String queryText, BitSet excluded, float[] scores) {
-        Set<String> terms = new HashSet<>(Tokenizer.tokens(queryText));
-        BitSet touched = new BitSet(size);
+    /**
+     * Accumulates BM25 scores into the scratch (every term's document frequency is kept up to date
+     * by put and remove; nothing is counted here).
+     */
+    private void bm25(String queryText, BitSet excluded, Scratch scratch) {
+        Set<String> terms = new LinkedHashSet<>(Tokenizer.tokens(queryText));
         double averageLength = live == 0 ? 1 : Math.max(1.0, (double) totalLength / live);
+        float[] scores = scratch.scores;
         for (String term : terms) {
-            Postings list = postings.get(term);
-            if (list == null) {
+            Integer termId = termIds.get(term);
+            if (termId == null) {
                 continue;
             }
-            int df = 0;
-            for (int i = 0; i < list.size; i++) {
-                if (!dead.get(list.ids[i])) {
-                    df++;
-                }
-            }
-            if (df == 0) {
+            Postings list = postings[termId];
+            int df = list.df;
+            if (df <= 0) {
                 continue;
             }
             double idf = Math.log(1 + (live - df + 0.5) / (df + 0.5));
             for (int i = 0; i < list.size; i++) {
                 int id = list.ids[i];
-                if (excluded.get(id)) {
+                if (dead.get(id) || (excluded != null && excluded.get(id))) {
                     continue;
                 }
-                int tf = list.tfs[i];
+                int tf = list.tf(i);
                 double norm = tf + K1 * (1 - B + B * lengths[id] / averageLength);
+                if (scores[id] == 0) {
+                    scratch.touch(id);
+                }
                 scores[id] += (float) (idf * tf * (K1 + 1) / norm);
-                touched.set(id);
             }
         }
-        return touched;
     }
 
     /**
@@ -541,9 +818,12 @@ final class AgentIndex {
             String queryModel,
             int k,
             BitSet excluded,
-            double minSimilarity) {
+            double minSimilarity,
+            ChunkVectors source,
+            boolean exact) {
         int depth = Math.max(50, k * 10);
-        List<ChunkHit> byVector = vector(query, queryModel, depth, excluded, minSimilarity);
+        List<ChunkHit> byVector =
+                vector(query, queryModel, depth, excluded, minSimilarity, source, exact);
         List<ChunkHit> byTerms = lexical(queryText, depth, excluded, Double.NEGATIVE_INFINITY);
         Map<String, double[]> fused = new LinkedHashMap<>();
         Map<String, ChunkHit> representative = new HashMap<>();
@@ -553,11 +833,11 @@ final class AgentIndex {
                     1.0 / (RRF_K + rank + 1);
             representative.put(hit.documentId(), hit);
         }
-        float[] q = dimension > 0 ? normalised(query) : null;
+        float[] q = vectors != null ? normalised(query) : null;
         for (int rank = 0; rank < byTerms.size(); rank++) {
             ChunkHit hit = byTerms.get(rank);
             if (!representative.containsKey(hit.documentId())) {
-                double cosine = cosineOf(q, hit);
+                double cosine = cosineOf(q, hit, source);
                 if (cosine < minSimilarity) {
                     continue;
                 }
@@ -579,15 +859,16 @@ final class AgentIndex {
         return hits.size() > k ? new ArrayList<>(hits.subList(0, k)) : hits;
     }
 
-    private double cosineOf(float[] q, ChunkHit hit) {
+    private double cosineOf(float[] q, ChunkHit hit, ChunkVectors source) {
         DocEntry entry = documents.get(hit.documentId());
         if (q == null || entry == null) {
             return 0;
         }
         for (int id : entry.ids) {
             if (chunkIndexes[id] == hit.chunkIndex() && !noVector.get(id)) {
-                return dot(
-                        q, blocks[id >>> BLOCK_SHIFT], (id & (BLOCK - 1)) * dimension, dimension);
+                float[] v =
+                        source == null ? null : source.vector(hit.documentId(), hit.chunkIndex());
+                return v != null && v.length == dimension ? cosine(q, v) : vectors.score(q, id);
             }
         }
         return 0;
@@ -609,13 +890,26 @@ final class AgentIndex {
         return out;
     }
 
-    /** Bytes held by the vector blocks, for the memory benchmark. */
+    /** Bytes held by the quantized vectors, for the memory benchmark. */
     long vectorBytes() {
         lock.readLock().lock();
         try {
-            long bytes = 0;
-            for (float[] block : blocks) {
-                bytes += (long) block.length * Float.BYTES;
+            return vectors == null ? 0 : vectors.bytes();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Bytes of the postings arrays and the per-chunk arrays, for the memory benchmark. */
+    long lexicalBytes() {
+        lock.readLock().lock();
+        try {
+            long bytes = (long) owners.length * (Integer.BYTES * 3);
+            for (int term = 0; term < termIds.size(); term++) {
+                bytes += postings[term].ids.length * (long) (Integer.BYTES + 1);
+            }
+            for (DocEntry entry : documents.values()) {
+                bytes += entry.termIds.length;
             }
             return bytes;
         } finally {

@@ -72,11 +72,31 @@ public final class SearchIndex {
             SearchMode mode,
             int k,
             SearchFilters filters) {
+        return search(agentId, query, queryText, queryModel, mode, k, filters, null, false);
+    }
+
+    /**
+     * Searches one agent's chunks, re-ranking the best candidates with their float vectors.
+     *
+     * @param source the chunks' float vectors (the {@code chunks} store); null ranks by the
+     *     quantized vectors alone
+     * @param exact the float cosine of every chunk from {@code source} (slow on large agents)
+     */
+    public List<ChunkHit> search(
+            String agentId,
+            float[] query,
+            String queryText,
+            String queryModel,
+            SearchMode mode,
+            int k,
+            SearchFilters filters,
+            ChunkVectors source,
+            boolean exact) {
         AgentIndex index = agents.get(agentId);
         if (index == null) {
             return List.of();
         }
-        return index.search(query, queryText, queryModel, mode, k, filters);
+        return index.search(query, queryText, queryModel, mode, k, filters, source, exact);
     }
 
     public int chunkCount(String agentId) {
@@ -89,7 +109,16 @@ public final class SearchIndex {
         return index == null ? 0 : index.documentCount();
     }
 
-    /** Bytes of vector storage across all agents (the memory benchmark's numerator). */
+    /** Bytes of the postings and per-chunk arrays across all agents (counted from array sizes). */
+    public long lexicalBytes() {
+        long bytes = 0;
+        for (AgentIndex index : agents.values()) {
+            bytes += index.lexicalBytes();
+        }
+        return bytes;
+    }
+
+    /** Bytes of quantized vector storage across all agents (counted from array sizes). */
     public long vectorBytes() {
         long bytes = 0;
         for (AgentIndex index : agents.values()) {

@@ -1,43 +1,48 @@
 package ams.knowledge.search;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 
 /**
- * Lower-cased letter/digit runs of two or more characters, without common English stop words: the
- * terms of the BM25 index.
+ * The terms of the BM25 index: Lucene's {@link EnglishAnalyzer} (Unicode word breaking of UAX #29,
+ * lower case, English stop words, possessives, Porter stemming). Chinese and Japanese ideographs
+ * become one term each and other scripts are split at their word boundaries, so text in another
+ * language is searchable instead of becoming one long token. Single Latin letters (the "e" of
+ * "E-4471") are dropped: they match almost everything.
  */
 final class Tokenizer {
 
-    private static final Set<String> STOP_WORDS =
-            Set.of(
-                    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in",
-                    "is", "it", "of", "on", "or", "that", "the", "this", "to", "was", "what",
-                    "when", "where", "which", "who", "why", "with", "does", "do", "you", "we",
-                    "they", "its", "into", "about", "should", "my", "your", "will", "can", "me",
-                    "our", "not", "no", "if", "so", "but", "has", "have", "had", "there", "their");
+    /** Thread-safe: the analyzer keeps one token stream per thread. */
+    private static final Analyzer ANALYZER = new EnglishAnalyzer();
 
     private Tokenizer() {}
 
-    public static List<String> tokens(String text) {
+    static List<String> tokens(String text) {
         List<String> tokens = new ArrayList<>();
-        String lower = text.toLowerCase(Locale.ROOT);
-        int start = -1;
-        for (int i = 0; i <= lower.length(); i++) {
-            boolean word = i < lower.length() && Character.isLetterOrDigit(lower.charAt(i));
-            if (word && start < 0) {
-                start = i;
-            } else if (!word && start >= 0) {
-                String token = lower.substring(start, i);
-                // Single characters carry no meaning alone (the "e" of "E-4471"); stop words match
-                // everything.
-                if (token.length() > 1 && !STOP_WORDS.contains(token)) {
-                    tokens.add(token);
+        if (text == null || text.isEmpty()) {
+            return tokens;
+        }
+        try (TokenStream stream = ANALYZER.tokenStream("text", text)) {
+            CharTermAttribute term = stream.addAttribute(CharTermAttribute.class);
+            stream.reset();
+            while (stream.incrementToken()) {
+                if (term.length() == 1
+                        && term.charAt(0) < 0x80
+                        && Character.isLetter(term.charAt(0))) {
+                    continue;
                 }
-                start = -1;
+                tokens.add(term.toString());
             }
+            stream.end();
+        } catch (IOException e) {
+            // Reading a String cannot fail.
+            throw new UncheckedIOException(e);
         }
         return tokens;
     }

@@ -7,25 +7,16 @@ import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
-import ams.knowledge.avro.ChunkRecord;
-import ams.knowledge.avro.DocumentRecord;
-import ams.knowledge.embedding.BatchIndexer;
 import ams.knowledge.embedding.Embedder;
 import ams.knowledge.embedding.EmbeddingModels;
-import ams.knowledge.search.SearchFilters;
-import ams.knowledge.search.SearchIndex;
-import ams.knowledge.search.SearchMode;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.bench.ResultRows;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * search latency for one agent over 10k and 100k chunks of 384 dimensions, (3) memory of the
  * in-memory index per 100k chunks. Prints a markdown table and, for bench/run, result rows ({@link
  * ResultRows}). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM. Args: [documents]
- * (default 2000; 0 = search and memory only) [chunk counts for search, default 10000,100000].
+ * (default 2000; 0 = search and memory only) [chunk counts for search, default 10000,100000]
+ * [queries, default 1000] ({@link SearchBench}).
  */
 public final class KnowledgeIndexerBench {
 
@@ -65,8 +57,10 @@ public final class KnowledgeIndexerBench {
             rows.addAll(embeddingBench(documents));
         }
         String sizes = args.length > 1 ? args[1] : "10000,100000";
+        int queries = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         for (String size : sizes.split(",")) {
-            rows.addAll(searchBench(Integer.parseInt(size.trim().replace("_", ""))));
+            rows.addAll(
+                    new SearchBench(Integer.parseInt(size.trim().replace("_", "")), queries).run());
         }
         StringBuilder table =
                 new StringBuilder("\n| measurement | size | result | ratio |\n|---|---|---|---|\n");
@@ -233,188 +227,11 @@ public final class KnowledgeIndexerBench {
         return total;
     }
 
-    private static List<String> searchBench(int chunks) {
-        Random random = new Random(chunks);
-        System.gc();
-        long before = usedHeap();
-        SearchIndex index = new SearchIndex();
-        int perDocument = 10;
-        for (int d = 0; d < chunks / perDocument; d++) {
-            DocumentRecord document =
-                    DocumentRecord.newBuilder()
-                            .setKbId("kb")
-                            .setAgentId("bench")
-                            .setDocumentId("d" + d)
-                            .setTitle("")
-                            .setContent("")
-                            .setUpdatedAt(Instant.EPOCH)
-                            .setCreatedAt(Instant.EPOCH)
-                            .setTags(List.of("t" + (d % 5)))
-                            .setModel("random")
-                            .setDimension(384)
-                            .setChunkCount(perDocument)
-                            .build();
-            List<ChunkRecord> list = new ArrayList<>(perDocument);
-            for (int c = 0; c < perDocument; c++) {
-                list.add(
-                        ChunkRecord.newBuilder()
-                                .setAgentId("bench")
-                                .setDocumentId("d" + d)
-                                .setChunkIndex(c)
-                                .setText(sentence(random, 40))
-                                .setModel("random")
-                                .setDimension(384)
-                                .setVector(
-                                        ByteBuffer.wrap(BatchIndexer.toBytes(randomVector(random))))
-                                .build());
-            }
-            index.put(0, document, list);
-        }
-        System.gc();
-        long after = usedHeap();
-        long vectorBytes = index.vectorBytes();
-        long rawBytes = (long) chunks * 384 * Float.BYTES;
-        List<String> rows = new ArrayList<>();
-        rows.add(
-                String.format(
-                        "| memory: vector blocks of the in-memory index | %,d chunks | %.1f MiB (raw %.1f MiB) | %.2f |",
-                        chunks,
-                        vectorBytes / 1048576.0,
-                        rawBytes / 1048576.0,
-                        (double) vectorBytes / rawBytes));
-        rows.add(
-                String.format(
-                        "| memory: whole index on the heap (vectors + BM25 postings + ids) | %,d chunks | %.1f MiB | %.2f |",
-                        chunks,
-                        (after - before) / 1048576.0,
-                        (double) (after - before) / rawBytes));
-        String rawMemory =
-                String.format(
-                        java.util.Locale.ROOT,
-                        "%.1f MiB (raw float32 vectors)",
-                        rawBytes / 1048576.0);
-        // The goals are stated for 100,000 chunks; other sizes are reported for the trend.
-        boolean judged = chunks == 100_000;
-        ResultRows.add(
-                String.format(
-                        java.util.Locale.ROOT,
-                        "knowledge: memory, vector blocks, %,d chunks",
-                        chunks),
-                vectorBytes / 1048576.0,
-                "MiB",
-                rawMemory,
-                (double) vectorBytes / rawBytes,
-                judged ? "<= 1.3x raw" : "",
-                judged ? vectorBytes <= 1.3 * rawBytes : null);
-        ResultRows.add(
-                String.format(
-                        java.util.Locale.ROOT,
-                        "knowledge: memory, whole index (vectors + BM25 + ids), %,d chunks",
-                        chunks),
-                (after - before) / 1048576.0,
-                "MiB",
-                rawMemory,
-                (double) (after - before) / rawBytes,
-                judged ? "<= 1.3x raw" : "",
-                judged ? after - before <= 1.3 * rawBytes : null);
-        Map<SearchMode, Double> p99s = new java.util.EnumMap<>(SearchMode.class);
-        for (SearchMode mode : SearchMode.values()) {
-            int queries = mode == SearchMode.LEXICAL ? 500 : 300;
-            long[] nanos = new long[queries];
-            for (int i = -50; i < queries; i++) {
-                float[] q = randomVector(random);
-                String text = sentence(random, 4);
-                long t = System.nanoTime();
-                index.search(
-                        "bench",
-                        mode == SearchMode.LEXICAL ? null : q,
-                        text,
-                        "random",
-                        mode,
-                        5,
-                        SearchFilters.NONE);
-                if (i >= 0) {
-                    nanos[i] = System.nanoTime() - t;
-                }
-            }
-            Arrays.sort(nanos);
-            rows.add(
-                    String.format(
-                            "| search latency, %s, k=5, one agent | %,d chunks | p50 %.2f ms, p99 %.2f ms | |",
-                            mode.wireName(),
-                            chunks,
-                            nanos[queries / 2] / 1e6,
-                            nanos[queries * 99 / 100] / 1e6));
-            p99s.put(mode, nanos[queries * 99 / 100] / 1e6);
-        }
-        // The raw limit: one pass of dot products over the same number of floats, no index around
-        // it.
-        float[] flat = new float[chunks * 384];
-        for (int i = 0; i < flat.length; i++) {
-            flat[i] = random.nextFloat();
-        }
-        long[] nanos = new long[100];
-        float sink = 0;
-        for (int i = -20; i < nanos.length; i++) {
-            float[] q = randomVector(random);
-            long t = System.nanoTime();
-            for (int c = 0; c < chunks; c++) {
-                float s = 0;
-                int off = c * 384;
-                for (int j = 0; j < 384; j++) {
-                    s += q[j] * flat[off + j];
-                }
-                sink += s;
-            }
-            if (i >= 0) {
-                nanos[i] = System.nanoTime() - t;
-            }
-        }
-        Arrays.sort(nanos);
-        rows.add(
-                String.format(
-                        "| raw limit: plain dot-product loop over the same floats | %,d chunks | p50 %.2f ms, p99 %.2f ms | (sink %s) |",
-                        chunks, nanos[50] / 1e6, nanos[99] / 1e6, sink > 0 ? "+" : "-"));
-        double rawP99 = nanos[99] / 1e6;
-        String rawLimit =
-                String.format(
-                        java.util.Locale.ROOT, "%.2f ms (plain dot-product loop p99)", rawP99);
-        // The dot-product loop is the raw limit of the vector part only; lexical search does other
-        // work.
-        p99s.forEach(
-                (mode, p99) ->
-                        ResultRows.add(
-                                String.format(
-                                        java.util.Locale.ROOT,
-                                        "knowledge: search p99, %s, k=5, %,d chunks",
-                                        mode.wireName(),
-                                        chunks),
-                                p99,
-                                "ms",
-                                mode == SearchMode.LEXICAL ? "-" : rawLimit,
-                                mode == SearchMode.LEXICAL ? Double.NaN : p99 / rawP99,
-                                judged ? "< 10 ms" : "",
-                                judged ? p99 < 10 : null));
-        return rows;
-    }
-
-    private static long usedHeap() {
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static float[] randomVector(Random random) {
-        float[] v = new float[384];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
-    }
-
     /**
      * Words drawn Zipf-like from a 20,000-word vocabulary (a few frequent words, a long tail), like
      * real text.
      */
-    private static String sentence(Random random, int words) {
+    static String sentence(Random random, int words) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < words; i++) {
             if (i % 5 == 0) {

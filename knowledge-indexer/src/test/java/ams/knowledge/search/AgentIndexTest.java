@@ -212,41 +212,89 @@ class AgentIndexTest {
     }
 
     @Test
-    void shouldFindTheSameTopChunksWhenALargeIndexIsScannedInParallel() {
+    void shouldFindTheExactTopChunksWhenALargeIndexIsScannedInParallel() {
         AgentIndex index = new AgentIndex("a");
         Random random = new Random(11);
         int chunks = AgentIndex.PARALLEL_MIN_CHUNKS + 5000;
-        float[][] vectors = new float[chunks][];
+        int dimension = 96;
+        java.util.Map<String, float[]> store = new java.util.HashMap<>();
         for (int d = 0; d < chunks; d++) {
-            vectors[d] = AgentIndex.normalised(randomVector(random));
-            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vectors[d])));
+            float[] vector = gaussian(random, dimension);
+            store.put("d" + d, vector);
+            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vector)));
         }
-        float[] q = AgentIndex.normalised(randomVector(random));
+        ChunkVectors source = (documentId, chunkIndex) -> store.get(documentId);
+        float[] q = gaussian(random, dimension);
+        List<String> exact =
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.VECTOR,
+                                10,
+                                SearchFilters.NONE,
+                                source,
+                                true));
+        List<String> approximate =
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.VECTOR,
+                                10,
+                                SearchFilters.NONE,
+                                source,
+                                false));
+        // The exact list, checked against a plain scan of the floats.
         Integer[] order = new Integer[chunks];
         for (int i = 0; i < chunks; i++) {
             order[i] = i;
         }
+        float[] nq = AgentIndex.normalised(q);
         java.util.Arrays.sort(
                 order,
                 (a, b) ->
                         Float.compare(
-                                AgentIndex.dot(q, vectors[b], 0, 4),
-                                AgentIndex.dot(q, vectors[a], 0, 4)));
+                                AgentIndex.dot(
+                                        nq,
+                                        AgentIndex.normalised(store.get("d" + b)),
+                                        0,
+                                        dimension),
+                                AgentIndex.dot(
+                                        nq,
+                                        AgentIndex.normalised(store.get("d" + a)),
+                                        0,
+                                        dimension)));
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             expected.add("d" + order[i]);
         }
-        assertEquals(
-                expected, ids(index.search(q, "", "m", SearchMode.VECTOR, 10, SearchFilters.NONE)));
+        assertEquals(expected, exact);
+        long found = approximate.stream().filter(exact::contains).count();
+        assertTrue(found >= 9, "recall@10 of the quantized stages: " + found + "/10");
+        assertEquals(exact.get(0), approximate.get(0));
+    }
+
+    private static float[] gaussian(Random random, int dimension) {
+        float[] v = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
     }
 
     @Test
     void shouldHoldVectorMemoryInProportionToItsChunksAcrossBlocks() {
         AgentIndex index = new AgentIndex("a");
         Random random = new Random(5);
+        java.util.Map<String, float[]> store = new java.util.HashMap<>();
+        ChunkVectors source = (documentId, chunkIndex) -> store.get(documentId);
         index.put("d0", "", "text", Set.of(), "m", List.of(chunk(0, "x", randomVector(random))));
+        // 4 dimensions: a 4-byte code, a 1-byte sketch and two floats per row.
         assertEquals(
-                (long) AgentIndex.MIN_BLOCK_ROWS * 4 * Float.BYTES,
+                (long) AgentIndex.MIN_BLOCK_ROWS * (4 + 1 + 2 * Float.BYTES),
                 index.vectorBytes(),
                 "one chunk of 4 dimensions: the first small block, not a full one");
         int chunks = AgentIndex.BLOCK + AgentIndex.BLOCK / 2;
@@ -254,10 +302,11 @@ class AgentIndexTest {
         vectors[0] = null;
         for (int d = 1; d < chunks; d++) {
             vectors[d] = randomVector(random);
+            store.put("d" + d, vectors[d]);
             index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vectors[d])));
         }
         assertTrue(
-                index.vectorBytes() <= 2L * AgentIndex.BLOCK * 4 * Float.BYTES,
+                index.vectorBytes() <= 2L * AgentIndex.BLOCK * (4 + 1 + 2 * Float.BYTES),
                 "at most two blocks: " + index.vectorBytes());
         for (int d :
                 new int[] {
@@ -265,7 +314,15 @@ class AgentIndexTest {
                 }) {
             assertEquals(
                     "d" + d,
-                    ids(index.search(vectors[d], "", "m", SearchMode.VECTOR, 1, SearchFilters.NONE))
+                    ids(index.search(
+                                    vectors[d],
+                                    "",
+                                    "m",
+                                    SearchMode.VECTOR,
+                                    1,
+                                    SearchFilters.NONE,
+                                    source,
+                                    false))
                             .get(0),
                     "the chunk at row " + d + " keeps its vector as its block grows");
         }
