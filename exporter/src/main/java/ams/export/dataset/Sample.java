@@ -50,11 +50,17 @@ public record Sample(
         return true;
     }
 
-    /** The text dedup compares: every turn with its role, system prompt excluded. */
+    /**
+     * The text dedup compares: the agent's own (assistant) turns, what a model learns to write. The
+     * user turns are left out because the views of one conversation share them: the user turns of
+     * one agent's view are the other agents' assistant turns.
+     */
     public String dedupText() {
         StringBuilder text = new StringBuilder();
         for (ChatTurn t : turns) {
-            text.append(t.role()).append(": ").append(t.content()).append('\n');
+            if (ChatTurn.ASSISTANT.equals(t.role())) {
+                text.append(t.content()).append('\n');
+            }
         }
         return text.toString();
     }
