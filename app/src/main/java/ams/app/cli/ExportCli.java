@@ -106,7 +106,7 @@ public final class ExportCli {
         @Option(
                 names = "--out",
                 description = "Output directory (default: <data-dir>/datasets/training/<format>)")
-        Path out;
+        Path outDir;
 
         @Option(
                 names = "--split",
@@ -229,8 +229,8 @@ public final class ExportCli {
                             encoding,
                             "ZSTD");
             Path target =
-                    out != null
-                            ? out
+                    outDir != null
+                            ? outDir
                             : broker.dataDir()
                                     .resolve("datasets")
                                     .resolve("training")
