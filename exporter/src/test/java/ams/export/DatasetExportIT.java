@@ -58,8 +58,8 @@ class DatasetExportIT {
         try (DuckDb duck = new DuckDb()) {
             assertEquals(
                     List.of(
-                            List.of("conv-1", "You are a.\n\nPrime directive: Help.", 4L, true),
-                            List.of("conv-2", "Changed.\n\nPrime directive: Help.", 2L, true)),
+                            List.of("conv-1", "You are a.\n\nPrime directive: Help.", 4, true),
+                            List.of("conv-2", "Changed.\n\nPrime directive: Help.", 2, true)),
                     duck.query(
                             "SELECT conversation_id, messages[1].content, num_turns, scripted"
                                     + " FROM '"
