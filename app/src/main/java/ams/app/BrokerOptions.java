@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * Where Kafka is: an existing cluster ({@code --bootstrap}) or the embedded broker under the data
  * dir.
  */
-final class BrokerOptions {
+public final class BrokerOptions {
 
     @Option(
             names = "--bootstrap",
@@ -41,8 +41,18 @@ final class BrokerOptions {
             description = "Prefix of every topic name. Default: ${DEFAULT-VALUE}")
     String topicPrefix;
 
+    /** The data directory (embedded broker log, state, datasets). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The prefix of every topic name. */
+    public String topicPrefix() {
+        return topicPrefix;
+    }
+
     /** Starts the embedded broker unless --bootstrap was given; the returned handle closes it. */
-    Connection connect() {
+    public Connection connect() {
         if (bootstrap != null) {
             return new Connection(bootstrap, null);
         }
@@ -73,7 +83,8 @@ final class BrokerOptions {
     }
 
     /** Bootstrap servers and, when embedded, the broker to stop at the end. */
-    record Connection(String bootstrapServers, EmbeddedBroker broker) implements AutoCloseable {
+    public record Connection(String bootstrapServers, EmbeddedBroker broker)
+            implements AutoCloseable {
         @Override
         public void close() {
             if (broker != null) {

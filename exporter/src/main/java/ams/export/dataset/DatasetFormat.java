@@ -1,0 +1,192 @@
+package ams.export.dataset;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The three shapes of a training dataset, each one Avro schema (the Parquet columns, the JSONL keys
+ * and the dataset card's features all come from it):
+ *
+ * <ul>
+ *   <li>{@code sft}: OpenAI chat {@code messages} (system first, then user/assistant alternating);
+ *   <li>{@code sharegpt}: {@code system} plus {@code conversations} of {@code from: human|gpt};
+ *   <li>{@code instruction}: one row per assistant turn, Alpaca style: {@code instruction} (the
+ *       user turn before it), {@code input} (empty), {@code output}, {@code system} and {@code
+ *       history} (the earlier [instruction, output] pairs of the sample).
+ * </ul>
+ *
+ * Every row also says where it came from ({@code conversation_id}, {@code agent_id}), how big it is
+ * ({@code num_turns}, {@code num_tokens}) and what wrote the assistant text ({@code providers},
+ * {@code scripted}: true when the offline scripted responder wrote any of it).
+ */
+public enum DatasetFormat {
+    SFT,
+    SHAREGPT,
+    INSTRUCTION;
+
+    private static final Schema STRINGS = SchemaBuilder.array().items().stringType();
+
+    private static final Schema MESSAGE =
+            SchemaBuilder.record("chat_message")
+                    .namespace("ams.export.dataset")
+                    .fields()
+                    .requiredString("role")
+                    .requiredString("content")
+                    .optionalString("name")
+                    .endRecord();
+
+    private static final Schema SHAREGPT_TURN =
+            SchemaBuilder.record("sharegpt_turn")
+                    .namespace("ams.export.dataset")
+                    .fields()
+                    .requiredString("from")
+                    .requiredString("value")
+                    .optionalString("name")
+                    .endRecord();
+
+    public static DatasetFormat parse(String text) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "dataset format must be sft, sharegpt or instruction; was '" + text + "'", e);
+        }
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public Schema schema() {
+        SchemaBuilder.FieldAssembler<Schema> fields =
+                SchemaBuilder.record(label() + "_sample")
+                        .namespace("ams.export.dataset")
+                        .fields()
+                        .requiredString("id")
+                        .requiredString("conversation_id")
+                        .requiredString("agent_id")
+                        .requiredString("agent_name")
+                        .requiredString("topic");
+        switch (this) {
+            case SFT -> fields = fields.name("messages").type().array().items(MESSAGE).noDefault();
+            case SHAREGPT ->
+                    fields =
+                            fields.requiredString("system")
+                                    .name("conversations")
+                                    .type()
+                                    .array()
+                                    .items(SHAREGPT_TURN)
+                                    .noDefault();
+            case INSTRUCTION ->
+                    fields =
+                            fields.requiredString("system")
+                                    .requiredString("instruction")
+                                    .requiredString("input")
+                                    .requiredString("output")
+                                    .name("history")
+                                    .type()
+                                    .array()
+                                    .items(STRINGS)
+                                    .noDefault();
+        }
+        return fields.requiredInt("num_turns")
+                .requiredInt("num_tokens")
+                .name("providers")
+                .type(STRINGS)
+                .noDefault()
+                .requiredBoolean("scripted")
+                .endRecord();
+    }
+
+    /**
+     * The rows of one sample (one, or one per assistant turn for {@code instruction}).
+     *
+     * @param tokens the sample's tokens (system prompt and every turn)
+     * @param count counts the tokens of a text, for the rows of {@code instruction}
+     */
+    public List<GenericRecord> rows(
+            Schema schema, Sample s, int tokens, java.util.function.ToIntFunction<String> count) {
+        List<GenericRecord> rows = new ArrayList<>();
+        switch (this) {
+            case SFT -> {
+                GenericData.Record row = header(schema, s, s.id(), s.turns().size(), tokens);
+                List<GenericRecord> messages = new ArrayList<>(s.turns().size() + 1);
+                if (!s.system().isEmpty()) {
+                    messages.add(message("system", s.system(), null));
+                }
+                for (Sample.ChatTurn t : s.turns()) {
+                    messages.add(message(t.role(), t.content(), t.name()));
+                }
+                row.put("messages", messages);
+                rows.add(row);
+            }
+            case SHAREGPT -> {
+                GenericData.Record row = header(schema, s, s.id(), s.turns().size(), tokens);
+                row.put("system", s.system());
+                List<GenericRecord> turns = new ArrayList<>(s.turns().size());
+                for (Sample.ChatTurn t : s.turns()) {
+                    GenericData.Record turn = new GenericData.Record(SHAREGPT_TURN);
+                    turn.put("from", Sample.ChatTurn.USER.equals(t.role()) ? "human" : "gpt");
+                    turn.put("value", t.content());
+                    turn.put("name", t.name());
+                    turns.add(turn);
+                }
+                row.put("conversations", turns);
+                rows.add(row);
+            }
+            case INSTRUCTION -> {
+                List<List<String>> history = new ArrayList<>();
+                int historyTokens = count.applyAsInt(s.system());
+                for (int i = 0; i + 1 < s.turns().size(); i += 2) {
+                    String instruction = s.turns().get(i).content();
+                    String output = s.turns().get(i + 1).content();
+                    int pairTokens = count.applyAsInt(instruction) + count.applyAsInt(output);
+                    GenericData.Record row =
+                            header(
+                                    schema,
+                                    s,
+                                    s.id() + "/" + i / 2,
+                                    i + 2,
+                                    historyTokens + pairTokens);
+                    row.put("system", s.system());
+                    row.put("instruction", instruction);
+                    row.put("input", "");
+                    row.put("output", output);
+                    row.put("history", new ArrayList<>(history));
+                    rows.add(row);
+                    history.add(List.of(instruction, output));
+                    historyTokens += pairTokens;
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static GenericData.Record header(
+            Schema schema, Sample s, String id, int turns, int tokens) {
+        GenericData.Record row = new GenericData.Record(schema);
+        row.put("id", id);
+        row.put("conversation_id", s.conversationId());
+        row.put("agent_id", s.agentId());
+        row.put("agent_name", s.agentName());
+        row.put("topic", s.topic());
+        row.put("num_turns", turns);
+        row.put("num_tokens", tokens);
+        row.put("providers", new ArrayList<>(s.providers()));
+        row.put("scripted", s.scripted());
+        return row;
+    }
+
+    private static GenericRecord message(String role, String content, String name) {
+        GenericData.Record m = new GenericData.Record(MESSAGE);
+        m.put("role", role);
+        m.put("content", content);
+        m.put("name", name);
+        return m;
+    }
+}
