@@ -3,6 +3,7 @@ package ams.export.dataset;
 import ams.events.topics.TopicCatalogue;
 import ams.export.format.AtomicFiles;
 import ams.export.sink.SegmentName;
+import ams.export.snapshot.TopicScan;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

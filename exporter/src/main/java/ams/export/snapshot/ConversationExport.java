@@ -18,22 +18,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * One-shot export of one conversation or all of them, read straight from conversation-events to the
@@ -92,40 +84,14 @@ public final class ConversationExport {
         Map<String, ConversationRequested> requested = new LinkedHashMap<>();
         Map<String, String> status = new LinkedHashMap<>();
         Map<String, Map<String, GenericRecord>> messages = new LinkedHashMap<>();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions =
-                    consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-                            .map(p -> new TopicPartition(p.topic(), p.partition()))
-                            .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-            while (partitions.stream()
-                    .anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> record :
-                        consumer.poll(Duration.ofMillis(200))) {
-                    ConversationEvent event;
-                    try {
-                        event =
-                                record.value() == null
-                                        ? null
-                                        : topic.valueSerde()
-                                                .deserializer()
-                                                .deserialize(topic.name(), record.value());
-                    } catch (SerializationException e) {
-                        continue; // the continuous sink dead-letters it; an export has nothing to
-                        // show for it
-                    }
-                    if (event == null
-                            || (only.isPresent()
-                                    && !only.get().equals(event.getConversationId()))) {
-                        continue;
+        TopicScan.scan(
+                bootstrapServers,
+                topic,
+                (event, partition, offset) -> {
+                    // undecodable records: the continuous sink dead-letters them; an export has
+                    // nothing to show for them
+                    if (only.isPresent() && !only.get().equals(event.getConversationId())) {
+                        return;
                     }
                     String id = event.getConversationId();
                     Object payload = event.getPayload();
@@ -136,8 +102,7 @@ public final class ConversationExport {
                         messages.computeIfAbsent(id, k -> new LinkedHashMap<>())
                                 .putIfAbsent(
                                         m.getMessageId(),
-                                        MessageRows.of(
-                                                event, m, record.partition(), record.offset()));
+                                        MessageRows.of(event, m, partition, offset));
                         status.putIfAbsent(id, "RUNNING");
                     } else if (payload instanceof ConversationCompleted) {
                         status.put(id, "COMPLETED");
@@ -146,9 +111,7 @@ public final class ConversationExport {
                     } else if (payload instanceof ConversationCancelled) {
                         status.put(id, "CANCELLED");
                     }
-                }
-            }
-        }
+                });
         List<Conversation> out = new ArrayList<>();
         for (String id : status.keySet()) {
             List<GenericRecord> rows =

@@ -1,4 +1,4 @@
-package ams.export.dataset;
+package ams.export.snapshot;
 
 import ams.events.topics.Topic;
 import java.time.Duration;
@@ -16,14 +16,26 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads a whole topic from the beginning to the end it has when the scan starts (read_committed),
  * decoding each value; undecodable records are skipped (the continuous sink dead-letters them).
- * Order is per partition, which is what a fold keyed like the topic needs.
+ * Order is per partition, which is what a fold keyed like the topic needs. What every snapshot
+ * (conversation export, dataset export) reads the log with.
  */
-final class TopicScan {
+public final class TopicScan {
+
+    /** What to do with each decoded value, given where it was read. */
+    @FunctionalInterface
+    public interface Visitor<V> {
+        void accept(V value, int partition, long offset);
+    }
 
     private TopicScan() {}
 
     /** Returns how many records were undecodable. */
-    static <V> long scan(String bootstrapServers, Topic<String, V> topic, Consumer<V> each) {
+    public static <V> long scan(String bootstrapServers, Topic<String, V> topic, Consumer<V> each) {
+        return scan(bootstrapServers, topic, (value, partition, offset) -> each.accept(value));
+    }
+
+    /** The same, with each value's partition and offset. */
+    public static <V> long scan(String bootstrapServers, Topic<String, V> topic, Visitor<V> each) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -60,7 +72,7 @@ final class TopicScan {
                         continue;
                     }
                     if (value != null) {
-                        each.accept(value);
+                        each.accept(value, record.partition(), record.offset());
                     }
                 }
             }
