@@ -83,6 +83,15 @@ public final class AgentExport {
                             + " is not supported; this version reads "
                             + FORMAT_VERSION);
         }
+        JsonNode exportedAt = file.get("exported_at");
+        if (exportedAt != null && !exportedAt.isNull() && !exportedAt.isTextual()) {
+            throw new InvalidRequestException("field 'exported_at' must be a string");
+        }
+        JsonNode knowledge = file.get("knowledge");
+        if (knowledge != null && !knowledge.isNull() && !knowledge.isArray()) {
+            throw new InvalidRequestException(
+                    "field 'knowledge' must be an array of document references");
+        }
         JsonNode row = file.path("agent");
         if (!row.isObject()) {
             throw new InvalidRequestException("field 'agent' must be an object");
