@@ -190,6 +190,49 @@ class AgentActivityIT {
     }
 
     @Test
+    void anAgentDeactivatedMidConversationIsSkippedAfterItsTurn() throws Exception {
+        for (String id : List.of("ant", "bee", "cat")) {
+            client.createAgent(
+                    id, id.toUpperCase(java.util.Locale.ROOT), TestEvents.minimalConfig(id));
+            client.awaitAgent(id, Duration.ofSeconds(60));
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.set("agents", JSON.valueToTree(List.of("ant", "bee", "cat")));
+        body.put("topic", "a long talk");
+        body.put("num_turns", 300);
+        String id = rest.post("/conversations/generate", body).path("conversation_id").asText();
+        Wait.until(
+                "a few turns",
+                Duration.ofSeconds(60),
+                () -> {
+                    try {
+                        return client.conversation(id).path("turns_done").asInt() >= 3;
+                    } catch (RestClient.ApiException e) {
+                        return false;
+                    }
+                });
+        rest.post("/agents/bee/deactivate", Map.of("reason", "mid-conversation"));
+        JsonNode done = client.awaitConversation(id, Duration.ofMinutes(2));
+        assertEquals("COMPLETED", done.path("status").asText(), done.toString());
+        JsonNode messages = client.messages(id).path("messages");
+        assertEquals(300, messages.size());
+        int firstStandIn = -1;
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            if (m.path("metadata").path("stands_in_for").asText("").equals("bee")) {
+                firstStandIn = firstStandIn < 0 ? i : firstStandIn;
+                assertFalse(m.path("agent_id").asText().equals("bee"), m.toString());
+            }
+            if (firstStandIn >= 0) {
+                assertFalse(
+                        m.path("agent_id").asText().equals("bee"),
+                        "bee spoke after it was skipped: " + m);
+            }
+        }
+        assertTrue(firstStandIn > 0, "bee was skipped once deactivated");
+    }
+
+    @Test
     void agentsWithoutIdOrConfigGetAGeneratedIdAndTheDefaultSkeleton() {
         JsonNode answer = rest.post("/agents", Map.of("name", "Nameless"));
         assertTrue(answer.path("agent_id_generated").asBoolean(), answer.toString());
