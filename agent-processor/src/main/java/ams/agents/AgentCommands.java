@@ -14,8 +14,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Turns requests about agents into validated events. Checks here are the ones a client can make
@@ -74,6 +76,87 @@ public final class AgentCommands {
                         .setConfigJson(write(document))
                         .setActive(true)
                         .build());
+    }
+
+    /** A creation request as the REST API takes it, and whether its id was generated here. */
+    public record Creation(AgentEvent event, boolean idGenerated) {
+        public String agentId() {
+            return event.getAgentId();
+        }
+    }
+
+    /**
+     * A creation request in the original's shape and ours: {@code agent_id} (optional: else the
+     * config's {@code agent_id}, else generated), {@code agent_name} or the original's {@code name}
+     * (both given and different: refused), {@code description}, {@code tags}, {@code config}
+     * (optional: else {@link AgentConfigSkeleton the original's default skeleton}).
+     */
+    public Creation create(JsonNode request) {
+        if (request == null || !request.isObject()) {
+            throw new InvalidRequestException("the request must be a JSON object");
+        }
+        String name = text(request, "agent_name");
+        String originalName = text(request, "name");
+        if (name != null && originalName != null && !name.equals(originalName)) {
+            throw new InvalidRequestException(
+                    "'name' ('"
+                            + originalName
+                            + "') and 'agent_name' ('"
+                            + name
+                            + "') differ: they are the same field (name is the original"
+                            + " AMS-DB's spelling); send one of them");
+        }
+        JsonNode config = request.get("config");
+        if (config != null && config.isNull()) {
+            config = null;
+        }
+        String agentId = text(request, "agent_id");
+        boolean generated = false;
+        if (agentId == null && config != null && config.path("agent_id").isTextual()) {
+            agentId = config.path("agent_id").asText();
+        }
+        if (agentId == null) {
+            agentId = "agent_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            generated = true;
+        }
+        AgentIds.require(agentId);
+        return new Creation(
+                create(
+                        agentId,
+                        name != null ? name : originalName,
+                        text(request, "description"),
+                        tags(request),
+                        config == null ? AgentConfigSkeleton.of(JSON, agentId) : config),
+                generated);
+    }
+
+    private static String text(JsonNode request, String field) {
+        JsonNode value = request.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new InvalidRequestException("field '" + field + "' must be a string");
+        }
+        return value.asText();
+    }
+
+    private static List<String> tags(JsonNode request) {
+        JsonNode value = request.get("tags");
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw new InvalidRequestException("field 'tags' must be an array of strings");
+        }
+        List<String> tags = new ArrayList<>();
+        for (JsonNode tag : value) {
+            if (!tag.isTextual()) {
+                throw new InvalidRequestException("field 'tags' must be an array of strings");
+            }
+            tags.add(tag.asText());
+        }
+        return tags;
     }
 
     public AgentEvent changeConfig(String agentId, JsonNode mergePatch) {

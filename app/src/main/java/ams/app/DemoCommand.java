@@ -150,6 +150,9 @@ final class DemoCommand implements Callable<Integer> {
                                     "Imported from the original AMS-DB template " + name,
                                     List.of("original-template"),
                                     config));
+            // The templates ship EMBEDDING_FLAG false; the demo loads knowledge for these agents
+            // and wants it retrieved, as the original's setup examples switch the flag on.
+            ams.publisher().publish(commands.setFlag(id, "EMBEDDING_FLAG", true));
             out.printf("Agent %s imported from %s%n", id, name);
         }
         return ids;

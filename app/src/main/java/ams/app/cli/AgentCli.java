@@ -1,5 +1,6 @@
 package ams.app.cli;
 
+import ams.agents.AgentExport;
 import ams.app.client.RestClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,52 +40,95 @@ public final class AgentCli {
             mixinStandardHelpOptions = true,
             description = "Create an agent from a config document (the original's agent JSON).")
     int create(
-            @Option(names = "--id", required = true, description = "Agent id") String id,
+            @Option(names = "--id", description = "Agent id (default: generated)") String id,
             @Option(names = "--name", description = "Display name (default: the id)") String name,
             @Option(names = "--description", defaultValue = "") String description,
             @Option(names = "--tag", description = "A tag; repeat for several") List<String> tags,
-            @Option(names = "--config", description = "Config JSON file (default: an empty config)")
+            @Option(
+                            names = "--config",
+                            description =
+                                    "Config JSON file (default: the original's default config"
+                                            + " skeleton)")
                     Path config,
             @Mixin WaitOption wait)
             throws IOException {
         ObjectNode body = JSON.createObjectNode();
-        body.put("agent_id", id);
-        body.put("agent_name", name == null ? id : name);
+        if (id != null) {
+            body.put("agent_id", id);
+        }
+        if (name != null) {
+            body.put("agent_name", name);
+        }
         body.put("description", description);
         body.set("tags", JSON.valueToTree(tags == null ? List.of() : tags));
-        body.set(
-                "config",
-                config == null ? JSON.createObjectNode() : JSON.readTree(Files.readString(config)));
+        if (config != null) {
+            body.set("config", JSON.readTree(Files.readString(config)));
+        }
         JsonNode answer = api.client().post("/agents", body);
         api.print(
                 out(),
                 answer,
                 a ->
                         out().printf(
-                                        "Agent %s created (event %s)%n",
-                                        id, a.path("event_id").asText()));
+                                        "Agent %s created%s (event %s)%n",
+                                        a.path("agent_id").asText(),
+                                        a.path("agent_id_generated").asBoolean()
+                                                ? " with a generated id"
+                                                : "",
+                                        a.path("event_id").asText()));
         return wait.settle(api.client(), answer, out());
     }
 
     @Command(
             name = "import",
             mixinStandardHelpOptions = true,
-            description = "Import original AMS-DB agent JSON files unchanged.")
+            description =
+                    "Import agent files: an export of ams agent export (the agent with its config;"
+                            + " knowledge references are listed), or an original AMS-DB agent JSON"
+                            + " imported unchanged.")
     int importFiles(@Parameters(paramLabel = "FILE", arity = "1..*") List<Path> files)
             throws IOException {
         for (Path file : files) {
-            JsonNode config = JSON.readTree(Files.readString(file));
-            String id = config.path("agent_id").asText("");
+            JsonNode document = JSON.readTree(Files.readString(file));
+            if (AgentExport.FORMAT.equals(document.path("format").asText())) {
+                JsonNode answer = api.client().post("/agents/import", document);
+                api.print(
+                        out(),
+                        answer,
+                        a -> {
+                            out().printf(
+                                            "Imported %s from %s (events %s)%n",
+                                            a.path("agent_id").asText(), file, a.path("event_ids"));
+                            JsonNode knowledge = document.path("knowledge");
+                            if (!knowledge.isEmpty()) {
+                                out().printf(
+                                                "It referenced %d knowledge document(s), not"
+                                                        + " imported (add them again with ams"
+                                                        + " knowledge add):%n",
+                                                knowledge.size());
+                                knowledge.forEach(
+                                        d ->
+                                                out().printf(
+                                                                "  %s  %s%n",
+                                                                d.path("document_id").asText(),
+                                                                d.path("title").asText()));
+                            }
+                        });
+                continue;
+            }
+            String id = document.path("agent_id").asText("");
             if (id.isEmpty()) {
                 throw new IllegalArgumentException(
-                        file + " has no agent_id: is it an AMS-DB agent config?");
+                        file
+                                + " has no agent_id: is it an AMS-DB agent config or an agent"
+                                + " export?");
             }
             ObjectNode body = JSON.createObjectNode();
             body.put("agent_id", id);
             body.put("agent_name", id);
             body.put("description", "Imported from " + file.getFileName());
             body.set("tags", JSON.valueToTree(List.of("imported")));
-            body.set("config", config);
+            body.set("config", document);
             JsonNode answer = api.client().post("/agents", body);
             api.print(out(), answer, a -> out().printf("Imported %s from %s%n", id, file));
         }
@@ -136,20 +180,31 @@ public final class AgentCli {
     @Command(
             name = "export",
             mixinStandardHelpOptions = true,
-            description = "Write an agent's config document (the original's JSON format).")
+            description =
+                    "Write an agent as one portable JSON file (row, config with prompts, flags"
+                            + " and models, knowledge references) that ams agent import reads.")
     int export(
             @Parameters(paramLabel = "AGENT_ID") String id,
-            @Option(names = "--out", description = "File (default: stdout)") Path file)
+            @Option(names = "--out", description = "File (default: stdout)") Path file,
+            @Option(
+                            names = "--config-only",
+                            description =
+                                    "Write only the config document (the original's agent JSON)")
+                    boolean configOnly)
             throws IOException {
-        String config =
-                api.client()
-                        .get("/agents/" + RestClient.encode(id))
-                        .path("config")
-                        .toPrettyString();
+        String text =
+                configOnly
+                        ? api.client()
+                                .get("/agents/" + RestClient.encode(id))
+                                .path("config")
+                                .toPrettyString()
+                        : api.client()
+                                .get("/agents/" + RestClient.encode(id) + "/export")
+                                .toPrettyString();
         if (file == null) {
-            out().println(config);
+            out().println(text);
         } else {
-            Files.writeString(file, config + "\n");
+            Files.writeString(file, text + "\n");
             out().printf("Wrote %s%n", file);
         }
         return 0;

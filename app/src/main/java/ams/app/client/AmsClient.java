@@ -76,6 +76,22 @@ public final class AmsClient implements AutoCloseable {
         return event.getEnvelope().getEventId().toString();
     }
 
+    /**
+     * The agent as one portable JSON document (row, config, knowledge references), as {@code GET
+     * /agents/{id}/export} answers it; write it to a file to move the agent to another system.
+     */
+    public JsonNode exportAgent(String agentId) {
+        return rest.get("/agents/" + RestClient.encode(agentId) + "/export");
+    }
+
+    /**
+     * Recreates an exported agent ({@link #exportAgent}) through {@code POST /agents/import};
+     * answers the agent id and the ids of the events published.
+     */
+    public JsonNode importAgent(JsonNode export) {
+        return rest.post("/agents/import", export);
+    }
+
     public String updateAgentConfig(String agentId, String mergePatchJson) {
         AgentEvent event = agents.changeConfig(agentId, readObject(mergePatchJson));
         publisher.publish(event);

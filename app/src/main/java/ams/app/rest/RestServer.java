@@ -1,6 +1,7 @@
 package ams.app.rest;
 
 import ams.app.client.EventPublisher;
+import ams.app.client.RestClient;
 import ams.events.http.BearerToken;
 import ams.service.http.ServiceHttp;
 import io.javalin.Javalin;
@@ -51,6 +52,17 @@ public final class RestServer implements AutoCloseable {
         new DocsRoutes().register(app);
         new SystemRoutes(admin, publisher.topics(), components).register(app);
         new WriteRoutes(publisher).register(app);
+        String selfHost =
+                config.host().equals("0.0.0.0") || config.host().equals("::")
+                        ? "127.0.0.1"
+                        : config.host();
+        new AgentTransferRoutes(
+                        publisher,
+                        () ->
+                                new RestClient(
+                                        "http://" + selfHost + ":" + app.port(),
+                                        config.bearerToken()))
+                .register(app);
         moduleRoutes.forEach(routes -> routes.accept(app));
         app.start(config.host(), config.port());
         log.info(

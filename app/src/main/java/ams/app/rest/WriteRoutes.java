@@ -12,6 +12,7 @@ import ams.service.http.ServiceJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -65,22 +66,18 @@ final class WriteRoutes {
                                         ctx.pathParam("id"), ctx.pathParam("documentId"), null)));
     }
 
+    /**
+     * The original's request ({@code name}) and ours ({@code agent_name}); no id: the config's,
+     * else a generated one, and the answer says so ({@code agent_id_generated}); no config: the
+     * original's default skeleton.
+     */
     private void createAgent(Context ctx) {
-        JsonNode body = ServiceJson.object(ctx.body());
-        String agentId = JsonFields.requiredText(body, "agent_id");
-        JsonNode config = body.get("config");
-        if (config == null) {
-            throw new InvalidRequestException(
-                    "field 'config' is required: the agent configuration document (a JSON object)");
-        }
-        accepted(
-                ctx,
-                agents.create(
-                        agentId,
-                        JsonFields.optionalText(body, "agent_name"),
-                        JsonFields.optionalText(body, "description"),
-                        JsonFields.stringList(body, "tags"),
-                        config));
+        AgentCommands.Creation creation = agents.create(ServiceJson.object(ctx.body()));
+        AgentEvent event = creation.event();
+        Map<String, Object> ids = new LinkedHashMap<>();
+        ids.put("agent_id", event.getAgentId());
+        ids.put("agent_id_generated", creation.idGenerated());
+        answer(ctx, publisher.publish(event), event.getEnvelope().getEventId().toString(), ids);
     }
 
     private void setFlag(Context ctx) {
@@ -142,8 +139,8 @@ final class WriteRoutes {
     }
 
     private static void answer(
-            Context ctx, RecordMetadata meta, String eventId, Map<String, String> ids) {
-        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>(ids);
+            Context ctx, RecordMetadata meta, String eventId, Map<String, ?> ids) {
+        Map<String, Object> body = new LinkedHashMap<>(ids);
         body.put("event_id", eventId);
         body.put("topic", meta.topic());
         body.put("partition", meta.partition());

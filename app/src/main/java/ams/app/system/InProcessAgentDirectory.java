@@ -17,6 +17,6 @@ final class InProcessAgentDirectory implements AgentDirectory {
     @Override
     public Optional<AgentProfile> find(String agentId) {
         return agents.agent(agentId)
-                .map(a -> new AgentProfile(a.agentId(), a.agentName(), a.config()));
+                .map(a -> new AgentProfile(a.agentId(), a.agentName(), a.config(), a.isActive()));
     }
 }

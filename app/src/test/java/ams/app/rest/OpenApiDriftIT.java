@@ -82,7 +82,22 @@ class OpenApiDriftIT {
             Map.ofEntries(
                     Map.entry(
                             "POST /agents",
-                            Set.of("agent_id", "agent_name", "description", "tags", "config")),
+                            Set.of(
+                                    "agent_id",
+                                    "agent_name",
+                                    "name",
+                                    "description",
+                                    "tags",
+                                    "config")),
+                    Map.entry(
+                            "POST /agents/import",
+                            Set.of(
+                                    "format",
+                                    "format_version",
+                                    "exported_at",
+                                    "agent",
+                                    "config",
+                                    "knowledge")),
                     // A JSON Merge Patch: any object, no fields of its own.
                     Map.entry("PATCH /agents/{id}", Set.of()),
                     Map.entry("PUT /agents/{id}/prompts/{type}", Set.of("text")),
@@ -433,6 +448,13 @@ class OpenApiDriftIT {
         ObjectNode body = JSON.createObjectNode();
         switch (op) {
             case "POST /agents" -> body.put("agent_id", "probe-new").putObject("config");
+            case "POST /agents/import" -> {
+                body.put("format", "ams-agent-export").put("format_version", 1);
+                body.put("exported_at", "2026-01-01T00:00:00Z");
+                body.putObject("agent").put("agent_id", "probe-imported");
+                body.putObject("config");
+                body.putArray("knowledge");
+            }
             case "PUT /agents/{id}/prompts/{type}" -> body.put("text", "Hoot.");
             case "PUT /agents/{id}/flags/{flag}" -> body.put("value", true);
             case "POST /agents/{id}/knowledge" -> body.put("content", "Owls hunt at night.");

@@ -145,7 +145,12 @@ class RestServerIT {
                         "[".repeat(3000) + "]".repeat(3000),
                         400,
                         "not valid JSON"),
-                Arguments.of("POST", "/agents", "{\"config\":{}}", 400, "'agent_id' is required"),
+                Arguments.of(
+                        "POST",
+                        "/agents",
+                        "{\"agent_id\":\"a\",\"name\":\"A\",\"agent_name\":\"B\"}",
+                        400,
+                        "'name' ('A') and 'agent_name' ('B') differ"),
                 Arguments.of(
                         "POST",
                         "/agents",
@@ -153,7 +158,7 @@ class RestServerIT {
                         400,
                         "agent_id must be"),
                 Arguments.of(
-                        "POST", "/agents", "{\"agent_id\":\"a\"}", 400, "'config' is required"),
+                        "POST", "/agents", "{\"agent_id\":7}", 400, "'agent_id' must be a string"),
                 Arguments.of(
                         "POST",
                         "/agents",

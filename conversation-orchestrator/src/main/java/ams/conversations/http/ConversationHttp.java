@@ -23,7 +23,9 @@ import io.javalin.http.Context;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -135,11 +137,14 @@ public final class ConversationHttp {
 
     private void generate(Context ctx) throws JsonProcessingException {
         GenerateRequest request = ServiceJson.read(ctx.body(), GenerateRequest.class);
+        List<String> inactive = new ArrayList<>();
         for (String agent : request.agents()) {
-            if (findAgent(agent).isEmpty()) {
+            Optional<AgentProfile> profile = findAgent(agent);
+            if (profile.isEmpty()) {
                 throw new InvalidRequestException(
                         "Unknown agent '" + agent + "'; create it first (POST /agents)");
             }
+            profile.get().inactiveReason().ifPresent(inactive::add);
         }
         ConversationRequested event = request.toEvent();
         String id = request.requestedId();
@@ -168,6 +173,17 @@ public final class ConversationHttp {
                                 .put("already_requested", true));
                 return;
             }
+        }
+        if (!inactive.isEmpty()) {
+            // A deactivated agent does not join a new conversation (a retry of one already taken
+            // was answered above: it started while the agent was active).
+            throw new ConflictException(
+                    "Inactive agent"
+                            + (inactive.size() == 1 ? " " : "s: ")
+                            + String.join("; ", inactive)
+                            + "; or leave "
+                            + (inactive.size() == 1 ? "it" : "them")
+                            + " out of 'agents'");
         }
         commands.request(id, event);
         ServiceHttp.reply(ctx, 202, json.object().put("conversation_id", id));

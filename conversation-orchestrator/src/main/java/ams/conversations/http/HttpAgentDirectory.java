@@ -31,6 +31,7 @@ public final class HttpAgentDirectory implements AgentDirectory {
                                 new AgentProfile(
                                         agentId,
                                         agent.path("agent_name").asText(agentId),
-                                        agent.path("config")));
+                                        agent.path("config"),
+                                        agent.path("is_active").asBoolean(true)));
     }
 }

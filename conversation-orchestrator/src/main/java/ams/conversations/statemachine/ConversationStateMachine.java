@@ -12,6 +12,8 @@ import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -45,6 +47,15 @@ public final class ConversationStateMachine {
             return new Step(state, null, List.of(emit), null);
         }
     }
+
+    /**
+     * Metadata key of a message a participant spoke in place of the expected speaker, which was
+     * deactivated mid-conversation (the turn worker's choice): such a message is accepted from any
+     * other participant when it names the expected speaker here.
+     */
+    public static final String STANDS_IN_FOR = "stands_in_for";
+
+    private static final ObjectMapper METADATA = new ObjectMapper();
 
     private ConversationStateMachine() {}
 
@@ -317,7 +328,7 @@ public final class ConversationStateMachine {
         boolean anyone = SpeakerSelection.MODEL_SELECTED.equals(expected);
         if (anyone
                 ? !current.participants().contains(m.getAgentId())
-                : !m.getAgentId().equals(expected)) {
+                : !m.getAgentId().equals(expected) && !standsIn(current, m, expected)) {
             return Step.reject(
                     "MessageAppended for turn "
                             + turn
@@ -356,6 +367,23 @@ public final class ConversationStateMachine {
                                 .setAttempt(1)
                                 .build()),
                 null);
+    }
+
+    /**
+     * A message by another participant that says it stands in for the expected speaker. Read only
+     * when the speaker differs (rare), so the metadata is not parsed for every message; decided
+     * from the event alone, so a replay decides the same.
+     */
+    private static boolean standsIn(ConversationState current, MessageAppended m, String expected) {
+        if (!current.participants().contains(m.getAgentId()) || m.getMetadataJson() == null) {
+            return false;
+        }
+        try {
+            return expected.equals(
+                    METADATA.readTree(m.getMetadataJson()).path(STANDS_IN_FOR).asText(null));
+        } catch (JsonProcessingException e) {
+            return false;
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import ams.conversations.llm.ChatProvider;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
+import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.SpeakerSelection;
 import ams.events.GenerationParameters;
 import ams.events.TokenUsage;
@@ -145,8 +146,8 @@ public final class TurnRunner {
                                     request.getTurnNumber(),
                                     names);
                 }
-                String who = speaker;
-                Optional<AgentProfile> profile = available(() -> agents.find(who));
+                String chosen = speaker;
+                Optional<AgentProfile> profile = available(() -> agents.find(chosen));
                 if (profile.isEmpty()) {
                     out.add(
                             failed(
@@ -157,8 +158,35 @@ public final class TurnRunner {
                                     false));
                     return out;
                 }
+                Optional<String> inactive = profile.get().inactiveReason();
+                SkippedSpeaker skipped = null;
+                if (inactive.isPresent()) {
+                    // Deactivated since the conversation started: its turn goes to a stand-in.
+                    Optional<AgentProfile> standIn = standIn(conversation, speaker);
+                    if (standIn.isEmpty()) {
+                        out.add(
+                                failed(
+                                        request,
+                                        speaker,
+                                        attempt,
+                                        "agent "
+                                                + inactive.get()
+                                                + " since the conversation started, and no other"
+                                                + " active participant that did not speak last can"
+                                                + " take its turn; then resume the conversation"
+                                                + " (POST /conversations/"
+                                                + conversation.conversationId()
+                                                + "/resume)",
+                                        false));
+                        return out;
+                    }
+                    skipped = new SkippedSpeaker(speaker, inactive.get());
+                    profile = standIn;
+                    speaker = standIn.get().agentId();
+                }
+                String who = speaker;
                 List<KnowledgeSearch.Hit> hits =
-                        knowledgeTopK == 0
+                        knowledgeTopK == 0 || !profile.get().retrievesKnowledge()
                                 ? List.of()
                                 : available(
                                         () ->
@@ -186,7 +214,8 @@ public final class TurnRunner {
                                 generation,
                                 latencyMs,
                                 attempt,
-                                selected));
+                                selected,
+                                skipped));
                 return out;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -207,6 +236,32 @@ public final class TurnRunner {
             }
         }
         return out;
+    }
+
+    /** The speaker the policy chose, skipped because it is no longer active, and why. */
+    private record SkippedSpeaker(String agentId, String reason) {}
+
+    /**
+     * Who speaks in place of {@code skipped}: the first active participant after it in the
+     * participant order (wrapping round) that is not {@code skipped} and did not speak last, so a
+     * conversation does not become one agent's monologue. Empty when there is none.
+     */
+    private Optional<AgentProfile> standIn(ConversationSnapshot conversation, String skipped)
+            throws InterruptedException {
+        List<String> participants = conversation.participants();
+        String last = conversation.lastSpeaker();
+        int from = participants.indexOf(skipped);
+        for (int i = 1; i <= participants.size(); i++) {
+            String candidate = participants.get(Math.floorMod(from + i, participants.size()));
+            if (candidate.equals(skipped) || candidate.equals(last)) {
+                continue;
+            }
+            Optional<AgentProfile> profile = available(() -> agents.find(candidate));
+            if (profile.isPresent() && profile.get().inactiveReason().isEmpty()) {
+                return profile;
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -320,9 +375,14 @@ public final class TurnRunner {
             GenerationParameters generation,
             long latencyMs,
             int attempt,
-            boolean selectedByModel) {
+            boolean selectedByModel,
+            SkippedSpeaker skipped) {
         ObjectNode metadata = json.createObjectNode();
         metadata.put("speaker_name", prompt.speakerName());
+        if (skipped != null) {
+            metadata.put(ConversationStateMachine.STANDS_IN_FOR, skipped.agentId());
+            metadata.put("skipped_because", skipped.reason());
+        }
         metadata.put("provider", provider.name());
         metadata.put("attempts", attempt);
         metadata.put("speaker_selected_by", selectedByModel ? "model" : "policy");

@@ -71,6 +71,35 @@ class ConversationStateMachineTest {
         assertNull(duplicate.rejection());
     }
 
+    private static ConversationEvent standingIn(ConversationEvent message, String forWhom) {
+        return ConversationEvent.newBuilder(message)
+                .setPayload(
+                        MessageAppended.newBuilder((MessageAppended) message.getPayload())
+                                .setMetadataJson(
+                                        "{\""
+                                                + ConversationStateMachine.STANDS_IN_FOR
+                                                + "\":\""
+                                                + forWhom
+                                                + "\"}")
+                                .build())
+                .build();
+    }
+
+    @Test
+    void shouldAcceptAStandInForASpeakerDeactivatedMidConversation() {
+        ConversationState s =
+                after(
+                        started(TestEvents.conversationRequested("c", "t", 5, "a", "b", "c")),
+                        TestEvents.messageAppended("c", 0, "a", "first"));
+        ConversationEvent standIn = standingIn(TestEvents.messageAppended("c", 1, "c", "x"), "b");
+        ConversationStateMachine.Step step = ConversationStateMachine.apply(s, standIn);
+        assertNull(step.rejection(), step.rejection());
+        assertEquals(2, step.state().turnsDone());
+        // Standing in for someone who is not the expected speaker is still the wrong speaker.
+        ConversationEvent wrong = standingIn(TestEvents.messageAppended("c", 1, "c", "x"), "a");
+        assertNotNull(ConversationStateMachine.apply(s, wrong).rejection());
+    }
+
     @Test
     void shouldRejectAMessageForAFutureTurnOrByTheWrongSpeaker() {
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 5, "a", "b"));
