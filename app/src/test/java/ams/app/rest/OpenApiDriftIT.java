@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.app.client.EventPublisher;
 import ams.app.system.AmsSystem;
-import ams.app.system.SystemSettings;
+import ams.app.system.TestSystemSettings;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -189,21 +189,11 @@ class OpenApiDriftIT {
         int port = FreePorts.next();
         system =
                 AmsSystem.start(
-                        new SystemSettings(
+                        TestSystemSettings.scripted(
                                 kafka.bootstrapServers(),
                                 "drift-" + UUID.randomUUID().toString().substring(0, 8) + ".",
-                                2,
                                 Files.createTempDirectory("ams-openapi-drift"),
-                                "127.0.0.1",
-                                port,
-                                null,
-                                "scripted",
-                                null,
-                                null,
-                                null,
-                                "",
-                                2_000,
-                                false));
+                                port));
         system.awaitReady(Duration.ofMinutes(1));
         api = "http://127.0.0.1:" + port;
         HttpResponse<String> served = call("GET", "/openapi.json", null);

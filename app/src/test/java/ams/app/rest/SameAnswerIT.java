@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.app.Ams;
 import ams.app.system.AmsSystem;
-import ams.app.system.SystemSettings;
+import ams.app.system.TestSystemSettings;
 import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
@@ -108,21 +108,11 @@ class SameAnswerIT {
         int port = FreePorts.next();
         system =
                 AmsSystem.start(
-                        new SystemSettings(
+                        TestSystemSettings.scripted(
                                 kafka.bootstrapServers(),
                                 "same-" + UUID.randomUUID().toString().substring(0, 8) + ".",
-                                2,
                                 Files.createTempDirectory("ams-same-answer"),
-                                "127.0.0.1",
-                                port,
-                                null,
-                                "scripted",
-                                null,
-                                null,
-                                null,
-                                "",
-                                2_000,
-                                false));
+                                port));
         system.awaitReady(Duration.ofMinutes(1));
         // Each processor's routes on a server of its own, as its standalone main serves them.
         processorPorts =

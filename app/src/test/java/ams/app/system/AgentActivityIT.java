@@ -55,21 +55,11 @@ class AgentActivityIT {
         int port = FreePorts.next();
         system =
                 AmsSystem.start(
-                        new SystemSettings(
+                        TestSystemSettings.scripted(
                                 kafka.bootstrapServers(),
                                 prefix,
-                                2,
                                 Files.createTempDirectory("ams-activity-it"),
-                                "127.0.0.1",
-                                port,
-                                null,
-                                "scripted",
-                                null,
-                                null,
-                                null,
-                                "",
-                                2_000,
-                                false));
+                                port));
         system.awaitReady(Duration.ofMinutes(1));
         api = "http://127.0.0.1:" + port;
         rest = new RestClient(api, null);

@@ -47,21 +47,8 @@ class RunningSystemIT {
         int port = FreePorts.next();
         system =
                 AmsSystem.start(
-                        new SystemSettings(
-                                kafka.bootstrapServers(),
-                                prefix,
-                                2,
-                                dataDir,
-                                "127.0.0.1",
-                                port,
-                                null,
-                                "scripted",
-                                null,
-                                null,
-                                null,
-                                "",
-                                2_000,
-                                false));
+                        TestSystemSettings.scripted(
+                                kafka.bootstrapServers(), prefix, dataDir, port));
         system.awaitReady(Duration.ofMinutes(1));
         api = "http://127.0.0.1:" + port;
         client = AmsClient.connect(kafka.bootstrapServers(), api, prefix, null);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.app.client.AmsClient;
 import ams.app.system.AmsSystem;
-import ams.app.system.SystemSettings;
+import ams.app.system.TestSystemSettings;
 import ams.export.sink.SinkStatus;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
@@ -63,21 +63,8 @@ class BadInputAtScaleIT {
         int port = FreePorts.next();
         system =
                 AmsSystem.start(
-                        new SystemSettings(
-                                kafka.bootstrapServers(),
-                                prefix,
-                                2,
-                                dataDir,
-                                "127.0.0.1",
-                                port,
-                                null,
-                                "scripted",
-                                null,
-                                null,
-                                null,
-                                "",
-                                2_000,
-                                false));
+                        TestSystemSettings.scripted(
+                                kafka.bootstrapServers(), prefix, dataDir, port));
         system.awaitReady(Duration.ofMinutes(1));
         api = URI.create("http://127.0.0.1:" + port);
         client = AmsClient.connect(kafka.bootstrapServers(), api.toString(), prefix, null);

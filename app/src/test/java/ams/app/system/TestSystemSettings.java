@@ -1,0 +1,29 @@
+package ams.app.system;
+
+import java.nio.file.Path;
+
+/** The settings the system tests start an in-process `ams up` with: scripted model, no token. */
+public final class TestSystemSettings {
+
+    private TestSystemSettings() {}
+
+    /** Two partitions, the scripted (offline) responder, exporter files rotated every 2 s. */
+    public static SystemSettings scripted(
+            String bootstrapServers, String topicPrefix, Path dataDir, int httpPort) {
+        return new SystemSettings(
+                bootstrapServers,
+                topicPrefix,
+                2,
+                dataDir,
+                "127.0.0.1",
+                httpPort,
+                null,
+                "scripted",
+                null,
+                null,
+                null,
+                "",
+                2_000,
+                false);
+    }
+}
