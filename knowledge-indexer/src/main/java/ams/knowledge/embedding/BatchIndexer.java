@@ -61,6 +61,8 @@ public final class BatchIndexer {
     private final Pause pause;
     private final java.util.concurrent.atomic.AtomicLong embeddingNanos =
             new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong embeddingCalls =
+            new java.util.concurrent.atomic.AtomicLong();
 
     public BatchIndexer(
             String application,
@@ -292,6 +294,7 @@ public final class BatchIndexer {
             try {
                 List<float[]> vectors = embedder.embedAll(texts);
                 embeddingNanos.addAndGet(System.nanoTime() - started);
+                embeddingCalls.incrementAndGet();
                 return vectors;
             } catch (RuntimeException e) {
                 embeddingNanos.addAndGet(System.nanoTime() - started);
@@ -317,6 +320,11 @@ public final class BatchIndexer {
     /** Time spent inside the model so far: the benchmark's measure of the loop's own overhead. */
     public long embeddingNanos() {
         return embeddingNanos.get();
+    }
+
+    /** Successful model calls (their mean size shows whether batches fill). */
+    public long embeddingCalls() {
+        return embeddingCalls.get();
     }
 
     private IndexedDocument indexed(Pending doc) {

@@ -95,6 +95,16 @@ public final class EmbeddingWorker implements AutoCloseable {
         return loop.busyNanos();
     }
 
+    /** Successful model calls. */
+    public long embeddingCalls() {
+        return indexer.embeddingCalls();
+    }
+
+    /** Wall time from the first batch with records to the end of the last one. */
+    public long busySpanNanos() {
+        return loop.busySpanNanos();
+    }
+
     /** Time of those batches spent inside the embedding model. */
     public long embeddingNanos() {
         return indexer.embeddingNanos();

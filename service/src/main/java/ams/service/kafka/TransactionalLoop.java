@@ -102,6 +102,13 @@ public final class TransactionalLoop<KI, VI, KO, VO> implements AutoCloseable {
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong busyNanos = new AtomicLong();
+
+    /** {@code System.nanoTime()} when the first poll with records began processing; 0 before. */
+    private final AtomicLong firstBusyAt = new AtomicLong();
+
+    /** {@code System.nanoTime()} when the last poll with records finished (committed). */
+    private final AtomicLong lastBusyEndedAt = new AtomicLong();
+
     private volatile boolean running = true;
     private volatile boolean halted;
     private volatile boolean started;
@@ -167,6 +174,16 @@ public final class TransactionalLoop<KI, VI, KO, VO> implements AutoCloseable {
         return busyNanos.get();
     }
 
+    /**
+     * Wall time from the start of the first poll that returned records to the end of the last one:
+     * the span a throughput is measured over once the loop has work, without its start-up (client
+     * start, group join) and without the idle polls after the input ran out.
+     */
+    public long busySpanNanos() {
+        long first = firstBusyAt.get();
+        return first == 0 ? 0 : lastBusyEndedAt.get() - first;
+    }
+
     private void run() {
         Throwable stoppedBy = null;
         try {
@@ -190,9 +207,14 @@ public final class TransactionalLoop<KI, VI, KO, VO> implements AutoCloseable {
                     continue;
                 }
                 long start = System.nanoTime();
+                if (!records.isEmpty()) {
+                    firstBusyAt.compareAndSet(0, start);
+                }
                 round(records);
                 if (!records.isEmpty()) {
-                    busyNanos.addAndGet(System.nanoTime() - start);
+                    long end = System.nanoTime();
+                    busyNanos.addAndGet(end - start);
+                    lastBusyEndedAt.set(end);
                 }
             }
         } catch (InterruptException e) {
