@@ -2,11 +2,14 @@ package ams.export.format;
 
 import ams.events.conversation.MessageAppended;
 import ams.export.sink.CompletedConversation;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -14,12 +17,15 @@ import java.util.List;
 
 /**
  * The JSON shapes of the datasets: the original AMS-DB turn line, OpenAI chat {@code messages} and
- * ShareGPT {@code conversations}. One instance per sink (ObjectMapper is thread-safe but keeping it
- * per owner avoids shared static state).
+ * ShareGPT {@code conversations}. The sink's lines are written with a streaming {@link
+ * JsonGenerator} straight into bytes: building a Jackson tree per line and serializing it again
+ * cost the JSONL writer most of its time (measured). One instance per sink (ObjectMapper is
+ * thread-safe but keeping it per owner avoids shared static state).
  */
 public final class JsonFormats {
 
     private final ObjectMapper mapper = new ObjectMapper();
+    private final JsonFactory factory = mapper.getFactory();
 
     public ObjectMapper mapper() {
         return mapper;
@@ -29,50 +35,105 @@ public final class JsonFormats {
      * The original's export line: conversation_id, turn_number, agent_id, message, timestamp,
      * metadata; role and message_id follow so that a training set can filter and deduplicate.
      */
-    public ObjectNode turn(String conversationId, MessageAppended m, Instant timestamp) {
-        ObjectNode line = mapper.createObjectNode();
-        line.put("conversation_id", conversationId);
-        line.put("turn_number", m.getTurnNumber());
-        line.put("agent_id", m.getAgentId());
-        line.put("message", m.getContent());
-        line.put("timestamp", timestamp.toString());
-        line.set("metadata", metadata(m.getMetadataJson()));
-        line.put("role", Roles.original(m.getRole()));
-        line.put("message_id", m.getMessageId());
-        return line;
-    }
-
-    public ObjectNode chat(CompletedConversation c) {
-        ObjectNode line = header(c, "conversation_id");
-        ArrayNode messages = line.putArray("messages");
-        for (CompletedConversation.Message msg : c.messages()) {
-            ObjectNode m = messages.addObject();
-            m.put("role", Roles.original(msg.message().getRole()));
-            m.put("name", msg.message().getAgentId());
-            m.put("content", msg.message().getContent());
+    public byte[] turnLine(String conversationId, MessageAppended m, Instant timestamp) {
+        ByteArrayBuilder bytes = new ByteArrayBuilder(512);
+        try (JsonGenerator g = factory.createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeStringField("conversation_id", conversationId);
+            g.writeNumberField("turn_number", m.getTurnNumber());
+            g.writeStringField("agent_id", m.getAgentId());
+            g.writeStringField("message", m.getContent());
+            g.writeStringField("timestamp", timestamp.toString());
+            g.writeFieldName("metadata");
+            writeMetadata(g, m.getMetadataJson());
+            g.writeStringField("role", Roles.original(m.getRole()));
+            g.writeStringField("message_id", m.getMessageId());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return line;
+        return bytes.toByteArray();
     }
 
-    public ObjectNode shareGpt(CompletedConversation c) {
-        ObjectNode line = header(c, "id");
-        ArrayNode turns = line.putArray("conversations");
-        for (CompletedConversation.Message msg : c.messages()) {
-            ObjectNode t = turns.addObject();
-            t.put("from", Roles.shareGpt(msg.message().getRole()));
-            t.put("value", msg.message().getContent());
-            t.put("name", msg.message().getAgentId());
+    /** One completed conversation in OpenAI chat format. */
+    public byte[] chatLine(CompletedConversation c) {
+        ByteArrayBuilder bytes = new ByteArrayBuilder(4096);
+        try (JsonGenerator g = factory.createGenerator(bytes)) {
+            header(g, c, "conversation_id");
+            g.writeArrayFieldStart("messages");
+            for (CompletedConversation.Message msg : c.messages()) {
+                g.writeStartObject();
+                g.writeStringField("role", Roles.original(msg.message().getRole()));
+                g.writeStringField("name", msg.message().getAgentId());
+                g.writeStringField("content", msg.message().getContent());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return line;
+        return bytes.toByteArray();
     }
 
-    private ObjectNode header(CompletedConversation c, String idField) {
-        ObjectNode line = mapper.createObjectNode();
-        line.put(idField, c.conversationId());
-        line.put("topic", c.topic());
-        ArrayNode participants = line.putArray("participants");
-        c.participants().forEach(participants::add);
-        return line;
+    /** One completed conversation in ShareGPT format. */
+    public byte[] shareGptLine(CompletedConversation c) {
+        ByteArrayBuilder bytes = new ByteArrayBuilder(4096);
+        try (JsonGenerator g = factory.createGenerator(bytes)) {
+            header(g, c, "id");
+            g.writeArrayFieldStart("conversations");
+            for (CompletedConversation.Message msg : c.messages()) {
+                g.writeStartObject();
+                g.writeStringField("from", Roles.shareGpt(msg.message().getRole()));
+                g.writeStringField("value", msg.message().getContent());
+                g.writeStringField("name", msg.message().getAgentId());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void header(JsonGenerator g, CompletedConversation c, String idField)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField(idField, c.conversationId());
+        g.writeStringField("topic", c.topic());
+        g.writeArrayFieldStart("participants");
+        for (String participant : c.participants()) {
+            g.writeString(participant);
+        }
+        g.writeEndArray();
+    }
+
+    /**
+     * The metadata string as JSON, as {@link #metadata(String)} reads it (blank: {}, not JSON: the
+     * string), streamed: the text is parsed into a token buffer, which is only written once it
+     * parsed, so a malformed value never leaves half a value in the line.
+     */
+    private void writeMetadata(JsonGenerator g, String json) throws IOException {
+        if (json == null || json.isBlank()) {
+            g.writeStartObject();
+            g.writeEndObject();
+            return;
+        }
+        TokenBuffer parsed;
+        try (JsonParser p = factory.createParser(json)) {
+            if (p.nextToken() == null) {
+                g.writeStartObject();
+                g.writeEndObject();
+                return;
+            }
+            parsed = new TokenBuffer(p);
+            parsed.copyCurrentStructure(p);
+        } catch (JsonProcessingException e) {
+            g.writeString(json);
+            return;
+        }
+        parsed.serialize(g);
     }
 
     /** The metadata string as JSON; text that is not a JSON object is kept as a string. */
