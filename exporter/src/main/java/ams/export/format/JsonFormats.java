@@ -43,7 +43,7 @@ public final class JsonFormats {
             g.writeNumberField("turn_number", m.getTurnNumber());
             g.writeStringField("agent_id", m.getAgentId());
             g.writeStringField("message", m.getContent());
-            g.writeStringField("timestamp", timestamp.toString());
+            g.writeStringField("timestamp", IsoInstants.format(timestamp));
             g.writeFieldName("metadata");
             writeMetadata(g, m.getMetadataJson());
             g.writeStringField("role", Roles.original(m.getRole()));
@@ -115,7 +115,7 @@ public final class JsonFormats {
      * parsed, so a malformed value never leaves half a value in the line.
      */
     private void writeMetadata(JsonGenerator g, String json) throws IOException {
-        if (json == null || json.isBlank()) {
+        if (json == null || json.isBlank() || json.equals("{}")) {
             g.writeStartObject();
             g.writeEndObject();
             return;

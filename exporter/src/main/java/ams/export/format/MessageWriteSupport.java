@@ -2,6 +2,7 @@ package ams.export.format;
 
 import ams.events.TokenUsage;
 import ams.events.conversation.MessageAppended;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,7 +139,7 @@ public final class MessageWriteSupport extends WriteSupport<MessageRow> {
             for (String id : ids) {
                 out.startGroup();
                 out.startField("element", 0);
-                out.addBinary(Binary.fromString(id));
+                out.addBinary(utf8(id));
                 out.endField("element", 0);
                 out.endGroup();
             }
@@ -154,8 +155,16 @@ public final class MessageWriteSupport extends WriteSupport<MessageRow> {
             return;
         }
         out.startField(COLUMNS[index], index);
-        out.addBinary(Binary.fromString(value));
+        out.addBinary(utf8(value));
         out.endField(COLUMNS[index], index);
+    }
+
+    /**
+     * A byte-array binary: {@code Binary.fromString} wraps the bytes in a ByteBuffer, whose
+     * comparisons for the statistics showed in the profile.
+     */
+    private static Binary utf8(String value) {
+        return Binary.fromConstantByteArray(value.getBytes(StandardCharsets.UTF_8));
     }
 
     private void intValue(int index, int value) {
