@@ -6,26 +6,32 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The JSON shapes of the datasets: the original AMS-DB turn line, OpenAI chat {@code messages} and
  * ShareGPT {@code conversations}. The sink's lines are written with a streaming {@link
  * JsonGenerator} straight into bytes: building a Jackson tree per line and serializing it again
- * cost the JSONL writer most of its time (measured). One instance per sink (ObjectMapper is
- * thread-safe but keeping it per owner avoids shared static state).
+ * cost the JSONL writer most of its time (measured). One instance per sink; the line methods reuse
+ * one generator and buffer, so they are for one thread at a time (the sink's writer thread).
  */
 public final class JsonFormats {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final JsonFactory factory = mapper.getFactory();
+
+    /** The bytes of the line being written; see {@link #startLine()}. */
+    private final LineBuffer line = new LineBuffer();
+
+    private JsonGenerator generator;
 
     public ObjectMapper mapper() {
         return mapper;
@@ -36,8 +42,8 @@ public final class JsonFormats {
      * metadata; role and message_id follow so that a training set can filter and deduplicate.
      */
     public byte[] turnLine(String conversationId, MessageAppended m, Instant timestamp) {
-        ByteArrayBuilder bytes = new ByteArrayBuilder(512);
-        try (JsonGenerator g = factory.createGenerator(bytes)) {
+        try {
+            JsonGenerator g = startLine();
             g.writeStartObject();
             g.writeStringField("conversation_id", conversationId);
             g.writeNumberField("turn_number", m.getTurnNumber());
@@ -49,16 +55,16 @@ public final class JsonFormats {
             g.writeStringField("role", Roles.original(m.getRole()));
             g.writeStringField("message_id", m.getMessageId());
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return endLine();
+        } catch (IOException | RuntimeException e) {
+            throw broken(e);
         }
-        return bytes.toByteArray();
     }
 
     /** One completed conversation in OpenAI chat format. */
     public byte[] chatLine(CompletedConversation c) {
-        ByteArrayBuilder bytes = new ByteArrayBuilder(4096);
-        try (JsonGenerator g = factory.createGenerator(bytes)) {
+        try {
+            JsonGenerator g = startLine();
             header(g, c, "conversation_id");
             g.writeArrayFieldStart("messages");
             for (CompletedConversation.Message msg : c.messages()) {
@@ -70,16 +76,16 @@ public final class JsonFormats {
             }
             g.writeEndArray();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return endLine();
+        } catch (IOException | RuntimeException e) {
+            throw broken(e);
         }
-        return bytes.toByteArray();
     }
 
     /** One completed conversation in ShareGPT format. */
     public byte[] shareGptLine(CompletedConversation c) {
-        ByteArrayBuilder bytes = new ByteArrayBuilder(4096);
-        try (JsonGenerator g = factory.createGenerator(bytes)) {
+        try {
+            JsonGenerator g = startLine();
             header(g, c, "id");
             g.writeArrayFieldStart("conversations");
             for (CompletedConversation.Message msg : c.messages()) {
@@ -91,10 +97,37 @@ public final class JsonFormats {
             }
             g.writeEndArray();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return endLine();
+        } catch (IOException | RuntimeException e) {
+            throw broken(e);
         }
-        return bytes.toByteArray();
+    }
+
+    /**
+     * The generator of the next line, over the emptied line buffer. One generator is reused for
+     * every line: creating one per line (and copying out of a {@code ByteArrayBuilder}) was more
+     * than half of the JSONL writer's time in the profile.
+     */
+    private JsonGenerator startLine() throws IOException {
+        line.reset();
+        if (generator == null) {
+            generator = factory.createGenerator(line);
+            generator.setRootValueSeparator(null); // one document per line, nothing between
+        }
+        return generator;
+    }
+
+    private byte[] endLine() throws IOException {
+        generator.flush();
+        return line.toByteArray();
+    }
+
+    /**
+     * A line failed half-way: the generator's state is unknown, so the next line gets a new one.
+     */
+    private RuntimeException broken(Exception e) {
+        generator = null;
+        return e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
 
     private static void header(JsonGenerator g, CompletedConversation c, String idField)
@@ -163,5 +196,38 @@ public final class JsonFormats {
         return java.util.stream.StreamSupport.stream(array.spliterator(), false)
                 .map(JsonNode::asText)
                 .toList();
+    }
+
+    /** A growable byte buffer the generator writes a line into; reset for every line. */
+    private static final class LineBuffer extends OutputStream {
+        private byte[] bytes = new byte[1024];
+        private int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
+        }
+
+        void reset() {
+            size = 0;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(bytes, size);
+        }
     }
 }
