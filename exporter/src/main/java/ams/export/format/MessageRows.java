@@ -56,6 +56,10 @@ public final class MessageRows {
     public static final java.util.Set<String> DISTINCT_COLUMNS =
             java.util.Set.of("content", "message_id");
 
+    /** Columns of long free text: written without min/max statistics. */
+    public static final java.util.Set<String> LONG_TEXT_COLUMNS =
+            java.util.Set.of("content", "metadata");
+
     private MessageRows() {}
 
     public static GenericRecord of(

@@ -67,6 +67,16 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final List<PendingLetter> pendingLetters = new ArrayList<>();
 
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    /** The thread that writes the files; the pipelines are its own while batches are in flight. */
+    private SinkWriter writer;
+
+    /** Offsets the writer thread last found safe to commit, per partition. */
+    private volatile Map<Integer, Long> written = Map.of();
+
+    /** A write failure reported while a rebalance drained the writer inside poll. */
+    private IOException deferredFailure;
+
     private volatile SinkStatus status =
             new SinkStatus(SinkStatus.State.STARTING, null, 0, 0, 0, Map.of());
     private volatile boolean closed;
@@ -98,8 +108,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                         new KafkaProducer<>(
                                 producerProperties(),
                                 deadLetters.keySerde().serializer(),
-                                deadLetters.valueSerde().serializer())) {
+                                deadLetters.valueSerde().serializer());
+                SinkWriter w = new SinkWriter(config.groupId() + "-writer")) {
             consumer = c;
+            writer = w;
             if (closed) {
                 return;
             }
@@ -117,18 +129,17 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                                         .toList());
                     }
                     ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        process(record, producer);
-                    }
-                    settleDeadLetters();
-                    long now = System.currentTimeMillis();
-                    for (PartitionPipeline pipeline : pipelines.values()) {
-                        pipeline.rotateIfIdle(now);
-                    }
-                    commit();
+                    throwDeferredFailure();
+                    List<Decoded> batch = decode(records, producer);
+                    List<PartitionPipeline> open = List.copyOf(pipelines.values());
+                    // Written on the writer thread while this one polls and decodes the next.
+                    w.submit(() -> write(batch, open));
                     if (failed) {
+                        // Only call it resumed once a batch has been written again.
+                        w.drain();
                         log.info("Exporter sink resumed after the write failure");
                     }
+                    commit(written);
                     failed = false;
                     lastError = null;
                     publishStatus(SinkStatus.State.RUNNING);
@@ -143,10 +154,12 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             }
             if (!failed) {
                 try {
+                    w.drain();
+                    throwDeferredFailure();
                     for (PartitionPipeline pipeline : pipelines.values()) {
                         pipeline.flush();
                     }
-                    commit();
+                    commit(safeOffsets(pipelines.values()));
                 } catch (IOException | UncheckedIOException e) {
                     log.error(
                             "Could not publish the open files on shutdown; they will be written again on start",
@@ -159,20 +172,44 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                 throw e;
             }
         } finally {
+            // The writer thread has stopped (closed with the resources above).
             pipelines.values().forEach(PartitionPipeline::abort);
             publishStatus(SinkStatus.State.STOPPED);
             log.info("Exporter sink stopped");
         }
     }
 
-    private void process(
-            ConsumerRecord<byte[], byte[]> record, KafkaProducer<byte[], DeadLetter> producer)
-            throws IOException {
-        PartitionPipeline pipeline = pipelines.get(record.partition());
-        if (pipeline == null) {
-            return;
+    /** A decoded record for the writer thread; {@code event} null: skip it (dead-lettered). */
+    private record Decoded(
+            PartitionPipeline pipeline, long offset, ConversationEvent event, long recordTime) {}
+
+    /**
+     * Decodes a polled batch on the consumer thread. Undecodable records are dead-lettered, and
+     * their letters acked, before the batch goes to the writer thread: a dead letter must be on its
+     * topic before a file covering its offset is published. Sending a run of them before waiting
+     * keeps a flood of bad records from costing one round trip each.
+     */
+    private List<Decoded> decode(
+            ConsumerRecords<byte[], byte[]> records, KafkaProducer<byte[], DeadLetter> producer) {
+        List<Decoded> batch = new ArrayList<>(records.count());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            PartitionPipeline pipeline = pipelines.get(record.partition());
+            if (pipeline == null) {
+                continue;
+            }
+            recordsConsumed++;
+            ConversationEvent event = decode(record, pipeline, producer);
+            batch.add(new Decoded(pipeline, record.offset(), event, record.timestamp()));
         }
-        recordsConsumed++;
+        settleDeadLetters();
+        return batch;
+    }
+
+    /** The event, or null after dead-lettering the record. */
+    private ConversationEvent decode(
+            ConsumerRecord<byte[], byte[]> record,
+            PartitionPipeline pipeline,
+            KafkaProducer<byte[], DeadLetter> producer) {
         ConversationEvent event;
         try {
             event =
@@ -189,7 +226,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     e instanceof EventDecodingException d
                             ? d.kind() + ": " + d.getMessage()
                             : e.getMessage());
-            return;
+            return null;
         }
         if (event == null) {
             deadLetter(
@@ -197,10 +234,58 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     pipeline,
                     producer,
                     "Record without a value; conversation-events carries no tombstones");
-            return;
         }
-        settleDeadLetters();
-        pipeline.handle(record.offset(), event);
+        return event;
+    }
+
+    /**
+     * The writer thread's part: rows, files, rotation; then the offsets now safe to commit. The
+     * pipelines are this thread's until the consumer thread drains the writer.
+     */
+    private void write(List<Decoded> batch, List<PartitionPipeline> open) throws IOException {
+        for (Decoded d : batch) {
+            if (d.event() == null) {
+                d.pipeline().skip(d.offset(), d.recordTime());
+            } else {
+                d.pipeline().handle(d.offset(), d.event());
+            }
+        }
+        long now = System.currentTimeMillis();
+        for (PartitionPipeline pipeline : open) {
+            pipeline.rotateIfIdle(now);
+        }
+        written = safeOffsets(open);
+    }
+
+    private static Map<Integer, Long> safeOffsets(Collection<PartitionPipeline> open) {
+        Map<Integer, Long> safe = new HashMap<>();
+        for (PartitionPipeline pipeline : open) {
+            safe.put(pipeline.partition(), pipeline.safeOffset());
+        }
+        return safe;
+    }
+
+    /** A write failure the writer reported while a rebalance drained it inside poll. */
+    private void throwDeferredFailure() throws IOException {
+        IOException e = deferredFailure;
+        if (e != null) {
+            deferredFailure = null;
+            throw e;
+        }
+    }
+
+    /**
+     * Waits for the writer thread to be idle before the pipelines are touched here; a write failure
+     * it reports is handled once poll returns.
+     */
+    private boolean drainWriter() {
+        try {
+            writer.drain();
+            return deferredFailure == null;
+        } catch (IOException e) {
+            deferredFailure = e;
+            return false;
+        }
     }
 
     /**
@@ -240,12 +325,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         pendingLetters.add(new PendingLetter(record, pipeline, sent, detail));
     }
 
-    /**
-     * Waits for the dead letters in flight, then lets their offsets reach the files: a dead letter
-     * must be on its topic before a file covering its offset is published. Sending a run of them
-     * before waiting keeps a flood of bad records from costing one round trip each.
-     */
-    private void settleDeadLetters() throws IOException {
+    /** Waits for the dead letters in flight (their records go to the writer as skips). */
+    private void settleDeadLetters() {
         try {
             for (PendingLetter pending : pendingLetters) {
                 ConsumerRecord<byte[], byte[]> record = pending.record();
@@ -260,7 +341,6 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                             deadLetters.name(),
                             pending.detail());
                 }
-                pending.pipeline().skip(record.offset(), record.timestamp());
             }
         } finally {
             pendingLetters.clear();
@@ -296,6 +376,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     }
 
     private void onWriteFailure(Exception e) {
+        drainWriter(); // the pipelines are dropped below: the writer must be idle
+        deferredFailure = null;
         pendingLetters
                 .clear(); // their records are read again from the files' end, and dead-lettered
         // then
@@ -349,13 +431,15 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void commit() {
+    /** Commits the offsets before which everything is in published files (lag monitoring). */
+    private void commit(Map<Integer, Long> safeOffsets) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        pipelines.forEach(
-                (p, pipeline) -> {
-                    long safe = pipeline.safeOffset();
+        safeOffsets.forEach(
+                (p, safe) -> {
                     TopicPartition tp = new TopicPartition(topic.name(), p);
-                    if (safe >= 0 && safe != committed.getOrDefault(tp, -1L)) {
+                    if (pipelines.containsKey(p)
+                            && safe >= 0
+                            && safe.longValue() != committed.getOrDefault(tp, -1L)) {
                         offsets.put(tp, new OffsetAndMetadata(safe));
                     }
                 });
@@ -415,13 +499,14 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            boolean writable = drainWriter();
             for (TopicPartition tp : partitions) {
                 PartitionPipeline pipeline = pipelines.remove(tp.partition());
                 if (pipeline == null) {
                     continue;
                 }
                 try {
-                    if (!failed) {
+                    if (!failed && writable) {
                         pipeline.flush();
                         long safe = pipeline.safeOffset();
                         if (safe >= 0) {
@@ -442,6 +527,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            drainWriter();
             try {
                 recover(partitions);
             } catch (IOException | UncheckedIOException e) {
@@ -454,6 +540,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            drainWriter();
             for (TopicPartition tp : partitions) {
                 PartitionPipeline pipeline = pipelines.remove(tp.partition());
                 if (pipeline != null) {

@@ -1,12 +1,12 @@
 package ams.export.sink;
 
 import ams.export.format.JsonlSegmentWriter;
+import ams.export.format.MessageRow;
 import ams.export.format.MessageRows;
 import ams.export.format.ParquetSegmentWriter;
 import ams.export.format.SegmentWriter;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.apache.avro.generic.GenericRecord;
 
 /**
  * One continuously written dataset: where its files go, their format, and whether a restart must
@@ -25,15 +25,18 @@ record Dataset<R>(
         SegmentWriter<R> open(Path temp) throws IOException;
     }
 
-    public static Dataset<GenericRecord> messages(String codec) {
+    public static Dataset<MessageRow> messages(String codec) {
         return new Dataset<>(
                 "messages",
                 "messages",
                 "parquet",
                 false,
                 temp ->
-                        new ParquetSegmentWriter(
-                                temp, MessageRows.SCHEMA, codec, MessageRows.DISTINCT_COLUMNS));
+                        ParquetSegmentWriter.messages(
+                                temp,
+                                codec,
+                                MessageRows.LONG_TEXT_COLUMNS,
+                                MessageRows.DISTINCT_COLUMNS));
     }
 
     public static Dataset<byte[]> turns() {

@@ -3,16 +3,15 @@ package ams.export.sink;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
 import ams.export.format.JsonFormats;
-import ams.export.format.MessageRows;
+import ams.export.format.MessageRow;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.ZoneOffset;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongUnaryOperator;
 import java.util.stream.Stream;
-import org.apache.avro.generic.GenericRecord;
 
 /**
  * Everything written for one partition of conversation-events: the message rows (Parquet, by date),
@@ -23,7 +22,7 @@ final class PartitionPipeline {
 
     private final int partition;
     private final JsonFormats json;
-    private final PartitionSink<GenericRecord> messages;
+    private final PartitionSink<MessageRow> messages;
     private final PartitionSink<byte[]> turns;
     private final PartitionSink<byte[]> chat;
     private final PartitionSink<byte[]> shareGpt;
@@ -33,6 +32,11 @@ final class PartitionPipeline {
     private final boolean chatOn;
     private final boolean shareGptOn;
     private ConversationAssembler assembler = new ConversationAssembler();
+
+    /** The UTC day of the last message and its directory name: most rows share the day. */
+    private long directoryDay = Long.MIN_VALUE;
+
+    private String directory;
 
     public PartitionPipeline(
             String topic,
@@ -95,12 +99,8 @@ final class PartitionPipeline {
                             ? List.of()
                             : List.of(
                                     new PartitionSink.Row<>(
-                                            MessageRows.of(event, m, partition, offset),
-                                            "date="
-                                                    + event.getEnvelope()
-                                                            .getOccurredAt()
-                                                            .atZone(ZoneOffset.UTC)
-                                                            .toLocalDate())),
+                                            new MessageRow(event, m, partition, offset),
+                                            dateDirectory(time))),
                     this::rowResume);
         }
         if (turnsOn) {
@@ -111,11 +111,10 @@ final class PartitionPipeline {
                             ? List.of()
                             : List.of(
                                     new PartitionSink.Row<>(
-                                            json.bytes(
-                                                    json.turn(
-                                                            event.getConversationId(),
-                                                            m,
-                                                            event.getEnvelope().getOccurredAt())),
+                                            json.turnLine(
+                                                    event.getConversationId(),
+                                                    m,
+                                                    event.getEnvelope().getOccurredAt()),
                                             "")),
                     this::rowResume);
         }
@@ -128,11 +127,7 @@ final class PartitionPipeline {
                     offset,
                     time,
                     completed
-                            .map(
-                                    c ->
-                                            List.of(
-                                                    new PartitionSink.Row<>(
-                                                            json.bytes(json.chat(c)), "")))
+                            .map(c -> List.of(new PartitionSink.Row<>(json.chatLine(c), "")))
                             .orElse(List.of()),
                     this::conversationResume);
         }
@@ -141,14 +136,20 @@ final class PartitionPipeline {
                     offset,
                     time,
                     completed
-                            .map(
-                                    c ->
-                                            List.of(
-                                                    new PartitionSink.Row<>(
-                                                            json.bytes(json.shareGpt(c)), "")))
+                            .map(c -> List.of(new PartitionSink.Row<>(json.shareGptLine(c), "")))
                             .orElse(List.of()),
                     this::conversationResume);
         }
+    }
+
+    /** The Hive partition directory of a message: {@code date=} its UTC day. */
+    private String dateDirectory(long epochMillis) {
+        long day = Math.floorDiv(epochMillis, 86_400_000L);
+        if (day != directoryDay) {
+            directory = "date=" + LocalDate.ofEpochDay(day);
+            directoryDay = day;
+        }
+        return directory;
     }
 
     /**
@@ -188,6 +189,10 @@ final class PartitionPipeline {
             safe = Math.min(safe, sink.safeOffset(resumeFor(sink)));
         }
         return safe;
+    }
+
+    public int partition() {
+        return partition;
     }
 
     public List<PartitionSink<?>> sinks() {

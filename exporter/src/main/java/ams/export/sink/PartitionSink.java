@@ -30,8 +30,11 @@ final class PartitionSink<R> {
     private final int partition;
     private final RotationPolicy rotation;
 
-    /** First offset not yet in a published file; -1 when no file was ever published. */
-    private long next = -1;
+    /**
+     * First offset not yet in a published file; -1 when no file was ever published. Written by the
+     * sink's writer thread, read by its consumer thread (status, dead letters).
+     */
+    private volatile long next = -1;
 
     /**
      * Where a restart has to begin reading for this sink (conversation-level: may be before next).

@@ -1,0 +1,140 @@
+package ams.export.sink;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sink's writing thread: builds the rows of decoded batches and writes, rotates and publishes
+ * the files, while the consumer thread polls and decodes the next batches. Batches run one at a
+ * time in the order given; at most {@link #MAX_IN_FLIGHT} wait, so a slow disk slows the consumer
+ * down instead of filling the heap.
+ *
+ * <p>The partition pipelines belong to this thread while batches are in flight; the consumer thread
+ * touches them (rebalance, recovery, shutdown) only after {@link #drain()}. A batch that fails to
+ * write makes every later batch a no-op until {@link #drain()} reports the failure: the sink then
+ * drops the open files and resumes from what is on disk, so nothing after the failure is written on
+ * top of a broken file.
+ */
+final class SinkWriter implements AutoCloseable {
+
+    /** A unit of work on the writer thread. */
+    @FunctionalInterface
+    interface Batch {
+        void write() throws IOException;
+    }
+
+    static final int MAX_IN_FLIGHT = 2;
+
+    private final ExecutorService thread;
+    private final ArrayDeque<Future<?>> inFlight = new ArrayDeque<>();
+
+    /** Set on the writer thread by the first failed batch; cleared by {@link #drain()}. */
+    private volatile IOException failure;
+
+    /** A batch threw something other than a write failure: the sink stops; nothing runs after. */
+    private volatile boolean halted;
+
+    SinkWriter(String name) {
+        this.thread =
+                Executors.newSingleThreadExecutor(
+                        runnable -> {
+                            Thread t = new Thread(runnable, name);
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    /**
+     * Queues a batch; waits while {@link #MAX_IN_FLIGHT} are queued.
+     *
+     * @throws IOException a write failure of an earlier batch (the writer is drained then)
+     */
+    void submit(Batch batch) throws IOException {
+        inFlight.addLast(thread.submit(() -> run(batch)));
+        while (inFlight.size() > MAX_IN_FLIGHT) {
+            await(inFlight.removeFirst());
+        }
+        if (failure != null) {
+            drain();
+        }
+    }
+
+    /**
+     * Waits until every queued batch has run; the writer thread is idle afterwards.
+     *
+     * @throws IOException the first write failure since the last drain (later batches did nothing)
+     */
+    void drain() throws IOException {
+        while (!inFlight.isEmpty()) {
+            await(inFlight.removeFirst());
+        }
+        IOException failed = failure;
+        if (failed != null) {
+            failure = null;
+            throw failed;
+        }
+    }
+
+    private Void run(Batch batch) {
+        if (failure != null || halted) {
+            return null; // the sink is about to resume from the files; write nothing after it
+        }
+        try {
+            batch.write();
+        } catch (IOException e) {
+            failure = e;
+        } catch (UncheckedIOException e) {
+            failure = e.getCause();
+        } catch (RuntimeException | Error e) {
+            halted = true;
+            throw e;
+        }
+        return null;
+    }
+
+    private static void await(Future<?> batch) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    batch.get();
+                    return;
+                } catch (InterruptedException e) {
+                    // The batch touches files the sink must know the state of: let it finish.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops the thread after the batch it is running, if any. */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("The exporter's writer thread did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
