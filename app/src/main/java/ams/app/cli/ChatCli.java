@@ -38,11 +38,20 @@ public final class ChatCli {
     int start(
             @Option(names = "--agents", required = true, split = ",") List<String> agents,
             @Option(names = "--topic", required = true) String topic,
-            @Option(names = "--turns", defaultValue = "20") int turns) {
+            @Option(names = "--turns", defaultValue = "20") int turns,
+            @Option(
+                            names = "--until",
+                            description =
+                                    "When to end before --turns, e.g. 'stop_phrase(\"bye\") |"
+                                            + " token_budget(5000)' (see ams conversation generate)")
+                    String until) {
         ObjectNode body = JSON.createObjectNode();
         body.set("agents", JSON.valueToTree(agents));
         body.put("topic", topic);
         body.put("num_turns", turns);
+        if (until != null) {
+            body.put("termination", until);
+        }
         JsonNode answer = api.client().post("/conversations/generate", body);
         api.print(
                 out(),

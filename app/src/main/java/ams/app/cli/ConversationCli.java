@@ -56,6 +56,14 @@ public final class ConversationCli {
                             description = "scripted, openai or ollama (default: the system's)")
                     String provider,
             @Option(names = "--model") String model,
+            @Option(
+                            names = "--until",
+                            description =
+                                    "When to end before --turns: conditions with & | ! and ( ),"
+                                            + " e.g. 'stop_phrase(\"DONE\") & min_turns(4)'"
+                                            + " (max_turns, min_turns, stop_phrase, token_budget,"
+                                            + " elapsed_ms, speaker)")
+                    String until,
             @Option(names = "--wait", description = "Wait until it ends, showing progress")
                     boolean wait,
             @Option(
@@ -87,6 +95,9 @@ public final class ConversationCli {
         }
         if (model != null) {
             body.put("model", model);
+        }
+        if (until != null) {
+            body.put("termination", until);
         }
         JsonNode answer = api.client().postIdempotent("/conversations/generate", body);
         String id = answer.path("conversation_id").asText();

@@ -118,11 +118,24 @@ public final class AmsClient implements AutoCloseable {
      * request whose answer was lost is sent again safely: the system starts the conversation once.
      */
     public String generateConversation(List<String> agentIds, String topic, int turns) {
+        return generateConversation(agentIds, topic, turns, null);
+    }
+
+    /**
+     * Like {@link #generateConversation(List, String, int)}, ending earlier when {@code until} (a
+     * termination expression such as {@code stop_phrase("DONE") & min_turns(4)}) holds after a
+     * turn; null for none.
+     */
+    public String generateConversation(
+            List<String> agentIds, String topic, int turns, String until) {
         ObjectNode body = JSON.createObjectNode();
         body.put("conversation_id", UUID.randomUUID().toString());
         body.set("agents", JSON.valueToTree(agentIds));
         body.put("topic", topic);
         body.put("num_turns", turns);
+        if (until != null) {
+            body.put("termination", until);
+        }
         return rest.postIdempotent("/conversations/generate", body)
                 .path("conversation_id")
                 .asText();

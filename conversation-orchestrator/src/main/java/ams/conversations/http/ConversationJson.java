@@ -46,6 +46,7 @@ final class ConversationJson {
         n.set("stop_phrases", strings(s.stopPhrases()));
         n.put("token_budget", s.tokenBudget());
         n.put("timeout_ms", s.timeoutMillis());
+        n.put("termination", s.termination());
         n.set("human_participants", strings(s.humanParticipants()));
         n.put("created_at", Instant.ofEpochMilli(s.requestedAt()).toString());
         n.put("updated_at", Instant.ofEpochMilli(s.updatedAt()).toString());
@@ -72,6 +73,7 @@ final class ConversationJson {
                         "stop_phrases",
                         "token_budget",
                         "timeout_ms",
+                        "termination",
                         "session_id",
                         "human_participants",
                         "provider",

@@ -1,5 +1,6 @@
 package ams.conversations.http;
 
+import ams.conversations.statemachine.EndCondition;
 import ams.events.GenerationParameters;
 import ams.events.InvalidRequestException;
 import ams.events.conversation.ConversationRequested;
@@ -32,7 +33,8 @@ public record GenerateRequest(
         Long timeoutMs,
         String sessionId,
         List<String> humanParticipants,
-        String conversationId) {
+        String conversationId,
+        String termination) {
 
     public static final int DEFAULT_TURNS = 10;
     public static final int MAX_TURNS = 10_000;
@@ -74,6 +76,24 @@ public record GenerateRequest(
         positive(tokenBudget, "token_budget");
         positive(timeoutMs, "timeout_ms");
         positive(maxTokens, "max_tokens");
+        if (termination != null) {
+            EndCondition condition;
+            try {
+                condition = EndCondition.parse(termination);
+            } catch (EndCondition.InvalidException e) {
+                throw new InvalidRequestException("'termination': " + e.getMessage());
+            }
+            List<String> listed = agents;
+            List<String> strangers =
+                    condition.speakers().stream().filter(id -> !listed.contains(id)).toList();
+            if (!strangers.isEmpty()) {
+                throw new InvalidRequestException(
+                        "'termination': speaker(...) names "
+                                + strangers
+                                + ", not listed in 'agents' "
+                                + agents);
+            }
+        }
         if (maxTokens != null && maxTokens > Integer.MAX_VALUE) {
             throw new InvalidRequestException(
                     "'max_tokens' must be a positive integer up to " + Integer.MAX_VALUE);
@@ -107,6 +127,7 @@ public record GenerateRequest(
                                 .setStopPhrases(stopPhrases)
                                 .setTokenBudget(tokenBudget)
                                 .setTimeoutMillis(timeoutMs)
+                                .setExpression(termination)
                                 .build())
                 .setSessionId(sessionId)
                 .setHumanParticipants(humanParticipants)

@@ -84,6 +84,8 @@ final class AvroStoreSerde<T> implements Serde<T> {
                     .stringType()
                     .noDefault()
                     .optionalString("reason")
+                    // Appended later: absent from values written before it (see readState).
+                    .optionalString("termination")
                     .endRecord();
 
     /** Avro schema of a {@link StoredMessage} value (after the version byte). */
@@ -221,6 +223,7 @@ final class AvroStoreSerde<T> implements Serde<T> {
         out.writeInt(s.messageCount());
         strings(out, s.humanMessageIds());
         string(out, s.reason());
+        string(out, s.termination());
     }
 
     private static ConversationState readState(Decoder in) throws IOException {
@@ -248,6 +251,9 @@ final class AvroStoreSerde<T> implements Serde<T> {
         int messageCount = in.readInt();
         List<String> humanMessageIds = strings(in);
         String reason = string(in);
+        // A value written before the field was appended ends here.
+        String termination =
+                in instanceof BinaryDecoder binary && binary.isEnd() ? null : string(in);
         return new ConversationState(
                 conversationId,
                 status == null ? null : Status.valueOf(status),
@@ -272,7 +278,8 @@ final class AvroStoreSerde<T> implements Serde<T> {
                 tokensUsed,
                 messageCount,
                 humanMessageIds,
-                reason);
+                reason,
+                termination);
     }
 
     private static void writeMessage(StoredMessage m, Encoder out) throws IOException {

@@ -37,7 +37,62 @@ public record ConversationState(
         long tokensUsed,
         int messageCount,
         List<String> humanMessageIds,
-        String reason) {
+        String reason,
+        String termination) {
+
+    /** A state without a termination expression (its conditions are the separate fields). */
+    public ConversationState(
+            String conversationId,
+            Status status,
+            List<String> participants,
+            String topic,
+            int maxTurns,
+            String speakerPolicy,
+            List<String> speakerOrder,
+            Long seed,
+            List<String> stopPhrases,
+            Long tokenBudget,
+            Long timeoutMillis,
+            String sessionId,
+            List<String> humanParticipants,
+            String provider,
+            String model,
+            long requestedAt,
+            long updatedAt,
+            int turnsDone,
+            String nextSpeaker,
+            String lastSpeaker,
+            long tokensUsed,
+            int messageCount,
+            List<String> humanMessageIds,
+            String reason) {
+        this(
+                conversationId,
+                status,
+                participants,
+                topic,
+                maxTurns,
+                speakerPolicy,
+                speakerOrder,
+                seed,
+                stopPhrases,
+                tokenBudget,
+                timeoutMillis,
+                sessionId,
+                humanParticipants,
+                provider,
+                model,
+                requestedAt,
+                updatedAt,
+                turnsDone,
+                nextSpeaker,
+                lastSpeaker,
+                tokensUsed,
+                messageCount,
+                humanMessageIds,
+                reason,
+                null);
+    }
 
     public ConversationState {
         participants = List.copyOf(participants);
@@ -66,6 +121,7 @@ public record ConversationState(
         fields.put("humanParticipants", ConversationState::humanParticipants);
         fields.put("provider", ConversationState::provider);
         fields.put("model", ConversationState::model);
+        fields.put("termination", ConversationState::termination);
         return Collections.unmodifiableMap(fields);
     }
 
@@ -120,7 +176,8 @@ public record ConversationState(
                 tokensUsed,
                 messageCount,
                 humanMessageIds,
-                newReason);
+                newReason,
+                termination);
     }
 
     /** FAILED back to RUNNING: the failure reason goes, turns, history and maxTurns stay. */
@@ -149,7 +206,8 @@ public record ConversationState(
                 tokensUsed,
                 messageCount,
                 humanMessageIds,
-                null);
+                null,
+                termination);
     }
 
     ConversationState withTurn(
@@ -178,7 +236,8 @@ public record ConversationState(
                 newTokensUsed,
                 messageCount + 1,
                 humanMessageIds,
-                reason);
+                reason,
+                termination);
     }
 
     ConversationState withHumanMessage(String messageId, long at) {
@@ -208,7 +267,8 @@ public record ConversationState(
                 tokensUsed,
                 messageCount + 1,
                 ids,
-                reason);
+                reason,
+                termination);
     }
 
     ConversationState withReason(String newReason, long at) {
@@ -236,6 +296,7 @@ public record ConversationState(
                 tokensUsed,
                 messageCount,
                 humanMessageIds,
-                newReason);
+                newReason,
+                termination);
     }
 }

@@ -273,7 +273,8 @@ public final class ConversationStateMachine {
                 0L,
                 0,
                 List.of(),
-                null);
+                null,
+                t == null ? null : t.getExpression());
     }
 
     private static String validate(ConversationRequested r) {
@@ -306,6 +307,13 @@ public final class ConversationStateMachine {
         }
         if (t != null && t.getTimeoutMillis() != null && t.getTimeoutMillis() < 1) {
             return "timeoutMillis must be positive";
+        }
+        if (t != null && t.getExpression() != null) {
+            try {
+                EndCondition.parse(t.getExpression());
+            } catch (EndCondition.InvalidException e) {
+                return "termination expression: " + e.getMessage();
+            }
         }
         return null;
     }
@@ -341,7 +349,7 @@ public final class ConversationStateMachine {
         long tokens = current.tokensUsed() + (usage == null ? 0 : usage.getTotalTokens());
         int done = turn + 1;
         StoredMessage stored = toStored(current, m, at);
-        String end = termination(current, m.getContent(), tokens, done, at);
+        String end = termination(current, m.getContent(), m.getAgentId(), tokens, done, at);
         if (end != null) {
             ConversationState next =
                     current.withTurn(done, m.getAgentId(), null, tokens, at)
@@ -390,7 +398,29 @@ public final class ConversationStateMachine {
      * Which termination condition holds after a turn, in the order a reader would check them; null
      * = go on.
      */
-    static String termination(ConversationState s, String content, long tokens, int done, long at) {
+    static String termination(
+            ConversationState s, String content, String speaker, long tokens, int done, long at) {
+        if (s.termination() != null) {
+            // Parsed when the request was accepted; a store value written by a later version
+            // with an expression this one cannot read ends nothing early (max_turns still holds).
+            java.util.Optional<String> held = java.util.Optional.empty();
+            try {
+                held =
+                        EndCondition.parse(s.termination())
+                                .satisfiedBy(
+                                        new EndCondition.Turn(
+                                                done,
+                                                tokens,
+                                                at - s.requestedAt(),
+                                                content,
+                                                speaker));
+            } catch (EndCondition.InvalidException e) {
+                held = java.util.Optional.empty();
+            }
+            if (held.isPresent()) {
+                return "condition: " + held.get();
+            }
+        }
         String lower = content.toLowerCase(Locale.ROOT);
         for (String phrase : s.stopPhrases()) {
             if (!phrase.isBlank() && lower.contains(phrase.toLowerCase(Locale.ROOT))) {

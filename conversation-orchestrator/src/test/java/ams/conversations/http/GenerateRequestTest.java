@@ -30,7 +30,8 @@ class GenerateRequestTest {
                          "speaker_order":["b","a"],"seed":7,"provider":"ollama","model":"m",
                          "temperature":0.5,"top_p":1,"max_tokens":64,"stop_phrases":["bye"],
                          "token_budget":900,"timeout_ms":60000,"session_id":"s-1",
-                         "human_participants":["h"],"conversation_id":"c-1"}
+                         "human_participants":["h"],"conversation_id":"c-1",
+                         "termination":"stop_phrase('bye') & min_turns(2)"}
                         """);
 
         ConversationRequested event = request.toEvent();
@@ -50,6 +51,7 @@ class GenerateRequestTest {
         assertEquals(List.of("bye"), event.getTermination().getStopPhrases());
         assertEquals(900L, event.getTermination().getTokenBudget());
         assertEquals(60_000L, event.getTermination().getTimeoutMillis());
+        assertEquals("stop_phrase('bye') & min_turns(2)", event.getTermination().getExpression());
         assertEquals("s-1", event.getSessionId());
         assertEquals(List.of("h"), event.getHumanParticipants());
     }
@@ -95,6 +97,9 @@ class GenerateRequestTest {
                 "{\"agents\":[\"a\"],\"topic\":\"t\",\"max_tokens\":0}|'max_tokens' must be a positive integer",
                 "{\"agents\":[\"a\"],\"topic\":\"t\",\"max_tokens\":3000000000}|'max_tokens' must be a positive integer up to",
                 "{\"agents\":[\"a\"],\"topic\":\"t\",\"colour\":\"red\"}|unknown field 'colour'",
+                "{\"agents\":[\"a\"],\"topic\":\"t\",\"termination\":\"max_turns(2\"}|'termination': expected ')' after the arguments of max_turns, found the end at column 12",
+                "{\"agents\":[\"a\"],\"topic\":\"t\",\"termination\":\"speaker('z')\"}|'termination': speaker(...) names [z], not listed in 'agents'",
+                "{\"agents\":[\"a\"],\"topic\":\"t\",\"termination\":\"\"}|'termination': empty expression",
             })
     void shouldRefuseARequestSayingWhatToFix(String body, String message) {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> read(body));
@@ -122,6 +127,7 @@ class GenerateRequestTest {
                 "\"provider\":7|provider",
                 "\"stop_phrases\":\"bye\"|stop_phrases",
                 "\"human_participants\":[1]|human_participants",
+                "\"termination\":[]|termination",
             })
     void shouldRefuseAWronglyTypedFieldInsteadOfCoercingIt(String field, String name) {
         String body = "{\"agents\":[\"a\"],\"num_turns\":1,\"topic\":\"t\"," + field + "}";

@@ -96,6 +96,45 @@ class AvroStoreSerdeTest {
     }
 
     @Test
+    void shouldKeepTheTerminationExpressionAndReadValuesWrittenBeforeIt() {
+        ConversationState s = state();
+        ConversationState withExpression =
+                new ConversationState(
+                        s.conversationId(),
+                        s.status(),
+                        s.participants(),
+                        s.topic(),
+                        s.maxTurns(),
+                        s.speakerPolicy(),
+                        s.speakerOrder(),
+                        s.seed(),
+                        s.stopPhrases(),
+                        s.tokenBudget(),
+                        s.timeoutMillis(),
+                        s.sessionId(),
+                        s.humanParticipants(),
+                        s.provider(),
+                        s.model(),
+                        s.requestedAt(),
+                        s.updatedAt(),
+                        s.turnsDone(),
+                        s.nextSpeaker(),
+                        s.lastSpeaker(),
+                        s.tokensUsed(),
+                        s.messageCount(),
+                        s.humanMessageIds(),
+                        s.reason(),
+                        "speaker('b') | max_turns(2)");
+        AvroStoreSerde<ConversationState> serde = AvroStoreSerde.conversationState();
+        byte[] bytes = serde.serializer().serialize("t", withExpression);
+        assertEquals(withExpression, serde.deserializer().deserialize("t", bytes));
+        // A value of the version before the field: the same bytes without the appended string.
+        byte[] withoutExpression = serde.serializer().serialize("t", s);
+        byte[] old = java.util.Arrays.copyOf(withoutExpression, withoutExpression.length - 1);
+        assertEquals(s, serde.deserializer().deserialize("t", old));
+    }
+
+    @Test
     void shouldStillReadTheJsonOfEarlierVersionsAndRefuseAnythingElse() {
         ConversationState s = state();
         byte[] json = new JsonSerde<>(ConversationState.class).serializer().serialize("t", s);

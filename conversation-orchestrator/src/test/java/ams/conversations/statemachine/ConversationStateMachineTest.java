@@ -216,6 +216,73 @@ class ConversationStateMachineTest {
         assertNull(ConversationStateMachine.timeout(s, s.requestedAt() + 59_999).state());
     }
 
+    private static ConversationEvent withTermination(String expression, int maxTurns) {
+        return TestEvents.conversationEvent(
+                "c",
+                ConversationRequested.newBuilder(
+                                (ConversationRequested)
+                                        TestEvents.conversationRequested(
+                                                        "c", "t", maxTurns, "a", "b")
+                                                .getPayload())
+                        .setTermination(Termination.newBuilder().setExpression(expression).build())
+                        .build());
+    }
+
+    @Test
+    void shouldEndWhenTheTerminationExpressionHoldsAndNotBefore() {
+        ConversationState s =
+                started(
+                        withTermination(
+                                "max_turns(6) | (stop_phrase(\"DONE\") & min_turns(3))", 10));
+        assertEquals("max_turns(6) | (stop_phrase(\"DONE\") & min_turns(3))", s.termination());
+        // "done" at turn 1 is too early: the conjunction needs three turns.
+        ConversationState one = after(s, TestEvents.messageAppended("c", 0, "a", "we are done"));
+        assertEquals(Status.RUNNING, one.status());
+        ConversationState two = after(one, TestEvents.messageAppended("c", 1, "b", "not yet"));
+        ConversationStateMachine.Step third =
+                ConversationStateMachine.apply(
+                        two, TestEvents.messageAppended("c", 2, "a", "DONE, then"));
+        assertEquals(Status.COMPLETED, third.state().status());
+        assertEquals(
+                "condition: stop_phrase(\"DONE\") & min_turns(3)",
+                ((ConversationCompleted) third.emit().get(0)).getReason());
+
+        // Without the phrase the first alternative ends it at six turns, before num_turns (10).
+        ConversationState at = started(withTermination("max_turns(6) | stop_phrase('x')", 10));
+        for (int turn = 0; turn < 5; turn++) {
+            at = after(at, TestEvents.messageAppended("c", turn, turn % 2 == 0 ? "a" : "b", "hi"));
+        }
+        ConversationStateMachine.Step sixth =
+                ConversationStateMachine.apply(at, TestEvents.messageAppended("c", 5, "b", "hi"));
+        assertEquals("condition: max_turns(6)", sixth.state().reason());
+    }
+
+    @Test
+    void shouldEndByWhoSpokeAndStillStopAtNumTurns() {
+        ConversationState s = started(withTermination("speaker(\"b\") & !min_turns(3)", 4));
+        ConversationStateMachine.Step first =
+                ConversationStateMachine.apply(s, TestEvents.messageAppended("c", 0, "a", "hi"));
+        assertEquals(Status.RUNNING, first.state().status());
+        ConversationStateMachine.Step second =
+                ConversationStateMachine.apply(
+                        first.state(), TestEvents.messageAppended("c", 1, "b", "bye"));
+        assertEquals("condition: speaker(\"b\") & !min_turns(3)", second.state().reason());
+
+        ConversationState never = started(withTermination("stop_phrase(\"never said\")", 2));
+        ConversationState one = after(never, TestEvents.messageAppended("c", 0, "a", "hi"));
+        ConversationStateMachine.Step end =
+                ConversationStateMachine.apply(one, TestEvents.messageAppended("c", 1, "b", "hi"));
+        assertEquals("max_turns", end.state().reason(), "num_turns still caps the conversation");
+    }
+
+    @Test
+    void shouldRejectARequestWhoseTerminationCannotBeRead() {
+        ConversationStateMachine.Step step =
+                ConversationStateMachine.apply(null, withTermination("max_turns(3", 10));
+        assertNotNull(step.rejection());
+        assertTrue(step.rejection().contains("column"), step.rejection());
+    }
+
     @Test
     void shouldStoreHumanMessagesOnceWithoutTakingATurn() {
         ConversationState s = started(TestEvents.conversationRequested("c", "t", 3, "a", "b"));
