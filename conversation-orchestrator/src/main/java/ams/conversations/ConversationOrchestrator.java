@@ -186,6 +186,20 @@ public final class ConversationOrchestrator implements AutoCloseable {
         return providers;
     }
 
+    /** Each model server called so far and what its rate limiter did, for the metrics. */
+    public List<ModelServerStatus> modelServers() {
+        return providers.status().stream()
+                .map(
+                        s ->
+                                new ModelServerStatus(
+                                        s.server(),
+                                        s.stats().calls(),
+                                        s.stats().waits(),
+                                        s.stats().waitNanos() / 1e9,
+                                        s.stats().retryAfterPauses()))
+                .toList();
+    }
+
     public void registerRoutes(Javalin app) {
         http.registerRoutes(app);
         // Each model server this process has called: its limits, calls in flight and what its rate

@@ -143,7 +143,7 @@ public final class AmsSystem implements AutoCloseable {
                             settings.datasetRoot());
             SystemMetrics metrics =
                     new SystemMetrics(
-                            conversations.providers()::status,
+                            conversations::modelServers,
                             Map.of(
                                     "agent-processor",
                                     agents.streams(),

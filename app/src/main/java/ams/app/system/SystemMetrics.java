@@ -1,7 +1,6 @@
 package ams.app.system;
 
-import ams.conversations.llm.Providers;
-import ams.conversations.llm.RateLimiter;
+import ams.conversations.ModelServerStatus;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -39,11 +38,11 @@ final class SystemMetrics implements AutoCloseable {
     private final java.util.List<KafkaStreamsMetrics> bindings = new java.util.ArrayList<>();
 
     private final ConversationMetrics conversations;
-    private final Supplier<List<Providers.ServerStatus>> modelServers;
+    private final Supplier<List<ModelServerStatus>> modelServers;
     private final Set<String> boundServers = ConcurrentHashMap.newKeySet();
 
     SystemMetrics(
-            Supplier<List<Providers.ServerStatus>> modelServers,
+            Supplier<List<ModelServerStatus>> modelServers,
             Map<String, KafkaStreams> processors,
             String bootstrapServers,
             ams.events.topics.Topic<String, ams.events.conversation.ConversationEvent>
@@ -107,42 +106,42 @@ final class SystemMetrics implements AutoCloseable {
      * agent's config may name one), so they are bound when a scrape first sees them.
      */
     private void bindModelServers() {
-        for (Providers.ServerStatus server : modelServers.get()) {
+        for (ModelServerStatus server : modelServers.get()) {
             String name = server.server();
             if (!boundServers.add(name)) {
                 continue;
             }
             Tags tags = Tags.of("server", name);
             FunctionCounter.builder(
-                            "ams_llm_rate_limit_waits", this, m -> m.stat(name, s -> s.waits()))
+                            "ams_llm_rate_limit_waits", this, m -> m.stat(name, ModelServerStatus::waits))
                     .tags(tags)
                     .description("Model calls that waited for the server's rate limit")
                     .register(registry);
             FunctionCounter.builder(
                             "ams_llm_rate_limit_wait_seconds",
                             this,
-                            m -> m.stat(name, s -> s.waitNanos() / 1e9))
+                            m -> m.stat(name, ModelServerStatus::waitSeconds))
                     .tags(tags)
                     .description("Time model calls spent waiting for the server's rate limit")
                     .register(registry);
             FunctionCounter.builder(
                             "ams_llm_retry_after_pauses",
                             this,
-                            m -> m.stat(name, s -> s.retryAfterPauses()))
+                            m -> m.stat(name, ModelServerStatus::retryAfterPauses))
                     .tags(tags)
                     .description("429 answers with Retry-After that paused the server")
                     .register(registry);
-            FunctionCounter.builder("ams_llm_server_calls", this, m -> m.stat(name, s -> s.calls()))
+            FunctionCounter.builder("ams_llm_server_calls", this, m -> m.stat(name, ModelServerStatus::calls))
                     .tags(tags)
                     .description("Model calls started on the server")
                     .register(registry);
         }
     }
 
-    private double stat(String server, ToDoubleFunction<RateLimiter.Stats> value) {
-        for (Providers.ServerStatus s : modelServers.get()) {
+    private double stat(String server, ToDoubleFunction<ModelServerStatus> value) {
+        for (ModelServerStatus s : modelServers.get()) {
             if (s.server().equals(server)) {
-                return value.applyAsDouble(s.stats());
+                return value.applyAsDouble(s);
             }
         }
         return Double.NaN;

@@ -36,7 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * fetches the speaker's config and knowledge, builds the prompt, calls the provider with bounded
  * concurrency, and retries 429/5xx/timeouts with exponential backoff and jitter. Returns the events
  * to publish: a TurnFailed per failed attempt, then the MessageAppended or a final non-retriable
- * TurnFailed.
+ * TurnFailed. The model is the speaker's own ({@link AgentModels}); when its primary instance fails
+ * past the retries, the next instance (the backup) gets the turn, and the message says so.
  */
 public final class TurnRunner {
 
