@@ -113,7 +113,9 @@ final class SystemMetrics implements AutoCloseable {
             }
             Tags tags = Tags.of("server", name);
             FunctionCounter.builder(
-                            "ams_llm_rate_limit_waits", this, m -> m.stat(name, ModelServerStatus::waits))
+                            "ams_llm_rate_limit_waits",
+                            this,
+                            m -> m.stat(name, ModelServerStatus::waits))
                     .tags(tags)
                     .description("Model calls that waited for the server's rate limit")
                     .register(registry);
@@ -131,7 +133,10 @@ final class SystemMetrics implements AutoCloseable {
                     .tags(tags)
                     .description("429 answers with Retry-After that paused the server")
                     .register(registry);
-            FunctionCounter.builder("ams_llm_server_calls", this, m -> m.stat(name, ModelServerStatus::calls))
+            FunctionCounter.builder(
+                            "ams_llm_server_calls",
+                            this,
+                            m -> m.stat(name, ModelServerStatus::calls))
                     .tags(tags)
                     .description("Model calls started on the server")
                     .register(registry);

@@ -122,15 +122,21 @@ public final class Providers {
         server.inFlight().acquire();
         try {
             RateLimiter.Permit permit = server.limiter().acquire(estimatedTokens);
-            T result;
+            T result = null;
             try {
                 result = call.get();
+                return result;
             } catch (RuntimeException e) {
                 RetryAfterHttpClient.retryAfter(e).ifPresent(server.limiter()::pause);
                 throw e;
+            } finally {
+                // Always ended, so a call that failed in any way frees its place a window later.
+                if (result == null) {
+                    permit.finish();
+                } else {
+                    permit.settle(usedTokens.applyAsLong(result));
+                }
             }
-            permit.settle(usedTokens.applyAsLong(result));
-            return result;
         } finally {
             server.inFlight().release();
         }

@@ -1,19 +1,22 @@
 package ams.conversations.llm;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
  * The requests and tokens one model endpoint accepts per window (a minute unless configured),
- * shared by every turn worker of the process. A sliding log of the calls started in the last window
- * decides: a call waits until both the request count and the token sum leave room for it, so no
- * window of that length ever holds more calls than the limit. A 429's Retry-After pauses the
- * endpoint: no call starts before it has passed. Waiting rather than failing keeps a turn's retry
- * budget for real failures; the waits are counted for the metrics.
+ * shared by every turn worker of the process. A sliding log of the recent calls decides: a call
+ * waits until both the request count and the token sum leave room for it. A call holds its place in
+ * the log from when it is let through until a window after it <em>ended</em>: the server saw it
+ * somewhere in between, so however long the request took to arrive, no window of that length at the
+ * server ever holds more calls than the limit. A 429's Retry-After pauses the endpoint: no call
+ * starts before it has passed. Waiting rather than failing keeps a turn's retry budget for real
+ * failures; the waits are counted for the metrics.
  *
  * <p>Tokens are booked at the call's estimate (prompt plus {@code max_tokens}) and corrected to
  * what the provider reported when the call ends. A call larger than the whole token limit still
@@ -54,7 +57,10 @@ public final class RateLimiter {
             int requestsInWindow,
             long tokensInWindow) {}
 
-    /** One booked call; {@link #settle} corrects its tokens to what the call really used. */
+    /**
+     * One booked call. {@link #settle} (it succeeded: the tokens it really used) or {@link #finish}
+     * (it failed: the estimate stays) ends it; its window starts then.
+     */
     public final class Permit {
         private final Entry entry;
 
@@ -68,24 +74,40 @@ public final class RateLimiter {
                 entry.tokens += delta;
                 windowTokens += delta;
                 tokensBooked.addAndGet(delta);
+                close();
+            }
+        }
+
+        public void finish() {
+            synchronized (RateLimiter.this) {
+                close();
+            }
+        }
+
+        private void close() {
+            if (entry.open) {
+                entry.open = false;
+                entry.nanos = clock.getAsLong();
                 RateLimiter.this.notifyAll();
             }
         }
     }
 
+    /** A call in the log: in flight ({@code open}) or ended at {@code nanos}. */
     private static final class Entry {
-        final long startedNanos;
+        long nanos;
         long tokens;
+        boolean open = true;
 
-        Entry(long startedNanos, long tokens) {
-            this.startedNanos = startedNanos;
+        Entry(long nanos, long tokens) {
+            this.nanos = nanos;
             this.tokens = tokens;
         }
     }
 
     private final Limits limits;
     private final LongSupplier clock;
-    private final Deque<Entry> window = new ArrayDeque<>();
+    private final List<Entry> window = new ArrayList<>();
     private long windowTokens;
     private long pausedUntilNanos;
     private boolean paused;
@@ -122,7 +144,7 @@ public final class RateLimiter {
                 if (delay <= 0) {
                     Entry entry = new Entry(now, estimate);
                     if (!limits.unlimited()) {
-                        window.addLast(entry);
+                        window.add(entry);
                         windowTokens += estimate;
                     }
                     calls.incrementAndGet();
@@ -136,6 +158,7 @@ public final class RateLimiter {
                 if (waitedFrom < 0) {
                     waitedFrom = now;
                 }
+                // Long.MAX_VALUE: only calls in flight fill the window; their end wakes us.
                 TimeUnit.NANOSECONDS.timedWait(this, Math.max(delay, 1_000_000L));
             }
         }
@@ -151,8 +174,19 @@ public final class RateLimiter {
             return 0;
         }
         long windowNanos = limits.window().toNanos();
-        while (!window.isEmpty() && now - window.peekFirst().startedNanos >= windowNanos) {
-            windowTokens -= window.pollFirst().tokens;
+        long soonest = Long.MAX_VALUE;
+        for (Iterator<Entry> it = window.iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.open) {
+                continue;
+            }
+            long left = e.nanos + windowNanos - now;
+            if (left <= 0) {
+                windowTokens -= e.tokens;
+                it.remove();
+            } else {
+                soonest = Math.min(soonest, left);
+            }
         }
         if (window.isEmpty()) {
             return 0;
@@ -164,9 +198,9 @@ public final class RateLimiter {
         if (!requestsFull && !tokensFull) {
             return 0;
         }
-        // The oldest call leaving the window is the earliest moment anything can change (a
-        // settle() that frees tokens also wakes the waiters).
-        return window.peekFirst().startedNanos + windowNanos - now;
+        // The first ended call to leave the window is the earliest moment anything can change; a
+        // call ending (or freeing tokens) wakes the waiters sooner.
+        return soonest;
     }
 
     /** The endpoint answered 429 with Retry-After: no call starts before it has passed. */

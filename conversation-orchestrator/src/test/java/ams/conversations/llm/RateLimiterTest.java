@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,15 +23,19 @@ class RateLimiterTest {
     void shouldNeverStartMoreCallsThanTheLimitInAnyWindowAcrossThreads() throws Exception {
         RateLimiter limiter = new RateLimiter(new RateLimiter.Limits(3, 0, WINDOW));
         List<Long> starts = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        CountDownLatch ready = new CountDownLatch(10);
         try {
             List<Future<?>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 calls.add(
                         pool.submit(
                                 () -> {
-                                    limiter.acquire(1);
+                                    ready.countDown();
+                                    ready.await();
+                                    RateLimiter.Permit p = limiter.acquire(1);
                                     starts.add(System.nanoTime());
+                                    p.settle(1);
                                     return null;
                                 }));
             }
@@ -48,7 +53,8 @@ class RateLimiterTest {
         }
         RateLimiter.Stats stats = limiter.stats();
         assertEquals(10, stats.calls());
-        assertTrue(stats.waits() >= 7, stats.toString());
+        // All ten ask at once: at least the ones past the first window's three had to wait.
+        assertTrue(stats.waits() >= 4, stats.toString());
         assertTrue(stats.waitNanos() > 0, stats.toString());
     }
 
@@ -57,13 +63,24 @@ class RateLimiterTest {
         RateLimiter limiter = new RateLimiter(new RateLimiter.Limits(0, 100, WINDOW));
         limiter.acquire(60).settle(10);
         long before = System.nanoTime();
-        limiter.acquire(60); // 10 + 60 fits: no wait
+        limiter.acquire(60).settle(60); // 10 + 60 fits: no wait
         assertTrue(System.nanoTime() - before < WINDOW.toNanos() / 2);
         assertEquals(0, limiter.stats().waits());
         before = System.nanoTime();
-        limiter.acquire(60); // 70 + 60 does not: waits for the first call to leave the window
+        limiter.acquire(60); // 70 + 60 does not: waits for the calls to leave the window
         assertTrue(System.nanoTime() - before >= WINDOW.toNanos() - 5_000_000);
         assertEquals(1, limiter.stats().waits());
+    }
+
+    @Test
+    void shouldHoldACallsPlaceUntilAWindowAfterItEnded() throws Exception {
+        RateLimiter limiter = new RateLimiter(new RateLimiter.Limits(1, 0, WINDOW));
+        RateLimiter.Permit slow = limiter.acquire(1);
+        Thread.sleep(WINDOW.toMillis() + 100); // in flight longer than a window
+        slow.finish();
+        long ended = System.nanoTime();
+        limiter.acquire(1);
+        assertTrue(System.nanoTime() - ended >= WINDOW.toNanos() - 5_000_000);
     }
 
     @Test
