@@ -75,6 +75,26 @@ class ModelEndpointsTest {
     }
 
     @Test
+    void shouldReadEndpointsAndLimitsFromTheEnvironment() {
+        ConversationConfig config =
+                ConversationConfig.fromEnvironment(
+                        Map.of(
+                                "AMS_LLM_PROVIDER", "ollama",
+                                "AMS_LLM_ENDPOINTS",
+                                        "{\"backup\": {\"provider\": \"openai\","
+                                                + " \"base_url\": \"http://b/v1\"}}",
+                                "AMS_LLM_REQUESTS_PER_MINUTE", "7",
+                                "AMS_LLM_TOKENS_PER_MINUTE", "700"),
+                        new java.util.Properties());
+        ModelEndpoints endpoints = ModelEndpoints.fromConfig(config);
+        assertEquals("http://b/v1", endpoints.named("backup").orElseThrow().baseUrl());
+        assertEquals(
+                new RateLimiter.Limits(7, 700, Duration.ofMinutes(1)),
+                endpoints.limitsFor(endpoints.primary().server()));
+        assertFalse(config.toString().contains("http://b/v1"), "llm.endpoints is a password");
+    }
+
+    @Test
     void shouldNeverPrintAnApiKey() {
         ModelEndpoint e = new ModelEndpoint("openai", "", "m", "sk-secret");
         assertFalse(e.toString().contains("sk-secret"));
