@@ -6,9 +6,12 @@ import java.util.Optional;
 
 /**
  * What a turn needs to know about its speaker: the name, whether it is active (the matrix row's
- * {@code is_active}) and the original AMS-DB agent config document.
+ * {@code is_active}), the original AMS-DB agent config document, and the agent's version (the
+ * matrix row's {@code version}, counting its applied events; 0 = the directory did not say), which
+ * a turn's provenance records.
  */
-public record AgentProfile(String agentId, String name, JsonNode config, boolean isActive) {
+public record AgentProfile(
+        String agentId, String name, JsonNode config, boolean isActive, long version) {
 
     /**
      * The original's flag for "the agent is active". A config without it falls back to {@value
@@ -31,6 +34,11 @@ public record AgentProfile(String agentId, String name, JsonNode config, boolean
     /** An active agent (what a directory without an activity column reports). */
     public AgentProfile(String agentId, String name, JsonNode config) {
         this(agentId, name, config, true);
+    }
+
+    /** An agent whose version the directory does not report. */
+    public AgentProfile(String agentId, String name, JsonNode config, boolean isActive) {
+        this(agentId, name, config, isActive, 0L);
     }
 
     public boolean flag(String flag) {

@@ -1,5 +1,6 @@
 package ams.conversations;
 
+import ams.conversations.llm.ModelEndpoints;
 import ams.events.http.BearerToken;
 import ams.service.config.CommonConfig;
 import ams.service.config.CommonConfig.ModuleDefaults;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
@@ -42,6 +44,10 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String LLM_MODEL = "llm.model";
     public static final String LLM_API_KEY = "llm.api.key";
     public static final String LLM_TIMEOUT_MS = "llm.timeout.ms";
+    public static final String LLM_ENDPOINTS = "llm.endpoints";
+    public static final String LLM_REQUESTS_PER_MINUTE = "llm.requests.per.minute";
+    public static final String LLM_TOKENS_PER_MINUTE = "llm.tokens.per.minute";
+    public static final String LLM_RATE_WINDOW_MS = "llm.rate.window.ms";
     public static final String LLM_MAX_IN_FLIGHT = "llm.max.in.flight";
     public static final String LLM_MAX_ATTEMPTS = "llm.max.attempts";
     public static final String LLM_BACKOFF_INITIAL_MS = "llm.backoff.initial.ms";
@@ -153,6 +159,39 @@ public final class ConversationConfig extends AbstractConfig {
                             "",
                             Importance.MEDIUM,
                             "API key of the OpenAI-compatible endpoint (AMS_LLM_API_KEY).")
+                    .define(
+                            LLM_ENDPOINTS,
+                            ConfigDef.Type.PASSWORD,
+                            "",
+                            Importance.MEDIUM,
+                            "Model endpoints besides primary (the llm.provider/llm.base.url/llm.model above) that agent configs "
+                                    + "name in model_config.largeLanguageModel.instances, as JSON: {\"backup\": {\"provider\": "
+                                    + "\"openai\", \"base_url\": \"http://host:8000/v1\", \"model\": \"qwen2.5\", \"api_key\": "
+                                    + "\"...\", \"requests_per_minute\": 60, \"tokens_per_minute\": 90000}} (AMS_LLM_ENDPOINTS). "
+                                    + "A password-type key, so the API keys in it are never logged.")
+                    .define(
+                            LLM_REQUESTS_PER_MINUTE,
+                            ConfigDef.Type.INT,
+                            0,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Requests per window (a minute) each model server accepts from this process, unless its entry in "
+                                    + "llm.endpoints says otherwise; 0 = no limit. Calls over it wait.")
+                    .define(
+                            LLM_TOKENS_PER_MINUTE,
+                            ConfigDef.Type.LONG,
+                            0L,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Tokens (prompt + completion) per window each model server accepts from this process, unless its "
+                                    + "entry in llm.endpoints says otherwise; 0 = no limit.")
+                    .define(
+                            LLM_RATE_WINDOW_MS,
+                            ConfigDef.Type.LONG,
+                            60_000L,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Length of the rate-limit window: a minute. Shorter only for tests.")
                     .define(
                             LLM_TIMEOUT_MS,
                             ConfigDef.Type.LONG,
@@ -272,6 +311,17 @@ public final class ConversationConfig extends AbstractConfig {
         String configured = getString(INSTANCE_ID);
         instanceId =
                 configured.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : configured;
+        try {
+            ModelEndpoints.fromConfig(this);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    /** The JSON of {@code llm.endpoints}; empty when unset. */
+    public String endpointsJson() {
+        Password password = getPassword(LLM_ENDPOINTS);
+        return password == null ? "" : password.value();
     }
 
     /**

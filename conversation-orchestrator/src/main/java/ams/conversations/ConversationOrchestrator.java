@@ -12,6 +12,7 @@ import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.service.config.CommonConfig;
 import ams.service.http.InstanceRouter;
+import ams.service.http.ServiceJson;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final TopicCatalogue catalogue;
     private final KafkaStreams streams;
     private final TurnRunner runner;
+    private final Providers providers;
     private final List<TurnWorker> workers = new CopyOnWriteArrayList<>();
     private final ConversationQueries queries;
     private final ConversationCommands commands;
@@ -76,7 +78,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
                         catalogue.conversationEvents());
         http = new ConversationHttp(queries, router, commands, agents);
-        runner = TurnRunner.fromConfig(config, agents, knowledge, Providers.fromConfig(config));
+        providers = Providers.fromConfig(config);
+        runner = TurnRunner.fromConfig(config, agents, knowledge, providers);
     }
 
     /**
@@ -178,8 +181,37 @@ public final class ConversationOrchestrator implements AutoCloseable {
         return new ArrayList<>(workers);
     }
 
+    /** The model clients, shared guards and rate-limit counters of this process. */
+    public Providers providers() {
+        return providers;
+    }
+
+    /** Each model server called so far and what its rate limiter did, for the metrics. */
+    public List<ModelServerStatus> modelServers() {
+        return providers.status().stream()
+                .map(
+                        s ->
+                                new ModelServerStatus(
+                                        s.server(),
+                                        s.stats().calls(),
+                                        s.stats().waits(),
+                                        s.stats().waitNanos() / 1e9,
+                                        s.stats().retryAfterPauses()))
+                .toList();
+    }
+
     public void registerRoutes(Javalin app) {
         http.registerRoutes(app);
+        // Each model server this process has called: its limits, calls in flight and what its rate
+        // limiter did (waits and their time, Retry-After pauses).
+        app.get(
+                "/llm/endpoints",
+                ctx ->
+                        ctx.contentType("application/json")
+                                .result(
+                                        ServiceJson.mapper()
+                                                .writeValueAsString(
+                                                        Map.of("endpoints", providers.status()))));
     }
 
     @Override

@@ -56,7 +56,9 @@ public final class ProxyRoutes {
                     upstreams.conversations(),
                     "/agents/{id}/conversations",
                     "/conversations/{id}",
-                    "/conversations/{id}/messages");
+                    "/conversations/{id}/messages",
+                    // The limiter counters of the orchestrator process this one talks to.
+                    "/llm/endpoints");
             post(
                     app,
                     upstreams.conversations(),

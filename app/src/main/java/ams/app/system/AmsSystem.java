@@ -18,6 +18,7 @@ import ams.export.Exporter;
 import ams.export.ExporterConfig;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
+import ams.service.config.CommonConfig;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -142,6 +143,7 @@ public final class AmsSystem implements AutoCloseable {
                             settings.datasetRoot());
             SystemMetrics metrics =
                     new SystemMetrics(
+                            conversations::modelServers,
                             Map.of(
                                     "agent-processor",
                                     agents.streams(),
@@ -246,6 +248,29 @@ public final class AmsSystem implements AutoCloseable {
         }
         if (settings.llmApiKey() != null) {
             props.put(ConversationConfig.LLM_API_KEY, settings.llmApiKey());
+        }
+        props.putAll(modelEndpointSettings(System.getenv()));
+        return props;
+    }
+
+    /**
+     * The orchestrator's named model endpoints and rate limits, which {@code ams up} takes from the
+     * environment only ({@code AMS_LLM_ENDPOINTS}, {@code AMS_LLM_REQUESTS_PER_MINUTE}, {@code
+     * AMS_LLM_TOKENS_PER_MINUTE}, {@code AMS_LLM_RATE_WINDOW_MS}), as the standalone orchestrator
+     * does.
+     */
+    static Map<String, Object> modelEndpointSettings(Map<String, String> environment) {
+        Map<String, Object> props = new HashMap<>();
+        for (String key :
+                List.of(
+                        ConversationConfig.LLM_ENDPOINTS,
+                        ConversationConfig.LLM_REQUESTS_PER_MINUTE,
+                        ConversationConfig.LLM_TOKENS_PER_MINUTE,
+                        ConversationConfig.LLM_RATE_WINDOW_MS)) {
+            String value = environment.get(CommonConfig.environmentVariable(key));
+            if (value != null && !value.isBlank()) {
+                props.put(key, value);
+            }
         }
         return props;
     }

@@ -17,6 +17,13 @@ final class InProcessAgentDirectory implements AgentDirectory {
     @Override
     public Optional<AgentProfile> find(String agentId) {
         return agents.agent(agentId)
-                .map(a -> new AgentProfile(a.agentId(), a.agentName(), a.config(), a.isActive()));
+                .map(
+                        a ->
+                                new AgentProfile(
+                                        a.agentId(),
+                                        a.agentName(),
+                                        a.config(),
+                                        a.isActive(),
+                                        a.version()));
     }
 }

@@ -1,7 +1,10 @@
 package ams.app.system;
 
+import ams.conversations.ModelServerStatus;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -9,7 +12,12 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -19,7 +27,9 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * as {@code kafka_consumer_fetch_manager_records_lag*}, commit and process rates), and the
  * approximate entry count of each store, and turn/LLM metrics read from the log ({@code
  * ams_turns_total}, {@code ams_llm_latency_seconds}, {@code ams_llm_tokens_total}, {@code
- * ams_llm_errors_total}).
+ * ams_llm_errors_total}), and per model server what the orchestrator's rate limiter did ({@code
+ * ams_llm_rate_limit_waits_total}, {@code ams_llm_rate_limit_wait_seconds_total}, {@code
+ * ams_llm_retry_after_pauses_total}, {@code ams_llm_server_calls_total}, label {@code server}).
  */
 final class SystemMetrics implements AutoCloseable {
 
@@ -28,12 +38,16 @@ final class SystemMetrics implements AutoCloseable {
     private final java.util.List<KafkaStreamsMetrics> bindings = new java.util.ArrayList<>();
 
     private final ConversationMetrics conversations;
+    private final Supplier<List<ModelServerStatus>> modelServers;
+    private final Set<String> boundServers = ConcurrentHashMap.newKeySet();
 
     SystemMetrics(
+            Supplier<List<ModelServerStatus>> modelServers,
             Map<String, KafkaStreams> processors,
             String bootstrapServers,
             ams.events.topics.Topic<String, ams.events.conversation.ConversationEvent>
                     conversationEvents) {
+        this.modelServers = modelServers;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -80,9 +94,62 @@ final class SystemMetrics implements AutoCloseable {
     void register(Javalin app) {
         app.get(
                 "/metrics",
-                ctx ->
-                        ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                                .result(registry.scrape()));
+                ctx -> {
+                    bindModelServers();
+                    ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                            .result(registry.scrape());
+                });
+    }
+
+    /**
+     * Meters for each model server the orchestrator has called: servers appear on first use (an
+     * agent's config may name one), so they are bound when a scrape first sees them.
+     */
+    private void bindModelServers() {
+        for (ModelServerStatus server : modelServers.get()) {
+            String name = server.server();
+            if (!boundServers.add(name)) {
+                continue;
+            }
+            Tags tags = Tags.of("server", name);
+            FunctionCounter.builder(
+                            "ams_llm_rate_limit_waits",
+                            this,
+                            m -> m.stat(name, ModelServerStatus::waits))
+                    .tags(tags)
+                    .description("Model calls that waited for the server's rate limit")
+                    .register(registry);
+            FunctionCounter.builder(
+                            "ams_llm_rate_limit_wait_seconds",
+                            this,
+                            m -> m.stat(name, ModelServerStatus::waitSeconds))
+                    .tags(tags)
+                    .description("Time model calls spent waiting for the server's rate limit")
+                    .register(registry);
+            FunctionCounter.builder(
+                            "ams_llm_retry_after_pauses",
+                            this,
+                            m -> m.stat(name, ModelServerStatus::retryAfterPauses))
+                    .tags(tags)
+                    .description("429 answers with Retry-After that paused the server")
+                    .register(registry);
+            FunctionCounter.builder(
+                            "ams_llm_server_calls",
+                            this,
+                            m -> m.stat(name, ModelServerStatus::calls))
+                    .tags(tags)
+                    .description("Model calls started on the server")
+                    .register(registry);
+        }
+    }
+
+    private double stat(String server, ToDoubleFunction<ModelServerStatus> value) {
+        for (ModelServerStatus s : modelServers.get()) {
+            if (s.server().equals(server)) {
+                return value.applyAsDouble(s);
+            }
+        }
+        return Double.NaN;
     }
 
     @Override

@@ -123,6 +123,14 @@ class RunningSystemIT {
         assertTrue(metrics.body().contains("ams_llm_latency_seconds"), "LLM latency from the log");
         assertTrue(
                 metrics.body().contains("ams_turns_total{model=\"scripted\"}"), "turns by model");
+        // The orchestrator's per-server rate-limit counters: the scripted responder has no limit,
+        // so its calls never wait.
+        assertTrue(
+                metrics.body().contains("ams_llm_server_calls_total{server=\"scripted\"}"),
+                "calls per model server");
+        assertTrue(
+                metrics.body().contains("ams_llm_rate_limit_waits_total{server=\"scripted\"} 0.0"),
+                "rate-limit waits per model server");
     }
 
     private java.net.http.HttpResponse<String> scrape(String path) {

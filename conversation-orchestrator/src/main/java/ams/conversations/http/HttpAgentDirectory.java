@@ -32,6 +32,7 @@ public final class HttpAgentDirectory implements AgentDirectory {
                                         agentId,
                                         agent.path("agent_name").asText(agentId),
                                         agent.path("config"),
-                                        agent.path("is_active").asBoolean(true)));
+                                        agent.path("is_active").asBoolean(true),
+                                        agent.path("version").asLong(0L)));
     }
 }

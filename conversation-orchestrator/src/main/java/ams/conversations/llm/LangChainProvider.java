@@ -31,31 +31,33 @@ final class LangChainProvider implements ChatProvider {
         this.defaultModel = defaultModel;
     }
 
-    public static LangChainProvider openAi(
-            String baseUrl, String apiKey, String modelName, Duration timeout) {
-        String chosen = modelName.isBlank() ? "gpt-4o-mini" : modelName;
-        OpenAiChatModel.OpenAiChatModelBuilder builder =
-                OpenAiChatModel.builder()
-                        .apiKey(apiKey.isBlank() ? "none" : apiKey)
-                        .modelName(chosen)
-                        .timeout(timeout)
-                        .maxRetries(0);
-        if (!baseUrl.isBlank()) {
-            builder.baseUrl(baseUrl);
-        }
-        return new LangChainProvider("openai", builder.build(), chosen);
-    }
-
-    public static LangChainProvider ollama(String baseUrl, String modelName, Duration timeout) {
-        String chosen = modelName.isBlank() ? "llama3.1" : modelName;
+    /**
+     * An OpenAI-compatible endpoint. The HTTP client is {@link RetryAfterHttpClient}, so a 429's
+     * Retry-After reaches the rate limiter.
+     */
+    public static LangChainProvider openAi(ModelEndpoint endpoint, Duration timeout) {
         ChatModel model =
-                OllamaChatModel.builder()
-                        .baseUrl(baseUrl.isBlank() ? "http://localhost:11434" : baseUrl)
-                        .modelName(chosen)
+                OpenAiChatModel.builder()
+                        .httpClientBuilder(RetryAfterHttpClient.builder())
+                        .baseUrl(endpoint.baseUrl())
+                        .apiKey(endpoint.apiKey().isBlank() ? "none" : endpoint.apiKey())
+                        .modelName(endpoint.model())
                         .timeout(timeout)
                         .maxRetries(0)
                         .build();
-        return new LangChainProvider("ollama", model, chosen);
+        return new LangChainProvider("openai", model, endpoint.model());
+    }
+
+    public static LangChainProvider ollama(ModelEndpoint endpoint, Duration timeout) {
+        ChatModel model =
+                OllamaChatModel.builder()
+                        .httpClientBuilder(RetryAfterHttpClient.builder())
+                        .baseUrl(endpoint.baseUrl())
+                        .modelName(endpoint.model())
+                        .timeout(timeout)
+                        .maxRetries(0)
+                        .build();
+        return new LangChainProvider("ollama", model, endpoint.model());
     }
 
     @Override

@@ -4,7 +4,10 @@ import ams.conversations.AgentDirectory;
 import ams.conversations.AgentProfile;
 import ams.conversations.ConversationConfig;
 import ams.conversations.KnowledgeSearch;
+import ams.conversations.llm.AgentModels;
 import ams.conversations.llm.ChatProvider;
+import ams.conversations.llm.ModelEndpoint;
+import ams.conversations.llm.ModelEndpoints;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
@@ -33,7 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * fetches the speaker's config and knowledge, builds the prompt, calls the provider with bounded
  * concurrency, and retries 429/5xx/timeouts with exponential backoff and jitter. Returns the events
  * to publish: a TurnFailed per failed attempt, then the MessageAppended or a final non-retriable
- * TurnFailed.
+ * TurnFailed. The model is the speaker's own ({@link AgentModels}); when its primary instance fails
+ * past the retries, the next instance (the backup) gets the turn, and the message says so.
  */
 public final class TurnRunner {
 
@@ -125,23 +129,32 @@ public final class TurnRunner {
                 conversation.generation() == null
                         ? GenerationParameters.newBuilder().build()
                         : conversation.generation();
-        ChatProvider provider;
+        ModelEndpoint moderator;
         try {
-            provider = providers.get(generation.getProvider());
+            moderator = providers.forRequest(generation);
         } catch (IllegalArgumentException e) {
             out.add(failed(request, request.getSpeakerAgentId(), 1, e.getMessage(), false));
             return out;
         }
         Map<String, String> names = new HashMap<>();
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+        // Which of the speaker's models is being tried (0 = its primary), how many attempts it has
+        // had, and the instances given up on: a retriable failure past the retry budget moves on to
+        // the next instance (the backup) instead of failing the turn.
+        int instance = 0;
+        int onInstance = 0;
+        List<String> failedOver = new ArrayList<>();
+        for (int attempt = 1; ; attempt++) {
+            onInstance++;
             String speaker = request.getSpeakerAgentId();
+            int instances = 1;
+            String label = ModelEndpoints.PRIMARY;
             try {
                 boolean selected = SpeakerSelection.MODEL_SELECTED.equals(speaker);
                 if (selected) {
                     speaker =
                             selectSpeaker(
                                     conversation,
-                                    provider,
+                                    moderator,
                                     generation,
                                     request.getTurnNumber(),
                                     names);
@@ -184,6 +197,16 @@ public final class TurnRunner {
                     profile = standIn;
                     speaker = standIn.get().agentId();
                 }
+                List<AgentModels.Candidate> candidates;
+                try {
+                    candidates = providers.models().candidates(profile.get(), generation);
+                } catch (IllegalArgumentException e) {
+                    out.add(failed(request, speaker, attempt, e.getMessage(), false));
+                    return out;
+                }
+                instances = candidates.size();
+                AgentModels.Candidate model = candidates.get(Math.min(instance, instances - 1));
+                label = model.instance();
                 String who = speaker;
                 List<KnowledgeSearch.Hit> hits =
                         knowledgeTopK == 0 || !profile.get().retrievesKnowledge()
@@ -199,9 +222,17 @@ public final class TurnRunner {
                                 conversation,
                                 hits,
                                 request.getTurnNumber());
+                ChatProvider provider = providers.get(model.endpoint());
+                Integer maxTokens = model.settings().getMaxTokens();
+                long estimate =
+                        (long) prompt.estimatedTokens() + (maxTokens == null ? 0L : maxTokens);
                 long started = System.nanoTime();
                 ChatProvider.Reply reply =
-                        providers.call(provider, () -> provider.reply(prompt, generation));
+                        providers.call(
+                                model.endpoint(),
+                                estimate,
+                                () -> provider.reply(prompt, model.settings()),
+                                ChatProvider.Reply::totalTokens);
                 long latencyMs = (System.nanoTime() - started) / 1_000_000;
                 out.add(
                         message(
@@ -210,8 +241,11 @@ public final class TurnRunner {
                                 speaker,
                                 prompt,
                                 reply,
-                                provider,
-                                generation,
+                                new Served(
+                                        provider,
+                                        model,
+                                        profile.get().version(),
+                                        List.copyOf(failedOver)),
                                 latencyMs,
                                 attempt,
                                 selected,
@@ -222,21 +256,42 @@ public final class TurnRunner {
                 return null;
             } catch (RuntimeException e) {
                 Verdict failure = Failures.classify(e);
-                boolean last = !failure.retriable() || attempt == maxAttempts;
-                out.add(failed(request, speaker, attempt, failure.reason(), !last));
+                boolean spent = onInstance >= maxAttempts;
+                boolean failover = failure.retriable() && spent && instance + 1 < instances;
+                boolean last = !failure.retriable() || (spent && !failover);
+                String reason =
+                        instances > 1
+                                ? failure.reason() + " (instance " + label + ")"
+                                : failure.reason();
+                out.add(failed(request, speaker, attempt, reason, !last));
                 if (last) {
                     return out;
                 }
+                if (failover) {
+                    failedOver.add(label);
+                    instance++;
+                    onInstance = 0;
+                    continue;
+                }
                 try {
-                    Thread.sleep(backoffMillis(attempt));
+                    Thread.sleep(backoffMillis(onInstance));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     return null;
                 }
             }
         }
-        return out;
     }
+
+    /**
+     * Which model served a turn: the client, the candidate (instance, endpoint, settings), the
+     * speaker's config version, and the instances that failed before it.
+     */
+    private record Served(
+            ChatProvider provider,
+            AgentModels.Candidate model,
+            long agentVersion,
+            List<String> failedOver) {}
 
     /** The speaker the policy chose, skipped because it is no longer active, and why. */
     private record SkippedSpeaker(String agentId, String reason) {}
@@ -294,7 +349,7 @@ public final class TurnRunner {
 
     private String selectSpeaker(
             ConversationSnapshot c,
-            ChatProvider provider,
+            ModelEndpoint endpoint,
             GenerationParameters generation,
             int turn,
             Map<String, String> names)
@@ -334,9 +389,14 @@ public final class TurnRunner {
                         List.of(),
                         c.seed(),
                         turn);
+        ChatProvider provider = providers.get(endpoint);
         String answer =
                 providers
-                        .call(provider, () -> provider.selectSpeaker(prompt, generation))
+                        .call(
+                                endpoint,
+                                prompt.estimatedTokens(),
+                                () -> provider.selectSpeaker(prompt, generation),
+                                text -> prompt.estimatedTokens() + text.length() / 4)
                         .toLowerCase(Locale.ROOT);
         for (String p : candidates) {
             if (answer.contains(p.toLowerCase(Locale.ROOT))) {
@@ -371,8 +431,7 @@ public final class TurnRunner {
             String speaker,
             Prompt prompt,
             ChatProvider.Reply reply,
-            ChatProvider provider,
-            GenerationParameters generation,
+            Served served,
             long latencyMs,
             int attempt,
             boolean selectedByModel,
@@ -383,7 +442,25 @@ public final class TurnRunner {
             metadata.put(ConversationStateMachine.STANDS_IN_FOR, skipped.agentId());
             metadata.put("skipped_because", skipped.reason());
         }
-        metadata.put("provider", provider.name());
+        metadata.put("provider", served.provider().name());
+        // Provenance of the model (docs/ARCHITECTURE.md): which instance of the speaker's models
+        // served the turn, on which endpoint, chosen by whom, after which instances failed, and
+        // the version of the speaker's config the turn was written with.
+        AgentModels.Candidate model = served.model();
+        metadata.put("model_instance", model.instance());
+        metadata.put(
+                "model_endpoint",
+                model.endpoint().baseUrl().isEmpty()
+                        ? model.endpoint().provider()
+                        : model.endpoint().baseUrl());
+        metadata.put("model_source", model.source().name().toLowerCase(Locale.ROOT));
+        if (!served.failedOver().isEmpty()) {
+            var from = metadata.putArray("failed_over_from");
+            served.failedOver().forEach(from::add);
+        }
+        if (served.agentVersion() > 0) {
+            metadata.put("agent_config_version", served.agentVersion());
+        }
         metadata.put("attempts", attempt);
         metadata.put("speaker_selected_by", selectedByModel ? "model" : "policy");
         metadata.put("history_messages", prompt.history().size());
@@ -398,8 +475,8 @@ public final class TurnRunner {
                 .setSessionId(c.sessionId())
                 .setModel(reply.model())
                 .setGeneration(
-                        GenerationParameters.newBuilder(generation)
-                                .setProvider(provider.name())
+                        GenerationParameters.newBuilder(model.settings())
+                                .setProvider(served.provider().name())
                                 .setModel(reply.model())
                                 .build())
                 .setUsage(

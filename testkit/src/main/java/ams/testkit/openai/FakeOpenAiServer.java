@@ -54,6 +54,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     request ->
                             Reply.text("Fake reply to: " + abbreviate(request.lastUserMessage())));
     private final List<ChatRequest> chatRequests = new CopyOnWriteArrayList<>();
+    private final List<Long> chatRequestNanos = new CopyOnWriteArrayList<>();
     private final AtomicLong completionIds = new AtomicLong();
     private final AtomicLong embeddingRequests = new AtomicLong();
 
@@ -98,6 +99,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return new ArrayList<>(chatRequests);
     }
 
+    /**
+     * When each chat request arrived ({@link System#nanoTime}), in arrival order: what a test of
+     * rate limits measures.
+     */
+    public List<Long> chatRequestNanos() {
+        return new ArrayList<>(chatRequestNanos);
+    }
+
     public long embeddingRequests() {
         return embeddingRequests.get();
     }
@@ -108,12 +117,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 sendError(exchange, 405, "Use POST");
                 return;
             }
+            long arrived = System.nanoTime();
             JsonNode body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = json.readTree(in);
             }
             ChatRequest request = parse(body);
-            chatRequests.add(request);
+            synchronized (chatRequestNanos) {
+                chatRequests.add(request);
+                chatRequestNanos.add(arrived);
+            }
             Reply reply = queued.poll();
             if (reply == null) {
                 reply = responder.get().apply(request);
@@ -122,6 +135,10 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 Thread.sleep(reply.delay().toMillis());
             }
             if (reply.isError()) {
+                if (reply.retryAfter() != null) {
+                    long seconds = (reply.retryAfter().toMillis() + 999) / 1000;
+                    exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));
+                }
                 sendError(exchange, reply.status(), reply.errorMessage());
             } else if (request.stream()) {
                 sendStream(exchange, request, reply);

@@ -4,10 +4,21 @@ import java.time.Duration;
 
 /**
  * What the fake server answers to one request: a completion, or an HTTP error; either after an
- * optional delay. Token usage is reported unless {@code omitUsage} is set.
+ * optional delay. Token usage is reported unless {@code omitUsage} is set; an error may carry a
+ * {@code Retry-After} header ({@code retryAfter}, whole seconds, null = none).
  */
 public record Reply(
-        int status, String content, String errorMessage, Duration delay, boolean omitUsage) {
+        int status,
+        String content,
+        String errorMessage,
+        Duration delay,
+        boolean omitUsage,
+        Duration retryAfter) {
+
+    public Reply(
+            int status, String content, String errorMessage, Duration delay, boolean omitUsage) {
+        this(status, content, errorMessage, delay, omitUsage, null);
+    }
 
     public static Reply text(String content) {
         return new Reply(200, content, null, Duration.ZERO, false);
@@ -21,16 +32,29 @@ public record Reply(
         return status(429, "Rate limit reached, retry after a moment");
     }
 
+    /**
+     * A 429 whose {@code Retry-After} header asks for {@code retryAfter} (rounded up to seconds).
+     */
+    public static Reply rateLimited(Duration retryAfter) {
+        return new Reply(
+                429,
+                null,
+                "Rate limit reached, retry after " + retryAfter.toSeconds() + " s",
+                Duration.ZERO,
+                false,
+                retryAfter);
+    }
+
     public static Reply serverError() {
         return status(500, "The server had an error while processing your request");
     }
 
     public Reply after(Duration delay) {
-        return new Reply(status, content, errorMessage, delay, omitUsage);
+        return new Reply(status, content, errorMessage, delay, omitUsage, retryAfter);
     }
 
     public Reply withoutUsage() {
-        return new Reply(status, content, errorMessage, delay, true);
+        return new Reply(status, content, errorMessage, delay, true, retryAfter);
     }
 
     public boolean isError() {
