@@ -219,6 +219,42 @@ class PoliciesAndTerminationIT {
     }
 
     @Test
+    void shouldStopWhenATerminationExpressionHoldsAfterATurn() {
+        // The model says GOODBYE at turn 2 (three turns done); the expression wants it from b, so
+        // turn 2 (by a) goes on, and min_turns(5) then ends it at five turns.
+        Harness.send(
+                kafka,
+                catalogue,
+                "expression",
+                Harness.request("farewell", 10, "a", "b")
+                        .setTermination(
+                                Termination.newBuilder()
+                                        .setExpression(
+                                                "(stop_phrase('goodbye') & speaker('b'))"
+                                                        + " | min_turns(5)")
+                                        .build())
+                        .build());
+
+        ConversationState end =
+                Harness.awaitEnd(orchestrator, "expression", Duration.ofSeconds(60));
+
+        assertEquals(Status.COMPLETED, end.status());
+        assertEquals(
+                "(stop_phrase('goodbye') & speaker('b')) | min_turns(5)",
+                end.termination(),
+                end.toString());
+        assertEquals(5, end.turnsDone());
+        assertEquals("condition: min_turns(5)", end.reason());
+        List<ConversationCompleted> completed =
+                Harness.payloads(
+                        Harness.awaitLog(
+                                kafka, catalogue, "expression", ConversationCompleted.class, 1),
+                        "expression",
+                        ConversationCompleted.class);
+        assertEquals("condition: min_turns(5)", completed.get(0).getReason());
+    }
+
+    @Test
     void shouldStopWhenTheTokenBudgetIsSpent() {
         Harness.send(
                 kafka,

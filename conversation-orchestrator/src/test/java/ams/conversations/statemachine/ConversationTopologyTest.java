@@ -80,6 +80,44 @@ class ConversationTopologyTest {
     }
 
     @Test
+    void shouldKeepATerminationExpressionInTheStoreAndEndByIt() {
+        TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(
+                        ConversationTopology.buildTopology(
+                                catalogue, "conversation-orchestrator", Duration.ofSeconds(1)),
+                        props)) {
+            TestInputTopic<String, ConversationEvent> input = Topics.of(driver, catalogue).input();
+            ConversationEvent request =
+                    TestEvents.conversationEvent(
+                            "c",
+                            ams.events.conversation.ConversationRequested.newBuilder(
+                                            (ams.events.conversation.ConversationRequested)
+                                                    TestEvents.conversationRequested(
+                                                                    "c", "t", 9, "a", "b")
+                                                            .getPayload())
+                                    .setTermination(
+                                            ams.events.conversation.Termination.newBuilder()
+                                                    .setExpression("speaker('b')")
+                                                    .build())
+                                    .build());
+            input.pipeInput("c", request);
+            var store =
+                    driver.<String, ConversationState>getKeyValueStore(
+                            ConversationTopology.CONVERSATIONS_STORE);
+            assertEquals("speaker('b')", store.get("c").termination());
+            input.pipeInput("c", TestEvents.messageAppended("c", 0, "a", "one"));
+            input.pipeInput("c", TestEvents.messageAppended("c", 1, "b", "two"));
+            assertEquals("condition: speaker('b')", store.get("c").reason());
+            assertEquals(2, store.get("c").turnsDone());
+        }
+    }
+
+    @Test
     void shouldStartAConversationOnceWhenItsRequestReachesTheLogTwice() {
         TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
         try (TopologyTestDriver driver =
