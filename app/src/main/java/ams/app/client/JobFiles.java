@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * .ndjson}: one generate request a line), YAML ({@code .yaml}, {@code .yml}) or JSON, where a list
  * is the job's conversations and an object is the whole body ({@code conversations} or {@code
  * cartesian}, and optionally {@code job_id}, {@code name}, {@code concurrency}). The server names a
- * bad conversation {@code conversations[i]}; {@link #where} turns that back into the file's line.
+ * bad conversation {@code conversations[i]}; {@code JobFile.where} turns that back into the file's
+ * line.
  */
 public final class JobFiles {
 
