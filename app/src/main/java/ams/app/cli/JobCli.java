@@ -134,7 +134,20 @@ public final class JobCli {
         boolean tty = System.console() != null;
         String shown = "";
         while (true) {
-            JsonNode job = api.client().get("/jobs/" + RestClient.encode(id));
+            JsonNode job;
+            try {
+                job = api.client().get("/jobs/" + RestClient.encode(id));
+            } catch (RestClient.ApiException e) {
+                if (e.status() != 404 && e.status() != 503) {
+                    throw e;
+                }
+                // Just submitted (not folded yet), or the store is moving: ask again.
+                job =
+                        new com.fasterxml.jackson.databind.ObjectMapper()
+                                .createObjectNode()
+                                .put("job_id", id)
+                                .put("status", "SUBMITTED");
+            }
             String bar = bar(job);
             if (!bar.equals(shown)) {
                 if (tty) {
