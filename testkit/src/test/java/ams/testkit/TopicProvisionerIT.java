@@ -97,8 +97,7 @@ class TopicProvisionerIT {
             TopicProvisioner.Report second = new TopicProvisioner(b, 30_000).provision(catalogue);
             racer.join();
             assertEquals(
-                    catalogue.all().size(),
-                    first.get().created().size() + second.created().size());
+                    catalogue.all().size(), first.get().created().size() + second.created().size());
         }
     }
 }
