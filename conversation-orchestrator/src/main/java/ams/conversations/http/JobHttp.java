@@ -63,20 +63,25 @@ public final class JobHttp {
     }
 
     private void submit(Context ctx) throws JsonProcessingException {
+        // Query parameters override the body's job fields; they are how a JSON Lines body gives
+        // them. Read (and checked) first, whatever the body.
+        String jobId = Params.textParam(ctx, "job_id");
+        String name = Params.textParam(ctx, "name");
+        Integer concurrency =
+                ctx.queryParam("concurrency") == null
+                        ? null
+                        : Params.intParam(
+                                ctx,
+                                "concurrency",
+                                JobRequest.DEFAULT_CONCURRENCY,
+                                1,
+                                JobRequest.MAX_CONCURRENCY);
         String type = String.valueOf(ctx.contentType()).toLowerCase(Locale.ROOT);
         JobPlan plan =
                 type.contains("ndjson") || type.contains("jsonl") || type.contains("json-seq")
-                        ? JobRequest.fromJsonLines(
-                                ctx.body(),
-                                ctx.queryParam("job_id"),
-                                ctx.queryParam("name"),
-                                Params.intParam(
-                                        ctx,
-                                        "concurrency",
-                                        JobRequest.DEFAULT_CONCURRENCY,
-                                        1,
-                                        JobRequest.MAX_CONCURRENCY))
-                        : JobRequest.fromJson(ctx.body());
+                        ? JobRequest.fromJsonLines(ctx.body(), jobId, name, concurrency)
+                        : JobRequest.withOverrides(
+                                JobRequest.fromJson(ctx.body()), jobId, name, concurrency);
         checkAgents(plan);
         JsonNode existing = lookup(plan.jobId());
         if (existing != null) {
@@ -193,14 +198,14 @@ public final class JobHttp {
 
     private void cancel(Context ctx) throws JsonProcessingException {
         String id = jobId(ctx);
-        JsonNode job = lookup(id);
-        if (job == null) {
-            throw new NotFoundException("No job '" + id + "'");
-        }
         JobCancelRequest request =
                 ctx.body().isBlank()
                         ? JobCancelRequest.byDefault()
                         : ServiceJson.read(ctx.body(), JobCancelRequest.class);
+        JsonNode job = lookup(id);
+        if (job == null) {
+            throw new NotFoundException("No job '" + id + "'");
+        }
         String status = job.path("status").asText();
         if (status.equals("COMPLETED") || status.equals("CANCELLED")) {
             throw new ConflictException("Job '" + id + "' is " + status + "; nothing to cancel");

@@ -75,6 +75,19 @@ public final class JobRequest {
         return cartesian(jobId, name, concurrency, root.get("cartesian"));
     }
 
+    /** The plan with the job fields given outside the body (query parameters) in place. */
+    public static JobPlan withOverrides(
+            JobPlan plan, String jobId, String name, Integer concurrency) {
+        return new JobPlan(
+                jobId == null ? plan.jobId() : JobIds.require(jobId),
+                name == null ? plan.name() : name,
+                concurrency == null ? plan.concurrency() : concurrency(concurrency),
+                plan.total(),
+                plan.cartesian(),
+                plan.listed(),
+                plan.agents());
+    }
+
     /** A JSON Lines body: one generate request a line; blank lines are skipped. */
     public static JobPlan fromJsonLines(
             String body, String jobId, String name, Integer concurrency) {
