@@ -10,7 +10,7 @@ import java.util.Set;
  * conversation starts) or the listed conversations.
  *
  * @param listed the conversations of a listed job, in order (empty for a cartesian one)
- * @param agents every agent the job names, for the directory check
+ * @param agents every agent the job names, sorted, for the directory check
  */
 public record JobPlan(
         String jobId,
@@ -23,6 +23,7 @@ public record JobPlan(
 
     public JobPlan {
         listed = List.copyOf(listed);
-        agents = Set.copyOf(agents);
+        // Sorted, so an error naming several of them names them in a stable order.
+        agents = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(agents));
     }
 }
