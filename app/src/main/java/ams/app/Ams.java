@@ -5,6 +5,7 @@ import ams.app.cli.ChatCli;
 import ams.app.cli.ConversationCli;
 import ams.app.cli.DbCli;
 import ams.app.cli.ExportCli;
+import ams.app.cli.JobCli;
 import ams.app.cli.KnowledgeCli;
 import ams.app.client.RestClient;
 import picocli.CommandLine;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
             AgentCli.class,
             KnowledgeCli.class,
             ConversationCli.class,
+            JobCli.class,
             ChatCli.class,
             ExportCli.class,
             DbCli.class,

@@ -1,6 +1,8 @@
 package ams.conversations;
 
 import ams.conversations.http.ConversationHttp;
+import ams.conversations.http.JobHttp;
+import ams.conversations.jobs.JobQueries;
 import ams.conversations.llm.Providers;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
@@ -49,6 +51,9 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final ConversationQueries queries;
     private final ConversationCommands commands;
     private final ConversationHttp http;
+    private final JobCommands jobCommands;
+    private final JobQueries jobQueries;
+    private final JobHttp jobHttp;
     private int workerSequence;
 
     private ConversationOrchestrator(
@@ -78,6 +83,12 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
                         catalogue.conversationEvents());
         http = new ConversationHttp(queries, router, commands, agents);
+        jobQueries = new JobQueries(streams, storeQueries);
+        jobCommands =
+                new JobCommands(
+                        config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
+                        catalogue.jobEvents());
+        jobHttp = new JobHttp(jobQueries, router, jobCommands, agents);
         providers = Providers.fromConfig(config);
         runner = TurnRunner.fromConfig(config, agents, knowledge, providers);
     }
@@ -173,6 +184,14 @@ public final class ConversationOrchestrator implements AutoCloseable {
         return commands;
     }
 
+    public JobQueries jobQueries() {
+        return jobQueries;
+    }
+
+    public JobCommands jobCommands() {
+        return jobCommands;
+    }
+
     public TopicCatalogue topics() {
         return catalogue;
     }
@@ -212,6 +231,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
                                         ServiceJson.mapper()
                                                 .writeValueAsString(
                                                         Map.of("endpoints", providers.status()))));
+        jobHttp.registerRoutes(app);
     }
 
     @Override
@@ -221,6 +241,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         }
         StaticMembership.close(streams, Duration.ofSeconds(30));
         commands.close();
+        jobCommands.close();
         log.info("Conversation orchestrator {} closed", config.instanceId());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
+import ams.events.job.JobEvent;
 import ams.events.knowledge.KnowledgeEvent;
 import ams.events.serde.SchemaHistory;
 import java.util.List;
@@ -30,6 +31,7 @@ class SchemaEvolutionTest {
                 AgentEvent.getClassSchema(),
                 ConversationEvent.getClassSchema(),
                 KnowledgeEvent.getClassSchema(),
+                JobEvent.getClassSchema(),
                 DeadLetter.getClassSchema());
     }
 

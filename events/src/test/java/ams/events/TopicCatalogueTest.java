@@ -18,6 +18,7 @@ class TopicCatalogueTest {
                         "prod.agent-events",
                         "prod.conversation-events",
                         "prod.knowledge-events",
+                        "prod.job-events",
                         "prod.dead-letters"),
                 catalogue.all().stream().map(Topic::name).toList());
         assertEquals(6, catalogue.agentEvents().partitions());

@@ -21,6 +21,10 @@ import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
+import ams.events.job.JobCancelled;
+import ams.events.job.JobCartesian;
+import ams.events.job.JobEvent;
+import ams.events.job.JobSubmitted;
 import ams.events.knowledge.DocumentAdded;
 import ams.events.knowledge.DocumentRemoved;
 import ams.events.knowledge.DocumentUpdated;
@@ -179,6 +183,48 @@ public final class TestEvents {
         return ConversationEvent.newBuilder()
                 .setEnvelope(Envelopes.create(SOURCE))
                 .setConversationId(conversationId)
+                .setPayload(payload)
+                .build();
+    }
+
+    // --- job-events ---------------------------------------------------------------------------
+
+    /**
+     * A cartesian job: {@code total} conversations over the topics with one group of agents, two
+     * turns each, scripted.
+     */
+    public static JobEvent jobSubmitted(
+            String jobId, int total, int concurrency, List<String> topics, String... agents) {
+        ConversationRequested template =
+                (ConversationRequested)
+                        conversationRequested(jobId, topics.get(0), 2, agents).getPayload();
+        return jobEvent(
+                jobId,
+                JobSubmitted.newBuilder()
+                        .setTotal(total)
+                        .setConcurrency(concurrency)
+                        .setCartesian(
+                                JobCartesian.newBuilder()
+                                        .setTopics(topics)
+                                        .setAgentGroups(List.of(List.of(agents)))
+                                        .setTemplate(template)
+                                        .build())
+                        .build());
+    }
+
+    public static JobEvent jobCancelled(String jobId, boolean cancelRunning) {
+        return jobEvent(
+                jobId,
+                JobCancelled.newBuilder()
+                        .setReason("test")
+                        .setCancelRunning(cancelRunning)
+                        .build());
+    }
+
+    public static JobEvent jobEvent(String jobId, Object payload) {
+        return JobEvent.newBuilder()
+                .setEnvelope(Envelopes.create(SOURCE))
+                .setJobId(jobId)
                 .setPayload(payload)
                 .build();
     }

@@ -138,6 +138,11 @@ public final class ExportCli {
         List<String> agents = new ArrayList<>();
 
         @Option(
+                names = "--job",
+                description = "Only the conversations of this batch generation job")
+        String job;
+
+        @Option(
                 names = "--include-humans",
                 negatable = true,
                 defaultValue = "true",
@@ -243,7 +248,8 @@ public final class ExportCli {
                                         connection.bootstrapServers(),
                                         new TopicCatalogue(broker.topicPrefix(), 3, (short) 1),
                                         options,
-                                        target);
+                                        target,
+                                        job);
             }
             if (parent.api.json()) {
                 ObjectNode answer = JsonNodeFactory.instance.objectNode();

@@ -141,6 +141,59 @@ public final class AmsClient implements AutoCloseable {
                 .asText();
     }
 
+    // --- batch generation jobs ------------------------------------------------------------------
+
+    /**
+     * Submits a job (the body of {@code POST /jobs}: {@code conversations} or {@code cartesian});
+     * returns its id. Without a {@code job_id} one is chosen here, so a submission whose answer was
+     * lost is sent again safely: the system runs the job once.
+     */
+    public String submitJob(JsonNode job) {
+        ObjectNode body = job.deepCopy();
+        if (!body.hasNonNull("job_id")) {
+            body.put("job_id", ams.events.JobIds.newJobId());
+        }
+        return rest.postIdempotent("/jobs", body).path("job_id").asText();
+    }
+
+    /** Submits a job file (JSON Lines, YAML or JSON; see {@link JobFiles}). */
+    public String submitJob(java.nio.file.Path file) {
+        JobFiles.JobFile job = JobFiles.read(file);
+        try {
+            return submitJob(job.body());
+        } catch (RestClient.ApiException e) {
+            throw new RestClient.ApiException(e.status(), job.where(file, e.getMessage()));
+        }
+    }
+
+    /** A job's status: total, done, failed, cancelled, running, pending, turns, rates, ETA. */
+    public JsonNode job(String jobId) {
+        return rest.get("/jobs/" + RestClient.encode(jobId));
+    }
+
+    public JsonNode jobs() {
+        return rest.get("/jobs");
+    }
+
+    /**
+     * Cancels a job: no more conversations start; with {@code cancelRunning} those in flight are
+     * cancelled too.
+     */
+    public JsonNode cancelJob(String jobId, boolean cancelRunning) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("cancel_running", cancelRunning);
+        return rest.post("/jobs/" + RestClient.encode(jobId) + "/cancel", body);
+    }
+
+    /** Waits until the job is COMPLETED or CANCELLED, and returns its status. */
+    public JsonNode awaitJob(String jobId, Duration timeout) {
+        return poll(
+                timeout,
+                () -> job(jobId),
+                j -> List.of("COMPLETED", "CANCELLED").contains(j.path("status").asText()),
+                "job " + jobId);
+    }
+
     // --- reads: the views, over the REST API ---------------------------------------------------
 
     public JsonNode agent(String agentId) {

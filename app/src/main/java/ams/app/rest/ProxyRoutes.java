@@ -58,10 +58,14 @@ public final class ProxyRoutes {
                     "/conversations/{id}",
                     "/conversations/{id}/messages",
                     // The limiter counters of the orchestrator process this one talks to.
-                    "/llm/endpoints");
+                    "/llm/endpoints",
+                    "/jobs",
+                    "/jobs/{id}");
             post(
                     app,
                     upstreams.conversations(),
+                    "/jobs",
+                    "/jobs/{id}/cancel",
                     "/conversations/generate",
                     "/conversations/{id}/cancel",
                     "/conversations/{id}/resume",
@@ -106,7 +110,9 @@ public final class ProxyRoutes {
                         .timeout(Duration.ofSeconds(60));
         token.ifPresent(t -> request.header("Authorization", t.headerValue()));
         if (ctx.method() == HandlerType.POST) {
-            request.header("Content-Type", "application/json")
+            // POST /jobs also takes JSON Lines: the caller's content type decides how it is read.
+            String type = ctx.contentType();
+            request.header("Content-Type", type == null ? "application/json" : type)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
         }
         HttpResponse<byte[]> response;

@@ -105,7 +105,8 @@ public final class AsOfSystem {
                     List.of(
                             to.agentEvents().name(),
                             to.knowledgeEvents().name(),
-                            to.conversationEvents().name())) {
+                            to.conversationEvents().name(),
+                            to.jobEvents().name())) {
                 for (int p = 0; p < to.agentEvents().partitions(); p++) {
                     ends.put(new TopicPartition(topic, p), OffsetSpec.latest());
                 }

@@ -57,6 +57,9 @@ final class LogCopy {
                         to.conversationEvents(),
                         e -> e.getEnvelope(),
                         until));
+        copied.put(
+                to.jobEvents().name(),
+                copy(from.jobEvents(), to.jobEvents(), e -> e.getEnvelope(), until));
         return copied;
     }
 

@@ -135,7 +135,13 @@ class OpenApiDriftIT {
                                     "human_participants",
                                     "conversation_id")),
                     Map.entry("POST /conversations/{id}/cancel", Set.of("reason", "requested_by")),
-                    Map.entry("POST /conversations/{id}/messages", Set.of("author", "content")));
+                    Map.entry("POST /conversations/{id}/messages", Set.of("author", "content")),
+                    Map.entry(
+                            "POST /jobs",
+                            Set.of("job_id", "name", "concurrency", "conversations", "cartesian")),
+                    Map.entry(
+                            "POST /jobs/{id}/cancel",
+                            Set.of("reason", "requested_by", "cancel_running")));
 
     /** The query parameters each route reads (string ones cannot be probed with a bad value). */
     private static final Map<String, Set<String>> QUERY_PARAMETERS =
@@ -160,7 +166,8 @@ class OpenApiDriftIT {
                     Map.entry("GET /export/knowledge", Set.of("format")),
                     Map.entry("GET /export/conversations", Set.of("format")),
                     Map.entry("GET /export/conversations/{id}", Set.of("format")),
-                    Map.entry("GET /exporter/conversations/{id}/export", Set.of("format")));
+                    Map.entry("GET /exporter/conversations/{id}/export", Set.of("format")),
+                    Map.entry("POST /jobs", Set.of("job_id", "name", "concurrency")));
 
     /** What a probe of one parameter sends besides it, for the route's required parameters. */
     private static final Map<String, String> BASE_QUERY =
@@ -454,6 +461,12 @@ class OpenApiDriftIT {
             }
             case "POST /conversations/{id}/messages" ->
                     body.put("author", "ann").put("content", "hello");
+            case "POST /jobs" ->
+                    body.putArray("conversations")
+                            .addObject()
+                            .put("topic", "night")
+                            .putArray("agents")
+                            .add("probe-owl");
             default -> {}
         }
         return body;

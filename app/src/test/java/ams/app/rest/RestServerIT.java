@@ -263,7 +263,10 @@ class RestServerIT {
     void healthAndStatsAnswer() throws Exception {
         assertEquals(200, call("GET", "/health", null, null).statusCode());
         JsonNode stats = JSON.readTree(call("GET", "/system/stats", null, null).body());
-        assertEquals(4, stats.path("topics").size());
+        assertEquals(
+                5,
+                stats.path("topics").size(),
+                "agent, conversation, knowledge, job events and dead letters");
     }
 
     @Test

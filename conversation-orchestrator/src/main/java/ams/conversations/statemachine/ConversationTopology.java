@@ -1,5 +1,6 @@
 package ams.conversations.statemachine;
 
+import ams.conversations.jobs.JobTopology;
 import ams.events.DeadLetter;
 import ams.events.DeadLetterReason;
 import ams.events.Envelopes;
@@ -99,6 +100,7 @@ public final class ConversationTopology {
                         application,
                         ConversationEvent::getEnvelope,
                         !readOnly);
+        JobTopology.addTo(builder, catalogue, events, application, readOnly);
         var branches =
                 events.process(
                                 () ->

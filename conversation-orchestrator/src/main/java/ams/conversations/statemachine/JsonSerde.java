@@ -9,13 +9,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /** JSON serde for the records kept in this module's state stores (never for events on topics). */
-final class JsonSerde<T> implements Serde<T> {
+public final class JsonSerde<T> implements Serde<T> {
 
     private final ObjectMapper mapper =
             new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final Class<T> type;
 
-    JsonSerde(Class<T> type) {
+    public JsonSerde(Class<T> type) {
         this.type = type;
     }
 

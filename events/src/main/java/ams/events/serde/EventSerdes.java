@@ -3,6 +3,7 @@ package ams.events.serde;
 import ams.events.DeadLetter;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
+import ams.events.job.JobEvent;
 import ams.events.knowledge.KnowledgeEvent;
 
 /**
@@ -19,6 +20,10 @@ public final class EventSerdes {
 
     public static SingleObjectSerde<ConversationEvent> conversationEvents() {
         return new SingleObjectSerde<>(ConversationEvent.class);
+    }
+
+    public static SingleObjectSerde<JobEvent> jobEvents() {
+        return new SingleObjectSerde<>(JobEvent.class);
     }
 
     public static SingleObjectSerde<KnowledgeEvent> knowledgeEvents() {

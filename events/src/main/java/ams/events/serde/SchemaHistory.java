@@ -20,7 +20,8 @@ public final class SchemaHistory {
 
     /**
      * Every released version of the record with this simple name (e.g. {@code AgentEvent}), oldest
-     * first.
+     * first. A record first released in a later vN (JobEvent, v2) is simply absent from the older
+     * folders; AgentEvent is in every folder, so its absence marks the end of the history.
      */
     public static List<Schema> releasedVersions(String recordSimpleName) {
         List<Schema> versions = new ArrayList<>();
@@ -28,12 +29,22 @@ public final class SchemaHistory {
             String path = ROOT + "v" + version + "/" + recordSimpleName + ".avsc";
             try (InputStream in = SchemaHistory.class.getClassLoader().getResourceAsStream(path)) {
                 if (in == null) {
-                    return versions;
+                    if (!released(version)) {
+                        return versions;
+                    }
+                    continue;
                 }
                 versions.add(new Schema.Parser().parse(in));
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot read released schema " + path, e);
             }
         }
+    }
+
+    private static boolean released(int version) {
+        return SchemaHistory.class
+                        .getClassLoader()
+                        .getResource(ROOT + "v" + version + "/AgentEvent.avsc")
+                != null;
     }
 }

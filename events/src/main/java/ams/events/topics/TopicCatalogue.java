@@ -3,6 +3,7 @@ package ams.events.topics;
 import ams.events.DeadLetter;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
+import ams.events.job.JobEvent;
 import ams.events.knowledge.KnowledgeEvent;
 import ams.events.serde.EventSerdes;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class TopicCatalogue {
     private final Topic<String, AgentEvent> agentEvents;
     private final Topic<String, ConversationEvent> conversationEvents;
     private final Topic<String, KnowledgeEvent> knowledgeEvents;
+    private final Topic<String, JobEvent> jobEvents;
     private final Topic<byte[], DeadLetter> deadLetters;
 
     public TopicCatalogue(String prefix, int partitions, short replicationFactor) {
@@ -65,6 +67,15 @@ public final class TopicCatalogue {
                         partitions,
                         replicationFactor,
                         FOREVER);
+        // Batch generation jobs, keyed by jobId; the orchestrator drives them.
+        jobEvents =
+                new Topic<>(
+                        prefix + "job-events",
+                        Serdes.String(),
+                        EventSerdes.jobEvents(),
+                        partitions,
+                        replicationFactor,
+                        FOREVER);
         // Keyed by the original key's bytes: a dead letter must keep whatever key arrived, even an
         // undecodable one.
         deadLetters =
@@ -94,11 +105,15 @@ public final class TopicCatalogue {
         return knowledgeEvents;
     }
 
+    public Topic<String, JobEvent> jobEvents() {
+        return jobEvents;
+    }
+
     public Topic<byte[], DeadLetter> deadLetters() {
         return deadLetters;
     }
 
     public List<Topic<?, ?>> all() {
-        return List.of(agentEvents, conversationEvents, knowledgeEvents, deadLetters);
+        return List.of(agentEvents, conversationEvents, knowledgeEvents, jobEvents, deadLetters);
     }
 }

@@ -91,10 +91,32 @@ public final class DatasetExport {
     public Result fromLog(
             String bootstrapServers, TopicCatalogue catalogue, Options options, Path root)
             throws IOException {
+        return fromLog(bootstrapServers, catalogue, options, root, null);
+    }
+
+    /**
+     * As {@link #fromLog(String, TopicCatalogue, Options, Path)}, limited to one batch job's
+     * conversations when {@code jobId} is not null ({@link JobFilter}).
+     */
+    public Result fromLog(
+            String bootstrapServers,
+            TopicCatalogue catalogue,
+            Options options,
+            Path root,
+            String jobId)
+            throws IOException {
         AgentPrompts prompts = new AgentPrompts();
         TopicScan.scan(bootstrapServers, catalogue.agentEvents(), prompts::apply);
         ConversationLog log = new ConversationLog();
-        TopicScan.scan(bootstrapServers, catalogue.conversationEvents(), log::apply);
+        JobFilter job = jobId == null ? null : new JobFilter(jobId);
+        TopicScan.scan(
+                bootstrapServers,
+                catalogue.conversationEvents(),
+                event -> {
+                    if (job == null || job.accept(event)) {
+                        log.apply(event);
+                    }
+                });
         return export(log.conversations(), prompts, options, root);
     }
 
