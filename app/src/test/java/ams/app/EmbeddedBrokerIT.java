@@ -37,7 +37,7 @@ class EmbeddedBrokerIT {
                                     AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                                     broker.bootstrapServers()))) {
                 assertEquals(
-                        4,
+                        catalogue.all().size(),
                         new TopicProvisioner(admin, 30_000).provision(catalogue).created().size());
             }
             new TestKafka(cluster(broker.bootstrapServers()))

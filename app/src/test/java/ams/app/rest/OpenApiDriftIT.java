@@ -131,6 +131,7 @@ class OpenApiDriftIT {
                                     "stop_phrases",
                                     "token_budget",
                                     "timeout_ms",
+                                    "termination",
                                     "session_id",
                                     "human_participants",
                                     "conversation_id")),
