@@ -92,6 +92,10 @@ class PoliciesAndTerminationIT {
                 Thread.currentThread().interrupt();
             }
         }
+        if (system.contains("Topic: relay")) {
+            return Reply.text(
+                    turn % 2 == 0 ? "Your turn, Carol.\nNEXT: c" : "Back to you.\nNEXT: a");
+        }
         if (system.contains("Topic: slow")) {
             return Reply.text("Slowly, turn " + turn).after(Duration.ofMillis(400));
         }
@@ -168,6 +172,28 @@ class PoliciesAndTerminationIT {
         Harness.awaitEnd(orchestrator, "explicit", Duration.ofSeconds(60));
 
         assertEquals(List.of("c", "a", "a", "b", "c", "a"), speakers("explicit"));
+    }
+
+    @Test
+    void shouldLetASpeakerHandTheTurnToTheAgentItNames() {
+        Harness.send(
+                kafka,
+                catalogue,
+                "relay",
+                Harness.request("relay", 4, "a", "b", "c")
+                        .setSpeakerPolicy(SpeakerPolicy.HANDOFF)
+                        .build());
+
+        Harness.awaitEnd(orchestrator, "relay", Duration.ofSeconds(60));
+
+        // Round robin would be a, b, c, a: each speaker named the next one instead.
+        assertEquals(List.of("a", "c", "a", "c"), speakers("relay"));
+        assertTrue(
+                fake.chatRequests().stream()
+                        .filter(r -> r.systemPrompt() != null)
+                        .filter(r -> r.systemPrompt().contains("Topic: relay"))
+                        .allMatch(r -> r.systemPrompt().contains("You choose who speaks next")),
+                "every speaker is told how to hand over");
     }
 
     @Test

@@ -48,7 +48,9 @@ public final class ConversationCli {
             @Option(
                             names = "--speaker-policy",
                             defaultValue = "round_robin",
-                            description = "round_robin, random, explicit, model_selected")
+                            description =
+                                    "round_robin, random, explicit, model_selected, handoff (a"
+                                            + " speaker names the next in a line NEXT: <agent id>)")
                     String policy,
             @Option(names = "--seed") Long seed,
             @Option(

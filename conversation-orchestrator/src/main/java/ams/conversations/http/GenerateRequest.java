@@ -140,7 +140,7 @@ public record GenerateRequest(
                     (name == null ? "round_robin" : name).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(
-                    "'speaker_policy' must be one of round_robin, random, explicit, model_selected");
+                    "'speaker_policy' must be one of round_robin, random, explicit, model_selected, handoff");
         }
     }
 

@@ -71,6 +71,22 @@ public final class PromptBuilder {
         }
         parts.add(
                 "Reply with your next message only, in your own voice, without prefixing your name.");
+        if (conversation.handsOff()) {
+            List<String> candidates = new java.util.ArrayList<>();
+            for (String id : conversation.participants()) {
+                if (!id.equals(speaker.agentId())) {
+                    String name = nameOf.apply(id);
+                    candidates.add(name == null || name.equals(id) ? id : id + " (" + name + ")");
+                }
+            }
+            if (!candidates.isEmpty()) {
+                parts.add(
+                        "You choose who speaks next: end your reply with a line 'NEXT: <id>'"
+                                + " naming one of "
+                                + String.join(", ", candidates)
+                                + ". Without it, the next in order speaks.");
+            }
+        }
 
         List<Prompt.Line> window = window(speaker, nameOf, conversation.history());
         String instruction =

@@ -173,14 +173,18 @@ public final class ConversationStateMachine {
         if (request.getTurnNumber() != current.turnsDone()) {
             return Step.unchanged();
         }
+        // A handed-over turn stays with the one it was handed to.
         String speaker =
-                SpeakerSelection.speakerFor(
-                        current.speakerPolicy(),
-                        current.participants(),
-                        current.speakerOrder(),
-                        current.seed(),
-                        current.turnsDone(),
-                        current.lastSpeaker());
+                SpeakerSelection.HANDOFF.equals(current.speakerPolicy())
+                                && current.nextSpeaker() != null
+                        ? current.nextSpeaker()
+                        : SpeakerSelection.speakerFor(
+                                current.speakerPolicy(),
+                                current.participants(),
+                                current.speakerOrder(),
+                                current.seed(),
+                                current.turnsDone(),
+                                current.lastSpeaker());
         TurnRequested again =
                 TurnRequested.newBuilder()
                         .setTurnNumber(current.turnsDone())
@@ -357,13 +361,16 @@ public final class ConversationStateMachine {
             return new Step(next, stored, List.of(completed(done, end)), null);
         }
         String speaker =
-                SpeakerSelection.speakerFor(
-                        current.speakerPolicy(),
-                        current.participants(),
-                        current.speakerOrder(),
-                        current.seed(),
-                        done,
-                        m.getAgentId());
+                SpeakerSelection.HANDOFF.equals(current.speakerPolicy())
+                        ? SpeakerSelection.handedTo(
+                                current.participants(), done, m.getAgentId(), m.getContent())
+                        : SpeakerSelection.speakerFor(
+                                current.speakerPolicy(),
+                                current.participants(),
+                                current.speakerOrder(),
+                                current.seed(),
+                                done,
+                                m.getAgentId());
         ConversationState next = current.withTurn(done, m.getAgentId(), speaker, tokens, at);
         return new Step(
                 next,

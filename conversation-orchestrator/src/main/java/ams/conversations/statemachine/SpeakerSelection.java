@@ -58,6 +58,33 @@ public final class SpeakerSelection {
         return speakerFor("RANDOM", participants, List.of(), seed, turn, lastSpeaker);
     }
 
+    /** The policy in which a speaker hands the next turn to someone by naming them. */
+    public static final String HANDOFF = "HANDOFF";
+
+    /**
+     * Who a turn hands the conversation to under {@link #HANDOFF}: the last line of {@code content}
+     * reading {@code NEXT: <agent id>} (any case of "next", an optional {@code @}), when it names
+     * another participant; otherwise the next in round-robin order. Decided from the message alone,
+     * so a replay hands over alike.
+     */
+    public static String handedTo(
+            List<String> participants, int turn, String speaker, String content) {
+        String named = null;
+        if (content != null) {
+            for (String line : (Iterable<String>) content.lines()::iterator) {
+                String trimmed = line.strip();
+                if (trimmed.length() > 5 && trimmed.regionMatches(true, 0, "NEXT:", 0, 5)) {
+                    String id = trimmed.substring(5).strip();
+                    id = id.startsWith("@") ? id.substring(1).strip() : id;
+                    if (participants.contains(id) && !id.equals(speaker)) {
+                        named = id;
+                    }
+                }
+            }
+        }
+        return named != null ? named : participants.get(turn % participants.size());
+    }
+
     public static long mix(long seed, int turn) {
         long z = seed * 0x9E3779B97F4A7C15L + turn;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -15,7 +15,35 @@ public record ConversationSnapshot(
         GenerationParameters generation,
         String sessionId,
         String correlationId,
-        List<HistoryMessage> history) {
+        List<HistoryMessage> history,
+        String speakerPolicy) {
+
+    /** A snapshot of a conversation whose speakers are not handed over (round robin). */
+    public ConversationSnapshot(
+            String conversationId,
+            List<String> participants,
+            String topic,
+            long seed,
+            GenerationParameters generation,
+            String sessionId,
+            String correlationId,
+            List<HistoryMessage> history) {
+        this(
+                conversationId,
+                participants,
+                topic,
+                seed,
+                generation,
+                sessionId,
+                correlationId,
+                history,
+                "ROUND_ROBIN");
+    }
+
+    /** Whether the speaker may name the next one ({@code NEXT: <agent id>}). */
+    public boolean handsOff() {
+        return "HANDOFF".equals(speakerPolicy);
+    }
 
     public ConversationSnapshot {
         participants = List.copyOf(participants);

@@ -95,6 +95,9 @@ final class WorkerConversation {
                 request.getGeneration(),
                 request.getSessionId(),
                 correlationId,
-                history.subList(from, history.size()));
+                history.subList(from, history.size()),
+                request.getSpeakerPolicy() == null
+                        ? "ROUND_ROBIN"
+                        : request.getSpeakerPolicy().name());
     }
 }

@@ -44,6 +44,17 @@ class SpeakerSelectionTest {
     }
 
     @Test
+    void shouldHandTheTurnToTheAgentNamedOnTheLastNextLine() {
+        assertEquals("c", SpeakerSelection.handedTo(ABC, 1, "a", "Over to you.\nNEXT: c"));
+        assertEquals("b", SpeakerSelection.handedTo(ABC, 1, "a", "next: c\r\n  Next: @b  "));
+        // Itself, a stranger, or no line: the round-robin turn.
+        assertEquals("b", SpeakerSelection.handedTo(ABC, 1, "a", "NEXT: a"));
+        assertEquals("c", SpeakerSelection.handedTo(ABC, 2, "b", "NEXT: zed"));
+        assertEquals("a", SpeakerSelection.handedTo(ABC, 3, "c", "the NEXT: b is mid-line"));
+        assertEquals("b", SpeakerSelection.handedTo(ABC, 4, "a", null));
+    }
+
+    @Test
     void shouldLeaveModelSelectionToTheWorkerUnlessThereIsOneParticipant() {
         assertEquals(
                 SpeakerSelection.MODEL_SELECTED,
