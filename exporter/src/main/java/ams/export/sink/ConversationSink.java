@@ -500,6 +500,9 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         // Only committed transactions: an aborted turn must never reach a dataset.
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.pollMaxRecords());
+        // Closing the consumer (every stop) waits for the answer to the fetch in flight, which on
+        // a caught-up topic is held for fetch.max.wait.ms: Kafka's 500 ms made most of a stop.
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, config.fetchMaxWaitMs());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-sink");
         return props;
     }
