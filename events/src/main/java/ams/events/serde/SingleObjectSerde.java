@@ -3,6 +3,8 @@ package ams.events.serde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -112,7 +114,18 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
      * bytes with the same {@link EventDecodingException}s.
      */
     public Utf8Decoder utf8Decoder() {
-        return new Utf8Decoder(currentSchema);
+        return new Utf8Decoder(currentSchema, Map.of());
+    }
+
+    /**
+     * A {@link #utf8Decoder()} that reads only some fields: for each record named (by full name) in
+     * {@code keep}, the fields listed; other records whole. The fields left out are skipped by
+     * Avro's schema resolution (their lengths and union branches are still read, so a truncated or
+     * structurally broken body still fails), their values are not checked: a reader that leaves out
+     * {@code Envelope.eventId} no longer notices an event id that is not a UUID.
+     */
+    public Utf8Decoder utf8Decoder(Map<String, Set<String>> keep) {
+        return new Utf8Decoder(currentSchema, keep);
     }
 
     /**

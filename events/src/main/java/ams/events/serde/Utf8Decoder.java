@@ -1,5 +1,10 @@
 package ams.events.serde;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -25,8 +30,8 @@ public final class Utf8Decoder {
     private final String expected;
     private final BinaryMessageDecoder<GenericRecord> decoder;
 
-    Utf8Decoder(Schema current) {
-        this.schema = withUtf8Strings(current);
+    Utf8Decoder(Schema current, Map<String, Set<String>> keep) {
+        this.schema = project(withUtf8Strings(current), keep, new HashMap<>());
         this.expected = current.getFullName();
         GenericData model = new GenericData();
         // The generated classes reject an event id that is not a UUID: so does this reader.
@@ -71,5 +76,63 @@ public final class Utf8Decoder {
 
     private static String expectedName(Schema schema) {
         return schema.getFullName();
+    }
+
+    /**
+     * The schema with only the fields {@code keep} names for each record it lists (by full name);
+     * records it does not list keep every field. Avro's resolution then skips the others: their
+     * bytes are stepped over (lengths and union branches still read), not decoded.
+     */
+    private static Schema project(
+            Schema schema, Map<String, Set<String>> keep, Map<String, Schema> done) {
+        switch (schema.getType()) {
+            case RECORD -> {
+                Schema existing = done.get(schema.getFullName());
+                if (existing != null) {
+                    return existing;
+                }
+                if (keep.isEmpty()) {
+                    return schema;
+                }
+                Schema copy =
+                        Schema.createRecord(
+                                schema.getName(),
+                                schema.getDoc(),
+                                schema.getNamespace(),
+                                schema.isError());
+                done.put(schema.getFullName(), copy);
+                Set<String> fields = keep.get(schema.getFullName());
+                List<Schema.Field> kept = new ArrayList<>();
+                for (Schema.Field f : schema.getFields()) {
+                    if (fields == null || fields.contains(f.name())) {
+                        kept.add(
+                                new Schema.Field(
+                                        f.name(),
+                                        project(f.schema(), keep, done),
+                                        f.doc(),
+                                        f.defaultVal(),
+                                        f.order()));
+                    }
+                }
+                copy.setFields(kept);
+                return copy;
+            }
+            case UNION -> {
+                List<Schema> types = new ArrayList<>();
+                for (Schema t : schema.getTypes()) {
+                    types.add(project(t, keep, done));
+                }
+                return Schema.createUnion(types);
+            }
+            case ARRAY -> {
+                return Schema.createArray(project(schema.getElementType(), keep, done));
+            }
+            case MAP -> {
+                return Schema.createMap(project(schema.getValueType(), keep, done));
+            }
+            default -> {
+                return schema;
+            }
+        }
     }
 }

@@ -1,7 +1,10 @@
 package ams.export.format;
 
+import ams.events.Envelope;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
+import java.util.Map;
+import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
@@ -28,6 +31,26 @@ public final class Utf8Turns {
             MessageRole role,
             Utf8 content,
             Utf8 metadataJson) {}
+
+    /**
+     * The fields a turn line needs, for {@link
+     * ams.events.serde.SingleObjectSerde#utf8Decoder(Map)}: Avro skips the others of a message
+     * (model, usage, knowledge ids, ...) and of the envelope, except the event id, which is still
+     * parsed so that an event the generated classes refuse is still dead-lettered. Other payloads
+     * are read whole (they are one record in twenty).
+     */
+    public static final Map<String, Set<String>> FIELDS =
+            Map.of(
+                    Envelope.getClassSchema().getFullName(),
+                    Set.of("eventId", "occurredAt"),
+                    MessageAppended.getClassSchema().getFullName(),
+                    Set.of(
+                            "turnNumber",
+                            "messageId",
+                            "agentId",
+                            "role",
+                            "content",
+                            "metadataJson"));
 
     private final int envelope;
     private final int occurredAt;

@@ -107,7 +107,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         this.deadLetters = catalogue.deadLetters();
         if (config.datasets().equals(Set.of(Dataset.turns().name()))
                 && topic.valueSerde() instanceof SingleObjectSerde<?> serde) {
-            this.utf8Decoder = serde.utf8Decoder();
+            this.utf8Decoder = serde.utf8Decoder(Utf8Turns.FIELDS);
             this.utf8Turns = new Utf8Turns(utf8Decoder.schema());
         } else {
             this.utf8Decoder = null;

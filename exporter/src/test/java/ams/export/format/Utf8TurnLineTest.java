@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class Utf8TurnLineTest {
 
     private final SingleObjectSerde<ConversationEvent> serde = EventSerdes.conversationEvents();
-    private final Utf8Decoder utf8 = serde.utf8Decoder();
+    private final Utf8Decoder utf8 = serde.utf8Decoder(Utf8Turns.FIELDS);
     private final Utf8Turns turns = new Utf8Turns(utf8.schema());
     private final JsonFormats generatedPath = new JsonFormats();
     private final JsonFormats utf8Path = new JsonFormats();
