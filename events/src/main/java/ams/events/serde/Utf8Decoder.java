@@ -14,15 +14,17 @@ import org.apache.avro.message.BinaryMessageDecoder;
 /**
  * Decodes a topic's single-object encoded values into {@link GenericRecord}s of its current schema
  * whose strings are Avro {@link org.apache.avro.util.Utf8}: the UTF-8 bytes as they are in the
- * record, not a {@code String}. A reader that writes text straight into UTF-8 output (the
- * exporter's JSON lines) skips decoding every string into a {@code String} and encoding it again,
- * which was most of the cost of decoding an event (measured in the exporter's profile).
+ * record, not a {@code String}, for a reader that writes text straight into UTF-8 output (the
+ * exporter's turn lines). Optionally only some fields are read ({@link
+ * SingleObjectSerde#utf8Decoder(java.util.Map)}): in the exporter's profile a whole event as Utf8
+ * cost as much to decode as the generated classes (a Utf8 and its array per string instead of a
+ * String); reading only the fields a reader needs is what saves work.
  *
  * <p>Same rules as {@link SingleObjectSerde#decode}: header and fingerprint checked, any released
- * version resolved against the current schema by Avro, every field read (none skipped), the {@code
- * uuid} logical type parsed as the generated classes parse it, and the same {@link
- * EventDecodingException} for the same bad bytes. The time stamps stay epoch milliseconds. Thread
- * safe like the Serde.
+ * version resolved against the current schema by Avro, the {@code uuid} logical type parsed as the
+ * generated classes parse it, and the same {@link EventDecodingException} for the same bad bytes.
+ * Fields left out of a projection are skipped by Avro (lengths and union branches still read),
+ * their values not checked. The time stamps stay epoch milliseconds. Thread safe like the Serde.
  */
 public final class Utf8Decoder {
 
@@ -69,13 +71,9 @@ public final class Utf8Decoder {
         Schema parsed = new Schema.Parser().parse(json);
         if (parsed.toString().contains(GenericData.STRING_PROP)) {
             throw new IllegalStateException(
-                    "Could not drop " + GenericData.STRING_PROP + " from " + expectedName(current));
+                    "Could not drop " + GenericData.STRING_PROP + " from " + current.getFullName());
         }
         return parsed;
-    }
-
-    private static String expectedName(Schema schema) {
-        return schema.getFullName();
     }
 
     /**
