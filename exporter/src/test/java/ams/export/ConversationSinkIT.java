@@ -174,6 +174,60 @@ class ConversationSinkIT {
     }
 
     @Test
+    void shouldWriteTurnsAloneFromUtf8DecodedEventsAndDeadLetterUndecodableRecords(
+            TestKafka kafka, @TempDir Path root) throws Exception {
+        TopicCatalogue catalogue = kafka.newCatalogue(1);
+        String topic = catalogue.conversationEvents().name();
+        kafka.send(
+                catalogue.conversationEvents(),
+                "conv-u",
+                TestEvents.conversationRequested("conv-u", "unicode", 2, "a", "b"));
+        kafka.send(
+                catalogue.conversationEvents(),
+                "conv-u",
+                TestEvents.messageAppended("conv-u", 0, "a", "plain \"quoted\"\tand tab"));
+        kafka.sendRaw(
+                topic,
+                "conv-u".getBytes(StandardCharsets.UTF_8),
+                "not avro".getBytes(StandardCharsets.UTF_8));
+        kafka.send(
+                catalogue.conversationEvents(),
+                "conv-u",
+                TestEvents.messageAppended("conv-u", 1, "b", "Grüße 😀 日本語"));
+        kafka.send(catalogue.conversationEvents(), "conv-u", TestEvents.completed("conv-u", 2));
+        Map<String, Object> props =
+                new java.util.HashMap<>(
+                        config(kafka, catalogue, root, "g-" + System.nanoTime(), 100).originals());
+        props.put(ExporterConfig.DATASETS, "turns");
+        try (Exporter exporter = Exporter.start(new ExporterConfig(props));
+                DuckDb duck = new DuckDb()) {
+            Wait.until(
+                    "2 turn lines",
+                    TIMEOUT,
+                    () -> duck.jsonlRows(root.resolve("jsonl/turns")) == 2);
+            List<List<Object>> turns =
+                    duck.query(
+                            "SELECT turn_number, agent_id, message, role FROM read_json('"
+                                    + DuckDb.glob(root, "jsonl/turns/*.jsonl")
+                                    + "', format = 'newline_delimited') ORDER BY turn_number");
+            assertEquals(
+                    List.of(
+                            List.of(0L, "a", "plain \"quoted\"\tand tab", "assistant"),
+                            List.of(1L, "b", "Grüße 😀 日本語", "assistant")),
+                    turns);
+            List<ConsumerRecord<byte[], DeadLetter>> letters =
+                    kafka.consume(catalogue.deadLetters(), 1, TIMEOUT);
+            assertEquals(2L, letters.get(0).value().getSourceOffset());
+            assertTrue(
+                    letters.get(0).value().getDetail().startsWith("NOT_SINGLE_OBJECT_ENCODING"),
+                    letters.get(0).value().getDetail());
+            Wait.until("dead letter counted", TIMEOUT, () -> exporter.status().deadLettered() == 1);
+        }
+        assertEquals(List.of(), inProgress(root));
+        assertTrue(!Files.exists(root.resolve("messages")), "only the turns dataset is written");
+    }
+
+    @Test
     void shouldDeadLetterAFloodOfUndecodableRecordsOnceEachAroundGoodOnes(
             TestKafka kafka, @TempDir Path root) throws Exception {
         TopicCatalogue catalogue = kafka.newCatalogue(1);

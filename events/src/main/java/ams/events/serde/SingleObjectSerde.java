@@ -3,12 +3,16 @@ package ams.events.serde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MessageDecoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -99,7 +103,36 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
     }
 
     public T decode(byte[] bytes) {
-        String expected = currentSchema.getFullName();
+        return decode(decoder, currentSchema.getFullName(), bytes);
+    }
+
+    /**
+     * A decoder of this topic's values into {@link GenericRecord}s of the current schema with every
+     * string left as Avro's {@link org.apache.avro.util.Utf8} (its UTF-8 bytes), for a reader that
+     * copies text into UTF-8 output anyway and would only pay for a {@code String} and its
+     * re-encoding. It reads every field and version {@link #decode} reads and fails on the same
+     * bytes with the same {@link EventDecodingException}s.
+     */
+    public Utf8Decoder utf8Decoder() {
+        return new Utf8Decoder(currentSchema, Map.of());
+    }
+
+    /**
+     * A {@link #utf8Decoder()} that reads only some fields: for each record named (by full name) in
+     * {@code keep}, the fields listed; other records whole. The fields left out are skipped by
+     * Avro's schema resolution (their lengths and union branches are still read, so a truncated or
+     * structurally broken body still fails), their values are not checked: a reader that leaves out
+     * {@code Envelope.eventId} no longer notices an event id that is not a UUID.
+     */
+    public Utf8Decoder utf8Decoder(Map<String, Set<String>> keep) {
+        return new Utf8Decoder(currentSchema, keep);
+    }
+
+    /**
+     * The header, fingerprint and body rules of every decoder of this encoding: the message of each
+     * kind of failure is written once, here.
+     */
+    static <R> R decode(MessageDecoder<R> decoder, String expected, byte[] bytes) {
         if (bytes == null || bytes.length < HEADER_LENGTH) {
             throw new EventDecodingException(
                     EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.avro.util.Utf8;
 
 /**
  * The JSON shapes of the datasets: the original AMS-DB turn line, OpenAI chat {@code messages} and
@@ -59,6 +60,69 @@ public final class JsonFormats {
         } catch (IOException | RuntimeException e) {
             throw broken(e);
         }
+    }
+
+    /**
+     * The same line as {@link #turnLine(String, MessageAppended, Instant)}, byte for byte, from an
+     * event decoded with its strings as UTF-8 ({@link Utf8Turns}): ASCII text is copied from the
+     * record's bytes (escaped by the generator as a String would be); other text goes through a
+     * {@code String}, because Jackson writes characters outside the BMP of a String as
+     * six-character escapes of surrogate pairs and passes raw UTF-8 through, and the lines must not
+     * change.
+     */
+    public byte[] turnLine(Utf8Turns.Turn t) {
+        try {
+            JsonGenerator g = startLine();
+            g.writeStartObject();
+            g.writeFieldName("conversation_id");
+            writeText(g, t.conversationId());
+            g.writeNumberField("turn_number", t.turnNumber());
+            g.writeFieldName("agent_id");
+            writeText(g, t.agentId());
+            g.writeFieldName("message");
+            writeText(g, t.content());
+            g.writeStringField(
+                    "timestamp", IsoInstants.format(Instant.ofEpochMilli(t.occurredAtMillis())));
+            g.writeFieldName("metadata");
+            Utf8 metadata = t.metadataJson();
+            if (metadata.getByteLength() == 0 || isEmptyObject(metadata)) {
+                g.writeStartObject();
+                g.writeEndObject();
+            } else {
+                writeMetadata(g, metadata.toString());
+            }
+            g.writeStringField("role", Roles.original(t.role()));
+            g.writeFieldName("message_id");
+            writeText(g, t.messageId());
+            g.writeEndObject();
+            return endLine();
+        } catch (IOException | RuntimeException e) {
+            throw broken(e);
+        }
+    }
+
+    private static void writeText(JsonGenerator g, Utf8 text) throws IOException {
+        byte[] bytes = text.getBytes();
+        int length = text.getByteLength();
+        if (isAscii(bytes, length)) {
+            g.writeUTF8String(bytes, 0, length);
+        } else {
+            g.writeString(text.toString());
+        }
+    }
+
+    private static boolean isAscii(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isEmptyObject(Utf8 text) {
+        byte[] b = text.getBytes();
+        return text.getByteLength() == 2 && b[0] == '{' && b[1] == '}';
     }
 
     /** One completed conversation in OpenAI chat format. */

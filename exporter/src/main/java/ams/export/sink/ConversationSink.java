@@ -5,10 +5,13 @@ import ams.events.DeadLetterReason;
 import ams.events.DeadLetters;
 import ams.events.conversation.ConversationEvent;
 import ams.events.serde.EventDecodingException;
+import ams.events.serde.SingleObjectSerde;
+import ams.events.serde.Utf8Decoder;
 import ams.events.topics.Topic;
 import ams.events.topics.TopicCatalogue;
 import ams.export.ExporterConfig;
 import ams.export.format.JsonFormats;
+import ams.export.format.Utf8Turns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -18,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +60,16 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final Topic<String, ConversationEvent> topic;
     private final Topic<byte[], DeadLetter> deadLetters;
     private final JsonFormats json = new JsonFormats();
+
+    /**
+     * Set when {@code turns} is the only dataset: events are then decoded with their strings as
+     * UTF-8 bytes, which the turn lines copy as they are, instead of into the generated classes
+     * (same checks, same dead letters: {@link Utf8Decoder}). Null: the generated classes, which the
+     * other datasets read.
+     */
+    private final Utf8Decoder utf8Decoder;
+
+    private final Utf8Turns utf8Turns;
     private final Map<Integer, PartitionPipeline> pipelines = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
@@ -91,6 +105,14 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         TopicCatalogue catalogue = config.catalogue();
         this.topic = catalogue.conversationEvents();
         this.deadLetters = catalogue.deadLetters();
+        if (config.datasets().equals(Set.of(Dataset.turns().name()))
+                && topic.valueSerde() instanceof SingleObjectSerde<?> serde) {
+            this.utf8Decoder = serde.utf8Decoder(Utf8Turns.FIELDS);
+            this.utf8Turns = new Utf8Turns(utf8Decoder.schema());
+        } else {
+            this.utf8Decoder = null;
+            this.utf8Turns = null;
+        }
     }
 
     public SinkStatus status() {
@@ -179,9 +201,16 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         }
     }
 
-    /** A decoded record for the writer thread; {@code event} null: skip it (dead-lettered). */
+    /**
+     * A decoded record for the writer thread: the event, or (turns only) its turn fields; both
+     * null: skip it (dead-lettered).
+     */
     private record Decoded(
-            PartitionPipeline pipeline, long offset, ConversationEvent event, long recordTime) {}
+            PartitionPipeline pipeline,
+            long offset,
+            ConversationEvent event,
+            Utf8Turns.Turn turn,
+            long recordTime) {}
 
     /**
      * Decodes a polled batch on the consumer thread. Undecodable records are dead-lettered, and
@@ -198,26 +227,34 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                 continue;
             }
             recordsConsumed++;
-            ConversationEvent event = decode(record, pipeline, producer);
-            batch.add(new Decoded(pipeline, record.offset(), event, record.timestamp()));
+            batch.add(decode(record, pipeline, producer));
         }
         settleDeadLetters();
         return batch;
     }
 
-    /** The event, or null after dead-lettering the record. */
-    private ConversationEvent decode(
+    /** The decoded record; a skip after dead-lettering it. */
+    private Decoded decode(
             ConsumerRecord<byte[], byte[]> record,
             PartitionPipeline pipeline,
             KafkaProducer<byte[], DeadLetter> producer) {
-        ConversationEvent event;
+        Decoded skip = new Decoded(pipeline, record.offset(), null, null, record.timestamp());
+        if (record.value() == null) {
+            deadLetter(
+                    record,
+                    pipeline,
+                    producer,
+                    "Record without a value; conversation-events carries no tombstones");
+            return skip;
+        }
         try {
-            event =
-                    record.value() == null
-                            ? null
-                            : topic.valueSerde()
-                                    .deserializer()
-                                    .deserialize(topic.name(), record.value());
+            if (utf8Decoder != null) {
+                Utf8Turns.Turn turn = utf8Turns.read(utf8Decoder.decode(record.value()));
+                return new Decoded(pipeline, record.offset(), null, turn, record.timestamp());
+            }
+            ConversationEvent event =
+                    topic.valueSerde().deserializer().deserialize(topic.name(), record.value());
+            return new Decoded(pipeline, record.offset(), event, null, record.timestamp());
         } catch (SerializationException e) {
             deadLetter(
                     record,
@@ -226,16 +263,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     e instanceof EventDecodingException d
                             ? d.kind() + ": " + d.getMessage()
                             : e.getMessage());
-            return null;
+            return skip;
         }
-        if (event == null) {
-            deadLetter(
-                    record,
-                    pipeline,
-                    producer,
-                    "Record without a value; conversation-events carries no tombstones");
-        }
-        return event;
     }
 
     /**
@@ -244,10 +273,12 @@ public final class ConversationSink implements Runnable, AutoCloseable {
      */
     private void write(List<Decoded> batch, List<PartitionPipeline> open) throws IOException {
         for (Decoded d : batch) {
-            if (d.event() == null) {
-                d.pipeline().skip(d.offset(), d.recordTime());
-            } else {
+            if (d.event() != null) {
                 d.pipeline().handle(d.offset(), d.event());
+            } else if (d.turn() != null) {
+                d.pipeline().handle(d.offset(), d.turn());
+            } else {
+                d.pipeline().skip(d.offset(), d.recordTime());
             }
         }
         long now = System.currentTimeMillis();
@@ -469,6 +500,9 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         // Only committed transactions: an aborted turn must never reach a dataset.
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.pollMaxRecords());
+        // Closing the consumer (every stop) waits for the answer to the fetch in flight, which on
+        // a caught-up topic is held for fetch.max.wait.ms: Kafka's 500 ms made most of a stop.
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, config.fetchMaxWaitMs());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-sink");
         return props;
     }

@@ -4,6 +4,7 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
 import ams.export.format.JsonFormats;
 import ams.export.format.MessageRow;
+import ams.export.format.Utf8Turns;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -140,6 +141,26 @@ final class PartitionPipeline {
                             .orElse(List.of()),
                     this::conversationResume);
         }
+    }
+
+    /**
+     * A record decoded for the turns dataset alone ({@link Utf8Turns}): its line, or no rows when
+     * it is not a message. The same lines as {@link #handle(long, ConversationEvent)}.
+     */
+    public void handle(long offset, Utf8Turns.Turn turn) throws IOException {
+        for (PartitionSink<?> sink : sinks) {
+            if (sink != turns) {
+                throw new IllegalStateException(
+                        "Turn fields alone cannot feed " + sink.dataset().name());
+            }
+        }
+        turns.accept(
+                offset,
+                turn.occurredAtMillis(),
+                turn.message()
+                        ? List.of(new PartitionSink.Row<>(json.turnLine(turn), ""))
+                        : List.of(),
+                this::rowResume);
     }
 
     /** The Hive partition directory of a message: {@code date=} its UTC day. */
