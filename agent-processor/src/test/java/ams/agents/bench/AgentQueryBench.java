@@ -9,6 +9,7 @@ import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
+import ams.testkit.bench.HarnessFloor;
 import ams.testkit.bench.OpenLoopLoad;
 import ams.testkit.bench.ResultRows;
 import ams.testkit.bench.RouteLoad;
@@ -159,6 +160,19 @@ public final class AgentQueryBench {
                     if (forwarded != null) {
                         reportForwarded(agent, forwarded);
                     }
+                    // Last, with the processor idle: the same load against a raw socket server.
+                    reportFloor(
+                            HarnessFloor.measure(
+                                    new OpenLoopLoad.Options(
+                                            "127.0.0.1",
+                                            port,
+                                            "-",
+                                            agents,
+                                            rate,
+                                            warmUp,
+                                            measured,
+                                            connections)),
+                            agent);
                     if (empty.load().errors() > 0
                             || agent.load().errors() > 0
                             || (forwarded != null && forwarded.load().errors() > 0)) {
@@ -253,6 +267,44 @@ public final class AgentQueryBench {
             }
             Thread.sleep(200);
         }
+    }
+
+    /**
+     * The harness floor beside the route: what a raw socket server in its own JVM gets from the
+     * same generator on the same machine in the same run.
+     */
+    private static void reportFloor(OpenLoopLoad.Result floor, RouteLoad.Phase agent) {
+        OpenLoopLoad.Result a = agent.load();
+        String what = "queries: harness floor (raw socket server, own JVM, no Kafka, no Jetty) ";
+        ResultRows.add(what + "p50", floor.p50(), "ms");
+        ResultRows.add(what + "p99", floor.p99(), "ms");
+        ResultRows.add(what + "p99.9", floor.p999(), "ms");
+        String limit = " (harness floor, same run)";
+        ResultRows.add(
+                "queries: GET /agents/{id} p99 beside the harness floor's",
+                a.p99(),
+                "ms",
+                ResultRows.number(floor.p99()) + " ms" + limit,
+                a.p99() / floor.p99(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: GET /agents/{id} p99.9 beside the harness floor's",
+                a.p999(),
+                "ms",
+                ResultRows.number(floor.p999()) + " ms" + limit,
+                a.p999() / floor.p999(),
+                "",
+                null);
+        System.out.printf(
+                Locale.ROOT,
+                "harness floor: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms, send lag"
+                        + " p99 %.3f ms%n",
+                floor.p50(),
+                floor.p99(),
+                floor.p999(),
+                floor.max(),
+                floor.sendLagP99());
     }
 
     private static void reportForwarded(RouteLoad.Phase local, RouteLoad.Phase forwarded) {
