@@ -15,14 +15,10 @@ import ams.service.http.NotFoundException;
 import ams.service.http.Params;
 import ams.service.http.ServiceHttp;
 import ams.service.http.ServiceJson;
-import ams.service.http.ServiceUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -91,7 +87,8 @@ public final class ConversationHttp {
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
                 && owner(id) instanceof InstanceRouter.Remote remote) {
             InstanceRouter.ForwardedResponse response =
-                    router.forward(remote.host(), "/conversations/" + enc(id) + suffix);
+                    router.forward(
+                            remote.host(), "/conversations/" + ProcessorClient.encode(id) + suffix);
             if (response.status() == 503) {
                 ctx.header("Retry-After", ServiceHttp.RETRY_AFTER_SECONDS);
             }
@@ -118,7 +115,9 @@ public final class ConversationHttp {
                     continue;
                 }
                 InstanceRouter.ForwardedResponse response =
-                        router.forward(host, "/agents/" + enc(agentId) + "/conversations");
+                        router.forward(
+                                host,
+                                "/agents/" + ProcessorClient.encode(agentId) + "/conversations");
                 if (response.status() != 200) {
                     throw new StoreUnavailableException(
                             "Instance " + host + " answered " + response.status(), null);
@@ -139,7 +138,7 @@ public final class ConversationHttp {
         GenerateRequest request = ServiceJson.read(ctx.body(), GenerateRequest.class);
         List<String> inactive = new ArrayList<>();
         for (String agent : request.agents()) {
-            Optional<AgentProfile> profile = findAgent(agent);
+            Optional<AgentProfile> profile = AgentLookup.find(agents, agent);
             if (profile.isEmpty()) {
                 throw new InvalidRequestException(
                         "Unknown agent '" + agent + "'; create it first (POST /agents)");
@@ -267,7 +266,7 @@ public final class ConversationHttp {
     private JsonNode lookup(String id) throws JsonProcessingException {
         if (owner(id) instanceof InstanceRouter.Remote remote) {
             InstanceRouter.ForwardedResponse response =
-                    router.forward(remote.host(), "/conversations/" + enc(id));
+                    router.forward(remote.host(), "/conversations/" + ProcessorClient.encode(id));
             if (response.status() == 404) {
                 return null;
             }
@@ -290,20 +289,5 @@ public final class ConversationHttp {
 
     private InstanceRouter.Owner owner(String id) {
         return router.ownerOf(ConversationTopology.CONVERSATIONS_STORE, id, new StringSerializer());
-    }
-
-    /** The agent from the directory; a directory that does not answer now is a 503, not a 500. */
-    private Optional<AgentProfile> findAgent(String agentId) {
-        try {
-            return agents.find(agentId);
-        } catch (UncheckedIOException e) {
-            throw new ServiceUnavailableException(
-                    "A service this route needs is unavailable, retry shortly: " + e.getMessage(),
-                    e);
-        }
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -16,15 +16,11 @@ import ams.service.http.NotFoundException;
 import ams.service.http.Params;
 import ams.service.http.ServiceHttp;
 import ams.service.http.ServiceJson;
-import ams.service.http.ServiceUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -121,7 +117,7 @@ public final class JobHttp {
         List<String> unknown = new ArrayList<>();
         List<String> inactive = new ArrayList<>();
         for (String agent : plan.agents()) {
-            Optional<AgentProfile> profile = findAgent(agent);
+            Optional<AgentProfile> profile = AgentLookup.find(agents, agent);
             if (profile.isEmpty()) {
                 unknown.add(agent);
             } else {
@@ -153,7 +149,7 @@ public final class JobHttp {
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
                 && owner(id) instanceof InstanceRouter.Remote remote) {
             InstanceRouter.ForwardedResponse response =
-                    router.forward(remote.host(), "/jobs/" + enc(id));
+                    router.forward(remote.host(), "/jobs/" + ProcessorClient.encode(id));
             if (response.status() == 503) {
                 ctx.header("Retry-After", ServiceHttp.RETRY_AFTER_SECONDS);
             }
@@ -229,7 +225,7 @@ public final class JobHttp {
     private JsonNode lookup(String id) throws JsonProcessingException {
         if (owner(id) instanceof InstanceRouter.Remote remote) {
             InstanceRouter.ForwardedResponse response =
-                    router.forward(remote.host(), "/jobs/" + enc(id));
+                    router.forward(remote.host(), "/jobs/" + ProcessorClient.encode(id));
             if (response.status() == 404) {
                 return null;
             }
@@ -246,19 +242,5 @@ public final class JobHttp {
 
     private InstanceRouter.Owner owner(String id) {
         return router.ownerOf(JobTopology.JOBS_STORE, id, new StringSerializer());
-    }
-
-    private Optional<AgentProfile> findAgent(String agentId) {
-        try {
-            return agents.find(agentId);
-        } catch (UncheckedIOException e) {
-            throw new ServiceUnavailableException(
-                    "A service this route needs is unavailable, retry shortly: " + e.getMessage(),
-                    e);
-        }
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -40,60 +40,6 @@ public record ConversationState(
         String reason,
         String termination) {
 
-    /** A state without a termination expression (its conditions are the separate fields). */
-    public ConversationState(
-            String conversationId,
-            Status status,
-            List<String> participants,
-            String topic,
-            int maxTurns,
-            String speakerPolicy,
-            List<String> speakerOrder,
-            Long seed,
-            List<String> stopPhrases,
-            Long tokenBudget,
-            Long timeoutMillis,
-            String sessionId,
-            List<String> humanParticipants,
-            String provider,
-            String model,
-            long requestedAt,
-            long updatedAt,
-            int turnsDone,
-            String nextSpeaker,
-            String lastSpeaker,
-            long tokensUsed,
-            int messageCount,
-            List<String> humanMessageIds,
-            String reason) {
-        this(
-                conversationId,
-                status,
-                participants,
-                topic,
-                maxTurns,
-                speakerPolicy,
-                speakerOrder,
-                seed,
-                stopPhrases,
-                tokenBudget,
-                timeoutMillis,
-                sessionId,
-                humanParticipants,
-                provider,
-                model,
-                requestedAt,
-                updatedAt,
-                turnsDone,
-                nextSpeaker,
-                lastSpeaker,
-                tokensUsed,
-                messageCount,
-                humanMessageIds,
-                reason,
-                null);
-    }
-
     public ConversationState {
         participants = List.copyOf(participants);
         speakerOrder = List.copyOf(speakerOrder);

@@ -408,22 +408,12 @@ public final class ConversationStateMachine {
     static String termination(
             ConversationState s, String content, String speaker, long tokens, int done, long at) {
         if (s.termination() != null) {
-            // Parsed when the request was accepted; a store value written by a later version
-            // with an expression this one cannot read ends nothing early (max_turns still holds).
-            java.util.Optional<String> held = java.util.Optional.empty();
-            try {
-                held =
-                        EndCondition.parse(s.termination())
-                                .satisfiedBy(
-                                        new EndCondition.Turn(
-                                                done,
-                                                tokens,
-                                                at - s.requestedAt(),
-                                                content,
-                                                speaker));
-            } catch (EndCondition.InvalidException e) {
-                held = java.util.Optional.empty();
-            }
+            // Checked when the request was accepted (validate), so it parses here.
+            java.util.Optional<String> held =
+                    EndCondition.parse(s.termination())
+                            .satisfiedBy(
+                                    new EndCondition.Turn(
+                                            done, tokens, at - s.requestedAt(), content, speaker));
             if (held.isPresent()) {
                 return "condition: " + held.get();
             }
