@@ -109,6 +109,27 @@ public record AgentProfile(
         return config.path("prompt_config").path("primeDirective").asText("").strip();
     }
 
+    /**
+     * {@code database_config.conversation_modes.use_past_conversations}: the speaker's prompt
+     * recalls its earlier conversations. Absent: no (the seed templates and the skeleton say true).
+     */
+    public boolean usesPastConversations() {
+        return conversationMode("use_past_conversations");
+    }
+
+    /**
+     * {@code database_config.conversation_modes.current_session_only}: the earlier conversations
+     * recalled are only those of the same session ({@code session_id}).
+     */
+    public boolean currentSessionOnly() {
+        return conversationMode("current_session_only");
+    }
+
+    private boolean conversationMode(String mode) {
+        JsonNode n = config.path("database_config").path("conversation_modes").path(mode);
+        return n.isBoolean() && n.booleanValue();
+    }
+
     public Optional<Integer> maxHistoryTurns() {
         JsonNode n =
                 config.path("database_config").path("conversation_modes").path("max_history_turns");

@@ -61,6 +61,10 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String PROMPT_HISTORY_MAX_TURNS = "prompt.history.max.turns";
     public static final String PROMPT_HISTORY_MAX_TOKENS = "prompt.history.max.tokens";
     public static final String KNOWLEDGE_TOP_K = "knowledge.top.k";
+    public static final String RETRIEVAL_RECENT_TURNS = "retrieval.recent.turns";
+    public static final String RETRIEVAL_GRAPH_HOPS = "retrieval.graph.hops";
+    public static final String RETRIEVAL_GRAPH_MAX_LINKED = "retrieval.graph.max.linked";
+    public static final String MEMORY_MAX_CONVERSATIONS = "memory.max.conversations";
     public static final String AGENTS_BASE_URL = "agents.base.url";
     public static final String KNOWLEDGE_BASE_URL = "knowledge.base.url";
 
@@ -290,7 +294,35 @@ public final class ConversationConfig extends AbstractConfig {
                             3,
                             Range.atLeast(0),
                             Importance.MEDIUM,
-                            "Knowledge hits on the topic placed in each prompt.")
+                            "Knowledge hits for the recent dialogue placed in each prompt.")
+                    .define(
+                            RETRIEVAL_RECENT_TURNS,
+                            ConfigDef.Type.INT,
+                            3,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Messages (the last ones) whose text joins the topic in a turn's knowledge query; 0 = the topic alone.")
+                    .define(
+                            RETRIEVAL_GRAPH_HOPS,
+                            ConfigDef.Type.INT,
+                            1,
+                            Range.between(0, 1),
+                            Importance.MEDIUM,
+                            "1: a turn also retrieves the speaker's documents linked to its hits or to the topic (sharing a tag); 0: the query hits only.")
+                    .define(
+                            RETRIEVAL_GRAPH_MAX_LINKED,
+                            ConfigDef.Type.INT,
+                            2,
+                            Range.atLeast(0),
+                            Importance.LOW,
+                            "Most linked documents the graph hop adds to a prompt.")
+                    .define(
+                            MEMORY_MAX_CONVERSATIONS,
+                            ConfigDef.Type.INT,
+                            3,
+                            Range.atLeast(0),
+                            Importance.MEDIUM,
+                            "Most earlier conversations recalled in a prompt (agents with use_past_conversations); their messages share prompt.history.max.tokens with the current history.")
                     .define(
                             AGENTS_BASE_URL,
                             ConfigDef.Type.STRING,

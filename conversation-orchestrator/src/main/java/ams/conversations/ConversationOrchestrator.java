@@ -4,6 +4,7 @@ import ams.conversations.http.ConversationHttp;
 import ams.conversations.http.JobHttp;
 import ams.conversations.jobs.JobQueries;
 import ams.conversations.llm.Providers;
+import ams.conversations.retrieval.StoreConversationMemory;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.worker.TurnRunner;
@@ -90,7 +91,9 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         catalogue.jobEvents());
         jobHttp = new JobHttp(jobQueries, router, jobCommands, agents);
         providers = Providers.fromConfig(config);
-        runner = TurnRunner.fromConfig(config, agents, knowledge, providers);
+        runner =
+                TurnRunner.fromConfig(
+                        config, agents, knowledge, new StoreConversationMemory(queries), providers);
     }
 
     /**

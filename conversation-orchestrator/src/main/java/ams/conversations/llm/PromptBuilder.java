@@ -2,6 +2,7 @@ package ams.conversations.llm;
 
 import ams.conversations.AgentProfile;
 import ams.conversations.KnowledgeSearch;
+import ams.conversations.retrieval.ConversationMemory;
 import ams.conversations.worker.ConversationSnapshot;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,6 +32,28 @@ public final class PromptBuilder {
             ConversationSnapshot conversation,
             List<KnowledgeSearch.Hit> knowledge,
             int turn) {
+        return build(speaker, nameOf, conversation, knowledge, List.of(), turn);
+    }
+
+    /**
+     * The prompt with a "From earlier conversations:" section: messages of {@code earlier} (most
+     * recent conversation first, as {@link ams.conversations.retrieval.ConversationMemory} gives
+     * them) in the part of the history token budget the current history leaves. The current
+     * conversation comes first: it is what the speaker answers.
+     */
+    public Prompt build(
+            AgentProfile speaker,
+            Function<String, String> nameOf,
+            ConversationSnapshot conversation,
+            List<KnowledgeSearch.Hit> knowledge,
+            List<ConversationMemory.PastConversation> earlier,
+            int turn) {
+        List<Prompt.Line> window = window(speaker, nameOf, conversation.history());
+        int left = historyTokenBudget;
+        for (Prompt.Line line : window) {
+            left -= Tokens.estimate(line.content());
+        }
+        Recalled recalled = recall(speaker, nameOf, earlier, left);
         List<String> parts = new ArrayList<>();
         String system = speaker.agentPrompt("llmSystem");
         if (speaker.flag("LLM_SYSTEM_PROMPT_FLAG") && !system.isEmpty()) {
@@ -69,6 +92,9 @@ public final class PromptBuilder {
             }
             parts.add(k.toString());
         }
+        if (!recalled.text().isEmpty()) {
+            parts.add(recalled.text());
+        }
         parts.add(
                 "Reply with your next message only, in your own voice, without prefixing your name.");
         if (conversation.handsOff()) {
@@ -88,7 +114,6 @@ public final class PromptBuilder {
             }
         }
 
-        List<Prompt.Line> window = window(speaker, nameOf, conversation.history());
         String instruction =
                 window.isEmpty()
                         ? "You open the conversation, "
@@ -115,7 +140,66 @@ public final class PromptBuilder {
                 conversation.topic(),
                 knowledge,
                 conversation.seed(),
-                turn);
+                turn,
+                recalled.conversations());
+    }
+
+    /** The recalled section's text and the conversations it draws on. */
+    private record Recalled(String text, List<String> conversations) {}
+
+    /**
+     * Earlier conversations' messages in {@code budget} tokens: from the most recent conversation
+     * back, each one's last messages (at most the agent's history window), stopping at the first
+     * message that does not fit; shown oldest conversation first, messages in order.
+     */
+    private Recalled recall(
+            AgentProfile speaker,
+            Function<String, String> nameOf,
+            List<ConversationMemory.PastConversation> earlier,
+            int budget) {
+        int maxTurns = speaker.maxHistoryTurns().orElse(defaultHistoryTurns);
+        List<String> blocks = new ArrayList<>();
+        List<String> used = new ArrayList<>();
+        int tokens = 0;
+        boolean full = false;
+        for (ConversationMemory.PastConversation past : earlier) {
+            List<String> lines = new ArrayList<>();
+            List<ConversationMemory.PastMessage> messages = past.messages();
+            for (int i = messages.size() - 1; i >= 0 && lines.size() < maxTurns; i--) {
+                ConversationMemory.PastMessage m = messages.get(i);
+                int cost = Tokens.estimate(m.content());
+                if (tokens + cost > budget) {
+                    full = true;
+                    break;
+                }
+                tokens += cost;
+                String name =
+                        "assistant".equals(m.role()) ? nameOf.apply(m.agentId()) : m.agentId();
+                lines.add("- " + name + ": " + m.content());
+            }
+            if (!lines.isEmpty()) {
+                Collections.reverse(lines);
+                blocks.add(
+                        "[conversation "
+                                + past.conversationId()
+                                + (past.topic() == null || past.topic().isBlank()
+                                        ? ""
+                                        : ", topic: " + past.topic())
+                                + "]\n"
+                                + String.join("\n", lines));
+                used.add(past.conversationId());
+            }
+            if (full) {
+                break;
+            }
+        }
+        if (blocks.isEmpty()) {
+            return new Recalled("", List.of());
+        }
+        Collections.reverse(blocks);
+        Collections.reverse(used);
+        return new Recalled(
+                "From earlier conversations:\n" + String.join("\n", blocks), List.copyOf(used));
     }
 
     /** The last turns that fit both the agent's {@code max_history_turns} and the token budget. */

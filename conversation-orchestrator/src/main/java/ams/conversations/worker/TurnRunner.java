@@ -11,6 +11,8 @@ import ams.conversations.llm.ModelEndpoints;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
+import ams.conversations.retrieval.ConversationMemory;
+import ams.conversations.retrieval.TurnRetrieval;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.SpeakerSelection;
 import ams.events.GenerationParameters;
@@ -33,20 +35,20 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Runs one requested turn off the stream threads: chooses the speaker when the model selects it,
- * fetches the speaker's config and knowledge, builds the prompt, calls the provider with bounded
- * concurrency, and retries 429/5xx/timeouts with exponential backoff and jitter. Returns the events
- * to publish: a TurnFailed per failed attempt, then the MessageAppended or a final non-retriable
- * TurnFailed. The model is the speaker's own ({@link AgentModels}); when its primary instance fails
- * past the retries, the next instance (the backup) gets the turn, and the message says so.
+ * fetches the speaker's config, retrieves for it ({@link TurnRetrieval}), builds the prompt, calls
+ * the provider with bounded concurrency, and retries 429/5xx/timeouts with exponential backoff and
+ * jitter. Returns the events to publish: a TurnFailed per failed attempt, then the MessageAppended
+ * or a final non-retriable TurnFailed. The model is the speaker's own ({@link AgentModels}); when
+ * its primary instance fails past the retries, the next instance (the backup) gets the turn, and
+ * the message says so.
  */
 public final class TurnRunner {
 
     private final ObjectMapper json = new ObjectMapper();
     private final AgentDirectory agents;
-    private final KnowledgeSearch knowledge;
+    private final TurnRetrieval retrieval;
     private final Providers providers;
     private final PromptBuilder prompts;
-    private final int knowledgeTopK;
     private final int maxAttempts;
     private final long backoffInitialMs;
     private final long backoffMaxMs;
@@ -87,12 +89,38 @@ public final class TurnRunner {
             long backoffInitialMs,
             long backoffMaxMs,
             long dependencyWaitMs) {
+        this(
+                agents,
+                new TurnRetrieval(
+                        knowledge,
+                        ConversationMemory.none(),
+                        TurnRetrieval.Settings.defaults(knowledgeTopK)),
+                providers,
+                prompts,
+                maxAttempts,
+                backoffInitialMs,
+                backoffMaxMs,
+                dependencyWaitMs);
+    }
+
+    /**
+     * @param retrieval what a turn retrieves: knowledge for the recent dialogue, linked documents,
+     *     earlier conversations
+     */
+    public TurnRunner(
+            AgentDirectory agents,
+            TurnRetrieval retrieval,
+            Providers providers,
+            PromptBuilder prompts,
+            int maxAttempts,
+            long backoffInitialMs,
+            long backoffMaxMs,
+            long dependencyWaitMs) {
         this.dependencyWaitMs = dependencyWaitMs;
         this.agents = agents;
-        this.knowledge = knowledge;
+        this.retrieval = retrieval;
         this.providers = providers;
         this.prompts = prompts;
-        this.knowledgeTopK = knowledgeTopK;
         this.maxAttempts = maxAttempts;
         this.backoffInitialMs = backoffInitialMs;
         this.backoffMaxMs = backoffMaxMs;
@@ -103,14 +131,22 @@ public final class TurnRunner {
             AgentDirectory agents,
             KnowledgeSearch knowledge,
             Providers providers) {
+        return fromConfig(config, agents, knowledge, ConversationMemory.none(), providers);
+    }
+
+    public static TurnRunner fromConfig(
+            ConversationConfig config,
+            AgentDirectory agents,
+            KnowledgeSearch knowledge,
+            ConversationMemory memory,
+            Providers providers) {
         return new TurnRunner(
                 agents,
-                knowledge,
+                new TurnRetrieval(knowledge, memory, TurnRetrieval.Settings.fromConfig(config)),
                 providers,
                 new PromptBuilder(
                         config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TURNS),
                         config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TOKENS)),
-                config.getInt(ConversationConfig.KNOWLEDGE_TOP_K),
                 config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
                 config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS),
                 config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
@@ -207,20 +243,16 @@ public final class TurnRunner {
                 instances = candidates.size();
                 AgentModels.Candidate model = candidates.get(Math.min(instance, instances - 1));
                 label = model.instance();
-                String who = speaker;
-                List<KnowledgeSearch.Hit> hits =
-                        knowledgeTopK == 0 || !profile.get().retrievesKnowledge()
-                                ? List.of()
-                                : available(
-                                        () ->
-                                                knowledge.search(
-                                                        who, conversation.topic(), knowledgeTopK));
+                AgentProfile who = profile.get();
+                TurnRetrieval.Result retrieved =
+                        available(() -> retrieval.retrieve(who, conversation));
                 Prompt prompt =
                         prompts.build(
                                 profile.get(),
                                 id -> nameOf(id, names),
                                 conversation,
-                                hits,
+                                retrieved.hits(),
+                                retrieved.earlier(),
                                 request.getTurnNumber());
                 ChatProvider provider = providers.get(model.endpoint());
                 Integer maxTokens = model.settings().getMaxTokens();
@@ -245,7 +277,8 @@ public final class TurnRunner {
                                         provider,
                                         model,
                                         profile.get().version(),
-                                        List.copyOf(failedOver)),
+                                        List.copyOf(failedOver),
+                                        retrieved),
                                 latencyMs,
                                 attempt,
                                 selected,
@@ -291,7 +324,8 @@ public final class TurnRunner {
             ChatProvider provider,
             AgentModels.Candidate model,
             long agentVersion,
-            List<String> failedOver) {}
+            List<String> failedOver,
+            TurnRetrieval.Result retrieved) {}
 
     /** The speaker the policy chose, skipped because it is no longer active, and why. */
     private record SkippedSpeaker(String agentId, String reason) {}
@@ -465,6 +499,7 @@ public final class TurnRunner {
         metadata.put("speaker_selected_by", selectedByModel ? "model" : "policy");
         metadata.put("history_messages", prompt.history().size());
         metadata.put("prompt_tokens_estimated", prompt.estimatedTokens());
+        served.retrieved().describe(metadata, prompt.earlierConversations());
         return MessageAppended.newBuilder()
                 .setTurnNumber(request.getTurnNumber())
                 .setMessageId(UUID.randomUUID().toString())
