@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.conversations.AgentProfile;
 import ams.conversations.Harness;
 import ams.conversations.KnowledgeSearch;
+import ams.conversations.retrieval.ConversationMemory;
 import ams.conversations.worker.ConversationSnapshot;
 import ams.testkit.TestEvents;
 import java.util.ArrayList;
@@ -88,5 +89,70 @@ class PromptBuilderTest {
                                 List.of(new KnowledgeSearch.Hit("d1", "Title", "Body.", 0.5)),
                                 0);
         assertTrue(prompt.system().contains("- [d1] Title: Body."), prompt.system());
+    }
+
+    private static ConversationMemory.PastConversation past(String id, String topic, int messages) {
+        List<ConversationMemory.PastMessage> list = new ArrayList<>();
+        for (int i = 0; i < messages; i++) {
+            list.add(new ConversationMemory.PastMessage("b", "assistant", id + " said " + i));
+        }
+        return new ConversationMemory.PastConversation(id, topic, null, 0L, list);
+    }
+
+    @Test
+    void shouldRecallEarlierConversationsAfterTheKnowledge() {
+        Prompt prompt =
+                new PromptBuilder(20, 3000)
+                        .build(
+                                Harness.profile("a", TestEvents.minimalConfig("a")),
+                                String::toUpperCase,
+                                conversation(2),
+                                List.of(new KnowledgeSearch.Hit("d1", "Title", "Body.", 0.5)),
+                                List.of(past("newer", "tides", 2), past("older", "bees", 1)),
+                                2);
+        String system = prompt.system();
+        assertTrue(
+                system.contains(
+                        "From earlier conversations:\n[conversation older, topic: bees]\n"
+                                + "- B: older said 0\n[conversation newer, topic: tides]\n"
+                                + "- B: newer said 0\n- B: newer said 1"),
+                system);
+        assertTrue(system.indexOf("Relevant knowledge:") < system.indexOf("From earlier"), system);
+        assertEquals(List.of("older", "newer"), prompt.earlierConversations());
+        assertEquals(2, prompt.history().size(), "the current history is untouched");
+    }
+
+    @Test
+    void shouldShareTheHistoryBudgetWithTheCurrentConversationFirst() {
+        // Each message is about 3 tokens ("message 7", "newer said 1"): a budget of 12 holds the
+        // current conversation's 2 messages and 2 earlier ones, the most recent of the newest
+        // conversation; the older conversation gets nothing.
+        Prompt prompt =
+                new PromptBuilder(20, 12)
+                        .build(
+                                Harness.profile("a", TestEvents.minimalConfig("a")),
+                                id -> id,
+                                conversation(2),
+                                List.of(),
+                                List.of(past("newer", "tides", 5), past("older", "bees", 5)),
+                                2);
+        assertEquals(2, prompt.history().size());
+        assertEquals(List.of("newer"), prompt.earlierConversations());
+        assertTrue(
+                prompt.system().contains("- b: newer said 3\n- b: newer said 4"), prompt.system());
+        assertFalse(prompt.system().contains("newer said 2"), prompt.system());
+        assertFalse(prompt.system().contains("older"), prompt.system());
+
+        Prompt none =
+                new PromptBuilder(20, 6)
+                        .build(
+                                Harness.profile("a", TestEvents.minimalConfig("a")),
+                                id -> id,
+                                conversation(2),
+                                List.of(),
+                                List.of(past("newer", "tides", 5)),
+                                2);
+        assertEquals(List.of(), none.earlierConversations(), "the current history used it all");
+        assertFalse(none.system().contains("From earlier conversations"), none.system());
     }
 }
