@@ -75,6 +75,20 @@ public final class ConversationQueries {
                 });
     }
 
+    /** Every local conversation, in key order (a scan of the store). */
+    public void forEachConversation(java.util.function.Consumer<ConversationState> visit) {
+        storeQueries.query(
+                ConversationTopology.CONVERSATIONS_STORE,
+                () -> {
+                    ReadOnlyKeyValueStore<String, ConversationState> store =
+                            store(ConversationTopology.CONVERSATIONS_STORE);
+                    try (KeyValueIterator<String, ConversationState> it = store.all()) {
+                        it.forEachRemaining(kv -> visit.accept(kv.value));
+                    }
+                    return null;
+                });
+    }
+
     private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
         return streams.store(
                 StoreQueryParameters.fromNameAndType(
