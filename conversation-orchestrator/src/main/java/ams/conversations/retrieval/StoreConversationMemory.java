@@ -3,6 +3,9 @@ package ams.conversations.retrieval;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationState;
 import ams.conversations.statemachine.StoredMessage;
+import ams.events.streams.StoreUnavailableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -62,6 +65,17 @@ public final class StoreConversationMemory implements ConversationMemory {
         if (limit <= 0) {
             return List.of();
         }
+        try {
+            return lookUp(agentId, conversationId, sessionId, limit);
+        } catch (StoreUnavailableException e) {
+            // The stores are restoring or rebalancing (a restart): the turn waits it out like an
+            // unavailable agent directory, instead of counting a failed model attempt.
+            throw new UncheckedIOException(new IOException(e.getMessage(), e));
+        }
+    }
+
+    private List<PastConversation> lookUp(
+            String agentId, String conversationId, String sessionId, int limit) {
         Optional<ConversationState> current = queries.conversation(conversationId);
         // Earlier = requested before the current conversation (envelope times, as the store keeps
         // them); when the current one is not in this instance's store, every other one.
