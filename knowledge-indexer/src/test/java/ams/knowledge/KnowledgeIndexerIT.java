@@ -646,6 +646,26 @@ class KnowledgeIndexerIT {
                                 .get(0)
                                 .document()
                                 .getDocumentId());
+                // A turn's graph hop searches again with the same query (tags filter): the
+                // query is embedded once.
+                long embedded = openai.embeddingRequests();
+                assertEquals(
+                        1,
+                        indexer.queries()
+                                .search(
+                                        "hal",
+                                        "Cats need taurine.",
+                                        1,
+                                        SearchMode.HYBRID,
+                                        new SearchFilters(
+                                                java.util.Set.of("test", "other"),
+                                                null,
+                                                null,
+                                                Double.NEGATIVE_INFINITY))
+                                .size());
+                assertEquals(embedded, openai.embeddingRequests(), "the same query, embedded once");
+                indexer.queries().search("hal", "dogs", 1, SearchMode.VECTOR, SearchFilters.NONE);
+                assertEquals(embedded + 1, openai.embeddingRequests(), "another query");
 
                 KnowledgeQueries otherModel =
                         new KnowledgeQueries(
