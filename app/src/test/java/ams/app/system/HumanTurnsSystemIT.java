@@ -144,6 +144,9 @@ class HumanTurnsSystemIT {
                         "--json");
         String id = JSON.readTree(started).path("conversation_id").asText();
         JsonNode waiting = await(id, "awaits ada", awaiting("ada", 0));
+        assertTrue(
+                ams(0, "conversation", "show", id)
+                        .contains("waiting for ada: ams chat send " + id + " MESSAGE --as ada"));
         assertEquals("skip", waiting.path("human_turns").path("on_timeout").asText());
         assertEquals(60_000, waiting.path("human_turns").path("timeout_ms").asLong());
         ams(0, "chat", "send", id, "Is rain coming?", "--as", "ada");
