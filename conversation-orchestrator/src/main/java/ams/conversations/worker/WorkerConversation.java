@@ -118,6 +118,7 @@ final class WorkerConversation {
                 history.subList(from, history.size()),
                 request.getSpeakerPolicy() == null
                         ? "ROUND_ROBIN"
-                        : request.getSpeakerPolicy().name());
+                        : request.getSpeakerPolicy().name(),
+                request.getHumanTurns() == null ? List.of() : request.getHumanParticipants());
     }
 }

@@ -89,4 +89,29 @@ class PromptBuilderTest {
                                 0);
         assertTrue(prompt.system().contains("- [d1] Title: Body."), prompt.system());
     }
+
+    @Test
+    void shouldOfferThePeopleWhoTakeTurnsToASpeakerWhoHandsOver() {
+        ConversationSnapshot chat =
+                new ConversationSnapshot(
+                        "c",
+                        List.of("a", "b"),
+                        "testing",
+                        1L,
+                        null,
+                        null,
+                        "corr",
+                        List.of(),
+                        "HANDOFF",
+                        List.of("alice"));
+        Prompt prompt =
+                new PromptBuilder(20, 3000)
+                        .build(
+                                Harness.profile("a", TestEvents.minimalConfig("a")),
+                                id -> id,
+                                chat,
+                                List.of(),
+                                0);
+        assertTrue(prompt.system().contains("naming one of b, alice (a person)"), prompt.system());
+    }
 }
