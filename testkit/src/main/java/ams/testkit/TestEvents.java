@@ -21,6 +21,7 @@ import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
+import ams.events.conversation.TurnSkipped;
 import ams.events.job.JobCancelled;
 import ams.events.job.JobCartesian;
 import ams.events.job.JobEvent;
@@ -147,6 +148,32 @@ public final class TestEvents {
                                         .build())
                         .setLatencyMillis(1L)
                         .setKnowledgeIds(List.of())
+                        .build());
+    }
+
+    /** A person's message (role USER) as {@code POST /conversations/{id}/messages} publishes it. */
+    public static ConversationEvent humanMessage(
+            String conversationId, int turn, String author, String content) {
+        return conversationEvent(
+                conversationId,
+                MessageAppended.newBuilder()
+                        .setTurnNumber(turn)
+                        .setMessageId(UUID.randomUUID().toString())
+                        .setAgentId(author)
+                        .setRole(MessageRole.USER)
+                        .setContent(content)
+                        .setKnowledgeIds(List.of())
+                        .build());
+    }
+
+    public static ConversationEvent turnSkipped(
+            String conversationId, int turn, String speaker, String reason) {
+        return conversationEvent(
+                conversationId,
+                TurnSkipped.newBuilder()
+                        .setTurnNumber(turn)
+                        .setSpeakerAgentId(speaker)
+                        .setReason(reason)
                         .build());
     }
 
@@ -293,7 +320,8 @@ public final class TestEvents {
                 turnFailed(conversationId, 1, "b", 1, "timeout"),
                 completed(conversationId, 2),
                 failed(conversationId, "gave up"),
-                cancelled(conversationId));
+                cancelled(conversationId),
+                turnSkipped(conversationId, 1, "alice", "human_timeout: alice"));
     }
 
     public static List<KnowledgeEvent> everyKnowledgeEventType(String agentId) {

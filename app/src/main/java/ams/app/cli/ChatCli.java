@@ -44,7 +44,29 @@ public final class ChatCli {
                             description =
                                     "When to end before --turns, e.g. 'stop_phrase(\"bye\") |"
                                             + " token_budget(5000)' (see ams conversation generate)")
-                    String until) {
+                    String until,
+            @Option(
+                            names = "--as",
+                            description =
+                                    "Your name in the chat (human_participants); without"
+                                            + " --human-turns you may interject but take no turn")
+                    String person,
+            @Option(
+                            names = "--human-turns",
+                            description =
+                                    "You take turns too (first, then the agents); the chat waits"
+                                            + " for your message (ams chat send) at your turns")
+                    boolean humanTurns,
+            @Option(
+                            names = "--human-timeout-ms",
+                            description =
+                                    "How long your turn waits (default 900000, with"
+                                            + " --human-turns)")
+                    Long humanTimeoutMs,
+            @Option(
+                            names = "--on-human-timeout",
+                            description = "skip or end (default end): what an unanswered turn does")
+                    String onHumanTimeout) {
         ObjectNode body = JSON.createObjectNode();
         body.set("agents", JSON.valueToTree(agents));
         body.put("topic", topic);
@@ -52,11 +74,37 @@ public final class ChatCli {
         if (until != null) {
             body.put("termination", until);
         }
+        String name = person == null && humanTurns ? System.getProperty("user.name") : person;
+        if (name != null) {
+            body.set("human_participants", JSON.valueToTree(List.of(name)));
+        }
+        if (humanTurns) {
+            ObjectNode settings = body.putObject("human_turns");
+            if (humanTimeoutMs != null) {
+                settings.put("timeout_ms", humanTimeoutMs);
+            }
+            if (onHumanTimeout != null) {
+                settings.put("on_timeout", onHumanTimeout);
+            }
+        } else if (humanTimeoutMs != null || onHumanTimeout != null) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--human-timeout-ms and --on-human-timeout need --human-turns");
+        }
         JsonNode answer = api.client().post("/conversations/generate", body);
         api.print(
                 out(),
                 answer,
-                a -> out().printf("Chat %s started%n", a.path("conversation_id").asText()));
+                a -> {
+                    String id = a.path("conversation_id").asText();
+                    out().printf("Chat %s started%n", id);
+                    if (humanTurns) {
+                        out().printf(
+                                        "It waits for %s at each of their turns: ams chat send %s"
+                                                + " MESSAGE --as %s%n",
+                                        name, id, name);
+                    }
+                });
         return 0;
     }
 

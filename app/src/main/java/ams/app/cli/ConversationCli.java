@@ -142,6 +142,12 @@ public final class ConversationCli {
                                     state.path("turns_done").asInt(),
                                     state.path("max_turns").asInt(),
                                     state.path("topic").asText());
+                    String awaiting = state.path("awaiting_human").asText(null);
+                    if (awaiting != null) {
+                        out().printf(
+                                        "waiting for %s: ams chat send %s MESSAGE --as %s%n",
+                                        awaiting, id, awaiting);
+                    }
                     for (JsonNode m : messages.path("messages")) {
                         out().printf(
                                         "[%d] %s (%s): %s%n",

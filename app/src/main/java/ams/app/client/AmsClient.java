@@ -141,6 +141,47 @@ public final class AmsClient implements AutoCloseable {
                 .asText();
     }
 
+    /**
+     * Starts a chat in which the person {@code person} takes turns with the agents (request field
+     * {@code human_turns}): the speaker policy (round robin) runs over the person first, then the
+     * agents, and the conversation waits at the person's turns for {@link #sendMessage}; {@code GET
+     * /conversations/{id}} says {@code awaiting_human}. A turn the person leaves unanswered for
+     * {@code timeout} is skipped ({@code skipOnTimeout}) or ends the conversation (reason {@code
+     * human_timeout: <person>}). Returns the conversation id (chosen here, so a retry is safe).
+     */
+    public String startChat(
+            List<String> agentIds,
+            String topic,
+            int turns,
+            String person,
+            Duration timeout,
+            boolean skipOnTimeout) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("conversation_id", UUID.randomUUID().toString());
+        body.set("agents", JSON.valueToTree(agentIds));
+        body.put("topic", topic);
+        body.put("num_turns", turns);
+        body.set("human_participants", JSON.valueToTree(List.of(person)));
+        body.putObject("human_turns")
+                .put("timeout_ms", timeout.toMillis())
+                .put("on_timeout", skipOnTimeout ? "skip" : "end");
+        return rest.postIdempotent("/conversations/generate", body)
+                .path("conversation_id")
+                .asText();
+    }
+
+    /**
+     * A person's message into a conversation ({@code POST /conversations/{id}/messages}): their
+     * turn when the conversation awaits them ({@code awaiting_human}), otherwise an interjection
+     * that the next prompt shows. Returns the message id.
+     */
+    public String sendMessage(String conversationId, String author, String content) {
+        ObjectNode body = JSON.createObjectNode().put("author", author).put("content", content);
+        return rest.post("/conversations/" + RestClient.encode(conversationId) + "/messages", body)
+                .path("message_id")
+                .asText();
+    }
+
     // --- batch generation jobs ------------------------------------------------------------------
 
     /**

@@ -134,6 +134,7 @@ class OpenApiDriftIT {
                                     "termination",
                                     "session_id",
                                     "human_participants",
+                                    "human_turns",
                                     "conversation_id")),
                     Map.entry("POST /conversations/{id}/cancel", Set.of("reason", "requested_by")),
                     Map.entry("POST /conversations/{id}/messages", Set.of("author", "content")),

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The HTTP JSON shapes of the cross-module contract (snake_case, ISO-8601 times), built on the
@@ -48,6 +49,14 @@ final class ConversationJson {
         n.put("timeout_ms", s.timeoutMillis());
         n.put("termination", s.termination());
         n.set("human_participants", strings(s.humanParticipants()));
+        if (s.humanTurns() == null) {
+            n.putNull("human_turns");
+        } else {
+            n.putObject("human_turns")
+                    .put("timeout_ms", s.humanTurns().timeoutMillis())
+                    .put("on_timeout", s.humanTurns().onTimeout().toLowerCase(Locale.ROOT));
+        }
+        n.put("awaiting_human", s.awaitingHuman());
         n.put("created_at", Instant.ofEpochMilli(s.requestedAt()).toString());
         n.put("updated_at", Instant.ofEpochMilli(s.updatedAt()).toString());
         return n;
@@ -76,6 +85,7 @@ final class ConversationJson {
                         "termination",
                         "session_id",
                         "human_participants",
+                        "human_turns",
                         "provider",
                         "model")) {
             if (!wanted.path(field).toString().equals(existing.path(field).toString())) {

@@ -4,6 +4,8 @@ import ams.conversations.statemachine.EndCondition;
 import ams.events.GenerationParameters;
 import ams.events.InvalidRequestException;
 import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.HumanTimeoutAction;
+import ams.events.conversation.HumanTurns;
 import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import java.util.LinkedHashSet;
@@ -34,7 +36,43 @@ public record GenerateRequest(
         String sessionId,
         List<String> humanParticipants,
         String conversationId,
-        String termination) {
+        String termination,
+        HumanTurnsRequest humanTurns) {
+
+    /** {@code human_turns}: people take turns; how long one waits and what a timeout does. */
+    public record HumanTurnsRequest(Long timeoutMs, String onTimeout) {
+
+        public static final long DEFAULT_TIMEOUT_MS = 900_000;
+
+        public HumanTurnsRequest {
+            if (timeoutMs == null) {
+                timeoutMs = DEFAULT_TIMEOUT_MS;
+            }
+            if (timeoutMs < 1) {
+                throw new InvalidRequestException(
+                        "'human_turns.timeout_ms' must be a positive integer (milliseconds)");
+            }
+            onTimeout = onTimeout == null ? "end" : onTimeout;
+            action(onTimeout);
+        }
+
+        static HumanTimeoutAction action(String name) {
+            return switch (name) {
+                case "skip" -> HumanTimeoutAction.SKIP;
+                case "end" -> HumanTimeoutAction.END;
+                default ->
+                        throw new InvalidRequestException(
+                                "'human_turns.on_timeout' must be skip or end, was '" + name + "'");
+            };
+        }
+
+        HumanTurns toEvent() {
+            return HumanTurns.newBuilder()
+                    .setTimeoutMillis(timeoutMs)
+                    .setOnTimeout(action(onTimeout))
+                    .build();
+        }
+    }
 
     public static final int DEFAULT_TURNS = 10;
     public static final int MAX_TURNS = 10_000;
@@ -63,9 +101,34 @@ public record GenerateRequest(
             throw new InvalidRequestException(
                     "'speaker_order' is required for speaker_policy explicit");
         }
-        if (!agents.containsAll(speakerOrder)) {
+        if (humanTurns != null) {
+            if (humanParticipants.isEmpty()) {
+                throw new InvalidRequestException(
+                        "'human_turns' needs 'human_participants': name the people who take"
+                                + " turns, e.g. \"human_participants\": [\"alice\"]");
+            }
+            List<String> clash = humanParticipants.stream().filter(agents::contains).toList();
+            if (!clash.isEmpty()) {
+                throw new InvalidRequestException(
+                        "'human_participants' "
+                                + clash
+                                + " are also agent ids in 'agents';"
+                                + " give the people names no agent has");
+            }
+            if (new LinkedHashSet<>(humanParticipants).size() != humanParticipants.size()) {
+                throw new InvalidRequestException("'human_participants' must not repeat a name");
+            }
+        }
+        List<String> speakers = new java.util.ArrayList<>(agents);
+        if (humanTurns != null) {
+            speakers.addAll(humanParticipants);
+        }
+        if (!speakers.containsAll(speakerOrder)) {
             throw new InvalidRequestException(
-                    "'speaker_order' may only name agents listed in 'agents'");
+                    humanTurns == null
+                            ? "'speaker_order' may only name agents listed in 'agents'"
+                            : "'speaker_order' may only name agents listed in 'agents' or people"
+                                    + " in 'human_participants'");
         }
         if (new LinkedHashSet<>(agents).size() != agents.size()) {
             throw new InvalidRequestException("'agents' must not repeat an agent");
@@ -131,6 +194,7 @@ public record GenerateRequest(
                                 .build())
                 .setSessionId(sessionId)
                 .setHumanParticipants(humanParticipants)
+                .setHumanTurns(humanTurns == null ? null : humanTurns.toEvent())
                 .build();
     }
 

@@ -105,6 +105,10 @@ public final class PromptBuilder {
                     candidates.add(name == null || name.equals(id) ? id : id + " (" + name + ")");
                 }
             }
+            // People who take turns may be handed the turn too (the state machine then waits).
+            for (String person : conversation.people()) {
+                candidates.add(person + " (a person)");
+            }
             if (!candidates.isEmpty()) {
                 parts.add(
                         "You choose who speaks next: end your reply with a line 'NEXT: <id>'"

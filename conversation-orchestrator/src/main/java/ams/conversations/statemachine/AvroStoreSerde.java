@@ -86,6 +86,10 @@ final class AvroStoreSerde<T> implements Serde<T> {
                     .optionalString("reason")
                     // Appended later: absent from values written before it (see readState).
                     .optionalString("termination")
+                    // Appended later still (human turns): absent from values written before.
+                    .optionalLong("humanTurnsTimeoutMillis")
+                    .optionalString("humanTurnsOnTimeout")
+                    .optionalLong("turnRequestedAt")
                     .endRecord();
 
     /** Avro schema of a {@link StoredMessage} value (after the version byte). */
@@ -224,6 +228,10 @@ final class AvroStoreSerde<T> implements Serde<T> {
         strings(out, s.humanMessageIds());
         string(out, s.reason());
         string(out, s.termination());
+        ConversationState.HumanTurnSettings humans = s.humanTurns();
+        optionalLong(out, humans == null ? null : humans.timeoutMillis());
+        string(out, humans == null ? null : humans.onTimeout());
+        optionalLong(out, s.turnRequestedAt());
     }
 
     private static ConversationState readState(Decoder in) throws IOException {
@@ -252,8 +260,10 @@ final class AvroStoreSerde<T> implements Serde<T> {
         List<String> humanMessageIds = strings(in);
         String reason = string(in);
         // A value written before the field was appended ends here.
-        String termination =
-                in instanceof BinaryDecoder binary && binary.isEnd() ? null : string(in);
+        String termination = ended(in) ? null : string(in);
+        Long humanTimeout = ended(in) ? null : optionalLong(in);
+        String humanOnTimeout = ended(in) ? null : string(in);
+        Long turnRequestedAt = ended(in) ? null : optionalLong(in);
         return new ConversationState(
                 conversationId,
                 status == null ? null : Status.valueOf(status),
@@ -279,7 +289,16 @@ final class AvroStoreSerde<T> implements Serde<T> {
                 messageCount,
                 humanMessageIds,
                 reason,
-                termination);
+                termination,
+                humanTimeout == null
+                        ? null
+                        : new ConversationState.HumanTurnSettings(humanTimeout, humanOnTimeout),
+                turnRequestedAt == null ? updatedAt : turnRequestedAt);
+    }
+
+    /** Whether a value written before the fields appended later ends here. */
+    private static boolean ended(Decoder in) throws IOException {
+        return in instanceof BinaryDecoder binary && binary.isEnd();
     }
 
     private static void writeMessage(StoredMessage m, Encoder out) throws IOException {

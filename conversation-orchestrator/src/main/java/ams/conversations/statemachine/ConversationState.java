@@ -38,7 +38,15 @@ public record ConversationState(
         int messageCount,
         List<String> humanMessageIds,
         String reason,
-        String termination) {
+        String termination,
+        HumanTurnSettings humanTurns,
+        long turnRequestedAt) {
+
+    /**
+     * The request's {@code humanTurns}: how long a person's turn waits and what then happens
+     * ({@code SKIP} or {@code END}). Null: humans take no turn.
+     */
+    public record HumanTurnSettings(long timeoutMillis, String onTimeout) {}
 
     public ConversationState {
         participants = List.copyOf(participants);
@@ -68,6 +76,7 @@ public record ConversationState(
         fields.put("provider", ConversationState::provider);
         fields.put("model", ConversationState::model);
         fields.put("termination", ConversationState::termination);
+        fields.put("humanTurns", ConversationState::humanTurns);
         return Collections.unmodifiableMap(fields);
     }
 
@@ -88,6 +97,57 @@ public record ConversationState(
                 .map(Map.Entry::getKey)
                 .findFirst()
                 .orElse(null);
+    }
+
+    /**
+     * Who speaks in turn: with human turns the people first, then the agents ({@code
+     * humanParticipants ++ participants}, so a chat starts with the person); otherwise the agents.
+     */
+    public List<String> rotation() {
+        return rotation(humanTurns == null ? List.of() : humanParticipants, participants);
+    }
+
+    static List<String> rotation(List<String> people, List<String> agents) {
+        if (people.isEmpty()) {
+            return agents;
+        }
+        List<String> all = new java.util.ArrayList<>(people);
+        all.addAll(agents);
+        return List.copyOf(all);
+    }
+
+    /** Who the policy gives turn {@code turn} to after {@code last} spoke (handoff aside). */
+    String speakerAt(int turn, String last) {
+        return SpeakerSelection.speakerFor(
+                speakerPolicy,
+                rotation(),
+                humanTurns == null ? List.of() : humanParticipants,
+                speakerOrder,
+                seed,
+                turn,
+                last);
+    }
+
+    /** Whether {@code name} is a person whose turns this conversation waits for. */
+    public boolean isHumanSpeaker(String name) {
+        return humanTurns != null && name != null && humanParticipants.contains(name);
+    }
+
+    /** The person whose turn is pending (the conversation waits for their message), or null. */
+    public String awaitingHuman() {
+        return status != null
+                        && !status.terminal()
+                        && status != Status.FAILED
+                        && isHumanSpeaker(nextSpeaker)
+                ? nextSpeaker
+                : null;
+    }
+
+    /** When the pending person's turn times out ({@code Long.MAX_VALUE} when none is pending). */
+    public long humanDeadline() {
+        return awaitingHuman() == null
+                ? Long.MAX_VALUE
+                : turnRequestedAt + humanTurns.timeoutMillis();
     }
 
     /**
@@ -123,7 +183,9 @@ public record ConversationState(
                 messageCount,
                 humanMessageIds,
                 newReason,
-                termination);
+                termination,
+                humanTurns,
+                turnRequestedAt);
     }
 
     /** FAILED back to RUNNING: the failure reason goes, turns, history and maxTurns stay. */
@@ -153,11 +215,51 @@ public record ConversationState(
                 messageCount,
                 humanMessageIds,
                 null,
-                termination);
+                termination,
+                humanTurns,
+                at);
     }
 
     ConversationState withTurn(
             int newTurnsDone, String speaker, String newNextSpeaker, long newTokensUsed, long at) {
+        return advance(
+                newTurnsDone,
+                speaker,
+                newNextSpeaker,
+                newTokensUsed,
+                messageCount + 1,
+                humanMessageIds,
+                at);
+    }
+
+    /** A person's message that was their turn: counted like an agent's, remembered by id. */
+    ConversationState withHumanTurn(
+            int newTurnsDone, String human, String messageId, String newNextSpeaker, long at) {
+        List<String> ids = new java.util.ArrayList<>(humanMessageIds);
+        ids.add(messageId);
+        return advance(newTurnsDone, human, newNextSpeaker, tokensUsed, messageCount + 1, ids, at);
+    }
+
+    /** A turn nobody took: the turn count moves on, no message, the last speaker stays. */
+    ConversationState withSkippedTurn(int newTurnsDone, String newNextSpeaker, long at) {
+        return advance(
+                newTurnsDone,
+                lastSpeaker,
+                newNextSpeaker,
+                tokensUsed,
+                messageCount,
+                humanMessageIds,
+                at);
+    }
+
+    private ConversationState advance(
+            int newTurnsDone,
+            String speaker,
+            String newNextSpeaker,
+            long newTokensUsed,
+            int newMessageCount,
+            List<String> newHumanMessageIds,
+            long at) {
         return new ConversationState(
                 conversationId,
                 status == Status.REQUESTED ? Status.RUNNING : status,
@@ -180,10 +282,12 @@ public record ConversationState(
                 newNextSpeaker,
                 speaker,
                 newTokensUsed,
-                messageCount + 1,
-                humanMessageIds,
+                newMessageCount,
+                newHumanMessageIds,
                 reason,
-                termination);
+                termination,
+                humanTurns,
+                at);
     }
 
     ConversationState withHumanMessage(String messageId, long at) {
@@ -214,7 +318,9 @@ public record ConversationState(
                 messageCount + 1,
                 ids,
                 reason,
-                termination);
+                termination,
+                humanTurns,
+                turnRequestedAt);
     }
 
     ConversationState withReason(String newReason, long at) {
@@ -243,6 +349,8 @@ public record ConversationState(
                 messageCount,
                 humanMessageIds,
                 newReason,
-                termination);
+                termination,
+                humanTurns,
+                turnRequestedAt);
     }
 }

@@ -6,12 +6,15 @@ import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.ConversationFailed;
 import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.HumanTimeoutAction;
+import ams.events.conversation.HumanTurns;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
 import ams.events.conversation.SpeakerPolicy;
 import ams.events.conversation.Termination;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
+import ams.events.conversation.TurnSkipped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -55,6 +58,12 @@ public final class ConversationStateMachine {
      */
     public static final String STANDS_IN_FOR = "stands_in_for";
 
+    /**
+     * Prefix of the reason of a conversation ended because a person did not take their turn in time
+     * ({@code human_timeout: <name>}).
+     */
+    public static final String HUMAN_TIMEOUT = "human_timeout";
+
     private static final ObjectMapper METADATA = new ObjectMapper();
 
     private ConversationStateMachine() {}
@@ -94,6 +103,9 @@ public final class ConversationStateMachine {
             // left to change.
             return Step.unchanged();
         }
+        if (payload instanceof TurnSkipped skipped) {
+            return skipped(current, skipped, at);
+        }
         if (payload instanceof TurnFailed failed) {
             if (failed.getTurnNumber() != current.turnsDone()) {
                 return Step.unchanged();
@@ -118,6 +130,14 @@ public final class ConversationStateMachine {
                             .build());
         }
         if (payload instanceof ConversationCompleted completed) {
+            if (isHumanTimeout(completed)
+                    && (completed.getTurnsCompleted() != current.turnsDone()
+                            || !completed
+                                    .getReason()
+                                    .equals(HUMAN_TIMEOUT + ": " + current.awaitingHuman()))) {
+                // The person answered after all before this decision was read back: stale.
+                return Step.unchanged();
+            }
             return Step.to(current.withStatus(Status.COMPLETED, completed.getReason(), at));
         }
         if (payload instanceof ConversationFailed failed) {
@@ -138,7 +158,10 @@ public final class ConversationStateMachine {
      * ConversationCompleted (written with the state already COMPLETED, which is final) or a
      * ConversationFailed (written with the state already FAILED; once a resume made it RUNNING
      * again, the old failure read back must not fail it a second time). Decided from the event
-     * alone, so the processor drops it before it reads a store; a replay folds it the same way.
+     * alone, so the processor drops it before it reads a store; a replay folds it the same way. A
+     * person's timeout (TurnSkipped, a ConversationCompleted with reason {@code human_timeout}) is
+     * not an echo: the punctuator only publishes it, and the state machine applies it when it is
+     * read back, in log order with the person's message, so live and replay decide alike.
      */
     public static boolean isEcho(ConversationEvent event) {
         if (!ConversationTopology.SOURCE.equals(event.getEnvelope().getSource())) {
@@ -146,7 +169,8 @@ public final class ConversationStateMachine {
         }
         Object payload = event.getPayload();
         return (payload instanceof TurnRequested turn && turn.getTurnNumber() > 0)
-                || payload instanceof ConversationCompleted
+                || (payload instanceof ConversationCompleted completed
+                        && !isHumanTimeout(completed))
                 || payload instanceof ConversationFailed;
     }
 
@@ -178,13 +202,7 @@ public final class ConversationStateMachine {
                 SpeakerSelection.HANDOFF.equals(current.speakerPolicy())
                                 && current.nextSpeaker() != null
                         ? current.nextSpeaker()
-                        : SpeakerSelection.speakerFor(
-                                current.speakerPolicy(),
-                                current.participants(),
-                                current.speakerOrder(),
-                                current.seed(),
-                                current.turnsDone(),
-                                current.lastSpeaker());
+                        : current.speakerAt(current.turnsDone(), current.lastSpeaker());
         TurnRequested again =
                 TurnRequested.newBuilder()
                         .setTurnNumber(current.turnsDone())
@@ -206,6 +224,73 @@ public final class ConversationStateMachine {
         return Step.to(
                 current.withStatus(Status.COMPLETED, "timeout", now),
                 completed(current.turnsDone(), "timeout"));
+    }
+
+    /**
+     * A person's turn that waited past {@code humanTurns.timeoutMillis} (called from a punctuator
+     * with the wall-clock time): the decision to publish, TurnSkipped ({@code SKIP}) or
+     * ConversationCompleted with reason {@code human_timeout: <name>} ({@code END}). The state is
+     * not changed here: the decision is applied when it is read back from the log, and ignored then
+     * if the person's message came first.
+     */
+    public static Step humanTimeout(ConversationState current, long now) {
+        String human = current.awaitingHuman();
+        if (human == null || now < current.humanDeadline()) {
+            return Step.unchanged();
+        }
+        Object decision =
+                HumanTimeoutAction.SKIP.name().equals(current.humanTurns().onTimeout())
+                        ? TurnSkipped.newBuilder()
+                                .setTurnNumber(current.turnsDone())
+                                .setSpeakerAgentId(human)
+                                .setReason(
+                                        HUMAN_TIMEOUT
+                                                + ": "
+                                                + human
+                                                + " did not answer within "
+                                                + current.humanTurns().timeoutMillis()
+                                                + " ms")
+                                .build()
+                        : completed(current.turnsDone(), HUMAN_TIMEOUT + ": " + human);
+        return new Step(null, null, List.of(decision), null);
+    }
+
+    private static boolean isHumanTimeout(ConversationCompleted completed) {
+        return completed.getReason() != null && completed.getReason().startsWith(HUMAN_TIMEOUT);
+    }
+
+    /**
+     * A person's turn skipped (their timeout with {@code SKIP}): turn k counts as done without a
+     * message and the next speaker is asked, the skipped person counting as the last speaker so
+     * that the random policy does not pick them again at once. Stale (the person answered, or the
+     * conversation ended) → nothing.
+     */
+    private static Step skipped(ConversationState current, TurnSkipped skipped, long at) {
+        if (current.status().terminal()
+                || skipped.getTurnNumber() != current.turnsDone()
+                || !skipped.getSpeakerAgentId().equals(current.nextSpeaker())) {
+            return Step.unchanged();
+        }
+        int done = current.turnsDone() + 1;
+        if (done >= current.maxTurns()) {
+            return Step.to(
+                    current.withSkippedTurn(done, null, at)
+                            .withStatus(Status.COMPLETED, "max_turns", at),
+                    completed(done, "max_turns"));
+        }
+        String speaker =
+                SpeakerSelection.HANDOFF.equals(current.speakerPolicy())
+                        ? current.rotation().get(done % current.rotation().size())
+                        : current.speakerAt(done, skipped.getSpeakerAgentId());
+        return Step.to(current.withSkippedTurn(done, speaker, at), turnRequested(done, speaker));
+    }
+
+    private static TurnRequested turnRequested(int turn, String speaker) {
+        return TurnRequested.newBuilder()
+                .setTurnNumber(turn)
+                .setSpeakerAgentId(speaker)
+                .setAttempt(1)
+                .build();
     }
 
     private static Step requested(
@@ -233,13 +318,7 @@ public final class ConversationStateMachine {
             return Step.reject("Invalid ConversationRequested: " + invalid);
         }
         ConversationState state = started(conversationId, r, at);
-        return Step.to(
-                state,
-                TurnRequested.newBuilder()
-                        .setTurnNumber(0)
-                        .setSpeakerAgentId(state.nextSpeaker())
-                        .setAttempt(1)
-                        .build());
+        return Step.to(state, turnRequested(0, state.nextSpeaker()));
     }
 
     /** The state a valid request starts: REQUESTED, nothing said yet, the first speaker chosen. */
@@ -250,9 +329,26 @@ public final class ConversationStateMachine {
                 r.getSpeakerPolicy() == null
                         ? SpeakerPolicy.ROUND_ROBIN.name()
                         : r.getSpeakerPolicy().name();
+        HumanTurns humans = r.getHumanTurns();
+        ConversationState.HumanTurnSettings humanTurns =
+                humans == null
+                        ? null
+                        : new ConversationState.HumanTurnSettings(
+                                humans.getTimeoutMillis(),
+                                humans.getOnTimeout() == null
+                                        ? HumanTimeoutAction.END.name()
+                                        : humans.getOnTimeout().name());
+        List<String> people = humanTurns == null ? List.of() : r.getHumanParticipants();
+        // With human turns the policy runs over the people and the agents.
         String first =
                 SpeakerSelection.speakerFor(
-                        policy, r.getParticipants(), r.getSpeakerOrder(), r.getSeed(), 0, null);
+                        policy,
+                        ConversationState.rotation(people, r.getParticipants()),
+                        people,
+                        r.getSpeakerOrder(),
+                        r.getSeed(),
+                        0,
+                        null);
         return new ConversationState(
                 conversationId,
                 Status.REQUESTED,
@@ -278,7 +374,9 @@ public final class ConversationStateMachine {
                 0,
                 List.of(),
                 null,
-                t == null ? null : t.getExpression());
+                t == null ? null : t.getExpression(),
+                humanTurns,
+                at);
     }
 
     private static String validate(ConversationRequested r) {
@@ -295,12 +393,23 @@ public final class ConversationStateMachine {
         if (r.getMaxTurns() < 1) {
             return "maxTurns must be at least 1, was " + r.getMaxTurns();
         }
+        HumanTurns humans = r.getHumanTurns();
+        if (humans != null) {
+            String invalid = validateHumans(r, humans);
+            if (invalid != null) {
+                return invalid;
+            }
+        }
         if (r.getSpeakerPolicy() == SpeakerPolicy.EXPLICIT) {
             if (r.getSpeakerOrder().isEmpty()) {
                 return "speakerOrder is required for the EXPLICIT policy";
             }
+            List<String> speakers = new ArrayList<>(participants);
+            if (humans != null) {
+                speakers.addAll(r.getHumanParticipants());
+            }
             List<String> unknown =
-                    r.getSpeakerOrder().stream().filter(s -> !participants.contains(s)).toList();
+                    r.getSpeakerOrder().stream().filter(s -> !speakers.contains(s)).toList();
             if (!unknown.isEmpty()) {
                 return "speakerOrder names agents that are not participants: " + unknown;
             }
@@ -318,6 +427,27 @@ public final class ConversationStateMachine {
             } catch (EndCondition.InvalidException e) {
                 return "termination expression: " + e.getMessage();
             }
+        }
+        return null;
+    }
+
+    private static String validateHumans(ConversationRequested r, HumanTurns humans) {
+        List<String> people = r.getHumanParticipants();
+        if (people.isEmpty()) {
+            return "humanTurns needs humanParticipants (the people who take turns)";
+        }
+        if (people.stream().anyMatch(p -> p == null || p.isBlank())) {
+            return "humanParticipants must not contain blank names";
+        }
+        if (new HashSet<>(people).size() != people.size()) {
+            return "humanParticipants must not repeat a name: " + people;
+        }
+        List<String> clash = people.stream().filter(r.getParticipants()::contains).toList();
+        if (!clash.isEmpty()) {
+            return "humanParticipants must not be agent ids of participants: " + clash;
+        }
+        if (humans.getTimeoutMillis() < 1) {
+            return "humanTurns.timeoutMillis must be positive, was " + humans.getTimeoutMillis();
         }
         return null;
     }
@@ -360,27 +490,42 @@ public final class ConversationStateMachine {
                             .withStatus(Status.COMPLETED, end, at);
             return new Step(next, stored, List.of(completed(done, end)), null);
         }
-        String speaker =
-                SpeakerSelection.HANDOFF.equals(current.speakerPolicy())
-                        ? SpeakerSelection.handedTo(
-                                current.participants(), done, m.getAgentId(), m.getContent())
-                        : SpeakerSelection.speakerFor(
-                                current.speakerPolicy(),
-                                current.participants(),
-                                current.speakerOrder(),
-                                current.seed(),
-                                done,
-                                m.getAgentId());
+        String speaker = nextSpeaker(current, done, m.getAgentId(), m.getContent());
         ConversationState next = current.withTurn(done, m.getAgentId(), speaker, tokens, at);
+        return new Step(next, stored, List.of(turnRequested(done, speaker)), null);
+    }
+
+    /** Who speaks at turn {@code done} after {@code speaker} said {@code content}. */
+    private static String nextSpeaker(
+            ConversationState current, int done, String speaker, String content) {
+        return SpeakerSelection.HANDOFF.equals(current.speakerPolicy())
+                ? SpeakerSelection.handedTo(current.rotation(), done, speaker, content)
+                : current.speakerAt(done, speaker);
+    }
+
+    /**
+     * The message of the person whose turn is pending: it is turn k (stored under that number
+     * whatever the route guessed), counted like an agent's turn (termination checked from it too)
+     * and the next speaker is asked. Decided from the state, so a replay decides the same.
+     */
+    private static Step humanTurn(ConversationState current, MessageAppended m, long at) {
+        int turn = current.turnsDone();
+        int done = turn + 1;
+        StoredMessage stored = toStored(current, m, at).asTurn(turn);
+        String end =
+                termination(
+                        current, m.getContent(), m.getAgentId(), current.tokensUsed(), done, at);
+        if (end != null) {
+            ConversationState next =
+                    current.withHumanTurn(done, m.getAgentId(), m.getMessageId(), null, at)
+                            .withStatus(Status.COMPLETED, end, at);
+            return new Step(next, stored, List.of(completed(done, end)), null);
+        }
+        String speaker = nextSpeaker(current, done, m.getAgentId(), m.getContent());
         return new Step(
-                next,
+                current.withHumanTurn(done, m.getAgentId(), m.getMessageId(), speaker, at),
                 stored,
-                List.of(
-                        TurnRequested.newBuilder()
-                                .setTurnNumber(done)
-                                .setSpeakerAgentId(speaker)
-                                .setAttempt(1)
-                                .build()),
+                List.of(turnRequested(done, speaker)),
                 null);
     }
 
@@ -447,6 +592,9 @@ public final class ConversationStateMachine {
                             + "' is "
                             + current.status()
                             + "; it takes no more messages");
+        }
+        if (m.getAgentId() != null && m.getAgentId().equals(current.awaitingHuman())) {
+            return humanTurn(current, m, at);
         }
         return new Step(
                 current.withHumanMessage(m.getMessageId(), at),

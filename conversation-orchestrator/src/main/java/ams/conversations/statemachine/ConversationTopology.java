@@ -43,6 +43,9 @@ public final class ConversationTopology {
     public static final String DEADLINES_STORE = "conversation-deadlines";
     public static final String SOURCE = "conversation-orchestrator";
 
+    /** Prefix of the deadlines store's keys of people's turns. */
+    private static final String HUMAN_PREFIX = "h/";
+
     private static final Logger log = LoggerFactory.getLogger(ConversationTopology.class);
 
     private ConversationTopology() {}
@@ -204,6 +207,7 @@ public final class ConversationTopology {
             if (step.state() != null) {
                 conversations.put(id, step.state());
                 trackDeadline(id, before, step.state());
+                trackHumanDeadline(id, before, step.state());
                 if (step.state().status().terminal()
                         && (before == null || !before.status().terminal())) {
                     log.debug(
@@ -239,7 +243,68 @@ public final class ConversationTopology {
             }
         }
 
+        /**
+         * Keeps one key per conversation awaiting a person ({@code h/<deadline>/<id>}, in the
+         * deadlines store: its keys sort apart from the conversation deadlines' digits).
+         */
+        private void trackHumanDeadline(
+                String id, ConversationState before, ConversationState after) {
+            String was = before == null ? null : humanDeadlineKey(before);
+            String is = humanDeadlineKey(after);
+            if (was != null && !was.equals(is)) {
+                deadlines.delete(was);
+            }
+            if (is != null && !is.equals(was)) {
+                deadlines.put(is, id);
+            }
+        }
+
         private void expire(long now) {
+            expireConversations(now);
+            expireHumanTurns(now);
+        }
+
+        /**
+         * People who did not take their turn in time: the decision (TurnSkipped or
+         * ConversationCompleted {@code human_timeout}) is published, not applied; the state machine
+         * applies it when it reads it back, after any message of the person that came first. Its
+         * key goes now, so it is published once.
+         */
+        private void expireHumanTurns(long now) {
+            List<String> due = new ArrayList<>();
+            try (KeyValueIterator<String, String> it =
+                    deadlines.range(
+                            HUMAN_PREFIX + deadlineKey(0, ""),
+                            HUMAN_PREFIX + deadlineKey(now, "\uffff"))) {
+                it.forEachRemaining(kv -> due.add(kv.key));
+            }
+            for (String key : due) {
+                deadlines.delete(key);
+                String id = key.substring(HUMAN_PREFIX.length() + 20);
+                ConversationState state = conversations.get(id);
+                if (state == null) {
+                    continue;
+                }
+                ConversationStateMachine.Step step =
+                        ConversationStateMachine.humanTimeout(state, now);
+                if (!step.emit().isEmpty()) {
+                    ConversationEvent tick =
+                            ConversationEvent.newBuilder()
+                                    .setEnvelope(
+                                            Envelopes.create(SOURCE, Instant.ofEpochMilli(now)))
+                                    .setConversationId(id)
+                                    .setPayload(step.emit().get(0))
+                                    .build();
+                    log.debug(
+                            "Conversation {}: {} did not answer in time",
+                            id,
+                            state.awaitingHuman());
+                    apply(id, state, step, tick, now);
+                }
+            }
+        }
+
+        private void expireConversations(long now) {
             List<String> due = new ArrayList<>();
             try (KeyValueIterator<String, String> it =
                     deadlines.range(deadlineKey(0, ""), deadlineKey(now, "\uffff"))) {
@@ -286,6 +351,12 @@ public final class ConversationTopology {
                             record.key(),
                             new Output(null, decoded.rawKey(), letter),
                             record.timestamp()));
+        }
+
+        private static String humanDeadlineKey(ConversationState s) {
+            return s.awaitingHuman() == null
+                    ? null
+                    : HUMAN_PREFIX + deadlineKey(s.humanDeadline(), s.conversationId());
         }
 
         private static String deadlineKey(long deadline, String id) {

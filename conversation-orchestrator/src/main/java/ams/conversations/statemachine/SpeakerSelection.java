@@ -50,6 +50,33 @@ public final class SpeakerSelection {
     }
 
     /**
+     * The speaker of a turn when people take turns too: {@code rotation} is {@code humans ++
+     * agents}. Every policy runs over the whole rotation, but the model cannot be asked on a stream
+     * thread whether a person should speak, so under {@code MODEL_SELECTED} a seeded draw over the
+     * rotation (never the last speaker) decides first: a person drawn speaks, otherwise the model
+     * chooses among the agents as usual. With no humans this is {@link #speakerFor(String, List,
+     * List, Long, int, String)}.
+     */
+    public static String speakerFor(
+            String policy,
+            List<String> rotation,
+            List<String> humans,
+            List<String> speakerOrder,
+            Long seed,
+            int turn,
+            String lastSpeaker) {
+        if (humans.isEmpty() || !"MODEL_SELECTED".equals(policy)) {
+            return speakerFor(policy, rotation, speakerOrder, seed, turn, lastSpeaker);
+        }
+        String drawn = fallback(rotation, seed, turn, lastSpeaker);
+        if (humans.contains(drawn)) {
+            return drawn;
+        }
+        List<String> agents = rotation.stream().filter(s -> !humans.contains(s)).toList();
+        return speakerFor(policy, agents, speakerOrder, seed, turn, lastSpeaker);
+    }
+
+    /**
      * Deterministic choice among {@code candidates} excluding {@code lastSpeaker}, for offline
      * model selection.
      */

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Value of the "messages" store (key {@code conversationId/seq}, seq zero-padded so a prefix scan
- * returns the messages in order). Human messages get a seq too but no turn of their own.
+ * returns the messages in order). Human messages get a seq too; an interjection has no turn of its
+ * own, a person's awaited message is its turn.
  */
 public record StoredMessage(
         String conversationId,
@@ -32,6 +33,26 @@ public record StoredMessage(
      */
     public record Usage(
             int promptTokens, int completionTokens, int totalTokens, boolean estimated) {}
+
+    /** The same message stored as turn {@code turn} (a person's message that was their turn). */
+    StoredMessage asTurn(int turn) {
+        return new StoredMessage(
+                conversationId,
+                seq,
+                messageId,
+                turn,
+                agentId,
+                role,
+                content,
+                messageType,
+                timestamp,
+                model,
+                usage,
+                latencyMillis,
+                knowledgeIds,
+                metadataJson,
+                sessionId);
+    }
 
     public static String key(String conversationId, int seq) {
         return conversationId + "/" + String.format("%08d", seq);

@@ -16,7 +16,35 @@ public record ConversationSnapshot(
         String sessionId,
         String correlationId,
         List<HistoryMessage> history,
-        String speakerPolicy) {
+        String speakerPolicy,
+        List<String> people) {
+
+    /**
+     * A snapshot in which no person takes turns ({@code people} are the human participants who do,
+     * named to a speaker who may hand over).
+     */
+    public ConversationSnapshot(
+            String conversationId,
+            List<String> participants,
+            String topic,
+            long seed,
+            GenerationParameters generation,
+            String sessionId,
+            String correlationId,
+            List<HistoryMessage> history,
+            String speakerPolicy) {
+        this(
+                conversationId,
+                participants,
+                topic,
+                seed,
+                generation,
+                sessionId,
+                correlationId,
+                history,
+                speakerPolicy,
+                List.of());
+    }
 
     /** A snapshot of a conversation whose speakers are not handed over (round robin). */
     public ConversationSnapshot(
@@ -37,7 +65,8 @@ public record ConversationSnapshot(
                 sessionId,
                 correlationId,
                 history,
-                "ROUND_ROBIN");
+                "ROUND_ROBIN",
+                List.of());
     }
 
     /** Whether the speaker may name the next one ({@code NEXT: <agent id>}). */
@@ -48,6 +77,7 @@ public record ConversationSnapshot(
     public ConversationSnapshot {
         participants = List.copyOf(participants);
         history = List.copyOf(history);
+        people = List.copyOf(people);
     }
 
     /** One message of the conversation so far, in log order. */

@@ -174,6 +174,12 @@ final class TurnLedger {
                 c.resume(turn.getTurnNumber());
                 return List.of();
             }
+            if (c.isHumanTurn(turn.getSpeakerAgentId())) {
+                // A person's turn: their message (or its timeout) answers it, never a worker; not
+                // remembered, so it holds back no offset.
+                c.requested(turn.getTurnNumber());
+                return List.of();
+            }
             // While failed, a request is stale: the state machine issued it before it saw the
             // failure.
             if (c.failed()
@@ -181,6 +187,7 @@ final class TurnLedger {
                     || pendingByTurn.containsKey(turnKey(id, turn.getTurnNumber()))) {
                 return List.of();
             }
+            c.requested(turn.getTurnNumber());
             Turn t = new Turn(id, turn.getTurnNumber(), tp, offset, turn, event.getEnvelope());
             p.unanswered.put(offset, t);
             pendingByTurn.put(t.key(), t);

@@ -66,6 +66,26 @@ final class WorkerConversation {
         }
     }
 
+    /**
+     * Whether {@code speaker} is a person whose turn this conversation waits for: such a turn is
+     * not a worker's to run.
+     */
+    boolean isHumanTurn(String speaker) {
+        return request.getHumanTurns() != null && request.getHumanParticipants().contains(speaker);
+    }
+
+    /**
+     * The orchestrator requested turn {@code turn}, so every turn before it is done: with human
+     * turns some of them were people's messages or skipped turns, which this fold does not count
+     * itself. Without human turns the requests come in step with the answers and this changes
+     * nothing.
+     */
+    void requested(int turn) {
+        if (request.getHumanTurns() != null && !failed && turn > turnsDone) {
+            turnsDone = turn;
+        }
+    }
+
     void append(MessageAppended m) {
         if (failed) {
             // The state machine takes no messages while FAILED; neither does the history.
@@ -98,6 +118,7 @@ final class WorkerConversation {
                 history.subList(from, history.size()),
                 request.getSpeakerPolicy() == null
                         ? "ROUND_ROBIN"
-                        : request.getSpeakerPolicy().name());
+                        : request.getSpeakerPolicy().name(),
+                request.getHumanTurns() == null ? List.of() : request.getHumanParticipants());
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.events.InvalidRequestException;
 import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.HumanTimeoutAction;
 import ams.events.conversation.SpeakerPolicy;
 import ams.service.http.ServiceJson;
 import java.util.List;
@@ -164,5 +165,48 @@ class GenerateRequestTest {
                         InvalidRequestException.class,
                         () -> ServiceJson.read("{\"author\":\"bob\"}", HumanMessageRequest.class));
         assertTrue(missing.getMessage().contains("'content'"), missing.getMessage());
+    }
+
+    @Test
+    void shouldCarryHumanTurnsWithTheirDefaults() {
+        ConversationRequested event =
+                read("""
+                                {"agents":["a","b"],"topic":"t","human_participants":["alice"],
+                                 "human_turns":{}}
+                                """)
+                        .toEvent();
+        assertEquals(900_000L, event.getHumanTurns().getTimeoutMillis());
+        assertEquals(HumanTimeoutAction.END, event.getHumanTurns().getOnTimeout());
+        ConversationRequested skip =
+                read("""
+                                {"agents":["a"],"topic":"t","human_participants":["alice"],
+                                 "speaker_policy":"explicit","speaker_order":["alice","a"],
+                                 "human_turns":{"timeout_ms":5000,"on_timeout":"skip"}}
+                                """)
+                        .toEvent();
+        assertEquals(5_000L, skip.getHumanTurns().getTimeoutMillis());
+        assertEquals(HumanTimeoutAction.SKIP, skip.getHumanTurns().getOnTimeout());
+        assertNull(
+                read("{\"agents\":[\"a\"],\"topic\":\"t\",\"human_participants\":[\"h\"]}")
+                        .toEvent()
+                        .getHumanTurns(),
+                "without human_turns people take no turn");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{'agents':['a'],'topic':'t','human_turns':{}}|'human_turns' needs 'human_participants'",
+                "{'agents':['a'],'topic':'t','human_participants':['a'],'human_turns':{}}|also agent ids",
+                "{'agents':['a'],'topic':'t','human_participants':['h'],'human_turns':{'on_timeout':'wait'}}|'human_turns.on_timeout' must be skip or end",
+                "{'agents':['a'],'topic':'t','human_participants':['h'],'human_turns':{'timeout_ms':0}}|'human_turns.timeout_ms' must be a positive",
+                "{'agents':['a'],'topic':'t','human_participants':['h'],'human_turns':{'timeout':5}}|timeout",
+                "{'agents':['a'],'topic':'t','human_participants':['h'],'speaker_order':['h'],'speaker_policy':'explicit'}|'speaker_order' may only name agents"
+            })
+    void shouldRefuseBadHumanTurnsSayingWhatToFix(String body, String message) {
+        InvalidRequestException e =
+                assertThrows(InvalidRequestException.class, () -> read(body.replace('\'', '"')));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 }

@@ -155,4 +155,30 @@ class PromptBuilderTest {
         assertEquals(List.of(), none.earlierConversations(), "the current history used it all");
         assertFalse(none.system().contains("From earlier conversations"), none.system());
     }
+
+    @Test
+    void shouldOfferThePeopleWhoTakeTurnsToASpeakerWhoHandsOver() {
+        ConversationSnapshot chat =
+                new ConversationSnapshot(
+                        "c",
+                        List.of("a", "b"),
+                        "testing",
+                        1L,
+                        null,
+                        null,
+                        "corr",
+                        List.of(),
+                        "HANDOFF",
+                        List.of("alice"));
+        Prompt prompt =
+                new PromptBuilder(20, 3000)
+                        .build(
+                                Harness.profile("a", TestEvents.minimalConfig("a")),
+                                id -> id,
+                                chat,
+                                List.of(),
+                                List.of(),
+                                0);
+        assertTrue(prompt.system().contains("naming one of b, alice (a person)"), prompt.system());
+    }
 }

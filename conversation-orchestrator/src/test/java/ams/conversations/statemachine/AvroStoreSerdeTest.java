@@ -124,14 +124,72 @@ class AvroStoreSerdeTest {
                         s.messageCount(),
                         s.humanMessageIds(),
                         s.reason(),
-                        "speaker('b') | max_turns(2)");
+                        "speaker('b') | max_turns(2)",
+                        new ConversationState.HumanTurnSettings(5000L, "SKIP"),
+                        s.turnRequestedAt());
         AvroStoreSerde<ConversationState> serde = AvroStoreSerde.conversationState();
         byte[] bytes = serde.serializer().serialize("t", withExpression);
         assertEquals(withExpression, serde.deserializer().deserialize("t", bytes));
-        // A value of the version before the field: the same bytes without the appended string.
-        byte[] withoutExpression = serde.serializer().serialize("t", s);
-        byte[] old = java.util.Arrays.copyOf(withoutExpression, withoutExpression.length - 1);
-        assertEquals(s, serde.deserializer().deserialize("t", old));
+        // A value of the version before the fields appended later: the same bytes without them
+        // (read back with the turn requested at its last update).
+        ConversationState s2 = withRequestedAt(s, s.updatedAt());
+        byte[] current = serde.serializer().serialize("t", s2);
+        byte[] old = java.util.Arrays.copyOf(current, current.length - tailLength(s2));
+        assertEquals(s2, serde.deserializer().deserialize("t", old));
+        // One written with the expression but before the human-turn fields.
+        byte[] withoutHumans =
+                java.util.Arrays.copyOf(current, current.length - tailLength(s2) + 1);
+        assertEquals(s2, serde.deserializer().deserialize("t", withoutHumans));
+    }
+
+    /** Bytes of the fields appended after {@code reason} for a state without them set. */
+    private static int tailLength(ConversationState s) {
+        try {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            org.apache.avro.io.Encoder out =
+                    org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(bytes, null);
+            for (int i = 0; i < 3; i++) { // termination, humanTurnsTimeoutMillis, ...OnTimeout
+                out.writeIndex(0);
+                out.writeNull();
+            }
+            out.writeIndex(1);
+            out.writeLong(s.turnRequestedAt());
+            out.flush();
+            return bytes.size();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ConversationState withRequestedAt(ConversationState s, long at) {
+        return new ConversationState(
+                s.conversationId(),
+                s.status(),
+                s.participants(),
+                s.topic(),
+                s.maxTurns(),
+                s.speakerPolicy(),
+                s.speakerOrder(),
+                s.seed(),
+                s.stopPhrases(),
+                s.tokenBudget(),
+                s.timeoutMillis(),
+                s.sessionId(),
+                s.humanParticipants(),
+                s.provider(),
+                s.model(),
+                s.requestedAt(),
+                s.updatedAt(),
+                s.turnsDone(),
+                s.nextSpeaker(),
+                s.lastSpeaker(),
+                s.tokensUsed(),
+                s.messageCount(),
+                s.humanMessageIds(),
+                s.reason(),
+                null,
+                null,
+                at);
     }
 
     @Test

@@ -285,4 +285,59 @@ class ConversationTopologyTest {
                                 .build())
                 .build();
     }
+
+    @Test
+    void shouldPublishAPersonsTimeoutOnceAndApplyItWhenReadBack() {
+        TopicCatalogue catalogue = new TopicCatalogue("x.", 1, (short) 1);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(
+                        ConversationTopology.buildTopology(
+                                catalogue, "conversation-orchestrator", Duration.ofMillis(100)),
+                        props)) {
+            Topics topics = Topics.of(driver, catalogue);
+            TestInputTopic<String, ConversationEvent> input = topics.input();
+            TestOutputTopic<String, ConversationEvent> output = topics.output();
+            ams.events.conversation.ConversationRequested base =
+                    (ams.events.conversation.ConversationRequested)
+                            TestEvents.conversationRequested("c", "t", 9, "a", "b").getPayload();
+            input.pipeInput(
+                    "c",
+                    TestEvents.conversationEvent(
+                            "c",
+                            ams.events.conversation.ConversationRequested.newBuilder(base)
+                                    .setHumanParticipants(List.of("alice"))
+                                    .setHumanTurns(
+                                            ams.events.conversation.HumanTurns.newBuilder()
+                                                    .setTimeoutMillis(60_000)
+                                                    .setOnTimeout(
+                                                            ams.events.conversation
+                                                                    .HumanTimeoutAction.SKIP)
+                                                    .build())
+                                    .build()));
+            assertEquals(
+                    "alice", ((TurnRequested) output.readValue().getPayload()).getSpeakerAgentId());
+            driver.advanceWallClockTime(Duration.ofSeconds(30));
+            assertTrue(output.isEmpty(), "not before the timeout");
+            driver.advanceWallClockTime(Duration.ofSeconds(40));
+            // The test driver feeds the topic's output back into its input, as the log does.
+            List<ConversationEvent> decided = output.readValuesToList();
+            assertEquals(2, decided.size(), decided.toString());
+            var skipped = (ams.events.conversation.TurnSkipped) decided.get(0).getPayload();
+            assertEquals(0, skipped.getTurnNumber());
+            assertEquals("alice", skipped.getSpeakerAgentId());
+            TurnRequested next = (TurnRequested) decided.get(1).getPayload();
+            assertEquals(1, next.getTurnNumber(), "applied when read back: the next turn");
+            assertEquals("a", next.getSpeakerAgentId());
+            var store =
+                    driver.<String, ConversationState>getKeyValueStore(
+                            ConversationTopology.CONVERSATIONS_STORE);
+            assertEquals(1, store.get("c").turnsDone());
+            driver.advanceWallClockTime(Duration.ofSeconds(120));
+            assertTrue(output.isEmpty(), "published once; an agent's turn awaits nobody");
+        }
+    }
 }

@@ -8,6 +8,9 @@ import ams.conversations.statemachine.ConversationTopology;
 import ams.events.Envelopes;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.ConversationFailed;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.HumanTimeoutAction;
+import ams.events.conversation.HumanTurns;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
 import ams.testkit.TestEvents;
@@ -207,5 +210,69 @@ class TurnLedgerTest {
         publishing.addAll(run.subList(0, 999));
         assertEquals(run.get(999).offset(), ledger.safeOffset(TP, publishing, log.size()));
         assertEquals(-1, new TurnLedger().safeOffset(TP, none(), 0), "not owned");
+    }
+
+    private static ConversationEvent withHumanTurns(String id, String human, String... agents) {
+        ConversationRequested r =
+                (ConversationRequested)
+                        TestEvents.conversationRequested(id, "t", 6, agents).getPayload();
+        return TestEvents.conversationEvent(
+                id,
+                ConversationRequested.newBuilder(r)
+                        .setHumanParticipants(List.of(human))
+                        .setHumanTurns(
+                                HumanTurns.newBuilder()
+                                        .setTimeoutMillis(60_000)
+                                        .setOnTimeout(HumanTimeoutAction.SKIP)
+                                        .build())
+                        .build());
+    }
+
+    @Test
+    void shouldNeverRunAPersonsTurnNorHoldTheOffsetBackForIt() {
+        write(withHumanTurns("c", "alice", "a", "b"), own("c", 0, "alice"));
+        TurnLedger ledger = new TurnLedger();
+        assertTrue(takeOver(ledger).isEmpty(), "the person's turn is not a worker's");
+        assertEquals(
+                log.size(),
+                ledger.safeOffset(TP, none(), log.size()),
+                "nothing holds the committed offset back while the person is awaited");
+
+        assertTrue(read(ledger, TestEvents.humanMessage("c", 0, "alice", "hi all")).isEmpty());
+        List<TurnLedger.Turn> run = read(ledger, own("c", 1, "a"));
+        assertEquals(List.of(1), turns(run), "the agent after the person runs");
+        assertEquals(
+                List.of("hi all"),
+                ledger.snapshot(run.get(0)).history().stream()
+                        .map(ConversationSnapshot.HistoryMessage::content)
+                        .toList());
+        assertTrue(read(ledger, TestEvents.messageAppended("c", 1, "a", "one")).isEmpty());
+        assertFalse(ledger.stillWanted(run.get(0)), "answered: the agent's turn 1 counts");
+        List<TurnLedger.Turn> next = read(ledger, own("c", 2, "b"));
+        assertEquals(List.of(2), turns(next));
+        assertTrue(read(ledger, TestEvents.messageAppended("c", 2, "b", "two")).isEmpty());
+        assertTrue(read(ledger, own("c", 3, "alice")).isEmpty(), "the person again: not run");
+        assertEquals(log.size(), ledger.safeOffset(TP, none(), log.size()));
+        // Skipped by timeout, the next agent's turn runs with the history so far.
+        read(ledger, TestEvents.turnSkipped("c", 3, "alice", "human_timeout: alice"));
+        List<TurnLedger.Turn> after = read(ledger, own("c", 4, "a"));
+        assertEquals(List.of(4), turns(after));
+        assertEquals(3, ledger.snapshot(after.get(0)).history().size());
+        assertEquals(log.size() - 1, ledger.safeOffset(TP, none(), log.size()));
+    }
+
+    @Test
+    void shouldRebuildAConversationWithPeopleAndRunOnlyTheAgentTurnLeftOpen() {
+        write(
+                withHumanTurns("c", "alice", "a", "b"),
+                own("c", 0, "alice"),
+                TestEvents.humanMessage("c", 0, "alice", "hi"),
+                own("c", 1, "a"),
+                TestEvents.messageAppended("c", 1, "a", "one"),
+                own("c", 2, "b")); // the dead worker was running turn 2
+        TurnLedger ledger = new TurnLedger();
+        List<TurnLedger.Turn> run = takeOver(ledger);
+        assertEquals(List.of(2), turns(run));
+        assertEquals(5, ledger.safeOffset(TP, none(), log.size()));
     }
 }
