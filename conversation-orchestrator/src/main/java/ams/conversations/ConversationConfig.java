@@ -62,6 +62,9 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String PROMPT_HISTORY_MAX_TOKENS = "prompt.history.max.tokens";
     public static final String KNOWLEDGE_TOP_K = "knowledge.top.k";
     public static final String AGENTS_BASE_URL = "agents.base.url";
+    public static final String STREAM_POLL_MS = "stream.poll.ms";
+    public static final String STREAM_HEARTBEAT_MS = "stream.heartbeat.ms";
+    public static final String STREAM_CLIENT_BUFFER = "stream.client.buffer";
     public static final String KNOWLEDGE_BASE_URL = "knowledge.base.url";
 
     /** The orchestrator's defaults of the shared keys: its own id, state directory and port. */
@@ -291,6 +294,27 @@ public final class ConversationConfig extends AbstractConfig {
                             Range.atLeast(0),
                             Importance.MEDIUM,
                             "Knowledge hits on the topic placed in each prompt.")
+                    .define(
+                            STREAM_POLL_MS,
+                            ConfigDef.Type.LONG,
+                            100L,
+                            Range.atLeast(10),
+                            Importance.LOW,
+                            "How often an open GET /conversations/{id}/stream looks for new messages and state.")
+                    .define(
+                            STREAM_HEARTBEAT_MS,
+                            ConfigDef.Type.LONG,
+                            15_000L,
+                            Range.atLeast(100),
+                            Importance.LOW,
+                            "Keep-alive comment interval of an open stream, so proxies keep it open.")
+                    .define(
+                            STREAM_CLIENT_BUFFER,
+                            ConfigDef.Type.INT,
+                            4096,
+                            Range.atLeast(16),
+                            Importance.LOW,
+                            "Token events queued per stream client; a client that falls this far behind is disconnected (it reconnects with Last-Event-ID).")
                     .define(
                             AGENTS_BASE_URL,
                             ConfigDef.Type.STRING,

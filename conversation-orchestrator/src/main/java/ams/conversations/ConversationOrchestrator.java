@@ -1,11 +1,13 @@
 package ams.conversations;
 
 import ams.conversations.http.ConversationHttp;
+import ams.conversations.http.ConversationStreamHttp;
 import ams.conversations.http.JobHttp;
 import ams.conversations.jobs.JobQueries;
 import ams.conversations.llm.Providers;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
+import ams.conversations.stream.TurnStreams;
 import ams.conversations.worker.TurnRunner;
 import ams.conversations.worker.TurnWorker;
 import ams.events.streams.StaticMembership;
@@ -51,6 +53,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final ConversationQueries queries;
     private final ConversationCommands commands;
     private final ConversationHttp http;
+    private final TurnStreams turnStreams = new TurnStreams();
+    private final ConversationStreamHttp streamHttp;
     private final JobCommands jobCommands;
     private final JobQueries jobQueries;
     private final JobHttp jobHttp;
@@ -83,6 +87,14 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
                         catalogue.conversationEvents());
         http = new ConversationHttp(queries, router, commands, agents);
+        streamHttp =
+                new ConversationStreamHttp(
+                        http,
+                        turnStreams,
+                        new ConversationStreamHttp.Settings(
+                                config.getLong(ConversationConfig.STREAM_POLL_MS),
+                                config.getLong(ConversationConfig.STREAM_HEARTBEAT_MS),
+                                config.getInt(ConversationConfig.STREAM_CLIENT_BUFFER)));
         jobQueries = new JobQueries(streams, storeQueries);
         jobCommands =
                 new JobCommands(
@@ -90,7 +102,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         catalogue.jobEvents());
         jobHttp = new JobHttp(jobQueries, router, jobCommands, agents);
         providers = Providers.fromConfig(config);
-        runner = TurnRunner.fromConfig(config, agents, knowledge, providers);
+        runner = TurnRunner.fromConfig(config, agents, knowledge, providers).streamTo(turnStreams);
     }
 
     /**
@@ -219,8 +231,14 @@ public final class ConversationOrchestrator implements AutoCloseable {
                 .toList();
     }
 
+    /** The replies this process's workers are writing, token by token (a live view). */
+    public TurnStreams turnStreams() {
+        return turnStreams;
+    }
+
     public void registerRoutes(Javalin app) {
         http.registerRoutes(app);
+        streamHttp.registerRoutes(app);
         // Each model server this process has called: its limits, calls in flight and what its rate
         // limiter did (waits and their time, Retry-After pauses).
         app.get(
@@ -236,6 +254,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
 
     @Override
     public void close() {
+        streamHttp.close();
         for (TurnWorker worker : workers) {
             worker.close();
         }

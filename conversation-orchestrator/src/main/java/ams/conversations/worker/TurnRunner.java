@@ -11,8 +11,10 @@ import ams.conversations.llm.ModelEndpoints;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
+import ams.conversations.llm.TokenSink;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.SpeakerSelection;
+import ams.conversations.stream.TurnStreams;
 import ams.events.GenerationParameters;
 import ams.events.TokenUsage;
 import ams.events.conversation.MessageAppended;
@@ -51,6 +53,7 @@ public final class TurnRunner {
     private final long backoffInitialMs;
     private final long backoffMaxMs;
     private final long dependencyWaitMs;
+    private volatile TurnStreams streams;
 
     public TurnRunner(
             AgentDirectory agents,
@@ -118,6 +121,16 @@ public final class TurnRunner {
     }
 
     /**
+     * Streams each reply's tokens to {@code streams} as the model writes them (the live view of
+     * {@code GET /conversations/{id}/stream}); without it replies are still streamed from the model
+     * but seen by nobody. Each attempt is a run there: a failed or abandoned attempt resets it.
+     */
+    public TurnRunner streamTo(TurnStreams streams) {
+        this.streams = streams;
+        return this;
+    }
+
+    /**
      * Runs one requested turn and returns the events that record its outcome.
      *
      * @return the payloads to publish, or null when interrupted (the worker is closing; the turn
@@ -148,6 +161,7 @@ public final class TurnRunner {
             String speaker = request.getSpeakerAgentId();
             int instances = 1;
             String label = ModelEndpoints.PRIMARY;
+            TurnStreams.Run stream = null;
             try {
                 boolean selected = SpeakerSelection.MODEL_SELECTED.equals(speaker);
                 if (selected) {
@@ -226,14 +240,26 @@ public final class TurnRunner {
                 Integer maxTokens = model.settings().getMaxTokens();
                 long estimate =
                         (long) prompt.estimatedTokens() + (maxTokens == null ? 0L : maxTokens);
+                TurnStreams live = streams;
+                if (live != null) {
+                    stream =
+                            live.begin(
+                                    conversation.conversationId(),
+                                    request.getTurnNumber(),
+                                    speaker);
+                }
+                TokenSink tokens = stream == null ? TokenSink.NONE : stream::token;
                 long started = System.nanoTime();
                 ChatProvider.Reply reply =
                         providers.call(
                                 model.endpoint(),
                                 estimate,
-                                () -> provider.reply(prompt, model.settings()),
+                                () -> provider.reply(prompt, model.settings(), tokens),
                                 ChatProvider.Reply::totalTokens);
                 long latencyMs = (System.nanoTime() - started) / 1_000_000;
+                if (stream != null) {
+                    stream.finish();
+                }
                 out.add(
                         message(
                                 conversation,
@@ -252,6 +278,9 @@ public final class TurnRunner {
                                 skipped));
                 return out;
             } catch (InterruptedException e) {
+                if (stream != null) {
+                    stream.reset("the worker stopped; the turn will be run again");
+                }
                 Thread.currentThread().interrupt();
                 return null;
             } catch (RuntimeException e) {
@@ -264,6 +293,9 @@ public final class TurnRunner {
                                 ? failure.reason() + " (instance " + label + ")"
                                 : failure.reason();
                 out.add(failed(request, speaker, attempt, reason, !last));
+                if (stream != null) {
+                    stream.reset(reason);
+                }
                 if (last) {
                     return out;
                 }
