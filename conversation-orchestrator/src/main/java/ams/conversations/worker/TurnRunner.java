@@ -284,6 +284,14 @@ public final class TurnRunner {
                 Thread.currentThread().interrupt();
                 return null;
             } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    // The worker is stopping and cut the call short: not the model's failure; the
+                    // turn's next owner runs it again.
+                    if (stream != null) {
+                        stream.reset("the worker stopped; the turn will be run again");
+                    }
+                    return null;
+                }
                 Verdict failure = Failures.classify(e);
                 boolean spent = onInstance >= maxAttempts;
                 boolean failover = failure.retriable() && spent && instance + 1 < instances;
