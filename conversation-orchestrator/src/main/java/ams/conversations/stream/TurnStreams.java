@@ -25,7 +25,10 @@ public final class TurnStreams {
     /** How much of a reply in progress is kept for late subscribers. */
     static final int MAX_PARTIAL_CHARS = 1 << 20;
 
-    /** How long a finished run stays visible to new subscribers (until its message is stored). */
+    /**
+     * How long a finished run that clients were watching stays (until its message is stored): a
+     * redo of the turn then voids what they saw, and a client joining meanwhile gets the text.
+     */
     static final long FINISHED_RETENTION_MS = 30_000;
 
     /**
@@ -122,11 +125,19 @@ public final class TurnStreams {
             }
         }
 
-        /** The reply is complete; its message is on its way to the store. */
+        /**
+         * The reply is complete; its message is on its way to the store. Kept a while for the
+         * clients watching (a redo of the turn must void what they saw); with nobody watching it is
+         * dropped at once, so a busy process keeps no text of finished turns.
+         */
         public void finish() {
             synchronized (channel) {
                 finished = true;
                 touchedAt = System.currentTimeMillis();
+                if (channel.listeners.isEmpty() && channel.runs.get(turn) == this) {
+                    channel.runs.remove(turn);
+                    forgetIfIdle(conversationId, channel);
+                }
             }
         }
     }

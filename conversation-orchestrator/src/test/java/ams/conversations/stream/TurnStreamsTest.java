@@ -61,6 +61,14 @@ class TurnStreamsTest {
     }
 
     @Test
+    void shouldKeepNoTextOfAFinishedTurnNobodyWatches() {
+        TurnStreams.Run run = streams.begin("busy", 0, "a");
+        run.token("a whole reply");
+        run.finish();
+        assertEquals(0, streams.channels());
+    }
+
+    @Test
     void shouldKeepNothingForAConversationNobodyWatchesOnceItsTurnFailed() {
         TurnStreams.Run run = streams.begin("quiet", 0, "a");
         run.token("x");
