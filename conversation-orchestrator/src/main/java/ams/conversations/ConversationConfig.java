@@ -65,6 +65,7 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String STREAM_POLL_MS = "stream.poll.ms";
     public static final String STREAM_HEARTBEAT_MS = "stream.heartbeat.ms";
     public static final String STREAM_CLIENT_BUFFER = "stream.client.buffer";
+    public static final String STREAM_MAX_CLIENTS = "stream.max.clients";
     public static final String KNOWLEDGE_BASE_URL = "knowledge.base.url";
 
     /** The orchestrator's defaults of the shared keys: its own id, state directory and port. */
@@ -315,6 +316,13 @@ public final class ConversationConfig extends AbstractConfig {
                             Range.atLeast(16),
                             Importance.LOW,
                             "Token events queued per stream client; a client that falls this far behind is disconnected (it reconnects with Last-Event-ID).")
+                    .define(
+                            STREAM_MAX_CLIENTS,
+                            ConfigDef.Type.INT,
+                            1000,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Open streams per instance (each holds a thread); more are answered 503 with Retry-After.")
                     .define(
                             AGENTS_BASE_URL,
                             ConfigDef.Type.STRING,

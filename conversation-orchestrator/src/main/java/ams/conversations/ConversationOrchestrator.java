@@ -94,7 +94,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         new ConversationStreamHttp.Settings(
                                 config.getLong(ConversationConfig.STREAM_POLL_MS),
                                 config.getLong(ConversationConfig.STREAM_HEARTBEAT_MS),
-                                config.getInt(ConversationConfig.STREAM_CLIENT_BUFFER)));
+                                config.getInt(ConversationConfig.STREAM_CLIENT_BUFFER),
+                                config.getInt(ConversationConfig.STREAM_MAX_CLIENTS)));
         jobQueries = new JobQueries(streams, storeQueries);
         jobCommands =
                 new JobCommands(

@@ -70,6 +70,7 @@ class StreamIT {
             config.put(ConversationConfig.LLM_PROVIDER, "openai");
             config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
             config.put(ConversationConfig.STREAM_HEARTBEAT_MS, 300L);
+            config.put(ConversationConfig.STREAM_MAX_CLIENTS, 1);
             try (ConversationOrchestrator o = Harness.start(config);
                     Server server = new Server(o, config)) {
                 assertEquals(
@@ -87,11 +88,19 @@ class StreamIT {
                 try (SseReader sse =
                         SseReader.open(server.base + "/conversations/conv-stream/stream", null)) {
                     assertEquals(200, sse.status());
+                    assertEquals(
+                            503,
+                            server.get("/conversations/conv-stream/stream").statusCode(),
+                            "one stream open, the limit (stream.max.clients)");
                     Wait.until("the stream to end", Duration.ofSeconds(60), sse::closed);
 
                     List<StoredMessage> stored = o.queries().messages("conv-stream");
                     assertEquals(4, stored.size());
                     assertTokensAddUp(sse.events(), stored);
+                    assertTrue(
+                            sse.events("token").stream()
+                                    .anyMatch(e -> e.data().path("turn_number").asInt() <= 1),
+                            "connected early, the client sees the tokens of turn 1 at the latest");
                     assertTrue(
                             sse.comments().contains("keep-alive"),
                             "keep-alive comments: " + sse.comments());

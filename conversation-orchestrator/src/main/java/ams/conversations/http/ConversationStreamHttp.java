@@ -7,6 +7,7 @@ import ams.events.streams.StoreUnavailableException;
 import ams.service.http.NotFoundException;
 import ams.service.http.Params;
 import ams.service.http.ServiceJson;
+import ams.service.http.ServiceUnavailableException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,8 +41,12 @@ public final class ConversationStreamHttp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConversationStreamHttp.class);
 
-    /** How often to look at the stores, to send a keep-alive comment, and each client's queue. */
-    public record Settings(long pollMillis, long heartbeatMillis, int clientBuffer) {}
+    /**
+     * How often to look at the stores and to send a keep-alive comment, each client's queue, and
+     * how many clients (threads) at most.
+     */
+    public record Settings(
+            long pollMillis, long heartbeatMillis, int clientBuffer, int maxClients) {}
 
     private final ObjectMapper mapper = ServiceJson.mapper();
     private final ConversationHttp reads;
@@ -68,6 +73,14 @@ public final class ConversationStreamHttp implements AutoCloseable {
     private void stream(Context ctx) throws Exception {
         String id = Params.path(ctx, "id", "conversation id");
         int after = after(ctx);
+        if (sessions.size() >= settings.maxClients()) {
+            throw new ServiceUnavailableException(
+                    "this instance has "
+                            + sessions.size()
+                            + " streams open, its limit (stream.max.clients); retry, or use"
+                            + " GET /conversations/{id}/messages",
+                    null);
+        }
         JsonNode state = reads.lookup(id);
         if (state == null) {
             throw new NotFoundException(
@@ -81,11 +94,17 @@ public final class ConversationStreamHttp implements AutoCloseable {
         ctx.res().addHeader("Connection", "close");
         ctx.res().addHeader("Cache-Control", "no-cache");
         ctx.res().addHeader("X-Accel-Buffering", "no");
-        ctx.res().flushBuffer();
         SseClient client = new SseClient(ctx);
-        client.keepAlive();
         Session session = new Session(id, after, state, client);
+        // Counted before the client hears 200, so the limit holds for the next request.
         sessions.add(session);
+        try {
+            ctx.res().flushBuffer();
+        } catch (java.io.IOException e) {
+            sessions.remove(session);
+            return;
+        }
+        client.keepAlive();
         Thread thread = new Thread(session, "conversation-stream-" + sequence.incrementAndGet());
         thread.setDaemon(true);
         session.thread = thread;
