@@ -66,6 +66,10 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String RETRIEVAL_GRAPH_MAX_LINKED = "retrieval.graph.max.linked";
     public static final String MEMORY_MAX_CONVERSATIONS = "memory.max.conversations";
     public static final String AGENTS_BASE_URL = "agents.base.url";
+    public static final String STREAM_POLL_MS = "stream.poll.ms";
+    public static final String STREAM_HEARTBEAT_MS = "stream.heartbeat.ms";
+    public static final String STREAM_CLIENT_BUFFER = "stream.client.buffer";
+    public static final String STREAM_MAX_CLIENTS = "stream.max.clients";
     public static final String KNOWLEDGE_BASE_URL = "knowledge.base.url";
 
     /** The orchestrator's defaults of the shared keys: its own id, state directory and port. */
@@ -323,6 +327,34 @@ public final class ConversationConfig extends AbstractConfig {
                             Range.atLeast(0),
                             Importance.MEDIUM,
                             "Most earlier conversations recalled in a prompt (agents with use_past_conversations); their messages share prompt.history.max.tokens with the current history.")
+                    .define(
+                            STREAM_POLL_MS,
+                            ConfigDef.Type.LONG,
+                            100L,
+                            Range.atLeast(10),
+                            Importance.LOW,
+                            "How often an open GET /conversations/{id}/stream looks for new messages and state.")
+                    .define(
+                            STREAM_HEARTBEAT_MS,
+                            ConfigDef.Type.LONG,
+                            15_000L,
+                            Range.atLeast(100),
+                            Importance.LOW,
+                            "Keep-alive comment interval of an open stream, so proxies keep it open.")
+                    .define(
+                            STREAM_CLIENT_BUFFER,
+                            ConfigDef.Type.INT,
+                            4096,
+                            Range.atLeast(16),
+                            Importance.LOW,
+                            "Token events queued per stream client; a client that falls this far behind is disconnected (it reconnects with Last-Event-ID).")
+                    .define(
+                            STREAM_MAX_CLIENTS,
+                            ConfigDef.Type.INT,
+                            1000,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "Open streams per instance (each holds a thread); more are answered 503 with Retry-After.")
                     .define(
                             AGENTS_BASE_URL,
                             ConfigDef.Type.STRING,

@@ -1,12 +1,14 @@
 package ams.conversations;
 
 import ams.conversations.http.ConversationHttp;
+import ams.conversations.http.ConversationStreamHttp;
 import ams.conversations.http.JobHttp;
 import ams.conversations.jobs.JobQueries;
 import ams.conversations.llm.Providers;
 import ams.conversations.retrieval.StoreConversationMemory;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
+import ams.conversations.stream.TurnStreams;
 import ams.conversations.worker.TurnRunner;
 import ams.conversations.worker.TurnWorker;
 import ams.events.streams.StaticMembership;
@@ -52,6 +54,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final ConversationQueries queries;
     private final ConversationCommands commands;
     private final ConversationHttp http;
+    private final TurnStreams turnStreams = new TurnStreams();
+    private final ConversationStreamHttp streamHttp;
     private final JobCommands jobCommands;
     private final JobQueries jobQueries;
     private final JobHttp jobHttp;
@@ -84,6 +88,15 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
                         catalogue.conversationEvents());
         http = new ConversationHttp(queries, router, commands, agents);
+        streamHttp =
+                new ConversationStreamHttp(
+                        http,
+                        turnStreams,
+                        new ConversationStreamHttp.Settings(
+                                config.getLong(ConversationConfig.STREAM_POLL_MS),
+                                config.getLong(ConversationConfig.STREAM_HEARTBEAT_MS),
+                                config.getInt(ConversationConfig.STREAM_CLIENT_BUFFER),
+                                config.getInt(ConversationConfig.STREAM_MAX_CLIENTS)));
         jobQueries = new JobQueries(streams, storeQueries);
         jobCommands =
                 new JobCommands(
@@ -93,7 +106,12 @@ public final class ConversationOrchestrator implements AutoCloseable {
         providers = Providers.fromConfig(config);
         runner =
                 TurnRunner.fromConfig(
-                        config, agents, knowledge, new StoreConversationMemory(queries), providers);
+                                config,
+                                agents,
+                                knowledge,
+                                new StoreConversationMemory(queries),
+                                providers)
+                        .streamTo(turnStreams);
     }
 
     /**
@@ -222,8 +240,14 @@ public final class ConversationOrchestrator implements AutoCloseable {
                 .toList();
     }
 
+    /** The replies this process's workers are writing, token by token (a live view). */
+    public TurnStreams turnStreams() {
+        return turnStreams;
+    }
+
     public void registerRoutes(Javalin app) {
         http.registerRoutes(app);
+        streamHttp.registerRoutes(app);
         // Each model server this process has called: its limits, calls in flight and what its rate
         // limiter did (waits and their time, Retry-After pauses).
         app.get(
@@ -239,6 +263,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
 
     @Override
     public void close() {
+        streamHttp.close();
         for (TurnWorker worker : workers) {
             worker.close();
         }

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Ollama provider through the real LangChain4j Ollama client, against a local server that
- * speaks Ollama's {@code /api/chat} protocol: the request carries the personality, the answer and
- * its token counts land in the conversation.
+ * speaks Ollama's {@code /api/chat} protocol: the request carries the personality, the reply is
+ * streamed (NDJSON, as Ollama streams), and the answer and its token counts land in the
+ * conversation.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class OllamaProviderIT {
@@ -50,29 +51,52 @@ class OllamaProviderIT {
                             InputStream in = exchange.getRequestBody()) {
                         JsonNode request = json.readTree(in);
                         requests.add(request);
+                        // A streamed reply is NDJSON: the first half of the answer, then the
+                        // rest with done and the token counts.
+                        String answer = "Ollama answer " + requests.size();
                         String body =
                                 json.writeValueAsString(
-                                        Map.of(
-                                                "model",
-                                                request.path("model").asText(),
-                                                "created_at",
-                                                "2026-11-25T00:00:00Z",
-                                                "message",
                                                 Map.of(
-                                                        "role",
-                                                        "assistant",
-                                                        "content",
-                                                        "Ollama answer " + requests.size()),
-                                                "done",
-                                                true,
-                                                "done_reason",
-                                                "stop",
-                                                "prompt_eval_count",
-                                                21,
-                                                "eval_count",
-                                                4));
+                                                        "model",
+                                                        request.path("model").asText(),
+                                                        "created_at",
+                                                        "2026-11-25T00:00:00Z",
+                                                        "message",
+                                                        Map.of(
+                                                                "role",
+                                                                "assistant",
+                                                                "content",
+                                                                answer.substring(0, 7)),
+                                                        "done",
+                                                        false))
+                                        + "\n"
+                                        + json.writeValueAsString(
+                                                Map.of(
+                                                        "model",
+                                                        request.path("model").asText(),
+                                                        "created_at",
+                                                        "2026-11-25T00:00:00Z",
+                                                        "message",
+                                                        Map.of(
+                                                                "role",
+                                                                "assistant",
+                                                                "content",
+                                                                answer.substring(7)),
+                                                        "done",
+                                                        true,
+                                                        "done_reason",
+                                                        "stop",
+                                                        "prompt_eval_count",
+                                                        21,
+                                                        "eval_count",
+                                                        4))
+                                        + "\n";
+                        if (!request.path("stream").asBoolean(false)) {
+                            exchange.sendResponseHeaders(400, -1);
+                            return;
+                        }
+                        exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
                         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-                        exchange.getResponseHeaders().set("Content-Type", "application/json");
                         exchange.sendResponseHeaders(200, bytes.length);
                         try (OutputStream out = exchange.getResponseBody()) {
                             out.write(bytes);

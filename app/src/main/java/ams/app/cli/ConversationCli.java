@@ -161,6 +161,167 @@ public final class ConversationCli {
     }
 
     @Command(
+            name = "watch",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Follow a conversation live: its messages, each reply as it is written (tokens of"
+                            + " turns run by the process that serves --api), until it ends.")
+    int watch(
+            @Parameters(paramLabel = "CONVERSATION_ID") String id,
+            @Option(
+                            names = "--after",
+                            defaultValue = "-1",
+                            description = "Index of the last message already seen (-1: show all)")
+                    int after,
+            @Option(
+                            names = "--reconnects",
+                            defaultValue = "30",
+                            description =
+                                    "How many times to reconnect (from the last message seen) when"
+                                            + " the stream breaks off")
+                    int reconnects)
+            throws InterruptedException {
+        Watch watch = new Watch(out(), api.json());
+        int index = after;
+        for (int attempt = 0; ; attempt++) {
+            ams.app.client.ConversationStream stream;
+            try {
+                stream = api.client().streamConversation(id, index, watch);
+            } catch (RestClient.ApiException e) {
+                if (!e.retriable() || attempt >= reconnects) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+                continue;
+            }
+            try (stream) {
+                stream.closed().join();
+                if (stream.ended() || watch.error == null || attempt >= reconnects) {
+                    break;
+                }
+                index = stream.lastIndex();
+                watch.reconnecting();
+            }
+            Thread.sleep(500);
+        }
+        if (watch.error != null && watch.endStatus == null) {
+            throw new RestClient.ApiException(
+                    0,
+                    "the stream of conversation " + id + " broke off: " + watch.error.getMessage());
+        }
+        return "COMPLETED".equals(watch.endStatus) ? 0 : 1;
+    }
+
+    /**
+     * Prints a stream: each turn's reply as its tokens arrive, the stored message when the tokens
+     * did not show all of it (joined late, or the attempt was reset), and the end.
+     */
+    static final class Watch implements ams.app.client.ConversationStream.Listener {
+        private final PrintWriter out;
+        private final boolean json;
+        private final StringBuilder shown = new StringBuilder();
+        private int turnShown = -1;
+        volatile String endStatus;
+        volatile Throwable error;
+
+        Watch(PrintWriter out, boolean json) {
+            this.out = out;
+            this.json = json;
+        }
+
+        @Override
+        public void onEvent(ams.app.client.ConversationStream.Event event) {
+            if (json) {
+                ObjectNode line = JSON.createObjectNode();
+                line.put("event", event.name());
+                if (event.id() != null) {
+                    line.put("id", event.id());
+                }
+                line.set("data", event.data());
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+                if (event.name().equals("end")) {
+                    endStatus = event.data().path("status").asText();
+                }
+                return;
+            }
+            ams.app.client.ConversationStream.Listener.super.onEvent(event);
+        }
+
+        @Override
+        public void onToken(int turn, String agentId, String text) {
+            if (turn != turnShown) {
+                endLine();
+                turnShown = turn;
+                out.printf("[%d] %s: ", turn, agentId);
+            }
+            shown.append(text);
+            out.print(text);
+            out.flush();
+        }
+
+        @Override
+        public void onTurnReset(int turn, String agentId, String reason) {
+            if (turn == turnShown) {
+                endLine();
+                out.printf("(turn %d starts again: %s)%n", turn, reason);
+                out.flush();
+            }
+        }
+
+        @Override
+        public void onMessage(JsonNode m, int index) {
+            int turn = m.path("turn_number").asInt();
+            String content = m.path("content").asText();
+            if (turn == turnShown && content.contentEquals(shown)) {
+                out.println();
+            } else {
+                endLine();
+                out.printf(
+                        "[%d] %s%s: %s%n",
+                        turn,
+                        m.path("agent_id").asText(),
+                        "user".equals(m.path("role").asText()) ? " (human)" : "",
+                        content);
+            }
+            turnShown = -1;
+            shown.setLength(0);
+            out.flush();
+        }
+
+        @Override
+        public void onEnd(String status, String reason) {
+            endLine();
+            endStatus = status;
+            out.printf("Conversation %s%s%n", status, reason == null ? "" : " (" + reason + ")");
+            out.flush();
+        }
+
+        @Override
+        public void onClosed(Throwable failure) {
+            error = failure;
+        }
+
+        /** A new connection: a reply shown in part will come again from its start. */
+        void reconnecting() {
+            endLine();
+            turnShown = -1;
+            shown.setLength(0);
+            error = null;
+        }
+
+        private void endLine() {
+            if (turnShown >= 0) {
+                out.println();
+                turnShown = -1;
+                shown.setLength(0);
+            }
+        }
+    }
+
+    @Command(
             name = "list",
             mixinStandardHelpOptions = true,
             description = "List the conversations of an agent.")

@@ -273,6 +273,19 @@ public final class AmsClient implements AutoCloseable {
     }
 
     /**
+     * Follows a conversation live: every stored message, the tokens of replies as they are written,
+     * status changes and the end ({@code GET /conversations/{id}/stream}). Events reach {@code
+     * listener} on a client thread; close the stream to stop. Reconnecting is the caller's job:
+     * pass {@link ConversationStream#lastIndex()} as {@code afterIndex}.
+     *
+     * @param afterIndex the index of the last message already had, -1 for all
+     */
+    public ConversationStream streamConversation(
+            String conversationId, int afterIndex, ConversationStream.Listener listener) {
+        return rest.streamConversation(conversationId, afterIndex, listener);
+    }
+
+    /**
      * Waits until the agent-processor has applied the agent's creation (views are eventually
      * consistent).
      */

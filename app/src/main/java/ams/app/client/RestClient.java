@@ -110,6 +110,18 @@ public final class RestClient {
         throw last;
     }
 
+    /**
+     * Follows a conversation live ({@code GET /conversations/{id}/stream}); see {@link
+     * ConversationStream}. Returns once the server accepted the stream.
+     *
+     * @param afterIndex the index of the last message already had, -1 for all
+     */
+    public ConversationStream streamConversation(
+            String conversationId, int afterIndex, ConversationStream.Listener listener) {
+        return ConversationStream.open(
+                http, baseUrl, token, conversationId, afterIndex, listener, Duration.ofSeconds(30));
+    }
+
     public JsonNode put(String path, Object body) {
         return send("PUT", path, body);
     }

@@ -61,6 +61,11 @@ public final class ProxyRoutes {
                     "/llm/endpoints",
                     "/jobs",
                     "/jobs/{id}");
+            // Server-Sent Events: passed on as they come, not buffered.
+            app.addHttpHandler(
+                    HandlerType.GET,
+                    "/conversations/{id}/stream",
+                    ctx -> stream(ctx, upstreams.conversations()));
             post(
                     app,
                     upstreams.conversations(),
@@ -101,6 +106,81 @@ public final class ProxyRoutes {
         for (String path : paths) {
             app.addHttpHandler(HandlerType.POST, path, ctx -> forward(ctx, base));
         }
+    }
+
+    /**
+     * Passes an event stream on as the processor writes it: an error answer (404, 400) comes back
+     * as it is; a stream is copied chunk by chunk, flushed at once, until either side closes. The
+     * client's {@code Last-Event-ID} goes along, so a reconnect through this process resumes.
+     */
+    private void stream(Context ctx, String base) throws InterruptedException {
+        String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + ctx.path() + query)).GET();
+        token.ifPresent(t -> request.header("Authorization", t.headerValue()));
+        String lastEventId = ctx.header("Last-Event-ID");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<java.io.InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new ServiceUnavailableException(
+                    "the processor at "
+                            + base
+                            + " does not answer ("
+                            + e.getClass().getSimpleName()
+                            + "): is it running?",
+                    e);
+        }
+        response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+        response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+        if (response.statusCode() != 200) {
+            try (java.io.InputStream body = response.body()) {
+                ctx.status(response.statusCode()).result(body.readAllBytes());
+            } catch (IOException e) {
+                throw new ServiceUnavailableException(
+                        "the processor at " + base + " broke off its answer", e);
+            }
+            return;
+        }
+        ctx.status(200);
+        ctx.header("Cache-Control", "no-cache");
+        ctx.header("X-Accel-Buffering", "no");
+        try {
+            ctx.res().flushBuffer();
+        } catch (IOException e) {
+            // The client is gone already.
+            try {
+                response.body().close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
+            return;
+        }
+        java.util.concurrent.CompletableFuture<Void> done =
+                new java.util.concurrent.CompletableFuture<>();
+        ctx.future(() -> done);
+        Thread copier =
+                new Thread(
+                        () -> {
+                            byte[] buffer = new byte[8192];
+                            try (java.io.InputStream in = response.body()) {
+                                var out = ctx.res().getOutputStream();
+                                for (int n; (n = in.read(buffer)) >= 0; ) {
+                                    out.write(buffer, 0, n);
+                                    out.flush();
+                                }
+                            } catch (IOException | RuntimeException e) {
+                                // Either side went away: the other is closed below.
+                            } finally {
+                                done.complete(null);
+                            }
+                        },
+                        "stream-proxy");
+        copier.setDaemon(true);
+        copier.start();
     }
 
     private void forward(Context ctx, String base) throws InterruptedException {

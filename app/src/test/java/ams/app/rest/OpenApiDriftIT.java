@@ -169,6 +169,7 @@ class OpenApiDriftIT {
                     Map.entry("GET /export/conversations", Set.of("format")),
                     Map.entry("GET /export/conversations/{id}", Set.of("format")),
                     Map.entry("GET /exporter/conversations/{id}/export", Set.of("format")),
+                    Map.entry("GET /conversations/{id}/stream", Set.of("after")),
                     Map.entry("POST /jobs", Set.of("job_id", "name", "concurrency")));
 
     /** What a probe of one parameter sends besides it, for the route's required parameters. */

@@ -262,8 +262,34 @@ public final class ConversationHttp {
         return state;
     }
 
+    /**
+     * The conversation's messages ({@code {"conversation_id","messages":[…]}}), wherever they live;
+     * a store that does not answer is a {@link StoreUnavailableException}.
+     */
+    JsonNode messagesOf(String id) throws JsonProcessingException {
+        if (owner(id) instanceof InstanceRouter.Remote remote) {
+            InstanceRouter.ForwardedResponse response =
+                    router.forward(
+                            remote.host(),
+                            "/conversations/" + ProcessorClient.encode(id) + "/messages");
+            if (response.status() != 200) {
+                throw new StoreUnavailableException(
+                        "Instance "
+                                + remote.host()
+                                + " answered "
+                                + response.status()
+                                + " for the messages of conversation '"
+                                + id
+                                + "'",
+                        null);
+            }
+            return ServiceJson.mapper().readTree(response.body());
+        }
+        return json.messages(id, queries.messages(id));
+    }
+
     /** The conversation's state, wherever it lives (null when unknown). */
-    private JsonNode lookup(String id) throws JsonProcessingException {
+    JsonNode lookup(String id) throws JsonProcessingException {
         if (owner(id) instanceof InstanceRouter.Remote remote) {
             InstanceRouter.ForwardedResponse response =
                     router.forward(remote.host(), "/conversations/" + ProcessorClient.encode(id));

@@ -14,6 +14,19 @@ public interface ChatProvider {
     Reply reply(Prompt prompt, GenerationParameters generation);
 
     /**
+     * Like {@link #reply(Prompt, GenerationParameters)}, giving {@code tokens} each piece of the
+     * reply as it is written; the pieces concatenated are the returned content. A provider that
+     * cannot stream gives the whole content as one piece.
+     */
+    default Reply reply(Prompt prompt, GenerationParameters generation, TokenSink tokens) {
+        Reply reply = reply(prompt, generation);
+        if (!reply.content().isEmpty()) {
+            tokens.token(reply.content());
+        }
+        return reply;
+    }
+
+    /**
      * Which participant should speak next (the model-selected policy); {@code prompt.instruction()}
      * lists the candidates. Returns the raw answer; the caller matches it to a participant.
      */

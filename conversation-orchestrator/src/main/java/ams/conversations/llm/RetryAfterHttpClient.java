@@ -10,6 +10,7 @@ import dev.langchain4j.http.client.SuccessfulHttpResponse;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpHeaders;
@@ -28,7 +29,8 @@ import java.util.Optional;
  * body only, so a 429's Retry-After never reached the caller. This one throws {@link
  * RetryAfterException} (an {@link HttpException}, so LangChain4j still maps it to its {@code
  * RateLimitException} and keeps it as the cause), and {@link #retryAfter} finds it again in a cause
- * chain. Streaming calls (not used by the turn workers) go to LangChain4j's own client.
+ * chain. Streaming calls (a turn's streamed reply) keep it the same way: an error status before the
+ * stream starts reaches the listener as a {@link RetryAfterException}.
  */
 final class RetryAfterHttpClient implements HttpClient {
 
@@ -87,20 +89,9 @@ final class RetryAfterHttpClient implements HttpClient {
         if (!request.formDataFields().isEmpty() || !request.formDataFiles().isEmpty()) {
             return streaming.execute(request);
         }
-        java.net.http.HttpRequest.Builder jdk =
-                java.net.http.HttpRequest.newBuilder().uri(URI.create(request.url()));
-        request.headers().forEach((name, values) -> values.forEach(v -> jdk.header(name, v)));
-        jdk.method(
-                request.method().name(),
-                request.body() == null
-                        ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
-        if (readTimeout != null) {
-            jdk.timeout(readTimeout);
-        }
         HttpResponse<byte[]> response;
         try {
-            response = client.send(jdk.build(), HttpResponse.BodyHandlers.ofByteArray());
+            response = client.send(jdk(request), HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException e) {
             throw new TimeoutException(e);
         } catch (IOException e) {
@@ -124,7 +115,67 @@ final class RetryAfterHttpClient implements HttpClient {
     @Override
     public void execute(
             HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
-        streaming.execute(request, parser, listener);
+        if (!request.formDataFields().isEmpty() || !request.formDataFiles().isEmpty()) {
+            streaming.execute(request, parser, listener);
+            return;
+        }
+        // The read timeout bounds the wait for the response headers; the caller bounds the whole
+        // stream (LangChainProvider).
+        client.sendAsync(jdk(request), HttpResponse.BodyHandlers.ofInputStream())
+                .thenAccept(
+                        response -> {
+                            try (InputStream body = response.body()) {
+                                if (response.statusCode() < 200 || response.statusCode() >= 300) {
+                                    listener.onError(
+                                            new RetryAfterException(
+                                                    response.statusCode(),
+                                                    new String(
+                                                            body.readAllBytes(),
+                                                            StandardCharsets.UTF_8),
+                                                    parseRetryAfter(response.headers())));
+                                    return;
+                                }
+                                listener.onOpen(
+                                        SuccessfulHttpResponse.builder()
+                                                .statusCode(response.statusCode())
+                                                .headers(response.headers().map())
+                                                .build());
+                                parser.parse(body, listener);
+                                listener.onClose();
+                            } catch (IOException | RuntimeException e) {
+                                listener.onError(e);
+                            }
+                        })
+                .exceptionally(
+                        failure -> {
+                            Throwable cause =
+                                    failure instanceof java.util.concurrent.CompletionException
+                                                    && failure.getCause() != null
+                                            ? failure.getCause()
+                                            : failure;
+                            listener.onError(
+                                    cause instanceof HttpTimeoutException
+                                            ? new TimeoutException(cause)
+                                            : cause instanceof IOException io
+                                                    ? new UncheckedIOException(io)
+                                                    : cause);
+                            return null;
+                        });
+    }
+
+    private java.net.http.HttpRequest jdk(HttpRequest request) {
+        java.net.http.HttpRequest.Builder jdk =
+                java.net.http.HttpRequest.newBuilder().uri(URI.create(request.url()));
+        request.headers().forEach((name, values) -> values.forEach(v -> jdk.header(name, v)));
+        jdk.method(
+                request.method().name(),
+                request.body() == null
+                        ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
+        if (readTimeout != null) {
+            jdk.timeout(readTimeout);
+        }
+        return jdk.build();
     }
 
     /**

@@ -15,6 +15,9 @@ public final class ScriptedProvider implements ChatProvider {
 
     public static final String NAME = "scripted";
 
+    private static final java.util.regex.Pattern AFTER_SPACE =
+            java.util.regex.Pattern.compile("(?<= )");
+
     private static final List<String> OPENERS =
             List.of(
                     "Let me put it plainly.",
@@ -63,6 +66,18 @@ public final class ScriptedProvider implements ChatProvider {
         int in = prompt.estimatedTokens();
         int out = Tokens.estimate(content);
         return new Reply(content, NAME, in, out, in + out, true);
+    }
+
+    /** The same reply, given word by word (each piece a word and the space after it). */
+    @Override
+    public Reply reply(Prompt prompt, GenerationParameters generation, TokenSink tokens) {
+        Reply reply = reply(prompt, generation);
+        for (String word : AFTER_SPACE.split(reply.content(), -1)) {
+            if (!word.isEmpty()) {
+                tokens.token(word);
+            }
+        }
+        return reply;
     }
 
     @Override

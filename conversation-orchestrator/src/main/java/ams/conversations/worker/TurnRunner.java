@@ -11,10 +11,12 @@ import ams.conversations.llm.ModelEndpoints;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
+import ams.conversations.llm.TokenSink;
 import ams.conversations.retrieval.ConversationMemory;
 import ams.conversations.retrieval.TurnRetrieval;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.SpeakerSelection;
+import ams.conversations.stream.TurnStreams;
 import ams.events.GenerationParameters;
 import ams.events.TokenUsage;
 import ams.events.conversation.MessageAppended;
@@ -53,6 +55,7 @@ public final class TurnRunner {
     private final long backoffInitialMs;
     private final long backoffMaxMs;
     private final long dependencyWaitMs;
+    private volatile TurnStreams streams;
 
     public TurnRunner(
             AgentDirectory agents,
@@ -154,6 +157,16 @@ public final class TurnRunner {
     }
 
     /**
+     * Streams each reply's tokens to {@code streams} as the model writes them (the live view of
+     * {@code GET /conversations/{id}/stream}); without it replies are still streamed from the model
+     * but seen by nobody. Each attempt is a run there: a failed or abandoned attempt resets it.
+     */
+    public TurnRunner streamTo(TurnStreams streams) {
+        this.streams = streams;
+        return this;
+    }
+
+    /**
      * Runs one requested turn and returns the events that record its outcome.
      *
      * @return the payloads to publish, or null when interrupted (the worker is closing; the turn
@@ -184,6 +197,7 @@ public final class TurnRunner {
             String speaker = request.getSpeakerAgentId();
             int instances = 1;
             String label = ModelEndpoints.PRIMARY;
+            TurnStreams.Run stream = null;
             try {
                 boolean selected = SpeakerSelection.MODEL_SELECTED.equals(speaker);
                 if (selected) {
@@ -258,14 +272,26 @@ public final class TurnRunner {
                 Integer maxTokens = model.settings().getMaxTokens();
                 long estimate =
                         (long) prompt.estimatedTokens() + (maxTokens == null ? 0L : maxTokens);
+                TurnStreams live = streams;
+                if (live != null) {
+                    stream =
+                            live.begin(
+                                    conversation.conversationId(),
+                                    request.getTurnNumber(),
+                                    speaker);
+                }
+                TokenSink tokens = stream == null ? TokenSink.NONE : stream::token;
                 long started = System.nanoTime();
                 ChatProvider.Reply reply =
                         providers.call(
                                 model.endpoint(),
                                 estimate,
-                                () -> provider.reply(prompt, model.settings()),
+                                () -> provider.reply(prompt, model.settings(), tokens),
                                 ChatProvider.Reply::totalTokens);
                 long latencyMs = (System.nanoTime() - started) / 1_000_000;
+                if (stream != null) {
+                    stream.finish();
+                }
                 out.add(
                         message(
                                 conversation,
@@ -285,9 +311,20 @@ public final class TurnRunner {
                                 skipped));
                 return out;
             } catch (InterruptedException e) {
+                if (stream != null) {
+                    stream.reset("the worker stopped; the turn will be run again");
+                }
                 Thread.currentThread().interrupt();
                 return null;
             } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    // The worker is stopping and cut the call short: not the model's failure; the
+                    // turn's next owner runs it again.
+                    if (stream != null) {
+                        stream.reset("the worker stopped; the turn will be run again");
+                    }
+                    return null;
+                }
                 Verdict failure = Failures.classify(e);
                 boolean spent = onInstance >= maxAttempts;
                 boolean failover = failure.retriable() && spent && instance + 1 < instances;
@@ -297,6 +334,9 @@ public final class TurnRunner {
                                 ? failure.reason() + " (instance " + label + ")"
                                 : failure.reason();
                 out.add(failed(request, speaker, attempt, reason, !last));
+                if (stream != null) {
+                    stream.reset(reason);
+                }
                 if (last) {
                     return out;
                 }

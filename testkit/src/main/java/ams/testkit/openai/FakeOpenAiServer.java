@@ -198,8 +198,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
         usage.put("total_tokens", prompt + completion);
     }
 
+    /**
+     * Chunks as OpenAI sends them: one per word with a {@code delta.content}, an empty delta with
+     * {@code finish_reason}, then, when the request asked {@code stream_options.include_usage} (or
+     * did not say: the fake is generous), a chunk with no choices and the {@code usage}, then
+     * {@code [DONE]}. Each chunk is flushed on its own, after the reply's chunk delay.
+     */
     private void sendStream(HttpExchange exchange, ChatRequest request, Reply reply)
-            throws IOException {
+            throws IOException, InterruptedException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         String id = "chatcmpl-fake-" + completionIds.incrementAndGet();
@@ -208,32 +214,46 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 if (piece.isEmpty()) {
                     continue;
                 }
-                ObjectNode chunk = json.createObjectNode();
-                chunk.put("id", id);
-                chunk.put("object", "chat.completion.chunk");
-                chunk.put("model", request.model());
+                ObjectNode chunk = chunk(id, request);
                 ObjectNode choice = chunk.putArray("choices").addObject();
                 choice.put("index", 0);
                 choice.putObject("delta").put("content", piece);
-                out.write(
-                        ("data: " + json.writeValueAsString(chunk) + "\n\n")
-                                .getBytes(StandardCharsets.UTF_8));
+                if (!reply.chunkDelay().isZero()) {
+                    Thread.sleep(reply.chunkDelay().toMillis());
+                }
+                writeChunk(out, chunk);
             }
-            ObjectNode last = json.createObjectNode();
-            last.put("id", id);
-            last.put("object", "chat.completion.chunk");
-            last.put("model", request.model());
+            ObjectNode last = chunk(id, request);
             ObjectNode choice = last.putArray("choices").addObject();
             choice.put("index", 0);
             choice.putObject("delta");
             choice.put("finish_reason", "stop");
-            if (!reply.omitUsage()) {
-                putUsage(last, request, reply);
+            writeChunk(out, last);
+            boolean usageAsked =
+                    request.body().path("stream_options").path("include_usage").asBoolean(true);
+            if (!reply.omitUsage() && usageAsked) {
+                ObjectNode usage = chunk(id, request);
+                usage.putArray("choices");
+                putUsage(usage, request, reply);
+                writeChunk(out, usage);
             }
-            out.write(
-                    ("data: " + json.writeValueAsString(last) + "\n\ndata: [DONE]\n\n")
-                            .getBytes(StandardCharsets.UTF_8));
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    private ObjectNode chunk(String id, ChatRequest request) {
+        ObjectNode chunk = json.createObjectNode();
+        chunk.put("id", id);
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("model", request.model());
+        return chunk;
+    }
+
+    private void writeChunk(OutputStream out, ObjectNode chunk) throws IOException {
+        out.write(
+                ("data: " + json.writeValueAsString(chunk) + "\n\n")
+                        .getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private void embeddings(HttpExchange exchange) throws IOException {

@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * What the fake server answers to one request: a completion, or an HTTP error; either after an
  * optional delay. Token usage is reported unless {@code omitUsage} is set; an error may carry a
- * {@code Retry-After} header ({@code retryAfter}, whole seconds, null = none).
+ * {@code Retry-After} header ({@code retryAfter}, whole seconds, null = none). A streamed answer
+ * sends a chunk per word, each after {@code chunkDelay}.
  */
 public record Reply(
         int status,
@@ -13,11 +14,22 @@ public record Reply(
         String errorMessage,
         Duration delay,
         boolean omitUsage,
-        Duration retryAfter) {
+        Duration retryAfter,
+        Duration chunkDelay) {
 
     public Reply(
             int status, String content, String errorMessage, Duration delay, boolean omitUsage) {
         this(status, content, errorMessage, delay, omitUsage, null);
+    }
+
+    public Reply(
+            int status,
+            String content,
+            String errorMessage,
+            Duration delay,
+            boolean omitUsage,
+            Duration retryAfter) {
+        this(status, content, errorMessage, delay, omitUsage, retryAfter, Duration.ZERO);
     }
 
     public static Reply text(String content) {
@@ -50,11 +62,16 @@ public record Reply(
     }
 
     public Reply after(Duration delay) {
-        return new Reply(status, content, errorMessage, delay, omitUsage, retryAfter);
+        return new Reply(status, content, errorMessage, delay, omitUsage, retryAfter, chunkDelay);
     }
 
     public Reply withoutUsage() {
-        return new Reply(status, content, errorMessage, delay, true, retryAfter);
+        return new Reply(status, content, errorMessage, delay, true, retryAfter, chunkDelay);
+    }
+
+    /** Streamed, waits this long before each chunk (a model writing slowly). */
+    public Reply chunksEvery(Duration chunkDelay) {
+        return new Reply(status, content, errorMessage, delay, omitUsage, retryAfter, chunkDelay);
     }
 
     public boolean isError() {
