@@ -2,7 +2,10 @@ package ams.app.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -11,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /** A small JSON-over-HTTP client for the REST API of a running system. */
 public final class RestClient {
@@ -157,6 +162,95 @@ public final class RestClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(0, "interrupted");
+        }
+    }
+
+    /** One Server-Sent Event: its name ({@code message} when the server gave none), id and data. */
+    public record ServerSentEvent(String name, String id, String data) {}
+
+    /**
+     * GETs an event stream ({@code text/event-stream}) and hands each event to {@code onEvent} on
+     * the calling thread until the server ends the stream (returns) or the connection breaks
+     * ({@link ApiException} with status 0). {@code lastEventId}, when not null, is sent as {@code
+     * Last-Event-ID} so the server resumes after it. Comments (heartbeats) are skipped.
+     */
+    public void stream(String path, String lastEventId, Consumer<ServerSentEvent> onEvent) {
+        try {
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create(baseUrl + path))
+                            .header("Accept", "text/event-stream")
+                            .GET();
+            if (lastEventId != null) {
+                request.header("Last-Event-ID", lastEventId);
+            }
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<InputStream> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader lines =
+                    new BufferedReader(
+                            new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                if (response.statusCode() / 100 != 2) {
+                    String body = lines.lines().collect(Collectors.joining("\n"));
+                    JsonNode error = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+                    throw new ApiException(response.statusCode(), error.path("error").asText(body));
+                }
+                readEvents(lines, onEvent);
+            }
+        } catch (ConnectException e) {
+            throw new ApiException(
+                    0,
+                    "no AMS-DB API answers at "
+                            + baseUrl
+                            + ": start one with 'ams up' or pass --api");
+        } catch (IOException e) {
+            throw new ApiException(0, "stream " + path + " broke: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(0, "interrupted");
+        }
+    }
+
+    /** The text/event-stream format: fields up to a blank line make one event. */
+    static void readEvents(BufferedReader lines, Consumer<ServerSentEvent> onEvent)
+            throws IOException {
+        String name = null;
+        String id = null;
+        StringBuilder data = null;
+        String line;
+        while ((line = lines.readLine()) != null) {
+            if (line.isEmpty()) {
+                if (data != null) {
+                    onEvent.accept(
+                            new ServerSentEvent(
+                                    name == null ? "message" : name, id, data.toString()));
+                }
+                name = null;
+                data = null;
+                continue;
+            }
+            if (line.startsWith(":")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String field = colon < 0 ? line : line.substring(0, colon);
+            String value = colon < 0 ? "" : line.substring(colon + 1);
+            if (value.startsWith(" ")) {
+                value = value.substring(1);
+            }
+            switch (field) {
+                case "event" -> name = value;
+                case "id" -> id = value;
+                case "data" ->
+                        data =
+                                data == null
+                                        ? new StringBuilder(value)
+                                        : data.append('\n').append(value);
+                default -> {
+                    // retry and unknown fields: nothing to do
+                }
+            }
         }
     }
 
