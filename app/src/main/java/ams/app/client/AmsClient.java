@@ -227,6 +227,17 @@ public final class AmsClient implements AutoCloseable {
         return rest.post("/conversations/" + RestClient.encode(conversationId) + "/resume", "{}");
     }
 
+    /**
+     * A person's message in a conversation ({@code POST /conversations/{id}/messages}): the awaited
+     * turn when the conversation waits for {@code author} (human turns), else an interjection that
+     * enters the next prompt's history.
+     */
+    public JsonNode sendHumanMessage(String conversationId, String author, String content) {
+        return rest.post(
+                "/conversations/" + RestClient.encode(conversationId) + "/messages",
+                Map.of("author", author, "content", content));
+    }
+
     public JsonNode messages(String conversationId) {
         return rest.get("/conversations/" + RestClient.encode(conversationId) + "/messages");
     }
