@@ -1,25 +1,162 @@
 package ams.app.cli;
 
+import ams.app.cli.chat.ChatSession;
+import ams.app.cli.chat.ChatStream;
+import ams.app.client.ConversationStream;
 import ams.app.client.RestClient;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-/** {@code ams chat ...}: a human in a conversation with agents, as in the original's chat modes. */
+/**
+ * {@code ams chat ...}: a human in a conversation with agents, as in the original's chat modes.
+ * Without a subcommand it is an interactive terminal session ({@link ChatSession}); the subcommands
+ * are the same steps one at a time, for scripts.
+ */
 @Command(
         name = "chat",
         mixinStandardHelpOptions = true,
-        description = "Talk with agents: start a chat, send messages, read the history.")
-public final class ChatCli {
+        description = {
+            "Talk with agents in your terminal: each agent's reply appears as it is generated, the"
+                    + " agents wait for you when it is your turn. Commands inside the chat: /agents,"
+                    + " /history, /cancel, /help, /quit.",
+            "  ams chat --agents owl,wizard_agent_001 --topic 'Night flights'",
+            "  ams chat --join CONVERSATION_ID",
+            "The subcommands do one step at a time, for scripts."
+        })
+public final class ChatCli implements Callable<Integer> {
+
+    @Option(
+            names = "--agents",
+            split = ",",
+            description = "Agents to talk with (starts a new chat).")
+    List<String> chatAgents;
+
+    @Option(names = "--topic", description = "What the new chat is about.")
+    String chatTopic;
+
+    @Option(
+            names = "--join",
+            paramLabel = "CONVERSATION_ID",
+            description = "Rejoin a chat (after /quit or a restart of the system).")
+    String join;
+
+    @Option(
+            names = "--as",
+            defaultValue = "${sys:user.name}",
+            description = "Your name in the chat. Default: ${DEFAULT-VALUE}")
+    String me;
+
+    @Option(
+            names = "--turns",
+            defaultValue = "40",
+            description = "Turns of a new chat, yours included. Default: ${DEFAULT-VALUE}")
+    int chatTurns;
+
+    @Option(
+            names = "--until",
+            description = "When a new chat ends before --turns, e.g. 'stop_phrase(\"bye\")'.")
+    String chatUntil;
+
+    @Option(
+            names = "--human-timeout-ms",
+            defaultValue = "900000",
+            description =
+                    "How long the agents wait for you at your turn. Default: ${DEFAULT-VALUE} (15"
+                            + " minutes)")
+    long humanTimeoutMs;
+
+    @Option(
+            names = "--on-human-timeout",
+            defaultValue = "end",
+            description =
+                    "end (the chat ends) or skip (the next speaker goes on): what your unanswered"
+                            + " turn does. Default: ${DEFAULT-VALUE}")
+    String onHumanTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((join == null) == (chatAgents == null || chatAgents.isEmpty())) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "Give --agents and --topic to start a chat, or --join CONVERSATION_ID to rejoin"
+                            + " one (ams chat --help).");
+        }
+        RestClient client = api.client();
+        String conversationId = join;
+        if (conversationId == null) {
+            if (chatTopic == null || chatTopic.isBlank()) {
+                throw new ParameterException(
+                        spec.commandLine(), "A new chat needs --topic (what it is about).");
+            }
+            ObjectNode body = JSON.createObjectNode();
+            body.set("agents", JSON.valueToTree(chatAgents));
+            body.put("topic", chatTopic);
+            body.put("num_turns", chatTurns);
+            body.set("human_participants", JSON.createArrayNode().add(me));
+            ObjectNode humanTurns = body.putObject("human_turns");
+            humanTurns.put("timeout_ms", humanTimeoutMs);
+            humanTurns.put("on_timeout", onHumanTimeout);
+            if (chatUntil != null) {
+                body.put("termination", chatUntil);
+            }
+            conversationId =
+                    client.post("/conversations/generate", body).path("conversation_id").asText();
+        }
+        return new ChatSession(
+                        client,
+                        streamOf(client),
+                        new BufferedReader(
+                                new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                        out(),
+                        conversationId,
+                        me)
+                .run();
+    }
+
+    /**
+     * The conversation's Server-Sent Events through the client's {@link ConversationStream}, as a
+     * blocking follow: returns when the conversation ended, throws when the stream broke.
+     */
+    static ChatStream streamOf(RestClient client) {
+        return (conversationId, afterIndex, onEvent) -> {
+            CompletableFuture<Throwable> closed = new CompletableFuture<>();
+            try (ConversationStream stream =
+                    client.streamConversation(
+                            conversationId,
+                            afterIndex,
+                            new ConversationStream.Listener() {
+                                @Override
+                                public void onEvent(ConversationStream.Event event) {
+                                    onEvent.accept(event);
+                                }
+
+                                @Override
+                                public void onClosed(Throwable error) {
+                                    closed.complete(error);
+                                }
+                            })) {
+                Throwable error = closed.get();
+                if (error instanceof Exception e) {
+                    throw e;
+                }
+                if (error != null) {
+                    throw new IllegalStateException(error);
+                }
+            }
+        };
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
