@@ -5,6 +5,7 @@ import ams.app.cli.chat.ChatStream;
 import ams.app.client.ConversationStream;
 import ams.app.client.RestClient;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -15,9 +16,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ams chat ...}: a human in a conversation with agents, as in the original's chat modes.
@@ -132,7 +136,7 @@ public final class ChatCli implements Callable<Integer> {
     static ChatStream streamOf(RestClient client) {
         return (conversationId, afterIndex, onEvent) -> {
             CompletableFuture<Throwable> closed = new CompletableFuture<>();
-            try (ConversationStream stream =
+            ConversationStream stream =
                     client.streamConversation(
                             conversationId,
                             afterIndex,
@@ -146,14 +150,18 @@ public final class ChatCli implements Callable<Integer> {
                                 public void onClosed(Throwable error) {
                                     closed.complete(error);
                                 }
-                            })) {
-                Throwable error = closed.get();
-                if (error instanceof Exception e) {
-                    throw e;
-                }
-                if (error != null) {
-                    throw new IllegalStateException(error);
-                }
+                            });
+            Throwable error;
+            try {
+                error = closed.get();
+            } finally {
+                stream.close();
+            }
+            if (error instanceof Exception e) {
+                throw e;
+            }
+            if (error != null) {
+                throw new IllegalStateException(error);
             }
         };
     }
