@@ -93,6 +93,9 @@ public final class ServiceHttp {
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
         app.exception(NotFoundException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
         app.exception(ConflictException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
+        app.exception(PayloadTooLargeException.class, (e, ctx) -> error(ctx, 413, e.getMessage()));
+        app.exception(
+                UnsupportedMediaTypeException.class, (e, ctx) -> error(ctx, 415, e.getMessage()));
         app.exception(
                 StoreUnavailableException.class,
                 (e, ctx) -> {
