@@ -4,6 +4,7 @@ import ams.conversations.http.ConversationHttp;
 import ams.conversations.http.JobHttp;
 import ams.conversations.jobs.JobQueries;
 import ams.conversations.llm.Providers;
+import ams.conversations.media.MessageMedia;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.worker.TurnRunner;
@@ -15,11 +16,13 @@ import ams.events.topics.TopicProvisioner;
 import ams.service.config.CommonConfig;
 import ams.service.http.InstanceRouter;
 import ams.service.http.ServiceJson;
+import ams.service.media.MediaConfig;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.admin.Admin;
@@ -82,7 +85,13 @@ public final class ConversationOrchestrator implements AutoCloseable {
                 new ConversationCommands(
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
                         catalogue.conversationEvents());
-        http = new ConversationHttp(queries, router, commands, agents);
+        http =
+                new ConversationHttp(
+                        queries,
+                        router,
+                        commands,
+                        agents,
+                        new MessageMedia(Optional.of(MediaConfig.reader(config))));
         jobQueries = new JobQueries(streams, storeQueries);
         jobCommands =
                 new JobCommands(

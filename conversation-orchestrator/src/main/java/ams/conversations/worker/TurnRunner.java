@@ -11,6 +11,7 @@ import ams.conversations.llm.ModelEndpoints;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
+import ams.conversations.media.VisionPrompts;
 import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.SpeakerSelection;
 import ams.events.GenerationParameters;
@@ -20,6 +21,7 @@ import ams.events.conversation.MessageRole;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
 import ams.service.failure.FailureClassifier.Verdict;
+import ams.service.media.MediaConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -51,6 +53,7 @@ public final class TurnRunner {
     private final long backoffInitialMs;
     private final long backoffMaxMs;
     private final long dependencyWaitMs;
+    private final VisionPrompts vision;
 
     public TurnRunner(
             AgentDirectory agents,
@@ -87,6 +90,34 @@ public final class TurnRunner {
             long backoffInitialMs,
             long backoffMaxMs,
             long dependencyWaitMs) {
+        this(
+                agents,
+                knowledge,
+                providers,
+                prompts,
+                knowledgeTopK,
+                maxAttempts,
+                backoffInitialMs,
+                backoffMaxMs,
+                dependencyWaitMs,
+                VisionPrompts.none());
+    }
+
+    /**
+     * @param vision what a turn does with the images of its history
+     */
+    public TurnRunner(
+            AgentDirectory agents,
+            KnowledgeSearch knowledge,
+            Providers providers,
+            PromptBuilder prompts,
+            int knowledgeTopK,
+            int maxAttempts,
+            long backoffInitialMs,
+            long backoffMaxMs,
+            long dependencyWaitMs,
+            VisionPrompts vision) {
+        this.vision = vision;
         this.dependencyWaitMs = dependencyWaitMs;
         this.agents = agents;
         this.knowledge = knowledge;
@@ -114,7 +145,8 @@ public final class TurnRunner {
                 config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
                 config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS),
                 config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
-                config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS));
+                config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS),
+                new VisionPrompts(Optional.of(MediaConfig.reader(config))));
     }
 
     /**
@@ -215,14 +247,18 @@ public final class TurnRunner {
                                         () ->
                                                 knowledge.search(
                                                         who, conversation.topic(), knowledgeTopK));
-                Prompt prompt =
-                        prompts.build(
-                                profile.get(),
-                                id -> nameOf(id, names),
-                                conversation,
-                                hits,
-                                request.getTurnNumber());
                 ChatProvider provider = providers.get(model.endpoint());
+                VisionPrompts.Result seen =
+                        vision.apply(
+                                prompts.build(
+                                        profile.get(),
+                                        id -> nameOf(id, names),
+                                        conversation,
+                                        hits,
+                                        request.getTurnNumber()),
+                                profile.get(),
+                                provider.name());
+                Prompt prompt = seen.prompt();
                 Integer maxTokens = model.settings().getMaxTokens();
                 long estimate =
                         (long) prompt.estimatedTokens() + (maxTokens == null ? 0L : maxTokens);
@@ -249,7 +285,8 @@ public final class TurnRunner {
                                 latencyMs,
                                 attempt,
                                 selected,
-                                skipped));
+                                skipped,
+                                seen));
                 return out;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -435,7 +472,8 @@ public final class TurnRunner {
             long latencyMs,
             int attempt,
             boolean selectedByModel,
-            SkippedSpeaker skipped) {
+            SkippedSpeaker skipped,
+            VisionPrompts.Result seen) {
         ObjectNode metadata = json.createObjectNode();
         metadata.put("speaker_name", prompt.speakerName());
         if (skipped != null) {
@@ -465,6 +503,7 @@ public final class TurnRunner {
         metadata.put("speaker_selected_by", selectedByModel ? "model" : "policy");
         metadata.put("history_messages", prompt.history().size());
         metadata.put("prompt_tokens_estimated", prompt.estimatedTokens());
+        seen.describe(metadata);
         return MessageAppended.newBuilder()
                 .setTurnNumber(request.getTurnNumber())
                 .setMessageId(UUID.randomUUID().toString())

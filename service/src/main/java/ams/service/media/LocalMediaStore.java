@@ -14,9 +14,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -26,8 +29,9 @@ import java.util.Set;
  * A media store in a local directory: {@code <dir>/<first 2 hex>/<sha256>}. A put streams to a
  * temporary file under {@code <dir>/.incoming}, hashing and counting as it goes, forces it to disk
  * and moves it into place atomically, so a crash leaves either the whole object or none (at most a
- * stray temporary file, which the next start removes). The type is not stored beside the bytes: it
- * is read again from their magic number, so the object is the only thing on disk.
+ * stray temporary file, which a writer removes when it starts and the file is an hour old). The
+ * type is not stored beside the bytes: it is read again from their magic number, so the object is
+ * the only thing on disk.
  */
 public final class LocalMediaStore implements MediaStore {
 
@@ -36,7 +40,17 @@ public final class LocalMediaStore implements MediaStore {
     private final long maxBytes;
     private final Set<String> allowed;
 
+    /** A temporary file older than this is a put that was cut short, never one in progress. */
+    private static final Duration STALE = Duration.ofHours(1);
+
+    /** The store that writes: it creates the directory and removes stale temporary files. */
     public LocalMediaStore(Path root, long maxBytes, List<String> allowedTypes) throws IOException {
+        this(root, maxBytes, canonical(allowedTypes));
+        Files.createDirectories(incoming);
+        removeStale();
+    }
+
+    private LocalMediaStore(Path root, long maxBytes, Set<String> allowed) {
         if (maxBytes < 1) {
             throw new IllegalArgumentException(
                     "media.max.bytes must be at least 1, was " + maxBytes);
@@ -44,14 +58,29 @@ public final class LocalMediaStore implements MediaStore {
         this.root = root.toAbsolutePath();
         this.incoming = this.root.resolve(".incoming");
         this.maxBytes = maxBytes;
-        this.allowed =
-                Set.copyOf(
-                        allowedTypes.stream().map(t -> MediaTypes.canonical(t).orElse(t)).toList());
-        Files.createDirectories(incoming);
-        // Left by a put that was cut short: never an object, never referenced.
-        try (var stale = Files.list(incoming)) {
-            for (Path file : (Iterable<Path>) stale::iterator) {
-                Files.deleteIfExists(file);
+        this.allowed = allowed;
+    }
+
+    /**
+     * A store for a process that reads media (the orchestrator's turn workers): it creates nothing
+     * and never touches another process's temporary files.
+     */
+    public static LocalMediaStore reader(Path root) {
+        return new LocalMediaStore(root, Long.MAX_VALUE, canonical(MediaTypes.DEFAULT_ALLOWED));
+    }
+
+    private static Set<String> canonical(List<String> types) {
+        return Set.copyOf(types.stream().map(t -> MediaTypes.canonical(t).orElse(t)).toList());
+    }
+
+    /** Left by a put that was cut short (a crash): never an object, never referenced. */
+    private void removeStale() throws IOException {
+        FileTime before = FileTime.from(Instant.now().minus(STALE));
+        try (var files = Files.list(incoming)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.getLastModifiedTime(file).compareTo(before) < 0) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
     }
@@ -66,6 +95,7 @@ public final class LocalMediaStore implements MediaStore {
         if (declared.isPresent() && !allowed.contains(declared.get())) {
             throw unsupported("Content-Type " + declared.get());
         }
+        Files.createDirectories(incoming);
         Path temp = Files.createTempFile(incoming, "put-", ".part");
         try {
             MessageDigest digest = sha256();

@@ -59,6 +59,11 @@ public final class MediaConfig {
                 config.getList(MEDIA_ALLOWED_TYPES));
     }
 
+    /** The store of {@code media.dir} for a process that only reads media. */
+    public static LocalMediaStore reader(AbstractConfig config) {
+        return LocalMediaStore.reader(Path.of(config.getString(MEDIA_DIR)));
+    }
+
     public static LocalMediaStore open(Path dir, long maxBytes, List<String> allowedTypes) {
         try {
             return new LocalMediaStore(dir, maxBytes, allowedTypes);

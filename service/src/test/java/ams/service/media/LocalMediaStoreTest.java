@@ -14,7 +14,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -112,10 +115,17 @@ class LocalMediaStoreTest {
         assertEquals(List.of(), objects());
         assertEquals(List.of(), incoming());
 
-        // A crash mid-put leaves a temporary file; it is never an object and goes on restart.
-        Files.write(dir.resolve(".incoming").resolve("put-1.part"), new byte[] {1, 2, 3});
+        // A crash mid-put leaves a temporary file; it is never an object, and a writer starting
+        // later removes it once it is old enough not to be another writer's put in progress.
+        Path crashed = dir.resolve(".incoming").resolve("put-1.part");
+        Path inProgress = dir.resolve(".incoming").resolve("put-2.part");
+        Files.write(crashed, new byte[] {1, 2, 3});
+        Files.write(inProgress, new byte[] {4});
+        Files.setLastModifiedTime(crashed, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        LocalMediaStore.reader(dir);
+        assertEquals(2, incoming().size(), "a reader touched the temporary files");
         LocalMediaStore restarted = store(1 << 20);
-        assertEquals(List.of(), incoming());
+        assertEquals(List.of(inProgress), incoming());
         assertEquals(List.of(), objects());
         assertTrue(restarted.find(sha256(new byte[] {1, 2, 3})).isEmpty());
     }
