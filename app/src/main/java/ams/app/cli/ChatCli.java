@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,12 +72,26 @@ public final class ChatCli {
                             names = "--as",
                             defaultValue = "${sys:user.name}",
                             description = "Your name. Default: ${DEFAULT-VALUE}")
-                    String author) {
+                    String author,
+            @Option(
+                            names = "--image",
+                            paramLabel = "FILE",
+                            description =
+                                    "An image to send with the message (repeatable); uploaded"
+                                            + " to the media store first")
+                    List<Path> images) {
+        List<String> media = new ArrayList<>();
+        for (Path image : images == null ? List.<Path>of() : images) {
+            media.add(MediaCli.upload(api.client(), image).path("sha256").asText());
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("author", author);
+        body.put("content", message);
+        if (!media.isEmpty()) {
+            body.set("media", JSON.valueToTree(media));
+        }
         JsonNode answer =
-                api.client()
-                        .post(
-                                "/conversations/" + RestClient.encode(id) + "/messages",
-                                Map.of("author", author, "content", message));
+                api.client().post("/conversations/" + RestClient.encode(id) + "/messages", body);
         api.print(out(), answer, a -> out().printf("Sent to %s%n", id));
         return 0;
     }
