@@ -124,18 +124,21 @@ class VisionTurnIT {
             // A message naming a hash the store does not have is refused, naming the hash.
             String id = client.generateConversation(List.of("seer", "blind"), "a screenshot", 3);
             String unknown = "ab".repeat(32);
+            Wait.until(
+                    "the conversation to exist",
+                    Duration.ofSeconds(30),
+                    () -> {
+                        try {
+                            return client.conversation(id) != null;
+                        } catch (RestClient.ApiException e) {
+                            return false;
+                        }
+                    });
             RestClient.ApiException missing =
-                    Wait.untilValue(
-                            "the conversation to exist",
-                            Duration.ofSeconds(30),
-                            () -> {
-                                try {
-                                    client.sendMessage(id, "ana", "look", List.of(unknown));
-                                    return null;
-                                } catch (RestClient.ApiException e) {
-                                    return e.getMessage().contains(unknown) ? e : null;
-                                }
-                            });
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            RestClient.ApiException.class,
+                            () -> client.sendMessage(id, "ana", "look", List.of(unknown)));
+            assertTrue(missing.getMessage().contains(unknown), missing.getMessage());
             assertEquals(404, missing.status(), missing.getMessage());
 
             client.sendMessage(id, "ana", "What is in this screenshot?", List.of(hash));
