@@ -109,7 +109,6 @@ public final class VisionPrompts {
                     } else {
                         images.computeIfAbsent(i, k -> new ArrayList<>())
                                 .add(
-                                        0,
                                         new Prompt.Image(
                                                 media.getSha256(),
                                                 media.getContentType(),
@@ -119,7 +118,7 @@ public final class VisionPrompts {
                     }
                 }
                 notShown.computeIfAbsent(i, k -> new ArrayList<>())
-                        .add(0, new Unsupported(media, why));
+                        .add(new Unsupported(media, why));
             }
         }
         List<Prompt.Line> rewritten = new ArrayList<>();
