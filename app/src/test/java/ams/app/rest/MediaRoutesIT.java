@@ -186,6 +186,44 @@ class MediaRoutesIT {
     }
 
     @Test
+    void theCliUploadsLooksUpAndDownloads() throws Exception {
+        byte[] image = png(2048);
+        Path file = dir.resolve("upload").resolve("diagram.png");
+        Files.createDirectories(file.getParent());
+        Files.write(file, image);
+        String api = "http://127.0.0.1:" + server.port();
+
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cli = ams.app.Ams.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        assertEquals(0, cli.execute("media", "add", file.toString(), "--json", "--api", api));
+        JsonNode added = JSON.readTree(out.toString());
+        String hash = added.path("sha256").asText();
+        assertEquals("image/png", added.path("content_type").asText());
+
+        out.getBuffer().setLength(0);
+        assertEquals(0, cli.execute("media", "info", hash, "--api", api));
+        assertEquals(hash + " image/png 2048 bytes", out.toString().strip());
+
+        Path copy = dir.resolve("upload").resolve("copy.png");
+        assertEquals(0, cli.execute("media", "get", hash, copy.toString(), "--api", api));
+        assertArrayEquals(image, Files.readAllBytes(copy));
+
+        assertEquals(4, cli.execute("media", "info", "0".repeat(64), "--api", api));
+        Files.writeString(file, "not an image");
+        assertEquals(1, cli.execute("media", "add", file.toString(), "--api", api));
+
+        MediaStored recorded =
+                (MediaStored)
+                        kafka.consume(topics.mediaEvents(), 1, Duration.ofSeconds(30))
+                                .get(0)
+                                .value()
+                                .getPayload();
+        assertEquals("diagram.png", recorded.getFileName());
+        assertEquals("cli", recorded.getUploadedBy());
+    }
+
+    @Test
     void anUnknownHashIs404AndABadOneIs400() throws Exception {
         String unknown = "0".repeat(64);
         HttpResponse<byte[]> bytes = get("/media/" + unknown);

@@ -143,6 +143,28 @@ class VisionPromptsTest {
     }
 
     @Test
+    void onlyTheNewestImagesAreSent() throws Exception {
+        List<Prompt.Line> lines = new java.util.ArrayList<>();
+        List<MediaRef> all = new java.util.ArrayList<>();
+        for (int i = 0; i < VisionPrompts.MAX_IMAGES + 2; i++) {
+            byte[] bytes = PNG.clone();
+            bytes[bytes.length - 1] = (byte) (100 + i);
+            MediaRef ref = store.put(new ByteArrayInputStream(bytes), null).toRef();
+            all.add(ref);
+            lines.add(
+                    new Prompt.Line(
+                            "ana", "ana", "user", "pic " + i, false, List.of(ref), List.of()));
+        }
+        Prompt prompt = new Prompt("sys", lines, "go", "seer", "Seer", "p", "t", List.of(), 1L, 12);
+        VisionPrompts.Result result =
+                new VisionPrompts(Optional.of(store)).apply(prompt, agent("seer", true), "openai");
+        assertEquals(all.subList(2, all.size()), result.sent());
+        assertEquals(2, result.unsupported().size());
+        assertEquals(all.get(0), result.unsupported().get(0).media());
+        assertTrue(result.unsupported().get(0).why().contains("only the newest 8 images"));
+    }
+
+    @Test
     void aHistoryWithoutMediaIsLeftAsItIs() throws Exception {
         Prompt plain = prompt(List.of());
         VisionPrompts.Result result =
