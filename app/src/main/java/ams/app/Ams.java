@@ -7,6 +7,7 @@ import ams.app.cli.DbCli;
 import ams.app.cli.ExportCli;
 import ams.app.cli.JobCli;
 import ams.app.cli.KnowledgeCli;
+import ams.app.cli.MediaCli;
 import ams.app.client.RestClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
             ConversationCli.class,
             JobCli.class,
             ChatCli.class,
+            MediaCli.class,
             ExportCli.class,
             DbCli.class,
             TopicsCommand.class,

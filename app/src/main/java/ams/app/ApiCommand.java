@@ -1,11 +1,14 @@
 package ams.app;
 
 import ams.app.client.EventPublisher;
+import ams.app.rest.MediaRoutes;
 import ams.app.rest.ProxyRoutes;
 import ams.app.rest.RestConfig;
 import ams.app.rest.RestServer;
+import ams.app.system.MediaSettings;
 import ams.events.http.BearerToken;
 import ams.events.topics.TopicCatalogue;
+import ams.service.media.MediaConfig;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +100,12 @@ final class ApiCommand implements Callable<Integer> {
                         new ProxyRoutes.Upstreams(
                                 agentsUrl, knowledgeUrl, conversationsUrl, exporterUrl),
                         BearerToken.of(apiToken));
+        // Media are written here and read by the orchestrator's turn workers: both must see the
+        // same directory (AMS_MEDIA_DIR; a shared volume when they run as separate containers).
+        MediaSettings media =
+                MediaSettings.fromEnvironment(
+                        System.getenv(), java.nio.file.Path.of(MediaConfig.DEFAULT_DIR));
+        MediaRoutes mediaRoutes = new MediaRoutes(media.open(), publisher, media.maxBytes());
         RestServer server =
                 RestServer.start(
                         new RestConfig(
@@ -104,7 +113,7 @@ final class ApiCommand implements Callable<Integer> {
                         publisher,
                         admin,
                         List.of(),
-                        List.of(proxy::register));
+                        List.of(proxy::register, mediaRoutes::register));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

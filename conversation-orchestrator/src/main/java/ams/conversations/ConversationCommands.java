@@ -1,6 +1,8 @@
 package ams.conversations;
 
+import ams.conversations.media.MessageMedia;
 import ams.events.Envelopes;
+import ams.events.MediaRef;
 import ams.events.conversation.ConversationCancelled;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.ConversationRequested;
@@ -80,6 +82,21 @@ public final class ConversationCommands implements AutoCloseable {
             String content,
             int turnNumber,
             String sessionId) {
+        return humanMessage(conversationId, author, content, turnNumber, sessionId, List.of());
+    }
+
+    /**
+     * A human's message carrying media by reference: the typed {@code media} field, and the same
+     * references under {@code metadata.media} so the stored messages and their readers show them
+     * without a store change.
+     */
+    public String humanMessage(
+            String conversationId,
+            String author,
+            String content,
+            int turnNumber,
+            String sessionId,
+            List<MediaRef> media) {
         String messageId = UUID.randomUUID().toString();
         send(
                 conversationId,
@@ -91,6 +108,9 @@ public final class ConversationCommands implements AutoCloseable {
                         .setContent(content)
                         .setSessionId(sessionId)
                         .setKnowledgeIds(List.of())
+                        .setMedia(media)
+                        .setMessageType(MessageMedia.messageType(media))
+                        .setMetadataJson(MessageMedia.metadataJson(media))
                         .build());
         return messageId;
     }

@@ -4,6 +4,7 @@ import ams.conversations.llm.ModelEndpoints;
 import ams.events.http.BearerToken;
 import ams.service.config.CommonConfig;
 import ams.service.config.CommonConfig.ModuleDefaults;
+import ams.service.media.MediaConfig;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -110,7 +111,9 @@ public final class ConversationConfig extends AbstractConfig {
             Map.of("stream.threads", NUM_STREAM_THREADS);
 
     public static final ConfigDef CONFIG =
-            CommonConfig.defineStreams(CommonConfig.defineService(new ConfigDef(), DEFAULTS))
+            MediaConfig.define(
+                            CommonConfig.defineStreams(
+                                    CommonConfig.defineService(new ConfigDef(), DEFAULTS)))
                     .define(
                             INSTANCE_ID,
                             ConfigDef.Type.STRING,

@@ -5,6 +5,7 @@ import ams.conversations.http.ConversationStreamHttp;
 import ams.conversations.http.JobHttp;
 import ams.conversations.jobs.JobQueries;
 import ams.conversations.llm.Providers;
+import ams.conversations.media.MessageMedia;
 import ams.conversations.retrieval.StoreConversationMemory;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
@@ -18,11 +19,13 @@ import ams.events.topics.TopicProvisioner;
 import ams.service.config.CommonConfig;
 import ams.service.http.InstanceRouter;
 import ams.service.http.ServiceJson;
+import ams.service.media.MediaConfig;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.admin.Admin;
@@ -87,7 +90,13 @@ public final class ConversationOrchestrator implements AutoCloseable {
                 new ConversationCommands(
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
                         catalogue.conversationEvents());
-        http = new ConversationHttp(queries, router, commands, agents);
+        http =
+                new ConversationHttp(
+                        queries,
+                        router,
+                        commands,
+                        agents,
+                        new MessageMedia(Optional.of(MediaConfig.reader(config))));
         streamHttp =
                 new ConversationStreamHttp(
                         http,

@@ -8,6 +8,7 @@ import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.job.JobEvent;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.events.media.MediaEvent;
 import ams.events.serde.SchemaHistory;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -32,6 +33,7 @@ class SchemaEvolutionTest {
                 ConversationEvent.getClassSchema(),
                 KnowledgeEvent.getClassSchema(),
                 JobEvent.getClassSchema(),
+                MediaEvent.getClassSchema(),
                 DeadLetter.getClassSchema());
     }
 

@@ -19,6 +19,7 @@ class TopicCatalogueTest {
                         "prod.conversation-events",
                         "prod.knowledge-events",
                         "prod.job-events",
+                        "prod.media-events",
                         "prod.dead-letters"),
                 catalogue.all().stream().map(Topic::name).toList());
         assertEquals(6, catalogue.agentEvents().partitions());

@@ -2,6 +2,7 @@ package ams.testkit;
 
 import ams.events.Envelopes;
 import ams.events.GenerationParameters;
+import ams.events.MediaRef;
 import ams.events.TokenUsage;
 import ams.events.agent.AgentConfigChanged;
 import ams.events.agent.AgentCreated;
@@ -30,6 +31,8 @@ import ams.events.knowledge.DocumentAdded;
 import ams.events.knowledge.DocumentRemoved;
 import ams.events.knowledge.DocumentUpdated;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.events.media.MediaEvent;
+import ams.events.media.MediaStored;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -253,6 +256,28 @@ public final class TestEvents {
                 .setEnvelope(Envelopes.create(SOURCE))
                 .setJobId(jobId)
                 .setPayload(payload)
+                .build();
+    }
+
+    // --- media-events -------------------------------------------------------------------------
+
+    /** A media object as {@code POST /media} records it (the bytes stay in the media store). */
+    public static MediaEvent mediaStored(
+            String sha256, String contentType, long sizeBytes, String fileName) {
+        return MediaEvent.newBuilder()
+                .setEnvelope(Envelopes.create(SOURCE))
+                .setSha256(sha256)
+                .setPayload(
+                        MediaStored.newBuilder()
+                                .setMedia(
+                                        MediaRef.newBuilder()
+                                                .setSha256(sha256)
+                                                .setContentType(contentType)
+                                                .setSizeBytes(sizeBytes)
+                                                .build())
+                                .setUploadedBy("test")
+                                .setFileName(fileName)
+                                .build())
                 .build();
     }
 

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ams.events.agent.AgentEvent;
 import ams.events.agent.AgentPromptSet;
 import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.MessageAppended;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.events.media.MediaEvent;
+import ams.events.media.MediaStored;
 import ams.events.serde.EventDecodingException;
 import ams.events.topics.Topic;
 import ams.events.topics.TopicCatalogue;
@@ -80,6 +83,28 @@ class EventRoundTripIT {
         assertEquals(
                 knowledgeEvents,
                 values(kafka.consume(topics.knowledgeEvents(), knowledgeEvents.size(), TIMEOUT)));
+    }
+
+    @Test
+    void mediaEventsAndMessagesWithMediaRoundTripUnchanged(TestKafka kafka) throws Exception {
+        TopicCatalogue topics = kafka.newCatalogue(1);
+        String hash = "ab".repeat(32);
+        MediaEvent stored = TestEvents.mediaStored(hash, "image/png", 1234, "cat.png");
+        kafka.send(topics.mediaEvents(), hash, stored);
+        ConsumerRecord<String, MediaEvent> read =
+                kafka.consume(topics.mediaEvents(), 1, TIMEOUT).get(0);
+        assertEquals(hash, read.key());
+        assertEquals(stored, read.value());
+
+        ConversationEvent plain = TestEvents.everyConversationEventType("c-media").get(2);
+        MessageAppended withMedia =
+                MessageAppended.newBuilder((MessageAppended) plain.getPayload())
+                        .setMedia(List.of(((MediaStored) stored.getPayload()).getMedia()))
+                        .build();
+        ConversationEvent message = TestEvents.conversationEvent("c-media", withMedia);
+        kafka.send(topics.conversationEvents(), "c-media", message);
+        assertEquals(
+                message, kafka.consume(topics.conversationEvents(), 1, TIMEOUT).get(0).value());
     }
 
     @Test

@@ -53,6 +53,24 @@ class FakeOpenAiServerTest {
     }
 
     @Test
+    void recordsTheImagePartsOfAVisionRequest() throws Exception {
+        server.respondWith(request -> Reply.text("I see " + request.imageUrls().size()));
+        HttpResponse<String> response =
+                chat(
+                        """
+                        {"model":"m","messages":[{"role":"user","content":[\
+                        {"type":"text","text":"What is this?"},\
+                        {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0K"}}]}]}""");
+        assertEquals(200, response.statusCode());
+        assertEquals(
+                "I see 1",
+                json.readTree(response.body()).at("/choices/0/message/content").asText());
+        var recorded = server.chatRequests().get(0);
+        assertEquals("What is this?", recorded.lastUserMessage());
+        assertEquals(java.util.List.of("data:image/png;base64,iVBORw0K"), recorded.imageUrls());
+    }
+
+    @Test
     void queuedFaultsComeFirstThenTheResponder() throws Exception {
         server.enqueue(Reply.rateLimited(), Reply.serverError());
         assertEquals(429, chat(REQUEST).statusCode());

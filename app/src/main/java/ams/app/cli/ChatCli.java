@@ -11,8 +11,9 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
@@ -264,12 +265,26 @@ public final class ChatCli implements Callable<Integer> {
                             names = "--as",
                             defaultValue = "${sys:user.name}",
                             description = "Your name. Default: ${DEFAULT-VALUE}")
-                    String author) {
+                    String author,
+            @Option(
+                            names = "--image",
+                            paramLabel = "FILE",
+                            description =
+                                    "An image to send with the message (repeatable); uploaded"
+                                            + " to the media store first")
+                    List<Path> images) {
+        List<String> media = new ArrayList<>();
+        for (Path image : images == null ? List.<Path>of() : images) {
+            media.add(MediaCli.upload(api.client(), image).path("sha256").asText());
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("author", author);
+        body.put("content", message);
+        if (!media.isEmpty()) {
+            body.set("media", JSON.valueToTree(media));
+        }
         JsonNode answer =
-                api.client()
-                        .post(
-                                "/conversations/" + RestClient.encode(id) + "/messages",
-                                Map.of("author", author, "content", message));
+                api.client().post("/conversations/" + RestClient.encode(id) + "/messages", body);
         api.print(out(), answer, a -> out().printf("Sent to %s%n", id));
         return 0;
     }

@@ -182,6 +182,50 @@ public final class AmsClient implements AutoCloseable {
                 .asText();
     }
 
+    // --- media by reference ------------------------------------------------------------------
+
+    /**
+     * Uploads a file to the media store ({@code POST /media}); answers {@code sha256}, {@code
+     * content_type}, {@code size_bytes} and {@code url}. The server reads the type from the bytes;
+     * the same bytes twice are one object.
+     */
+    public JsonNode addMedia(java.nio.file.Path file) {
+        java.nio.file.Path name = file.getFileName();
+        return rest.postFile(
+                "/media?uploaded_by=java-client"
+                        + (name == null ? "" : "&file_name=" + RestClient.encode(name.toString())),
+                file,
+                "application/octet-stream");
+    }
+
+    /** What the media store holds under {@code sha256} ({@code GET /media/{sha256}/info}). */
+    public JsonNode mediaInfo(String sha256) {
+        return rest.get("/media/" + RestClient.encode(sha256) + "/info");
+    }
+
+    /**
+     * A person's message into a conversation, carrying the media objects named by their hashes
+     * (from {@link #addMedia}); returns the message id.
+     */
+    public String sendMessage(
+            String conversationId, String author, String content, List<String> mediaHashes) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("author", author);
+        body.put("content", content);
+        body.set("media", JSON.valueToTree(mediaHashes));
+        return rest.post("/conversations/" + RestClient.encode(conversationId) + "/messages", body)
+                .path("message_id")
+                .asText();
+    }
+
+    /** Uploads each image, then sends the message carrying them; returns the message id. */
+    public String sendMessageWithImages(
+            String conversationId, String author, String content, List<java.nio.file.Path> images) {
+        List<String> hashes =
+                images.stream().map(file -> addMedia(file).path("sha256").asText()).toList();
+        return sendMessage(conversationId, author, content, hashes);
+    }
+
     // --- batch generation jobs ------------------------------------------------------------------
 
     /**

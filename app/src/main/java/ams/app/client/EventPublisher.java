@@ -3,6 +3,7 @@ package ams.app.client;
 import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.events.media.MediaEvent;
 import ams.events.topics.Topic;
 import ams.events.topics.TopicCatalogue;
 import java.util.Properties;
@@ -54,6 +55,10 @@ public final class EventPublisher implements AutoCloseable {
 
     public RecordMetadata publish(KnowledgeEvent event) {
         return send(topics.knowledgeEvents(), event.getAgentId(), event);
+    }
+
+    public RecordMetadata publish(MediaEvent event) {
+        return send(topics.mediaEvents(), event.getSha256(), event);
     }
 
     private <V> RecordMetadata send(Topic<String, V> topic, String key, V event) {

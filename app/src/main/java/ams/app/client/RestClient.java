@@ -172,9 +172,26 @@ public final class RestClient {
         }
     }
 
-    private JsonNode send(String method, String path, Object body) {
+    /** POSTs a file's bytes as the body, with {@code contentType}, and answers the JSON reply. */
+    public JsonNode postFile(String path, java.nio.file.Path file, String contentType) {
+        HttpRequest.BodyPublisher body;
         try {
-            HttpRequest.Builder request =
+            body = HttpRequest.BodyPublishers.ofFile(file);
+        } catch (java.io.FileNotFoundException e) {
+            throw new ApiException(0, "no file " + file + ": give the path of an existing file");
+        }
+        return exchange(
+                HttpRequest.newBuilder(URI.create(baseUrl + path))
+                        .timeout(Duration.ofMinutes(5))
+                        .header("Accept", "application/json")
+                        .header("Content-Type", contentType)
+                        .POST(body));
+    }
+
+    private JsonNode send(String method, String path, Object body) {
+        HttpRequest.Builder request;
+        try {
+            request =
                     HttpRequest.newBuilder(URI.create(baseUrl + path))
                             .timeout(Duration.ofSeconds(60))
                             .header("Accept", "application/json")
@@ -186,9 +203,17 @@ public final class RestClient {
                                                     body instanceof String s
                                                             ? s
                                                             : JSON.writeValueAsString(body)));
-            if (body != null) {
-                request.header("Content-Type", "application/json");
-            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write the request body as JSON", e);
+        }
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return exchange(request);
+    }
+
+    private JsonNode exchange(HttpRequest.Builder request) {
+        try {
             if (token != null) {
                 request.header("Authorization", "Bearer " + token);
             }

@@ -4,6 +4,7 @@ import ams.agents.AgentProcessor;
 import ams.agents.AgentProcessorConfig;
 import ams.app.client.EventPublisher;
 import ams.app.rest.ExportRoutes;
+import ams.app.rest.MediaRoutes;
 import ams.app.rest.RestConfig;
 import ams.app.rest.RestServer;
 import ams.app.rest.SystemComponent;
@@ -107,10 +108,12 @@ public final class AmsSystem implements AutoCloseable {
                                     profiled(knowledgeSettings(settings), rebuild)));
             parts.add(knowledgeIndexer);
             KnowledgeSearch knowledge = new InProcessKnowledgeSearch(knowledgeIndexer.queries());
+            MediaSettings media = MediaSettings.of(settings);
+            Map<String, Object> conversationProps = conversationSettings(settings);
+            conversationProps.putAll(media.props());
             ConversationOrchestrator conversations =
                     ConversationOrchestrator.start(
-                            new ConversationConfig(
-                                    profiled(conversationSettings(settings), rebuild)),
+                            new ConversationConfig(profiled(conversationProps, rebuild)),
                             new InProcessAgentDirectory(agents.queries()),
                             knowledge);
             parts.add(conversations);
@@ -119,6 +122,7 @@ public final class AmsSystem implements AutoCloseable {
 
             EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), topics);
             parts.add(publisher);
+            MediaRoutes mediaRoutes = new MediaRoutes(media.open(), publisher, media.maxBytes());
             List<SystemComponent> components =
                     List.of(
                             new SystemComponent(
@@ -161,6 +165,7 @@ public final class AmsSystem implements AutoCloseable {
                             conversations::registerRoutes,
                             exporter::registerRoutes,
                             exports::register,
+                            mediaRoutes::register,
                             metrics::register);
             RestServer rest =
                     RestServer.start(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.app.client.EventPublisher;
 import ams.app.system.AmsSystem;
 import ams.app.system.TestSystemSettings;
+import ams.service.media.LocalMediaStore;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -137,7 +138,11 @@ class OpenApiDriftIT {
                                     "human_turns",
                                     "conversation_id")),
                     Map.entry("POST /conversations/{id}/cancel", Set.of("reason", "requested_by")),
-                    Map.entry("POST /conversations/{id}/messages", Set.of("author", "content")),
+                    Map.entry(
+                            "POST /conversations/{id}/messages",
+                            Set.of("author", "content", "media")),
+                    // The file's bytes, not JSON: no fields.
+                    Map.entry("POST /media", Set.of()),
                     Map.entry(
                             "POST /jobs",
                             Set.of("job_id", "name", "concurrency", "conversations", "cartesian")),
@@ -170,7 +175,8 @@ class OpenApiDriftIT {
                     Map.entry("GET /export/conversations/{id}", Set.of("format")),
                     Map.entry("GET /exporter/conversations/{id}/export", Set.of("format")),
                     Map.entry("GET /conversations/{id}/stream", Set.of("after")),
-                    Map.entry("POST /jobs", Set.of("job_id", "name", "concurrency")));
+                    Map.entry("POST /jobs", Set.of("job_id", "name", "concurrency")),
+                    Map.entry("POST /media", Set.of("file_name", "uploaded_by")));
 
     /** What a probe of one parameter sends besides it, for the route's required parameters. */
     private static final Map<String, String> BASE_QUERY =
@@ -245,7 +251,15 @@ class OpenApiDriftIT {
                             publisher,
                             admin,
                             List.of(),
-                            List.of(proxy::register));
+                            // As ApiCommand composes it: ams api stores media itself.
+                            List.of(
+                                    proxy::register,
+                                    new MediaRoutes(
+                                                    LocalMediaStore.reader(
+                                                            Files.createTempDirectory("ams-media")),
+                                                    publisher,
+                                                    1024)
+                                            ::register));
             try {
                 Set<String> proxied = registeredRoutes("http://127.0.0.1:" + apiOnly.port());
                 Set<String> expected = new TreeSet<>(registeredRoutes(api));
@@ -290,11 +304,19 @@ class OpenApiDriftIT {
                     }
                     JsonNode body = operation.path("requestBody");
                     if (!body.isMissingNode()) {
-                        checkSchema(
-                                op + " request",
-                                body.path("content").path("application/json").path("schema"),
-                                problems,
-                                new TreeSet<>());
+                        JsonNode content = resolve(body).path("content");
+                        if (content.isEmpty()) {
+                            problems.add(op + " request: no type");
+                        }
+                        // JSON bodies have a real schema; a file upload (POST /media) is binary.
+                        content.properties()
+                                .forEach(
+                                        media ->
+                                                checkMedia(
+                                                        op + " request",
+                                                        media.getKey(),
+                                                        media.getValue().path("schema"),
+                                                        problems));
                     }
                 });
         assertTrue(problems.isEmpty(), String.join("\n", problems));

@@ -264,9 +264,9 @@ class RestServerIT {
         assertEquals(200, call("GET", "/health", null, null).statusCode());
         JsonNode stats = JSON.readTree(call("GET", "/system/stats", null, null).body());
         assertEquals(
-                5,
+                6,
                 stats.path("topics").size(),
-                "agent, conversation, knowledge, job events and dead letters");
+                "agent, conversation, knowledge, job, media events and dead letters");
     }
 
     @Test

@@ -3,10 +3,12 @@ package ams.conversations.http;
 import ams.conversations.AgentDirectory;
 import ams.conversations.AgentProfile;
 import ams.conversations.ConversationCommands;
+import ams.conversations.media.MessageMedia;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.statemachine.Status;
 import ams.events.InvalidRequestException;
+import ams.events.MediaRef;
 import ams.events.conversation.ConversationRequested;
 import ams.events.streams.StoreUnavailableException;
 import ams.service.http.ConflictException;
@@ -41,12 +43,23 @@ public final class ConversationHttp {
     private final InstanceRouter router;
     private final ConversationCommands commands;
     private final AgentDirectory agents;
+    private final MessageMedia media;
 
     public ConversationHttp(
             ConversationQueries queries,
             InstanceRouter router,
             ConversationCommands commands,
             AgentDirectory agents) {
+        this(queries, router, commands, agents, new MessageMedia(Optional.empty()));
+    }
+
+    public ConversationHttp(
+            ConversationQueries queries,
+            InstanceRouter router,
+            ConversationCommands commands,
+            AgentDirectory agents,
+            MessageMedia media) {
+        this.media = media;
         this.queries = queries;
         this.router = router;
         this.commands = commands;
@@ -231,6 +244,7 @@ public final class ConversationHttp {
     private void humanMessage(Context ctx) throws JsonProcessingException {
         String id = conversationId(ctx);
         HumanMessageRequest message = ServiceJson.read(ctx.body(), HumanMessageRequest.class);
+        List<MediaRef> attached = media.resolve(message.media());
         JsonNode state = requireState(id);
         String status = state.path("status").asText();
         if (Status.valueOf(status).terminal()) {
@@ -245,7 +259,8 @@ public final class ConversationHttp {
                         state.path("turns_done").asInt(),
                         state.path("session_id").isNull()
                                 ? null
-                                : state.path("session_id").asText(null));
+                                : state.path("session_id").asText(null),
+                        attached);
         ServiceHttp.reply(
                 ctx, 202, json.object().put("conversation_id", id).put("message_id", messageId));
     }

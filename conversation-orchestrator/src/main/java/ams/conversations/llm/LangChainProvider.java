@@ -3,7 +3,10 @@ package ams.conversations.llm;
 import ams.events.GenerationParameters;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.Content;
+import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.TextContent;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -105,6 +108,22 @@ final class LangChainProvider implements ChatProvider {
         return name;
     }
 
+    /**
+     * A user message; with images (a vision turn), its text and each image as content parts (the
+     * OpenAI client sends {@code image_url} with a data URL, the Ollama client {@code images}).
+     */
+    static UserMessage userMessage(String text, List<Prompt.Image> images) {
+        if (images.isEmpty()) {
+            return UserMessage.from(text);
+        }
+        List<Content> parts = new ArrayList<>();
+        parts.add(TextContent.from(text));
+        for (Prompt.Image image : images) {
+            parts.add(ImageContent.from(image.base64(), image.mimeType()));
+        }
+        return UserMessage.from(parts);
+    }
+
     private ChatRequest request(Prompt prompt, GenerationParameters generation) {
         List<ChatMessage> messages = new ArrayList<>();
         messages.add(SystemMessage.from(prompt.system()));
@@ -112,7 +131,7 @@ final class LangChainProvider implements ChatProvider {
             messages.add(
                     line.own()
                             ? AiMessage.from(line.content())
-                            : UserMessage.from(line.name() + ": " + line.content()));
+                            : userMessage(line.name() + ": " + line.content(), line.images()));
         }
         messages.add(UserMessage.from(prompt.instruction()));
         ChatRequest.Builder request =

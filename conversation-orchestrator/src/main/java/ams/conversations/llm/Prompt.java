@@ -1,6 +1,7 @@
 package ams.conversations.llm;
 
 import ams.conversations.KnowledgeSearch;
+import ams.events.MediaRef;
 import java.util.List;
 
 /**
@@ -55,14 +56,44 @@ public record Prompt(
 
     /**
      * One earlier message, with the speaker named. {@code own} = written by this prompt's speaker.
+     * {@code media} = what the message carries (by hash); {@code images} = the images that go to
+     * the model with it (a vision turn), empty otherwise.
      */
-    public record Line(String agentId, String name, String role, String content, boolean own) {}
+    public record Line(
+            String agentId,
+            String name,
+            String role,
+            String content,
+            boolean own,
+            List<MediaRef> media,
+            List<Image> images) {
+
+        public Line {
+            media = List.copyOf(media);
+            images = List.copyOf(images);
+        }
+
+        public Line(String agentId, String name, String role, String content, boolean own) {
+            this(agentId, name, role, content, own, List.of(), List.of());
+        }
+    }
+
+    /** An image sent to the model: its hash, MIME type and bytes as base64. */
+    public record Image(String sha256, String mimeType, String base64) {}
+
+    /**
+     * What an image costs a vision model, roughly (OpenAI's high-detail 512-pixel tile); for the
+     * rate limiter's estimate only, corrected to reported usage afterwards.
+     */
+    static final int IMAGE_TOKENS = 765;
 
     public int estimatedTokens() {
         int chars = system.length() + instruction.length();
+        int images = 0;
         for (Line line : history) {
             chars += line.name().length() + line.content().length() + 2;
+            images += line.images().size();
         }
-        return Tokens.estimate(chars);
+        return Tokens.estimate(chars) + images * IMAGE_TOKENS;
     }
 }

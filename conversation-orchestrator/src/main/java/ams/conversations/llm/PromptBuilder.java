@@ -223,7 +223,9 @@ public final class PromptBuilder {
             tokens += cost;
             boolean own = m.agentId().equals(speaker.agentId()) && "assistant".equals(m.role());
             String name = "assistant".equals(m.role()) ? nameOf.apply(m.agentId()) : m.agentId();
-            lines.add(new Prompt.Line(m.agentId(), name, m.role(), m.content(), own));
+            lines.add(
+                    new Prompt.Line(
+                            m.agentId(), name, m.role(), m.content(), own, m.media(), List.of()));
         }
         Collections.reverse(lines);
         return lines;

@@ -1,6 +1,7 @@
 package ams.conversations.worker;
 
 import ams.events.GenerationParameters;
+import ams.events.MediaRef;
 import java.util.List;
 
 /**
@@ -80,8 +81,18 @@ public record ConversationSnapshot(
         people = List.copyOf(people);
     }
 
-    /** One message of the conversation so far, in log order. */
-    public record HistoryMessage(int turnNumber, String agentId, String role, String content) {}
+    /** One message of the conversation so far, in log order, with the media it carries. */
+    public record HistoryMessage(
+            int turnNumber, String agentId, String role, String content, List<MediaRef> media) {
+
+        public HistoryMessage {
+            media = List.copyOf(media);
+        }
+
+        public HistoryMessage(int turnNumber, String agentId, String role, String content) {
+            this(turnNumber, agentId, role, content, List.of());
+        }
+    }
 
     public String lastSpeaker() {
         for (int i = history.size() - 1; i >= 0; i--) {

@@ -12,6 +12,7 @@ import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
 import ams.conversations.llm.TokenSink;
+import ams.conversations.media.VisionPrompts;
 import ams.conversations.retrieval.ConversationMemory;
 import ams.conversations.retrieval.TurnRetrieval;
 import ams.conversations.statemachine.ConversationStateMachine;
@@ -24,6 +25,7 @@ import ams.events.conversation.MessageRole;
 import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
 import ams.service.failure.FailureClassifier.Verdict;
+import ams.service.media.MediaConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -56,6 +58,7 @@ public final class TurnRunner {
     private final long backoffMaxMs;
     private final long dependencyWaitMs;
     private volatile TurnStreams streams;
+    private volatile VisionPrompts vision = VisionPrompts.none();
 
     public TurnRunner(
             AgentDirectory agents,
@@ -144,16 +147,24 @@ public final class TurnRunner {
             ConversationMemory memory,
             Providers providers) {
         return new TurnRunner(
-                agents,
-                new TurnRetrieval(knowledge, memory, TurnRetrieval.Settings.fromConfig(config)),
-                providers,
-                new PromptBuilder(
-                        config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TURNS),
-                        config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TOKENS)),
-                config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
-                config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS),
-                config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
-                config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS));
+                        agents,
+                        new TurnRetrieval(
+                                knowledge, memory, TurnRetrieval.Settings.fromConfig(config)),
+                        providers,
+                        new PromptBuilder(
+                                config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TURNS),
+                                config.getInt(ConversationConfig.PROMPT_HISTORY_MAX_TOKENS)),
+                        config.getInt(ConversationConfig.LLM_MAX_ATTEMPTS),
+                        config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS),
+                        config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
+                        config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS))
+                .seeImagesWith(new VisionPrompts(Optional.of(MediaConfig.reader(config))));
+    }
+
+    /** What a turn does with the images in its history (vision models, or a note why not). */
+    public TurnRunner seeImagesWith(VisionPrompts vision) {
+        this.vision = vision;
+        return this;
     }
 
     /**
@@ -257,18 +268,22 @@ public final class TurnRunner {
                 instances = candidates.size();
                 AgentModels.Candidate model = candidates.get(Math.min(instance, instances - 1));
                 label = model.instance();
+                ChatProvider provider = providers.get(model.endpoint());
                 AgentProfile who = profile.get();
                 TurnRetrieval.Result retrieved =
                         available(() -> retrieval.retrieve(who, conversation));
-                Prompt prompt =
-                        prompts.build(
-                                profile.get(),
-                                id -> nameOf(id, names),
-                                conversation,
-                                retrieved.hits(),
-                                retrieved.earlier(),
-                                request.getTurnNumber());
-                ChatProvider provider = providers.get(model.endpoint());
+                VisionPrompts.Result seen =
+                        vision.apply(
+                                prompts.build(
+                                        who,
+                                        id -> nameOf(id, names),
+                                        conversation,
+                                        retrieved.hits(),
+                                        retrieved.earlier(),
+                                        request.getTurnNumber()),
+                                who,
+                                provider.name());
+                Prompt prompt = seen.prompt();
                 Integer maxTokens = model.settings().getMaxTokens();
                 long estimate =
                         (long) prompt.estimatedTokens() + (maxTokens == null ? 0L : maxTokens);
@@ -308,7 +323,8 @@ public final class TurnRunner {
                                 latencyMs,
                                 attempt,
                                 selected,
-                                skipped));
+                                skipped,
+                                seen));
                 return out;
             } catch (InterruptedException e) {
                 if (stream != null) {
@@ -509,7 +525,8 @@ public final class TurnRunner {
             long latencyMs,
             int attempt,
             boolean selectedByModel,
-            SkippedSpeaker skipped) {
+            SkippedSpeaker skipped,
+            VisionPrompts.Result seen) {
         ObjectNode metadata = json.createObjectNode();
         metadata.put("speaker_name", prompt.speakerName());
         if (skipped != null) {
@@ -540,6 +557,7 @@ public final class TurnRunner {
         metadata.put("history_messages", prompt.history().size());
         metadata.put("prompt_tokens_estimated", prompt.estimatedTokens());
         served.retrieved().describe(metadata, prompt.earlierConversations());
+        seen.describe(metadata);
         return MessageAppended.newBuilder()
                 .setTurnNumber(request.getTurnNumber())
                 .setMessageId(UUID.randomUUID().toString())

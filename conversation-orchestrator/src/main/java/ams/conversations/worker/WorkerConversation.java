@@ -102,7 +102,7 @@ final class WorkerConversation {
         }
         history.add(
                 new ConversationSnapshot.HistoryMessage(
-                        m.getTurnNumber(), m.getAgentId(), role, m.getContent()));
+                        m.getTurnNumber(), m.getAgentId(), role, m.getContent(), m.getMedia()));
     }
 
     ConversationSnapshot snapshot() {

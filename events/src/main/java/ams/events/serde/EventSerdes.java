@@ -5,6 +5,7 @@ import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.job.JobEvent;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.events.media.MediaEvent;
 
 /**
  * The Serde of each topic's value type. New instances each call: Serdes hold no mutable shared
@@ -28,6 +29,10 @@ public final class EventSerdes {
 
     public static SingleObjectSerde<KnowledgeEvent> knowledgeEvents() {
         return new SingleObjectSerde<>(KnowledgeEvent.class);
+    }
+
+    public static SingleObjectSerde<MediaEvent> mediaEvents() {
+        return new SingleObjectSerde<>(MediaEvent.class);
     }
 
     public static SingleObjectSerde<DeadLetter> deadLetters() {

@@ -5,6 +5,7 @@ import ams.events.agent.AgentEvent;
 import ams.events.conversation.ConversationEvent;
 import ams.events.job.JobEvent;
 import ams.events.knowledge.KnowledgeEvent;
+import ams.events.media.MediaEvent;
 import ams.events.serde.EventSerdes;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ public final class TopicCatalogue {
     private final Topic<String, ConversationEvent> conversationEvents;
     private final Topic<String, KnowledgeEvent> knowledgeEvents;
     private final Topic<String, JobEvent> jobEvents;
+    private final Topic<String, MediaEvent> mediaEvents;
     private final Topic<byte[], DeadLetter> deadLetters;
 
     public TopicCatalogue(String prefix, int partitions, short replicationFactor) {
@@ -76,6 +78,16 @@ public final class TopicCatalogue {
                         partitions,
                         replicationFactor,
                         FOREVER);
+        // What the media store holds, keyed by the bytes' SHA-256; the bytes themselves stay in the
+        // store, so records are small. Replaying it rebuilds the media references.
+        mediaEvents =
+                new Topic<>(
+                        prefix + "media-events",
+                        Serdes.String(),
+                        EventSerdes.mediaEvents(),
+                        partitions,
+                        replicationFactor,
+                        FOREVER);
         // Keyed by the original key's bytes: a dead letter must keep whatever key arrived, even an
         // undecodable one.
         deadLetters =
@@ -109,11 +121,21 @@ public final class TopicCatalogue {
         return jobEvents;
     }
 
+    public Topic<String, MediaEvent> mediaEvents() {
+        return mediaEvents;
+    }
+
     public Topic<byte[], DeadLetter> deadLetters() {
         return deadLetters;
     }
 
     public List<Topic<?, ?>> all() {
-        return List.of(agentEvents, conversationEvents, knowledgeEvents, jobEvents, deadLetters);
+        return List.of(
+                agentEvents,
+                conversationEvents,
+                knowledgeEvents,
+                jobEvents,
+                mediaEvents,
+                deadLetters);
     }
 }

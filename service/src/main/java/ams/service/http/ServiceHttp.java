@@ -88,11 +88,22 @@ public final class ServiceHttp {
         return app;
     }
 
+    private static final String SPECIFIC_413 = "ams.payload-too-large";
+
     private static void errors(Javalin app) {
         app.exception(InvalidRequestException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
         app.exception(NotFoundException.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
         app.exception(ConflictException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
+        app.exception(
+                PayloadTooLargeException.class,
+                (e, ctx) -> {
+                    // Says which limit: the generic 413 body below must not replace it.
+                    ctx.attribute(SPECIFIC_413, true);
+                    error(ctx, 413, e.getMessage());
+                });
+        app.exception(
+                UnsupportedMediaTypeException.class, (e, ctx) -> error(ctx, 415, e.getMessage()));
         app.exception(
                 StoreUnavailableException.class,
                 (e, ctx) -> {
@@ -155,7 +166,13 @@ public final class ServiceHttp {
                                 ctx,
                                 405,
                                 "method " + ctx.method() + " is not allowed on " + ctx.path()));
-        app.error(413, ctx -> error(ctx, 413, "request body too large"));
+        app.error(
+                413,
+                ctx -> {
+                    if (ctx.attribute(SPECIFIC_413) == null) {
+                        error(ctx, 413, "request body too large");
+                    }
+                });
     }
 
     /** Answers {@code status} with an {@link ApiError} body. */

@@ -155,14 +155,21 @@ public final class FakeOpenAiServer implements AutoCloseable {
         for (JsonNode message : body.path("messages")) {
             JsonNode content = message.path("content");
             String text;
+            List<String> images = new ArrayList<>();
             if (content.isArray()) {
                 StringBuilder sb = new StringBuilder();
                 content.forEach(part -> sb.append(part.path("text").asText("")));
                 text = sb.toString();
+                // Vision requests: {"type": "image_url", "image_url": {"url": "data:..."}}.
+                for (JsonNode part : content) {
+                    if ("image_url".equals(part.path("type").asText())) {
+                        images.add(part.path("image_url").path("url").asText(""));
+                    }
+                }
             } else {
                 text = content.asText("");
             }
-            messages.add(new ChatRequest.Message(message.path("role").asText(), text));
+            messages.add(new ChatRequest.Message(message.path("role").asText(), text, images));
         }
         return new ChatRequest(
                 body.path("model").asText(MODEL),

@@ -1,0 +1,106 @@
+package ams.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ams.app.Ams;
+import ams.app.client.AmsClient;
+import ams.app.system.AmsSystem;
+import ams.app.system.TestSystemSettings;
+import ams.testkit.FreePorts;
+import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
+import ams.testkit.TestKafka;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code ams chat send ID MSG --image FILE} against {@code ams up} with the scripted responder: the
+ * image is uploaded and referenced by hash, and the agent's turn (LLAVA_FLAG on, but a responder
+ * that cannot see) names the image as not shown, and why, instead of dropping it.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class ChatImageCliIT {
+
+    @TempDir Path dataDir;
+
+    @Test
+    void sendsAnImageThatTheScriptedResponderSaysItCannotSee(TestKafka kafka) throws Exception {
+        String prefix = "chatimg-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        int port = FreePorts.next();
+        String api = "http://127.0.0.1:" + port;
+        try (AmsSystem system =
+                        AmsSystem.start(
+                                TestSystemSettings.scripted(
+                                        kafka.bootstrapServers(), prefix, dataDir, port));
+                AmsClient client = AmsClient.connect(kafka.bootstrapServers(), api, prefix, null)) {
+            system.awaitReady(Duration.ofMinutes(1));
+            client.createAgent(
+                    "eye",
+                    "Eye",
+                    TestEvents.minimalConfig("eye")
+                            .replace("\"LLM_BOOSTER_PROMPT_FLAG\":false", "\"LLAVA_FLAG\":true"));
+            client.awaitAgent("eye", Duration.ofSeconds(60));
+            // Forty quick scripted turns of one agent; the image arrives while they run.
+            String id = client.generateConversation(List.of("eye"), "a photo", 40);
+            Path photo = dataDir.resolve("photo.gif");
+            Files.write(
+                    photo,
+                    "GIF89a-a-tiny-picture".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+            StringWriter out = new StringWriter();
+            CommandLine cli = Ams.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            int exit = 1;
+            for (int i = 0; i < 100 && exit != 0; i++) {
+                exit =
+                        cli.execute(
+                                "chat",
+                                "send",
+                                id,
+                                "What is this?",
+                                "--as",
+                                "ana",
+                                "--image",
+                                photo.toString(),
+                                "--api",
+                                api);
+                if (exit != 0) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(0, exit, out.toString());
+            client.awaitConversation(id, Duration.ofMinutes(2));
+
+            JsonNode messages = client.messages(id).path("messages");
+            String hash = null;
+            JsonNode after = null;
+            for (JsonNode m : messages) {
+                if (m.path("agent_id").asText().equals("ana")) {
+                    hash = m.at("/metadata/media/0/sha256").asText();
+                    assertEquals("image/gif", m.at("/metadata/media/0/content_type").asText());
+                } else if (hash != null && after == null) {
+                    after = m;
+                }
+            }
+            assertTrue(hash != null && hash.length() == 64, messages.toString());
+            assertTrue(after != null, "no turn after the image: " + messages);
+            assertEquals("scripted", after.path("model").asText());
+            assertEquals(hash, after.at("/metadata/media_unsupported/0/sha256").asText());
+            assertEquals(
+                    "the scripted responder cannot see images",
+                    after.at("/metadata/media_unsupported/0/why").asText(),
+                    after.toString());
+        }
+    }
+}

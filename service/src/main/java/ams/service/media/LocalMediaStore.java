@@ -1,0 +1,218 @@
+package ams.service.media;
+
+import ams.service.http.PayloadTooLargeException;
+import ams.service.http.UnsupportedMediaTypeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A media store in a local directory: {@code <dir>/<first 2 hex>/<sha256>}. A put streams to a
+ * temporary file under {@code <dir>/.incoming}, hashing and counting as it goes, forces it to disk
+ * and moves it into place atomically, so a crash leaves either the whole object or none (at most a
+ * stray temporary file, which a writer removes when it starts and the file is an hour old). The
+ * type is not stored beside the bytes: it is read again from their magic number, so the object is
+ * the only thing on disk.
+ */
+public final class LocalMediaStore implements MediaStore {
+
+    private final Path root;
+    private final Path incoming;
+    private final long maxBytes;
+    private final Set<String> allowed;
+
+    /** A temporary file older than this is a put that was cut short, never one in progress. */
+    private static final Duration STALE = Duration.ofHours(1);
+
+    /** The store that writes: it creates the directory and removes stale temporary files. */
+    public LocalMediaStore(Path root, long maxBytes, List<String> allowedTypes) throws IOException {
+        this(root, maxBytes, canonical(allowedTypes));
+        Files.createDirectories(incoming);
+        removeStale();
+    }
+
+    private LocalMediaStore(Path root, long maxBytes, Set<String> allowed) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException(
+                    "media.max.bytes must be at least 1, was " + maxBytes);
+        }
+        this.root = root.toAbsolutePath();
+        this.incoming = this.root.resolve(".incoming");
+        this.maxBytes = maxBytes;
+        this.allowed = allowed;
+    }
+
+    /**
+     * A store for a process that reads media (the orchestrator's turn workers): it creates nothing
+     * and never touches another process's temporary files.
+     */
+    public static LocalMediaStore reader(Path root) {
+        return new LocalMediaStore(root, Long.MAX_VALUE, canonical(MediaTypes.DEFAULT_ALLOWED));
+    }
+
+    private static Set<String> canonical(List<String> types) {
+        return Set.copyOf(types.stream().map(t -> MediaTypes.canonical(t).orElse(t)).toList());
+    }
+
+    /** Left by a put that was cut short (a crash): never an object, never referenced. */
+    private void removeStale() throws IOException {
+        FileTime before = FileTime.from(Instant.now().minus(STALE));
+        try (var files = Files.list(incoming)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.getLastModifiedTime(file).compareTo(before) < 0) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public MediaObject put(InputStream in, String declaredType) throws IOException {
+        Optional<String> declared = MediaTypes.canonical(declaredType);
+        if (declared.isPresent() && !allowed.contains(declared.get())) {
+            throw unsupported("Content-Type " + declared.get());
+        }
+        Files.createDirectories(incoming);
+        Path temp = Files.createTempFile(incoming, "put-", ".part");
+        try {
+            MessageDigest digest = sha256();
+            byte[] head = new byte[MediaTypes.MAGIC_BYTES];
+            int headLength = 0;
+            long size = 0;
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+                    OutputStream out =
+                            new DigestOutputStream(Channels.newOutputStream(channel), digest)) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    size += n;
+                    if (size > maxBytes) {
+                        throw new PayloadTooLargeException(
+                                "media object is over the limit of "
+                                        + maxBytes
+                                        + " bytes (media.max.bytes): send a smaller file");
+                    }
+                    if (headLength < head.length) {
+                        int take = Math.min(n, head.length - headLength);
+                        System.arraycopy(buffer, 0, head, headLength, take);
+                        headLength += take;
+                    }
+                    out.write(buffer, 0, n);
+                }
+                out.flush();
+                channel.force(true);
+            }
+            if (size == 0) {
+                throw new IllegalArgumentException(
+                        "the media body is empty: send the file's bytes as the request body");
+            }
+            String sniffed =
+                    MediaTypes.sniff(head, headLength)
+                            .orElseThrow(() -> unsupported("bytes of no recognised type"));
+            if (!allowed.contains(sniffed)) {
+                throw unsupported(sniffed);
+            }
+            if (declared.isPresent() && !declared.get().equals(sniffed)) {
+                throw new IllegalArgumentException(
+                        "Content-Type says "
+                                + declared.get()
+                                + " but the bytes are "
+                                + sniffed
+                                + ": send the right Content-Type (or application/octet-stream)");
+            }
+            String hash = HexFormat.of().formatHex(digest.digest());
+            Path target = path(hash);
+            if (!Files.exists(target)) {
+                Files.createDirectories(target.getParent());
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException raced) {
+                    // Another put of the same bytes won: the object is there, whole.
+                } catch (AtomicMoveNotSupportedException e) {
+                    throw new IOException("media.dir " + root + " cannot move files atomically", e);
+                }
+            }
+            return new MediaObject(hash, sniffed, size);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public Optional<MediaObject> find(String sha256) throws IOException {
+        String hash = MediaStore.checkHash(sha256);
+        Path file = path(hash);
+        byte[] head = new byte[MediaTypes.MAGIC_BYTES];
+        int length;
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            length = in.readNBytes(head, 0, head.length);
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        String type = MediaTypes.sniff(head, length).orElse("application/octet-stream");
+        return Optional.of(new MediaObject(hash, type, size));
+    }
+
+    @Override
+    public Optional<byte[]> read(String sha256) throws IOException {
+        try {
+            return Optional.of(Files.readAllBytes(path(MediaStore.checkHash(sha256))));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<InputStream> open(String sha256) throws IOException {
+        try {
+            return Optional.of(Files.newInputStream(path(MediaStore.checkHash(sha256))));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Where the object with this hash lives: {@code <root>/<first 2 hex>/<hash>}. */
+    public Path path(String hash) {
+        return root.resolve(hash.substring(0, 2)).resolve(hash);
+    }
+
+    private UnsupportedMediaTypeException unsupported(String what) {
+        return new UnsupportedMediaTypeException(
+                what
+                        + " is not a media type this store takes; allowed: "
+                        + String.join(", ", allowed.stream().sorted().toList())
+                        + " (media.allowed.types)");
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+}
