@@ -26,8 +26,9 @@ import picocli.CommandLine;
 
 /**
  * {@code ams chat send ID MSG --image FILE} against {@code ams up} with the scripted responder: the
- * image is uploaded and referenced by hash, and the agent's turn (LLAVA_FLAG on, but a responder
- * that cannot see) names the image as not shown, and why, instead of dropping it.
+ * image is uploaded and referenced by hash (the person's turn of a chat), and the agent's turn
+ * (LLAVA_FLAG on, but a responder that cannot see) names the image as not shown, and why, instead
+ * of dropping it.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class ChatImageCliIT {
@@ -51,8 +52,11 @@ class ChatImageCliIT {
                     TestEvents.minimalConfig("eye")
                             .replace("\"LLM_BOOSTER_PROMPT_FLAG\":false", "\"LLAVA_FLAG\":true"));
             client.awaitAgent("eye", Duration.ofSeconds(60));
-            // Forty quick scripted turns of one agent; the image arrives while they run.
-            String id = client.generateConversation(List.of("eye"), "a photo", 40);
+            // A chat in which ana takes turns: it waits for her (turn 0), her message with the
+            // image is that turn, and eye answers it (turn 1), so the image is always in time.
+            String id =
+                    client.startChat(
+                            List.of("eye"), "a photo", 2, "ana", Duration.ofMinutes(5), false);
             Path photo = dataDir.resolve("photo.gif");
             Files.write(
                     photo,
