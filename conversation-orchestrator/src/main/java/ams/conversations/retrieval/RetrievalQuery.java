@@ -27,15 +27,37 @@ public final class RetrievalQuery {
         StringBuilder query = new StringBuilder(topic == null ? "" : topic.strip());
         int from = Math.max(0, history.size() - Math.max(0, recentTurns));
         for (int i = history.size() - 1; i >= from && query.length() < maxChars; i--) {
-            String text = history.get(i).content().replaceAll("\\s+", " ").strip();
-            if (text.isEmpty()) {
-                continue;
-            }
-            if (query.length() > 0) {
+            int before = query.length();
+            if (before > 0) {
                 query.append('\n');
             }
-            query.append(text);
+            if (!appendCollapsed(query, history.get(i).content(), maxChars)) {
+                query.setLength(before); // a blank message adds nothing, not even the separator
+            }
         }
         return query.length() > maxChars ? query.substring(0, maxChars) : query.toString();
+    }
+
+    /**
+     * Appends {@code text} with its runs of whitespace made one space and none at either end, up to
+     * {@code maxChars} in all; false when it had nothing but whitespace. A loop, not a regex: this
+     * runs for every turn.
+     */
+    private static boolean appendCollapsed(StringBuilder query, String text, int maxChars) {
+        int start = query.length();
+        boolean pendingSpace = false;
+        for (int c = 0; c < text.length() && query.length() < maxChars; c++) {
+            char ch = text.charAt(c);
+            if (Character.isWhitespace(ch)) {
+                pendingSpace = query.length() > start;
+            } else {
+                if (pendingSpace) {
+                    query.append(' ');
+                    pendingSpace = false;
+                }
+                query.append(ch);
+            }
+        }
+        return query.length() > start;
     }
 }

@@ -37,4 +37,14 @@ class RetrievalQueryTest {
     void shouldCutTheOldestPartWhenTooLong() {
         assertEquals("Nature\nBees make", RetrievalQuery.build("Nature", DIALOGUE, 3, 16));
     }
+
+    @Test
+    void shouldCollapseWhitespaceAndSkipBlankMessages() {
+        List<HistoryMessage> messy =
+                List.of(
+                        new HistoryMessage(0, "a", "assistant", "\t Lava\n\n flows  slowly. "),
+                        new HistoryMessage(1, "b", "assistant", " \n\t "));
+        assertEquals("Rocks\nLava flows slowly.", RetrievalQuery.build("Rocks", messy, 3, 1000));
+        assertEquals("Rocks\nLava f", RetrievalQuery.build("Rocks", messy, 3, 12));
+    }
 }
