@@ -54,6 +54,10 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String LLM_BACKOFF_INITIAL_MS = "llm.backoff.initial.ms";
     public static final String LLM_BACKOFF_MAX_MS = "llm.backoff.max.ms";
     public static final String DEPENDENCY_WAIT_MS = "dependency.wait.ms";
+    public static final String STT_BASE_URL = "stt.base.url";
+    public static final String STT_MODEL = "stt.model";
+    public static final String STT_API_KEY = "stt.api.key";
+    public static final String STT_TIMEOUT_MS = "stt.timeout.ms";
     public static final String WORKER_THREADS = "worker.threads";
     public static final String WORKER_COUNT = "worker.count";
     public static final String WORKER_MAX_POLL_INTERVAL_MS = "worker.max.poll.interval.ms";
@@ -170,6 +174,33 @@ public final class ConversationConfig extends AbstractConfig {
                             "",
                             Importance.MEDIUM,
                             "API key of the OpenAI-compatible endpoint (AMS_LLM_API_KEY).")
+                    .define(
+                            STT_BASE_URL,
+                            ConfigDef.Type.STRING,
+                            "",
+                            Importance.MEDIUM,
+                            "Base URL (including /v1) of an OpenAI-compatible speech-to-text endpoint: audio in a turn's "
+                                    + "history is sent to <base>/audio/transcriptions for speakers with STT_FLAG on "
+                                    + "(AMS_STT_BASE_URL). Empty = audio is not transcribed.")
+                    .define(
+                            STT_MODEL,
+                            ConfigDef.Type.STRING,
+                            "whisper-1",
+                            Importance.LOW,
+                            "Speech-to-text model named in each transcription request (AMS_STT_MODEL).")
+                    .define(
+                            STT_API_KEY,
+                            ConfigDef.Type.PASSWORD,
+                            "",
+                            Importance.LOW,
+                            "API key of the speech-to-text endpoint (AMS_STT_API_KEY); empty = no Authorization header.")
+                    .define(
+                            STT_TIMEOUT_MS,
+                            ConfigDef.Type.LONG,
+                            60_000L,
+                            Range.atLeast(1),
+                            Importance.LOW,
+                            "How long one transcription request may take (AMS_STT_TIMEOUT_MS).")
                     .define(
                             LLM_ENDPOINTS,
                             ConfigDef.Type.PASSWORD,
@@ -405,6 +436,12 @@ public final class ConversationConfig extends AbstractConfig {
 
     public String apiKey() {
         Password password = getPassword(LLM_API_KEY);
+        return password == null ? "" : password.value();
+    }
+
+    /** The speech-to-text endpoint's API key; empty when unset. */
+    public String sttApiKey() {
+        Password password = getPassword(STT_API_KEY);
         return password == null ? "" : password.value();
     }
 

@@ -21,11 +21,23 @@ import java.util.Optional;
  * the images go to the model with their messages. Otherwise no image is dropped in silence: the
  * message's text says {@code [image <hash> not shown: <why>]} and the turn's provenance lists it
  * under {@code media_unsupported}.
+ *
+ * <p>Audio: when the speaker's {@value #STT_FLAG} is on and a speech-to-text endpoint is configured
+ * ({@code stt.base.url}), each audio object is transcribed once per hash ({@link AudioTranscripts})
+ * and its message's text carries {@code [audio <hash> transcript: "..."]}; the turn's provenance
+ * lists it under {@code media_transcribed}. A failed transcription does not fail the turn: the
+ * audio is noted as not shown with the endpoint's answer (the transcript is not cached, so the next
+ * turn that sees the audio tries again).
  */
 public final class VisionPrompts {
 
     /** The original's flag for a vision model (LLaVA). */
     public static final String LLAVA_FLAG = "LLAVA_FLAG";
+
+    /**
+     * The original's flag for speech-to-text: audio in the history is transcribed for the agent.
+     */
+    public static final String STT_FLAG = "STT_FLAG";
 
     /**
      * Most images sent with one turn, the newest first: each costs hundreds of prompt tokens and
@@ -34,9 +46,16 @@ public final class VisionPrompts {
     public static final int MAX_IMAGES = 8;
 
     private final Optional<MediaStore> store;
+    private final Optional<AudioTranscripts> audio;
 
     public VisionPrompts(Optional<MediaStore> store) {
+        this(store, Optional.empty());
+    }
+
+    /** {@code audio} empty: no speech-to-text endpoint, audio is noted as not shown. */
+    public VisionPrompts(Optional<MediaStore> store, Optional<AudioTranscripts> audio) {
         this.store = store;
+        this.audio = audio;
     }
 
     /** No media store: every image is described as unsupported. */
@@ -47,6 +66,9 @@ public final class VisionPrompts {
     /** A media object of the history that did not go to the model, and why. */
     public record Unsupported(MediaRef media, String why) {}
 
+    /** An audio object of the history whose transcript went into the prompt. */
+    public record Transcribed(MediaRef media, String model, String text) {}
+
     /**
      * The prompt to send, and what became of the history's media: {@code sent} went to the model as
      * images, {@code unsupported} did not; {@code visionPrompts} names the prompts added.
@@ -55,7 +77,8 @@ public final class VisionPrompts {
             Prompt prompt,
             List<MediaRef> sent,
             List<Unsupported> unsupported,
-            List<String> visionPrompts) {
+            List<String> visionPrompts,
+            List<Transcribed> transcribed) {
 
         /** Adds this turn's media provenance to its {@code metadataJson}. */
         public void describe(ObjectNode metadata) {
@@ -64,6 +87,15 @@ public final class VisionPrompts {
                 metadata.set("media_sent", MessageMedia.toJson(sent));
                 ArrayNode prompts = metadata.putArray("vision_prompts");
                 visionPrompts.forEach(prompts::add);
+            }
+            if (!transcribed.isEmpty()) {
+                ArrayNode array = metadata.putArray("media_transcribed");
+                for (Transcribed t : transcribed) {
+                    array.addObject()
+                            .put("sha256", t.media().getSha256())
+                            .put("model", t.model())
+                            .put("chars", t.text().length());
+                }
             }
             if (!unsupported.isEmpty()) {
                 ArrayNode array = metadata.putArray("media_unsupported");
@@ -80,22 +112,36 @@ public final class VisionPrompts {
     public Result apply(Prompt prompt, AgentProfile speaker, String provider) {
         List<Prompt.Line> lines = prompt.history();
         if (lines.stream().allMatch(l -> l.media().isEmpty())) {
-            return new Result(prompt, List.of(), List.of(), List.of());
+            return new Result(prompt, List.of(), List.of(), List.of(), List.of());
         }
         String whyNot = whyNot(speaker, provider);
         // Decide newest first, so the image cap keeps the latest images.
         Map<Integer, List<Prompt.Image>> images = new HashMap<>();
         Map<Integer, List<Unsupported>> notShown = new HashMap<>();
+        Map<Integer, List<Transcribed>> heard = new HashMap<>();
         int sentCount = 0;
         for (int i = lines.size() - 1; i >= 0; i--) {
             Prompt.Line line = lines.get(i);
             for (MediaRef media : line.media()) {
                 String why;
-                if (!media.getContentType().startsWith("image/")) {
-                    why =
-                            media.getContentType()
-                                    + " does not go to a chat model (audio transcription is not"
-                                    + " built yet)";
+                if (media.getContentType().startsWith("audio/")) {
+                    why = whyNotHeard(speaker);
+                    if (why == null) {
+                        try {
+                            AudioTranscripts transcripts = audio.orElseThrow();
+                            heard.computeIfAbsent(i, k -> new ArrayList<>())
+                                    .add(
+                                            new Transcribed(
+                                                    media,
+                                                    transcripts.model(),
+                                                    transcripts.transcript(media)));
+                            continue;
+                        } catch (IOException | RuntimeException e) {
+                            why = "transcription failed: " + e.getMessage();
+                        }
+                    }
+                } else if (!media.getContentType().startsWith("image/")) {
+                    why = media.getContentType() + " does not go to a chat model";
                 } else if (whyNot != null) {
                     why = whyNot;
                 } else if (line.own()) {
@@ -124,17 +170,29 @@ public final class VisionPrompts {
         List<Prompt.Line> rewritten = new ArrayList<>();
         List<MediaRef> sent = new ArrayList<>();
         List<Unsupported> unsupported = new ArrayList<>();
+        List<Transcribed> transcribed = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             Prompt.Line line = lines.get(i);
             List<Prompt.Image> lineImages = images.getOrDefault(i, List.of());
             List<Unsupported> lineNotShown = notShown.getOrDefault(i, List.of());
             StringBuilder content = new StringBuilder(line.content());
+            List<Transcribed> lineHeard = heard.getOrDefault(i, List.of());
+            for (Transcribed t : lineHeard) {
+                content.append("\n[audio ")
+                        .append(t.media().getSha256())
+                        .append(" transcript: \"")
+                        .append(t.text().replace("\"", "\\\""))
+                        .append("\"]");
+            }
+            transcribed.addAll(lineHeard);
             for (Unsupported u : lineNotShown) {
                 content.append("\n[")
                         .append(
                                 u.media().getContentType().startsWith("image/")
                                         ? "image "
-                                        : "media ")
+                                        : u.media().getContentType().startsWith("audio/")
+                                                ? "audio "
+                                                : "media ")
                         .append(u.media().getSha256())
                         .append(" not shown: ")
                         .append(u.why())
@@ -181,7 +239,19 @@ public final class VisionPrompts {
                         prompt.knowledge(),
                         prompt.seed(),
                         prompt.turn());
-        return new Result(seen, sent, unsupported, added);
+        return new Result(seen, sent, unsupported, added, transcribed);
+    }
+
+    /** Why this speaker's turn cannot hear audio, or null when it can. */
+    private String whyNotHeard(AgentProfile speaker) {
+        if (!speaker.flag(STT_FLAG)) {
+            return STT_FLAG + " is off for agent " + speaker.agentId();
+        }
+        if (audio.isEmpty()) {
+            return "no speech-to-text endpoint is configured: set stt.base.url"
+                    + " (AMS_STT_BASE_URL) and media.dir";
+        }
+        return null;
     }
 
     /** Why this speaker's turn cannot show images, or null when it can. */

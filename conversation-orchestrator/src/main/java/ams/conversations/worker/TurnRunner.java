@@ -12,6 +12,8 @@ import ams.conversations.llm.Prompt;
 import ams.conversations.llm.PromptBuilder;
 import ams.conversations.llm.Providers;
 import ams.conversations.llm.TokenSink;
+import ams.conversations.media.AudioTranscripts;
+import ams.conversations.media.SpeechToText;
 import ams.conversations.media.VisionPrompts;
 import ams.conversations.retrieval.ConversationMemory;
 import ams.conversations.retrieval.TurnRetrieval;
@@ -26,6 +28,7 @@ import ams.events.conversation.TurnFailed;
 import ams.events.conversation.TurnRequested;
 import ams.service.failure.FailureClassifier.Verdict;
 import ams.service.media.MediaConfig;
+import ams.service.media.MediaStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -158,7 +161,15 @@ public final class TurnRunner {
                         config.getLong(ConversationConfig.LLM_BACKOFF_INITIAL_MS),
                         config.getLong(ConversationConfig.LLM_BACKOFF_MAX_MS),
                         config.getLong(ConversationConfig.DEPENDENCY_WAIT_MS))
-                .seeImagesWith(new VisionPrompts(Optional.of(MediaConfig.reader(config))));
+                .seeImagesWith(visionOf(config));
+    }
+
+    /** Images and audio of the history, read from this process's media store. */
+    private static VisionPrompts visionOf(ConversationConfig config) {
+        MediaStore store = MediaConfig.reader(config);
+        return new VisionPrompts(
+                Optional.of(store),
+                SpeechToText.fromConfig(config).map(stt -> new AudioTranscripts(store, stt)));
     }
 
     /** What a turn does with the images in its history (vision models, or a note why not). */

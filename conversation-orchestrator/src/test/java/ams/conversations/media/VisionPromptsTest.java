@@ -138,8 +138,8 @@ class VisionPromptsTest {
         assertEquals(List.of(image), result.sent());
         assertEquals(2, result.unsupported().size());
         assertTrue(result.unsupported().get(0).why().contains("not in this process's media store"));
-        assertTrue(result.unsupported().get(1).why().contains("audio transcription is not built"));
-        assertTrue(result.prompt().history().get(0).content().contains("[media " + "1".repeat(64)));
+        assertTrue(result.unsupported().get(1).why().contains("STT_FLAG is off for agent seer"));
+        assertTrue(result.prompt().history().get(0).content().contains("[audio " + "1".repeat(64)));
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -193,6 +194,43 @@ public final class LocalMediaStore implements MediaStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public Optional<String> transcript(String sha256) throws IOException {
+        Path file = transcriptPath(MediaStore.checkHash(sha256));
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Written to a temporary file beside the object and moved into place, so a reader sees the
+     * whole transcript or none (the reader store of the turn workers writes here too: it has no
+     * {@code .incoming} directory of its own).
+     */
+    @Override
+    public void putTranscript(String sha256, String text) throws IOException {
+        Path target = transcriptPath(MediaStore.checkHash(sha256));
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), ".transcript-", ".part");
+        try {
+            Files.writeString(temp, text, StandardCharsets.UTF_8);
+            Files.move(
+                    temp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The transcript sidecar: {@code <root>/<first 2 hex>/<hash>.transcript.txt}. */
+    public Path transcriptPath(String hash) {
+        return path(hash).resolveSibling(hash + ".transcript.txt");
     }
 
     /** Where the object with this hash lives: {@code <root>/<first 2 hex>/<hash>}. */

@@ -37,6 +37,16 @@ public interface MediaStore {
     /** Streams the bytes stored under {@code sha256}, or empty; the caller closes the stream. */
     Optional<InputStream> open(String sha256) throws IOException;
 
+    /**
+     * The transcript kept beside the object {@code sha256} (speech-to-text of an audio object), or
+     * empty: a replay or a later turn reuses it instead of calling the transcription endpoint
+     * again.
+     */
+    Optional<String> transcript(String sha256) throws IOException;
+
+    /** Keeps {@code text} as the transcript of the object {@code sha256}, replacing any earlier. */
+    void putTranscript(String sha256, String text) throws IOException;
+
     /** {@code sha256} in the store's spelling (lower-case hex), or a 400 saying what is wrong. */
     static String checkHash(String sha256) {
         String hash = sha256 == null ? "" : sha256.strip().toLowerCase(java.util.Locale.ROOT);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,9 +28,10 @@ import java.util.regex.Pattern;
 
 /**
  * A local fake of the OpenAI HTTP API on 127.0.0.1 for tests: {@code POST /v1/chat/completions}
- * (plain and streaming), {@code POST /v1/embeddings} and {@code GET /v1/models}. Answers come from
- * a responder function; one-shot replies queued with {@link #enqueue} go first, so a test can
- * inject a 429, a 500 or a delay exactly where it wants. Every request is recorded.
+ * (plain and streaming), {@code POST /v1/embeddings}, {@code POST /v1/audio/transcriptions}
+ * (multipart; answers {@link #transcribeAs}) and {@code GET /v1/models}. Answers come from a
+ * responder function; one-shot replies queued with {@link #enqueue} go first, so a test can inject
+ * a 429, a 500 or a delay exactly where it wants. Every request is recorded.
  */
 public final class FakeOpenAiServer implements AutoCloseable {
 
@@ -57,6 +59,45 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final List<Long> chatRequestNanos = new CopyOnWriteArrayList<>();
     private final AtomicLong completionIds = new AtomicLong();
     private final AtomicLong embeddingRequests = new AtomicLong();
+    private final AtomicReference<String> transcript = new AtomicReference<>("fake transcript");
+    private final List<Transcription> transcriptions = new CopyOnWriteArrayList<>();
+
+    /** A transcription request as received: the multipart fields {@code model} and {@code file}. */
+    public static final class Transcription {
+        private final String model;
+        private final String fileName;
+        private final String fileContentType;
+        private final byte[] file;
+
+        Transcription(String model, String fileName, String fileContentType, byte[] file) {
+            this.model = model;
+            this.fileName = fileName;
+            this.fileContentType = fileContentType;
+            this.file = file.clone();
+        }
+
+        public String model() {
+            return model;
+        }
+
+        public String fileName() {
+            return fileName;
+        }
+
+        public String fileContentType() {
+            return fileContentType;
+        }
+
+        /** The bytes of the {@code file} field, exactly as they arrived. */
+        public byte[] file() {
+            return file.clone();
+        }
+
+        @Override
+        public String toString() {
+            return "Transcription[" + model + ", " + fileName + ", " + file.length + " bytes]";
+        }
+    }
 
     private FakeOpenAiServer(HttpServer server) {
         this.server = server;
@@ -71,6 +112,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             http.createContext("/v1/chat/completions", fake::chat);
             http.createContext("/v1/embeddings", fake::embeddings);
             http.createContext("/v1/models", fake::models);
+            http.createContext("/v1/audio/transcriptions", fake::transcriptions);
             http.setExecutor(fake.executor);
             http.start();
             return fake;
@@ -105,6 +147,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
      */
     public List<Long> chatRequestNanos() {
         return new ArrayList<>(chatRequestNanos);
+    }
+
+    /** The text every transcription answers; null = answer 500. */
+    public FakeOpenAiServer transcribeAs(String text) {
+        transcript.set(text);
+        return this;
+    }
+
+    public List<Transcription> transcriptions() {
+        return new ArrayList<>(transcriptions);
     }
 
     public long embeddingRequests() {
@@ -294,6 +346,67 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             root.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
             sendJson(exchange, 200, root);
+        }
+    }
+
+    private void transcriptions(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            int at = type == null ? -1 : type.indexOf("boundary=");
+            if (!"POST".equals(exchange.getRequestMethod()) || at < 0) {
+                sendError(exchange, 400, "Use POST with multipart/form-data");
+                return;
+            }
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            Map<String, Part> parts = Multipart.parse(body, type.substring(at + 9).strip());
+            Part model = parts.get("model");
+            Part file = parts.get("file");
+            if (model == null || file == null) {
+                sendError(exchange, 400, "model and file are required, got " + parts.keySet());
+                return;
+            }
+            transcriptions.add(
+                    new Transcription(
+                            new String(model.bytes(), StandardCharsets.UTF_8),
+                            file.fileName(),
+                            file.contentType(),
+                            file.bytes()));
+            String text = transcript.get();
+            if (text == null) {
+                sendError(exchange, 500, "transcription failed");
+                return;
+            }
+            ObjectNode root = json.createObjectNode();
+            root.put("text", text);
+            sendJson(exchange, 200, root);
+        }
+    }
+
+    /** One field of a multipart body. */
+    static final class Part {
+        private final String fileName;
+        private final String contentType;
+        private final byte[] bytes;
+
+        Part(String fileName, String contentType, byte[] bytes) {
+            this.fileName = fileName;
+            this.contentType = contentType;
+            this.bytes = bytes;
+        }
+
+        String fileName() {
+            return fileName;
+        }
+
+        String contentType() {
+            return contentType;
+        }
+
+        byte[] bytes() {
+            return bytes;
         }
     }
 
