@@ -80,6 +80,20 @@ public final class AmsSystem implements AutoCloseable {
      * the same).
      */
     public static AmsSystem start(SystemSettings settings, boolean rebuild) {
+        return start(settings, rebuild, Map.of());
+    }
+
+    /**
+     * Starts the system with {@code conversationOverrides} on top of the orchestrator's settings:
+     * for tests of settings {@code ams up} takes from the environment only (e.g. {@code
+     * stt.base.url}).
+     */
+    static AmsSystem start(SystemSettings settings, Map<String, Object> conversationOverrides) {
+        return start(settings, false, conversationOverrides);
+    }
+
+    private static AmsSystem start(
+            SystemSettings settings, boolean rebuild, Map<String, Object> conversationOverrides) {
         if (!rebuild) {
             ReplayMarker.refuseIfUnfinished(settings);
         }
@@ -111,6 +125,7 @@ public final class AmsSystem implements AutoCloseable {
             MediaSettings media = MediaSettings.of(settings);
             Map<String, Object> conversationProps = conversationSettings(settings);
             conversationProps.putAll(media.props());
+            conversationProps.putAll(conversationOverrides);
             ConversationOrchestrator conversations =
                     ConversationOrchestrator.start(
                             new ConversationConfig(profiled(conversationProps, rebuild)),
@@ -261,8 +276,9 @@ public final class AmsSystem implements AutoCloseable {
     /**
      * The orchestrator's named model endpoints and rate limits, which {@code ams up} takes from the
      * environment only ({@code AMS_LLM_ENDPOINTS}, {@code AMS_LLM_REQUESTS_PER_MINUTE}, {@code
-     * AMS_LLM_TOKENS_PER_MINUTE}, {@code AMS_LLM_RATE_WINDOW_MS}), as the standalone orchestrator
-     * does.
+     * AMS_LLM_TOKENS_PER_MINUTE}, {@code AMS_LLM_RATE_WINDOW_MS}) and the speech-to-text endpoint
+     * ({@code AMS_STT_BASE_URL}, {@code AMS_STT_MODEL}, {@code AMS_STT_API_KEY}, {@code
+     * AMS_STT_TIMEOUT_MS}), as the standalone orchestrator does.
      */
     static Map<String, Object> modelEndpointSettings(Map<String, String> environment) {
         Map<String, Object> props = new HashMap<>();
@@ -271,7 +287,11 @@ public final class AmsSystem implements AutoCloseable {
                         ConversationConfig.LLM_ENDPOINTS,
                         ConversationConfig.LLM_REQUESTS_PER_MINUTE,
                         ConversationConfig.LLM_TOKENS_PER_MINUTE,
-                        ConversationConfig.LLM_RATE_WINDOW_MS)) {
+                        ConversationConfig.LLM_RATE_WINDOW_MS,
+                        ConversationConfig.STT_BASE_URL,
+                        ConversationConfig.STT_MODEL,
+                        ConversationConfig.STT_API_KEY,
+                        ConversationConfig.STT_TIMEOUT_MS)) {
             String value = environment.get(CommonConfig.environmentVariable(key));
             if (value != null && !value.isBlank()) {
                 props.put(key, value);
