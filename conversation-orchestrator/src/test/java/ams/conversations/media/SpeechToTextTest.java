@@ -118,6 +118,38 @@ class SpeechToTextTest {
         }
     }
 
+    @Test
+    void aFailedTranscriptionIsNotedWithTheReasonAndTriedAgainNextTurn() throws Exception {
+        LocalMediaStore store = new LocalMediaStore(dir, 1 << 20, MediaTypes.DEFAULT_ALLOWED);
+        MediaRef audio = store.put(new ByteArrayInputStream(wav()), "audio/wav").toRef();
+        try (FakeOpenAiServer fake = FakeOpenAiServer.start().transcribeAs(null)) {
+            SpeechToText stt =
+                    new SpeechToText(fake.baseUrl(), "whisper-1", "", Duration.ofSeconds(10));
+            VisionPrompts vision =
+                    new VisionPrompts(
+                            Optional.of(store), Optional.of(new AudioTranscripts(store, stt)));
+            VisionPrompts.Result failed = vision.apply(prompt(audio), agent(true), "openai");
+            assertEquals(List.of(), failed.transcribed());
+            String why = failed.unsupported().get(0).why();
+            assertTrue(why.startsWith("transcription failed: "), why);
+            assertTrue(why.contains("answered 500"), why);
+            assertTrue(
+                    failed.prompt()
+                            .history()
+                            .get(0)
+                            .content()
+                            .contains("[audio " + audio.getSha256() + " not shown: transcription"),
+                    failed.prompt().history().get(0).content());
+            assertTrue(store.transcript(audio.getSha256()).isEmpty(), "nothing kept");
+
+            fake.transcribeAs("now it works");
+            assertEquals(
+                    "now it works",
+                    vision.apply(prompt(audio), agent(true), "openai").transcribed().get(0).text());
+            assertEquals(2, fake.transcriptions().size());
+        }
+    }
+
     private static AgentProfile agent(boolean stt) throws Exception {
         return new AgentProfile(
                 "ear",
