@@ -4,6 +4,8 @@ import ams.agents.AgentProcessor;
 import ams.agents.AgentProcessorConfig;
 import ams.app.client.EventPublisher;
 import ams.app.rest.ExportRoutes;
+import ams.app.rest.KnowledgeImages;
+import ams.app.rest.KnowledgeVision;
 import ams.app.rest.MediaRoutes;
 import ams.app.rest.RestConfig;
 import ams.app.rest.RestServer;
@@ -20,6 +22,7 @@ import ams.export.ExporterConfig;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
 import ams.service.config.CommonConfig;
+import ams.service.media.MediaStore;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +83,17 @@ public final class AmsSystem implements AutoCloseable {
      * the same).
      */
     public static AmsSystem start(SystemSettings settings, boolean rebuild) {
+        return start(settings, rebuild, KnowledgeVision.fromEnvironment(System.getenv()));
+    }
+
+    /**
+     * Starts the system with the given vision model for knowledge images.
+     *
+     * @param vision the model that describes images added as knowledge without a caption
+     *     (unconfigured: a caption is required)
+     */
+    public static AmsSystem start(
+            SystemSettings settings, boolean rebuild, KnowledgeVision vision) {
         if (!rebuild) {
             ReplayMarker.refuseIfUnfinished(settings);
         }
@@ -122,7 +136,8 @@ public final class AmsSystem implements AutoCloseable {
 
             EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), topics);
             parts.add(publisher);
-            MediaRoutes mediaRoutes = new MediaRoutes(media.open(), publisher, media.maxBytes());
+            MediaStore mediaStore = media.open();
+            MediaRoutes mediaRoutes = new MediaRoutes(mediaStore, publisher, media.maxBytes());
             List<SystemComponent> components =
                     List.of(
                             new SystemComponent(
@@ -177,7 +192,8 @@ public final class AmsSystem implements AutoCloseable {
                             publisher,
                             admin,
                             components,
-                            routes);
+                            routes,
+                            new KnowledgeImages(mediaStore, vision));
             parts.add(rest);
             return new AmsSystem(
                     parts,
