@@ -63,7 +63,7 @@ class KnowledgeImageRoutesIT {
                         publisher,
                         admin,
                         List.of(),
-                        List.of(),
+                        List.of(new MediaRoutes(store, publisher, 100 * 1024)::register),
                         new KnowledgeImages(store, KnowledgeVision.NONE));
     }
 
@@ -113,6 +113,44 @@ class KnowledgeImageRoutesIT {
         assertEquals("image/png", metadata.at("/media/content_type").asText());
         assertEquals("user", metadata.path("caption_source").asText());
         assertEquals("trips", metadata.path("album").asText(), "the user's metadata is kept");
+    }
+
+    @Test
+    void theCliUploadsAnImageAndAddsItWithItsCaption() throws Exception {
+        Path file = dir.resolve("kite.png");
+        byte[] bytes = MediaRoutesIT.png(700);
+        java.nio.file.Files.write(file, bytes);
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = ams.app.Ams.commandLine();
+        cli.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int exit =
+                cli.execute(
+                        "knowledge",
+                        "add",
+                        "lib",
+                        "--title",
+                        "Kite",
+                        "--id",
+                        "kite",
+                        "--image",
+                        file.toString(),
+                        "--content",
+                        "A green kite over the dunes",
+                        "--api",
+                        "http://127.0.0.1:" + server.port());
+        assertEquals(0, exit, err.toString());
+        DocumentAdded document =
+                (DocumentAdded)
+                        kafka.consume(topics.knowledgeEvents(), 1, Duration.ofSeconds(30))
+                                .get(0)
+                                .value()
+                                .getPayload();
+        assertEquals("kite", document.getDocumentId());
+        assertEquals("A green kite over the dunes", document.getContent());
+        assertEquals("image/png", document.getContentType());
+        String hash = JSON.readTree(document.getMetadataJson()).at("/media/sha256").asText();
+        assertEquals(bytes.length, store.find(hash).orElseThrow().sizeBytes());
     }
 
     @Test
