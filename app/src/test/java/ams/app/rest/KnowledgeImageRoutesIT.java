@@ -164,6 +164,45 @@ class KnowledgeImageRoutesIT {
     }
 
     @Test
+    void aVisionModelThatFailsIs503SayingToRetryOrGiveACaption() throws Exception {
+        MediaObject image = put(MediaRoutesIT.png(800));
+        try (ams.testkit.openai.FakeOpenAiServer fake =
+                        ams.testkit.openai.FakeOpenAiServer.start()
+                                .respondWith(
+                                        r ->
+                                                ams.testkit.openai.Reply.status(
+                                                        400, "this model does not take images"));
+                RestServer withVision =
+                        RestServer.start(
+                                new RestConfig("127.0.0.1", 0, null, 64 * 1024),
+                                publisher,
+                                admin,
+                                List.of(),
+                                List.of(),
+                                new KnowledgeImages(
+                                        store,
+                                        new KnowledgeVision(fake.baseUrl(), "text-only", null)))) {
+            HttpResponse<String> failed =
+                    http.send(
+                            HttpRequest.newBuilder(
+                                            URI.create(
+                                                    "http://127.0.0.1:"
+                                                            + withVision.port()
+                                                            + "/agents/lib/knowledge"))
+                                    .header("Content-Type", "application/json")
+                                    .POST(
+                                            HttpRequest.BodyPublishers.ofString(
+                                                    "{\"media\":\"" + image.sha256() + "\"}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, failed.statusCode(), failed.body());
+            assertTrue(failed.body().contains("text-only"), failed.body());
+            assertTrue(failed.body().contains("give a caption"), failed.body());
+            assertEquals(1, fake.chatRequests().size(), "the image was sent to the model");
+        }
+    }
+
+    @Test
     void anUnknownHashIs404AndAudioIs415() throws Exception {
         String unknown = "cd".repeat(32);
         HttpResponse<String> missing =
