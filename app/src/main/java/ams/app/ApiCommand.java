@@ -1,6 +1,8 @@
 package ams.app;
 
 import ams.app.client.EventPublisher;
+import ams.app.rest.KnowledgeImages;
+import ams.app.rest.KnowledgeVision;
 import ams.app.rest.MediaRoutes;
 import ams.app.rest.ProxyRoutes;
 import ams.app.rest.RestConfig;
@@ -9,6 +11,7 @@ import ams.app.system.MediaSettings;
 import ams.events.http.BearerToken;
 import ams.events.topics.TopicCatalogue;
 import ams.service.media.MediaConfig;
+import ams.service.media.MediaStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +108,8 @@ final class ApiCommand implements Callable<Integer> {
         MediaSettings media =
                 MediaSettings.fromEnvironment(
                         System.getenv(), java.nio.file.Path.of(MediaConfig.DEFAULT_DIR));
-        MediaRoutes mediaRoutes = new MediaRoutes(media.open(), publisher, media.maxBytes());
+        MediaStore mediaStore = media.open();
+        MediaRoutes mediaRoutes = new MediaRoutes(mediaStore, publisher, media.maxBytes());
         RestServer server =
                 RestServer.start(
                         new RestConfig(
@@ -113,7 +117,9 @@ final class ApiCommand implements Callable<Integer> {
                         publisher,
                         admin,
                         List.of(),
-                        List.of(proxy::register, mediaRoutes::register));
+                        List.of(proxy::register, mediaRoutes::register),
+                        new KnowledgeImages(
+                                mediaStore, KnowledgeVision.fromEnvironment(System.getenv())));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

@@ -33,22 +33,54 @@ public final class KnowledgeCli {
         return spec.commandLine().getOut();
     }
 
+    private String upload(Path image) {
+        Path name = image.getFileName();
+        return api.client()
+                .postFile(
+                        "/media?uploaded_by=cli"
+                                + (name == null
+                                        ? ""
+                                        : "&file_name=" + RestClient.encode(name.toString())),
+                        image,
+                        "application/octet-stream")
+                .path("sha256")
+                .asText();
+    }
+
     @Command(
             name = "add",
             mixinStandardHelpOptions = true,
-            description = "Add a document to an agent's knowledge.")
+            description =
+                    "Add a document to an agent's knowledge: a text, or an image (--image, --media)"
+                            + " whose caption (--content, else the vision model's description)"
+                            + " is indexed.")
     int add(
             @Parameters(paramLabel = "AGENT_ID") String agentId,
             @Option(names = "--title", required = true) String title,
-            @Option(names = "--content", description = "The text, or use --file") String content,
+            @Option(
+                            names = "--content",
+                            description = "The text, or use --file; with an image, its caption")
+                    String content,
             @Option(names = "--file", description = "Read the text from a file") Path file,
+            @Option(
+                            names = "--image",
+                            description = "Upload this image (POST /media) and add it as knowledge")
+                    Path image,
+            @Option(
+                            names = "--media",
+                            description = "Add an image already in the media store (its sha256)")
+                    String media,
             @Option(names = "--id", description = "Document id (default: generated)")
                     String documentId,
             @Option(names = "--source", defaultValue = "cli") String source,
             @Option(names = "--content-type", defaultValue = "text") String contentType,
             @Option(names = "--tag") List<String> tags)
             throws IOException {
-        if ((content == null) == (file == null)) {
+        if (image != null && media != null) {
+            throw new IllegalArgumentException("give one of --image or --media, not both");
+        }
+        boolean isImage = image != null || media != null;
+        if ((content != null && file != null) || (!isImage && content == null && file == null)) {
             throw new IllegalArgumentException("give exactly one of --content or --file");
         }
         ObjectNode body = JSON.createObjectNode();
@@ -56,9 +88,16 @@ public final class KnowledgeCli {
             body.put("document_id", documentId);
         }
         body.put("title", title);
-        body.put("content", content != null ? content : Files.readString(file));
+        if (content != null || file != null) {
+            body.put("content", content != null ? content : Files.readString(file));
+        }
         body.put("source", source);
-        body.put("content_type", contentType);
+        if (isImage) {
+            // The image's type comes from the media store; the caption may come from the model.
+            body.put("media", media != null ? media : upload(image));
+        } else {
+            body.put("content_type", contentType);
+        }
         body.set("tags", JSON.valueToTree(tags == null ? List.of() : tags));
         JsonNode answer =
                 api.client().post("/agents/" + RestClient.encode(agentId) + "/knowledge", body);

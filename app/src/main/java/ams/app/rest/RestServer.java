@@ -38,6 +38,22 @@ public final class RestServer implements AutoCloseable {
             Admin admin,
             List<SystemComponent> components,
             List<Consumer<Javalin>> moduleRoutes) {
+        return start(config, publisher, admin, components, moduleRoutes, null);
+    }
+
+    /**
+     * Starts the REST API; {@code POST /agents/{id}/knowledge} also takes image documents.
+     *
+     * @param images image documents for {@code POST /agents/{id}/knowledge} ({@code media}); null =
+     *     this server has no media store
+     */
+    public static RestServer start(
+            RestConfig config,
+            EventPublisher publisher,
+            Admin admin,
+            List<SystemComponent> components,
+            List<Consumer<Javalin>> moduleRoutes,
+            KnowledgeImages images) {
         Javalin app =
                 ServiceHttp.create(
                         new ServiceHttp.Options(
@@ -51,7 +67,7 @@ public final class RestServer implements AutoCloseable {
                 });
         new DocsRoutes().register(app);
         new SystemRoutes(admin, publisher.topics(), components).register(app);
-        new WriteRoutes(publisher).register(app);
+        new WriteRoutes(publisher, images).register(app);
         String selfHost =
                 config.host().equals("0.0.0.0") || config.host().equals("::")
                         ? "127.0.0.1"

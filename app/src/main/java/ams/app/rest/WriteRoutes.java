@@ -10,6 +10,7 @@ import ams.service.http.JsonFields;
 import ams.service.http.ServiceHttp;
 import ams.service.http.ServiceJson;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -25,9 +26,15 @@ final class WriteRoutes {
     private final EventPublisher publisher;
     private final AgentCommands agents = new AgentCommands("rest");
     private final KnowledgeCommands knowledge = new KnowledgeCommands("rest");
+    private final KnowledgeImages images;
 
-    WriteRoutes(EventPublisher publisher) {
+    /**
+     * @param images turns an image in the media store into a knowledge document; null when this
+     *     server has no media store
+     */
+    WriteRoutes(EventPublisher publisher, KnowledgeImages images) {
         this.publisher = publisher;
+        this.images = images;
     }
 
     void register(Javalin app) {
@@ -96,17 +103,41 @@ final class WriteRoutes {
         if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
             throw new InvalidRequestException("field 'metadata' must be a JSON object");
         }
+        String media = JsonFields.optionalText(body, "media");
+        String content;
+        String contentType = JsonFields.optionalText(body, "content_type");
+        String metadataJson = metadata == null || metadata.isNull() ? "{}" : metadata.toString();
+        if (media == null) {
+            content = JsonFields.requiredText(body, "content");
+        } else {
+            if (images == null) {
+                throw new InvalidRequestException(
+                        "this server has no media store: add the image's caption as text");
+            }
+            // An image document: its text is the caption (given, or the vision model's); the
+            // document keeps the link to the media object in its metadata.
+            KnowledgeImages.Document image =
+                    images.describe(
+                            media,
+                            JsonFields.optionalText(body, "content"),
+                            metadata == null || metadata.isNull()
+                                    ? null
+                                    : (ObjectNode) metadata.deepCopy());
+            content = image.content();
+            contentType = image.contentType();
+            metadataJson = image.metadataJson();
+        }
         accepted(
                 ctx,
                 knowledge.add(
                         ctx.pathParam("id"),
                         JsonFields.optionalText(body, "document_id"),
                         JsonFields.optionalText(body, "title"),
-                        JsonFields.requiredText(body, "content"),
-                        JsonFields.optionalText(body, "content_type"),
+                        content,
+                        contentType,
                         JsonFields.optionalText(body, "source"),
                         JsonFields.stringList(body, "tags"),
-                        metadata == null || metadata.isNull() ? "{}" : metadata.toString()));
+                        metadataJson));
     }
 
     private static String reason(Context ctx) {

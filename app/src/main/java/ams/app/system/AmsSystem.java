@@ -4,6 +4,8 @@ import ams.agents.AgentProcessor;
 import ams.agents.AgentProcessorConfig;
 import ams.app.client.EventPublisher;
 import ams.app.rest.ExportRoutes;
+import ams.app.rest.KnowledgeImages;
+import ams.app.rest.KnowledgeVision;
 import ams.app.rest.MediaRoutes;
 import ams.app.rest.RestConfig;
 import ams.app.rest.RestServer;
@@ -20,6 +22,7 @@ import ams.export.ExporterConfig;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
 import ams.service.config.CommonConfig;
+import ams.service.media.MediaStore;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +83,7 @@ public final class AmsSystem implements AutoCloseable {
      * the same).
      */
     public static AmsSystem start(SystemSettings settings, boolean rebuild) {
-        return start(settings, rebuild, Map.of());
+        return start(settings, rebuild, KnowledgeVision.fromEnvironment(System.getenv()));
     }
 
     /**
@@ -89,11 +92,29 @@ public final class AmsSystem implements AutoCloseable {
      * stt.base.url}).
      */
     static AmsSystem start(SystemSettings settings, Map<String, Object> conversationOverrides) {
-        return start(settings, false, conversationOverrides);
+        return start(
+                settings,
+                false,
+                KnowledgeVision.fromEnvironment(System.getenv()),
+                conversationOverrides);
+    }
+
+    /**
+     * Starts the system with the given vision model for knowledge images.
+     *
+     * @param vision the model that describes images added as knowledge without a caption
+     *     (unconfigured: a caption is required)
+     */
+    public static AmsSystem start(
+            SystemSettings settings, boolean rebuild, KnowledgeVision vision) {
+        return start(settings, rebuild, vision, Map.of());
     }
 
     private static AmsSystem start(
-            SystemSettings settings, boolean rebuild, Map<String, Object> conversationOverrides) {
+            SystemSettings settings,
+            boolean rebuild,
+            KnowledgeVision vision,
+            Map<String, Object> conversationOverrides) {
         if (!rebuild) {
             ReplayMarker.refuseIfUnfinished(settings);
         }
@@ -137,7 +158,8 @@ public final class AmsSystem implements AutoCloseable {
 
             EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), topics);
             parts.add(publisher);
-            MediaRoutes mediaRoutes = new MediaRoutes(media.open(), publisher, media.maxBytes());
+            MediaStore mediaStore = media.open();
+            MediaRoutes mediaRoutes = new MediaRoutes(mediaStore, publisher, media.maxBytes());
             List<SystemComponent> components =
                     List.of(
                             new SystemComponent(
@@ -192,7 +214,8 @@ public final class AmsSystem implements AutoCloseable {
                             publisher,
                             admin,
                             components,
-                            routes);
+                            routes,
+                            new KnowledgeImages(mediaStore, vision));
             parts.add(rest);
             return new AmsSystem(
                     parts,

@@ -111,6 +111,7 @@ class OpenApiDriftIT {
                                     "document_id",
                                     "title",
                                     "content",
+                                    "media",
                                     "content_type",
                                     "source",
                                     "tags",
