@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ams.events.MediaRef;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
+import ams.events.serde.EventSerdes;
+import ams.events.serde.SingleObjectSerde;
+import ams.events.serde.Utf8Decoder;
 import ams.export.DuckDb;
 import ams.testkit.TestEvents;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,5 +83,42 @@ class MediaColumnTest {
                                     + fresh
                                     + "')"));
         }
+    }
+
+    @Test
+    void turnLinesListMediaTheSameOnBothDecodingPaths() throws Exception {
+        String hash = "a1".repeat(32);
+        ConversationEvent text = TestEvents.humanMessage("conv-1", 0, "ann", "look é");
+        ConversationEvent event =
+                ConversationEvent.newBuilder(text)
+                        .setPayload(
+                                MessageAppended.newBuilder((MessageAppended) text.getPayload())
+                                        .setMedia(List.of(new MediaRef(hash, "image/jpeg", 42L)))
+                                        .build())
+                        .build();
+        SingleObjectSerde<ConversationEvent> serde = EventSerdes.conversationEvents();
+        Utf8Decoder utf8 = serde.utf8Decoder(Utf8Turns.FIELDS);
+        byte[] bytes = serde.encode(event);
+        ConversationEvent decoded = serde.decode(bytes);
+        String generated =
+                new String(
+                        new JsonFormats()
+                                .turnLine(
+                                        decoded.getConversationId(),
+                                        (MessageAppended) decoded.getPayload(),
+                                        decoded.getEnvelope().getOccurredAt()),
+                        StandardCharsets.UTF_8);
+        String fast =
+                new String(
+                        new JsonFormats()
+                                .turnLine(new Utf8Turns(utf8.schema()).read(utf8.decode(bytes))),
+                        StandardCharsets.UTF_8);
+        assertEquals(generated, fast);
+        JsonNode media = new ObjectMapper().readTree(fast).path("media");
+        assertEquals(1, media.size(), fast);
+        assertEquals(hash, media.get(0).path("sha256").asText());
+        assertEquals("image/jpeg", media.get(0).path("content_type").asText());
+        assertEquals(42, media.get(0).path("size_bytes").asLong());
+        assertEquals(hash.substring(0, 2) + "/" + hash, media.get(0).path("path").asText());
     }
 }
