@@ -168,6 +168,22 @@ class MediaExportIT {
             Path file = storeDir.resolve(String.valueOf(first.get(3)));
             assertTrue(Files.exists(file), file + " does not exist");
             assertEquals(stored.sha256(), sha256(Files.readAllBytes(file)));
+            Wait.until(
+                    "the chat line",
+                    Duration.ofSeconds(60),
+                    () -> duck.jsonlRows(sink.resolve("jsonl/chat")) == 1);
+            Path chatFile;
+            try (var files = Files.list(sink.resolve("jsonl/chat"))) {
+                chatFile =
+                        files.filter(p -> p.toString().endsWith(".jsonl"))
+                                .findFirst()
+                                .orElseThrow();
+            }
+            JsonNode chat = JSON.readTree(Files.readAllLines(chatFile).get(0));
+            JsonNode chatParts = chat.path("messages").get(0).path("content");
+            assertEquals(3, chatParts.size(), chat.toString()); // text + both references
+            assertEquals(first.get(3), chatParts.get(1).path("image_url").path("url").asText());
+            assertEquals("A square.", chat.path("messages").get(1).path("content").asText());
             assertEquals(
                     0,
                     duck.count(

@@ -169,7 +169,8 @@ public final class JsonFormats {
                 g.writeStartObject();
                 g.writeStringField("role", Roles.original(msg.message().getRole()));
                 g.writeStringField("name", msg.message().getAgentId());
-                g.writeStringField("content", msg.message().getContent());
+                g.writeFieldName("content");
+                writeChatContent(g, msg.message());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -178,6 +179,40 @@ public final class JsonFormats {
         } catch (IOException | RuntimeException e) {
             throw broken(e);
         }
+    }
+
+    /**
+     * A chat message's content: the plain string, or, when the message has images, OpenAI content
+     * parts whose {@code image_url} is the image's path relative to the media store's directory
+     * (the continuous sink copies no bytes; the training export bundles them).
+     */
+    private static void writeChatContent(JsonGenerator g, MessageAppended m) throws IOException {
+        List<ams.events.MediaRef> images =
+                m.getMedia() == null
+                        ? List.of()
+                        : m.getMedia().stream()
+                                .filter(r -> r.getContentType().startsWith("image/"))
+                                .toList();
+        if (images.isEmpty()) {
+            g.writeString(m.getContent());
+            return;
+        }
+        g.writeStartArray();
+        if (m.getContent() != null && !m.getContent().isEmpty()) {
+            g.writeStartObject();
+            g.writeStringField("type", "text");
+            g.writeStringField("text", m.getContent());
+            g.writeEndObject();
+        }
+        for (ams.events.MediaRef ref : images) {
+            g.writeStartObject();
+            g.writeStringField("type", "image_url");
+            g.writeObjectFieldStart("image_url");
+            g.writeStringField("url", MessageRows.mediaPath(ref.getSha256()));
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     /** One completed conversation in ShareGPT format. */
