@@ -2,9 +2,11 @@ package ams.app.cli;
 
 import ams.app.BrokerOptions;
 import ams.app.client.RestClient;
+import ams.app.system.MediaSettings;
 import ams.events.topics.TopicCatalogue;
 import ams.export.dataset.DatasetExport;
 import ams.export.dataset.DatasetFormat;
+import ams.export.dataset.DatasetMedia;
 import ams.export.dataset.SpeakerViews;
 import ams.export.dataset.Splits;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -196,6 +198,19 @@ public final class ExportCli {
         List<String> files;
 
         @Option(
+                names = "--media-urls",
+                defaultValue = "path",
+                description =
+                        "Image URLs of the SFT content parts: path (media/<sha256>.<ext>, the files copied into the dataset) or data (data:<type>;base64,...). Default: ${DEFAULT-VALUE}")
+        String mediaUrls;
+
+        @Option(
+                names = "--media-dir",
+                description =
+                        "The media store's directory (default: AMS_MEDIA_DIR, else <data-dir>/media)")
+        Path mediaDir;
+
+        @Option(
                 names = "--encoding",
                 defaultValue = "cl100k_base",
                 description =
@@ -217,6 +232,15 @@ public final class ExportCli {
                 }
             }
             DatasetFormat datasetFormat = DatasetFormat.parse(format);
+            DatasetMedia.Options media =
+                    new DatasetMedia.Options(
+                            mediaDir != null
+                                    ? mediaDir
+                                    : MediaSettings.fromEnvironment(
+                                                    System.getenv(),
+                                                    broker.dataDir().resolve("media"))
+                                            .dir(),
+                            DatasetMedia.Urls.parse(mediaUrls));
             DatasetExport.Options options =
                     new DatasetExport.Options(
                             datasetFormat,
@@ -243,7 +267,7 @@ public final class ExportCli {
             DatasetExport.Result result;
             try (BrokerOptions.Connection connection = broker.connect()) {
                 result =
-                        new DatasetExport()
+                        new DatasetExport(media)
                                 .fromLog(
                                         connection.bootstrapServers(),
                                         new TopicCatalogue(broker.topicPrefix(), 3, (short) 1),

@@ -86,6 +86,17 @@ public final class DatasetExport {
     public record Result(Path root, List<Path> files, Map<String, Long> rowsPerSplit, long rows) {}
 
     private final ObjectMapper mapper = new ObjectMapper();
+    private final DatasetMedia.Options media;
+
+    /** An export that knows no media store: every image counts as missing. */
+    public DatasetExport() {
+        this(DatasetMedia.Options.none());
+    }
+
+    /** An export whose SFT rows carry the messages' images as OpenAI content parts. */
+    public DatasetExport(DatasetMedia.Options media) {
+        this.media = media;
+    }
 
     /** Reads agent-events and conversation-events to their current end, then exports. */
     public Result fromLog(
@@ -127,7 +138,10 @@ public final class DatasetExport {
         TokenCounter tokens = new TokenCounter(options.encoding());
         SpeakerViews views = new SpeakerViews(prompts, options.views());
         QualityReport report = new QualityReport();
-        Schema schema = options.format().schema();
+        // Only SFT carries images (content parts); the other formats keep the text.
+        boolean images = options.format() == DatasetFormat.SFT && hasImages(conversations);
+        Schema schema = options.format().schema(images);
+        DatasetMedia mediaFiles = new DatasetMedia(media, root);
         List<String> splits = options.splits().used();
         Set<Long> exact = new HashSet<>();
         NearDuplicates near =
@@ -150,7 +164,11 @@ public final class DatasetExport {
                 }
                 List<LogConversation.Turn> kept = new ArrayList<>(c.turns().size());
                 for (LogConversation.Turn t : c.turns()) {
-                    if (report.count("empty turn", TextChecks.empty(t.content()))
+                    boolean hasImage =
+                            t.message().getMedia() != null
+                                    && t.message().getMedia().stream()
+                                            .anyMatch(DatasetMedia::image);
+                    if (report.count("empty turn", TextChecks.empty(t.content()) && !hasImage)
                             || report.count(
                                     "repeated-phrase turn",
                                     TextChecks.repetitive(
@@ -196,7 +214,13 @@ public final class DatasetExport {
                         }
                     }
                     List<GenericRecord> rows =
-                            options.format().rows(schema, s, total, tokens::count);
+                            options.format()
+                                    .rows(
+                                            schema,
+                                            s,
+                                            total,
+                                            tokens::count,
+                                            images ? imageUrls(s, mediaFiles) : List.of());
                     files.write(split, rows);
                     report.written(split, s, rows.size(), turnTokens, systemTokens);
                 }
@@ -218,6 +242,13 @@ public final class DatasetExport {
                 bytes.put(split, Files.size(main));
             }
             ObjectNode reportJson = report.json(mapper, header(options, tokens));
+            if (mediaFiles.images() > 0) {
+                ObjectNode m = reportJson.putObject("media");
+                m.put("urls", media.urls().name().toLowerCase(java.util.Locale.ROOT));
+                m.put("images", mediaFiles.images());
+                m.put("media_missing", mediaFiles.missing());
+                m.put("files_bundled", mediaFiles.bundled());
+            }
             List<Path> out = new ArrayList<>(written);
             out.add(
                     writeText(
@@ -238,6 +269,31 @@ public final class DatasetExport {
                                     reportJson)));
             return new Result(root, out, rows, report.rows());
         }
+    }
+
+    private static boolean hasImages(List<LogConversation> conversations) {
+        for (LogConversation c : conversations) {
+            for (LogConversation.Turn t : c.turns()) {
+                if (t.message().getMedia() != null
+                        && t.message().getMedia().stream().anyMatch(DatasetMedia::image)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The content-part URLs of each turn's images; a missing image is counted and left out. */
+    private static List<List<String>> imageUrls(Sample s, DatasetMedia media) throws IOException {
+        List<List<String>> urls = new ArrayList<>(s.turns().size());
+        for (Sample.ChatTurn t : s.turns()) {
+            List<String> turn = new ArrayList<>(t.images().size());
+            for (var ref : t.images()) {
+                media.url(ref).ifPresent(turn::add);
+            }
+            urls.add(turn);
+        }
+        return urls;
     }
 
     private ObjectNode header(Options o, TokenCounter tokens) {

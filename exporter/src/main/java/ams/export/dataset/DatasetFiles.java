@@ -125,11 +125,52 @@ final class DatasetFiles implements AutoCloseable {
 
     /** A row as one JSON object, straight from the record to the stream (no tree). */
     static void writeJson(JsonGenerator g, GenericRecord row) throws IOException {
+        if (DatasetFormat.MESSAGE_WITH_IMAGES.getFullName().equals(row.getSchema().getFullName())) {
+            writeMessageWithImages(g, row);
+            return;
+        }
         g.writeStartObject();
         for (Schema.Field f : row.getSchema().getFields()) {
             g.writeFieldName(f.name());
             writeValue(g, row.get(f.pos()));
         }
+        g.writeEndObject();
+    }
+
+    /**
+     * An SFT message of a dataset with images, as OpenAI chat: {@code content} is a list of parts
+     * ({@code text}, then one {@code image_url} per image) when the message has images, else the
+     * plain string it always was; the {@code images} column is not repeated.
+     */
+    private static void writeMessageWithImages(JsonGenerator g, GenericRecord m)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("role", m.get("role").toString());
+        g.writeFieldName("content");
+        Collection<?> images = (Collection<?>) m.get("images");
+        String text = m.get("content").toString();
+        if (images == null || images.isEmpty()) {
+            g.writeString(text);
+        } else {
+            g.writeStartArray();
+            if (!text.isEmpty()) {
+                g.writeStartObject();
+                g.writeStringField("type", "text");
+                g.writeStringField("text", text);
+                g.writeEndObject();
+            }
+            for (Object url : images) {
+                g.writeStartObject();
+                g.writeStringField("type", "image_url");
+                g.writeObjectFieldStart("image_url");
+                g.writeStringField("url", url.toString());
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        g.writeFieldName("name");
+        writeValue(g, m.get("name"));
         g.writeEndObject();
     }
 

@@ -40,6 +40,24 @@ public enum DatasetFormat {
                     .optionalString("name")
                     .endRecord();
 
+    /**
+     * An SFT message of a dataset that has images: {@code images} holds the URLs of its {@code
+     * image_url} content parts. Parquet needs one type per column, so there the text stays in
+     * {@code content} and the URLs sit beside it; the JSONL writes OpenAI's content parts instead
+     * ({@link DatasetFiles}).
+     */
+    static final Schema MESSAGE_WITH_IMAGES =
+            SchemaBuilder.record("chat_message_images")
+                    .namespace("ams.export.dataset")
+                    .fields()
+                    .requiredString("role")
+                    .requiredString("content")
+                    .optionalString("name")
+                    .name("images")
+                    .type(STRINGS)
+                    .withDefault(List.of())
+                    .endRecord();
+
     private static final Schema SHAREGPT_TURN =
             SchemaBuilder.record("sharegpt_turn")
                     .namespace("ams.export.dataset")
@@ -63,6 +81,14 @@ public enum DatasetFormat {
     }
 
     public Schema schema() {
+        return schema(false);
+    }
+
+    /**
+     * The row schema; {@code images}: the dataset has images (SFT messages get an {@code images}
+     * list; a dataset without images keeps the schema it always had).
+     */
+    public Schema schema(boolean images) {
         SchemaBuilder.FieldAssembler<Schema> fields =
                 SchemaBuilder.record(label() + "_sample")
                         .namespace("ams.export.dataset")
@@ -73,7 +99,13 @@ public enum DatasetFormat {
                         .requiredString("agent_name")
                         .requiredString("topic");
         switch (this) {
-            case SFT -> fields = fields.name("messages").type().array().items(MESSAGE).noDefault();
+            case SFT ->
+                    fields =
+                            fields.name("messages")
+                                    .type()
+                                    .array()
+                                    .items(images ? MESSAGE_WITH_IMAGES : MESSAGE)
+                                    .noDefault();
             case SHAREGPT ->
                     fields =
                             fields.requiredString("system")
@@ -111,16 +143,32 @@ public enum DatasetFormat {
      */
     public List<GenericRecord> rows(
             Schema schema, Sample s, int tokens, java.util.function.ToIntFunction<String> count) {
+        return rows(schema, s, tokens, count, List.of());
+    }
+
+    /**
+     * As {@link #rows(Schema, Sample, int, java.util.function.ToIntFunction)}, with the image URLs
+     * of each turn ({@code imageUrls.get(i)} for {@code s.turns().get(i)}; empty = none).
+     */
+    public List<GenericRecord> rows(
+            Schema schema,
+            Sample s,
+            int tokens,
+            java.util.function.ToIntFunction<String> count,
+            List<List<String>> imageUrls) {
         List<GenericRecord> rows = new ArrayList<>();
         switch (this) {
             case SFT -> {
                 GenericData.Record row = header(schema, s, s.id(), s.turns().size(), tokens);
+                Schema message = schema.getField("messages").schema().getElementType();
                 List<GenericRecord> messages = new ArrayList<>(s.turns().size() + 1);
                 if (!s.system().isEmpty()) {
-                    messages.add(message("system", s.system(), null));
+                    messages.add(message(message, "system", s.system(), null, List.of()));
                 }
-                for (Sample.ChatTurn t : s.turns()) {
-                    messages.add(message(t.role(), t.content(), t.name()));
+                for (int i = 0; i < s.turns().size(); i++) {
+                    Sample.ChatTurn t = s.turns().get(i);
+                    List<String> urls = i < imageUrls.size() ? imageUrls.get(i) : List.of();
+                    messages.add(message(message, t.role(), t.content(), t.name(), urls));
                 }
                 row.put("messages", messages);
                 rows.add(row);
@@ -182,11 +230,15 @@ public enum DatasetFormat {
         return row;
     }
 
-    private static GenericRecord message(String role, String content, String name) {
-        GenericData.Record m = new GenericData.Record(MESSAGE);
+    private static GenericRecord message(
+            Schema schema, String role, String content, String name, List<String> images) {
+        GenericData.Record m = new GenericData.Record(schema);
         m.put("role", role);
         m.put("content", content);
         m.put("name", name);
+        if (schema.getField("images") != null) {
+            m.put("images", new ArrayList<>(images));
+        }
         return m;
     }
 }

@@ -1,5 +1,6 @@
 package ams.export.dataset;
 
+import ams.events.MediaRef;
 import java.time.Instant;
 import java.util.List;
 
@@ -29,11 +30,21 @@ public record Sample(
     /**
      * One chat message. {@code name} is the speaker of a user turn when it is one speaker; null for
      * the agent's own turns and for a user turn that merges several speakers (then each paragraph
-     * of the content starts with "name: ").
+     * of the content starts with "name: "). {@code images} are the images of the merged messages,
+     * in order (empty for a text-only turn).
      */
-    public record ChatTurn(String role, String name, String content) {
+    public record ChatTurn(String role, String name, String content, List<MediaRef> images) {
         public static final String USER = "user";
         public static final String ASSISTANT = "assistant";
+
+        public ChatTurn {
+            images = List.copyOf(images);
+        }
+
+        /** A text-only turn. */
+        public ChatTurn(String role, String name, String content) {
+            this(role, name, content, List.of());
+        }
     }
 
     /** Whether the turns alternate user/assistant, starting with user and ending with assistant. */

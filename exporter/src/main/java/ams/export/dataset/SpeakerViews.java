@@ -1,5 +1,6 @@
 package ams.export.dataset;
 
+import ams.events.MediaRef;
 import ams.events.conversation.MessageRole;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ public final class SpeakerViews {
         final List<String> names = new ArrayList<>();
         final List<String> texts = new ArrayList<>();
         final Set<String> providers = new LinkedHashSet<>();
+        final List<MediaRef> images = new ArrayList<>();
         boolean scripted;
         Instant at;
 
@@ -56,12 +58,15 @@ public final class SpeakerViews {
 
         Sample.ChatTurn chat() {
             if (Sample.ChatTurn.ASSISTANT.equals(role)) {
-                return new Sample.ChatTurn(role, null, String.join("\n\n", texts));
+                return new Sample.ChatTurn(role, null, String.join("\n\n", texts), images);
             }
             boolean oneSpeaker = names.stream().distinct().count() <= 1;
             if (oneSpeaker) {
                 return new Sample.ChatTurn(
-                        role, names.isEmpty() ? null : names.get(0), String.join("\n\n", texts));
+                        role,
+                        names.isEmpty() ? null : names.get(0),
+                        String.join("\n\n", texts),
+                        images);
             }
             StringBuilder content = new StringBuilder();
             for (int i = 0; i < texts.size(); i++) {
@@ -70,7 +75,7 @@ public final class SpeakerViews {
                 }
                 content.append(names.get(i)).append(": ").append(texts.get(i));
             }
-            return new Sample.ChatTurn(role, null, content.toString());
+            return new Sample.ChatTurn(role, null, content.toString(), images);
         }
     }
 
@@ -126,6 +131,11 @@ public final class SpeakerViews {
             }
             last.names.add(name);
             last.texts.add(t.content());
+            if (t.message().getMedia() != null) {
+                t.message().getMedia().stream()
+                        .filter(DatasetMedia::image)
+                        .forEach(last.images::add);
+            }
             if (chatRole.equals(Sample.ChatTurn.ASSISTANT)) {
                 last.providers.add(t.provider());
                 last.scripted |= t.scripted();

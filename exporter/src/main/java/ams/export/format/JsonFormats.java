@@ -55,6 +55,13 @@ public final class JsonFormats {
             writeMetadata(g, m.getMetadataJson());
             g.writeStringField("role", Roles.original(m.getRole()));
             g.writeStringField("message_id", m.getMessageId());
+            if (m.getMedia() != null && !m.getMedia().isEmpty()) {
+                g.writeArrayFieldStart("media");
+                for (ams.events.MediaRef ref : m.getMedia()) {
+                    writeMedia(g, ref.getSha256(), ref.getContentType(), ref.getSizeBytes());
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
             return endLine();
         } catch (IOException | RuntimeException e) {
@@ -94,11 +101,38 @@ public final class JsonFormats {
             g.writeStringField("role", Roles.original(t.role()));
             g.writeFieldName("message_id");
             writeText(g, t.messageId());
+            if (!t.media().isEmpty()) {
+                g.writeArrayFieldStart("media");
+                for (Object o : t.media()) {
+                    org.apache.avro.generic.GenericRecord ref =
+                            (org.apache.avro.generic.GenericRecord) o;
+                    writeMedia(
+                            g,
+                            ref.get("sha256").toString(),
+                            ref.get("contentType").toString(),
+                            (Long) ref.get("sizeBytes"));
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
             return endLine();
         } catch (IOException | RuntimeException e) {
             throw broken(e);
         }
+    }
+
+    /**
+     * One media reference of a turn line (written only for a message that has media, so the lines
+     * of the others are unchanged): the same fields as the messages table's {@code media} column.
+     */
+    private static void writeMedia(JsonGenerator g, String sha256, String type, long size)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("sha256", sha256);
+        g.writeStringField("content_type", type);
+        g.writeNumberField("size_bytes", size);
+        g.writeStringField("path", MessageRows.mediaPath(sha256));
+        g.writeEndObject();
     }
 
     private static void writeText(JsonGenerator g, Utf8 text) throws IOException {
@@ -135,7 +169,8 @@ public final class JsonFormats {
                 g.writeStartObject();
                 g.writeStringField("role", Roles.original(msg.message().getRole()));
                 g.writeStringField("name", msg.message().getAgentId());
-                g.writeStringField("content", msg.message().getContent());
+                g.writeFieldName("content");
+                writeChatContent(g, msg.message());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -144,6 +179,40 @@ public final class JsonFormats {
         } catch (IOException | RuntimeException e) {
             throw broken(e);
         }
+    }
+
+    /**
+     * A chat message's content: the plain string, or, when the message has images, OpenAI content
+     * parts whose {@code image_url} is the image's path relative to the media store's directory
+     * (the continuous sink copies no bytes; the training export bundles them).
+     */
+    private static void writeChatContent(JsonGenerator g, MessageAppended m) throws IOException {
+        List<ams.events.MediaRef> images =
+                m.getMedia() == null
+                        ? List.of()
+                        : m.getMedia().stream()
+                                .filter(r -> r.getContentType().startsWith("image/"))
+                                .toList();
+        if (images.isEmpty()) {
+            g.writeString(m.getContent());
+            return;
+        }
+        g.writeStartArray();
+        if (m.getContent() != null && !m.getContent().isEmpty()) {
+            g.writeStartObject();
+            g.writeStringField("type", "text");
+            g.writeStringField("text", m.getContent());
+            g.writeEndObject();
+        }
+        for (ams.events.MediaRef ref : images) {
+            g.writeStartObject();
+            g.writeStringField("type", "image_url");
+            g.writeObjectFieldStart("image_url");
+            g.writeStringField("url", MessageRows.mediaPath(ref.getSha256()));
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     /** One completed conversation in ShareGPT format. */

@@ -1,5 +1,6 @@
 package ams.export.format;
 
+import ams.events.MediaRef;
 import ams.events.TokenUsage;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
@@ -17,6 +18,20 @@ import org.apache.avro.generic.GenericRecord;
  * model, token usage, the knowledge placed in the prompt, and where in the log the row came from.
  */
 public final class MessageRows {
+
+    /**
+     * One media object a message references: its hash, type, size and {@code path}, the object's
+     * place relative to the media store's directory ({@code <media.dir>/<first 2 hex>/<sha256>}).
+     */
+    public static final Schema MEDIA =
+            SchemaBuilder.record("media_ref")
+                    .namespace("ams.export")
+                    .fields()
+                    .requiredString("sha256")
+                    .requiredString("content_type")
+                    .requiredLong("size_bytes")
+                    .requiredString("path")
+                    .endRecord();
 
     public static final Schema SCHEMA =
             SchemaBuilder.record("message")
@@ -50,6 +65,11 @@ public final class MessageRows {
                     .noDefault()
                     .requiredInt("kafka_partition")
                     .requiredLong("kafka_offset")
+                    .name("media")
+                    .type()
+                    .array()
+                    .items(MEDIA)
+                    .arrayDefault(List.of())
                     .endRecord();
 
     /** Columns whose values are nearly all distinct: written without a dictionary. */
@@ -89,6 +109,23 @@ public final class MessageRows {
                 new ArrayList<>(m.getKnowledgeIds() == null ? List.of() : m.getKnowledgeIds()));
         row.put("kafka_partition", partition);
         row.put("kafka_offset", offset);
+        List<GenericRecord> media = new ArrayList<>();
+        if (m.getMedia() != null) {
+            for (MediaRef ref : m.getMedia()) {
+                GenericData.Record r = new GenericData.Record(MEDIA);
+                r.put("sha256", ref.getSha256());
+                r.put("content_type", ref.getContentType());
+                r.put("size_bytes", ref.getSizeBytes());
+                r.put("path", mediaPath(ref.getSha256()));
+                media.add(r);
+            }
+        }
+        row.put("media", media);
         return row;
+    }
+
+    /** Where an object lives relative to the media store's directory (as LocalMediaStore). */
+    public static String mediaPath(String sha256) {
+        return sha256.length() < 2 ? sha256 : sha256.substring(0, 2) + "/" + sha256;
     }
 }

@@ -1,5 +1,6 @@
 package ams.export.format;
 
+import ams.events.MediaRef;
 import ams.events.TokenUsage;
 import ams.events.conversation.MessageAppended;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,8 @@ public final class MessageWriteSupport extends WriteSupport<MessageRow> {
         "latency_ms",
         "knowledge_ids",
         "kafka_partition",
-        "kafka_offset"
+        "kafka_offset",
+        "media"
     };
 
     static {
@@ -127,7 +129,43 @@ public final class MessageWriteSupport extends WriteSupport<MessageRow> {
         knowledgeIds(m.getKnowledgeIds());
         intValue(17, row.partition());
         longValue(18, row.offset());
+        media(m.getMedia());
         out.endMessage();
+    }
+
+    /**
+     * A three-level list of structs: media { repeated group list { required group element { sha256,
+     * content_type, size_bytes, path } } }.
+     */
+    private void media(List<MediaRef> media) {
+        out.startField(COLUMNS[19], 19);
+        out.startGroup();
+        if (media != null && !media.isEmpty()) {
+            out.startField("list", 0);
+            for (MediaRef ref : media) {
+                out.startGroup();
+                out.startField("element", 0);
+                out.startGroup();
+                field("sha256", 0, ref.getSha256());
+                field("content_type", 1, ref.getContentType());
+                out.startField("size_bytes", 2);
+                out.addLong(ref.getSizeBytes());
+                out.endField("size_bytes", 2);
+                field("path", 3, MessageRows.mediaPath(ref.getSha256()));
+                out.endGroup();
+                out.endField("element", 0);
+                out.endGroup();
+            }
+            out.endField("list", 0);
+        }
+        out.endGroup();
+        out.endField(COLUMNS[19], 19);
+    }
+
+    private void field(String name, int index, String value) {
+        out.startField(name, index);
+        out.addBinary(utf8(value));
+        out.endField(name, index);
     }
 
     /** A three-level list: knowledge_ids { repeated group list { required binary element } }. */

@@ -106,6 +106,9 @@ public final class TableWriter {
             list.forEach(e -> array.add(value(type.getElementType(), e)));
             return array;
         }
+        if (value instanceof GenericRecord record) {
+            return json(record);
+        }
         return mapper.valueToTree(value instanceof CharSequence ? value.toString() : value);
     }
 

@@ -3,6 +3,7 @@ package ams.export.format;
 import ams.events.Envelope;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.Schema;
@@ -30,7 +31,8 @@ public final class Utf8Turns {
             Utf8 agentId,
             MessageRole role,
             Utf8 content,
-            Utf8 metadataJson) {}
+            Utf8 metadataJson,
+            List<?> media) {}
 
     /**
      * The fields a turn line needs, for {@link
@@ -50,7 +52,8 @@ public final class Utf8Turns {
                             "agentId",
                             "role",
                             "content",
-                            "metadataJson"));
+                            "metadataJson",
+                            "media"));
 
     private final int envelope;
     private final int occurredAt;
@@ -63,6 +66,7 @@ public final class Utf8Turns {
     private final int role;
     private final int content;
     private final int metadataJson;
+    private final int media;
 
     public Utf8Turns(Schema conversationEvent) {
         Schema envelopeSchema = conversationEvent.getField("envelope").schema();
@@ -86,6 +90,7 @@ public final class Utf8Turns {
         this.role = message.getField("role").pos();
         this.content = message.getField("content").pos();
         this.metadataJson = message.getField("metadataJson").pos();
+        this.media = message.getField("media").pos();
     }
 
     public Turn read(GenericRecord event) {
@@ -93,7 +98,7 @@ public final class Utf8Turns {
         Utf8 conversation = (Utf8) event.get(conversationId);
         GenericRecord p = (GenericRecord) event.get(payload);
         if (!p.getSchema().getFullName().equals(messageAppended)) {
-            return new Turn(time, conversation, false, 0, null, null, null, null, null);
+            return new Turn(time, conversation, false, 0, null, null, null, null, null, List.of());
         }
         return new Turn(
                 time,
@@ -104,6 +109,7 @@ public final class Utf8Turns {
                 (Utf8) p.get(agentId),
                 MessageRole.valueOf(p.get(role).toString()),
                 (Utf8) p.get(content),
-                (Utf8) p.get(metadataJson));
+                (Utf8) p.get(metadataJson),
+                p.get(media) instanceof List<?> refs ? refs : List.of());
     }
 }

@@ -48,7 +48,7 @@ class MessageWriteSupportTest {
         try (DuckDb duck = new DuckDb()) {
             List<List<Object>> columns = duck.query(describe(direct));
             assertEquals(duck.query(describe(avro)), columns);
-            assertEquals(19, columns.size());
+            assertEquals(20, columns.size()); // 19 + media (issue 21)
             List<List<Object>> rows = duck.query(rows(direct));
             assertEquals(duck.query(rows(avro)), rows);
             assertEquals(events.size(), rows.size());
@@ -76,6 +76,11 @@ class MessageWriteSupportTest {
                         .setSessionId("session-7")
                         .setMetadataJson("{\"topic\":\"x\",\"n\":[1,2]}")
                         .setKnowledgeIds(List.of("doc-1", "doc-2"))
+                        .setMedia(
+                                List.of(
+                                        new ams.events.MediaRef("ab".repeat(32), "image/png", 12L),
+                                        new ams.events.MediaRef(
+                                                "cd".repeat(32), "image/jpeg", 3456L)))
                         .setUsage(
                                 TokenUsage.newBuilder()
                                         .setPromptTokens(11)
