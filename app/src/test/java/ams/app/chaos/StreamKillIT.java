@@ -140,8 +140,11 @@ class StreamKillIT {
                     WAIT,
                     () -> {
                         try {
-                            new RestClient("http://127.0.0.1:" + agentsPort, null)
-                                    .get("/agents/student");
+                            // Both: they may sit on different partitions, folded in any order.
+                            RestClient agents =
+                                    new RestClient("http://127.0.0.1:" + agentsPort, null);
+                            agents.get("/agents/teacher");
+                            agents.get("/agents/student");
                             client.get("/jobs");
                             return true;
                         } catch (RestClient.ApiException e) {
