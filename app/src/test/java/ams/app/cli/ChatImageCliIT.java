@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.app.Ams;
 import ams.app.client.AmsClient;
+import ams.app.client.RestClient;
 import ams.app.system.AmsSystem;
 import ams.app.system.TestSystemSettings;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
+import ams.testkit.Wait;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -65,24 +67,32 @@ class ChatImageCliIT {
             StringWriter out = new StringWriter();
             CommandLine cli = Ams.commandLine();
             cli.setOut(new PrintWriter(out, true));
-            int exit = 1;
-            for (int i = 0; i < 100 && exit != 0; i++) {
-                exit =
-                        cli.execute(
-                                "chat",
-                                "send",
-                                id,
-                                "What is this?",
-                                "--as",
-                                "ana",
-                                "--image",
-                                photo.toString(),
-                                "--api",
-                                api);
-                if (exit != 0) {
-                    Thread.sleep(100);
-                }
-            }
+            Wait.until(
+                    "the chat awaits ana",
+                    Duration.ofSeconds(60),
+                    () -> {
+                        try {
+                            return "ana"
+                                    .equals(
+                                            client.conversation(id)
+                                                    .path("awaiting_human")
+                                                    .asText());
+                        } catch (RestClient.ApiException e) {
+                            return false; // not requested yet
+                        }
+                    });
+            int exit =
+                    cli.execute(
+                            "chat",
+                            "send",
+                            id,
+                            "What is this?",
+                            "--as",
+                            "ana",
+                            "--image",
+                            photo.toString(),
+                            "--api",
+                            api);
             assertEquals(0, exit, out.toString());
             client.awaitConversation(id, Duration.ofMinutes(2));
 
