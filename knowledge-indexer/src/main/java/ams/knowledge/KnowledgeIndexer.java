@@ -76,7 +76,14 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 new StoreQueries(
                         Duration.ofMillis(
                                 config.getLong(KnowledgeIndexerConfig.QUERY_MAX_WAIT_MS)));
-        KnowledgeQueries queries = new KnowledgeQueries(streams, index, embedder, storeQueries);
+        KnowledgeQueries queries =
+                new KnowledgeQueries(
+                        streams,
+                        index,
+                        embedder,
+                        storeQueries,
+                        new QueryEmbeddingCache(
+                                config.getInt(KnowledgeIndexerConfig.QUERY_EMBEDDING_CACHE_SIZE)));
         InstanceRouter router =
                 new InstanceRouter(
                         streams, self, storeQueries, Duration.ofSeconds(10), config.apiToken());

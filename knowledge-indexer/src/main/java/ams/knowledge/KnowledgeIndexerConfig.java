@@ -51,6 +51,7 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
     public static final String CHUNK_OVERLAP_CHARS = "chunk.overlap.chars";
     public static final String CHUNK_MAX_PER_DOCUMENT = "chunk.max.per.document";
     public static final String QUERY_MAX_WAIT_MS = "query.max.wait.ms";
+    public static final String QUERY_EMBEDDING_CACHE_SIZE = "query.embedding.cache.size";
     public static final String READ_ONLY = "read.only";
 
     public static final String PROVIDER_IN_PROCESS = "in-process";
@@ -169,7 +170,14 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
                             5_000L,
                             Range.atLeast(0),
                             Importance.LOW,
-                            "How long a query waits for a store during a rebalance before answering 503.");
+                            "How long a query waits for a store during a rebalance before answering 503.")
+                    .define(
+                            QUERY_EMBEDDING_CACHE_SIZE,
+                            ConfigDef.Type.INT,
+                            4_096,
+                            Range.atLeast(0),
+                            Importance.LOW,
+                            "Search query embeddings kept (least recently used out; 0 = none), keyed by model and normalized text: a repeated vector or hybrid query skips the model. About 1.6 KiB each at 384 dimensions.");
 
     public KnowledgeIndexerConfig(Map<?, ?> props) {
         super(DEFINITION, props);

@@ -68,16 +68,19 @@ public final class KnowledgeQueries {
     private final SearchIndex index;
     private final Embedder embedder;
     private final StoreQueries storeQueries;
-
-    /** This thread's last query embedding (with the embedder that made it: one per indexer). */
-    private static final ThreadLocal<Embedded> LAST_EMBEDDED = new ThreadLocal<>();
+    private final QueryEmbeddingCache queryEmbeddings;
 
     public KnowledgeQueries(
-            KafkaStreams streams, SearchIndex index, Embedder embedder, StoreQueries storeQueries) {
+            KafkaStreams streams,
+            SearchIndex index,
+            Embedder embedder,
+            StoreQueries storeQueries,
+            QueryEmbeddingCache queryEmbeddings) {
         this.streams = streams;
         this.index = index;
         this.embedder = embedder;
         this.storeQueries = storeQueries;
+        this.queryEmbeddings = queryEmbeddings;
     }
 
     public DocumentPage documents(String agentId, int offset, int limit) {
@@ -135,7 +138,9 @@ public final class KnowledgeQueries {
         // Touching the store first makes a query during a rebalance wait (or answer 503) instead of
         // reading a search index that is still being rebuilt.
         storeQueries.query(KnowledgeTopology.DOCUMENTS_STORE, this::documentsStore);
-        float[] vector = mode == SearchMode.LEXICAL ? null : embed(query);
+        // A conversation turn searches twice with one query (its hits, then the documents linked
+        // to them by a tag), and users repeat queries: the cache spares the model both.
+        float[] vector = mode == SearchMode.LEXICAL ? null : queryEmbeddings.embed(embedder, query);
         ReadOnlyKeyValueStore<String, ChunkRecord> chunkStore =
                 storeQueries.query(KnowledgeTopology.CHUNKS_STORE, this::chunksStore);
         // The float vectors stay in the store; the index re-ranks its best candidates with them.
@@ -184,35 +189,6 @@ public final class KnowledgeQueries {
         return results;
     }
 
-    /**
-     * The query's embedding, reusing this thread's last one when the text is the same: a
-     * conversation turn searches twice with one query (its hits, then the documents linked to them
-     * by a tag), and embedding the query is most of a hybrid search's cost (bench/RESULTS.md). The
-     * search never writes to the vector.
-     */
-    private float[] embed(String query) {
-        Embedded last = LAST_EMBEDDED.get();
-        if (last != null && last.embedder == embedder && last.query.equals(query)) {
-            return last.vector;
-        }
-        float[] vector = embedder.embed(query);
-        LAST_EMBEDDED.set(new Embedded(embedder, query, vector));
-        return vector;
-    }
-
-    /** A query text and its embedding. */
-    private static final class Embedded {
-        final Embedder embedder;
-        final String query;
-        final float[] vector;
-
-        Embedded(Embedder embedder, String query, float[] vector) {
-            this.embedder = embedder;
-            this.query = query;
-            this.vector = vector;
-        }
-    }
-
     /** Every edge of {@code node}; with {@code asOf}, only those valid at that time. */
     public List<Neighbour> neighbours(String node, Instant asOf) {
         GraphNodes.validate(node);
@@ -257,6 +233,11 @@ public final class KnowledgeQueries {
 
     public Embedder embedder() {
         return embedder;
+    }
+
+    /** The embeddings of recent queries, with its hit and miss counts. */
+    public QueryEmbeddingCache queryEmbeddings() {
+        return queryEmbeddings;
     }
 
     public SearchIndex searchIndex() {

@@ -664,22 +664,35 @@ class KnowledgeIndexerIT {
                                                 Double.NEGATIVE_INFINITY))
                                 .size());
                 assertEquals(embedded, openai.embeddingRequests(), "the same query, embedded once");
+                indexer.queries()
+                        .search(
+                                "hal",
+                                "  Cats need\ttaurine. ",
+                                1,
+                                SearchMode.VECTOR,
+                                SearchFilters.NONE);
+                assertEquals(
+                        embedded, openai.embeddingRequests(), "only whitespace differs: cached");
                 indexer.queries().search("hal", "dogs", 1, SearchMode.VECTOR, SearchFilters.NONE);
                 assertEquals(embedded + 1, openai.embeddingRequests(), "another query");
+                assertTrue(indexer.queries().queryEmbeddings().hits() >= 2);
 
+                // Another model over the same cache (a reconfigured model): the cached vectors
+                // of the first model are not reused, so the dimension check still refuses.
                 KnowledgeQueries otherModel =
                         new KnowledgeQueries(
                                 indexer.streams(),
                                 indexer.queries().searchIndex(),
                                 TestIndexers.model(),
-                                new ams.events.streams.StoreQueries(Duration.ofSeconds(5)));
+                                new ams.events.streams.StoreQueries(Duration.ofSeconds(5)),
+                                indexer.queries().queryEmbeddings());
                 DimensionMismatchException refused =
                         assertThrows(
                                 DimensionMismatchException.class,
                                 () ->
                                         otherModel.search(
                                                 "hal",
-                                                "cats",
+                                                "Cats need taurine.",
                                                 1,
                                                 SearchMode.VECTOR,
                                                 SearchFilters.NONE));

@@ -193,7 +193,8 @@ public final class AmsSystem implements AutoCloseable {
                                     "conversation-orchestrator",
                                     conversations.streams()),
                             settings.bootstrapServers(),
-                            topics.conversationEvents());
+                            topics.conversationEvents(),
+                            knowledgeIndexer.queries().queryEmbeddings());
             parts.add(metrics);
             List<Consumer<Javalin>> routes =
                     List.of(

@@ -1,6 +1,7 @@
 package ams.app.system;
 
 import ams.conversations.ModelServerStatus;
+import ams.knowledge.QueryEmbeddingCache;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -29,7 +30,9 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * ams_turns_total}, {@code ams_llm_latency_seconds}, {@code ams_llm_tokens_total}, {@code
  * ams_llm_errors_total}), and per model server what the orchestrator's rate limiter did ({@code
  * ams_llm_rate_limit_waits_total}, {@code ams_llm_rate_limit_wait_seconds_total}, {@code
- * ams_llm_retry_after_pauses_total}, {@code ams_llm_server_calls_total}, label {@code server}).
+ * ams_llm_retry_after_pauses_total}, {@code ams_llm_server_calls_total}, label {@code server}), and
+ * the knowledge search's query-embedding cache ({@code ams_knowledge_query_embeddings_total} with
+ * label {@code result} hit or miss, {@code ams_knowledge_query_embedding_cache_entries}).
  */
 final class SystemMetrics implements AutoCloseable {
 
@@ -46,7 +49,8 @@ final class SystemMetrics implements AutoCloseable {
             Map<String, KafkaStreams> processors,
             String bootstrapServers,
             ams.events.topics.Topic<String, ams.events.conversation.ConversationEvent>
-                    conversationEvents) {
+                    conversationEvents,
+            QueryEmbeddingCache queryEmbeddings) {
         this.modelServers = modelServers;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -72,6 +76,26 @@ final class SystemMetrics implements AutoCloseable {
                 "ams_conversations_stored");
         gaugeStore(processors.get("conversation-orchestrator"), "messages", "ams_messages_stored");
         conversations = new ConversationMetrics(bootstrapServers, conversationEvents, registry);
+        FunctionCounter.builder(
+                        "ams_knowledge_query_embeddings",
+                        queryEmbeddings,
+                        QueryEmbeddingCache::hits)
+                .tags(Tags.of("result", "hit"))
+                .description("Search queries whose embedding came from the cache")
+                .register(registry);
+        FunctionCounter.builder(
+                        "ams_knowledge_query_embeddings",
+                        queryEmbeddings,
+                        QueryEmbeddingCache::misses)
+                .tags(Tags.of("result", "miss"))
+                .description("Search queries embedded by the model (not in the cache)")
+                .register(registry);
+        Gauge.builder(
+                        "ams_knowledge_query_embedding_cache_entries",
+                        queryEmbeddings,
+                        QueryEmbeddingCache::size)
+                .description("Query embeddings held by the knowledge search's cache")
+                .register(registry);
     }
 
     private void gaugeStore(KafkaStreams streams, String store, String name) {

@@ -120,6 +120,9 @@ class RunningSystemIT {
                 metrics.body().contains("ams_messages_stored"), metrics.body().substring(0, 500));
         assertTrue(metrics.body().contains("jvm_memory_used_bytes"));
         assertTrue(metrics.body().contains("processor=\"conversation-orchestrator\""));
+        assertTrue(
+                metrics.body().contains("ams_knowledge_query_embeddings_total{result=\"miss\"}"),
+                "the query-embedding cache's counters");
         assertTrue(metrics.body().contains("ams_llm_latency_seconds"), "LLM latency from the log");
         assertTrue(
                 metrics.body().contains("ams_turns_total{model=\"scripted\"}"), "turns by model");

@@ -70,7 +70,14 @@ public final class ConversationHttp {
         app.post("/conversations/generate", this::generate);
         app.get(
                 "/conversations/{id}",
-                ctx -> routed(ctx, "", id -> queries.conversation(id).map(json::conversation)));
+                ctx ->
+                        routed(
+                                ctx,
+                                "",
+                                id ->
+                                        queries.conversation(id)
+                                                .map(json::conversation)
+                                                .map(ServiceJson::writeBytes)));
         app.get(
                 "/conversations/{id}/messages",
                 ctx ->
@@ -81,7 +88,7 @@ public final class ConversationHttp {
                                         queries.conversation(id)
                                                 .map(
                                                         s ->
-                                                                json.messages(
+                                                                json.messagesBytes(
                                                                         id,
                                                                         queries.messages(id)))));
         app.get("/agents/{id}/conversations", this::ofAgent);
@@ -94,8 +101,7 @@ public final class ConversationHttp {
      * Answers from the local store when this instance owns the key, else passes the owner's answer
      * on as it is.
      */
-    private void routed(
-            Context ctx, String suffix, Function<String, Optional<? extends JsonNode>> local) {
+    private void routed(Context ctx, String suffix, Function<String, Optional<byte[]>> local) {
         String id = conversationId(ctx);
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
                 && owner(id) instanceof InstanceRouter.Remote remote) {
@@ -108,7 +114,7 @@ public final class ConversationHttp {
             ServiceHttp.raw(ctx, response.status(), response.body());
             return;
         }
-        JsonNode answer =
+        byte[] answer =
                 local.apply(id)
                         .orElseThrow(
                                 () ->
@@ -116,7 +122,7 @@ public final class ConversationHttp {
                                                 "No conversation '"
                                                         + id
                                                         + "'; start one with POST /conversations/generate"));
-        ServiceHttp.ok(ctx, answer);
+        ServiceHttp.raw(ctx, 200, answer);
     }
 
     private void ofAgent(Context ctx) throws JsonProcessingException {

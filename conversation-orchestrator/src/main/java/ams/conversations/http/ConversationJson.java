@@ -5,10 +5,14 @@ import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.StoredMessage;
 import ams.events.conversation.ConversationRequested;
 import ams.service.http.ServiceJson;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -103,6 +107,75 @@ final class ConversationJson {
             list.add(message(m));
         }
         return n;
+    }
+
+    /**
+     * The same document as {@link #messages}, written straight to bytes: the messages route answers
+     * at thousands of requests a second, and a tree per message (a map per object, a node per
+     * field) was a large share of the server's allocation, whose young collections set the route's
+     * p99 (bench/RESULTS.md, messages-queries). Same fields in the same order; metadata still goes
+     * through {@link #metadata}, so a stored text that is not JSON is answered the same way.
+     */
+    byte[] messagesBytes(String conversationId, List<StoredMessage> messages) {
+        // As ObjectMapper.writeValueAsBytes does: the builder's blocks come from Jackson's pool.
+        try (ByteArrayBuilder out =
+                new ByteArrayBuilder(mapper.getFactory()._getBufferRecycler())) {
+            try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+                g.writeStartObject();
+                g.writeStringField("conversation_id", conversationId);
+                g.writeArrayFieldStart("messages");
+                for (StoredMessage m : messages) {
+                    writeMessage(g, m);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            return out.getClearAndRelease();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeMessage(JsonGenerator g, StoredMessage m) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("message_id", m.messageId());
+        g.writeNumberField("turn_number", m.turnNumber());
+        g.writeStringField("agent_id", m.agentId());
+        g.writeStringField("role", m.role());
+        g.writeStringField("content", m.content());
+        g.writeStringField("message_type", m.messageType());
+        g.writeStringField("timestamp", Instant.ofEpochMilli(m.timestamp()).toString());
+        g.writeStringField("model", m.model());
+        if (m.usage() == null) {
+            g.writeNullField("usage");
+        } else {
+            g.writeObjectFieldStart("usage");
+            g.writeNumberField("prompt_tokens", m.usage().promptTokens());
+            g.writeNumberField("completion_tokens", m.usage().completionTokens());
+            g.writeNumberField("total_tokens", m.usage().totalTokens());
+            g.writeBooleanField("estimated", m.usage().estimated());
+            g.writeEndObject();
+        }
+        if (m.latencyMillis() == null) {
+            g.writeNullField("latency_ms");
+        } else {
+            g.writeNumberField("latency_ms", m.latencyMillis());
+        }
+        g.writeArrayFieldStart("knowledge_ids");
+        for (String id : m.knowledgeIds()) {
+            g.writeString(id);
+        }
+        g.writeEndArray();
+        g.writeFieldName("metadata");
+        String metadata = m.metadataJson();
+        if (metadata == null || metadata.isBlank() || metadata.equals("{}")) {
+            g.writeStartObject();
+            g.writeEndObject();
+        } else {
+            mapper.writeTree(g, metadata(metadata));
+        }
+        g.writeStringField("session_id", m.sessionId());
+        g.writeEndObject();
     }
 
     ObjectNode message(StoredMessage m) {

@@ -7,6 +7,7 @@ import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
+import ams.knowledge.QueryEmbeddingCache;
 import ams.knowledge.embedding.EmbeddingModels;
 import ams.knowledge.search.SearchMode;
 import ams.service.http.ServiceHttp;
@@ -51,13 +52,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * open-loop load at a fixed rate from a separate JVM ({@link OpenLoopLoad}): first the empty route,
  * then {@code GET /agents/{id}/knowledge/search?q=..&k=5&mode=..} for each mode asked for, over a
  * file of varied queries (one to three words, a few frequent, a long tail, like the documents).
- * Vector and hybrid search embed the query with the model on every request (no cache): at a rate
- * the two cores cannot give the model, the achieved-rate row says so and the latencies are those of
- * a server that fell behind.
+ *
+ * <p>Vector and hybrid search embed the query with the model (tens of milliseconds of CPU) unless
+ * the query-embedding cache ({@code QueryEmbeddingCache}) holds it. So the figures are reported
+ * with the hit rate they ran at, in two labelled workloads: (1) the 1,000 distinct queries at the
+ * full rate, the cache warmed with each of them once before the load (a working set that fits the
+ * cache: every request of the load hits, the steady state of repeated queries), and (2) "all
+ * misses": hybrid search over queries never asked before (a file of tens of thousands of fresh
+ * ones, so a random pick rarely repeats), at a rate the model can keep ({@code coldRate}), which is
+ * what a new query costs. Between the two, a miss rate m at rate R needs R·m embeddings a second:
+ * the all-miss row's CPU per request says how many the two cores can give.
  *
  * <p>Arguments: chunks (10,000), rate (2,000 req/s), measured seconds (60), warm-up seconds (20),
  * modes (hybrid, the default mode; a comma-separated list of hybrid, vector, lexical), connections
- * (8), partitions (2). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
+ * (8), partitions (2), cold rate (20 req/s; 0 skips the all-miss phase). Broker: AMS_TEST_BOOTSTRAP
+ * if set, else one embedded in this JVM.
  */
 public final class KnowledgeQueryBench {
 
@@ -87,6 +96,7 @@ public final class KnowledgeQueryBench {
         }
         int connections = args.length > 5 ? Integer.parseInt(args[5]) : 8;
         int partitions = args.length > 6 ? Integer.parseInt(args[6]) : 2;
+        double coldRate = args.length > 7 ? Double.parseDouble(args[7]) : 20;
         String run = "bench-kq-" + UUID.randomUUID().toString().substring(0, 6);
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String bootstrap = kafka.bootstrapServers();
@@ -157,9 +167,15 @@ public final class KnowledgeQueryBench {
                         throw new IllegalStateException("the empty route failed under load");
                     }
                     RouteLoad.addEmptyRows(SUITE, empty);
+                    QueryEmbeddingCache cache = indexer.queries().queryEmbeddings();
                     for (SearchMode mode : modes) {
                         Path paths = searchPaths(queries, mode);
                         answersOk(port, Files.readAllLines(paths).get(0));
+                        if (mode != SearchMode.LEXICAL) {
+                            warmCache(port, paths);
+                        }
+                        long hits = cache.hits();
+                        long misses = cache.misses();
                         RouteLoad.Phase search =
                                 RouteLoad.measure(
                                         "GET /agents/{id}/knowledge/search, "
@@ -185,6 +201,39 @@ public final class KnowledgeQueryBench {
                                 empty,
                                 search,
                                 chunks == 10_000 ? P99_GOAL_MILLIS : Double.NaN);
+                        if (mode != SearchMode.LEXICAL) {
+                            addHitRate(search, cache, hits, misses);
+                        }
+                    }
+                    if (coldRate > 0) {
+                        Path fresh =
+                                searchPaths(
+                                        freshQueries(random, queries, coldRate, warmUp, measured),
+                                        SearchMode.HYBRID);
+                        long hits = cache.hits();
+                        long misses = cache.misses();
+                        RouteLoad.Phase cold =
+                                RouteLoad.measure(
+                                        "GET /agents/{id}/knowledge/search, hybrid (default),"
+                                                + " ALL MISSES of the query-embedding cache"
+                                                + " (fresh queries)"
+                                                + String.format(
+                                                        Locale.ROOT, ", k=5, %,d chunks", chunks),
+                                        new OpenLoopLoad.Options(
+                                                "127.0.0.1",
+                                                port,
+                                                "@" + fresh,
+                                                1,
+                                                coldRate,
+                                                coldWarmUp(warmUp),
+                                                coldMeasured(measured),
+                                                connections),
+                                        serverTime,
+                                        idleCpuPerNano);
+                        phases.add(cold);
+                        // No goal: it is stated at the full rate, which no model call keeps.
+                        RouteLoad.addRows(SUITE, empty, cold, Double.NaN);
+                        addHitRate(cold, cache, hits, misses);
                     }
                     ResultRows.add(
                             SUITE + ": chunks embedded and searchable (in-process model, load)",
@@ -196,7 +245,8 @@ public final class KnowledgeQueryBench {
                             "Settings: one agent, %d one-chunk documents (in-process model %s,"
                                     + " 384 dimensions), %d partitions; %d distinct queries; open"
                                     + " loop at %.0f req/s over %d keep-alive connections from"
-                                    + " its own JVM, %d s warm-up, %d s measured per route.%n",
+                                    + " its own JVM, %d s warm-up, %d s measured per route; all-miss"
+                                    + " phase at %.0f req/s.%n",
                             chunks,
                             EmbeddingModels.IN_PROCESS_MODEL_NAME,
                             partitions,
@@ -204,12 +254,93 @@ public final class KnowledgeQueryBench {
                             rate,
                             connections,
                             warmUp.toSeconds(),
-                            measured.toSeconds());
+                            measured.toSeconds(),
+                            coldRate);
                 } finally {
                     app.stop();
                 }
             }
         }
+    }
+
+    /**
+     * Each distinct query once, one after the other, before the load: the cache then holds the
+     * working set (printed: the time it took is the model's, about one embedding per query).
+     */
+    private static void warmCache(int port, Path paths) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        long started = System.nanoTime();
+        List<String> lines = Files.readAllLines(paths);
+        for (String path : lines) {
+            HttpResponse<String> response =
+                    client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(
+                        path + " answered " + response.statusCode() + ": " + response.body());
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "query-embedding cache warmed with %d queries in %.1f s%n",
+                lines.size(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The cache's hit rate over one phase (its warm-up and measured part), as a row. */
+    private static void addHitRate(
+            RouteLoad.Phase phase, QueryEmbeddingCache cache, long hitsBefore, long missesBefore) {
+        long hits = cache.hits() - hitsBefore;
+        long misses = cache.misses() - missesBefore;
+        double rate = 100.0 * hits / Math.max(1, hits + misses);
+        System.out.printf(
+                Locale.ROOT,
+                "%s: query-embedding cache %d hits, %d misses (%.2f %% hits)%n",
+                phase.route(),
+                hits,
+                misses,
+                rate);
+        ResultRows.add(
+                SUITE + ": " + phase.route() + " query-embedding cache hit rate (whole phase)",
+                rate,
+                "%");
+    }
+
+    private static Duration coldWarmUp(Duration warmUp) {
+        return warmUp.compareTo(Duration.ofSeconds(5)) < 0 ? warmUp : Duration.ofSeconds(5);
+    }
+
+    private static Duration coldMeasured(Duration measured) {
+        return measured.compareTo(Duration.ofSeconds(30)) < 0 ? measured : Duration.ofSeconds(30);
+    }
+
+    /**
+     * Queries none of the warm ones, fifty times as many as the all-miss phase sends, so the
+     * generator's random picks seldom repeat one (the phase's hit rate row says how seldom).
+     */
+    private static Path freshQueries(
+            Random random, Path warm, double rate, Duration warmUp, Duration measured)
+            throws java.io.IOException {
+        java.util.Set<String> seen = new java.util.HashSet<>(Files.readAllLines(warm));
+        long requests =
+                (long)
+                        Math.ceil(
+                                rate
+                                        * (coldWarmUp(warmUp).toSeconds()
+                                                + coldMeasured(measured).toSeconds()));
+        int wanted = (int) Math.max(1_000, 50 * requests);
+        List<String> fresh = new ArrayList<>(wanted);
+        while (fresh.size() < wanted) {
+            String q = sentence(random, 2 + random.nextInt(2)).trim();
+            if (seen.add(q)) {
+                fresh.add(q);
+            }
+        }
+        Path file = Files.createTempFile("ams-kq-bench-fresh-", ".txt");
+        Files.write(file, fresh);
+        return file;
     }
 
     /** One agent's documents, one chunk each (a sentence of 30 words is under the chunk size). */

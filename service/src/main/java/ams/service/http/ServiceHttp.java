@@ -7,6 +7,9 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UnauthorizedResponse;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -200,15 +203,48 @@ public final class ServiceHttp {
         send(ctx, status, json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Answers {@code status} with {@code json}, UTF-8 JSON the caller wrote. */
+    public static void raw(Context ctx, int status, byte[] json) {
+        send(ctx, status, json);
+    }
+
     /**
-     * Answers through Javalin's result. Writing small bodies straight to the servlet response was
-     * tried (Javalin copies a result out through a new 32 KiB buffer, most of the query server's
-     * allocation): allocation fell sevenfold, but server CPU per request rose and p99/p99.9 did not
-     * improve (young pauses got rarer and longer), so it was taken out (bench/RESULTS.md, 16:02
-     * run).
+     * Javalin compresses a result of this many bytes or more for a client that accepts it (its
+     * default strategy's minimum).
+     */
+    static final int COMPRESSIBLE_BYTES = 1500;
+
+    /**
+     * Writes a 2xx answer straight to the servlet response with its Content-Length, unless Javalin
+     * would compress it (a client that accepts gzip or brotli and a body of {@link
+     * #COMPRESSIBLE_BYTES} or more): then, and for other statuses, through Javalin's result.
+     * Javalin copies a result out through a new 32 KiB buffer per response, the largest share of a
+     * query server's allocation at 2,000 requests/s (JFR of the messages benchmark,
+     * bench/RESULTS.md): young collections of 5-7 ms every half second there, about 1 % of the
+     * time, where p99 sits. A first try at this (16:02 run) wrote only bodies under 1,400 bytes
+     * directly and saw no gain; the messages answers (12.7 KB) still went through the buffer then.
      */
     private static void send(Context ctx, int status, byte[] body) {
-        ctx.status(status).contentType("application/json").result(body);
+        ctx.status(status).contentType("application/json");
+        // Not an error status either: Javalin's error handlers (404, 405, 413 above) may still
+        // write a result, which must not follow a body already written.
+        if (status >= 300 || (body.length >= COMPRESSIBLE_BYTES && acceptsCompression(ctx))) {
+            ctx.result(body);
+            return;
+        }
+        HttpServletResponse response = ctx.res();
+        response.setContentLength(body.length);
+        try {
+            response.getOutputStream().write(body);
+        } catch (IOException e) {
+            // The client went away: nobody to answer.
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean acceptsCompression(Context ctx) {
+        String accepted = ctx.header("Accept-Encoding");
+        return accepted != null && (accepted.contains("gzip") || accepted.contains("br"));
     }
 
     /**

@@ -37,13 +37,18 @@ public final class RouteLoad {
         serverTime.recordValue(Math.min(System.nanoTime() - startedNanos, HIGHEST_SERVER_NANOS));
     }
 
-    /** One route under load: the generator's view, the server's CPU and its own timing. */
+    /**
+     * One route under load: the generator's view, the server's CPU and its own timing, and how many
+     * requests a second the server answered by its own count (from the generator's warm-up end to
+     * its last answer: the one rate still known when the generator gave up on a server too slow).
+     */
     public record Phase(
             String route,
             OpenLoopLoad.Result load,
             double cpuMicrosPerRequest,
             Histogram serverTime,
-            String loadAverage) {
+            String loadAverage,
+            double serverAnsweredRate) {
 
         public double serverMillis(double percentile) {
             return serverTime.getValueAtPercentile(percentile) / 1e6;
@@ -78,8 +83,11 @@ public final class RouteLoad {
                             load.set(loadAverage());
                         });
         double busy = (cpu[1] - cpu[0]) - idleCpuPerNano * (wall[1] - wall[0]);
-        double perRequest = busy / 1e3 / Math.max(1, result.requests() + result.errors());
-        Phase phase = new Phase(route, result, perRequest, server.get(), load.get());
+        // Charged to the requests the server answered: when the generator gave up it counted none.
+        long answered = Math.max(result.requests() + result.errors(), server.get().getTotalCount());
+        double perRequest = busy / 1e3 / Math.max(1, answered);
+        double answeredRate = server.get().getTotalCount() / ((wall[1] - wall[0]) / 1e9);
+        Phase phase = new Phase(route, result, perRequest, server.get(), load.get(), answeredRate);
         System.out.printf(
                 Locale.ROOT,
                 "%s: %s; server CPU %.1f us/request; route time in the server p50 %.3f ms, p99"
@@ -135,14 +143,16 @@ public final class RouteLoad {
                 r.p50() / e.p50(),
                 "",
                 null);
+        // A generator that gave up measured nothing: its zeros must not pass the goal.
+        boolean measured = r.requests() > 0;
         ResultRows.add(
-                name + " p99" + at,
+                name + " p99" + at + (measured ? "" : " (NOTHING MEASURED: the generator gave up)"),
                 r.p99(),
                 "ms",
                 ResultRows.number(e.p99()) + " ms" + emptyLimit,
                 r.p99() / e.p99(),
                 Double.isNaN(p99GoalMillis) ? "" : "< " + ResultRows.number(p99GoalMillis) + " ms",
-                Double.isNaN(p99GoalMillis) ? null : r.p99() < p99GoalMillis);
+                Double.isNaN(p99GoalMillis) ? null : measured && r.p99() < p99GoalMillis);
         ResultRows.add(
                 name + " p99.9" + at,
                 r.p999(),
@@ -157,6 +167,14 @@ public final class RouteLoad {
                 "req/s",
                 ResultRows.number(r.targetRate()) + " req/s (the schedule)",
                 r.achievedRate() / r.targetRate(),
+                "",
+                null);
+        ResultRows.add(
+                name + " answered per second (the server's own count)",
+                route.serverAnsweredRate(),
+                "req/s",
+                ResultRows.number(r.targetRate()) + " req/s (the schedule)",
+                route.serverAnsweredRate() / r.targetRate(),
                 "",
                 null);
         if (r.errors() > 0) {
