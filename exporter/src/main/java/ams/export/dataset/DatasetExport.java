@@ -138,8 +138,9 @@ public final class DatasetExport {
         TokenCounter tokens = new TokenCounter(options.encoding());
         SpeakerViews views = new SpeakerViews(prompts, options.views());
         QualityReport report = new QualityReport();
-        // Only SFT carries images (content parts); the other formats keep the text.
-        boolean images = options.format() == DatasetFormat.SFT && hasImages(conversations);
+        // SFT carries images as content parts, ShareGPT and instruction as an images list with
+        // <image> placeholders; a dataset without images keeps its schema.
+        boolean images = hasImages(conversations);
         Schema schema = options.format().schema(images);
         DatasetMedia mediaFiles = new DatasetMedia(media, root);
         List<String> splits = options.splits().used();

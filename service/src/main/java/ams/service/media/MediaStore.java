@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * Media objects (images, audio) addressed by the SHA-256 of their bytes. Bytes never go through
- * Kafka: events carry a {@link ams.events.MediaRef} and readers fetch the bytes here by hash. Today
- * one implementation, {@link LocalMediaStore} (a directory); an S3-compatible store would implement
- * the same interface.
+ * Kafka: events carry a {@link ams.events.MediaRef} and readers fetch the bytes here by hash. Two
+ * implementations: {@link LocalMediaStore} (a directory) and {@link S3MediaStore} (an S3-compatible
+ * bucket), chosen by {@code media.store}.
  */
 public interface MediaStore {
 
