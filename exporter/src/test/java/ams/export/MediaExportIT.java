@@ -39,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Messages with images, exported from a real log: the SFT JSONL carries OpenAI {@code image_url}
  * content parts pointing at files bundled with the dataset (or data URLs), ShareGPT and instruction
- * rows an {@code images} list with {@code <image>} placeholders, and the continuous
- * messages Parquet has a {@code media} column whose path resolves in the media store.
+ * rows an {@code images} list with {@code <image>} placeholders, and the continuous messages
+ * Parquet has a {@code media} column whose path resolves in the media store.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class MediaExportIT {
@@ -88,7 +88,9 @@ class MediaExportIT {
 
         // Training view, path URLs: the image bundled once under media/, the missing one counted.
         Path sft = tmp.resolve("sft");
-        new DatasetExport(new DatasetMedia.Options(LocalMediaStore.reader(storeDir), DatasetMedia.Urls.PATH))
+        new DatasetExport(
+                        new DatasetMedia.Options(
+                                LocalMediaStore.reader(storeDir), DatasetMedia.Urls.PATH))
                 .fromLog(kafka.bootstrapServers(), catalogue, options(), sft);
         String url = "media/" + stored.sha256() + ".png";
         JsonNode aView = view(sft, "a");
@@ -127,7 +129,9 @@ class MediaExportIT {
 
         // Data URLs: self-contained rows, nothing bundled.
         Path data = tmp.resolve("sft-data");
-        new DatasetExport(new DatasetMedia.Options(LocalMediaStore.reader(storeDir), DatasetMedia.Urls.DATA))
+        new DatasetExport(
+                        new DatasetMedia.Options(
+                                LocalMediaStore.reader(storeDir), DatasetMedia.Urls.DATA))
                 .fromLog(kafka.bootstrapServers(), catalogue, options(), data);
         JsonNode dataView = view(data, "a");
         String dataUrl =

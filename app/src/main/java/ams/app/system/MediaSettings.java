@@ -10,11 +10,11 @@ import org.apache.kafka.common.config.AbstractConfig;
 
 /**
  * The media store of a whole system in one JVM: the keys of {@link MediaConfig} from the
- * environment as the standalone processes take them ({@code AMS_MEDIA_STORE}, {@code
- * AMS_MEDIA_DIR} (default {@code <data-dir>/media}), {@code AMS_MEDIA_MAX_BYTES}, {@code
- * AMS_MEDIA_ALLOWED_TYPES}, {@code AMS_MEDIA_S3_*}). The REST API writes the store; the
- * orchestrator's turn workers and the dataset export read it (the same keys, passed in their
- * config), so every part names the same store.
+ * environment as the standalone processes take them ({@code AMS_MEDIA_STORE}, {@code AMS_MEDIA_DIR}
+ * (default {@code <data-dir>/media}), {@code AMS_MEDIA_MAX_BYTES}, {@code AMS_MEDIA_ALLOWED_TYPES},
+ * {@code AMS_MEDIA_S3_*}). The REST API writes the store; the orchestrator's turn workers and the
+ * dataset export read it (the same keys, passed in their config), so every part names the same
+ * store.
  */
 public record MediaSettings(Map<String, String> values) {
 
@@ -27,8 +27,8 @@ public record MediaSettings(Map<String, String> values) {
     }
 
     /**
-     * The system's media settings, with the {@code media.*} keys of {@code overrides} on top of
-     * the environment (a test that names an S3 store without setting environment variables).
+     * The system's media settings, with the {@code media.*} keys of {@code overrides} on top of the
+     * environment (a test that names an S3 store without setting environment variables).
      */
     public static MediaSettings of(SystemSettings system, Map<String, ?> overrides) {
         Path dataDir = system.dataDir();

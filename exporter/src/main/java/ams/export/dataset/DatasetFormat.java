@@ -25,8 +25,8 @@ import org.apache.avro.generic.GenericRecord;
  * {@code images} list of the row's images in order and one {@code <image>} placeholder in the text
  * of the turn each image belongs to (LLaVA, LLaMA-Factory).
  *
- * <p>Every row also says where it came from ({@code conversation_id}, {@code agent_id}), how big it is
- * ({@code num_turns}, {@code num_tokens}) and what wrote the assistant text ({@code providers},
+ * <p>Every row also says where it came from ({@code conversation_id}, {@code agent_id}), how big it
+ * is ({@code num_turns}, {@code num_tokens}) and what wrote the assistant text ({@code providers},
  * {@code scripted}: true when the offline scripted responder wrote any of it).
  */
 public enum DatasetFormat {

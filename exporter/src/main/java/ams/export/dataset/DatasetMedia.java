@@ -43,8 +43,8 @@ public final class DatasetMedia {
     /**
      * What the export knows about media.
      *
-     * @param store the media store (a directory or a bucket, as {@code media.store} names it);
-     *     null = no store, every image counts as missing
+     * @param store the media store (a directory or a bucket, as {@code media.store} names it); null
+     *     = no store, every image counts as missing
      * @param urls path or data URLs
      */
     public record Options(MediaStore store, Urls urls) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.events.MediaRef;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.MessageAppended;
 import ams.export.DocumentRow;
 import ams.export.format.MessageRows;
 import ams.service.media.LocalMediaStore;
@@ -23,8 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import ams.events.conversation.ConversationEvent;
-import ams.events.conversation.MessageAppended;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,8 +125,10 @@ class SnapshotMediaTest {
         Path manifest =
                 new Snapshots("ZSTD")
                         .manifest(
-                                root, root.resolve("agents.parquet"),
-                                root.resolve("knowledge.parquet"), report);
+                                root,
+                                root.resolve("agents.parquet"),
+                                root.resolve("knowledge.parquet"),
+                                report);
         JsonNode json = new ObjectMapper().readTree(manifest.toFile());
         assertEquals("media", json.path("media").path("dir").asText());
         assertEquals(2, json.path("media").path("bundled").asLong());
@@ -136,8 +138,7 @@ class SnapshotMediaTest {
 
     @Test
     void bundlesFromALocalStore() throws Exception {
-        bundlesFrom(
-                new LocalMediaStore(tmp.resolve("store"), 1 << 20, MediaTypes.DEFAULT_ALLOWED));
+        bundlesFrom(new LocalMediaStore(tmp.resolve("store"), 1 << 20, MediaTypes.DEFAULT_ALLOWED));
     }
 
     @Test
@@ -154,7 +155,8 @@ class SnapshotMediaTest {
                                     "ams/"),
                             1 << 20,
                             MediaTypes.DEFAULT_ALLOWED));
-            assertTrue(s3.keys().stream().allMatch(k -> k.startsWith("ams/")), s3.keys().toString());
+            assertTrue(
+                    s3.keys().stream().allMatch(k -> k.startsWith("ams/")), s3.keys().toString());
         }
     }
 

@@ -47,6 +47,11 @@ public interface MediaStore {
     /** Keeps {@code text} as the transcript of the object {@code sha256}, replacing any earlier. */
     void putTranscript(String sha256, String text) throws IOException;
 
+    /** Which kind of store holds the bytes ({@code MediaStored.store}): local or s3. */
+    default String kind() {
+        return MediaConfig.LOCAL;
+    }
+
     /** {@code sha256} in the store's spelling (lower-case hex), or a 400 saying what is wrong. */
     static String checkHash(String sha256) {
         String hash = sha256 == null ? "" : sha256.strip().toLowerCase(java.util.Locale.ROOT);

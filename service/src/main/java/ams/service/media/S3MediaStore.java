@@ -66,6 +66,11 @@ public final class S3MediaStore implements MediaStore {
         this.timeout = Duration.ofSeconds(60);
     }
 
+    @Override
+    public String kind() {
+        return MediaConfig.S3;
+    }
+
     public S3Settings settings() {
         return settings;
     }

@@ -139,9 +139,7 @@ class S3MediaStoreTest {
                         1 << 20,
                         MediaTypes.DEFAULT_ALLOWED);
         ServiceUnavailableException e =
-                assertThrows(
-                        ServiceUnavailableException.class,
-                        () -> wrong.read("ab".repeat(32)));
+                assertThrows(ServiceUnavailableException.class, () -> wrong.read("ab".repeat(32)));
         assertTrue(e.getMessage().contains("SignatureDoesNotMatch"), e.getMessage());
         assertTrue(e.getMessage().contains("media.s3.secret.key"), e.getMessage());
         assertTrue(s3.keys().isEmpty());
@@ -187,12 +185,18 @@ class S3MediaStoreTest {
         AbstractConfig s3Config =
                 MediaConfig.parse(
                         java.util.Map.of(
-                                MediaConfig.MEDIA_STORE, "s3",
-                                MediaConfig.MEDIA_S3_ENDPOINT, s3.endpoint(),
-                                MediaConfig.MEDIA_S3_REGION, FakeS3Server.REGION,
-                                MediaConfig.MEDIA_S3_BUCKET, "ams-media",
-                                MediaConfig.MEDIA_S3_ACCESS_KEY, FakeS3Server.ACCESS_KEY,
-                                MediaConfig.MEDIA_S3_SECRET_KEY, FakeS3Server.SECRET_KEY));
+                                MediaConfig.MEDIA_STORE,
+                                "s3",
+                                MediaConfig.MEDIA_S3_ENDPOINT,
+                                s3.endpoint(),
+                                MediaConfig.MEDIA_S3_REGION,
+                                FakeS3Server.REGION,
+                                MediaConfig.MEDIA_S3_BUCKET,
+                                "ams-media",
+                                MediaConfig.MEDIA_S3_ACCESS_KEY,
+                                FakeS3Server.ACCESS_KEY,
+                                MediaConfig.MEDIA_S3_SECRET_KEY,
+                                FakeS3Server.SECRET_KEY));
         assertTrue(MediaConfig.open(s3Config) instanceof S3MediaStore);
         assertTrue(MediaConfig.reader(s3Config) instanceof S3MediaStore);
         assertTrue(!s3Config.toString().contains(FakeS3Server.SECRET_KEY));

@@ -7,14 +7,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The signer against AWS's published Signature Version 4 test suite, so it is right against real
- * S3 and not only consistent with the fake S3 server of the tests.
+ * The signer against AWS's published Signature Version 4 test suite, so it is right against real S3
+ * and not only consistent with the fake S3 server of the tests.
  */
 class SigV4SignerTest {
 
     private static final SigV4Signer EXAMPLE =
             new SigV4Signer(
-                    "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1", "service");
+                    "AKIDEXAMPLE",
+                    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                    "us-east-1",
+                    "service");
 
     private static final Map<String, String> HEADERS =
             Map.of("Host", "example.amazonaws.com", "X-Amz-Date", "20150830T123600Z");
@@ -53,7 +56,11 @@ class SigV4SignerTest {
     void getVanillaQueryOrderMatchesAwsPublishedSignature() {
         String authorization =
                 EXAMPLE.authorization(
-                        "GET", "/", "Param1=value1&Param2=value2", HEADERS, SigV4Signer.EMPTY_SHA256);
+                        "GET",
+                        "/",
+                        "Param1=value1&Param2=value2",
+                        HEADERS,
+                        SigV4Signer.EMPTY_SHA256);
         assertEquals(
                 "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
                 authorization.substring(authorization.indexOf("Signature=") + 10));

@@ -47,7 +47,23 @@ public final class FakeS3Server implements AutoCloseable {
                             + " ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})");
 
     /** An object as stored: its bytes and the Content-Type it was put with. */
-    public record StoredObject(byte[] bytes, String contentType) {}
+    public static final class StoredObject {
+        private final byte[] bytes;
+        private final String contentType;
+
+        StoredObject(byte[] bytes, String contentType) {
+            this.bytes = bytes.clone();
+            this.contentType = contentType;
+        }
+
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        public String contentType() {
+            return contentType;
+        }
+    }
 
     /** A request as received: method, object key (without the bucket) and the answer's status. */
     public record Request(String method, String key, int status) {}
@@ -206,7 +222,8 @@ public final class FakeS3Server implements AutoCloseable {
         if (!m.matches()) {
             return Optional.of(
                     new String[] {
-                        "AuthorizationHeaderMalformed", "cannot parse Authorization: " + authorization
+                        "AuthorizationHeaderMalformed",
+                        "cannot parse Authorization: " + authorization
                     });
         }
         if (!m.group(1).equals(ACCESS_KEY)) {
@@ -219,7 +236,7 @@ public final class FakeS3Server implements AutoCloseable {
         String date = m.group(2);
         String region = m.group(3);
         String service = m.group(4);
-        List<String> signedNames = List.of(m.group(5).split(";"));
+        List<String> signedNames = List.of(m.group(5).split(";", -1));
         String amzDate = headers.getFirst("X-Amz-Date");
         String payloadHash = headers.getFirst("X-Amz-Content-Sha256");
         if (amzDate == null
@@ -230,8 +247,7 @@ public final class FakeS3Server implements AutoCloseable {
                 || !signedNames.contains("x-amz-content-sha256")) {
             return Optional.of(
                     new String[] {
-                        "AccessDenied",
-                        "host, x-amz-date and x-amz-content-sha256 must be signed"
+                        "AccessDenied", "host, x-amz-date and x-amz-content-sha256 must be signed"
                     });
         }
         if (!payloadHash.equals("UNSIGNED-PAYLOAD") && !payloadHash.equals(hex(sha256(body)))) {
@@ -288,8 +304,7 @@ public final class FakeS3Server implements AutoCloseable {
                 ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
                                 + code
                                 + "</Code><Message>"
-                                + message
-                                        .replace("&", "&amp;")
+                                + message.replace("&", "&amp;")
                                         .replace("<", "&lt;")
                                         .replace(">", "&gt;")
                                 + "</Message></Error>")
