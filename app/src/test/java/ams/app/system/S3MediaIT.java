@@ -83,13 +83,20 @@ class S3MediaIT {
                                         2_000,
                                         false),
                                 Map.of(
-                                        MediaConfig.MEDIA_STORE, "s3",
-                                        MediaConfig.MEDIA_S3_ENDPOINT, s3.endpoint(),
-                                        MediaConfig.MEDIA_S3_REGION, FakeS3Server.REGION,
-                                        MediaConfig.MEDIA_S3_BUCKET, "ams-media",
-                                        MediaConfig.MEDIA_S3_ACCESS_KEY, FakeS3Server.ACCESS_KEY,
-                                        MediaConfig.MEDIA_S3_SECRET_KEY, FakeS3Server.SECRET_KEY,
-                                        MediaConfig.MEDIA_S3_PREFIX, "media/"));
+                                        MediaConfig.MEDIA_STORE,
+                                        "s3",
+                                        MediaConfig.MEDIA_S3_ENDPOINT,
+                                        s3.endpoint(),
+                                        MediaConfig.MEDIA_S3_REGION,
+                                        FakeS3Server.REGION,
+                                        MediaConfig.MEDIA_S3_BUCKET,
+                                        "ams-media",
+                                        MediaConfig.MEDIA_S3_ACCESS_KEY,
+                                        FakeS3Server.ACCESS_KEY,
+                                        MediaConfig.MEDIA_S3_SECRET_KEY,
+                                        FakeS3Server.SECRET_KEY,
+                                        MediaConfig.MEDIA_S3_PREFIX,
+                                        "media/"));
                 AmsClient client =
                         AmsClient.connect(
                                 kafka.bootstrapServers(),

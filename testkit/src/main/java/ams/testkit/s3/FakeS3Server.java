@@ -68,6 +68,8 @@ public final class FakeS3Server implements AutoCloseable {
     /** A request as received: method, object key (without the bucket) and the answer's status. */
     public record Request(String method, String key, int status) {}
 
+    private static final String KEY = "fake-s3.key";
+
     private final HttpServer server;
     private final ExecutorService executor =
             Executors.newCachedThreadPool(
@@ -138,8 +140,8 @@ public final class FakeS3Server implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             String[] parts = path.length() > 1 ? path.substring(1).split("/", 2) : new String[0];
             String key = parts.length == 2 ? parts[1] : "";
-            int status = answer(exchange, method, rawPath, parts, key, body);
-            requests.add(new Request(method, key, status));
+            exchange.setAttribute(KEY, key);
+            answer(exchange, method, rawPath, parts, key, body);
         }
     }
 
@@ -168,6 +170,7 @@ public final class FakeS3Server implements AutoCloseable {
                                 .orElse("binary/octet-stream");
                 objects.put(key, new StoredObject(body, type));
                 exchange.getResponseHeaders().set("ETag", "\"" + hex(md5(body)) + "\"");
+                record(exchange, 200);
                 exchange.sendResponseHeaders(200, -1);
                 return 200;
             }
@@ -195,8 +198,10 @@ public final class FakeS3Server implements AutoCloseable {
                 out.set("Content-Type", object.contentType());
                 if (method.equals("HEAD")) {
                     out.set("Content-Length", Long.toString(bytes.length));
+                    record(exchange, status);
                     exchange.sendResponseHeaders(status, -1);
                 } else {
+                    record(exchange, status);
                     exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
                     try (OutputStream o = exchange.getResponseBody()) {
                         o.write(bytes);
@@ -298,7 +303,7 @@ public final class FakeS3Server implements AutoCloseable {
         return Optional.empty();
     }
 
-    private static int error(HttpExchange exchange, int status, String code, String message)
+    private int error(HttpExchange exchange, int status, String code, String message)
             throws IOException {
         byte[] xml =
                 ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
@@ -312,14 +317,26 @@ public final class FakeS3Server implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", "application/xml");
         if (exchange.getRequestMethod().equals("HEAD")) {
             // S3 answers a HEAD with the status alone: no body to carry the code.
+            record(exchange, status);
             exchange.sendResponseHeaders(status, -1);
         } else {
+            record(exchange, status);
             exchange.sendResponseHeaders(status, xml.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(xml);
             }
         }
         return status;
+    }
+
+    /**
+     * Recorded before the answer goes out: a client that has its answer sees its request in
+     * {@link #requests}.
+     */
+    private void record(HttpExchange exchange, int status) {
+        requests.add(
+                new Request(
+                        exchange.getRequestMethod(), (String) exchange.getAttribute(KEY), status));
     }
 
     private static byte[] sha256(byte[] bytes) {
