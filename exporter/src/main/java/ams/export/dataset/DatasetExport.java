@@ -93,7 +93,10 @@ public final class DatasetExport {
         this(DatasetMedia.Options.none());
     }
 
-    /** An export whose SFT rows carry the messages' images as OpenAI content parts. */
+    /**
+     * An export whose rows carry the messages' images: SFT as OpenAI content parts, ShareGPT and
+     * instruction as an {@code images} list with {@code <image>} placeholders.
+     */
     public DatasetExport(DatasetMedia.Options media) {
         this.media = media;
     }
