@@ -330,8 +330,8 @@ public final class FakeS3Server implements AutoCloseable {
     }
 
     /**
-     * Recorded before the answer goes out: a client that has its answer sees its request in
-     * {@link #requests}.
+     * Recorded before the answer goes out: a client that has its answer sees its request in {@link
+     * #requests}.
      */
     private void record(HttpExchange exchange, int status) {
         requests.add(
