@@ -88,7 +88,9 @@ public final class S3MediaStore implements MediaStore {
         if (existing.statusCode() == 200) {
             return object; // the same hash is the same bytes: nothing to write
         }
-        if (existing.statusCode() != 404) {
+        // AWS answers a HEAD of a missing key 403 to a key without s3:ListBucket: the PUT then
+        // decides (writing the same bytes under their own hash again is harmless).
+        if (existing.statusCode() != 404 && existing.statusCode() != 403) {
             throw failure("HEAD", key, existing);
         }
         // The payload hash S3 checks is the object's own name.
@@ -345,9 +347,9 @@ public final class S3MediaStore implements MediaStore {
             fix =
                     ": the credentials or the bucket are wrong; check media.s3.access.key,"
                             + " media.s3.secret.key and media.s3.region, and that the key may"
-                            + " read and write bucket '"
+                            + " read, write and list bucket '"
                             + settings.bucket()
-                            + "'";
+                            + "' (s3:GetObject, s3:PutObject, s3:ListBucket)";
         } else if ("NoSuchBucket".equals(code)) {
             fix =
                     ": bucket '"

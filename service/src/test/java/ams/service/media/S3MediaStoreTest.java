@@ -142,6 +142,17 @@ class S3MediaStoreTest {
                 assertThrows(ServiceUnavailableException.class, () -> wrong.read("ab".repeat(32)));
         assertTrue(e.getMessage().contains("SignatureDoesNotMatch"), e.getMessage());
         assertTrue(e.getMessage().contains("media.s3.secret.key"), e.getMessage());
+        // A put: the HEAD's 403 is not taken as the answer (AWS says 403 for a missing key to a
+        // key without s3:ListBucket); the PUT's is.
+        ServiceUnavailableException put =
+                assertThrows(
+                        ServiceUnavailableException.class,
+                        () ->
+                                wrong.put(
+                                        new ByteArrayInputStream(LocalMediaStoreTest.png(64, 5)),
+                                        null));
+        assertTrue(put.getMessage().contains("refused PUT"), put.getMessage());
+        assertTrue(put.getMessage().contains("403 SignatureDoesNotMatch"), put.getMessage());
         assertTrue(s3.keys().isEmpty());
     }
 
