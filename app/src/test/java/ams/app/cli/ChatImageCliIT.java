@@ -29,9 +29,8 @@ import picocli.CommandLine;
 /**
  * {@code ams chat send ID MSG --image FILE --audio FILE} against {@code ams up} with the scripted
  * responder: the image and the recording are uploaded and referenced by hash (the person's turn of
- * a chat), and the agent's turn
- * (LLAVA_FLAG on, but a responder that cannot see) names the image as not shown, and why, instead
- * of dropping it.
+ * a chat), and the agent's turn (LLAVA_FLAG on, but a responder that cannot see) names the image as
+ * not shown, and why, instead of dropping it.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class ChatImageCliIT {
