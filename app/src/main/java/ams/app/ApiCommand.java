@@ -103,8 +103,8 @@ final class ApiCommand implements Callable<Integer> {
                         new ProxyRoutes.Upstreams(
                                 agentsUrl, knowledgeUrl, conversationsUrl, exporterUrl),
                         BearerToken.of(apiToken));
-        // Media are written here and read by the orchestrator's turn workers: both must see the
-        // same directory (AMS_MEDIA_DIR; a shared volume when they run as separate containers).
+        // Media are written here and read by the orchestrator's turn workers: both must name the
+        // same store (AMS_MEDIA_STORE; AMS_MEDIA_DIR on a shared volume, or AMS_MEDIA_S3_*).
         MediaSettings media =
                 MediaSettings.fromEnvironment(
                         System.getenv(), java.nio.file.Path.of(MediaConfig.DEFAULT_DIR));

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Messages with images, exported from a real log: the SFT JSONL carries OpenAI {@code image_url}
- * content parts pointing at files bundled with the dataset (or data URLs), and the continuous
- * messages Parquet has a {@code media} column whose path resolves in the media store.
+ * content parts pointing at files bundled with the dataset (or data URLs), ShareGPT and instruction
+ * rows an {@code images} list with {@code <image>} placeholders, and the continuous messages
+ * Parquet has a {@code media} column whose path resolves in the media store.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class MediaExportIT {
@@ -87,7 +88,9 @@ class MediaExportIT {
 
         // Training view, path URLs: the image bundled once under media/, the missing one counted.
         Path sft = tmp.resolve("sft");
-        new DatasetExport(new DatasetMedia.Options(storeDir, DatasetMedia.Urls.PATH))
+        new DatasetExport(
+                        new DatasetMedia.Options(
+                                LocalMediaStore.reader(storeDir), DatasetMedia.Urls.PATH))
                 .fromLog(kafka.bootstrapServers(), catalogue, options(), sft);
         String url = "media/" + stored.sha256() + ".png";
         JsonNode aView = view(sft, "a");
@@ -126,7 +129,9 @@ class MediaExportIT {
 
         // Data URLs: self-contained rows, nothing bundled.
         Path data = tmp.resolve("sft-data");
-        new DatasetExport(new DatasetMedia.Options(storeDir, DatasetMedia.Urls.DATA))
+        new DatasetExport(
+                        new DatasetMedia.Options(
+                                LocalMediaStore.reader(storeDir), DatasetMedia.Urls.DATA))
                 .fromLog(kafka.bootstrapServers(), catalogue, options(), data);
         JsonNode dataView = view(data, "a");
         String dataUrl =
@@ -143,6 +148,65 @@ class MediaExportIT {
                 stored.sha256(),
                 sha256(Base64.getDecoder().decode(dataUrl.substring(prefix.length()))));
         assertFalse(Files.exists(data.resolve("media")));
+
+        // ShareGPT (LLaVA style): the row's images column and an <image> placeholder in the turn.
+        Path sharegpt = tmp.resolve("sharegpt");
+        new DatasetExport(
+                        new DatasetMedia.Options(
+                                LocalMediaStore.reader(storeDir), DatasetMedia.Urls.PATH))
+                .fromLog(
+                        kafka.bootstrapServers(),
+                        catalogue,
+                        options(DatasetFormat.SHAREGPT),
+                        sharegpt);
+        JsonNode shareView = view(sharegpt, "a");
+        assertEquals(List.of(url), toStrings(shareView.path("images")), shareView.toString());
+        JsonNode turns = shareView.path("conversations");
+        JsonNode asked = turns.get(turns.size() - 2);
+        assertEquals("human", asked.path("from").asText());
+        assertEquals("<image>What is in this picture?", asked.path("value").asText());
+        assertEquals("A square.", turns.get(turns.size() - 1).path("value").asText());
+        assertTrue(Files.exists(sharegpt.resolve(url)), "bundled beside the ShareGPT rows");
+        String card = Files.readString(sharegpt.resolve("README.md"));
+        assertTrue(card.contains("## Images") && card.contains("<image>"), card);
+        try (DuckDb duck = new DuckDb()) {
+            List<List<Object>> rows =
+                    duck.query(
+                            "SELECT images, conversations[len(conversations) - 1].value FROM '"
+                                    + sharegpt.resolve("data/train-00000-of-00001.parquet")
+                                    + "' WHERE agent_id = 'a'");
+            assertEquals(1, rows.size(), rows.toString());
+            assertEquals(List.of(url), toList(rows.get(0).get(0)));
+            assertEquals("<image>What is in this picture?", rows.get(0).get(1));
+        }
+
+        // Instruction (Alpaca multimodal): the row's images and the placeholder in instruction.
+        Path instruction = tmp.resolve("instruction");
+        new DatasetExport(
+                        new DatasetMedia.Options(
+                                LocalMediaStore.reader(storeDir), DatasetMedia.Urls.PATH))
+                .fromLog(
+                        kafka.bootstrapServers(),
+                        catalogue,
+                        options(DatasetFormat.INSTRUCTION),
+                        instruction);
+        try (DuckDb duck = new DuckDb()) {
+            List<List<Object>> rows =
+                    duck.query(
+                            "SELECT images, instruction, output FROM '"
+                                    + instruction.resolve("data/train-00000-of-00001.parquet")
+                                    + "' WHERE agent_id = 'a' AND len(images) > 0");
+            assertEquals(1, rows.size(), rows.toString());
+            assertEquals(List.of(url), toList(rows.get(0).get(0)));
+            assertEquals("<image>What is in this picture?", rows.get(0).get(1));
+            assertEquals("A square.", rows.get(0).get(2));
+            assertEquals(
+                    0,
+                    duck.count(
+                            "SELECT count(*) FROM '"
+                                    + instruction.resolve("data/train-00000-of-00001.parquet")
+                                    + "' WHERE len(images) = 0 AND instruction LIKE '%<image>%'"));
+        }
 
         // The continuous sink: the messages table's media column resolves in the store.
         Path sink = tmp.resolve("sink");
@@ -194,8 +258,12 @@ class MediaExportIT {
     }
 
     private static DatasetExport.Options options() {
+        return options(DatasetFormat.SFT);
+    }
+
+    private static DatasetExport.Options options(DatasetFormat format) {
         return new DatasetExport.Options(
-                DatasetFormat.SFT,
+                format,
                 new SpeakerViews.Options(Set.of(), true, 0),
                 new Splits(1, 0, 0),
                 false,
@@ -221,6 +289,12 @@ class MediaExportIT {
             }
         }
         throw new AssertionError("no view of " + agent + " in " + root);
+    }
+
+    private static List<String> toStrings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private static List<Object> toList(Object duckList) throws RuntimeException {

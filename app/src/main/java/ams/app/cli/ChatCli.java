@@ -272,10 +272,21 @@ public final class ChatCli implements Callable<Integer> {
                             description =
                                     "An image to send with the message (repeatable); uploaded"
                                             + " to the media store first")
-                    List<Path> images) {
+                    List<Path> images,
+            @Option(
+                            names = "--audio",
+                            paramLabel = "FILE",
+                            description =
+                                    "A recording to send with the message (repeatable; wav, mp3,"
+                                            + " ogg, webm); uploaded to the media store first and"
+                                            + " transcribed for an agent with STT_FLAG")
+                    List<Path> recordings) {
         List<String> media = new ArrayList<>();
         for (Path image : images == null ? List.<Path>of() : images) {
             media.add(MediaCli.upload(api.client(), image).path("sha256").asText());
+        }
+        for (Path recording : recordings == null ? List.<Path>of() : recordings) {
+            media.add(MediaCli.upload(api.client(), recording).path("sha256").asText());
         }
         ObjectNode body = JSON.createObjectNode();
         body.put("author", author);

@@ -9,6 +9,7 @@ import ams.export.dataset.DatasetFormat;
 import ams.export.dataset.DatasetMedia;
 import ams.export.dataset.SpeakerViews;
 import ams.export.dataset.Splits;
+import ams.service.media.LocalMediaStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -97,7 +98,10 @@ public final class ExportCli {
 
         @Option(
                 names = "--snapshot",
-                description = "Write agents.parquet and knowledge.parquet next to the datasets")
+                description =
+                        "Write agents.parquet, knowledge.parquet, the media they and the"
+                                + " conversations refer to (media/<sha256>.<ext>) and snapshot.json"
+                                + " next to the datasets")
         boolean snapshot;
 
         @Option(
@@ -207,7 +211,7 @@ public final class ExportCli {
         @Option(
                 names = "--media-dir",
                 description =
-                        "The media store's directory (default: AMS_MEDIA_DIR, else <data-dir>/media)")
+                        "A local media store's directory (default: the store AMS_MEDIA_STORE names: AMS_MEDIA_DIR, else <data-dir>/media, or the S3 bucket of AMS_MEDIA_S3_*)")
         Path mediaDir;
 
         @Option(
@@ -235,11 +239,11 @@ public final class ExportCli {
             DatasetMedia.Options media =
                     new DatasetMedia.Options(
                             mediaDir != null
-                                    ? mediaDir
+                                    ? LocalMediaStore.reader(mediaDir)
                                     : MediaSettings.fromEnvironment(
                                                     System.getenv(),
                                                     broker.dataDir().resolve("media"))
-                                            .dir(),
+                                            .reader(),
                             DatasetMedia.Urls.parse(mediaUrls));
             DatasetExport.Options options =
                     new DatasetExport.Options(
@@ -319,6 +323,15 @@ public final class ExportCli {
                                     "Snapshots: %s, %s%n",
                                     a.path("snapshots").path("agents").asText(),
                                     a.path("snapshots").path("knowledge").asText());
+                            JsonNode media = a.path("snapshots").path("media");
+                            if (!media.isMissingNode()) {
+                                out.printf(
+                                        "Media: %d bundled, %d already there, %d missing in %s%n",
+                                        media.path("bundled").asLong(),
+                                        media.path("present").asLong(),
+                                        media.path("missing").asLong(),
+                                        media.path("dir").asText());
+                            }
                         }
                     });
             return 0;

@@ -221,9 +221,36 @@ public final class AmsClient implements AutoCloseable {
     /** Uploads each image, then sends the message carrying them; returns the message id. */
     public String sendMessageWithImages(
             String conversationId, String author, String content, List<java.nio.file.Path> images) {
+        return sendMessageWithMedia(conversationId, author, content, images);
+    }
+
+    /**
+     * Uploads each recording (wav, mp3, ogg, webm), then sends the message carrying them; an agent
+     * with {@code STT_FLAG} hears their transcripts. Returns the message id.
+     */
+    public String sendMessageWithAudio(
+            String conversationId,
+            String author,
+            String content,
+            List<java.nio.file.Path> recordings) {
+        return sendMessageWithMedia(conversationId, author, content, recordings);
+    }
+
+    /** Uploads each file (images, audio), then sends the message carrying them. */
+    public String sendMessageWithMedia(
+            String conversationId, String author, String content, List<java.nio.file.Path> files) {
         List<String> hashes =
-                images.stream().map(file -> addMedia(file).path("sha256").asText()).toList();
+                files.stream().map(file -> addMedia(file).path("sha256").asText()).toList();
         return sendMessage(conversationId, author, content, hashes);
+    }
+
+    /**
+     * Writes a snapshot next to the datasets ({@code POST /export/snapshots}): agents.parquet,
+     * knowledge.parquet, the media they and the conversations refer to under {@code media/}, and
+     * snapshot.json; answers their paths and the media counts (bundled, present, missing).
+     */
+    public JsonNode snapshot() {
+        return rest.post("/export/snapshots", JSON.createObjectNode());
     }
 
     // --- batch generation jobs ------------------------------------------------------------------

@@ -5,8 +5,10 @@ import ams.export.AgentTable;
 import ams.export.KnowledgeTable;
 import ams.export.format.TableFormat;
 import ams.export.snapshot.ConversationExport;
+import ams.export.snapshot.SnapshotMedia;
 import ams.export.snapshot.Snapshots;
 import ams.service.http.NotFoundException;
+import ams.service.media.MediaStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -40,13 +42,20 @@ public final class ExportRoutes {
     private final ConversationExport conversations;
     private final Snapshots snapshots;
     private final Path datasetRoot;
+    private final MediaStore mediaStore;
 
+    /**
+     * @param mediaStore where a snapshot copies the referenced media from; null = none (every
+     *     object counts as missing)
+     */
     public ExportRoutes(
             AgentTable agents,
             KnowledgeTable knowledge,
             ConversationExport conversations,
             Snapshots snapshots,
-            Path datasetRoot) {
+            Path datasetRoot,
+            MediaStore mediaStore) {
+        this.mediaStore = mediaStore;
         this.agents = agents;
         this.knowledge = knowledge;
         this.conversations = conversations;
@@ -101,13 +110,38 @@ public final class ExportRoutes {
                 ctx -> {
                     Path agentsFile = snapshots.agentsParquet(agents, datasetRoot);
                     Path knowledgeFile = snapshots.knowledgeParquet(knowledge, datasetRoot);
+                    // The media the knowledge and the conversations refer to, copied beside them.
+                    SnapshotMedia.Report media =
+                            new SnapshotMedia()
+                                    .knowledge(knowledge.documents())
+                                    .messages(
+                                            conversations.read(Optional.empty()).stream()
+                                                    .flatMap(c -> c.messages().stream())
+                                                    .toList())
+                                    .bundle(mediaStore, datasetRoot);
+                    Path manifest =
+                            snapshots.manifest(datasetRoot, agentsFile, knowledgeFile, media);
                     ctx.status(201)
                             .json(
                                     Map.of(
                                             "agents",
                                             agentsFile.toAbsolutePath().toString(),
                                             "knowledge",
-                                            knowledgeFile.toAbsolutePath().toString()));
+                                            knowledgeFile.toAbsolutePath().toString(),
+                                            "manifest",
+                                            manifest.toAbsolutePath().toString(),
+                                            "media",
+                                            Map.of(
+                                                    "dir",
+                                                    media.dir().toAbsolutePath().toString(),
+                                                    "referenced",
+                                                    media.referenced(),
+                                                    "bundled",
+                                                    media.bundled(),
+                                                    "present",
+                                                    media.present(),
+                                                    "missing",
+                                                    media.missing())));
                 });
     }
 

@@ -74,6 +74,7 @@ public final class MediaRoutes {
                                         .setMedia(stored.toRef())
                                         .setUploadedBy(ctx.queryParam("uploaded_by"))
                                         .setFileName(ctx.queryParam("file_name"))
+                                        .setStore(store.kind())
                                         .build())
                         .build();
         RecordMetadata meta = publisher.publish(event);

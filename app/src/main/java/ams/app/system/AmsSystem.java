@@ -143,7 +143,7 @@ public final class AmsSystem implements AutoCloseable {
                                     profiled(knowledgeSettings(settings), rebuild)));
             parts.add(knowledgeIndexer);
             KnowledgeSearch knowledge = new InProcessKnowledgeSearch(knowledgeIndexer.queries());
-            MediaSettings media = MediaSettings.of(settings);
+            MediaSettings media = MediaSettings.of(settings, conversationOverrides);
             Map<String, Object> conversationProps = conversationSettings(settings);
             conversationProps.putAll(media.props());
             conversationProps.putAll(conversationOverrides);
@@ -181,7 +181,8 @@ public final class AmsSystem implements AutoCloseable {
                                     topics.conversationEvents(),
                                     "ZSTD"),
                             new ams.export.snapshot.Snapshots("ZSTD"),
-                            settings.datasetRoot());
+                            settings.datasetRoot(),
+                            mediaStore);
             SystemMetrics metrics =
                     new SystemMetrics(
                             conversations::modelServers,

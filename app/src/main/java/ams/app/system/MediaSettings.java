@@ -1,24 +1,36 @@
 package ams.app.system;
 
 import ams.service.config.CommonConfig;
-import ams.service.media.LocalMediaStore;
 import ams.service.media.MediaConfig;
-import ams.service.media.MediaTypes;
+import ams.service.media.MediaStore;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
 
 /**
- * The media store of a whole system in one JVM: {@code <data-dir>/media} unless {@code
- * AMS_MEDIA_DIR} says otherwise, {@code AMS_MEDIA_MAX_BYTES} and {@code AMS_MEDIA_ALLOWED_TYPES}
- * from the environment as the standalone processes take them. The REST API writes it; the
- * orchestrator's turn workers read it (the same directory, passed in their config).
+ * The media store of a whole system in one JVM: the keys of {@link MediaConfig} from the
+ * environment as the standalone processes take them ({@code AMS_MEDIA_STORE}, {@code AMS_MEDIA_DIR}
+ * (default {@code <data-dir>/media}), {@code AMS_MEDIA_MAX_BYTES}, {@code AMS_MEDIA_ALLOWED_TYPES},
+ * {@code AMS_MEDIA_S3_*}). The REST API writes the store; the orchestrator's turn workers and the
+ * dataset export read it (the same keys, passed in their config), so every part names the same
+ * store.
  */
-public record MediaSettings(Path dir, long maxBytes, List<String> allowedTypes) {
+public record MediaSettings(Map<String, String> values) {
+
+    public MediaSettings {
+        values = Map.copyOf(values);
+    }
 
     public static MediaSettings of(SystemSettings system) {
+        return of(system, Map.of());
+    }
+
+    /**
+     * The system's media settings, with the {@code media.*} keys of {@code overrides} on top of the
+     * environment (a test that names an S3 store without setting environment variables).
+     */
+    public static MediaSettings of(SystemSettings system, Map<String, ?> overrides) {
         Path dataDir = system.dataDir();
         // An as-of system (ams replay --until) keeps its state under <data-dir>/asof-<millis>;
         // the media it shows are the live ones (the store is not a view of the log).
@@ -26,41 +38,56 @@ public record MediaSettings(Path dir, long maxBytes, List<String> allowedTypes) 
         if (fileName != null && fileName.toString().startsWith("asof-")) {
             dataDir = dataDir.toAbsolutePath().getParent();
         }
-        return fromEnvironment(System.getenv(), dataDir.resolve("media"));
+        MediaSettings env = fromEnvironment(System.getenv(), dataDir.resolve("media"));
+        Map<String, String> props = new HashMap<>(env.values());
+        overrides.forEach(
+                (key, value) -> {
+                    if (MediaConfig.KEYS.contains(key) && value != null) {
+                        props.put(key, value.toString());
+                    }
+                });
+        return new MediaSettings(props);
     }
 
     public static MediaSettings fromEnvironment(Map<String, String> env, Path defaultDir) {
-        String dir = env.get(CommonConfig.environmentVariable(MediaConfig.MEDIA_DIR));
-        String max = env.get(CommonConfig.environmentVariable(MediaConfig.MEDIA_MAX_BYTES));
-        String types = env.get(CommonConfig.environmentVariable(MediaConfig.MEDIA_ALLOWED_TYPES));
-        long maxBytes;
-        try {
-            maxBytes =
-                    max == null || max.isBlank()
-                            ? MediaConfig.DEFAULT_MAX_BYTES
-                            : Long.parseLong(max.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    "AMS_MEDIA_MAX_BYTES must be a number of bytes, was '" + max + "'", e);
+        Map<String, String> props = new HashMap<>();
+        props.put(MediaConfig.MEDIA_DIR, defaultDir.toString());
+        for (String key : MediaConfig.KEYS) {
+            String value = env.get(CommonConfig.environmentVariable(key));
+            if (value != null && !value.isBlank()) {
+                props.put(key, value.strip());
+            }
         }
-        return new MediaSettings(
-                dir == null || dir.isBlank() ? defaultDir : Path.of(dir),
-                maxBytes,
-                types == null || types.isBlank()
-                        ? MediaTypes.DEFAULT_ALLOWED
-                        : Arrays.stream(types.split(",")).map(String::strip).toList());
+        MediaSettings settings = new MediaSettings(props);
+        settings.config(); // a bad value fails at start, naming its key
+        return settings;
+    }
+
+    /** The keys read with their types and defaults. */
+    public AbstractConfig config() {
+        return MediaConfig.parse(values);
+    }
+
+    public long maxBytes() {
+        return config().getLong(MediaConfig.MEDIA_MAX_BYTES);
+    }
+
+    public Path dir() {
+        return Path.of(config().getString(MediaConfig.MEDIA_DIR));
     }
 
     /** The keys of {@link MediaConfig}, for a processor's config. */
     public Map<String, Object> props() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(MediaConfig.MEDIA_DIR, dir.toString());
-        props.put(MediaConfig.MEDIA_MAX_BYTES, maxBytes);
-        props.put(MediaConfig.MEDIA_ALLOWED_TYPES, String.join(",", allowedTypes));
-        return props;
+        return new HashMap<>(values);
     }
 
-    public LocalMediaStore open() {
-        return MediaConfig.open(dir, maxBytes, allowedTypes);
+    /** The store, for the REST API that writes it. */
+    public MediaStore open() {
+        return MediaConfig.open(config());
+    }
+
+    /** The store, for a process that only reads it (the dataset export). */
+    public MediaStore reader() {
+        return MediaConfig.reader(config());
     }
 }

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code ams chat send ID MSG --image FILE} against {@code ams up} with the scripted responder: the
- * image is uploaded and referenced by hash (the person's turn of a chat), and the agent's turn
- * (LLAVA_FLAG on, but a responder that cannot see) names the image as not shown, and why, instead
- * of dropping it.
+ * {@code ams chat send ID MSG --image FILE --audio FILE} against {@code ams up} with the scripted
+ * responder: the image and the recording are uploaded and referenced by hash (the person's turn of
+ * a chat), and the agent's turn (LLAVA_FLAG on, but a responder that cannot see) names the image as
+ * not shown, and why, instead of dropping it.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class ChatImageCliIT {
@@ -63,6 +63,11 @@ class ChatImageCliIT {
             Files.write(
                     photo,
                     "GIF89a-a-tiny-picture".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            Path note = dataDir.resolve("note.wav");
+            Files.write(
+                    note,
+                    "RIFF\0\0\0\0WAVEfmt a-tiny-recording"
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 
             StringWriter out = new StringWriter();
             CommandLine cli = Ams.commandLine();
@@ -91,6 +96,8 @@ class ChatImageCliIT {
                             "ana",
                             "--image",
                             photo.toString(),
+                            "--audio",
+                            note.toString(),
                             "--api",
                             api);
             assertEquals(0, exit, out.toString());
@@ -103,6 +110,10 @@ class ChatImageCliIT {
                 if (m.path("agent_id").asText().equals("ana")) {
                     hash = m.at("/metadata/media/0/sha256").asText();
                     assertEquals("image/gif", m.at("/metadata/media/0/content_type").asText());
+                    assertEquals(
+                            "audio/wav",
+                            m.at("/metadata/media/1/content_type").asText(),
+                            m.toString());
                 } else if (hash != null && after == null) {
                     after = m;
                 }

@@ -4,6 +4,7 @@ import ams.conversations.AgentProfile;
 import ams.conversations.llm.Prompt;
 import ams.conversations.llm.ScriptedProvider;
 import ams.events.MediaRef;
+import ams.service.http.ServiceUnavailableException;
 import ams.service.media.MediaStore;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -149,9 +150,17 @@ public final class VisionPrompts {
                 } else if (sentCount >= MAX_IMAGES) {
                     why = "only the newest " + MAX_IMAGES + " images of the history are sent";
                 } else {
-                    Optional<byte[]> bytes = read(media);
+                    Optional<byte[]> bytes;
+                    String unreadable = "it is not in this process's media store";
+                    try {
+                        bytes = read(media);
+                    } catch (ServiceUnavailableException e) {
+                        // An S3 store down or refusing: said in the provenance, never dropped.
+                        bytes = Optional.empty();
+                        unreadable = "the media store is unavailable: " + e.getMessage();
+                    }
                     if (bytes.isEmpty()) {
-                        why = "it is not in this process's media store (media.dir)";
+                        why = unreadable;
                     } else {
                         images.computeIfAbsent(i, k -> new ArrayList<>())
                                 .add(

@@ -82,6 +82,9 @@ final class DatasetCard {
 
                 """
                         .formatted(report.path("tokenizer").asText()));
+        if (report.has("media")) {
+            y.append("## Images\n\n").append(images(format, report.path("media"))).append("\n\n");
+        }
         long scripted = report.path("scripted_samples_written").asLong();
         if (scripted > 0) {
             y.append("**")
@@ -142,6 +145,40 @@ final class DatasetCard {
                 ```
                 """);
         return y.toString();
+    }
+
+    /** Where a row's images are, in the convention of its format. */
+    private static String images(DatasetFormat format, com.fasterxml.jackson.databind.JsonNode m) {
+        String urls =
+                "path".equals(m.path("urls").asText())
+                        ? "paths relative to this folder into `media/` (`media/<sha256>.<ext>`,"
+                                + " the files bundled beside the data)"
+                        : "`data:<type>;base64,...` URLs (the bytes in the row)";
+        String shape =
+                switch (format) {
+                    case SFT ->
+                            "A message with images has OpenAI content parts in the JSONL"
+                                    + " (`content` is a list: a `text` part, then one `image_url`"
+                                    + " part per image); the Parquet keeps `content` as text and"
+                                    + " lists the image URLs in the message's `images` column.";
+                    case SHAREGPT ->
+                            "ShareGPT/LLaVA style: the row's `images` column lists its images in"
+                                    + " order, and the `value` of the turn each image belongs to"
+                                    + " starts with one `<image>` placeholder per image.";
+                    case INSTRUCTION ->
+                            "Alpaca multimodal style (LLaMA-Factory): the row's `images` column"
+                                    + " lists the images of its `history`, `instruction` and"
+                                    + " `output` in order, and each of those texts starts with one"
+                                    + " `<image>` placeholder per image it had.";
+                };
+        return shape
+                + " Image URLs are "
+                + urls
+                + ". "
+                + m.path("images").asLong()
+                + " image references, "
+                + m.path("media_missing").asLong()
+                + " of them missing from the media store (left out, text kept).";
     }
 
     private static String describe(DatasetFormat format) {

@@ -93,7 +93,10 @@ public final class DatasetExport {
         this(DatasetMedia.Options.none());
     }
 
-    /** An export whose SFT rows carry the messages' images as OpenAI content parts. */
+    /**
+     * An export whose rows carry the messages' images: SFT as OpenAI content parts, ShareGPT and
+     * instruction as an {@code images} list with {@code <image>} placeholders.
+     */
     public DatasetExport(DatasetMedia.Options media) {
         this.media = media;
     }
@@ -138,8 +141,9 @@ public final class DatasetExport {
         TokenCounter tokens = new TokenCounter(options.encoding());
         SpeakerViews views = new SpeakerViews(prompts, options.views());
         QualityReport report = new QualityReport();
-        // Only SFT carries images (content parts); the other formats keep the text.
-        boolean images = options.format() == DatasetFormat.SFT && hasImages(conversations);
+        // SFT carries images as content parts, ShareGPT and instruction as an images list with
+        // <image> placeholders; a dataset without images keeps its schema.
+        boolean images = hasImages(conversations);
         Schema schema = options.format().schema(images);
         DatasetMedia mediaFiles = new DatasetMedia(media, root);
         List<String> splits = options.splits().used();

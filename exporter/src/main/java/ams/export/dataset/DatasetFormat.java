@@ -20,8 +20,13 @@ import org.apache.avro.generic.GenericRecord;
  *       history} (the earlier [instruction, output] pairs of the sample).
  * </ul>
  *
- * Every row also says where it came from ({@code conversation_id}, {@code agent_id}), how big it is
- * ({@code num_turns}, {@code num_tokens}) and what wrote the assistant text ({@code providers},
+ * A dataset with images adds them in each ecosystem's convention: SFT messages get OpenAI content
+ * parts (an {@code images} list beside the text in Parquet); ShareGPT and instruction rows get an
+ * {@code images} list of the row's images in order and one {@code <image>} placeholder in the text
+ * of the turn each image belongs to (LLaVA, LLaMA-Factory).
+ *
+ * <p>Every row also says where it came from ({@code conversation_id}, {@code agent_id}), how big it
+ * is ({@code num_turns}, {@code num_tokens}) and what wrote the assistant text ({@code providers},
  * {@code scripted}: true when the offline scripted responder wrote any of it).
  */
 public enum DatasetFormat {
@@ -86,7 +91,8 @@ public enum DatasetFormat {
 
     /**
      * The row schema; {@code images}: the dataset has images (SFT messages get an {@code images}
-     * list; a dataset without images keeps the schema it always had).
+     * list, ShareGPT and instruction rows one; a dataset without images keeps the schema it always
+     * had).
      */
     public Schema schema(boolean images) {
         SchemaBuilder.FieldAssembler<Schema> fields =
@@ -125,6 +131,11 @@ public enum DatasetFormat {
                                     .array()
                                     .items(STRINGS)
                                     .noDefault();
+        }
+        if (images && this != SFT) {
+            // ShareGPT/LLaVA and Alpaca multimodal (LLaMA-Factory): the row's images in order,
+            // one <image> placeholder in the text where each sat.
+            fields = fields.name("images").type(STRINGS).withDefault(List.of());
         }
         return fields.requiredInt("num_turns")
                 .requiredInt("num_tokens")
@@ -177,23 +188,36 @@ public enum DatasetFormat {
                 GenericData.Record row = header(schema, s, s.id(), s.turns().size(), tokens);
                 row.put("system", s.system());
                 List<GenericRecord> turns = new ArrayList<>(s.turns().size());
-                for (Sample.ChatTurn t : s.turns()) {
+                List<String> images = new ArrayList<>();
+                for (int i = 0; i < s.turns().size(); i++) {
+                    Sample.ChatTurn t = s.turns().get(i);
+                    List<String> urls = urls(imageUrls, i);
                     GenericData.Record turn = new GenericData.Record(SHAREGPT_TURN);
                     turn.put("from", Sample.ChatTurn.USER.equals(t.role()) ? "human" : "gpt");
-                    turn.put("value", t.content());
+                    turn.put("value", withPlaceholders(t.content(), urls.size()));
                     turn.put("name", t.name());
                     turns.add(turn);
+                    images.addAll(urls);
                 }
                 row.put("conversations", turns);
+                putImages(row, images);
                 rows.add(row);
             }
             case INSTRUCTION -> {
                 List<List<String>> history = new ArrayList<>();
+                List<String> images = new ArrayList<>();
                 int historyTokens = count.applyAsInt(s.system());
                 for (int i = 0; i + 1 < s.turns().size(); i += 2) {
-                    String instruction = s.turns().get(i).content();
-                    String output = s.turns().get(i + 1).content();
-                    int pairTokens = count.applyAsInt(instruction) + count.applyAsInt(output);
+                    // Token counts stay those of the text: a placeholder is not the text's.
+                    String instructionText = s.turns().get(i).content();
+                    String outputText = s.turns().get(i + 1).content();
+                    String instruction =
+                            withPlaceholders(instructionText, urls(imageUrls, i).size());
+                    String output = withPlaceholders(outputText, urls(imageUrls, i + 1).size());
+                    images.addAll(urls(imageUrls, i));
+                    images.addAll(urls(imageUrls, i + 1));
+                    int pairTokens =
+                            count.applyAsInt(instructionText) + count.applyAsInt(outputText);
                     GenericData.Record row =
                             header(
                                     schema,
@@ -206,6 +230,7 @@ public enum DatasetFormat {
                     row.put("input", "");
                     row.put("output", output);
                     row.put("history", new ArrayList<>(history));
+                    putImages(row, images);
                     rows.add(row);
                     history.add(List.of(instruction, output));
                     historyTokens += pairTokens;
@@ -213,6 +238,24 @@ public enum DatasetFormat {
             }
         }
         return rows;
+    }
+
+    /** The placeholder a multimodal ShareGPT/Alpaca row has in its text for each of its images. */
+    public static final String IMAGE_PLACEHOLDER = "<image>";
+
+    private static List<String> urls(List<List<String>> imageUrls, int turn) {
+        return turn < imageUrls.size() ? imageUrls.get(turn) : List.of();
+    }
+
+    /** One {@code <image>} per image before the text, as LLaVA and LLaMA-Factory write them. */
+    static String withPlaceholders(String text, int images) {
+        return images == 0 ? text : IMAGE_PLACEHOLDER.repeat(images) + text;
+    }
+
+    private static void putImages(GenericData.Record row, List<String> images) {
+        if (row.getSchema().getField("images") != null) {
+            row.put("images", new ArrayList<>(images));
+        }
     }
 
     private static GenericData.Record header(

@@ -1,15 +1,10 @@
 package ams.export.dataset;
 
 import ams.events.MediaRef;
-import ams.export.format.AtomicFiles;
-import ams.export.sink.SegmentName;
-import ams.service.media.LocalMediaStore;
+import ams.export.format.MediaBundle;
 import ams.service.media.MediaStore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
@@ -43,16 +38,16 @@ public final class DatasetMedia {
     }
 
     /** The folder of the dataset the images are copied into in {@link Urls#PATH} mode. */
-    public static final String MEDIA_DIR = "media";
+    public static final String MEDIA_DIR = MediaBundle.DIR;
 
     /**
      * What the export knows about media.
      *
-     * @param store the media store's directory ({@code media.dir}); null = no store, every image
-     *     counts as missing
+     * @param store the media store (a directory or a bucket, as {@code media.store} names it); null
+     *     = no store, every image counts as missing
      * @param urls path or data URLs
      */
-    public record Options(Path store, Urls urls) {
+    public record Options(MediaStore store, Urls urls) {
         public static Options none() {
             return new Options(null, Urls.PATH);
         }
@@ -60,16 +55,16 @@ public final class DatasetMedia {
 
     private final MediaStore store;
     private final Urls urls;
-    private final Path root;
+    private final MediaBundle bundle;
     private final Map<String, Optional<String>> resolved = new HashMap<>();
     private long images;
     private long missing;
     private long bundled;
 
     DatasetMedia(Options options, Path root) {
-        this.store = options.store() == null ? null : LocalMediaStore.reader(options.store());
+        this.store = options.store();
         this.urls = options.urls();
-        this.root = root;
+        this.bundle = new MediaBundle(store, root);
     }
 
     /** Whether a reference is an image (the only media the chat views carry today). */
@@ -107,33 +102,14 @@ public final class DatasetMedia {
             return store.read(hash)
                     .map(b -> "data:" + type + ";base64," + Base64.getEncoder().encodeToString(b));
         }
-        String name = hash + extension(type);
-        Path target = root.resolve(MEDIA_DIR).resolve(name);
-        if (!Files.exists(target)) {
-            Optional<InputStream> in = store.open(hash);
-            if (in.isEmpty()) {
-                return Optional.empty();
-            }
-            Files.createDirectories(target.getParent());
-            Path temp = target.resolveSibling("." + name + SegmentName.IN_PROGRESS);
-            try (InputStream bytes = in.get()) {
-                Files.copy(bytes, temp, StandardCopyOption.REPLACE_EXISTING);
-            }
-            AtomicFiles.fsync(temp);
-            AtomicFiles.publish(temp, target);
+        MediaBundle.Outcome outcome = bundle.bundle(hash, type);
+        if (outcome == MediaBundle.Outcome.MISSING) {
+            return Optional.empty();
+        }
+        if (outcome == MediaBundle.Outcome.BUNDLED) {
             bundled++;
         }
-        return Optional.of(MEDIA_DIR + "/" + name);
-    }
-
-    static String extension(String type) {
-        return switch (type == null ? "" : type) {
-            case "image/png" -> ".png";
-            case "image/jpeg" -> ".jpg";
-            case "image/gif" -> ".gif";
-            case "image/webp" -> ".webp";
-            default -> ".bin";
-        };
+        return Optional.of(MediaBundle.relativePath(hash, type));
     }
 
     long images() {

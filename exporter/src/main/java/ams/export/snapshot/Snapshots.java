@@ -4,10 +4,17 @@ import ams.export.AgentRow;
 import ams.export.AgentTable;
 import ams.export.DocumentRow;
 import ams.export.KnowledgeTable;
+import ams.export.format.AtomicFiles;
 import ams.export.format.TableFormat;
 import ams.export.format.TableWriter;
+import ams.export.sink.SegmentName;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.LogicalTypes;
@@ -79,6 +86,8 @@ public final class Snapshots {
                     .noDefault()
                     .endRecord();
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final TableWriter writer;
 
     public Snapshots(String codec) {
@@ -96,6 +105,33 @@ public final class Snapshots {
     public Path knowledgeParquet(KnowledgeTable table, Path root) throws IOException {
         Path target = root.resolve("knowledge.parquet");
         exportKnowledge(table, TableFormat.PARQUET, target);
+        return target;
+    }
+
+    /**
+     * Writes {@code <root>/snapshot.json}: what the snapshot holds (its files, when it was taken)
+     * and how many media objects it bundled and missed; returns its path.
+     */
+    public Path manifest(Path root, Path agents, Path knowledge, SnapshotMedia.Report media)
+            throws IOException {
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("created_at", Instant.now().toString());
+        manifest.put("agents", root.relativize(agents).toString());
+        manifest.put("knowledge", root.relativize(knowledge).toString());
+        ObjectNode m = manifest.putObject("media");
+        m.put("dir", root.relativize(media.dir()).toString());
+        m.put("referenced", media.referenced());
+        m.put("bundled", media.bundled());
+        m.put("present", media.present());
+        m.put("missing", media.missing());
+        Path target = root.resolve("snapshot.json");
+        Files.createDirectories(root);
+        Path temp = root.resolve(".snapshot.json" + SegmentName.IN_PROGRESS);
+        Files.writeString(
+                temp,
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n",
+                StandardCharsets.UTF_8);
+        AtomicFiles.publish(temp, target);
         return target;
     }
 

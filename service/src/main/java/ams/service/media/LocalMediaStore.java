@@ -1,7 +1,5 @@
 package ams.service.media;
 
-import ams.service.http.PayloadTooLargeException;
-import ams.service.http.UnsupportedMediaTypeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +22,6 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A media store in a local directory: {@code <dir>/<first 2 hex>/<sha256>}. A put streams to a
@@ -38,28 +35,22 @@ public final class LocalMediaStore implements MediaStore {
 
     private final Path root;
     private final Path incoming;
-    private final long maxBytes;
-    private final Set<String> allowed;
+    private final MediaRules rules;
 
     /** A temporary file older than this is a put that was cut short, never one in progress. */
     private static final Duration STALE = Duration.ofHours(1);
 
     /** The store that writes: it creates the directory and removes stale temporary files. */
     public LocalMediaStore(Path root, long maxBytes, List<String> allowedTypes) throws IOException {
-        this(root, maxBytes, canonical(allowedTypes));
+        this(root, new MediaRules(maxBytes, allowedTypes));
         Files.createDirectories(incoming);
         removeStale();
     }
 
-    private LocalMediaStore(Path root, long maxBytes, Set<String> allowed) {
-        if (maxBytes < 1) {
-            throw new IllegalArgumentException(
-                    "media.max.bytes must be at least 1, was " + maxBytes);
-        }
+    private LocalMediaStore(Path root, MediaRules rules) {
         this.root = root.toAbsolutePath();
         this.incoming = this.root.resolve(".incoming");
-        this.maxBytes = maxBytes;
-        this.allowed = allowed;
+        this.rules = rules;
     }
 
     /**
@@ -67,11 +58,8 @@ public final class LocalMediaStore implements MediaStore {
      * and never touches another process's temporary files.
      */
     public static LocalMediaStore reader(Path root) {
-        return new LocalMediaStore(root, Long.MAX_VALUE, canonical(MediaTypes.DEFAULT_ALLOWED));
-    }
-
-    private static Set<String> canonical(List<String> types) {
-        return Set.copyOf(types.stream().map(t -> MediaTypes.canonical(t).orElse(t)).toList());
+        return new LocalMediaStore(
+                root, new MediaRules(Long.MAX_VALUE, MediaTypes.DEFAULT_ALLOWED));
     }
 
     /** Left by a put that was cut short (a crash): never an object, never referenced. */
@@ -92,10 +80,7 @@ public final class LocalMediaStore implements MediaStore {
 
     @Override
     public MediaObject put(InputStream in, String declaredType) throws IOException {
-        Optional<String> declared = MediaTypes.canonical(declaredType);
-        if (declared.isPresent() && !allowed.contains(declared.get())) {
-            throw unsupported("Content-Type " + declared.get());
-        }
+        Optional<String> declared = rules.declared(declaredType);
         Files.createDirectories(incoming);
         Path temp = Files.createTempFile(incoming, "put-", ".part");
         try {
@@ -109,12 +94,7 @@ public final class LocalMediaStore implements MediaStore {
                 byte[] buffer = new byte[64 * 1024];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     size += n;
-                    if (size > maxBytes) {
-                        throw new PayloadTooLargeException(
-                                "media object is over the limit of "
-                                        + maxBytes
-                                        + " bytes (media.max.bytes): send a smaller file");
-                    }
+                    rules.checkSize(size);
                     if (headLength < head.length) {
                         int take = Math.min(n, head.length - headLength);
                         System.arraycopy(buffer, 0, head, headLength, take);
@@ -125,24 +105,7 @@ public final class LocalMediaStore implements MediaStore {
                 out.flush();
                 channel.force(true);
             }
-            if (size == 0) {
-                throw new IllegalArgumentException(
-                        "the media body is empty: send the file's bytes as the request body");
-            }
-            String sniffed =
-                    MediaTypes.sniff(head, headLength)
-                            .orElseThrow(() -> unsupported("bytes of no recognised type"));
-            if (!allowed.contains(sniffed)) {
-                throw unsupported(sniffed);
-            }
-            if (declared.isPresent() && !declared.get().equals(sniffed)) {
-                throw new IllegalArgumentException(
-                        "Content-Type says "
-                                + declared.get()
-                                + " but the bytes are "
-                                + sniffed
-                                + ": send the right Content-Type (or application/octet-stream)");
-            }
+            String sniffed = rules.typeOf(head, headLength, size, declared);
             String hash = HexFormat.of().formatHex(digest.digest());
             Path target = path(hash);
             if (!Files.exists(target)) {
@@ -236,14 +199,6 @@ public final class LocalMediaStore implements MediaStore {
     /** Where the object with this hash lives: {@code <root>/<first 2 hex>/<hash>}. */
     public Path path(String hash) {
         return root.resolve(hash.substring(0, 2)).resolve(hash);
-    }
-
-    private UnsupportedMediaTypeException unsupported(String what) {
-        return new UnsupportedMediaTypeException(
-                what
-                        + " is not a media type this store takes; allowed: "
-                        + String.join(", ", allowed.stream().sorted().toList())
-                        + " (media.allowed.types)");
     }
 
     private static MessageDigest sha256() {

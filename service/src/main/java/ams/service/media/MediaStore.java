@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * Media objects (images, audio) addressed by the SHA-256 of their bytes. Bytes never go through
- * Kafka: events carry a {@link ams.events.MediaRef} and readers fetch the bytes here by hash. Today
- * one implementation, {@link LocalMediaStore} (a directory); an S3-compatible store would implement
- * the same interface.
+ * Kafka: events carry a {@link ams.events.MediaRef} and readers fetch the bytes here by hash. Two
+ * implementations: {@link LocalMediaStore} (a directory) and {@link S3MediaStore} (an S3-compatible
+ * bucket), chosen by {@code media.store}.
  */
 public interface MediaStore {
 
@@ -46,6 +46,11 @@ public interface MediaStore {
 
     /** Keeps {@code text} as the transcript of the object {@code sha256}, replacing any earlier. */
     void putTranscript(String sha256, String text) throws IOException;
+
+    /** Which kind of store holds the bytes ({@code MediaStored.store}): local or s3. */
+    default String kind() {
+        return MediaConfig.LOCAL;
+    }
 
     /** {@code sha256} in the store's spelling (lower-case hex), or a 400 saying what is wrong. */
     static String checkHash(String sha256) {
