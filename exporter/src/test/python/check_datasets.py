@@ -18,8 +18,8 @@ Checks, per view:
   output and [instruction, output] history pairs;
 - the sink's `messages` Parquet (Hive `date=` directories) with pyarrow, pandas and
   `load_dataset("parquet")`: N rows, the documented columns, `media` a list of structs;
-- the sink's `jsonl/turns` with pandas, pyarrow and `load_dataset("json")`: N lines, the
-  documented keys.
+- the sink's `jsonl/turns` with pandas, pyarrow and `load_dataset("json", features=...)`: N
+  lines, the documented keys, media on the lines the Parquet has it.
 
 Prints one line per check and exits 1 on the first failure (with what was found).
 """
@@ -178,8 +178,9 @@ def check_sink(root, messages):
            "messages: media is a list of {sha256, content_type, size_bytes, path}", media_type)
     frame = pd.read_parquet(directory)
     expect(len(frame) == messages, "messages: pandas.read_parquet reads every row", len(frame))
-    with_media = int(frame["media"].map(len).gt(0).sum())
-    ok("messages: pandas sees media on " + str(with_media) + " rows")
+    media_rows = int(frame["media"].map(len).gt(0).sum())
+    expect(media_rows > 0, "messages: pandas sees media on " + str(media_rows) + " rows",
+           media_rows)
 
     loaded = datasets.load_dataset(
         "parquet", data_files=os.path.join(directory, "*", "*.parquet"), split="train")
@@ -199,11 +200,32 @@ def check_sink(root, messages):
            len(frame))
     rows = sum(pajson.read_json(f).num_rows for f in files)
     expect(rows == messages, "turns: pyarrow.json.read_json reads every line", rows)
-    loaded = datasets.load_dataset("json", data_dir=turns_dir, split="train")
+    # `datasets` takes a JSON dataset's columns from its first file and refuses a later file with
+    # another column: only lines of messages with media have `media`, so the features are given,
+    # as the exporter's README tells users to.
+    loaded = datasets.load_dataset("json", data_dir=turns_dir, split="train",
+                                   features=turn_features())
     expect(loaded.num_rows == messages,
-           "turns: load_dataset('json', data_dir=jsonl/turns) reads every line", loaded.num_rows)
+           "turns: load_dataset('json', data_dir=jsonl/turns, features=...) reads every line",
+           loaded.num_rows)
     expect(set(TURN_KEYS) <= set(loaded.column_names),
            "turns: load_dataset sees the documented keys", loaded.column_names)
+    with_media = sum(1 for m in loaded["media"] if m)
+    expect(with_media == media_rows, "turns: load_dataset sees media on the same lines as the"
+           " Parquet (" + str(media_rows) + ")", with_media)
+
+
+def turn_features():
+    """The turn line's features, as the exporter's README gives them (datasets >= 4: Json)."""
+    from datasets import Features, Json, List, Value
+    return Features({
+        "conversation_id": Value("string"), "turn_number": Value("int64"),
+        "agent_id": Value("string"), "message": Value("string"),
+        "timestamp": Value("timestamp[ms, tz=UTC]"), "metadata": Json(),
+        "role": Value("string"), "message_id": Value("string"),
+        "media": List({"sha256": Value("string"), "content_type": Value("string"),
+                       "size_bytes": Value("int64"), "path": Value("string")}),
+    })
 
 
 def main():
