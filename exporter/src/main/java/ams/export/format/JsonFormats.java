@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -25,6 +28,10 @@ import org.apache.avro.util.Utf8;
  * one generator and buffer, so they are for one thread at a time (the sink's writer thread).
  */
 public final class JsonFormats {
+
+    /** Reads eight bytes of an array as one long (any byte order: only the high bits matter). */
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final JsonFactory factory = mapper.getFactory();
@@ -145,8 +152,18 @@ public final class JsonFormats {
         }
     }
 
+    /**
+     * Eight bytes at a time: the byte-by-byte loop was a third of the JSONL writer's samples (JFR,
+     * 2026-12-05), every message's text being scanned once.
+     */
     private static boolean isAscii(byte[] bytes, int length) {
-        for (int i = 0; i < length; i++) {
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            if (((long) LONGS.get(bytes, i) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+        }
+        for (; i < length; i++) {
             if (bytes[i] < 0) {
                 return false;
             }

@@ -1,32 +1,67 @@
 package ams.export.format;
 
-import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
-/** One JSON document per line, UTF-8; rows arrive already serialized. */
+/**
+ * One JSON document per line, UTF-8; rows arrive already serialized. Lines are gathered in a direct
+ * buffer and written from it: a {@code FileOutputStream} copies every write of more than 8 KiB into
+ * a native buffer it allocates for the call, one more copy of every byte of the file.
+ */
 public final class JsonlSegmentWriter implements SegmentWriter<byte[]> {
 
+    private static final int BUFFER_BYTES = 1 << 18;
+
     private final Path path;
-    private final FileOutputStream file;
-    private final BufferedOutputStream out;
+    private final FileChannel file;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private long rows;
     private long bytes;
 
     public JsonlSegmentWriter(Path path) throws IOException {
         this.path = path;
-        this.file = new FileOutputStream(path.toFile());
-        this.out = new BufferedOutputStream(file, 1 << 16);
+        this.file =
+                FileChannel.open(
+                        path,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
     }
 
     @Override
     public void write(byte[] line) throws IOException {
-        out.write(line);
-        out.write('\n');
+        if (buffer.remaining() < line.length + 1) {
+            drain();
+            if (line.length + 1 > buffer.capacity()) {
+                writeFully(ByteBuffer.wrap(line));
+                writeFully(ByteBuffer.wrap(new byte[] {'\n'}));
+                count(line);
+                return;
+            }
+        }
+        buffer.put(line).put((byte) '\n');
+        count(line);
+    }
+
+    private void count(byte[] line) {
         rows++;
         bytes += line.length + 1;
+    }
+
+    private void drain() throws IOException {
+        buffer.flip();
+        writeFully(buffer);
+        buffer.clear();
+    }
+
+    private void writeFully(ByteBuffer data) throws IOException {
+        while (data.hasRemaining()) {
+            file.write(data);
+        }
     }
 
     @Override
@@ -41,15 +76,15 @@ public final class JsonlSegmentWriter implements SegmentWriter<byte[]> {
 
     @Override
     public void finish() throws IOException {
-        out.flush();
-        file.getFD().sync();
-        out.close();
+        drain();
+        file.force(true);
+        file.close();
     }
 
     @Override
     public void abort() {
         try {
-            out.close();
+            file.close();
         } catch (IOException ignored) {
             // The file is deleted next; a failed close changes nothing.
         }

@@ -27,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,16 +75,13 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
 
-    /**
-     * Undecodable records whose dead letters are in flight; their offsets reach the files only once
-     * those are acked.
-     */
-    private final List<PendingLetter> pendingLetters = new ArrayList<>();
-
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
     /** The thread that writes the files; the pipelines are its own while batches are in flight. */
     private SinkWriter writer;
+
+    /** The thread that decodes polled batches and dead-letters what does not decode. */
+    private SinkDecoder decoder;
 
     /** Offsets the writer thread last found safe to commit, per partition. */
     private volatile Map<Integer, Long> written = Map.of();
@@ -95,7 +93,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             new SinkStatus(SinkStatus.State.STARTING, null, 0, 0, 0, Map.of());
     private volatile boolean closed;
     private long recordsConsumed;
-    private long deadLettered;
+
+    /** Counted on the decoding thread, read for the status on the consumer thread. */
+    private final AtomicLong deadLettered = new AtomicLong();
+
     private long failures;
     private String lastError;
     private boolean failed;
@@ -131,9 +132,12 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                                 producerProperties(),
                                 deadLetters.keySerde().serializer(),
                                 deadLetters.valueSerde().serializer());
+                SinkDecoder d = new SinkDecoder(config.groupId() + "-decoder");
+                // Closed before the decoder: a write waiting for its decode gets it.
                 SinkWriter w = new SinkWriter(config.groupId() + "-writer")) {
             consumer = c;
             writer = w;
+            decoder = d;
             if (closed) {
                 return;
             }
@@ -152,13 +156,17 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     }
                     ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
                     throwDeferredFailure();
-                    List<Decoded> batch = decode(records, producer);
-                    List<PartitionPipeline> open = List.copyOf(pipelines.values());
-                    // Written on the writer thread while this one polls and decodes the next.
-                    w.submit(() -> write(batch, open));
+                    Map<Integer, PartitionPipeline> assigned = Map.copyOf(pipelines);
+                    countConsumed(records, assigned);
+                    // Decoded on the decoding thread and written on the writer thread while
+                    // this one polls the next batch.
+                    Future<List<Decoded>> batch =
+                            d.submit(() -> decode(records, assigned, producer));
+                    List<PartitionPipeline> open = List.copyOf(assigned.values());
+                    w.submit(() -> write(SinkDecoder.await(batch), open));
                     if (failed) {
                         // Only call it resumed once a batch has been written again.
-                        w.drain();
+                        drain();
                         log.info("Exporter sink resumed after the write failure");
                     }
                     commit(written);
@@ -176,7 +184,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             }
             if (!failed) {
                 try {
-                    w.drain();
+                    drain();
                     throwDeferredFailure();
                     for (PartitionPipeline pipeline : pipelines.values()) {
                         pipeline.flush();
@@ -212,24 +220,37 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             Utf8Turns.Turn turn,
             long recordTime) {}
 
+    /** Counts, on the consumer thread, the polled records of partitions this sink writes. */
+    private void countConsumed(
+            ConsumerRecords<byte[], byte[]> records, Map<Integer, PartitionPipeline> assigned) {
+        for (TopicPartition tp : records.partitions()) {
+            if (assigned.containsKey(tp.partition())) {
+                recordsConsumed += records.records(tp).size();
+            }
+        }
+    }
+
     /**
-     * Decodes a polled batch on the consumer thread. Undecodable records are dead-lettered, and
+     * Decodes a polled batch on the decoding thread. Undecodable records are dead-lettered, and
      * their letters acked, before the batch goes to the writer thread: a dead letter must be on its
      * topic before a file covering its offset is published. Sending a run of them before waiting
-     * keeps a flood of bad records from costing one round trip each.
+     * keeps a flood of bad records from costing one round trip each. {@code assigned} is the
+     * consumer thread's map of pipelines as it was when the batch was polled.
      */
     private List<Decoded> decode(
-            ConsumerRecords<byte[], byte[]> records, KafkaProducer<byte[], DeadLetter> producer) {
+            ConsumerRecords<byte[], byte[]> records,
+            Map<Integer, PartitionPipeline> assigned,
+            KafkaProducer<byte[], DeadLetter> producer) {
         List<Decoded> batch = new ArrayList<>(records.count());
+        List<PendingLetter> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            PartitionPipeline pipeline = pipelines.get(record.partition());
+            PartitionPipeline pipeline = assigned.get(record.partition());
             if (pipeline == null) {
                 continue;
             }
-            recordsConsumed++;
-            batch.add(decode(record, pipeline, producer));
+            batch.add(decode(record, pipeline, producer, letters));
         }
-        settleDeadLetters();
+        settleDeadLetters(letters);
         return batch;
     }
 
@@ -237,14 +258,16 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private Decoded decode(
             ConsumerRecord<byte[], byte[]> record,
             PartitionPipeline pipeline,
-            KafkaProducer<byte[], DeadLetter> producer) {
+            KafkaProducer<byte[], DeadLetter> producer,
+            List<PendingLetter> letters) {
         Decoded skip = new Decoded(pipeline, record.offset(), null, null, record.timestamp());
         if (record.value() == null) {
             deadLetter(
                     record,
                     pipeline,
                     producer,
-                    "Record without a value; conversation-events carries no tombstones");
+                    "Record without a value; conversation-events carries no tombstones",
+                    letters);
             return skip;
         }
         try {
@@ -262,7 +285,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     producer,
                     e instanceof EventDecodingException d
                             ? d.kind() + ": " + d.getMessage()
-                            : e.getMessage());
+                            : e.getMessage(),
+                    letters);
             return skip;
         }
     }
@@ -306,16 +330,29 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     }
 
     /**
-     * Waits for the writer thread to be idle before the pipelines are touched here; a write failure
-     * it reports is handled once poll returns.
+     * Waits for the writer and decoding threads to be idle before the pipelines are touched here; a
+     * write failure it reports is handled once poll returns.
      */
     private boolean drainWriter() {
         try {
-            writer.drain();
+            drain();
             return deferredFailure == null;
         } catch (IOException e) {
             deferredFailure = e;
             return false;
+        }
+    }
+
+    /**
+     * Waits until every batch polled so far is decoded and written (or skipped after a write
+     * failure, which is thrown): both threads are idle afterwards.
+     */
+    private void drain() throws IOException {
+        try {
+            writer.drain();
+        } finally {
+            // A write skipped after a failure does not wait for its decode: wait here.
+            decoder.idle();
         }
     }
 
@@ -333,7 +370,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             ConsumerRecord<byte[], byte[]> record,
             PartitionPipeline pipeline,
             KafkaProducer<byte[], DeadLetter> producer,
-            String detail) {
+            String detail,
+            List<PendingLetter> letters) {
         Future<RecordMetadata> sent = null;
         // Not again when re-read after a restart: it was dead-lettered before its offset reached
         // the files.
@@ -353,28 +391,24 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                             null);
             sent = producer.send(new ProducerRecord<>(deadLetters.name(), record.key(), letter));
         }
-        pendingLetters.add(new PendingLetter(record, pipeline, sent, detail));
+        letters.add(new PendingLetter(record, pipeline, sent, detail));
     }
 
     /** Waits for the dead letters in flight (their records go to the writer as skips). */
-    private void settleDeadLetters() {
-        try {
-            for (PendingLetter pending : pendingLetters) {
-                ConsumerRecord<byte[], byte[]> record = pending.record();
-                if (pending.sent() != null) {
-                    await(pending);
-                    deadLettered++;
-                    log.warn(
-                            "Undecodable record {}-{}@{} sent to {}: {}",
-                            record.topic(),
-                            record.partition(),
-                            record.offset(),
-                            deadLetters.name(),
-                            pending.detail());
-                }
+    private void settleDeadLetters(List<PendingLetter> letters) {
+        for (PendingLetter pending : letters) {
+            ConsumerRecord<byte[], byte[]> record = pending.record();
+            if (pending.sent() != null) {
+                await(pending);
+                deadLettered.incrementAndGet();
+                log.warn(
+                        "Undecodable record {}-{}@{} sent to {}: {}",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        deadLetters.name(),
+                        pending.detail());
             }
-        } finally {
-            pendingLetters.clear();
         }
     }
 
@@ -409,9 +443,6 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private void onWriteFailure(Exception e) {
         drainWriter(); // the pipelines are dropped below: the writer must be idle
         deferredFailure = null;
-        pendingLetters
-                .clear(); // their records are read again from the files' end, and dead-lettered
-        // then
         failures++;
         failed = true;
         lastError =
@@ -488,7 +519,9 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     pipeline.sinks().forEach(s -> perDataset.put(s.dataset().name(), s.next()));
                     next.put(p, perDataset);
                 });
-        status = new SinkStatus(state, lastError, recordsConsumed, deadLettered, failures, next);
+        status =
+                new SinkStatus(
+                        state, lastError, recordsConsumed, deadLettered.get(), failures, next);
     }
 
     private Properties consumerProperties() {
