@@ -332,6 +332,13 @@ class AgentIndexTest {
     }
 
     @Test
+    void shouldKeepASixteenthAsCandidatesUpTo100kRowsThenGrowWithTheSquareRoot() {
+        assertEquals(AgentIndex.MIN_CANDIDATES, AgentIndex.candidates(10_000));
+        assertEquals(6_250, AgentIndex.candidates(100_000));
+        assertEquals(20_000, AgentIndex.candidates(1_000_000));
+    }
+
+    @Test
     void shouldSelectTheSameValueAsASort() {
         Random random = new Random(8);
         for (int round = 0; round < 200; round++) {
