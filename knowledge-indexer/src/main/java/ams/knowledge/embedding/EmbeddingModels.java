@@ -1,7 +1,6 @@
 package ams.knowledge.embedding;
 
 import ams.knowledge.KnowledgeIndexerConfig;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import java.time.Duration;
@@ -48,10 +47,11 @@ public final class EmbeddingModels {
     }
 
     /**
-     * all-MiniLM-L6-v2 (quantized), 384 dimensions; the ONNX model ships inside its Maven artifact.
+     * all-MiniLM-L6-v2 (quantized), 384 dimensions; the ONNX model ships inside its Maven artifact,
+     * run on our own ONNX session ({@link InProcessModel}: one intra-op thread, no spinning).
      */
     public static Embedder inProcess() {
-        return new Embedder(new AllMiniLmL6V2QuantizedEmbeddingModel(), IN_PROCESS_MODEL_NAME);
+        return new Embedder(InProcessModel.create(), IN_PROCESS_MODEL_NAME);
     }
 
     private static String apiKey(KnowledgeIndexerConfig config) {

@@ -39,6 +39,12 @@ final class AgentIndex {
     /** Below this many chunks one thread scans faster than handing work to another. */
     static final int PARALLEL_MIN_CHUNKS = 32_768;
 
+    /**
+     * Below this many int8 candidates one thread ranks them faster than two: a candidate costs
+     * eight times a sketch row (384 multiply-adds against 48 lookups).
+     */
+    static final int PARALLEL_MIN_CANDIDATES = PARALLEL_MIN_CHUNKS / 8;
+
     /** Up to this many rows every row is scored by its int8 code (no sketch stage). */
     static final int FULL_SCAN_MAX = 8_192;
 
@@ -547,7 +553,7 @@ final class AgentIndex {
         float qScale = QuantizedVectors.queryScale(q);
         int rerank = source == null ? want : want + RERANK_EXTRA;
         TopK ranked;
-        int candidates = Math.max(rerank * 4, Math.max(MIN_CANDIDATES, size / DIVISOR));
+        int candidates = Math.max(rerank * 4, candidates(size));
         if (!vectors.sketched() || size <= FULL_SCAN_MAX || candidates >= size) {
             ranked =
                     inParallel(
@@ -568,6 +574,7 @@ final class AgentIndex {
                 ranked =
                         inParallel(
                                 count,
+                                PARALLEL_MIN_CANDIDATES,
                                 rerank,
                                 (from, to, top) -> {
                                     for (int i = from; i < to; i++) {
@@ -598,22 +605,15 @@ final class AgentIndex {
      * collected. Returns the scratch's candidate array, {@code scratch.candidateCount} long.
      */
     private int[] sketchCandidates(float[] q, int wanted, BitSet excluded, Scratch scratch) {
-        float[] table = vectors.sketchTable(q);
+        QuantizedVectors.SketchQuery sketch = vectors.sketchQuery(q);
         if (scratch.sketch.length < size) {
             scratch.sketch = new float[Math.max(size, scratch.sketch.length * 2)];
         }
         float[] scores = scratch.sketch;
-        inParallel(
-                size,
-                1,
-                (from, to, unused) -> {
-                    for (int id = from; id < to; id++) {
-                        scores[id] =
-                                skipsVector(id, excluded)
-                                        ? Float.NEGATIVE_INFINITY
-                                        : vectors.sketchScore(table, id);
-                    }
-                });
+        inParallel(size, 1, (from, to, unused) -> vectors.sketchScores(sketch, from, to, scores));
+        skipped(dead, scores);
+        skipped(noVector, scores);
+        skipped(excluded, scores);
         int samples = Math.min(size, SAMPLES);
         float[] sample = scratch.sample;
         long stride = Math.max(1, size / samples);
@@ -621,9 +621,8 @@ final class AgentIndex {
         for (long id = 0; id < size && taken < samples; id += stride) {
             sample[taken++] = scores[(int) id];
         }
-        Arrays.sort(sample, 0, taken);
         int above = (int) Math.ceil((double) taken * wanted / size);
-        float threshold = sample[Math.max(0, taken - 1 - above)];
+        float threshold = select(sample, taken, Math.max(0, taken - 1 - above));
         int[] picked = scratch.candidates;
         int count = 0;
         for (int id = 0; id < size; id++) {
@@ -637,6 +636,64 @@ final class AgentIndex {
         scratch.candidates = picked;
         scratch.candidateCount = count;
         return picked;
+    }
+
+    /**
+     * The {@code rank}-th smallest of {@code values[0, n)} (Hoare's selection, reordering them): a
+     * full sort of the 4,096 samples was a tenth of a vector query.
+     */
+    static float select(float[] values, int n, int rank) {
+        int low = 0;
+        int high = n - 1;
+        while (low < high) {
+            float pivot = values[(low + high) >>> 1];
+            int i = low;
+            int j = high;
+            while (i <= j) {
+                while (values[i] < pivot) {
+                    i++;
+                }
+                while (values[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    float swap = values[i];
+                    values[i] = values[j];
+                    values[j] = swap;
+                    i++;
+                    j--;
+                }
+            }
+            if (rank <= j) {
+                high = j;
+            } else if (rank >= i) {
+                low = i;
+            } else {
+                return values[rank];
+            }
+        }
+        return values[rank];
+    }
+
+    /**
+     * The int8 candidates the sketch stage keeps for {@code rows} rows: a sixteenth up to 100,000
+     * rows, then growing with the square root (20 per row's square root: 6,325 at 100,000, 20,000
+     * at 1,000,000). The best rows of a larger agent stand further above the rest, so the sketch
+     * ranks them well with fewer candidates: at 1M chunks a sixteenth gave recall@10 1.0000 and
+     * spent 62,500 int8 dot products per query (bench/RESULTS.md).
+     */
+    static int candidates(int rows) {
+        return Math.max(MIN_CANDIDATES, Math.min(rows / DIVISOR, (int) (20 * Math.sqrt(rows))));
+    }
+
+    /** Marks the rows of {@code rows} (if any) as never candidates. */
+    private void skipped(BitSet rows, float[] scores) {
+        if (rows == null) {
+            return;
+        }
+        for (int id = rows.nextSetBit(0); id >= 0 && id < size; id = rows.nextSetBit(id + 1)) {
+            scores[id] = Float.NEGATIVE_INFINITY;
+        }
     }
 
     private Scratch borrowScratch() {
@@ -660,7 +717,12 @@ final class AgentIndex {
      * part has finished.
      */
     private static TopK inParallel(int n, int capacity, RangeScan scan) {
-        int parts = n >= PARALLEL_MIN_CHUNKS ? Runtime.getRuntime().availableProcessors() : 1;
+        return inParallel(n, PARALLEL_MIN_CHUNKS, capacity, scan);
+    }
+
+    /** As above, split from {@code minParallel} items on. */
+    private static TopK inParallel(int n, int minParallel, int capacity, RangeScan scan) {
+        int parts = n >= minParallel ? Runtime.getRuntime().availableProcessors() : 1;
         if (parts <= 1) {
             TopK top = new TopK(capacity);
             scan.scan(0, n, top);
@@ -822,8 +884,14 @@ final class AgentIndex {
             ChunkVectors source,
             boolean exact) {
         int depth = Math.max(50, k * 10);
+        // The fusion needs the vector ranking, not exact cosines: the approximate ranking is taken
+        // from the int8 codes alone, and floats are read from the store only for the k hits
+        // returned (a hybrid query once read ~4 x depth vectors, each a RocksDB get in production).
+        boolean estimated = !exact && vectors != null;
         List<ChunkHit> byVector =
-                vector(query, queryModel, depth, excluded, minSimilarity, source, exact);
+                estimated
+                        ? vectorEstimates(query, queryModel, depth, excluded, minSimilarity)
+                        : vector(query, queryModel, depth, excluded, minSimilarity, source, exact);
         List<ChunkHit> byTerms = lexical(queryText, depth, excluded, Double.NEGATIVE_INFINITY);
         Map<String, double[]> fused = new LinkedHashMap<>();
         Map<String, ChunkHit> representative = new HashMap<>();
@@ -837,7 +905,7 @@ final class AgentIndex {
         for (int rank = 0; rank < byTerms.size(); rank++) {
             ChunkHit hit = byTerms.get(rank);
             if (!representative.containsKey(hit.documentId())) {
-                double cosine = cosineOf(q, hit, source);
+                double cosine = cosineOf(q, hit, estimated ? null : source);
                 if (cosine < minSimilarity) {
                     continue;
                 }
@@ -856,7 +924,41 @@ final class AgentIndex {
                             new ChunkHit(documentId, hit.chunkIndex(), hit.similarity(), score[0]));
                 });
         hits.sort((a, b) -> Double.compare(b.score(), a.score()));
-        return hits.size() > k ? new ArrayList<>(hits.subList(0, k)) : hits;
+        if (!estimated || source == null) {
+            return hits.size() > k ? new ArrayList<>(hits.subList(0, k)) : hits;
+        }
+        // The reported similarity is the exact cosine: read the returned hits' floats, dropping
+        // any whose exact cosine falls below the minimum after all.
+        List<ChunkHit> returned = new ArrayList<>(k);
+        for (ChunkHit hit : hits) {
+            double cosine = cosineOf(q, hit, source);
+            if (cosine >= minSimilarity) {
+                returned.add(new ChunkHit(hit.documentId(), hit.chunkIndex(), cosine, hit.score()));
+                if (returned.size() == k) {
+                    break;
+                }
+            }
+        }
+        return returned;
+    }
+
+    /**
+     * The best {@code k} documents by the int8 estimate of their best chunk's cosine (no float
+     * re-rank): the vector half of a hybrid query, which only needs the order.
+     */
+    private List<ChunkHit> vectorEstimates(
+            float[] query, String queryModel, int k, BitSet excluded, double minSimilarity) {
+        checkDimension(query, queryModel);
+        float[] q = normalised(query);
+        int want = k * 4 + 16;
+        while (true) {
+            TopK top = approximate(q, want, excluded, null);
+            List<ChunkHit> hits = bestPerDocument(top, k, minSimilarity);
+            if (hits.size() >= k || top.size < want) {
+                return hits;
+            }
+            want *= 4;
+        }
     }
 
     private double cosineOf(float[] q, ChunkHit hit, ChunkVectors source) {

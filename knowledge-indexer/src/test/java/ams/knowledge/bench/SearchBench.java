@@ -9,8 +9,16 @@ import ams.knowledge.search.SearchFilters;
 import ams.knowledge.search.SearchIndex;
 import ams.knowledge.search.SearchMode;
 import ams.testkit.bench.ResultRows;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,8 +37,9 @@ import java.util.concurrent.Future;
  * GC, latency of each mode from 1 and 2 threads, recall@10 of the approximate vector search against
  * exact float search, and the anchor: an exact float scan with 8 accumulators over the same
  * vectors, measured in the same run. The float vectors (the {@code chunks} store's, in production)
- * are held here in one array outside the index; the re-rank reads them from it (a RocksDB get costs
- * more: see the knowledge-queries benchmark).
+ * are held here outside the index and outside the heap, in a memory-mapped temporary file (so 1M
+ * chunks, 1.5 GB of floats, leave the heap to the index: the 1M goal is {@code -Xmx2g}); the
+ * re-rank reads them from it (a RocksDB get costs more: see the knowledge-queries benchmark).
  */
 final class SearchBench {
 
@@ -41,7 +50,7 @@ final class SearchBench {
     private final int chunks;
     private final int queries;
     private final Random random;
-    private final float[] store;
+    private final FloatBuffer store;
     private final SearchIndex index = new SearchIndex();
     private final List<String> rows = new ArrayList<>();
 
@@ -49,7 +58,29 @@ final class SearchBench {
         this.chunks = chunks;
         this.queries = queries;
         this.random = new Random(chunks);
-        this.store = new float[chunks * DIMENSION];
+        this.store = mapped((long) chunks * DIMENSION * Float.BYTES);
+    }
+
+    /** A temporary file of that many bytes, mapped, as floats in native order; deleted on exit. */
+    private static FloatBuffer mapped(long bytes) {
+        try {
+            Path file = Files.createTempFile("ki-search-bench-", ".f32");
+            file.toFile().deleteOnExit();
+            try (FileChannel channel =
+                    FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                return channel.map(FileChannel.MapMode.READ_WRITE, 0, bytes)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private float[] row(int id) {
+        float[] out = new float[DIMENSION];
+        store.get(id * DIMENSION, out);
+        return out;
     }
 
     private final ChunkVectors source = this::storedVector;
@@ -60,13 +91,13 @@ final class SearchBench {
                     Integer.parseInt(documentId, 1, documentId.length(), 10) * PER_DOCUMENT
                             + chunkIndex;
             // A copy, as a store read decodes a new array.
-            return Arrays.copyOfRange(store, id * DIMENSION, (id + 1) * DIMENSION);
+            return row(id);
         }
     }
 
     List<String> run() throws Exception {
-        for (int i = 0; i < store.length; i++) {
-            store[i] = (float) random.nextGaussian();
+        for (int i = 0; i < chunks * DIMENSION; i++) {
+            store.put(i, (float) random.nextGaussian());
         }
         System.gc();
         long before = usedHeap();
@@ -97,13 +128,7 @@ final class SearchBench {
                                 .setText(KnowledgeIndexerBench.sentence(random, 40))
                                 .setModel("random")
                                 .setDimension(DIMENSION)
-                                .setVector(
-                                        ByteBuffer.wrap(
-                                                BatchIndexer.toBytes(
-                                                        Arrays.copyOfRange(
-                                                                store,
-                                                                id * DIMENSION,
-                                                                (id + 1) * DIMENSION))))
+                                .setVector(ByteBuffer.wrap(BatchIndexer.toBytes(row(id))))
                                 .build());
             }
             index.put(0, document, list);
@@ -348,14 +373,14 @@ final class SearchBench {
             float n0 = 0;
             float n1 = 0;
             for (int j = 0; j < DIMENSION; j += 8) {
-                float x0 = store[off + j];
-                float x1 = store[off + j + 1];
-                float x2 = store[off + j + 2];
-                float x3 = store[off + j + 3];
-                float x4 = store[off + j + 4];
-                float x5 = store[off + j + 5];
-                float x6 = store[off + j + 6];
-                float x7 = store[off + j + 7];
+                float x0 = store.get(off + j);
+                float x1 = store.get(off + j + 1);
+                float x2 = store.get(off + j + 2);
+                float x3 = store.get(off + j + 3);
+                float x4 = store.get(off + j + 4);
+                float x5 = store.get(off + j + 5);
+                float x6 = store.get(off + j + 6);
+                float x7 = store.get(off + j + 7);
                 s0 += q[j] * x0;
                 s1 += q[j + 1] * x1;
                 s2 += q[j + 2] * x2;

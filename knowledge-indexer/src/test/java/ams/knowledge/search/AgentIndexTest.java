@@ -277,6 +277,87 @@ class AgentIndexTest {
         assertEquals(exact.get(0), approximate.get(0));
     }
 
+    @Test
+    void shouldFuseHybridOnTheCodesAndReadFloatsOnlyForTheReturnedHits() {
+        AgentIndex index = new AgentIndex("a");
+        Random random = new Random(3);
+        int dimension = 96;
+        java.util.Map<String, float[]> store = new java.util.HashMap<>();
+        for (int d = 0; d < 2000; d++) {
+            float[] vector = gaussian(random, dimension);
+            store.put("d" + d, vector);
+            index.put(
+                    "d" + d,
+                    "",
+                    "text",
+                    Set.of(),
+                    "m",
+                    List.of(chunk(0, d % 7 == 0 ? "kafka stream" : "other words", vector)));
+        }
+        java.util.concurrent.atomic.AtomicInteger reads =
+                new java.util.concurrent.atomic.AtomicInteger();
+        ChunkVectors source =
+                (documentId, chunkIndex) -> {
+                    reads.incrementAndGet();
+                    return store.get(documentId);
+                };
+        float[] q = gaussian(random, dimension);
+        float[] nq = AgentIndex.normalised(q);
+        List<ChunkHit> hits =
+                index.search(
+                        q, "kafka", "m", SearchMode.HYBRID, 5, SearchFilters.NONE, source, false);
+        assertEquals(5, hits.size());
+        assertTrue(reads.get() <= 5, "floats read for the returned hits only: " + reads.get());
+        for (ChunkHit hit : hits) {
+            double exact =
+                    AgentIndex.dot(
+                            nq, AgentIndex.normalised(store.get(hit.documentId())), 0, dimension);
+            assertEquals(exact, hit.similarity(), 1e-5, "the exact cosine of " + hit);
+        }
+        double floor = hits.get(2).similarity();
+        List<ChunkHit> above =
+                index.search(
+                        q,
+                        "kafka",
+                        "m",
+                        SearchMode.HYBRID,
+                        5,
+                        new SearchFilters(Set.of(), null, null, floor),
+                        source,
+                        false);
+        assertTrue(!above.isEmpty());
+        for (ChunkHit hit : above) {
+            assertTrue(hit.similarity() >= floor, hit + " is below min_similarity " + floor);
+        }
+    }
+
+    @Test
+    void shouldKeepASixteenthAsCandidatesUpTo100kRowsThenGrowWithTheSquareRoot() {
+        assertEquals(AgentIndex.MIN_CANDIDATES, AgentIndex.candidates(10_000));
+        assertEquals(6_250, AgentIndex.candidates(100_000));
+        assertEquals(20_000, AgentIndex.candidates(1_000_000));
+    }
+
+    @Test
+    void shouldSelectTheSameValueAsASort() {
+        Random random = new Random(8);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + random.nextInt(300);
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                // Few distinct values half the time: ties are the hard case for a partition.
+                values[i] = round % 2 == 0 ? random.nextInt(5) : (float) random.nextGaussian();
+            }
+            if (round % 7 == 0) {
+                values[0] = Float.NEGATIVE_INFINITY;
+            }
+            float[] sorted = values.clone();
+            java.util.Arrays.sort(sorted);
+            int rank = random.nextInt(n);
+            assertEquals(sorted[rank], AgentIndex.select(values.clone(), n, rank), "rank " + rank);
+        }
+    }
+
     private static float[] gaussian(Random random, int dimension) {
         float[] v = new float[dimension];
         for (int i = 0; i < dimension; i++) {
