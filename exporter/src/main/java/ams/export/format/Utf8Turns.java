@@ -3,6 +3,7 @@ package ams.export.format;
 import ams.events.Envelope;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,15 +25,54 @@ public final class Utf8Turns {
      */
     public record Turn(
             long occurredAtMillis,
-            Utf8 conversationId,
+            Text conversationId,
             boolean message,
             int turnNumber,
-            Utf8 messageId,
-            Utf8 agentId,
+            Text messageId,
+            Text agentId,
             MessageRole role,
-            Utf8 content,
-            Utf8 metadataJson,
+            Text content,
+            Text metadataJson,
             List<?> media) {}
+
+    /**
+     * UTF-8 text as a slice of an array: of a {@link Utf8}'s bytes, or of the record's value itself
+     * ({@link TurnBytes}), so the fast path copies nothing.
+     */
+    public static final class Text {
+        private final byte[] bytes;
+        private final int offset;
+        private final int length;
+
+        public Text(byte[] bytes, int offset, int length) {
+            this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        static Text of(Utf8 text) {
+            return text == null ? null : new Text(text.getBytes(), 0, text.getByteLength());
+        }
+
+        /** The array the text is a slice of (not a copy: do not change it). */
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        public int offset() {
+            return offset;
+        }
+
+        public int length() {
+            return length;
+        }
+
+        /** As {@link Utf8#toString()}: the bytes decoded as UTF-8. */
+        @Override
+        public String toString() {
+            return new String(bytes, offset, length, StandardCharsets.UTF_8);
+        }
+    }
 
     /**
      * The fields a turn line needs, for {@link
@@ -95,7 +135,7 @@ public final class Utf8Turns {
 
     public Turn read(GenericRecord event) {
         long time = (Long) ((GenericRecord) event.get(envelope)).get(occurredAt);
-        Utf8 conversation = (Utf8) event.get(conversationId);
+        Text conversation = Text.of((Utf8) event.get(conversationId));
         GenericRecord p = (GenericRecord) event.get(payload);
         if (!p.getSchema().getFullName().equals(messageAppended)) {
             return new Turn(time, conversation, false, 0, null, null, null, null, null, List.of());
@@ -105,11 +145,11 @@ public final class Utf8Turns {
                 conversation,
                 true,
                 (Integer) p.get(turnNumber),
-                (Utf8) p.get(messageId),
-                (Utf8) p.get(agentId),
+                Text.of((Utf8) p.get(messageId)),
+                Text.of((Utf8) p.get(agentId)),
                 MessageRole.valueOf(p.get(role).toString()),
-                (Utf8) p.get(content),
-                (Utf8) p.get(metadataJson),
+                Text.of((Utf8) p.get(content)),
+                Text.of((Utf8) p.get(metadataJson)),
                 p.get(media) instanceof List<?> refs ? refs : List.of());
     }
 }

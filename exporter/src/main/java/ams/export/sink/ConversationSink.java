@@ -11,6 +11,7 @@ import ams.events.topics.Topic;
 import ams.events.topics.TopicCatalogue;
 import ams.export.ExporterConfig;
 import ams.export.format.JsonFormats;
+import ams.export.format.TurnBytes;
 import ams.export.format.Utf8Turns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +72,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final Utf8Decoder utf8Decoder;
 
     private final Utf8Turns utf8Turns;
+
+    /** Reads the common message straight from its bytes; the decoder takes the rest. */
+    private final TurnBytes turnBytes = new TurnBytes();
+
     private final Map<Integer, PartitionPipeline> pipelines = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
@@ -272,7 +277,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         }
         try {
             if (utf8Decoder != null) {
-                Utf8Turns.Turn turn = utf8Turns.read(utf8Decoder.decode(record.value()));
+                Utf8Turns.Turn turn = turnBytes.read(record.value());
+                if (turn == null) {
+                    turn = utf8Turns.read(utf8Decoder.decode(record.value()));
+                }
                 return new Decoded(pipeline, record.offset(), null, turn, record.timestamp());
             }
             ConversationEvent event =

@@ -29,6 +29,8 @@ class Utf8TurnLineTest {
     private final Utf8Turns turns = new Utf8Turns(utf8.schema());
     private final JsonFormats generatedPath = new JsonFormats();
     private final JsonFormats utf8Path = new JsonFormats();
+    private final TurnBytes turnBytes = new TurnBytes();
+    private final JsonFormats bytesPath = new JsonFormats();
 
     @Test
     void everyLineIsTheGeneratedClassesLine() {
@@ -103,6 +105,12 @@ class Utf8TurnLineTest {
                     java.util.HexFormat.of().formatHex(expected),
                     java.util.HexFormat.of().formatHex(actual),
                     "bytes of text #" + i);
+            Utf8Turns.Turn fast = turnBytes.read(bytes);
+            assertTrue(fast != null, "the common case is read from the bytes, text #" + i);
+            assertEquals(
+                    java.util.HexFormat.of().formatHex(expected),
+                    java.util.HexFormat.of().formatHex(bytesPath.turnLine(fast)),
+                    "bytes of text #" + i + " read straight from the value");
             lines++;
         }
         assertEquals(texts.size(), lines);

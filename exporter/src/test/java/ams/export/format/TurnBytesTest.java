@@ -1,0 +1,118 @@
+package ams.export.format;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ams.events.Envelope;
+import ams.events.GenerationParameters;
+import ams.events.MediaRef;
+import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.MessageAppended;
+import ams.events.serde.EventDecodingException;
+import ams.events.serde.EventSerdes;
+import ams.events.serde.SingleObjectSerde;
+import ams.events.serde.Utf8Decoder;
+import ams.testkit.TestEvents;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TurnBytes} reads the common message from its bytes with the decoder's values, and leaves
+ * everything else to the decoder (returns null), bad bytes included.
+ */
+class TurnBytesTest {
+
+    private final SingleObjectSerde<ConversationEvent> serde = EventSerdes.conversationEvents();
+    private final Utf8Decoder utf8 = serde.utf8Decoder(Utf8Turns.FIELDS);
+    private final Utf8Turns turns = new Utf8Turns(utf8.schema());
+    private final TurnBytes reader = new TurnBytes();
+
+    @Test
+    void theCurrentSchemaIsTheLayoutItReads() {
+        assertEquals(TurnBytes.LAYOUT, TurnBytes.describe(ConversationEvent.getClassSchema()));
+        assertTrue(reader.enabled());
+    }
+
+    @Test
+    void everyOptionalFieldSetGivesTheDecodersValues() {
+        ConversationEvent plain = TestEvents.messageAppended("conv-1", 4, "ana", "hello");
+        MessageAppended m =
+                MessageAppended.newBuilder((MessageAppended) plain.getPayload())
+                        .setSessionId("s-1")
+                        .setMetadataJson("{\"a\":1}")
+                        .setGeneration(
+                                GenerationParameters.newBuilder()
+                                        .setProvider("openai")
+                                        .setModel("m")
+                                        .setTemperature(0.5)
+                                        .setTopP(0.9)
+                                        .setMaxTokens(-300)
+                                        .build())
+                        .setLatencyMillis(-12345678901L)
+                        .setKnowledgeIds(List.of("k1", "k2", ""))
+                        .build();
+        ConversationEvent event =
+                ConversationEvent.newBuilder(plain)
+                        .setPayload(m)
+                        .setEnvelope(
+                                Envelope.newBuilder(plain.getEnvelope())
+                                        .setCorrelationId("corr")
+                                        .setCausationId("cause")
+                                        .build())
+                        .build();
+        byte[] bytes = serde.encode(event);
+        Utf8Turns.Turn fast = reader.read(bytes);
+        assertNotNull(fast);
+        Utf8Turns.Turn decoded = turns.read(utf8.decode(bytes));
+        assertEquals(decoded.occurredAtMillis(), fast.occurredAtMillis());
+        assertEquals(decoded.turnNumber(), fast.turnNumber());
+        assertEquals(decoded.role(), fast.role());
+        assertEquals(decoded.conversationId().toString(), fast.conversationId().toString());
+        assertEquals(decoded.messageId().toString(), fast.messageId().toString());
+        assertEquals(decoded.agentId().toString(), fast.agentId().toString());
+        assertEquals(decoded.content().toString(), fast.content().toString());
+        assertEquals(decoded.metadataJson().toString(), fast.metadataJson().toString());
+        assertArrayEquals(new JsonFormats().turnLine(decoded), new JsonFormats().turnLine(fast));
+    }
+
+    @Test
+    void messagesWithMediaAndOtherEventsAreLeftToTheDecoder() {
+        ConversationEvent text = TestEvents.messageAppended("conv-1", 0, "ana", "look");
+        ConversationEvent withMedia =
+                ConversationEvent.newBuilder(text)
+                        .setPayload(
+                                MessageAppended.newBuilder((MessageAppended) text.getPayload())
+                                        .setMedia(
+                                                List.of(
+                                                        new MediaRef(
+                                                                "0f".repeat(32), "image/png", 9L)))
+                                        .build())
+                        .build();
+        assertNull(reader.read(serde.encode(withMedia)));
+        assertNull(reader.read(serde.encode(TestEvents.completed("conv-1", 3))));
+        assertNotNull(reader.read(serde.encode(text)));
+    }
+
+    @Test
+    void badBytesAreLeftToTheDecoderWhichRejectsThem() {
+        byte[] good = serde.encode(TestEvents.messageAppended("conv-1", 0, "ana", "hi"));
+        byte[] truncated = Arrays.copyOf(good, good.length - 1);
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        byte[] badId = good.clone();
+        badId[11] = 'g'; // first character of the event id (after header and length)
+        byte[] badFingerprint = good.clone();
+        badFingerprint[5] ^= 1;
+        for (byte[] bad : List.of(truncated, trailing, badId, badFingerprint)) {
+            assertNull(reader.read(bad));
+        }
+        assertThrows(EventDecodingException.class, () -> utf8.decode(truncated));
+        assertThrows(EventDecodingException.class, () -> utf8.decode(badId));
+        assertThrows(EventDecodingException.class, () -> utf8.decode(badFingerprint));
+        assertNull(reader.read(new byte[3]));
+    }
+}
