@@ -1,11 +1,9 @@
 package ams.export.sink;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The sink's decoding thread: Avro-decodes polled batches (and dead-letters what does not decode)
@@ -43,46 +41,14 @@ final class SinkDecoder implements AutoCloseable {
         await(thread.submit(() -> null));
     }
 
-    /**
-     * The decoded batch; a failure of the decode (a dead letter that could not be sent) is thrown
-     * as it was thrown on the decoding thread.
-     */
+    /** The decoded batch; a failure of the decode is thrown as it was on the decoding thread. */
     static <T> T await(Future<T> batch) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return batch.get();
-                } catch (InterruptedException e) {
-                    // The decode sends dead letters the files depend on: let it finish.
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (e.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return SinkThreads.await(batch);
     }
 
     /** Stops the thread after the batch it is decoding, if any. */
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("The exporter's decoding thread did not stop");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SinkThreads.stop(thread, "decoding thread");
     }
 }

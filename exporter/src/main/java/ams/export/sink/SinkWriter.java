@@ -3,11 +3,9 @@ package ams.export.sink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The sink's writing thread: builds the rows of decoded batches and writes, rotates and publishes
@@ -105,42 +103,12 @@ final class SinkWriter implements AutoCloseable {
     }
 
     private static void await(Future<?> batch) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    batch.get();
-                    return;
-                } catch (InterruptedException e) {
-                    // The batch touches files the sink must know the state of: let it finish.
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (e.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        SinkThreads.await(batch);
     }
 
     /** Stops the thread after the batch it is running, if any. */
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("The exporter's writer thread did not stop");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SinkThreads.stop(thread, "writer thread");
     }
 }
