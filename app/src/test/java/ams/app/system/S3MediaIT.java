@@ -67,21 +67,12 @@ class S3MediaIT {
                                         });
                 AmsSystem system =
                         AmsSystem.start(
-                                new SystemSettings(
+                                TestSystemSettings.openAi(
                                         kafka.bootstrapServers(),
                                         prefix,
-                                        2,
                                         dataDir,
-                                        "127.0.0.1",
                                         port,
-                                        null,
-                                        "openai",
-                                        fake.baseUrl(),
-                                        FakeOpenAiServer.MODEL,
-                                        null,
-                                        "",
-                                        2_000,
-                                        false),
+                                        fake.baseUrl()),
                                 Map.of(
                                         MediaConfig.MEDIA_STORE,
                                         "s3",

@@ -85,21 +85,12 @@ class VisionTurnIT {
                                         });
                 AmsSystem system =
                         AmsSystem.start(
-                                new SystemSettings(
+                                TestSystemSettings.openAi(
                                         kafka.bootstrapServers(),
                                         prefix,
-                                        2,
                                         dataDir,
-                                        "127.0.0.1",
                                         port,
-                                        null,
-                                        "openai",
-                                        fake.baseUrl(),
-                                        FakeOpenAiServer.MODEL,
-                                        null,
-                                        "",
-                                        2_000,
-                                        false));
+                                        fake.baseUrl()));
                 AmsClient client =
                         AmsClient.connect(
                                 kafka.bootstrapServers(),
