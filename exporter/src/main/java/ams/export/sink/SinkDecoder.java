@@ -2,7 +2,6 @@ package ams.export.sink;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -19,13 +18,7 @@ final class SinkDecoder implements AutoCloseable {
     private final ExecutorService thread;
 
     SinkDecoder(String name) {
-        this.thread =
-                Executors.newSingleThreadExecutor(
-                        runnable -> {
-                            Thread t = new Thread(runnable, name);
-                            t.setDaemon(true);
-                            return t;
-                        });
+        this.thread = SinkThreads.start(name);
     }
 
     /** Queues the decoding of a batch. */

@@ -2,13 +2,24 @@ package ams.export.sink;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-/** What the sink's decoding and writer threads share: waiting for a batch, and stopping. */
+/** What the sink's decoding and writer threads share: starting, waiting for a batch, stopping. */
 final class SinkThreads {
 
     private SinkThreads() {}
+
+    /** One daemon thread named {@code name} that runs batches in the order they are queued. */
+    static ExecutorService start(String name) {
+        return Executors.newSingleThreadExecutor(
+                runnable -> {
+                    Thread t = new Thread(runnable, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
 
     /**
      * The batch's result, waited for even through an interrupt (a batch sends dead letters or

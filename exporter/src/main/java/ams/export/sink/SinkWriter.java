@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -45,13 +44,7 @@ final class SinkWriter implements AutoCloseable {
     private volatile boolean halted;
 
     SinkWriter(String name) {
-        this.thread =
-                Executors.newSingleThreadExecutor(
-                        runnable -> {
-                            Thread t = new Thread(runnable, name);
-                            t.setDaemon(true);
-                            return t;
-                        });
+        this.thread = SinkThreads.start(name);
     }
 
     /**
