@@ -4,6 +4,7 @@ import ams.app.cli.chat.ChatSession;
 import ams.app.cli.chat.ChatStream;
 import ams.app.client.ConversationStream;
 import ams.app.client.RestClient;
+import ams.app.client.RestClient.ApiException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -118,6 +119,7 @@ public final class ChatCli implements Callable<Integer> {
             }
             conversationId =
                     client.post("/conversations/generate", body).path("conversation_id").asText();
+            awaitStarted(client, conversationId);
         }
         return new ChatSession(
                         client,
@@ -128,6 +130,29 @@ public final class ChatCli implements Callable<Integer> {
                         conversationId,
                         me)
                 .run();
+    }
+
+    /**
+     * The start of a conversation is accepted (202) before its state machine has stored it, so the
+     * first reads may not find it yet: waits until they do, up to {@link #START_WAIT_MS}, so the
+     * session opens on the new chat instead of answering that it does not exist.
+     */
+    private static void awaitStarted(RestClient client, String conversationId)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + START_WAIT_MS;
+        long pause = 20;
+        while (true) {
+            try {
+                client.get("/conversations/" + conversationId);
+                return;
+            } catch (ApiException e) {
+                if (e.status() != 404 || System.currentTimeMillis() > deadline) {
+                    return; // the session reports it
+                }
+            }
+            Thread.sleep(pause);
+            pause = Math.min(500, pause * 2);
+        }
     }
 
     /**
@@ -168,6 +193,9 @@ public final class ChatCli implements Callable<Integer> {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How long a new chat waits for its conversation to be readable. */
+    private static final long START_WAIT_MS = 30_000;
 
     @Spec CommandSpec spec;
 

@@ -84,9 +84,15 @@ class ChatTerminalIT {
                 assertEquals(0, conversation(api, id).path("turns_done").asInt());
 
                 chat.type("What do owls eat?");
-                chat.expect("\na: Owls hunt at night, mostly mice.\n", WAIT);
-                chat.expect("\nb: Owls hunt at night, mostly mice.\n", WAIT);
+                chat.expect("(?m)^a: Owls hunt at night, mostly mice\\.\n", WAIT);
+                chat.expect("(?m)^b: Owls hunt at night, mostly mice\\.\n", WAIT);
                 chat.expect("you> ", WAIT);
+                assertEquals(
+                        2,
+                        chat.screen().split("Owls hunt at night", -1).length - 1,
+                        "each reply is on the screen once, whatever order its tokens and its"
+                                + " stored message came in:\n"
+                                + chat.screen());
                 assertEquals(
                         List.of("alice", "a", "b"),
                         speakers(api, id),
@@ -103,8 +109,8 @@ class ChatTerminalIT {
                 system = RunningSystem.start(config, publisher, admin, port);
                 chat.expect("you> ", WAIT);
                 chat.type("And in winter?");
-                chat.expect("\na: Owls hunt", WAIT);
-                chat.expect("\nb: Owls hunt", WAIT);
+                chat.expect("(?m)^a: Owls hunt", WAIT);
+                chat.expect("(?m)^b: Owls hunt", WAIT);
                 chat.expect("you> ", WAIT);
 
                 chat.type("/quit");

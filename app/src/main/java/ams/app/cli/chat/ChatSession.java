@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,6 +45,10 @@ public final class ChatSession {
     // Terminal state; guarded by this.
     private int streamingTurn = -1;
     private final StringBuilder streamed = new StringBuilder();
+    // Replies streamed to the end whose stored message has not come yet: the tokens of the next
+    // turn often arrive before the previous turn's message (tokens are pushed, messages polled),
+    // and the message must then not print the same line a second time.
+    private final Map<Integer, String> shownNotYetStored = new HashMap<>();
     private boolean prompted;
     private String awaiting;
     private List<String> participants = List.of();
@@ -147,7 +152,9 @@ public final class ChatSession {
      * line shown so far is closed, and that token starts the reply again on a line of its own.
      */
     private synchronized void forgetUnfinishedReply() {
+        int unfinished = streamingTurn;
         endLine();
+        shownNotYetStored.remove(unfinished);
     }
 
     synchronized void onEvent(ConversationStream.Event event) {
@@ -191,12 +198,17 @@ public final class ChatSession {
         if (me.equals(author) && sentNotYetSeen.remove(content)) {
             return; // what this person typed is on the screen already
         }
+        String shown = shownNotYetStored.remove(turn);
+        shownNotYetStored.keySet().removeIf(earlier -> earlier < turn);
         if (streamingTurn >= 0 && streamingTurn == turn && streamed.toString().equals(content)) {
             out.println();
             out.flush();
             streamingTurn = -1;
+        } else if (content.equals(shown)) {
+            // streamed whole already, on its own line
         } else {
             endLine();
+            shownNotYetStored.remove(turn);
             say(label(author, m.path("role").asText()) + content);
         }
         prompt();
@@ -209,6 +221,12 @@ public final class ChatSession {
             out.print(label(t.path("agent_id").asText(), "assistant"));
             streamingTurn = turn;
             streamed.setLength(0);
+            // A reply whose line was closed for another line goes on whole on a new one.
+            String before = shownNotYetStored.remove(turn);
+            if (before != null) {
+                streamed.append(before);
+                out.print(before);
+            }
         }
         String text = t.path("text").asText();
         streamed.append(text);
@@ -217,7 +235,8 @@ public final class ChatSession {
     }
 
     private void reset(JsonNode r) {
-        if (streamingTurn == r.path("turn_number").asInt()) {
+        int turn = r.path("turn_number").asInt();
+        if (streamingTurn == turn) {
             endLine();
             say(
                     "["
@@ -226,6 +245,7 @@ public final class ChatSession {
                             + r.path("reason").asText()
                             + "]");
         }
+        shownNotYetStored.remove(turn); // those tokens are void
     }
 
     private void status(JsonNode conversation) {
@@ -259,6 +279,7 @@ public final class ChatSession {
     /** Ends a line of streamed tokens (or a printed prompt) before something else is printed. */
     private void endLine() {
         if (streamingTurn >= 0) {
+            shownNotYetStored.put(streamingTurn, streamed.toString());
             out.println();
             streamingTurn = -1;
         }
