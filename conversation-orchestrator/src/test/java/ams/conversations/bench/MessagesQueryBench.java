@@ -81,7 +81,7 @@ public final class MessagesQueryBench {
                     Files.createTempDirectory("ams-mq-bench-").toString());
             props.put(ConversationConfig.HTTP_PORT, port);
             // The messages are written here as events: nothing is to be generated.
-            props.put(ConversationConfig.WORKER_COUNT, 0);
+            props.put(ConversationConfig.TURNS_ENABLED, false);
             try (ConversationOrchestrator orchestrator =
                     ConversationOrchestrator.start(
                             new ConversationConfig(props),
