@@ -232,8 +232,7 @@ class StreamIT {
                     List<StoredMessage> stored = o.queries().messages("conv-halt");
                     assertEquals(5, stored.size());
                     // Turns 0 and 1 take tens of milliseconds: the client may join after them,
-                    // never
-                    // after turn 2, whose tokens it waited for.
+                    // never after turn 2, whose tokens it waited for.
                     assertTokensAddUp(sse.events(), stored, 2);
                     assertTrue(
                             sse.any(
@@ -306,7 +305,12 @@ class StreamIT {
             assertEquals(
                     m.content(),
                     text.toString(),
-                    "turn " + m.turnNumber() + "'s tokens " + pieces + " add up to its message");
+                    "turn "
+                            + m.turnNumber()
+                            + "'s tokens "
+                            + pieces
+                            + " add up to its message: "
+                            + events);
         }
     }
 
