@@ -28,15 +28,15 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /conversations/{id}/stream}: a conversation as Server-Sent Events. Every stored
  * message ({@code message}, SSE id = its index in the conversation), the conversation's state when
- * it changes ({@code status}), the tokens of replies this process's workers are writing ({@code
+ * it changes ({@code status}), the tokens of replies this process's turns are writing ({@code
  * token}, {@code turn_reset} when an attempt's tokens are void) and {@code end} when the
  * conversation reaches a terminal status, after which the stream closes.
  *
  * <p>Each client has a session thread that owns its connection: it polls the conversation stores
  * (through the same routed reads as the other routes, so the owner may be another instance) every
  * {@code stream.poll.ms} while it is open, and forwards turn events from a bounded queue that the
- * workers fill without waiting. A client too slow to drain its queue is disconnected (it reconnects
- * with {@code Last-Event-ID}); no worker ever waits for a client. Nobody listening costs nothing.
+ * turns fill without waiting. A client too slow to drain its queue is disconnected (it reconnects
+ * with {@code Last-Event-ID}); no turn ever waits for a client. Nobody listening costs nothing.
  */
 public final class ConversationStreamHttp implements AutoCloseable {
 
