@@ -1,7 +1,7 @@
 package ams.knowledge;
 
 import ams.events.serde.SingleObjectSerde;
-import ams.knowledge.avro.AgentGraphState;
+import ams.knowledge.avro.AgentInactivity;
 import ams.knowledge.avro.ChunkRecord;
 import ams.knowledge.avro.ConversationGraphState;
 import ams.knowledge.avro.DocumentRecord;
@@ -37,8 +37,8 @@ final class KnowledgeSerdes {
         return new SingleObjectSerde<>(EdgeHistory.class);
     }
 
-    public static SingleObjectSerde<AgentGraphState> agentGraphStates() {
-        return new SingleObjectSerde<>(AgentGraphState.class);
+    public static SingleObjectSerde<AgentInactivity> agentInactivity() {
+        return new SingleObjectSerde<>(AgentInactivity.class);
     }
 
     public static SingleObjectSerde<ConversationGraphState> conversationGraphStates() {

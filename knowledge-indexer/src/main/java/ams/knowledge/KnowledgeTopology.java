@@ -5,10 +5,12 @@ import ams.events.agent.AgentEvent;
 import ams.events.agent.AgentReactivated;
 import ams.events.conversation.ConversationEvent;
 import ams.events.streams.EventDecoding;
+import ams.knowledge.avro.EdgeHistory;
 import ams.knowledge.avro.GraphSignal;
 import ams.knowledge.graph.AgentGraphProcessor;
 import ams.knowledge.graph.ConversationGraphProcessor;
 import ams.knowledge.graph.EdgeFoldProcessor;
+import ams.knowledge.graph.EdgeIntervals;
 import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.graph.GraphSignals;
 import ams.knowledge.search.SearchIndex;
@@ -30,19 +32,24 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ol>
  *   <li>keyed by agentId: indexed documents fold into {@code documents} and {@code chunks} (and the
- *       in-memory search index); together with agent lifecycle events and conversation
- *       participations they fold into {@code graph-agents}, which emits the edges in effect;
+ *       in-memory search index); their has_knowledge signals and the conversation participations
+ *       fold into {@code graph-links}, agent lifecycle events into {@code graph-agent-inactivity},
+ *       and every edge whose validity changed is emitted whole (links minus inactivity);
  *   <li>keyed by conversationId: {@code graph-conversations} turns conversations into
  *       participations (repartitioned by agent) and topic mentions;
- *   <li>keyed by node: every edge signal, once per endpoint, folds into {@code graph}.
+ *   <li>keyed by node: every edge history, once per endpoint, replaces the edge in {@code graph}.
  * </ol>
+ *
+ * <p>The graph is a function of each input partition's own order, never of how the inputs
+ * interleave (which differs between the live run and a replay): see {@link AgentGraphProcessor}.
  */
 final class KnowledgeTopology {
 
     public static final String DOCUMENTS_STORE = "documents";
     public static final String CHUNKS_STORE = "chunks";
     public static final String GRAPH_STORE = "graph";
-    public static final String AGENT_GRAPH_STORE = "graph-agents";
+    public static final String AGENT_INACTIVITY_STORE = "graph-agent-inactivity";
+    public static final String LINKS_STORE = "graph-links";
     public static final String CONVERSATION_GRAPH_STORE = "graph-conversations";
 
     private KnowledgeTopology() {}
@@ -64,6 +71,7 @@ final class KnowledgeTopology {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> strings = Serdes.String();
         Serde<GraphSignal> signals = KnowledgeSerdes.graphSignals();
+        Serde<EdgeHistory> edges = KnowledgeSerdes.edges();
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(DOCUMENTS_STORE),
@@ -76,9 +84,14 @@ final class KnowledgeTopology {
                         KnowledgeSerdes.chunks()));
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(AGENT_GRAPH_STORE),
+                        Stores.persistentKeyValueStore(AGENT_INACTIVITY_STORE),
                         strings,
-                        KnowledgeSerdes.agentGraphStates()));
+                        KnowledgeSerdes.agentInactivity()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(LINKS_STORE),
+                        strings,
+                        KnowledgeSerdes.edges()));
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(CONVERSATION_GRAPH_STORE),
@@ -156,30 +169,42 @@ final class KnowledgeTopology {
                                         .withKeySerde(strings)
                                         .withValueSerde(signals));
 
-        KStream<String, GraphSignal> agentEdges =
+        KStream<String, EdgeHistory> agentEdges =
                 knowledgeEdges
                         .merge(agentActivity, Named.as("agent-signals-merge"))
                         .merge(participation, Named.as("agent-signals-merge-participation"))
                         .process(
-                                () -> new AgentGraphProcessor(AGENT_GRAPH_STORE),
+                                () -> new AgentGraphProcessor(AGENT_INACTIVITY_STORE, LINKS_STORE),
                                 Named.as("agent-graph"),
-                                AGENT_GRAPH_STORE);
+                                AGENT_INACTIVITY_STORE,
+                                LINKS_STORE);
+        // A mention opens once (graph-conversations keeps one per conversation) and never ends.
+        KStream<String, EdgeHistory> mentions =
+                byRelation
+                        .get("conversation-edges-mentions")
+                        .mapValues(
+                                signal ->
+                                        EdgeIntervals.openSince(
+                                                signal.getRelation(),
+                                                signal.getFrom(),
+                                                signal.getTo(),
+                                                signal.getAt()),
+                                Named.as("mention-edges"));
 
-        // Stage 3: one record per endpoint, folded at the node.
+        // Stage 3: one record per endpoint, replacing the edge at the node. Named apart from the
+        // earlier graph-edges-by-node (GraphSignal deltas), whose records this cannot read.
         agentEdges
-                .merge(
-                        byRelation.get("conversation-edges-mentions"),
-                        Named.as("edge-signals-merge"))
+                .merge(mentions, Named.as("edge-histories-merge"))
                 .flatMap(
-                        (key, signal) ->
+                        (key, edge) ->
                                 List.of(
-                                        KeyValue.pair(signal.getFrom(), signal),
-                                        KeyValue.pair(signal.getTo(), signal)),
+                                        KeyValue.pair(edge.getFrom(), edge),
+                                        KeyValue.pair(edge.getTo(), edge)),
                         Named.as("edge-endpoints"))
                 .repartition(
-                        Repartitioned.<String, GraphSignal>as("graph-edges-by-node")
+                        Repartitioned.<String, EdgeHistory>as("graph-edge-histories-by-node")
                                 .withKeySerde(strings)
-                                .withValueSerde(signals))
+                                .withValueSerde(edges))
                 .process(
                         () -> new EdgeFoldProcessor(GRAPH_STORE),
                         Named.as("edge-fold"),

@@ -28,6 +28,14 @@ public final class StoreKeys {
         return chunkPrefix(agentId, documentId) + String.format("%06d", chunkIndex);
     }
 
+    /**
+     * An agent's link in {@code graph-links}: {@code agentId \0 relation \0 otherNode}, so {@link
+     * #agentPrefix} scans all of the agent's links.
+     */
+    public static String link(String agentId, String relation, String otherNode) {
+        return agentId + SEPARATOR + relation + SEPARATOR + otherNode;
+    }
+
     public static String nodePrefix(String node) {
         return node + SEPARATOR;
     }

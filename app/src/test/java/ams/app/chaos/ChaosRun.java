@@ -1,6 +1,7 @@
 package ams.app.chaos;
 
 import ams.app.system.Replay;
+import ams.app.system.StoreDigests;
 import ams.app.system.SystemSettings;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
@@ -472,11 +473,13 @@ public final class ChaosRun {
                         (app, stores) ->
                                 stores.forEach(
                                         (store, before) -> {
-                                            Object after = result.after().get(app).get(store);
+                                            StoreDigests.Digest after =
+                                                    result.after().get(app).get(store);
                                             out.printf(
                                                     "[chaos] %s %s: live %s, replayed %s%n",
                                                     app, store, before, after);
                                             if (!before.equals(after)) {
+                                                printFirstDifference(out, before, after);
                                                 report.losses.add(
                                                         "replay: store "
                                                                 + app
@@ -489,5 +492,29 @@ public final class ChaosRun {
                                             }
                                         }));
         out.printf("[chaos] replay rebuilt every store in %d ms%n", result.rebuildMillis());
+    }
+
+    /**
+     * The first entry (in key order, within the digests' samples) that differs: a digest alone says
+     * that a store differs, not where, and a difference that shows in one run of many must be
+     * explainable from that run's output.
+     */
+    private static void printFirstDifference(
+            PrintStream out, StoreDigests.Digest live, StoreDigests.Digest replayed) {
+        if (replayed == null) {
+            return;
+        }
+        int entries = Math.max(live.sample().size(), replayed.sample().size());
+        for (int i = 0; i < entries; i++) {
+            String l = i < live.sample().size() ? live.sample().get(i) : "(none)";
+            String r = i < replayed.sample().size() ? replayed.sample().get(i) : "(none)";
+            if (!l.equals(r)) {
+                out.printf(
+                        "[chaos]   first difference, entry %d:%n[chaos]     live     %s%n"
+                                + "[chaos]     replayed %s%n",
+                        i, l, r);
+                return;
+            }
+        }
     }
 }

@@ -2,23 +2,20 @@ package ams.knowledge.graph;
 
 import ams.knowledge.StoreKeys;
 import ams.knowledge.avro.EdgeHistory;
-import ams.knowledge.avro.GraphSignal;
-import ams.knowledge.avro.GraphSignalKind;
-import ams.knowledge.avro.Interval;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Keyed by node: keeps every edge touching the node with the intervals it was valid in. An open of
- * an edge already open and a close of an edge already closed change nothing (replays and duplicates
- * are harmless).
+ * Keyed by node: keeps every edge touching the node with the intervals it was valid in. Each record
+ * is an edge's whole history, computed upstream ({@link AgentGraphProcessor}, or a topic mention's
+ * single open interval) and replacing the stored one; an empty history removes the edge. Nothing is
+ * appended here, so the result does not depend on the order in which records of different edges
+ * arrive: each edge's histories come from one task, in the order it computed them, and the last one
+ * is that of its final state.
  */
-public final class EdgeFoldProcessor implements Processor<String, GraphSignal, Void, Void> {
+public final class EdgeFoldProcessor implements Processor<String, EdgeHistory, Void, Void> {
 
     public static final String OUT = "out";
     public static final String IN = "in";
@@ -36,42 +33,21 @@ public final class EdgeFoldProcessor implements Processor<String, GraphSignal, V
     }
 
     @Override
-    public void process(Record<String, GraphSignal> record) {
+    public void process(Record<String, EdgeHistory> record) {
         String node = record.key();
-        GraphSignal signal = record.value();
-        if (node == null || signal == null) {
+        EdgeHistory edge = record.value();
+        if (node == null || edge == null) {
             return;
         }
-        boolean outgoing = node.equals(signal.getFrom());
-        String other = outgoing ? signal.getTo() : signal.getFrom();
-        String key = StoreKeys.edge(node, signal.getRelation(), outgoing ? OUT : IN, other);
-        EdgeHistory history = store.get(key);
-        List<Interval> intervals =
-                history == null ? new ArrayList<>() : new ArrayList<>(history.getIntervals());
-        Interval last = intervals.isEmpty() ? null : intervals.get(intervals.size() - 1);
-        Instant at = signal.getAt();
-        if (signal.getKind() == GraphSignalKind.EDGE_OPEN) {
-            if (last != null && last.getValidTo() == null) {
-                return;
-            }
-            intervals.add(Interval.newBuilder().setValidFrom(at).setValidTo(null).build());
-        } else if (signal.getKind() == GraphSignalKind.EDGE_CLOSE) {
-            if (last == null || last.getValidTo() != null) {
-                return;
-            }
-            // An end before the start (producer clocks disagree) is clamped to an empty interval.
-            Instant end = at.isBefore(last.getValidFrom()) ? last.getValidFrom() : at;
-            intervals.set(intervals.size() - 1, Interval.newBuilder(last).setValidTo(end).build());
+        boolean outgoing = node.equals(edge.getFrom());
+        String other = outgoing ? edge.getTo() : edge.getFrom();
+        String key = StoreKeys.edge(node, edge.getRelation(), outgoing ? OUT : IN, other);
+        if (edge.getIntervals().isEmpty()) {
+            // Never valid (e.g. linked only while its agent was inactive): no edge, as if never
+            // linked, whichever order the link and the deactivation were read in.
+            store.delete(key);
         } else {
-            return;
+            store.put(key, edge);
         }
-        store.put(
-                key,
-                EdgeHistory.newBuilder()
-                        .setRelation(signal.getRelation())
-                        .setFrom(signal.getFrom())
-                        .setTo(signal.getTo())
-                        .setIntervals(intervals)
-                        .build());
     }
 }
