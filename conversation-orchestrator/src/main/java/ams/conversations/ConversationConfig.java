@@ -58,11 +58,9 @@ public final class ConversationConfig extends AbstractConfig {
     public static final String STT_MODEL = "stt.model";
     public static final String STT_API_KEY = "stt.api.key";
     public static final String STT_TIMEOUT_MS = "stt.timeout.ms";
-    public static final String WORKER_THREADS = "worker.threads";
-    public static final String WORKER_COUNT = "worker.count";
-    public static final String WORKER_MAX_POLL_INTERVAL_MS = "worker.max.poll.interval.ms";
-    public static final String WORKER_SESSION_TIMEOUT_MS = "worker.session.timeout.ms";
-    public static final String WORKER_TRANSACTION_TIMEOUT_MS = "worker.transaction.timeout.ms";
+    public static final String TURNS_MAX_IN_FLIGHT = "turns.max.in.flight";
+    public static final String TURNS_ENABLED = "turns.enabled";
+    public static final String TURNS_DRAIN_INTERVAL_MS = "turns.drain.interval.ms";
     public static final String PROMPT_HISTORY_MAX_TURNS = "prompt.history.max.turns";
     public static final String PROMPT_HISTORY_MAX_TOKENS = "prompt.history.max.tokens";
     public static final String KNOWLEDGE_TOP_K = "knowledge.top.k";
@@ -123,17 +121,15 @@ public final class ConversationConfig extends AbstractConfig {
                             ConfigDef.Type.STRING,
                             "",
                             Importance.LOW,
-                            "Stable name of this process, used in the workers' transactional.id. A stable id lets a restarted "
-                                    + "process fence its predecessor at once instead of waiting for the transaction timeout. "
-                                    + "Empty = a random id per start.")
+                            "Stable name of this process (the Streams client id). Empty = a random id per start.")
                     .define(
                             FETCH_MAX_WAIT_MS,
                             ConfigDef.Type.INT,
                             10,
                             Range.atLeast(0),
                             Importance.MEDIUM,
-                            "fetch.max.wait.ms of the state machine's and the workers' consumers. Each turn is two read_committed "
-                                    + "hops; with Kafka's default (500 ms) a hop can wait that long for a transaction marker.")
+                            "fetch.max.wait.ms of the state machine's consumer. Each turn is one read_committed hop (its outcome "
+                                    + "read back); with Kafka's default (500 ms) a hop can wait that long for a transaction marker.")
                     .define(
                             TIMEOUT_CHECK_INTERVAL_MS,
                             ConfigDef.Type.LONG,
@@ -147,8 +143,8 @@ public final class ConversationConfig extends AbstractConfig {
                             false,
                             Importance.LOW,
                             "Rebuild the stores from the log and answer queries, but write nothing (no TurnRequested, no "
-                                    + "completions, no dead letters, no timeouts): a replay or a read-only replica. Use with "
-                                    + "worker.count=0 and its own application.id.")
+                                    + "completions, no dead letters, no timeouts): a replay or a read-only replica. Runs no turn; use "
+                                    + "its own application.id.")
                     .define(
                             LLM_PROVIDER,
                             ConfigDef.Type.STRING,
@@ -278,40 +274,28 @@ public final class ConversationConfig extends AbstractConfig {
                             "How long a turn waits for an unavailable agent directory or knowledge search (a restarting "
                                     + "processor) before the attempt counts as failed.")
                     .define(
-                            WORKER_THREADS,
+                            TURNS_MAX_IN_FLIGHT,
                             ConfigDef.Type.INT,
-                            32,
+                            256,
                             Range.atLeast(1),
                             Importance.MEDIUM,
-                            "Threads running turns (prompt building, model calls, backoff) per worker.")
+                            "Threads running turns (prompt building, model calls, backoff) in this process: the most "
+                                    + "turns in flight at once (a turn past them waits for a thread). Model calls are "
+                                    + "capped per server by llm.max.in.flight as well.")
                     .define(
-                            WORKER_COUNT,
-                            ConfigDef.Type.INT,
-                            1,
-                            Range.atLeast(0),
+                            TURNS_ENABLED,
+                            ConfigDef.Type.BOOLEAN,
+                            true,
                             Importance.MEDIUM,
-                            "Turn workers in this process (each one consumer of the workers' group). 0 = state machine only.")
+                            "Whether the state machine's tasks run the turns they request. false = state machine only "
+                                    + "(a replay, or a benchmark of the stores).")
                     .define(
-                            WORKER_MAX_POLL_INTERVAL_MS,
-                            ConfigDef.Type.INT,
-                            30_000,
-                            Range.atLeast(1000),
+                            TURNS_DRAIN_INTERVAL_MS,
+                            ConfigDef.Type.LONG,
+                            2L,
+                            Range.atLeast(1),
                             Importance.LOW,
-                            "max.poll.interval.ms of the workers' consumer: how soon a stuck worker loses its partitions.")
-                    .define(
-                            WORKER_SESSION_TIMEOUT_MS,
-                            ConfigDef.Type.INT,
-                            10_000,
-                            Range.atLeast(1000),
-                            Importance.LOW,
-                            "session.timeout.ms of the workers' consumer: how soon a dead worker's partitions move.")
-                    .define(
-                            WORKER_TRANSACTION_TIMEOUT_MS,
-                            ConfigDef.Type.INT,
-                            10_000,
-                            Range.atLeast(1000),
-                            Importance.LOW,
-                            "transaction.timeout.ms of the workers' producer.")
+                            "How often a task's punctuator takes the finished turns into its transaction (wall clock).")
                     .define(
                             PROMPT_HISTORY_MAX_TURNS,
                             ConfigDef.Type.INT,

@@ -10,8 +10,10 @@ import ams.conversations.retrieval.StoreConversationMemory;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.stream.TurnStreams;
+import ams.conversations.worker.ConversationSnapshot;
+import ams.conversations.worker.TurnPool;
 import ams.conversations.worker.TurnRunner;
-import ams.conversations.worker.TurnWorker;
+import ams.events.conversation.TurnRequested;
 import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
@@ -22,12 +24,12 @@ import ams.service.http.ServiceJson;
 import ams.service.media.MediaConfig;
 import io.javalin.Javalin;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,9 +42,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running orchestrator: the state machine (Kafka Streams) and its turn workers, plus the
- * queries and HTTP routes over them. What {@code app} starts in-process and {@link
- * ConversationOrchestratorMain} alone.
+ * One running orchestrator: the state machine (Kafka Streams), whose tasks run their turns on this
+ * process's turn pool, plus the queries and HTTP routes over them. What {@code app} starts
+ * in-process and {@link ConversationOrchestratorMain} alone.
  */
 public final class ConversationOrchestrator implements AutoCloseable {
 
@@ -53,7 +55,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final KafkaStreams streams;
     private final TurnRunner runner;
     private final Providers providers;
-    private final List<TurnWorker> workers = new CopyOnWriteArrayList<>();
+    private final TurnPool turnPool;
     private final ConversationQueries queries;
     private final ConversationCommands commands;
     private final ConversationHttp http;
@@ -62,20 +64,28 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final JobCommands jobCommands;
     private final JobQueries jobQueries;
     private final JobHttp jobHttp;
-    private int workerSequence;
 
     private ConversationOrchestrator(
             ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
         this.config = config;
         this.catalogue = catalogue(config);
         provision();
+        boolean readOnly = config.getBoolean(ConversationConfig.READ_ONLY);
+        boolean runTurns = !readOnly && config.getBoolean(ConversationConfig.TURNS_ENABLED);
         Topology topology =
                 ConversationTopology.buildTopology(
                         catalogue,
                         config.getString(ConversationConfig.APPLICATION_ID),
                         Duration.ofMillis(
                                 config.getLong(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS)),
-                        config.getBoolean(ConversationConfig.READ_ONLY));
+                        readOnly,
+                        new ConversationTopology.Turns(
+                                // The pool is made below, once the queries its runner needs exist;
+                                // no task runs before start().
+                                runTurns ? this::launchTurn : null,
+                                Duration.ofMillis(
+                                        config.getLong(
+                                                ConversationConfig.TURNS_DRAIN_INTERVAL_MS))));
         streams = new KafkaStreams(topology, streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
         queries = new ConversationQueries(streams, storeQueries);
@@ -121,26 +131,39 @@ public final class ConversationOrchestrator implements AutoCloseable {
                                 new StoreConversationMemory(queries),
                                 providers)
                         .streamTo(turnStreams);
+        turnPool =
+                runTurns
+                        ? new TurnPool(
+                                runner,
+                                config.getInt(ConversationConfig.TURNS_MAX_IN_FLIGHT),
+                                "conversation-" + config.instanceId())
+                        : null;
     }
 
     /**
-     * Provisions missing topics (unless {@code topics.provision} is false), starts the state
-     * machine and {@code worker.count} turn workers.
+     * Provisions missing topics (unless {@code topics.provision} is false) and starts the state
+     * machine, whose tasks run their turns on this process's turn pool.
      */
     public static ConversationOrchestrator start(
             ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
         ConversationOrchestrator orchestrator =
                 new ConversationOrchestrator(config, agents, knowledge);
         orchestrator.streams.start();
-        for (int i = 0; i < config.getInt(ConversationConfig.WORKER_COUNT); i++) {
-            orchestrator.addWorker();
-        }
         log.info(
-                "Conversation orchestrator {} started on topic {} with {} worker(s)",
+                "Conversation orchestrator {} started on topic {}, {}",
                 config.instanceId(),
                 orchestrator.catalogue.conversationEvents().name(),
-                orchestrator.workers.size());
+                orchestrator.turnPool == null
+                        ? "running no turns"
+                        : "running turns on "
+                                + config.getInt(ConversationConfig.TURNS_MAX_IN_FLIGHT)
+                                + " thread(s)");
         return orchestrator;
+    }
+
+    private Future<?> launchTurn(
+            ConversationSnapshot conversation, TurnRequested request, Consumer<List<Object>> done) {
+        return turnPool.launch(conversation, request, done);
     }
 
     public static TopicCatalogue catalogue(ConversationConfig config) {
@@ -149,8 +172,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
 
     /**
      * The shared Streams properties with exactly-once and the orchestrator's commit interval, plus
-     * what makes a turn's two read_committed hops fast. {@code streams.*} settings still win: a
-     * rebuild (ams replay) overrides the guarantee.
+     * what makes a turn's read_committed hop (its outcome read back) fast. {@code streams.*}
+     * settings still win: a rebuild (ams replay) overrides the guarantee.
      */
     public static Properties streamsProperties(ConversationConfig config) {
         Properties p =
@@ -192,16 +215,6 @@ public final class ConversationOrchestrator implements AutoCloseable {
         }
     }
 
-    /** Starts one more turn worker in this process (it joins the workers' group). */
-    public synchronized TurnWorker addWorker() {
-        workerSequence++;
-        String name = "conversation-worker-" + config.instanceId() + "-" + workerSequence;
-        TurnWorker worker =
-                new TurnWorker(config, catalogue.conversationEvents(), runner, name).start();
-        workers.add(worker);
-        return worker;
-    }
-
     public KafkaStreams streams() {
         return streams;
     }
@@ -226,8 +239,9 @@ public final class ConversationOrchestrator implements AutoCloseable {
         return catalogue;
     }
 
-    public List<TurnWorker> workers() {
-        return new ArrayList<>(workers);
+    /** Turns this process has started and not yet answered (0 when it runs none). */
+    public int turnsInFlight() {
+        return turnPool == null ? 0 : turnPool.inFlight();
     }
 
     /** The model clients, shared guards and rate-limit counters of this process. */
@@ -249,7 +263,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
                 .toList();
     }
 
-    /** The replies this process's workers are writing, token by token (a live view). */
+    /** The replies this process's turns are writing, token by token (a live view). */
     public TurnStreams turnStreams() {
         return turnStreams;
     }
@@ -273,10 +287,11 @@ public final class ConversationOrchestrator implements AutoCloseable {
     @Override
     public void close() {
         streamHttp.close();
-        for (TurnWorker worker : workers) {
-            worker.close();
-        }
+        // Streams first: its tasks cancel their running turns as they close.
         StaticMembership.close(streams, Duration.ofSeconds(30));
+        if (turnPool != null) {
+            turnPool.close();
+        }
         commands.close();
         jobCommands.close();
         log.info("Conversation orchestrator {} closed", config.instanceId());

@@ -48,14 +48,7 @@ public final class Harness {
         c.put(ConversationConfig.LLM_BACKOFF_INITIAL_MS, 10L);
         c.put(ConversationConfig.LLM_BACKOFF_MAX_MS, 40L);
         c.put(ConversationConfig.LLM_MAX_ATTEMPTS, 3);
-        c.put(ConversationConfig.WORKER_THREADS, 8);
-        // A healthy worker whose poll thread stalls past this (GC, a loaded 2-core CI machine) is
-        // thrown out of its
-        // group and its turns run again: a duplicate model call that tests counting calls would
-        // see. 10 s keeps a
-        // halted worker's partitions moving well within the tests' waits (WorkerCrashIT).
-        c.put(ConversationConfig.WORKER_MAX_POLL_INTERVAL_MS, 10_000);
-        c.put(ConversationConfig.WORKER_SESSION_TIMEOUT_MS, 6000);
+        c.put(ConversationConfig.TURNS_MAX_IN_FLIGHT, 8);
         c.put(ConversationConfig.TIMEOUT_CHECK_INTERVAL_MS, 100L);
         return c;
     }

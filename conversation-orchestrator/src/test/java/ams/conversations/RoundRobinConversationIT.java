@@ -152,7 +152,7 @@ class RoundRobinConversationIT {
                 ConversationConfig.APPLICATION_ID,
                 config.get(ConversationConfig.APPLICATION_ID) + "-replay");
         config.put(ConversationConfig.READ_ONLY, true);
-        config.put(ConversationConfig.WORKER_COUNT, 0);
+        config.put(ConversationConfig.TURNS_ENABLED, false);
         try (ConversationOrchestrator replica = Harness.start(config)) {
             ConversationState replayed =
                     Harness.awaitEnd(replica, "replay", Duration.ofSeconds(60));

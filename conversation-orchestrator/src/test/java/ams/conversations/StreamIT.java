@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.conversations.statemachine.ConversationState;
 import ams.conversations.statemachine.Status;
 import ams.conversations.statemachine.StoredMessage;
-import ams.conversations.worker.TurnWorker;
 import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
@@ -41,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code GET /conversations/{id}/stream} with turns written by the real LangChain4j OpenAI
  * streaming client against the fake server's chunks, on the embedded broker: the tokens of each
  * turn add up to its stored message, and the log still has one MessageAppended per turn, also when
- * a worker stops mid-stream.
+ * the task running a turn closes mid-stream.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class StreamIT {
@@ -182,8 +181,8 @@ class StreamIT {
                         .respondWith(
                                 r -> {
                                     int n = calls.incrementAndGet();
-                                    // The third call (turn 2) streams slowly enough for its worker
-                                    // to be halted in the middle of it.
+                                    // The third call (turn 2) streams slowly enough for its task
+                                    // to be closed in the middle of it.
                                     return n == 3
                                             ? Reply.text(words("Halted", 40))
                                                     .chunksEvery(Duration.ofMillis(200))
@@ -195,7 +194,6 @@ class StreamIT {
             config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
             try (ConversationOrchestrator o = Harness.start(config);
                     Server server = new Server(o, config)) {
-                TurnWorker first = o.workers().get(0);
                 Harness.send(
                         kafka,
                         catalogue,
@@ -221,8 +219,11 @@ class StreamIT {
                                                                             == 2)
                                                     .count()
                                             >= 3);
-                    first.halt();
-                    o.addWorker();
+                    // The task holding the turn goes away mid-stream (its thread removed: the task
+                    // closes and cancels the turn) and comes back on a new thread, which runs the
+                    // pending turn again.
+                    o.streams().removeStreamThread(Duration.ofSeconds(30));
+                    o.streams().addStreamThread();
                     Wait.until("the stream to end", Duration.ofSeconds(90), sse::closed);
 
                     ConversationState end =
@@ -231,8 +232,7 @@ class StreamIT {
                     List<StoredMessage> stored = o.queries().messages("conv-halt");
                     assertEquals(5, stored.size());
                     // Turns 0 and 1 take tens of milliseconds: the client may join after them,
-                    // never
-                    // after turn 2, whose tokens it waited for.
+                    // never after turn 2, whose tokens it waited for.
                     assertTokensAddUp(sse.events(), stored, 2);
                     assertTrue(
                             sse.any(
@@ -253,7 +253,6 @@ class StreamIT {
                                 .map(MessageAppended::getTurnNumber)
                                 .toList(),
                         "exactly one MessageAppended per turn, the halted one included");
-                first.close();
             }
         }
     }
@@ -306,7 +305,12 @@ class StreamIT {
             assertEquals(
                     m.content(),
                     text.toString(),
-                    "turn " + m.turnNumber() + "'s tokens " + pieces + " add up to its message");
+                    "turn "
+                            + m.turnNumber()
+                            + "'s tokens "
+                            + pieces
+                            + " add up to its message: "
+                            + events);
         }
     }
 

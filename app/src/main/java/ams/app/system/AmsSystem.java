@@ -280,10 +280,10 @@ public final class AmsSystem implements AutoCloseable {
                 settings.applicationId("conversation-orchestrator"));
         props.put(ConversationConfig.LLM_PROVIDER, settings.llmProvider());
         // A replay must not append to the log it replays: no TurnRequested, no model calls, and no
-        // turn workers, which would answer a turn the log left open (and append its message).
+        // turns, which would answer a turn the log left open (and append its message).
         props.put(ConversationConfig.READ_ONLY, settings.rebuildOnly());
         if (settings.rebuildOnly()) {
-            props.put(ConversationConfig.WORKER_COUNT, 0);
+            props.put(ConversationConfig.TURNS_ENABLED, false);
         }
         if (settings.llmBaseUrl() != null) {
             props.put(ConversationConfig.LLM_BASE_URL, settings.llmBaseUrl());

@@ -103,7 +103,6 @@ class StreamKillIT {
             orchestratorEnv.put("AMS_LLM_PROVIDER", "openai");
             orchestratorEnv.put("AMS_LLM_BASE_URL", fake.baseUrl());
             orchestratorEnv.put("AMS_LLM_MODEL", FakeOpenAiServer.MODEL);
-            orchestratorEnv.put("AMS_WORKER_SESSION_TIMEOUT_MS", "6000");
             supervisor.start(
                     new ProcessSupervisor.Service(
                             "agent-processor",

@@ -209,8 +209,6 @@ class ChatTerminalIT {
         c.put(ConversationConfig.LLM_PROVIDER, "openai");
         c.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
         c.put(ConversationConfig.LLM_MODEL, "test-model");
-        c.put(ConversationConfig.WORKER_MAX_POLL_INTERVAL_MS, 2000);
-        c.put(ConversationConfig.WORKER_SESSION_TIMEOUT_MS, 6000);
         return c;
     }
 }

@@ -181,8 +181,6 @@ class ResumeCliIT {
         c.put(ConversationConfig.LLM_MAX_ATTEMPTS, 2);
         c.put(ConversationConfig.LLM_BACKOFF_INITIAL_MS, 10L);
         c.put(ConversationConfig.LLM_BACKOFF_MAX_MS, 20L);
-        c.put(ConversationConfig.WORKER_MAX_POLL_INTERVAL_MS, 2000);
-        c.put(ConversationConfig.WORKER_SESSION_TIMEOUT_MS, 6000);
         return c;
     }
 

@@ -8,6 +8,7 @@ import ams.service.http.NotFoundException;
 import ams.service.http.Params;
 import ams.service.http.ServiceJson;
 import ams.service.http.ServiceUnavailableException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,15 +28,15 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /conversations/{id}/stream}: a conversation as Server-Sent Events. Every stored
  * message ({@code message}, SSE id = its index in the conversation), the conversation's state when
- * it changes ({@code status}), the tokens of replies this process's workers are writing ({@code
+ * it changes ({@code status}), the tokens of replies this process's turns are writing ({@code
  * token}, {@code turn_reset} when an attempt's tokens are void) and {@code end} when the
  * conversation reaches a terminal status, after which the stream closes.
  *
  * <p>Each client has a session thread that owns its connection: it polls the conversation stores
  * (through the same routed reads as the other routes, so the owner may be another instance) every
  * {@code stream.poll.ms} while it is open, and forwards turn events from a bounded queue that the
- * workers fill without waiting. A client too slow to drain its queue is disconnected (it reconnects
- * with {@code Last-Event-ID}); no worker ever waits for a client. Nobody listening costs nothing.
+ * turns fill without waiting. A client too slow to drain its queue is disconnected (it reconnects
+ * with {@code Last-Event-ID}); no turn ever waits for a client. Nobody listening costs nothing.
  */
 public final class ConversationStreamHttp implements AutoCloseable {
 
@@ -48,14 +49,43 @@ public final class ConversationStreamHttp implements AutoCloseable {
     public record Settings(
             long pollMillis, long heartbeatMillis, int clientBuffer, int maxClients) {}
 
+    /**
+     * Where a stream reads its conversation: the stores, wherever they live ({@link
+     * ConversationHttp}). A store that does not answer is a {@link StoreUnavailableException}.
+     */
+    interface Reads {
+        /** The conversation's state, null when unknown. */
+        JsonNode lookup(String id) throws JsonProcessingException;
+
+        /** {@code {"conversation_id","messages":[…]}}. */
+        JsonNode messagesOf(String id) throws JsonProcessingException;
+    }
+
     private final ObjectMapper mapper = ServiceJson.mapper();
-    private final ConversationHttp reads;
+    private final Reads reads;
     private final TurnStreams streams;
     private final Settings settings;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sequence = new AtomicInteger();
 
     public ConversationStreamHttp(ConversationHttp reads, TurnStreams streams, Settings settings) {
+        this(
+                new Reads() {
+                    @Override
+                    public JsonNode lookup(String id) throws JsonProcessingException {
+                        return reads.lookup(id);
+                    }
+
+                    @Override
+                    public JsonNode messagesOf(String id) throws JsonProcessingException {
+                        return reads.messagesOf(id);
+                    }
+                },
+                streams,
+                settings);
+    }
+
+    ConversationStreamHttp(Reads reads, TurnStreams streams, Settings settings) {
         this.reads = reads;
         this.streams = streams;
         this.settings = settings;
@@ -157,6 +187,9 @@ public final class ConversationStreamHttp implements AutoCloseable {
         private int nextIndex;
         private int knownCount = -1;
         private String lastStatus;
+        // Once the client has the partial replies: from then on it follows the turns' events, and
+        // those queued before a read go out before what the read returns.
+        private boolean following;
 
         Session(String conversationId, int after, JsonNode state, SseClient client) {
             this.conversationId = conversationId;
@@ -185,6 +218,7 @@ public final class ConversationStreamHttp implements AutoCloseable {
                         token(partial.turn(), partial.agentId(), partial.text());
                     }
                 }
+                following = true;
                 long nextPoll = System.currentTimeMillis() + settings.pollMillis();
                 long nextHeartbeat = System.currentTimeMillis() + settings.heartbeatMillis();
                 while (!client.terminated()) {
@@ -193,8 +227,9 @@ public final class ConversationStreamHttp implements AutoCloseable {
                             live.poll(
                                     Math.max(0, Math.min(nextPoll, nextHeartbeat) - now),
                                     TimeUnit.MILLISECONDS);
-                    for (; event != null; event = live.poll()) {
+                    if (event != null) {
                         forward(event);
+                        forwardQueued();
                     }
                     if (overflowed) {
                         client.sendComment(
@@ -231,8 +266,7 @@ public final class ConversationStreamHttp implements AutoCloseable {
         private JsonNode latest() {
             try {
                 return reads.lookup(conversationId);
-            } catch (StoreUnavailableException
-                    | com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (StoreUnavailableException | JsonProcessingException e) {
                 return null;
             } catch (RuntimeException e) {
                 // A forward that failed (the owner restarting): try again at the next poll.
@@ -250,9 +284,15 @@ public final class ConversationStreamHttp implements AutoCloseable {
                 JsonNode messages;
                 try {
                     messages = reads.messagesOf(conversationId).path("messages");
-                } catch (StoreUnavailableException
-                        | com.fasterxml.jackson.core.JsonProcessingException e) {
+                } catch (StoreUnavailableException | JsonProcessingException e) {
                     return false;
+                }
+                if (following) {
+                    // Every token of a stored reply's last attempt (and the resets before it) was
+                    // queued before its message could be read: they go first, else the message
+                    // would void them. The read may have been slow (a store restoring after a
+                    // rebalance) while a turn was redone and answered.
+                    forwardQueued();
                 }
                 for (int i = nextIndex; i < messages.size(); i++) {
                     ObjectNode message = mapper.createObjectNode();
@@ -287,6 +327,12 @@ public final class ConversationStreamHttp implements AutoCloseable {
                 return true;
             }
             return false;
+        }
+
+        private void forwardQueued() {
+            for (TurnStreams.TurnEvent event; (event = live.poll()) != null; ) {
+                forward(event);
+            }
         }
 
         private void forward(TurnStreams.TurnEvent event) {

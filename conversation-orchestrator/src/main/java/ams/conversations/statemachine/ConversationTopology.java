@@ -3,8 +3,12 @@ package ams.conversations.statemachine;
 import ams.conversations.jobs.JobTopology;
 import ams.events.DeadLetter;
 import ams.events.DeadLetterReason;
+import ams.events.Envelope;
 import ams.events.Envelopes;
 import ams.events.conversation.ConversationEvent;
+import ams.events.conversation.ConversationRequested;
+import ams.events.conversation.MessageAppended;
+import ams.events.conversation.TurnRequested;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
 import ams.events.topics.TopicCatalogue;
@@ -41,6 +45,7 @@ public final class ConversationTopology {
     public static final String CONVERSATIONS_STORE = "conversations";
     public static final String MESSAGES_STORE = "messages";
     public static final String DEADLINES_STORE = "conversation-deadlines";
+    public static final String TURN_CONTEXT_STORE = "turn-context";
     public static final String SOURCE = "conversation-orchestrator";
 
     /** Prefix of the deadlines store's keys of people's turns. */
@@ -57,22 +62,42 @@ public final class ConversationTopology {
     @SuppressWarnings("ArrayRecordComponent")
     record Output(ConversationEvent event, byte[] deadLetterKey, DeadLetter deadLetter) {}
 
+    /** The state machine without turns (tests of the state machine alone). */
     public static Topology buildTopology(
             TopicCatalogue catalogue, String application, Duration timeoutCheckInterval) {
-        return buildTopology(catalogue, application, timeoutCheckInterval, false);
+        return buildTopology(catalogue, application, timeoutCheckInterval, false, Turns.NONE);
+    }
+
+    /** The state machine without turns; {@code readOnly} as below. */
+    public static Topology buildTopology(
+            TopicCatalogue catalogue,
+            String application,
+            Duration timeoutCheckInterval,
+            boolean readOnly) {
+        return buildTopology(catalogue, application, timeoutCheckInterval, readOnly, Turns.NONE);
+    }
+
+    /**
+     * How the task runs turns: where ({@code launcher}; null runs none) and how often its
+     * punctuator takes the finished ones into its transaction.
+     */
+    public record Turns(TurnLauncher launcher, Duration drainInterval) {
+        public static final Turns NONE = new Turns(null, Duration.ofMillis(100));
     }
 
     /**
      * Builds the conversation state machine topology (pure: no wiring, no start).
      *
      * @param readOnly fold the log into the stores but emit nothing: the decisions are already in
-     *     the log, so a replay must not write them a second time
+     *     the log, so a replay must not write them a second time (nor run any turn)
+     * @param turns where the task runs the turns it requests
      */
     public static Topology buildTopology(
             TopicCatalogue catalogue,
             String application,
             Duration timeoutCheckInterval,
-            boolean readOnly) {
+            boolean readOnly,
+            Turns turns) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
@@ -94,6 +119,12 @@ public final class ConversationTopology {
                         Stores.persistentKeyValueStore(DEADLINES_STORE),
                         Serdes.String(),
                         Serdes.String()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(TURN_CONTEXT_STORE),
+                                Serdes.String(),
+                                Serdes.ByteArray())
+                        .withCachingEnabled());
 
         KStream<String, Decoded<ConversationEvent>> events =
                 EventDecoding.decode(
@@ -108,11 +139,15 @@ public final class ConversationTopology {
                 events.process(
                                 () ->
                                         new StateMachineProcessor(
-                                                application, timeoutCheckInterval, readOnly),
+                                                application,
+                                                timeoutCheckInterval,
+                                                readOnly,
+                                                readOnly ? Turns.NONE : turns),
                                 Named.as("conversation-state-machine"),
                                 CONVERSATIONS_STORE,
                                 MESSAGES_STORE,
-                                DEADLINES_STORE)
+                                DEADLINES_STORE,
+                                TURN_CONTEXT_STORE)
                         .split(Named.as("conversation-output-"))
                         .branch((key, out) -> out.deadLetter() != null, Branched.as("dead-letter"))
                         .defaultBranch(Branched.as("event"));
@@ -137,7 +172,10 @@ public final class ConversationTopology {
         return builder.build();
     }
 
-    /** Thin Kafka plumbing around {@link ConversationStateMachine}: load, apply, store, forward. */
+    /**
+     * Thin Kafka plumbing around {@link ConversationStateMachine}: load, apply, store, forward; and
+     * around {@link TurnBook}: run the turns the state waits for, publish what they answer.
+     */
     private static final class StateMachineProcessor
             implements Processor<String, Decoded<ConversationEvent>, String, Output> {
 
@@ -148,11 +186,20 @@ public final class ConversationTopology {
         private KeyValueStore<String, ConversationState> conversations;
         private KeyValueStore<String, StoredMessage> messages;
         private KeyValueStore<String, String> deadlines;
+        private TurnContexts contexts;
+        private final Turns turnSettings;
+        // Null when this task runs no turns (replay, or turns disabled).
+        private TaskTurns turns;
 
-        StateMachineProcessor(String application, Duration timeoutCheckInterval, boolean readOnly) {
+        StateMachineProcessor(
+                String application,
+                Duration timeoutCheckInterval,
+                boolean readOnly,
+                Turns turnSettings) {
             this.application = application;
             this.timeoutCheckInterval = timeoutCheckInterval;
             this.readOnly = readOnly;
+            this.turnSettings = turnSettings;
         }
 
         @Override
@@ -161,9 +208,91 @@ public final class ConversationTopology {
             conversations = context.getStateStore(CONVERSATIONS_STORE);
             messages = context.getStateStore(MESSAGES_STORE);
             deadlines = context.getStateStore(DEADLINES_STORE);
+            contexts = new TurnContexts(context.getStateStore(TURN_CONTEXT_STORE));
             if (!readOnly) {
                 context.schedule(
                         timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
+            }
+            if (turns != null) {
+                turns.close();
+                turns = null;
+            }
+            if (!readOnly && turnSettings.launcher() != null) {
+                turns = new TaskTurns(turnSettings.launcher());
+                context.schedule(
+                        turnSettings.drainInterval(),
+                        PunctuationType.WALL_CLOCK_TIME,
+                        this::publishFinishedTurns);
+                runOpenTurns();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (turns != null) {
+                // Revoked, or the process closing: whatever is still running is another owner's
+                // to run again (its outcome is not in the log, and the store says so).
+                turns.close();
+                turns = null;
+            }
+        }
+
+        /**
+         * A task (re)starting, after a crash too: every open conversation whose pending turn has no
+         * outcome in the log yet gets it run. The stores are restored by now, and the answered
+         * marker was written in the same transaction as any outcome, so none runs twice.
+         */
+        private void runOpenTurns() {
+            int started = 0;
+            for (String id : contexts.open()) {
+                ConversationState state = conversations.get(id);
+                TurnRequested want = TurnBook.pending(state, contexts.answered(id));
+                if (want != null) {
+                    ConversationEvent request = contexts.request(id);
+                    Envelope cause =
+                            request == null
+                                    ? Envelopes.create(SOURCE)
+                                    : Envelopes.causedBy(
+                                            request.getEnvelope(), SOURCE, Instant.now());
+                    turns.launch(contexts.snapshot(state, messages), want, cause);
+                    started++;
+                }
+            }
+            if (started > 0) {
+                log.info("Task {}: {} pending turn(s) run again", context.taskId(), started);
+            }
+        }
+
+        /**
+         * The punctuator's half of a turn: finished turns still wanted are published in this task's
+         * transaction, with the answered marker, so the outcome and the marker commit together. The
+         * state changes when the outcome is read back, in log order like any event (and like a
+         * replay).
+         */
+        private void publishFinishedTurns(long now) {
+            for (TaskTurns.Done done : turns.drain()) {
+                String id = done.run().conversationId;
+                int turn = done.run().turn;
+                TurnBook.Decision decision =
+                        TurnBook.finished(
+                                conversations.get(id),
+                                contexts.answered(id),
+                                new TurnBook.Finished(id, turn, done.payloads()));
+                if (!decision.publish()) {
+                    log.debug("Turn {} of {} dropped: {}", turn, id, decision.why());
+                    continue;
+                }
+                Instant at = Instant.ofEpochMilli(now);
+                for (Object payload : done.payloads()) {
+                    ConversationEvent out =
+                            ConversationEvent.newBuilder()
+                                    .setEnvelope(Envelopes.causedBy(done.run().cause, SOURCE, at))
+                                    .setConversationId(id)
+                                    .setPayload(payload)
+                                    .build();
+                    context.forward(new Record<>(id, new Output(out, null, null), now));
+                }
+                contexts.answered(id, turn);
             }
         }
 
@@ -217,6 +346,7 @@ public final class ConversationTopology {
                             step.state().reason());
                 }
             }
+            Envelope requestedBy = cause.getEnvelope();
             for (Object payload : readOnly ? List.of() : step.emit()) {
                 ConversationEvent out =
                         ConversationEvent.newBuilder()
@@ -226,7 +356,59 @@ public final class ConversationTopology {
                                 .setConversationId(id)
                                 .setPayload(payload)
                                 .build();
+                if (payload instanceof TurnRequested) {
+                    requestedBy = out.getEnvelope();
+                }
                 context.forward(new Record<>(id, new Output(out, null, null), timestamp));
+            }
+            keepTurnContext(id, before, step, cause, requestedBy);
+        }
+
+        /**
+         * The turn context follows the step (request, media, the answered marker), and the task's
+         * running turn follows the state: the pending turn is started unless it runs already or its
+         * outcome is in the log; a turn no longer pending is cancelled.
+         */
+        private void keepTurnContext(
+                String id,
+                ConversationState before,
+                ConversationStateMachine.Step step,
+                ConversationEvent cause,
+                Envelope requestedBy) {
+            ConversationState state = step.state();
+            if (state == null && step.emit().isEmpty()) {
+                return;
+            }
+            if (before == null
+                    && state != null
+                    && cause.getPayload() instanceof ConversationRequested) {
+                contexts.requested(cause);
+            }
+            if (step.message() != null && cause.getPayload() instanceof MessageAppended m) {
+                contexts.media(id, step.message().seq(), m);
+            }
+            ConversationState now = state != null ? state : before;
+            Integer answered = contexts.answered(id);
+            if (now != null
+                    && (now.status() == Status.COMPLETED || now.status() == Status.CANCELLED)) {
+                if (turns != null) {
+                    turns.cancel(id);
+                }
+                contexts.forget(id);
+                return;
+            }
+            Integer kept = TurnBook.answeredAfter(now, answered);
+            if (answered != null && kept == null) {
+                contexts.answered(id, null);
+            }
+            if (turns == null) {
+                return;
+            }
+            TurnRequested want = TurnBook.pending(now, kept);
+            if (want == null) {
+                turns.cancel(id);
+            } else if (!turns.running(id, want.getTurnNumber())) {
+                turns.launch(contexts.snapshot(now, messages), want, requestedBy);
             }
         }
 

@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  *       are measured apart (injecting everything at once makes the p50 N / throughput). Per N:
  *       turns/s, the turn cycle TurnRequested(k) -> TurnRequested(k+1) and its two hops p50/p99
  *       (HdrHistogram, from the events' envelope times), CPU microseconds per turn of the state
- *       machine's stream thread(s) and of the turn workers' threads (ThreadMXBean);
+ *       machine's stream thread(s) and of the turn pool's threads (ThreadMXBean);
  *   <li>a batch: B conversations requested at once, wall time until the last ended;
  *   <li>the fake OpenAI server answering in 500 ms, for each cap C of model calls in flight: 4 C
  *       (or k C) conversations requested at once, wall time against the ideal turns x 500 ms / C.
@@ -191,7 +191,7 @@ public final class ConversationBench {
                 rows.add(
                         "| "
                                 + label
-                                + ": CPU per turn, state machine stream thread / turn workers | "
+                                + ": CPU per turn, state machine stream thread / turn pool | "
                                 + fmt(streamUs)
                                 + " us / "
                                 + fmt(workerUs)
@@ -225,7 +225,7 @@ public final class ConversationBench {
                         "",
                         null);
                 ResultRows.add(name + "state machine CPU per turn", streamUs, "us/turn");
-                ResultRows.add(name + "turn workers CPU per turn", workerUs, "us/turn");
+                ResultRows.add(name + "turn pool CPU per turn", workerUs, "us/turn");
             }
             if (batch > 0) {
                 Phase p = run(cluster, topic, "batch-", batch, batch, turns, "scripted");
@@ -261,7 +261,8 @@ public final class ConversationBench {
     }
 
     private static long workerNanos() {
-        return ThreadCpu.nanos(name -> name.startsWith("conversation-worker-"));
+        // TurnPool's threads: conversation-<instance>-turn-<n>.
+        return ThreadCpu.nanos(name -> name.startsWith("conversation-") && name.contains("-turn-"));
     }
 
     private static void withLatency(
@@ -283,7 +284,7 @@ public final class ConversationBench {
             config.put(ConversationConfig.LLM_PROVIDER, "openai");
             config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
             config.put(ConversationConfig.LLM_MAX_IN_FLIGHT, concurrency);
-            config.put(ConversationConfig.WORKER_THREADS, concurrency + 8);
+            config.put(ConversationConfig.TURNS_MAX_IN_FLIGHT, concurrency + 8);
             try (ConversationOrchestrator o =
                     ConversationOrchestrator.start(
                             new ConversationConfig(config), agents(), knowledge())) {
@@ -549,7 +550,7 @@ public final class ConversationBench {
         c.put(ConversationConfig.STATE_DIR, state.resolve(prefix).toString());
         c.put(ConversationConfig.HTTP_PORT, 18083);
         c.put(ConversationConfig.LLM_MAX_IN_FLIGHT, 64);
-        c.put(ConversationConfig.WORKER_THREADS, 4);
+        c.put(ConversationConfig.TURNS_MAX_IN_FLIGHT, 4);
         // -Dams.<key>=<value> overrides any ConversationConfig key, e.g.
         // -Dams.commit.interval.ms=100.
         System.getProperties()

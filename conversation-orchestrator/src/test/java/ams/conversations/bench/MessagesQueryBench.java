@@ -39,7 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * M conversations of T messages each, written as events on the conversation-events topic
  * (ConversationRequested, then one MessageAppended per turn by the round-robin speaker) and
  * materialized by the orchestrator's state machine into its {@code conversations} and {@code
- * messages} stores; no turn workers (worker.count 0), so nothing is generated. The orchestrator's
+ * messages} stores; no turns run (turns.enabled false), so nothing is generated. The orchestrator's
  * routes on the shared server ({@link ServiceHttp}) plus an empty route ({@code /bench/empty}) on
  * the same server as the raw limit; each gets an open-loop load at a fixed rate from a separate JVM
  * ({@link OpenLoopLoad}): first the empty route, then the messages of random conversations (each
@@ -81,7 +81,7 @@ public final class MessagesQueryBench {
                     Files.createTempDirectory("ams-mq-bench-").toString());
             props.put(ConversationConfig.HTTP_PORT, port);
             // The messages are written here as events: nothing is to be generated.
-            props.put(ConversationConfig.WORKER_COUNT, 0);
+            props.put(ConversationConfig.TURNS_ENABLED, false);
             try (ConversationOrchestrator orchestrator =
                     ConversationOrchestrator.start(
                             new ConversationConfig(props),

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.conversations.statemachine.ConversationState;
 import ams.conversations.statemachine.Status;
 import ams.conversations.statemachine.StoredMessage;
-import ams.conversations.worker.TurnWorker;
 import ams.events.conversation.ConversationCompleted;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
@@ -27,12 +26,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(KafkaClusterExtension.class)
-class WorkerCrashIT {
+/**
+ * Exactly once across a kill -9 of the orchestrator in the middle of a turn: the turn runs inside
+ * the state machine's task, so the process that dies holds the turn, its open transaction and the
+ * stores; the next one (same state directory, so the same static member) restores the stores and
+ * runs the pending turn again, once.
+ */
+class OrchestratorCrashIT {
 
     @TempDir Path state;
 
     @Test
-    void shouldRedoTheTurnOfAWorkerKilledMidTurnExactlyOnce(TestKafka kafka) {
+    void shouldRedoTheTurnOfAnOrchestratorKilledMidTurnExactlyOnce(TestKafka kafka)
+            throws Exception {
         TopicCatalogue catalogue = kafka.newCatalogue();
         AtomicInteger calls = new AtomicInteger();
         try (FakeOpenAiServer fake =
@@ -40,31 +46,31 @@ class WorkerCrashIT {
                         .respondWith(
                                 r -> {
                                     int n = calls.incrementAndGet();
-                                    // The third call (turn 2) hangs long enough for its worker to
+                                    // The third call (turn 2) hangs long enough for its process to
                                     // be killed while waiting for it.
                                     return n == 3
-                                            ? Reply.text("answer from the killed worker")
+                                            ? Reply.text("answer from the killed orchestrator")
                                                     .after(Duration.ofSeconds(8))
                                             : Reply.text("answer " + n);
                                 })) {
             Map<String, Object> config = Harness.config(kafka, catalogue, state);
             config.put(ConversationConfig.LLM_PROVIDER, "openai");
             config.put(ConversationConfig.LLM_BASE_URL, fake.baseUrl());
-            try (ConversationOrchestrator o = Harness.start(config)) {
-                TurnWorker first = o.workers().get(0);
+            Process first = OrchestratorProcess.start(config, state);
+            try {
                 Harness.send(
                         kafka,
                         catalogue,
                         "conv-crash",
                         Harness.request("crash safety", 5, "a", "b", "c").build());
-
                 Wait.until(
                         "turn 2 to be in flight",
-                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(90),
                         () -> fake.chatRequests().size() >= 3);
-                first.halt();
-                o.addWorker();
-
+            } finally {
+                first.destroyForcibly().waitFor(); // SIGKILL: nothing closed, nothing committed
+            }
+            try (ConversationOrchestrator o = Harness.start(config)) {
                 ConversationState end = Harness.awaitEnd(o, "conv-crash", Duration.ofSeconds(60));
                 assertEquals(Status.COMPLETED, end.status());
                 List<StoredMessage> messages = o.queries().messages("conv-crash");
@@ -74,7 +80,9 @@ class WorkerCrashIT {
                 assertEquals(
                         List.of("a", "b", "c", "a", "b"),
                         messages.stream().map(StoredMessage::agentId).toList());
-                assertTrue(messages.stream().noneMatch(m -> m.content().contains("killed worker")));
+                assertTrue(
+                        messages.stream()
+                                .noneMatch(m -> m.content().contains("killed orchestrator")));
 
                 List<ConversationEvent> log =
                         Harness.awaitLog(
@@ -90,8 +98,7 @@ class WorkerCrashIT {
                 assertEquals(
                         6,
                         fake.chatRequests().size(),
-                        "five turns plus the one lost with the killed worker");
-                first.close();
+                        "five turns plus the one lost with the killed orchestrator");
             }
         }
     }
