@@ -1,23 +1,25 @@
 package ams.export.format;
 
 import ams.events.conversation.MessageAppended;
+import ams.events.conversation.MessageRole;
 import ams.export.sink.CompletedConversation;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JSON shapes of the datasets: the original AMS-DB turn line, OpenAI chat {@code messages} and
@@ -28,9 +30,28 @@ import java.util.List;
  */
 public final class JsonFormats {
 
-    /** Reads eight bytes of an array as one long (any byte order: only the high bits matter). */
-    private static final VarHandle LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final SerializedString CONVERSATION_ID = new SerializedString("conversation_id");
+    private static final SerializedString TURN_NUMBER = new SerializedString("turn_number");
+    private static final SerializedString AGENT_ID = new SerializedString("agent_id");
+    private static final SerializedString MESSAGE = new SerializedString("message");
+    private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
+    private static final SerializedString METADATA = new SerializedString("metadata");
+    private static final SerializedString ROLE = new SerializedString("role");
+    private static final SerializedString MESSAGE_ID = new SerializedString("message_id");
+
+    /** {@link Roles#original} as bytes (plain ASCII: nothing to escape). */
+    private static final Map<MessageRole, byte[]> ROLE_BYTES = roleBytes();
+
+    /** The turn line's timestamps, reusing the date and time of the previous line. */
+    private final IsoMillis timestamps = new IsoMillis();
+
+    private static Map<MessageRole, byte[]> roleBytes() {
+        Map<MessageRole, byte[]> bytes = new EnumMap<>(MessageRole.class);
+        for (MessageRole role : MessageRole.values()) {
+            bytes.put(role, Roles.original(role).getBytes(StandardCharsets.US_ASCII));
+        }
+        return bytes;
+    }
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final JsonFactory factory = mapper.getFactory();
@@ -87,16 +108,18 @@ public final class JsonFormats {
         try {
             JsonGenerator g = startLine();
             g.writeStartObject();
-            g.writeFieldName("conversation_id");
+            g.writeFieldName(CONVERSATION_ID);
             writeText(g, t.conversationId());
-            g.writeNumberField("turn_number", t.turnNumber());
-            g.writeFieldName("agent_id");
+            g.writeFieldName(TURN_NUMBER);
+            g.writeNumber(t.turnNumber());
+            g.writeFieldName(AGENT_ID);
             writeText(g, t.agentId());
-            g.writeFieldName("message");
+            g.writeFieldName(MESSAGE);
             writeText(g, t.content());
-            g.writeStringField(
-                    "timestamp", IsoInstants.format(Instant.ofEpochMilli(t.occurredAtMillis())));
-            g.writeFieldName("metadata");
+            g.writeFieldName(TIMESTAMP);
+            int length = timestamps.format(t.occurredAtMillis());
+            g.writeRawUTF8String(timestamps.bytes(), 0, length); // digits, '-', ':', '.', 'T', 'Z'
+            g.writeFieldName(METADATA);
             Utf8Turns.Text metadata = t.metadataJson();
             if (metadata.length() == 0 || isEmptyObject(metadata)) {
                 g.writeStartObject();
@@ -104,8 +127,10 @@ public final class JsonFormats {
             } else {
                 writeMetadata(g, metadata.toString());
             }
-            g.writeStringField("role", Roles.original(t.role()));
-            g.writeFieldName("message_id");
+            g.writeFieldName(ROLE);
+            byte[] role = ROLE_BYTES.get(t.role() == null ? MessageRole.ASSISTANT : t.role());
+            g.writeRawUTF8String(role, 0, role.length);
+            g.writeFieldName(MESSAGE_ID);
             writeText(g, t.messageId());
             if (!t.media().isEmpty()) {
                 g.writeArrayFieldStart("media");
@@ -141,35 +166,23 @@ public final class JsonFormats {
         g.writeEndObject();
     }
 
+    /**
+     * A text of the turn line. Plain text (ASCII without a quote, a backslash or a control
+     * character: what the generator would copy unchanged) is copied as it is with {@code
+     * writeRawUTF8String}, one array copy; other ASCII text is escaped by the generator ({@code
+     * writeUTF8String}); text with other characters goes through a {@code String} (see {@link
+     * #turnLine(Utf8Turns.Turn)}). One scan decides: the earlier "is it ASCII" scan followed by the
+     * generator's own byte-by-byte escaping scan were a third of the writer's samples.
+     */
     private static void writeText(JsonGenerator g, Utf8Turns.Text text) throws IOException {
         byte[] bytes = text.bytes();
         int offset = text.offset();
         int length = text.length();
-        if (isAscii(bytes, offset, length)) {
-            g.writeUTF8String(bytes, offset, length);
-        } else {
-            g.writeString(text.toString());
+        switch (TextKind.of(bytes, offset, length)) {
+            case PLAIN -> g.writeRawUTF8String(bytes, offset, length);
+            case ASCII -> g.writeUTF8String(bytes, offset, length);
+            default -> g.writeString(text.toString());
         }
-    }
-
-    /**
-     * Eight bytes at a time: the byte-by-byte loop was a third of the JSONL writer's samples (JFR,
-     * 2026-12-05), every message's text being scanned once.
-     */
-    private static boolean isAscii(byte[] bytes, int offset, int length) {
-        int i = offset;
-        int end = offset + length;
-        for (; i + Long.BYTES <= end; i += Long.BYTES) {
-            if (((long) LONGS.get(bytes, i) & 0x8080808080808080L) != 0) {
-                return false;
-            }
-        }
-        for (; i < end; i++) {
-            if (bytes[i] < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isEmptyObject(Utf8Turns.Text text) {

@@ -3,6 +3,7 @@ package ams.export.format;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
 import ams.events.conversation.MessageRole;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
@@ -82,38 +83,60 @@ public final class TurnBytes {
      * {@link ams.events.serde.Utf8Decoder} and {@link Utf8Turns#read}.
      */
     public Utf8Turns.Turn read(byte[] value) {
-        if (!enabled() || value.length < 10) {
+        return read(value, 0, value.length);
+    }
+
+    /**
+     * The same for a value handed over as a buffer, as the sink's consumer gets it: the texts are
+     * slices of the buffer's array, so the value is not copied out of the fetched bytes first.
+     */
+    public Utf8Turns.Turn read(ByteBuffer value) {
+        if (!value.hasArray()) {
             return null;
         }
-        if (value[0] != (byte) 0xC3
-                || value[1] != (byte) 0x01
-                || fingerprintOf(value) != fingerprint) {
+        return read(value.array(), value.arrayOffset() + value.position(), value.remaining());
+    }
+
+    /** The turn of the value in {@code b[offset, offset + length)}, or null as above. */
+    public Utf8Turns.Turn read(byte[] b, int offset, int length) {
+        if (!enabled() || length < 10) {
+            return null;
+        }
+        if (b[offset] != (byte) 0xC3
+                || b[offset + 1] != (byte) 0x01
+                || fingerprintOf(b, offset) != fingerprint) {
             return null;
         }
         try {
-            return new Cursor(value, 10).turn();
+            return new Cursor(b, offset + 10, offset + length).turn();
         } catch (RuntimeException e) {
             // NOT_COMMON, or an index past the end: Avro's decoder decides.
             return null;
         }
     }
 
-    private static long fingerprintOf(byte[] b) {
+    private static long fingerprintOf(byte[] b, int offset) {
         long f = 0;
-        for (int i = 9; i >= 2; i--) {
+        for (int i = offset + 9; i >= offset + 2; i--) {
             f = (f << 8) | (b[i] & 0xFF);
         }
         return f;
     }
 
-    /** One pass over one value. */
+    /**
+     * One pass over one value, {@code b[pos, end)}. The array may go on past {@code end} (a fetched
+     * buffer holds other records): every length is checked against {@code end}, and a varint or
+     * union byte read past it leaves {@code pos > end}, which the final check refuses.
+     */
     private final class Cursor {
         private final byte[] b;
+        private final int end;
         private int pos;
 
-        Cursor(byte[] b, int pos) {
+        Cursor(byte[] b, int pos, int end) {
             this.b = b;
             this.pos = pos;
+            this.end = end;
         }
 
         Utf8Turns.Turn turn() {
@@ -168,14 +191,14 @@ public final class TurnBytes {
             }
             long count;
             while ((count = readLong()) != 0) { // knowledgeIds, in blocks
-                if (count < 0 || count > b.length - pos) {
+                if (count < 0 || count > end - pos) {
                     throw NOT_COMMON;
                 }
                 for (long i = 0; i < count; i++) {
                     skipString();
                 }
             }
-            if (readLong() != 0 || pos != b.length) { // media: messages with media fall back
+            if (readLong() != 0 || pos != end) { // media: messages with media fall back
                 throw NOT_COMMON;
             }
             return new Utf8Turns.Turn(
@@ -199,7 +222,7 @@ public final class TurnBytes {
         /** Reads a string's length, steps over it and returns where its bytes start. */
         private int stringStart() {
             int length = readInt();
-            if (length < 0 || length > b.length - pos) {
+            if (length < 0 || length > end - pos) {
                 throw NOT_COMMON;
             }
             int start = pos;
@@ -228,7 +251,7 @@ public final class TurnBytes {
         }
 
         private void skip(int n) {
-            if (n > b.length - pos) {
+            if (n > end - pos) {
                 throw NOT_COMMON;
             }
             pos += n;

@@ -15,6 +15,7 @@ import ams.export.format.TurnBytes;
 import ams.export.format.Utf8Turns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,6 +45,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +82,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
 
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile KafkaConsumer<byte[], ByteBuffer> consumer;
 
     /** The thread that writes the files; the pipelines are its own while batches are in flight. */
     private SinkWriter writer;
@@ -97,6 +99,10 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private volatile SinkStatus status =
             new SinkStatus(SinkStatus.State.STARTING, null, 0, 0, 0, Map.of());
     private volatile boolean closed;
+
+    /** Set by the consumer thread once it has published what it had on stopping. */
+    private boolean stopped;
+
     private long recordsConsumed;
 
     /** Counted on the decoding thread, read for the status on the consumer thread. */
@@ -127,11 +133,15 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
-        try (KafkaConsumer<byte[], byte[]> c =
+        try (KafkaConsumer<byte[], ByteBuffer> c =
                         new KafkaConsumer<>(
                                 consumerProperties(),
                                 new ByteArrayDeserializer(),
-                                new ByteArrayDeserializer());
+                                // The value as a view of the fetched bytes: ByteArrayDeserializer
+                                // copies every value into a new array on the consumer thread
+                                // (CompletedFetch.parseRecord, 39 of that thread's 101 samples in
+                                // the JSONL profile of 2026-12-05); the decoding thread reads it.
+                                new ByteBufferDeserializer());
                 KafkaProducer<byte[], DeadLetter> producer =
                         new KafkaProducer<>(
                                 producerProperties(),
@@ -159,7 +169,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                                         .map(p -> new TopicPartition(topic.name(), p))
                                         .toList());
                     }
-                    ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
+                    ConsumerRecords<byte[], ByteBuffer> records = c.poll(Duration.ofMillis(200));
                     throwDeferredFailure();
                     Map<Integer, PartitionPipeline> assigned = Map.copyOf(pipelines);
                     countConsumed(records, assigned);
@@ -202,6 +212,9 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     pipelines.values().forEach(PartitionPipeline::abort);
                 }
             }
+            // Closing the consumer below revokes the partitions; what they had is published and
+            // committed above (or dropped), so the revocation has nothing left to do.
+            stopped = true;
         } catch (WakeupException e) {
             if (!closed) {
                 throw e;
@@ -227,7 +240,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
     /** Counts, on the consumer thread, the polled records of partitions this sink writes. */
     private void countConsumed(
-            ConsumerRecords<byte[], byte[]> records, Map<Integer, PartitionPipeline> assigned) {
+            ConsumerRecords<byte[], ByteBuffer> records, Map<Integer, PartitionPipeline> assigned) {
         for (TopicPartition tp : records.partitions()) {
             if (assigned.containsKey(tp.partition())) {
                 recordsConsumed += records.records(tp).size();
@@ -243,12 +256,12 @@ public final class ConversationSink implements Runnable, AutoCloseable {
      * consumer thread's map of pipelines as it was when the batch was polled.
      */
     private List<Decoded> decode(
-            ConsumerRecords<byte[], byte[]> records,
+            ConsumerRecords<byte[], ByteBuffer> records,
             Map<Integer, PartitionPipeline> assigned,
             KafkaProducer<byte[], DeadLetter> producer) {
         List<Decoded> batch = new ArrayList<>(records.count());
         List<PendingLetter> letters = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
+        for (ConsumerRecord<byte[], ByteBuffer> record : records) {
             PartitionPipeline pipeline = assigned.get(record.partition());
             if (pipeline == null) {
                 continue;
@@ -261,7 +274,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
 
     /** The decoded record; a skip after dead-lettering it. */
     private Decoded decode(
-            ConsumerRecord<byte[], byte[]> record,
+            ConsumerRecord<byte[], ByteBuffer> record,
             PartitionPipeline pipeline,
             KafkaProducer<byte[], DeadLetter> producer,
             List<PendingLetter> letters) {
@@ -279,12 +292,14 @@ public final class ConversationSink implements Runnable, AutoCloseable {
             if (utf8Decoder != null) {
                 Utf8Turns.Turn turn = turnBytes.read(record.value());
                 if (turn == null) {
-                    turn = utf8Turns.read(utf8Decoder.decode(record.value()));
+                    turn = utf8Turns.read(utf8Decoder.decode(bytes(record.value())));
                 }
                 return new Decoded(pipeline, record.offset(), null, turn, record.timestamp());
             }
             ConversationEvent event =
-                    topic.valueSerde().deserializer().deserialize(topic.name(), record.value());
+                    topic.valueSerde()
+                            .deserializer()
+                            .deserialize(topic.name(), bytes(record.value()));
             return new Decoded(pipeline, record.offset(), event, null, record.timestamp());
         } catch (SerializationException e) {
             deadLetter(
@@ -297,6 +312,16 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                     letters);
             return skip;
         }
+    }
+
+    /**
+     * A copy of a value's bytes, for what needs an array of its own (the generated classes'
+     * decoder, the fall-back decoder, a dead letter); on the decoding thread, not the consumer's.
+     */
+    private static byte[] bytes(ByteBuffer value) {
+        byte[] copy = new byte[value.remaining()];
+        value.duplicate().get(copy);
+        return copy;
     }
 
     /**
@@ -369,13 +394,13 @@ public final class ConversationSink implements Runnable, AutoCloseable {
      * files.
      */
     private record PendingLetter(
-            ConsumerRecord<byte[], byte[]> record,
+            ConsumerRecord<byte[], ByteBuffer> record,
             PartitionPipeline pipeline,
             Future<RecordMetadata> sent,
             String detail) {}
 
     private void deadLetter(
-            ConsumerRecord<byte[], byte[]> record,
+            ConsumerRecord<byte[], ByteBuffer> record,
             PartitionPipeline pipeline,
             KafkaProducer<byte[], DeadLetter> producer,
             String detail,
@@ -392,7 +417,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                             record.partition(),
                             record.offset(),
                             record.key(),
-                            record.value(),
+                            record.value() == null ? null : bytes(record.value()),
                             record.timestamp(),
                             DeadLetterReason.UNDECODABLE,
                             detail,
@@ -405,7 +430,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     /** Waits for the dead letters in flight (their records go to the writer as skips). */
     private void settleDeadLetters(List<PendingLetter> letters) {
         for (PendingLetter pending : letters) {
-            ConsumerRecord<byte[], byte[]> record = pending.record();
+            ConsumerRecord<byte[], ByteBuffer> record = pending.record();
             if (pending.sent() != null) {
                 await(pending);
                 deadLettered.incrementAndGet();
@@ -421,7 +446,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     }
 
     private void await(PendingLetter pending) {
-        ConsumerRecord<byte[], byte[]> record = pending.record();
+        ConsumerRecord<byte[], ByteBuffer> record = pending.record();
         try {
             pending.sent().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -561,7 +586,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     public void close() {
         closed = true;
         stop.countDown();
-        KafkaConsumer<byte[], byte[]> c = consumer;
+        KafkaConsumer<byte[], ByteBuffer> c = consumer;
         if (c != null) {
             c.wakeup();
         }
@@ -574,6 +599,9 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (stopped) {
+                return;
+            }
             boolean writable = drainWriter();
             for (TopicPartition tp : partitions) {
                 PartitionPipeline pipeline = pipelines.remove(tp.partition());

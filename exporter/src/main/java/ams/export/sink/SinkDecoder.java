@@ -31,6 +31,11 @@ final class SinkDecoder implements AutoCloseable {
      * thread calls it before it touches the partition pipelines, whose state a decode reads.
      */
     void idle() {
+        if (thread.isShutdown()) {
+            // Closed (and waited for) by the consumer thread, which is the one asking: closing the
+            // consumer after this thread revokes the partitions, and a submit would be refused.
+            return;
+        }
         await(thread.submit(() -> null));
     }
 

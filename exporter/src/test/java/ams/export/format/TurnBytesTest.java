@@ -17,6 +17,7 @@ import ams.events.serde.EventSerdes;
 import ams.events.serde.SingleObjectSerde;
 import ams.events.serde.Utf8Decoder;
 import ams.testkit.TestEvents;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -114,5 +115,34 @@ class TurnBytesTest {
         assertThrows(EventDecodingException.class, () -> utf8.decode(badId));
         assertThrows(EventDecodingException.class, () -> utf8.decode(badFingerprint));
         assertNull(reader.read(new byte[3]));
+    }
+
+    @Test
+    void readsAValueInsideALargerArrayAndNeverPastItsEnd() {
+        byte[] value = serde.encode(TestEvents.messageAppended("conv-1", 4, "ana", "hi there"));
+        // As a fetched buffer holds it: other bytes before and after the value.
+        byte[] fetched = new byte[value.length + 25];
+        Arrays.fill(fetched, (byte) 7);
+        System.arraycopy(value, 0, fetched, 5, value.length);
+        Utf8Turns.Turn inside = reader.read(fetched, 5, value.length);
+        assertNotNull(inside);
+        assertEquals("hi there", inside.content().toString());
+        assertArrayEquals(
+                new JsonFormats().turnLine(reader.read(value)), new JsonFormats().turnLine(inside));
+        Utf8Turns.Turn fromBuffer = reader.read(ByteBuffer.wrap(fetched, 5, value.length).slice());
+        assertNotNull(fromBuffer);
+        assertArrayEquals(
+                new JsonFormats().turnLine(inside), new JsonFormats().turnLine(fromBuffer));
+        // A value cut short: the bytes that follow it in the array (here the rest of the value)
+        // are not its own, so it is left to the decoder, which refuses it.
+        for (int cut = 0; cut < value.length; cut++) {
+            assertNull(reader.read(fetched, 5, cut), "cut at " + cut);
+        }
+        assertThrows(
+                EventDecodingException.class,
+                () -> utf8.decode(Arrays.copyOf(value, value.length - 1)));
+        // A direct buffer has no array to slice: the decoder reads a copy.
+        ByteBuffer direct = ByteBuffer.allocateDirect(value.length).put(value).flip();
+        assertNull(reader.read(direct));
     }
 }

@@ -47,6 +47,16 @@ class Utf8TurnLineTest {
                                 "line separators \u2028\u2029 and BOM \ufeff",
                                 "mixed ascii then é at the end é",
                                 "\u00ff\u0100\u07ff\u0800\uffff"));
+        // Plain ASCII with one character that needs escaping, or is not ASCII, at every position
+        // (the scan reads eight bytes at a time), and the same without it.
+        String plain = "The quick brown fox jumps over the lazy dog 0123456789 /[]~";
+        for (String special : List.of("\"", "\\", "\n", "\u001f", "\u007f", "é", "😀")) {
+            for (int at = 0; at <= plain.length(); at += 3) {
+                texts.add(plain.substring(0, at) + special + plain.substring(at));
+            }
+        }
+        texts.add(plain);
+        texts.add(plain.repeat(40));
         Random random = new Random(7);
         for (int i = 0; i < 200; i++) {
             StringBuilder text = new StringBuilder();
@@ -78,6 +88,15 @@ class Utf8TurnLineTest {
                         "{\"unicode\":\"é😀\\u0001\"}",
                         "{\"broken\":",
                         "{ }");
+        // Event times: whole seconds, milliseconds, before 1970, a leap day, a year past 9999.
+        long[] times = {
+            Instant.parse("2026-12-05T05:00:00Z").toEpochMilli(),
+            Instant.parse("2026-12-05T05:00:00.999Z").toEpochMilli(),
+            Instant.parse("1969-12-31T23:59:59.001Z").toEpochMilli(),
+            Instant.parse("2024-02-29T23:59:59.990Z").toEpochMilli(),
+            Instant.parse("+10000-01-01T00:00:00Z").toEpochMilli(),
+            0L
+        };
         int lines = 0;
         for (int i = 0; i < texts.size(); i++) {
             String text = texts.get(i);
@@ -92,6 +111,7 @@ class Utf8TurnLineTest {
                             role,
                             metadata.get(i % metadata.size()),
                             i % 5 == 0 ? "msg-" + text : "msg-" + i);
+            event = at(event, times[i % times.length] + i * 37L);
             byte[] bytes = serde.encode(event);
             byte[] expected = generatedLine(bytes);
             Utf8Turns.Turn turn = turns.read(utf8.decode(bytes));
@@ -131,6 +151,15 @@ class Utf8TurnLineTest {
         MessageAppended m = (MessageAppended) decoded.getPayload();
         Instant at = decoded.getEnvelope().getOccurredAt();
         return generatedPath.turnLine(decoded.getConversationId(), m, at);
+    }
+
+    private static ConversationEvent at(ConversationEvent event, long epochMillis) {
+        return ConversationEvent.newBuilder(event)
+                .setEnvelope(
+                        ams.events.Envelope.newBuilder(event.getEnvelope())
+                                .setOccurredAt(Instant.ofEpochMilli(epochMillis))
+                                .build())
+                .build();
     }
 
     private static ConversationEvent withMessage(
