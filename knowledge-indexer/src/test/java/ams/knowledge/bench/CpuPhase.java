@@ -46,7 +46,7 @@ final class CpuPhase {
     private final String name;
     private final long startedAt = System.nanoTime();
     private final long[] machineAtStart = machineTicks();
-    private final Map<String, Long> tasksAtStart = taskTicks();
+    private final Map<String, Long> tasksAtStart = byThreadId(taskTicks());
 
     private CpuPhase(String name) {
         this.name = name;
@@ -64,12 +64,12 @@ final class CpuPhase {
         // pid -> thread name -> cores
         Map<Long, Map<String, Double>> byProcess = new HashMap<>();
         for (Map.Entry<String, Long> e : taskTicks().entrySet()) {
+            String key = e.getKey();
+            // By pid/tid alone: kernel workers change their names as they take other work.
+            String id = key.substring(0, key.indexOf(' '));
             double cores =
-                    (e.getValue() - tasksAtStart.getOrDefault(e.getKey(), 0L))
-                            / TICKS_PER_SECOND
-                            / wall;
+                    (e.getValue() - tasksAtStart.getOrDefault(id, 0L)) / TICKS_PER_SECOND / wall;
             if (cores > 0) {
-                String key = e.getKey();
                 long pid = Long.parseLong(key.substring(0, key.indexOf('/')));
                 String thread = key.substring(key.indexOf(' ') + 1).replaceAll("[0-9]+", "#");
                 byProcess
@@ -181,6 +181,13 @@ final class CpuPhase {
         } catch (IOException | RuntimeException e) {
             // The thread ended meanwhile.
         }
+    }
+
+    /** The same ticks keyed "pid/tid" only. */
+    private static Map<String, Long> byThreadId(Map<String, Long> ticks) {
+        Map<String, Long> byId = new HashMap<>();
+        ticks.forEach((key, value) -> byId.put(key.substring(0, key.indexOf(' ')), value));
+        return byId;
     }
 
     /** Busy and idle ticks of all cores (busy: user, nice, system, irq, softirq, steal). */
