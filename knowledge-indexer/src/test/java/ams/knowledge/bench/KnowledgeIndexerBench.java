@@ -13,6 +13,16 @@ import ams.knowledge.embedding.EmbeddingWorker;
 import ams.testkit.KafkaCluster;
 import ams.testkit.KafkaClusters;
 import ams.testkit.bench.ResultRows;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,14 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.KafkaStreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Measures (1) the indexer's embedding throughput against the raw model's in the same run, (2)
@@ -49,8 +51,11 @@ public final class KnowledgeIndexerBench {
                             + "node time valid conversation message turn speaker topic cat dog rain bread bike sleep code fault part")
                     .split(" ");
 
-    /** Documents run through the pipeline with a stand-in model before the real one is timed. */
-    private static final int WARM_UP_DOCUMENTS = 20_000;
+    /**
+     * Documents run through the pipeline with a stand-in model before the real one is timed ({@code
+     * -Dams.bench.warmup=N} to try others).
+     */
+    private static final int WARM_UP_DOCUMENTS = Integer.getInteger("ams.bench.warmup", 20_000);
 
     private KnowledgeIndexerBench() {}
 
@@ -74,14 +79,13 @@ public final class KnowledgeIndexerBench {
 
     /**
      * The indexer's embedding throughput against the raw model's, in the same run. The raw model is
-     * measured warm (its first batch is not timed), so the worker is too: {@value
-     * #WARM_UP_DOCUMENTS} documents of other agents, embedded by a cheap stand-in ({@link
-     * WarmUpModel}), start the indexer and warm the JIT of the whole pipeline, in this JVM and the
-     * broker's (Kafka clients, Streams, Avro, RocksDB, the analyzer); once they are searchable the
-     * real model takes over and the measured documents (the raw model's texts) are written in one
-     * transaction, so they become readable at once, and the worker is timed from that commit to its
-     * commit of the last of them. Both sides embed the same texts, one chunk each, in model calls
-     * of up to 64 texts.
+     * measured warm (its first batch is not timed), so the worker is too: 20,000 documents (by
+     * default) of other agents, embedded by a cheap stand-in ({@link WarmUpModel}), start the
+     * indexer and warm the JIT of the whole pipeline, in this JVM and the broker's (Kafka clients,
+     * Streams, Avro, RocksDB, the analyzer); once they are searchable the real model takes over and
+     * the measured documents (the raw model's texts) are written in one transaction, so they become
+     * readable at once, and the worker is timed from that commit to its commit of the last of them.
+     * Both sides embed the same texts, one chunk each, in model calls of up to 64 texts.
      */
     private static List<String> embeddingBench(int documents) throws Exception {
         List<String> rows = new ArrayList<>();
