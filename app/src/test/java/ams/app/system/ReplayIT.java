@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.app.client.AmsClient;
 import ams.events.DeadLetter;
+import ams.events.agent.AgentEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
@@ -20,8 +21,12 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
@@ -94,6 +99,28 @@ class ReplayIT {
                     catalogue.agentEvents(),
                     "nobody",
                     TestEvents.promptSet("nobody", "llmSystem", "no such agent"));
+            // A valid change in a transaction that aborts (a writer killed mid-transaction): the
+            // live processors read committed records only, and so must a replay.
+            Properties transactional = kafka.producerProperties();
+            transactional.put(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    prefix + "aborted-" + UUID.randomUUID());
+            try (KafkaProducer<String, AgentEvent> aborted =
+                    new KafkaProducer<>(
+                            transactional,
+                            catalogue.agentEvents().keySerde().serializer(),
+                            catalogue.agentEvents().valueSerde().serializer())) {
+                aborted.initTransactions();
+                aborted.beginTransaction();
+                aborted.send(
+                                new ProducerRecord<>(
+                                        catalogue.agentEvents().name(),
+                                        "ada",
+                                        TestEvents.promptSet(
+                                                "ada", "llmSystem", "never committed")))
+                        .get();
+                aborted.abortTransaction();
+            }
             // agent-events garbage: agent-processor + knowledge-indexer; conversation-events
             // garbage: those two
             // and the orchestrator; the prompt of an unknown agent: agent-processor.

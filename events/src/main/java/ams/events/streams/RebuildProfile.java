@@ -1,6 +1,7 @@
 package ams.events.streams;
 
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -11,7 +12,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * stream thread per core lets the processor with the most events (the agent fold, in the replay
  * benchmark) use the cores the others leave idle once they have caught up. What this gives up is
  * exactly-once across a crash of the rebuild itself, which is why {@code ams replay} marks a
- * rebuild in progress and the system refuses to start on a rebuild that did not finish.
+ * rebuild in progress and the system refuses to start on a rebuild that did not finish. It still
+ * reads only committed records, as the live processors do.
  */
 public final class RebuildProfile {
 
@@ -33,6 +35,12 @@ public final class RebuildProfile {
                 STREAMS_PREFIX + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
                 COMMIT_INTERVAL_MS,
                 STREAMS_PREFIX + StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG,
-                CACHE_MAX_BYTES);
+                CACHE_MAX_BYTES,
+                // Kafka Streams reads read_committed only under exactly-once: at_least_once would
+                // fold the records of aborted transactions (a turn cut off by a kill -9), which
+                // the live processors never saw, and the rebuilt stores would differ.
+                STREAMS_PREFIX
+                        + StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG),
+                "read_committed");
     }
 }
