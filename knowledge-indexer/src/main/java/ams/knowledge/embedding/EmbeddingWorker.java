@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +23,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -63,7 +60,6 @@ public final class EmbeddingWorker implements AutoCloseable {
     private final Topic<byte[], DeadLetter> deadLetters;
     private final BatchIndexer indexer;
     private final TransactionalLoop<byte[], byte[], byte[], byte[]> loop;
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final ExecutorService indexing;
 
     /**
@@ -94,9 +90,6 @@ public final class EmbeddingWorker implements AutoCloseable {
         this.deadLetters = deadLetters;
         this.indexer = indexer;
         String name = "knowledge-embedder-" + transactionalId;
-        this.consumer =
-                new KafkaConsumer<>(
-                        consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.indexing =
                 Executors.newSingleThreadExecutor(
                         runnable -> {
@@ -107,7 +100,10 @@ public final class EmbeddingWorker implements AutoCloseable {
         this.loop =
                 new TransactionalLoop<>(
                         name,
-                        consumer,
+                        new KafkaConsumer<>(
+                                consumerProps,
+                                new ByteArrayDeserializer(),
+                                new ByteArrayDeserializer()),
                         new KafkaProducer<>(
                                 producerProps,
                                 new ByteArraySerializer(),
@@ -234,22 +230,6 @@ public final class EmbeddingWorker implements AutoCloseable {
         }
     }
 
-    /** Seeks every assigned partition to its committed offset (or its beginning without one). */
-    private void rewindToCommitted() {
-        Set<TopicPartition> assigned = consumer.assignment();
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-        List<TopicPartition> fresh = new ArrayList<>();
-        for (TopicPartition tp : assigned) {
-            OffsetAndMetadata offset = committed.get(tp);
-            if (offset != null) {
-                consumer.seek(tp, offset);
-            } else {
-                fresh.add(tp);
-            }
-        }
-        consumer.seekToBeginning(fresh);
-    }
-
     /** Runs inside the loop's polls, on its thread. */
     private final class Rebalance implements ConsumerRebalanceListener {
 
@@ -271,7 +251,7 @@ public final class EmbeddingWorker implements AutoCloseable {
                     log.warn(
                             "Indexing in flight failed while partitions were revoked; rewinding: {}",
                             e.toString());
-                    rewindToCommitted();
+                    loop.rewindToCommitted();
                     return;
                 }
                 if (!loop.commit(batch)) {

@@ -384,6 +384,17 @@ public final class TransactionalLoop<KI, VI, KO, VO> implements AutoCloseable {
         }
     }
 
+    /**
+     * Rewinds every assigned partition to its committed offset now, for work that drops records it
+     * had taken (e.g. work in flight when partitions are revoked). Only on the loop's thread: in a
+     * {@link Work} callback or in the rebalance listener its polls run. A failure is retried before
+     * the next poll, like the loop's own rewinds.
+     */
+    public void rewindToCommitted() {
+        rewindPending = true;
+        rewind();
+    }
+
     /** Backs off after a failure, longer each time until a commit succeeds; cut short by close. */
     private void pause() {
         backoffMs = backoffMs == 0 ? FIRST_BACKOFF_MS : Math.min(backoffMs * 2, MAX_BACKOFF_MS);
