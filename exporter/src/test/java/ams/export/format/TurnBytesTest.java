@@ -2,6 +2,7 @@ package ams.export.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,10 +22,13 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link TurnBytes} reads the common message from its bytes with the decoder's values, and leaves
- * everything else to the decoder (returns null), bad bytes included.
+ * {@link TurnBytes} reads the common message from its bytes with the decoder's values, walks the
+ * other events of the current schema to the same verdict, and leaves everything else to the decoder
+ * (returns null), bad bytes included.
  */
 class TurnBytesTest {
 
@@ -82,7 +86,7 @@ class TurnBytesTest {
     }
 
     @Test
-    void messagesWithMediaAndOtherEventsAreLeftToTheDecoder() {
+    void messagesWithMediaAreLeftToTheDecoder() {
         ConversationEvent text = TestEvents.messageAppended("conv-1", 0, "ana", "look");
         ConversationEvent withMedia =
                 ConversationEvent.newBuilder(text)
@@ -95,8 +99,79 @@ class TurnBytesTest {
                                         .build())
                         .build();
         assertNull(reader.read(serde.encode(withMedia)));
-        assertNull(reader.read(serde.encode(TestEvents.completed("conv-1", 3))));
         assertNotNull(reader.read(serde.encode(text)));
+    }
+
+    /** Every other kind of event: no line, the decoder's time and conversation. */
+    static List<ConversationEvent> otherEvents() {
+        ConversationEvent requested =
+                TestEvents.conversationRequested("conv-2", "a topic", 6, "ana", "bo");
+        return List.of(
+                requested,
+                TestEvents.turnRequested("conv-2", 1, "bo"),
+                TestEvents.turnFailed("conv-2", 2, "ana", 3, "model timed out"),
+                TestEvents.turnSkipped("conv-2", 3, "bo", "inactive"),
+                TestEvents.completed("conv-2", 5),
+                TestEvents.failed("conv-2", "no agents"),
+                TestEvents.cancelled("conv-2"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("otherEvents")
+    void otherEventsAreWalkedByTheirSchemaAndGiveNoLine(ConversationEvent event) {
+        byte[] bytes = serde.encode(event);
+        Utf8Turns.Turn fast = reader.read(bytes);
+        assertNotNull(fast, event.getPayload().getClass().getSimpleName());
+        Utf8Turns.Turn decoded = turns.read(utf8.decode(bytes));
+        assertFalse(fast.message());
+        assertFalse(decoded.message());
+        assertEquals(decoded.occurredAtMillis(), fast.occurredAtMillis());
+        assertEquals(decoded.conversationId().toString(), fast.conversationId().toString());
+        // Cut anywhere or with a byte more, the walk refuses it and the decoder decides.
+        for (int cut = 10; cut < bytes.length; cut++) {
+            assertNull(reader.read(bytes, 0, cut), "cut at " + cut);
+        }
+        assertNull(reader.read(Arrays.copyOf(bytes, bytes.length + 1)));
+    }
+
+    @Test
+    void anEventWithAnUnknownPayloadBranchIsLeftToTheDecoder() {
+        byte[] requested =
+                serde.encode(TestEvents.conversationRequested("conv-2", "t", 6, "ana", "bo"));
+        // The payload's branch follows the header, the envelope and the conversation id.
+        byte[] badBranch = requested.clone();
+        int branchAt = payloadBranchPosition(requested);
+        assertEquals(0, badBranch[branchAt]);
+        badBranch[branchAt] = 2 * 9; // zig-zag 9: the union has eight branches
+        assertNull(reader.read(badBranch));
+        assertThrows(EventDecodingException.class, () -> utf8.decode(badBranch));
+        assertNotNull(reader.read(requested));
+    }
+
+    /** Where the payload's union branch is: after the envelope and the conversation id. */
+    private static int payloadBranchPosition(byte[] value) {
+        int pos = 10;
+        pos = skipString(value, pos); // eventId
+        while ((value[pos++] & 0x80) != 0) {} // occurredAt
+        pos = skipString(value, pos); // source
+        for (int i = 0; i < 2; i++) { // correlationId, causationId
+            if (value[pos++] == 2) {
+                pos = skipString(value, pos);
+            }
+        }
+        return skipString(value, pos); // conversationId
+    }
+
+    private static int skipString(byte[] value, int pos) {
+        int n = 0;
+        int shift = 0;
+        int x;
+        do {
+            x = value[pos++] & 0xFF;
+            n |= (x & 0x7F) << shift;
+            shift += 7;
+        } while (x >= 0x80);
+        return pos + ((n >>> 1) ^ -(n & 1));
     }
 
     @Test
