@@ -268,7 +268,7 @@ public final class ExporterBench {
     }
 
     /** Warm JSONL runs, each beside an anchor run: the figure is the median pair. */
-    private static final int JSONL_PAIRS = 3;
+    private static final int JSONL_PAIRS = 5;
 
     /** The index of the pair whose JSONL-to-anchor ratio is the median. */
     private static int medianPair(List<Measured> runs, List<Measured> anchors) {
