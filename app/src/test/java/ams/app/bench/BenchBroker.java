@@ -8,10 +8,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The one broker of a {@code bench/run}: an embedded KRaft broker (the testkit's, as every
- * benchmark uses alone) in its own JVM, so that every benchmark of the run, and the raw producer
- * and consumer each one measures beside its figures, talk to the same broker. Writes the bootstrap
- * address to the file given as argument once ready, then runs until the process is stopped.
+ * The one broker of a {@code bench/run}: an embedded KRaft broker (the testkit's, formatted as a
+ * deployed cluster is: {@link EmbeddedKafkaCluster#startAsDeployed()}) in its own JVM, so that
+ * every benchmark of the run, and the raw producer and consumer each one measures beside its
+ * figures, talk to the same broker. Writes the bootstrap address to the file given as argument once
+ * ready, then runs until the process is stopped.
  */
 public final class BenchBroker {
 
@@ -23,7 +24,9 @@ public final class BenchBroker {
                     "usage: BenchBroker <file to write the bootstrap address to>");
         }
         Path target = Path.of(args[0]);
-        EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
+        // Formatted like a deployed cluster (transaction.version 2): the figures are a
+        // deployment's.
+        EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.startAsDeployed();
         Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "bench-broker-shutdown"));
         // Written then moved, so the script never reads half an address.
         Path partial = target.resolveSibling(target.getFileName() + ".partial");

@@ -149,12 +149,14 @@ public final class ConversationBench {
                 int conversations = Math.max(10, 2 * n);
                 long streamBefore = ThreadCpu.streamThreadNanos();
                 long workersBefore = workerNanos();
+                double commitsBefore = streamMetric(o, "commit-total");
                 Phase p =
                         run(cluster, topic, "conv" + n + "-", n, conversations, turns, "scripted");
                 double streamUs =
                         ThreadCpu.microsPerEvent(
                                 streamBefore, ThreadCpu.streamThreadNanos(), p.turns());
                 double workerUs = ThreadCpu.microsPerEvent(workersBefore, workerNanos(), p.turns());
+                double commits = streamMetric(o, "commit-total") - commitsBefore;
                 String label = "scripted, " + n + " in flight";
                 rows.add(
                         "| "
@@ -188,6 +190,26 @@ public final class ConversationBench {
                                 + ": hop MessageAppended -> next TurnRequested p50 / p99 | "
                                 + p50p99(p.toRequest())
                                 + " |");
+                rows.add(
+                        "| "
+                                + label
+                                + ": of which MessageAppended forwarded -> visible to a"
+                                + " read_committed reader (commit wait + commit + fetch) / visible"
+                                + " -> next TurnRequested p50 / p99 | "
+                                + p50p99(p.toVisible())
+                                + " / "
+                                + p50p99(p.visibleToRequest())
+                                + " |");
+                rows.add(
+                        "| "
+                                + label
+                                + ": transactions committed by the state machine | "
+                                + fmt(commits)
+                                + " ("
+                                + fmt(p.turns() / Math.max(1, commits))
+                                + " turns per commit, commit latency avg "
+                                + fmt(streamMetric(o, "commit-latency-avg"))
+                                + " ms) |");
                 rows.add(
                         "| "
                                 + label
@@ -260,6 +282,20 @@ public final class ConversationBench {
         }
     }
 
+    /** A stream-thread metric of the orchestrator's Streams client (summed over its threads). */
+    private static double streamMetric(ConversationOrchestrator o, String name) {
+        double sum = 0;
+        for (var e : o.streams().metrics().entrySet()) {
+            if (e.getKey().name().equals(name)
+                    && e.getKey().group().equals("stream-thread-metrics")
+                    && e.getValue().metricValue() instanceof Number n
+                    && !Double.isNaN(n.doubleValue())) {
+                sum += n.doubleValue();
+            }
+        }
+        return sum;
+    }
+
     private static long workerNanos() {
         // TurnPool's threads: conversation-<instance>-turn-<n>.
         return ThreadCpu.nanos(name -> name.startsWith("conversation-") && name.contains("-turn-"));
@@ -291,7 +327,10 @@ public final class ConversationBench {
                 Topic<String, ConversationEvent> topic = o.topics().conversationEvents();
                 run(cluster, topic, "warmup-", 2, 2, 2, null);
                 int before = fake.chatRequests().size();
+                long t0 = System.nanoTime();
                 Phase p = run(cluster, topic, "conv-", conversations, conversations, turns, null);
+                List<Long> arrivals = fake.chatRequestNanos();
+                arrivals = arrivals.subList(before, arrivals.size());
                 double seconds = p.seconds();
                 double ideal = conversations * (double) turns * 0.5 / concurrency;
                 String label = "500 ms model, " + concurrency + " in flight";
@@ -315,6 +354,22 @@ public final class ConversationBench {
                                 + " s, **ratio "
                                 + fmt(seconds / ideal)
                                 + "** |");
+                if (arrivals.size() > concurrency) {
+                    long first = arrivals.stream().mapToLong(Long::longValue).min().orElseThrow();
+                    long last = arrivals.stream().mapToLong(Long::longValue).max().orElseThrow();
+                    double waves = arrivals.size() / (double) concurrency;
+                    rows.add(
+                            "| "
+                                    + label
+                                    + ": first model call after / per wave of calls beyond 500 ms"
+                                    + " / last call answered to the end | "
+                                    + fmt((first - t0) / 1e6)
+                                    + " ms / "
+                                    + fmt(((last - first) / 1e6 - (waves - 1) * 500) / (waves - 1))
+                                    + " ms / "
+                                    + fmt((t0 + p.nanos() - last) / 1e6 - 500)
+                                    + " ms |");
+                }
                 ResultRows.add(
                         "conversations: fake OpenAI at 500 ms/call, "
                                 + conversations
@@ -335,7 +390,13 @@ public final class ConversationBench {
 
     /** What one closed-loop phase measured. */
     private record Phase(
-            long nanos, long turns, Histogram cycle, Histogram toMessage, Histogram toRequest) {
+            long nanos,
+            long turns,
+            Histogram cycle,
+            Histogram toMessage,
+            Histogram toRequest,
+            Histogram toVisible,
+            Histogram visibleToRequest) {
         double seconds() {
             return nanos / 1e9;
         }
@@ -367,6 +428,8 @@ public final class ConversationBench {
         Histogram cycle = new Histogram(HIGHEST_MS, 3);
         Histogram toMessage = new Histogram(HIGHEST_MS, 3);
         Histogram toRequest = new Histogram(HIGHEST_MS, 3);
+        Histogram toVisible = new Histogram(HIGHEST_MS, 3);
+        Histogram visibleToRequest = new Histogram(HIGHEST_MS, 3);
         try (KafkaConsumer<String, ConversationEvent> consumer =
                         new KafkaConsumer<>(
                                 c, new StringDeserializer(), topic.valueSerde().deserializer());
@@ -409,6 +472,7 @@ public final class ConversationBench {
                     }
                     Object payload = r.value().getPayload();
                     long at = r.value().getEnvelope().getOccurredAt().toEpochMilli();
+                    long seen = System.currentTimeMillis();
                     if (payload instanceof TurnRequested t) {
                         long[] before = lastRequest.get(r.key());
                         if (before != null && before[0] == t.getTurnNumber() - 1) {
@@ -417,6 +481,7 @@ public final class ConversationBench {
                         long[] m = lastMessage.get(r.key());
                         if (m != null && m[0] == t.getTurnNumber() - 1) {
                             toRequest.recordValue(Math.max(0, at - m[1]));
+                            visibleToRequest.recordValue(Math.max(0, at - m[2]));
                         }
                         lastRequest.put(r.key(), new long[] {t.getTurnNumber(), at});
                     } else if (payload instanceof MessageAppended m
@@ -426,7 +491,8 @@ public final class ConversationBench {
                         if (req != null && req[0] == m.getTurnNumber()) {
                             toMessage.recordValue(Math.max(0, at - req[1]));
                         }
-                        lastMessage.put(r.key(), new long[] {m.getTurnNumber(), at});
+                        toVisible.recordValue(Math.max(0, seen - at));
+                        lastMessage.put(r.key(), new long[] {m.getTurnNumber(), at, seen});
                     } else if (payload instanceof ConversationCompleted
                             || payload instanceof ConversationFailed) {
                         ended++;
@@ -443,7 +509,14 @@ public final class ConversationBench {
                     producer.flush();
                 }
             }
-            return new Phase(System.nanoTime() - started, answered, cycle, toMessage, toRequest);
+            return new Phase(
+                    System.nanoTime() - started,
+                    answered,
+                    cycle,
+                    toMessage,
+                    toRequest,
+                    toVisible,
+                    visibleToRequest);
         }
     }
 

@@ -38,6 +38,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
     public static final String MODEL = "fake-gpt";
     public static final int EMBEDDING_DIMENSION = 16;
 
+    static {
+        // A streamed reply is a burst of small writes (a chunk per word): without TCP_NODELAY,
+        // Nagle's algorithm holds each write after the first until the client's delayed ACK, ~40
+        // ms per reply on Linux, which a real model server (setting it) does not add. The JDK's
+        // server reads this once, when the JVM's first com.sun HttpServer is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private static final Pattern AFTER_SPACE = Pattern.compile("(?<= )");
     private static final Pattern NON_WORD = Pattern.compile("\\W+");
 
