@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.app.Ams;
 import ams.app.system.AmsSystem;
 import ams.app.system.TestSystemSettings;
+import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
@@ -93,7 +94,12 @@ class SameAnswerIT {
                             "{\"topic\":\"t\",\"agents\":[\"a\",\"b\"],\"max_turns\":\"5\"}",
                             400),
                     new Row("conversations", "POST", "/conversations/ghost/resume", "{}", 404),
-                    new Row("exporter", "GET", "/exporter/conversations/ghost/export", null, 404));
+                    new Row("exporter", "GET", "/exporter/conversations/ghost/export", null, 404),
+                    // No processor has settled it: each says so alike, and ams api, having asked
+                    // them all, too.
+                    new Row("agents", "GET", "/events/ghost-event", null, 404),
+                    new Row("knowledge", "GET", "/events/ghost-event", null, 404),
+                    new Row("conversations", "GET", "/events/ghost-event", null, 404));
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -117,10 +123,27 @@ class SameAnswerIT {
         // Each processor's routes on a server of its own, as its standalone main serves them.
         processorPorts =
                 Map.of(
-                        "agents", serve(system.agents()::registerRoutes),
-                        "knowledge", serve(system.knowledge()::registerRoutes),
-                        "conversations", serve(system.conversations()::registerRoutes),
-                        "exporter", serve(system.exporter()::registerRoutes));
+                        "agents",
+                        serve(
+                                app -> {
+                                    system.agents().registerRoutes(app);
+                                    FateRoute.register(app, List.of(system.agents().fates()));
+                                }),
+                        "knowledge",
+                        serve(
+                                app -> {
+                                    system.knowledge().registerRoutes(app);
+                                    FateRoute.register(app, List.of(system.knowledge().fates()));
+                                }),
+                        "conversations",
+                        serve(
+                                app -> {
+                                    system.conversations().registerRoutes(app);
+                                    FateRoute.register(
+                                            app, List.of(system.conversations().fates()));
+                                }),
+                        "exporter",
+                        serve(system.exporter()::registerRoutes));
         admin = kafka.admin();
         api =
                 RestServer.start(
