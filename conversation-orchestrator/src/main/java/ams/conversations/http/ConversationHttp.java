@@ -5,7 +5,6 @@ import ams.conversations.AgentProfile;
 import ams.conversations.ConversationCommands;
 import ams.conversations.media.MessageMedia;
 import ams.conversations.statemachine.ConversationQueries;
-import ams.conversations.statemachine.ConversationStateMachine;
 import ams.conversations.statemachine.ConversationTopology;
 import ams.conversations.statemachine.Status;
 import ams.events.InvalidRequestException;
@@ -166,10 +165,6 @@ public final class ConversationHttp {
             profile.get().inactiveReason().ifPresent(inactive::add);
         }
         ConversationRequested event = request.toEvent();
-        String invalid = ConversationStateMachine.validate(event);
-        if (invalid != null) {
-            throw new InvalidRequestException(invalid);
-        }
         String id = request.requestedId();
         if (id == null) {
             id = UUID.randomUUID().toString();
