@@ -344,7 +344,7 @@ public final class ConversationTopology {
                 return;
             }
             apply(id, before, step, event, record.timestamp());
-            if (isClientWrite(event)) {
+            if (isClientWrite(event) && decoded.eventId() != null) {
                 ConversationState after = step.state() != null ? step.state() : before;
                 fates.put(
                         decoded.eventId(),
