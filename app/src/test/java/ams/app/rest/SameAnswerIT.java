@@ -333,6 +333,7 @@ class SameAnswerIT {
                                         .setSource("test")
                                         .setTags(List.of())
                                         .setMetadataJson("{}")
+                                        .setCreatedAt(java.time.Instant.now())
                                         .build())
                         .build();
         system.publisher().publish(empty);
