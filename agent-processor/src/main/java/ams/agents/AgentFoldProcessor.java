@@ -6,6 +6,7 @@ import ams.events.DeadLetterReason;
 import ams.events.agent.AgentEvent;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
+import ams.service.fate.FateLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;

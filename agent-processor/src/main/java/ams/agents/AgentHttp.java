@@ -26,12 +26,10 @@ final class AgentHttp {
 
     private final AgentQueries queries;
     private final InstanceRouter router;
-    private final EventFates fates;
 
-    AgentHttp(AgentQueries queries, InstanceRouter router, EventFates fates) {
+    AgentHttp(AgentQueries queries, InstanceRouter router) {
         this.queries = queries;
         this.router = router;
-        this.fates = fates;
     }
 
     void register(Javalin app) {
@@ -67,28 +65,6 @@ final class AgentHttp {
         app.get(
                 "/agents/{id}/history",
                 ctx -> byKey(ctx, AgentTopology.HISTORY_STORE, "", queries::localHistory));
-        app.get("/events/{event_id}", this::fate);
-    }
-
-    /** What became of an agent event: applied at a version, or rejected with the reason. */
-    private void fate(Context ctx) {
-        String eventId = Params.path(ctx, "event_id", "event id");
-        Optional<String> fate =
-                ServiceHttp.forwarded(ctx) ? fates.local(eventId) : fates.find(eventId, ctx.path());
-        ServiceHttp.raw(
-                ctx,
-                200,
-                fate.orElseThrow(
-                        () ->
-                                new NotFoundException(
-                                        "no fate for event '"
-                                                + eventId
-                                                + "' yet: an agent event is applied or rejected"
-                                                + " within moments of its write (retry); each"
-                                                + " instance keeps the fates of the newest "
-                                                + FateLog.PER_PARTITION
-                                                + " events of each partition since it started;"
-                                                + " other events have none")));
     }
 
     /** The answer of this instance's partition of an agent's key; empty: no such agent. */

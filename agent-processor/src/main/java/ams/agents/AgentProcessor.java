@@ -4,6 +4,9 @@ import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.service.fate.EventFates;
+import ams.service.fate.FateLog;
+import ams.service.fate.FateRoute;
 import ams.service.http.InstanceRouter;
 import io.javalin.Javalin;
 import java.time.Duration;
@@ -27,16 +30,19 @@ public final class AgentProcessor implements AutoCloseable {
     private final KafkaStreams streams;
     private final AgentQueries queries;
     private final AgentHttp http;
+    private final EventFates fates;
 
     private AgentProcessor(
             AgentProcessorConfig config,
             KafkaStreams streams,
             AgentQueries queries,
-            AgentHttp http) {
+            AgentHttp http,
+            EventFates fates) {
         this.config = config;
         this.streams = streams;
         this.queries = queries;
         this.http = http;
+        this.fates = fates;
     }
 
     /**
@@ -70,7 +76,8 @@ public final class AgentProcessor implements AutoCloseable {
                         config,
                         streams,
                         queries,
-                        new AgentHttp(queries, router, new EventFates(fates, router)));
+                        new AgentHttp(queries, router),
+                        new EventFates(router, AgentTopology.AGENTS_STORE, fates));
         streams.setStateListener(
                 (next, previous) ->
                         log.info("Agent processor {} state {} -> {}", self, previous, next));
@@ -97,9 +104,17 @@ public final class AgentProcessor implements AutoCloseable {
     }
 
     /**
+     * What became of the agent events this processor settled, for {@code GET /events/{event_id}}
+     * ({@link FateRoute}, which the server mounts over every processor it serves).
+     */
+    public EventFates fates() {
+        return fates;
+    }
+
+    /**
      * Mounts the agent routes on a server the caller owns (and starts on this instance's
      * http.port). The routes throw: the server must map exceptions as {@code ServiceHttp.create}
-     * does.
+     * does. {@code GET /events/{event_id}} is not among them: see {@link #fates}.
      */
     public void registerRoutes(Javalin app) {
         http.register(app);

@@ -1,8 +1,10 @@
 package ams.agents;
 
 import ams.service.ProcessMain;
+import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The agent processor as its own process: {@code AgentProcessorMain [config.properties]}, then
@@ -23,7 +25,10 @@ public final class AgentProcessorMain {
                 ServiceHttp.Options.of(config.apiToken()),
                 config.getString(AgentProcessorConfig.HTTP_HOST),
                 config.getInt(AgentProcessorConfig.HTTP_PORT),
-                processor::registerRoutes,
+                app -> {
+                    processor.registerRoutes(app);
+                    FateRoute.register(app, List.of(processor.fates()));
+                },
                 processor);
     }
 }

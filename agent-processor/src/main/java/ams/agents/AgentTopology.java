@@ -8,6 +8,7 @@ import ams.events.conversation.ConversationEvent;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
 import ams.events.topics.TopicCatalogue;
+import ams.service.fate.FateLog;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;

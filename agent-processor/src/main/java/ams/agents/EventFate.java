@@ -1,14 +1,14 @@
 package ams.agents;
 
 import ams.events.DeadLetterReason;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import ams.service.fate.Fate;
 
 /**
  * What became of one agent event: applied at a version ({@code reason} null), or rejected with the
- * dead letter's reason. Kept as these few fields and written as the JSON {@code GET
- * /events/{event_id}} answers only when asked, so the fold spends nothing on text per event.
+ * dead letter's reason.
  */
-record EventFate(String agentId, long version, DeadLetterReason reason, String detail) {
+record EventFate(String agentId, long version, DeadLetterReason reason, String detail)
+        implements Fate {
 
     static EventFate applied(String agentId, long version) {
         return new EventFate(agentId, version, null, null);
@@ -18,23 +18,14 @@ record EventFate(String agentId, long version, DeadLetterReason reason, String d
         return new EventFate(agentId, 0, reason, detail);
     }
 
-    /** The answer of {@code GET /events/{eventId}}. */
-    String json(String eventId) {
-        String head = "{\"event_id\":" + quote(eventId) + ",\"agent_id\":" + quote(agentId);
+    @Override
+    public String json(String eventId) {
+        String head =
+                Fate.head(eventId, "agent", reason == null ? "applied" : "rejected")
+                        + ",\"agent_id\":"
+                        + Fate.quote(agentId);
         return reason == null
-                ? head + ",\"status\":\"applied\",\"version\":" + version + "}"
-                : head
-                        + ",\"status\":\"rejected\",\"reason\":"
-                        + quote(reason.name())
-                        + ",\"detail\":"
-                        + quote(detail)
-                        + "}";
-    }
-
-    private static String quote(String text) {
-        if (text == null) {
-            return "null";
-        }
-        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
+                ? head + ",\"version\":" + version + "}"
+                : head + Fate.rejection(reason.name(), detail);
     }
 }

@@ -1,6 +1,7 @@
 package ams.agents;
 
 import ams.events.topics.TopicCatalogue;
+import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -61,6 +63,7 @@ final class RunningProcessor implements AutoCloseable {
         AgentProcessor processor = AgentProcessor.start(new AgentProcessorConfig(props));
         Javalin http = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
         processor.registerRoutes(http);
+        FateRoute.register(http, List.of(processor.fates()));
         http.start("127.0.0.1", port);
         return new RunningProcessor(processor, http, port);
     }

@@ -119,7 +119,8 @@ final class ApiCommand implements Callable<Integer> {
                         List.of(),
                         List.of(proxy::register, mediaRoutes::register),
                         new KnowledgeImages(
-                                mediaStore, KnowledgeVision.fromEnvironment(System.getenv())));
+                                mediaStore, KnowledgeVision.fromEnvironment(System.getenv())),
+                        proxy.knownAgents());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

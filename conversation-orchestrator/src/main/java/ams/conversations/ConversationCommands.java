@@ -44,12 +44,14 @@ public final class ConversationCommands implements AutoCloseable {
                         p, topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
-    public void request(String conversationId, ConversationRequested request) {
-        send(conversationId, request);
+    /** Publishes the request; returns its event id ({@code GET /events/{event_id}}: its fate). */
+    public String request(String conversationId, ConversationRequested request) {
+        return send(conversationId, request);
     }
 
-    public void cancel(String conversationId, String reason, String requestedBy) {
-        send(
+    /** Publishes a cancel; returns its event id. */
+    public String cancel(String conversationId, String reason, String requestedBy) {
+        return send(
                 conversationId,
                 ConversationCancelled.newBuilder()
                         .setReason(reason)
@@ -60,10 +62,10 @@ public final class ConversationCommands implements AutoCloseable {
     /**
      * A resume request: a TurnRequested for the pending turn published by us, not by the
      * orchestrator, which the state machine reads as "resume from here" (FAILED → RUNNING, or
-     * re-request a stuck turn).
+     * re-request a stuck turn). Returns its event id.
      */
-    public void resume(String conversationId, int turnNumber, String speakerAgentId) {
-        send(
+    public String resume(String conversationId, int turnNumber, String speakerAgentId) {
+        return send(
                 conversationId,
                 TurnRequested.newBuilder()
                         .setTurnNumber(turnNumber)
@@ -82,15 +84,19 @@ public final class ConversationCommands implements AutoCloseable {
             String content,
             int turnNumber,
             String sessionId) {
-        return humanMessage(conversationId, author, content, turnNumber, sessionId, List.of());
+        return humanMessage(conversationId, author, content, turnNumber, sessionId, List.of())
+                .messageId();
     }
+
+    /** A published human message: its message id and the event id of its fate. */
+    public record PublishedMessage(String messageId, String eventId) {}
 
     /**
      * A human's message carrying media by reference: the typed {@code media} field, and the same
      * references under {@code metadata.media} so the stored messages and their readers show them
      * without a store change.
      */
-    public String humanMessage(
+    public PublishedMessage humanMessage(
             String conversationId,
             String author,
             String content,
@@ -98,24 +104,26 @@ public final class ConversationCommands implements AutoCloseable {
             String sessionId,
             List<MediaRef> media) {
         String messageId = UUID.randomUUID().toString();
-        send(
-                conversationId,
-                MessageAppended.newBuilder()
-                        .setTurnNumber(turnNumber)
-                        .setMessageId(messageId)
-                        .setAgentId(author)
-                        .setRole(MessageRole.USER)
-                        .setContent(content)
-                        .setSessionId(sessionId)
-                        .setKnowledgeIds(List.of())
-                        .setMedia(media)
-                        .setMessageType(MessageMedia.messageType(media))
-                        .setMetadataJson(MessageMedia.metadataJson(media))
-                        .build());
-        return messageId;
+        String eventId =
+                send(
+                        conversationId,
+                        MessageAppended.newBuilder()
+                                .setTurnNumber(turnNumber)
+                                .setMessageId(messageId)
+                                .setAgentId(author)
+                                .setRole(MessageRole.USER)
+                                .setContent(content)
+                                .setSessionId(sessionId)
+                                .setKnowledgeIds(List.of())
+                                .setMedia(media)
+                                .setMessageType(MessageMedia.messageType(media))
+                                .setMetadataJson(MessageMedia.metadataJson(media))
+                                .build());
+        return new PublishedMessage(messageId, eventId);
     }
 
-    private void send(String conversationId, Object payload) {
+    /** Publishes the event; returns its id. */
+    private String send(String conversationId, Object payload) {
         ConversationEvent event =
                 ConversationEvent.newBuilder()
                         .setEnvelope(Envelopes.create(SOURCE, Instant.now()))
@@ -125,6 +133,7 @@ public final class ConversationCommands implements AutoCloseable {
         try {
             producer.send(new ProducerRecord<>(topic.name(), conversationId, event))
                     .get(30, TimeUnit.SECONDS);
+            return event.getEnvelope().getEventId().toString();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceUnavailableException(

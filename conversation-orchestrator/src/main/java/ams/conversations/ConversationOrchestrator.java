@@ -19,6 +19,8 @@ import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
 import ams.service.config.CommonConfig;
+import ams.service.fate.EventFates;
+import ams.service.fate.FateLog;
 import ams.service.http.InstanceRouter;
 import ams.service.http.ServiceJson;
 import ams.service.media.MediaConfig;
@@ -64,6 +66,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
     private final JobCommands jobCommands;
     private final JobQueries jobQueries;
     private final JobHttp jobHttp;
+    private final EventFates fates;
 
     private ConversationOrchestrator(
             ConversationConfig config, AgentDirectory agents, KnowledgeSearch knowledge) {
@@ -72,6 +75,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         provision();
         boolean readOnly = config.getBoolean(ConversationConfig.READ_ONLY);
         boolean runTurns = !readOnly && config.getBoolean(ConversationConfig.TURNS_ENABLED);
+        FateLog fateLog = new FateLog();
         Topology topology =
                 ConversationTopology.buildTopology(
                         catalogue,
@@ -85,7 +89,8 @@ public final class ConversationOrchestrator implements AutoCloseable {
                                 runTurns ? this::launchTurn : null,
                                 Duration.ofMillis(
                                         config.getLong(
-                                                ConversationConfig.TURNS_DRAIN_INTERVAL_MS))));
+                                                ConversationConfig.TURNS_DRAIN_INTERVAL_MS))),
+                        fateLog);
         streams = new KafkaStreams(topology, streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
         queries = new ConversationQueries(streams, storeQueries);
@@ -96,6 +101,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         InstanceRouter router =
                 new InstanceRouter(
                         streams, self, storeQueries, Duration.ofSeconds(10), config.apiToken());
+        fates = new EventFates(router, ConversationTopology.CONVERSATIONS_STORE, fateLog);
         commands =
                 new ConversationCommands(
                         config.getString(ConversationConfig.BOOTSTRAP_SERVERS),
@@ -266,6 +272,15 @@ public final class ConversationOrchestrator implements AutoCloseable {
     /** The replies this process's turns are writing, token by token (a live view). */
     public TurnStreams turnStreams() {
         return turnStreams;
+    }
+
+    /**
+     * What became of the conversation writes this instance settled (generate, a person's message,
+     * cancel, resume), for {@code GET /events/{event_id}} ({@code FateRoute}, which the server
+     * mounts over every processor it serves; {@link #registerRoutes} leaves it out).
+     */
+    public EventFates fates() {
+        return fates;
     }
 
     public void registerRoutes(Javalin app) {

@@ -3,9 +3,11 @@ package ams.conversations;
 import ams.conversations.http.HttpAgentDirectory;
 import ams.conversations.http.HttpKnowledgeSearch;
 import ams.service.ProcessMain;
+import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Runs the orchestrator as its own process: configuration from the environment and an optional
@@ -35,7 +37,10 @@ public final class ConversationOrchestratorMain {
                 ServiceHttp.Options.of(config.apiToken()),
                 config.getString(ConversationConfig.HTTP_HOST),
                 config.getInt(ConversationConfig.HTTP_PORT),
-                orchestrator::registerRoutes,
+                app -> {
+                    orchestrator.registerRoutes(app);
+                    FateRoute.register(app, List.of(orchestrator.fates()));
+                },
                 orchestrator);
     }
 }

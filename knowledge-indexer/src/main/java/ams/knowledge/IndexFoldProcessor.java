@@ -8,6 +8,7 @@ import ams.knowledge.avro.IndexedDocument;
 import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.graph.GraphSignals;
 import ams.knowledge.search.SearchIndex;
+import ams.service.fate.FateLog;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,20 +26,24 @@ import org.slf4j.LoggerFactory;
  * Folds indexed documents into the {@code documents} and {@code chunks} stores, keeps the in-memory
  * search index of this partition in step, and tells the graph when an agent gains or loses a
  * document. On (re)initialisation it rebuilds the partition's search index from the store, which is
- * the truth after a restart, a rebalance or an aborted transaction.
+ * the truth after a restart, a rebalance or an aborted transaction. What each write did is kept in
+ * the {@link FateLog} for {@code GET /events/{event_id}}.
  */
 final class IndexFoldProcessor implements Processor<String, IndexedDocument, String, GraphSignal> {
 
     private static final Logger log = LoggerFactory.getLogger(IndexFoldProcessor.class);
 
     private final SearchIndex index;
+    private final FateLog fateLog;
+    private FateLog.Partition fates;
     private ProcessorContext<String, GraphSignal> context;
     private KeyValueStore<String, DocumentRecord> documents;
     private KeyValueStore<String, ChunkRecord> chunks;
     private int partition;
 
-    IndexFoldProcessor(SearchIndex index) {
+    IndexFoldProcessor(SearchIndex index, FateLog fateLog) {
         this.index = index;
+        this.fateLog = fateLog;
     }
 
     @Override
@@ -47,6 +52,7 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         this.documents = context.getStateStore(KnowledgeTopology.DOCUMENTS_STORE);
         this.chunks = context.getStateStore(KnowledgeTopology.CHUNKS_STORE);
         this.partition = context.taskId().partition();
+        this.fates = fateLog.partition(partition);
         rebuild();
     }
 
@@ -103,6 +109,9 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         DocumentRecord previous = documents.get(documentKey);
         Instant at = indexed.getOccurredAt();
         if (indexed.getOperation() == IndexOperation.REMOVE) {
+            fates.put(
+                    indexed.getEventId(),
+                    KnowledgeFate.removed(agentId, documentId, previous != null));
             if (previous != null) {
                 deleteChunks(agentId, documentId);
                 documents.delete(documentKey);
@@ -139,6 +148,9 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         }
         documents.put(documentKey, document);
         index.put(partition, document, indexed.getChunks());
+        fates.put(
+                indexed.getEventId(),
+                KnowledgeFate.indexed(agentId, documentId, indexed.getChunks().size()));
         if (previous == null) {
             forward(
                     record,

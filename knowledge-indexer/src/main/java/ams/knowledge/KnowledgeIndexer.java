@@ -9,6 +9,8 @@ import ams.knowledge.embedding.Embedder;
 import ams.knowledge.embedding.EmbeddingModels;
 import ams.knowledge.embedding.EmbeddingWorker;
 import ams.knowledge.search.SearchIndex;
+import ams.service.fate.EventFates;
+import ams.service.fate.FateLog;
 import ams.service.http.InstanceRouter;
 import io.javalin.Javalin;
 import java.time.Duration;
@@ -36,6 +38,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
     private final KafkaStreams streams;
     private final KnowledgeQueries queries;
     private final KnowledgeHttp http;
+    private final EventFates fates;
 
     private KnowledgeIndexer(
             KnowledgeIndexerConfig config,
@@ -43,7 +46,9 @@ public final class KnowledgeIndexer implements AutoCloseable {
             EmbeddingWorker worker,
             KafkaStreams streams,
             KnowledgeQueries queries,
-            KnowledgeHttp http) {
+            KnowledgeHttp http,
+            EventFates fates) {
+        this.fates = fates;
         this.config = config;
         this.topics = topics;
         this.worker = worker;
@@ -69,8 +74,11 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 new HostInfo(
                         config.advertisedHost(), config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
         SearchIndex index = new SearchIndex();
+        FateLog applied = new FateLog();
+        FateLog rejected = new FateLog();
         Topology topology =
-                KnowledgeTopology.buildTopology(topics, application, index, config.readOnly());
+                KnowledgeTopology.buildTopology(
+                        topics, application, index, config.readOnly(), applied);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         StoreQueries storeQueries =
                 new StoreQueries(
@@ -88,6 +96,8 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 new InstanceRouter(
                         streams, self, storeQueries, Duration.ofSeconds(10), config.apiToken());
         KnowledgeHttp http = new KnowledgeHttp(queries, router);
+        EventFates fates =
+                new EventFates(router, KnowledgeTopology.DOCUMENTS_STORE, applied, rejected);
 
         BatchIndexer batchIndexer =
                 new BatchIndexer(
@@ -112,6 +122,11 @@ public final class KnowledgeIndexer implements AutoCloseable {
                         topics.chunks(),
                         topics.catalogue().deadLetters(),
                         batchIndexer);
+        worker.onCommitted(
+                new KnowledgeFates(
+                                rejected,
+                                topics.catalogue().knowledgeEvents().valueSerde().deserializer())
+                        ::committed);
         streams.setUncaughtExceptionHandler(
                 e -> {
                     log.error("Knowledge indexer stream thread failed; replacing it", e);
@@ -125,7 +140,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 application,
                 self,
                 embedder.modelName());
-        return new KnowledgeIndexer(config, topics, worker, streams, queries, http);
+        return new KnowledgeIndexer(config, topics, worker, streams, queries, http, fates);
     }
 
     /**
@@ -147,10 +162,20 @@ public final class KnowledgeIndexer implements AutoCloseable {
 
     /**
      * Mounts the knowledge routes on a server the caller owns. The routes throw: the server must
-     * map exceptions as {@code ServiceHttp.create} does.
+     * map exceptions as {@code ServiceHttp.create} does. {@code GET /events/{event_id}} is not
+     * among them: see {@link #fates}.
      */
     public void registerRoutes(Javalin app) {
         http.register(app);
+    }
+
+    /**
+     * What became of the knowledge writes this instance settled (indexed with N chunks, removed, or
+     * rejected by the embedding worker), for {@code GET /events/{event_id}} ({@code FateRoute},
+     * which the server mounts over every processor it serves).
+     */
+    public EventFates fates() {
+        return fates;
     }
 
     public KafkaStreams streams() {

@@ -1,9 +1,11 @@
 package ams.knowledge;
 
 import ams.service.ProcessMain;
+import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,10 @@ public final class KnowledgeIndexerMain {
                 ServiceHttp.Options.of(config.apiToken()),
                 config.getString(KnowledgeIndexerConfig.HTTP_HOST),
                 config.getInt(KnowledgeIndexerConfig.HTTP_PORT),
-                indexer::registerRoutes,
+                app -> {
+                    indexer.registerRoutes(app);
+                    FateRoute.register(app, List.of(indexer.fates()));
+                },
                 indexer);
     }
 

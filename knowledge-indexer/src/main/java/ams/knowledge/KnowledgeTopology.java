@@ -14,6 +14,7 @@ import ams.knowledge.graph.EdgeIntervals;
 import ams.knowledge.graph.GraphNodes;
 import ams.knowledge.graph.GraphSignals;
 import ams.knowledge.search.SearchIndex;
+import ams.service.fate.FateLog;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -56,7 +57,7 @@ final class KnowledgeTopology {
 
     public static Topology buildTopology(
             KnowledgeTopics topics, String application, SearchIndex index) {
-        return buildTopology(topics, application, index, false);
+        return buildTopology(topics, application, index, false, new FateLog());
     }
 
     /**
@@ -65,9 +66,15 @@ final class KnowledgeTopology {
      * @param readOnly a rebuild from the log (replay): the same stores, but undecodable agent and
      *     conversation events are skipped instead of dead-lettered again (they were when they
      *     arrived)
+     * @param fates where the index fold records what each knowledge write did, for {@code GET
+     *     /events/{event_id}}
      */
     public static Topology buildTopology(
-            KnowledgeTopics topics, String application, SearchIndex index, boolean readOnly) {
+            KnowledgeTopics topics,
+            String application,
+            SearchIndex index,
+            boolean readOnly,
+            FateLog fates) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> strings = Serdes.String();
         Serde<GraphSignal> signals = KnowledgeSerdes.graphSignals();
@@ -112,7 +119,7 @@ final class KnowledgeTopology {
                                                 topics.chunks().valueSerde())
                                         .withName("chunks-source"))
                         .process(
-                                () -> new IndexFoldProcessor(index),
+                                () -> new IndexFoldProcessor(index, fates),
                                 Named.as("index-fold"),
                                 DOCUMENTS_STORE,
                                 CHUNKS_STORE);

@@ -308,7 +308,8 @@ public final class ChatCli implements Callable<Integer> {
                                     "A recording to send with the message (repeatable; wav, mp3,"
                                             + " ogg, webm); uploaded to the media store first and"
                                             + " transcribed for an agent with STT_FLAG")
-                    List<Path> recordings) {
+                    List<Path> recordings,
+            @Mixin WaitOption wait) {
         List<String> media = new ArrayList<>();
         for (Path image : images == null ? List.<Path>of() : images) {
             media.add(MediaCli.upload(api.client(), image).path("sha256").asText());
@@ -325,7 +326,7 @@ public final class ChatCli implements Callable<Integer> {
         JsonNode answer =
                 api.client().post("/conversations/" + RestClient.encode(id) + "/messages", body);
         api.print(out(), answer, a -> out().printf("Sent to %s%n", id));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(

@@ -66,7 +66,11 @@ public final class ConversationCli {
                                             + " (max_turns, min_turns, stop_phrase, token_budget,"
                                             + " elapsed_ms, speaker)")
                     String until,
-            @Option(names = "--wait", description = "Wait until it ends, showing progress")
+            @Option(
+                            names = "--wait",
+                            description =
+                                    "Wait until it ends, showing progress (exit 1 at once if the"
+                                            + " request is rejected)")
                     boolean wait,
             @Option(
                             names = "--timeout",
@@ -106,6 +110,9 @@ public final class ConversationCli {
         if (!wait) {
             api.print(out(), answer, a -> out().printf("Conversation %s requested%n", id));
             return 0;
+        }
+        if (rejected(answer, timeout)) {
+            return 1;
         }
         JsonNode last = new Progress(api.client(), out(), !api.json()).waitForEnd(id, timeout);
         api.print(
@@ -346,11 +353,21 @@ public final class ConversationCli {
             name = "cancel",
             mixinStandardHelpOptions = true,
             description = "Cancel a running conversation.")
-    int cancel(@Parameters(paramLabel = "CONVERSATION_ID") String id) {
+    int cancel(@Parameters(paramLabel = "CONVERSATION_ID") String id, @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client().post("/conversations/" + RestClient.encode(id) + "/cancel", "{}");
         api.print(out(), answer, a -> out().printf("Conversation %s cancelled%n", id));
-        return 0;
+        return wait.settle(api.client(), answer, out());
+    }
+
+    /**
+     * Whether the accepted write's fate is a rejection (said, then the caller exits 1); a retried
+     * request already taken carries no event id and is not waited for.
+     */
+    private boolean rejected(JsonNode answer, Duration timeout) {
+        String eventId = answer.path("event_id").asText("");
+        return !eventId.isEmpty()
+                && WaitOption.settle(api.client(), eventId, timeout.toSeconds(), out()) != 0;
     }
 
     @Command(
@@ -360,7 +377,11 @@ public final class ConversationCli {
                     "Resume a FAILED (or stuck RUNNING) conversation from its last appended turn.")
     int resume(
             @Parameters(paramLabel = "CONVERSATION_ID") String id,
-            @Option(names = "--wait", description = "Wait until it ends again, showing progress")
+            @Option(
+                            names = "--wait",
+                            description =
+                                    "Wait until it ends again, showing progress (exit 1 at once if"
+                                            + " the resume is rejected)")
                     boolean wait,
             @Option(
                             names = "--timeout",
@@ -383,6 +404,9 @@ public final class ConversationCli {
                                             a.path("turn").asInt(),
                                             a.path("previous_status").asText()));
             return 0;
+        }
+        if (rejected(answer, timeout)) {
+            return 1;
         }
         JsonNode last =
                 new Progress(api.client(), out(), !api.json())

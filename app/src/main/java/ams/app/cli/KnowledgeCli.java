@@ -74,7 +74,8 @@ public final class KnowledgeCli {
                     String documentId,
             @Option(names = "--source", defaultValue = "cli") String source,
             @Option(names = "--content-type", defaultValue = "text") String contentType,
-            @Option(names = "--tag") List<String> tags)
+            @Option(names = "--tag") List<String> tags,
+            @Mixin WaitOption wait)
             throws IOException {
         if (image != null && media != null) {
             throw new IllegalArgumentException("give one of --image or --media, not both");
@@ -108,7 +109,7 @@ public final class KnowledgeCli {
                         out().printf(
                                         "Document %s added to %s%n",
                                         a.path("document_id").asText(), agentId));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -176,7 +177,8 @@ public final class KnowledgeCli {
     @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a document.")
     int remove(
             @Parameters(index = "0", paramLabel = "AGENT_ID") String agentId,
-            @Parameters(index = "1", paramLabel = "DOCUMENT_ID") String documentId) {
+            @Parameters(index = "1", paramLabel = "DOCUMENT_ID") String documentId,
+            @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client()
                         .delete(
@@ -188,6 +190,6 @@ public final class KnowledgeCli {
                 out(),
                 answer,
                 a -> out().printf("Document %s removed from %s%n", documentId, agentId));
-        return 0;
+        return wait.settle(api.client(), answer, out());
     }
 }

@@ -1,6 +1,10 @@
 package ams.app.rest;
 
+import ams.app.client.RestClient;
 import ams.events.http.BearerToken;
+import ams.service.fate.FateRoute;
+import ams.service.http.NotFoundException;
+import ams.service.http.Params;
 import ams.service.http.ServiceUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -84,9 +88,10 @@ public final class ProxyRoutes {
                     "/agents/{id}",
                     "/agents/{id}/activity",
                     "/agents/{id}/config",
-                    "/agents/{id}/history",
-                    "/events/{event_id}");
+                    "/agents/{id}/history");
         }
+        // The fate of a write: the processor that settled it has it, and the id does not say which.
+        app.addHttpHandler(HandlerType.GET, "/events/{event_id}", this::fate);
         if (upstreams.exporter() != null) {
             get(
                     app,
@@ -94,6 +99,77 @@ public final class ProxyRoutes {
                     "/exporter/status",
                     "/exporter/conversations/{id}/export");
         }
+    }
+
+    /**
+     * Asks each processor in turn for the fate of an event and answers the first that has it; 404
+     * (the processors' own answer) when none has it yet, 503 when one that may have it does not
+     * answer.
+     */
+    private void fate(Context ctx) throws InterruptedException {
+        String eventId = Params.path(ctx, "event_id", "event id");
+        ServiceUnavailableException unavailable = null;
+        for (String base :
+                java.util.Arrays.asList(
+                        upstreams.agents(), upstreams.knowledge(), upstreams.conversations())) {
+            if (base == null) {
+                continue;
+            }
+            HttpResponse<byte[]> response;
+            try {
+                response = send(ctx, base);
+            } catch (ServiceUnavailableException e) {
+                unavailable = e;
+                continue;
+            }
+            if (response.statusCode() != 404) {
+                pass(ctx, response);
+                return;
+            }
+        }
+        if (unavailable != null) {
+            throw unavailable;
+        }
+        throw new NotFoundException(FateRoute.notSettled(eventId));
+    }
+
+    /**
+     * Whether the agent processor has an agent, asked before a knowledge write is published; with
+     * no agent processor configured, nothing is checked.
+     */
+    public KnownAgents knownAgents() {
+        if (upstreams.agents() == null) {
+            return KnownAgents.UNCHECKED;
+        }
+        return agentId -> {
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(
+                                    URI.create(
+                                            upstreams.agents()
+                                                    + "/agents/"
+                                                    + RestClient.encode(agentId)))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET();
+            token.ifPresent(t -> request.header("Authorization", t.headerValue()));
+            int status;
+            try {
+                status =
+                        http.send(request.build(), HttpResponse.BodyHandlers.discarding())
+                                .statusCode();
+            } catch (IOException e) {
+                throw new ServiceUnavailableException(
+                        "the agent processor at " + upstreams.agents() + " does not answer", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ServiceUnavailableException("interrupted asking for an agent", e);
+            }
+            if (status == 200 || status == 404) {
+                return status == 200;
+            }
+            throw new ServiceUnavailableException(
+                    "the agent processor answered " + status + " for agent '" + agentId + "'",
+                    null);
+        };
     }
 
     private void get(Javalin app, String base, String... paths) {
@@ -184,6 +260,10 @@ public final class ProxyRoutes {
     }
 
     private void forward(Context ctx, String base) throws InterruptedException {
+        pass(ctx, send(ctx, base));
+    }
+
+    private HttpResponse<byte[]> send(Context ctx, String base) throws InterruptedException {
         String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(URI.create(base + ctx.path() + query))
@@ -195,9 +275,8 @@ public final class ProxyRoutes {
             request.header("Content-Type", type == null ? "application/json" : type)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
         }
-        HttpResponse<byte[]> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new ServiceUnavailableException(
                     "the processor at "
@@ -207,6 +286,9 @@ public final class ProxyRoutes {
                             + "): is it running?",
                     e);
         }
+    }
+
+    private static void pass(Context ctx, HttpResponse<byte[]> response) {
         // The processor answers on the same service layer as this server: its status, body and
         // retry advice pass through unchanged.
         response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);

@@ -54,6 +54,22 @@ public final class RestServer implements AutoCloseable {
             List<SystemComponent> components,
             List<Consumer<Javalin>> moduleRoutes,
             KnowledgeImages images) {
+        return start(
+                config, publisher, admin, components, moduleRoutes, images, KnownAgents.UNCHECKED);
+    }
+
+    /**
+     * Starts the REST API; a knowledge write on an agent {@code knownAgents} does not have is
+     * refused (404) before it is published.
+     */
+    public static RestServer start(
+            RestConfig config,
+            EventPublisher publisher,
+            Admin admin,
+            List<SystemComponent> components,
+            List<Consumer<Javalin>> moduleRoutes,
+            KnowledgeImages images,
+            KnownAgents knownAgents) {
         Javalin app =
                 ServiceHttp.create(
                         new ServiceHttp.Options(
@@ -67,7 +83,7 @@ public final class RestServer implements AutoCloseable {
                 });
         new DocsRoutes().register(app);
         new SystemRoutes(admin, publisher.topics(), components).register(app);
-        new WriteRoutes(publisher, images).register(app);
+        new WriteRoutes(publisher, images, knownAgents).register(app);
         String selfHost =
                 config.host().equals("0.0.0.0") || config.host().equals("::")
                         ? "127.0.0.1"

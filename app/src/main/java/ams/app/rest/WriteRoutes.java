@@ -27,14 +27,17 @@ final class WriteRoutes {
     private final AgentCommands agents = new AgentCommands("rest");
     private final KnowledgeCommands knowledge = new KnowledgeCommands("rest");
     private final KnowledgeImages images;
+    private final KnownAgents knownAgents;
 
     /**
      * @param images turns an image in the media store into a knowledge document; null when this
      *     server has no media store
+     * @param knownAgents asked before a knowledge write is published: an unknown agent is 404
      */
-    WriteRoutes(EventPublisher publisher, KnowledgeImages images) {
+    WriteRoutes(EventPublisher publisher, KnowledgeImages images, KnownAgents knownAgents) {
         this.publisher = publisher;
         this.images = images;
+        this.knownAgents = knownAgents;
     }
 
     void register(Javalin app) {
@@ -155,6 +158,9 @@ final class WriteRoutes {
     }
 
     private void accepted(Context ctx, KnowledgeEvent event) {
+        // A knowledge write on an unknown agent would be indexed for nobody: refused, after the
+        // request's own checks (a bad request is 400 whether or not the agent exists).
+        knownAgents.require(event.getAgentId());
         Object payload = event.getPayload();
         String documentId =
                 payload instanceof ams.events.knowledge.DocumentAdded added

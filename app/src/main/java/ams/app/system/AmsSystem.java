@@ -22,6 +22,7 @@ import ams.export.ExporterConfig;
 import ams.knowledge.KnowledgeIndexer;
 import ams.knowledge.KnowledgeIndexerConfig;
 import ams.service.config.CommonConfig;
+import ams.service.fate.FateRoute;
 import ams.service.media.MediaStore;
 import io.javalin.Javalin;
 import java.time.Duration;
@@ -203,6 +204,14 @@ public final class AmsSystem implements AutoCloseable {
                             knowledgeIndexer::registerRoutes,
                             conversations::registerRoutes,
                             exporter::registerRoutes,
+                            // One GET /events/{event_id} over every processor's writes.
+                            app ->
+                                    FateRoute.register(
+                                            app,
+                                            List.of(
+                                                    agents.fates(),
+                                                    knowledgeIndexer.fates(),
+                                                    conversations.fates())),
                             exports::register,
                             mediaRoutes::register,
                             metrics::register);
@@ -217,7 +226,8 @@ public final class AmsSystem implements AutoCloseable {
                             admin,
                             components,
                             routes,
-                            new KnowledgeImages(mediaStore, vision));
+                            new KnowledgeImages(mediaStore, vision),
+                            agentId -> agents.queries().agent(agentId).isPresent());
             parts.add(rest);
             return new AmsSystem(
                     parts,

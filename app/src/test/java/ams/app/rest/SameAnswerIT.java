@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.app.Ams;
 import ams.app.system.AmsSystem;
 import ams.app.system.TestSystemSettings;
+import ams.events.Envelopes;
+import ams.events.knowledge.DocumentAdded;
+import ams.events.knowledge.KnowledgeEvent;
+import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestKafka;
+import ams.testkit.Wait;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
@@ -93,7 +98,12 @@ class SameAnswerIT {
                             "{\"topic\":\"t\",\"agents\":[\"a\",\"b\"],\"max_turns\":\"5\"}",
                             400),
                     new Row("conversations", "POST", "/conversations/ghost/resume", "{}", 404),
-                    new Row("exporter", "GET", "/exporter/conversations/ghost/export", null, 404));
+                    new Row("exporter", "GET", "/exporter/conversations/ghost/export", null, 404),
+                    // No processor has settled it: each says so alike, and ams api, having asked
+                    // them all, too.
+                    new Row("agents", "GET", "/events/ghost-event", null, 404),
+                    new Row("knowledge", "GET", "/events/ghost-event", null, 404),
+                    new Row("conversations", "GET", "/events/ghost-event", null, 404));
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -117,25 +127,44 @@ class SameAnswerIT {
         // Each processor's routes on a server of its own, as its standalone main serves them.
         processorPorts =
                 Map.of(
-                        "agents", serve(system.agents()::registerRoutes),
-                        "knowledge", serve(system.knowledge()::registerRoutes),
-                        "conversations", serve(system.conversations()::registerRoutes),
-                        "exporter", serve(system.exporter()::registerRoutes));
+                        "agents",
+                        serve(
+                                app -> {
+                                    system.agents().registerRoutes(app);
+                                    FateRoute.register(app, List.of(system.agents().fates()));
+                                }),
+                        "knowledge",
+                        serve(
+                                app -> {
+                                    system.knowledge().registerRoutes(app);
+                                    FateRoute.register(app, List.of(system.knowledge().fates()));
+                                }),
+                        "conversations",
+                        serve(
+                                app -> {
+                                    system.conversations().registerRoutes(app);
+                                    FateRoute.register(
+                                            app, List.of(system.conversations().fates()));
+                                }),
+                        "exporter",
+                        serve(system.exporter()::registerRoutes));
         admin = kafka.admin();
+        ProxyRoutes proxy =
+                new ProxyRoutes(
+                        new ProxyRoutes.Upstreams(
+                                processorPorts.get("agents"),
+                                processorPorts.get("knowledge"),
+                                processorPorts.get("conversations"),
+                                processorPorts.get("exporter")));
         api =
                 RestServer.start(
                         RestConfig.loopback(0),
                         system.publisher(),
                         admin,
                         List.of(),
-                        List.of(
-                                new ProxyRoutes(
-                                                new ProxyRoutes.Upstreams(
-                                                        processorPorts.get("agents"),
-                                                        processorPorts.get("knowledge"),
-                                                        processorPorts.get("conversations"),
-                                                        processorPorts.get("exporter")))
-                                        ::register));
+                        List.of(proxy::register),
+                        null,
+                        proxy.knownAgents());
     }
 
     private String serve(Consumer<Javalin> routes) {
@@ -233,6 +262,141 @@ class SameAnswerIT {
                         api),
                 out.toString());
         assertTrue(out.toString().contains("Rejected ("), out.toString());
+    }
+
+    /**
+     * Knowledge and conversation writes through {@code ams api}: a knowledge write on an unknown
+     * agent is refused before publishing; the CLI's {@code --wait} says what became of an accepted
+     * one; and the fate of each write, applied or rejected with the dead letter's reason, is the
+     * same answer on every front door.
+     */
+    @Test
+    void knowledgeAndConversationWritesHaveTheirFateOnEveryDoor() throws Exception {
+        String apiDoor = "http://127.0.0.1:" + api.port();
+        StringWriter out = new StringWriter();
+        CommandLine cli = Ams.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
+        assertEquals(
+                0,
+                cli.execute("agent", "create", "--id", "fate-owl", "--wait=60", "--api", apiDoor),
+                out.toString());
+
+        out.getBuffer().setLength(0);
+        int refused =
+                cli.execute(
+                        "knowledge",
+                        "add",
+                        "ghost-agent",
+                        "--title",
+                        "T",
+                        "--content",
+                        "c",
+                        "--api",
+                        apiDoor);
+        assertTrue(refused != 0, out.toString());
+        assertTrue(out.toString().contains("no agent 'ghost-agent'"), out.toString());
+
+        out.getBuffer().setLength(0);
+        assertEquals(
+                0,
+                cli.execute(
+                        "knowledge",
+                        "add",
+                        "fate-owl",
+                        "--id",
+                        "night",
+                        "--title",
+                        "Night",
+                        "--content",
+                        "Owls hunt at night.",
+                        "--wait=60",
+                        "--api",
+                        apiDoor),
+                out.toString());
+        assertTrue(
+                out.toString().contains("Applied: document night of agent fate-owl indexed (1"),
+                out.toString());
+
+        // Past the REST checks (another client publishing): the embedding worker refuses it.
+        KnowledgeEvent empty =
+                KnowledgeEvent.newBuilder()
+                        .setEnvelope(Envelopes.create("test"))
+                        .setAgentId("fate-owl")
+                        .setPayload(
+                                DocumentAdded.newBuilder()
+                                        .setKbId("kb_fate-owl")
+                                        .setDocumentId("empty")
+                                        .setTitle(" ")
+                                        .setContent(" ")
+                                        .setContentType("text")
+                                        .setSource("test")
+                                        .setTags(List.of())
+                                        .setMetadataJson("{}")
+                                        .setCreatedAt(java.time.Instant.now())
+                                        .build())
+                        .build();
+        system.publisher().publish(empty);
+        JsonNode rejected =
+                sameFateOnEveryDoor("knowledge", empty.getEnvelope().getEventId().toString());
+        assertEquals("rejected", rejected.path("status").asText(), rejected.toString());
+        assertEquals("INVALID_EVENT", rejected.path("reason").asText(), rejected.toString());
+        assertTrue(
+                rejected.path("detail").asText().contains("nothing to index"), rejected.toString());
+
+        HttpResponse<String> generated =
+                send(
+                        apiDoor,
+                        new Row(
+                                "conversations",
+                                "POST",
+                                "/conversations/generate",
+                                "{\"conversation_id\":\"fate-chat\",\"agents\":[\"fate-owl\"],"
+                                        + "\"topic\":\"night\",\"num_turns\":1}",
+                                202));
+        assertEquals(202, generated.statusCode(), generated.body());
+        JsonNode started =
+                sameFateOnEveryDoor(
+                        "conversations", JSON.readTree(generated.body()).path("event_id").asText());
+        assertEquals("applied", started.path("status").asText(), started.toString());
+        assertEquals("conversation", started.path("kind").asText(), started.toString());
+        assertEquals("fate-chat", started.path("conversation_id").asText(), started.toString());
+
+        String orphan =
+                system.conversations()
+                        .commands()
+                        .humanMessage("no-such-chat", "ann", "hello", 0, null, List.of())
+                        .eventId();
+        JsonNode orphaned = sameFateOnEveryDoor("conversations", orphan);
+        assertEquals("rejected", orphaned.path("status").asText(), orphaned.toString());
+        assertEquals("INVALID_EVENT", orphaned.path("reason").asText(), orphaned.toString());
+    }
+
+    /**
+     * The fate of {@code eventId} once settled, asserted identical from {@code ams up}, the owner's
+     * own port and {@code ams api}.
+     */
+    private JsonNode sameFateOnEveryDoor(String owner, String eventId) throws Exception {
+        Row row = new Row(owner, "GET", "/events/" + eventId, null, 200);
+        JsonNode up =
+                Wait.untilValue(
+                        "the fate of " + eventId,
+                        Duration.ofSeconds(90),
+                        () -> {
+                            try {
+                                HttpResponse<String> r =
+                                        send("http://127.0.0.1:" + system.httpPort(), row);
+                                return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+        for (String door : List.of(processorPorts.get(owner), "http://127.0.0.1:" + api.port())) {
+            HttpResponse<String> answer = send(door, row);
+            assertEquals(200, answer.statusCode(), door + ": " + answer.body());
+            assertEquals(up, JSON.readTree(answer.body()), door);
+        }
+        return up;
     }
 
     private HttpResponse<String> send(String base, Row row) throws Exception {

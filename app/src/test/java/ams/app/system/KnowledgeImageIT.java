@@ -8,6 +8,7 @@ import ams.app.client.RestClient;
 import ams.app.rest.KnowledgeVision;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
+import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
 import ams.testkit.Wait;
 import ams.testkit.openai.ChatRequest;
@@ -67,6 +68,12 @@ class KnowledgeImageIT {
                                 null)) {
             system.awaitReady(Duration.ofMinutes(1));
             RestClient rest = new RestClient("http://127.0.0.1:" + port, null);
+            // A knowledge write needs its agent (404 otherwise).
+            client.createAgent("librarian", "Librarian", TestEvents.minimalConfig("librarian"));
+            Wait.untilValue(
+                    "the librarian agent is applied",
+                    Duration.ofSeconds(60),
+                    () -> client.agent("librarian"));
 
             byte[] image = VisionTurnIT.png();
             Path file = dataDir.resolve("harbour.png");

@@ -203,8 +203,9 @@ public final class ConversationHttp {
                             + (inactive.size() == 1 ? "it" : "them")
                             + " out of 'agents'");
         }
-        commands.request(id, event);
-        ServiceHttp.reply(ctx, 202, json.object().put("conversation_id", id));
+        String eventId = commands.request(id, event);
+        ServiceHttp.reply(
+                ctx, 202, json.object().put("conversation_id", id).put("event_id", eventId));
     }
 
     private void cancel(Context ctx) throws JsonProcessingException {
@@ -214,11 +215,14 @@ public final class ConversationHttp {
                 ctx.body().isBlank()
                         ? CancelRequest.byDefault()
                         : ServiceJson.read(ctx.body(), CancelRequest.class);
-        commands.cancel(id, request.reason(), request.requestedBy());
+        String eventId = commands.cancel(id, request.reason(), request.requestedBy());
         ServiceHttp.reply(
                 ctx,
                 202,
-                json.object().put("conversation_id", id).put("status", "CANCEL_REQUESTED"));
+                json.object()
+                        .put("conversation_id", id)
+                        .put("status", "CANCEL_REQUESTED")
+                        .put("event_id", eventId));
     }
 
     private void resume(Context ctx) throws JsonProcessingException {
@@ -236,7 +240,7 @@ public final class ConversationHttp {
         int turn = state.path("turns_done").asInt();
         // Informative only: the state machine chooses the speaker of the resumed turn itself.
         String speaker = state.path("next_speaker").asText("");
-        commands.resume(id, turn, speaker);
+        String eventId = commands.resume(id, turn, speaker);
         ServiceHttp.reply(
                 ctx,
                 202,
@@ -244,7 +248,8 @@ public final class ConversationHttp {
                         .put("conversation_id", id)
                         .put("status", "RESUME_REQUESTED")
                         .put("previous_status", status)
-                        .put("turn", turn));
+                        .put("turn", turn)
+                        .put("event_id", eventId));
     }
 
     private void humanMessage(Context ctx) throws JsonProcessingException {
@@ -257,7 +262,7 @@ public final class ConversationHttp {
             throw new InvalidRequestException(
                     "Conversation '" + id + "' is " + status + "; it takes no more messages");
         }
-        String messageId =
+        ConversationCommands.PublishedMessage published =
                 commands.humanMessage(
                         id,
                         message.author(),
@@ -268,7 +273,12 @@ public final class ConversationHttp {
                                 : state.path("session_id").asText(null),
                         attached);
         ServiceHttp.reply(
-                ctx, 202, json.object().put("conversation_id", id).put("message_id", messageId));
+                ctx,
+                202,
+                json.object()
+                        .put("conversation_id", id)
+                        .put("message_id", published.messageId())
+                        .put("event_id", published.eventId()));
     }
 
     private static String conversationId(Context ctx) {

@@ -379,7 +379,11 @@ public final class ConversationStateMachine {
                 at);
     }
 
-    private static String validate(ConversationRequested r) {
+    /**
+     * What makes a new conversation's request one the state machine refuses (null: nothing), so the
+     * REST route refuses it with 400 before publishing instead of leaving it to a dead letter.
+     */
+    public static String validate(ConversationRequested r) {
         List<String> participants = r.getParticipants();
         if (participants.isEmpty()) {
             return "participants must name at least one agent";

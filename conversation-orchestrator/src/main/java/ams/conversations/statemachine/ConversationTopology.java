@@ -12,6 +12,7 @@ import ams.events.conversation.TurnRequested;
 import ams.events.streams.Decoded;
 import ams.events.streams.EventDecoding;
 import ams.events.topics.TopicCatalogue;
+import ams.service.fate.FateLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,6 +99,21 @@ public final class ConversationTopology {
             Duration timeoutCheckInterval,
             boolean readOnly,
             Turns turns) {
+        return buildTopology(
+                catalogue, application, timeoutCheckInterval, readOnly, turns, new FateLog());
+    }
+
+    /**
+     * As above; {@code fates}: where the state machine records what became of each write a client
+     * published (applied, or rejected with the reason), for {@code GET /events/{event_id}}.
+     */
+    public static Topology buildTopology(
+            TopicCatalogue catalogue,
+            String application,
+            Duration timeoutCheckInterval,
+            boolean readOnly,
+            Turns turns,
+            FateLog fates) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
@@ -142,7 +158,8 @@ public final class ConversationTopology {
                                                 application,
                                                 timeoutCheckInterval,
                                                 readOnly,
-                                                readOnly ? Turns.NONE : turns),
+                                                readOnly ? Turns.NONE : turns,
+                                                fates),
                                 Named.as("conversation-state-machine"),
                                 CONVERSATIONS_STORE,
                                 MESSAGES_STORE,
@@ -188,6 +205,8 @@ public final class ConversationTopology {
         private KeyValueStore<String, String> deadlines;
         private TurnContexts contexts;
         private final Turns turnSettings;
+        private final FateLog fateLog;
+        private FateLog.Partition fates;
         // Null when this task runs no turns (replay, or turns disabled).
         private TaskTurns turns;
 
@@ -195,7 +214,9 @@ public final class ConversationTopology {
                 String application,
                 Duration timeoutCheckInterval,
                 boolean readOnly,
-                Turns turnSettings) {
+                Turns turnSettings,
+                FateLog fateLog) {
+            this.fateLog = fateLog;
             this.application = application;
             this.timeoutCheckInterval = timeoutCheckInterval;
             this.readOnly = readOnly;
@@ -209,6 +230,7 @@ public final class ConversationTopology {
             messages = context.getStateStore(MESSAGES_STORE);
             deadlines = context.getStateStore(DEADLINES_STORE);
             contexts = new TurnContexts(context.getStateStore(TURN_CONTEXT_STORE));
+            fates = fateLog.partition(context.taskId().partition());
             if (!readOnly) {
                 context.schedule(
                         timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
@@ -322,6 +344,25 @@ public final class ConversationTopology {
                 return;
             }
             apply(id, before, step, event, record.timestamp());
+            if (isClientWrite(event) && decoded.eventId() != null) {
+                ConversationState after = step.state() != null ? step.state() : before;
+                fates.put(
+                        decoded.eventId(),
+                        ConversationFate.applied(
+                                id,
+                                after == null ? null : after.status(),
+                                step.state() != null
+                                        || step.message() != null
+                                        || !step.emit().isEmpty()));
+            }
+        }
+
+        /**
+         * An event a client published (not the orchestrator's own decisions, which no one asks
+         * about): its fate is kept.
+         */
+        private static boolean isClientWrite(ConversationEvent event) {
+            return !SOURCE.equals(event.getEnvelope().getSource());
         }
 
         private void apply(
@@ -521,6 +562,14 @@ public final class ConversationTopology {
                 return;
             }
             DeadLetter letter = decoded.reject(application, DeadLetterReason.INVALID_EVENT, why);
+            if (decoded.eventId() != null) {
+                fates.put(
+                        decoded.eventId(),
+                        ConversationFate.rejected(
+                                decoded.event().getConversationId(),
+                                DeadLetterReason.INVALID_EVENT.name(),
+                                why));
+            }
             log.debug(
                     "Dead-lettered {} at {}-{}@{}: {}",
                     decoded.eventId(),

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -71,6 +72,9 @@ public final class EmbeddingWorker implements AutoCloseable {
     private final AtomicLong chunksEmbedded = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
 
+    /** Told each committed poll's outcomes (the fates of the knowledge writes it settled). */
+    private volatile Consumer<List<BatchIndexer.Outcome>> committed = outcomes -> {};
+
     public EmbeddingWorker(
             String bootstrapServers,
             String groupId,
@@ -111,6 +115,14 @@ public final class EmbeddingWorker implements AutoCloseable {
                         List.of(inputTopic),
                         new Rebalance(),
                         new Work());
+    }
+
+    /**
+     * Tells {@code listener} the outcomes of each poll once its transaction committed, on the
+     * loop's thread; set before {@link #start}.
+     */
+    public void onCommitted(Consumer<List<BatchIndexer.Outcome>> listener) {
+        this.committed = listener;
     }
 
     public void start() {
@@ -183,7 +195,11 @@ public final class EmbeddingWorker implements AutoCloseable {
             out.add(record(outcome));
         }
         return Batch.of(out, Batch.nextOffsets(oldest.records()))
-                .onCommitted(() -> count(outcomes))
+                .onCommitted(
+                        () -> {
+                            count(outcomes);
+                            committed.accept(outcomes);
+                        })
                 .onAborted(
                         e -> {
                             // The loop rewinds to the committed offsets: the polls after this one
