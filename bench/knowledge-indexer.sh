@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOCS="${1:-2000}"
+# exec:java runs in Maven's JVM: the search's SIMD kernel needs the Vector API module there.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --add-modules jdk.incubator.vector"
 ./mvnw -q -B -pl knowledge-indexer test-compile exec:java -Dexec.classpathScope=test \
   -Dexec.mainClass=ams.knowledge.bench.KnowledgeIndexerBench -Dexec.args="$DOCS"

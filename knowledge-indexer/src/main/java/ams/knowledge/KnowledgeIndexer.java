@@ -136,10 +136,12 @@ public final class KnowledgeIndexer implements AutoCloseable {
         worker.start();
         streams.start();
         log.info(
-                "Knowledge indexer {} started (application.server {}, embedding model {})",
+                "Knowledge indexer {} started (application.server {}, embedding model {}, int8"
+                        + " search kernel {})",
                 application,
                 self,
-                embedder.modelName());
+                embedder.modelName(),
+                SearchIndex.vectorKernel());
         return new KnowledgeIndexer(config, topics, worker, streams, queries, http, fates);
     }
 

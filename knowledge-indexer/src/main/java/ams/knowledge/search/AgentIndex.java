@@ -22,10 +22,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * read-write lock.
  *
  * <p>Approximate vector search, in three stages: the sign sketches of every row pick the best
- * {@code max(2048, rows / 16)} candidates (one table lookup per 8 dimensions), their int8 codes
- * rank them, and the best {@code want + 32} are re-ranked with their float vectors from the store
- * ({@link ChunkVectors}). Small agents (up to {@value #FULL_SCAN_MAX} rows) skip the first stage.
- * Exact search (a query option) computes the float cosine of every chunk from the store.
+ * {@code max(2048, rows / 16)} candidates (AND + popcount of 4 query bit planes per 64 dimensions),
+ * their int8 codes rank them, and the best {@code want + 32} are re-ranked with their float vectors
+ * from the store ({@link ChunkVectors}). Small agents (up to {@value #FULL_SCAN_MAX} rows) skip the
+ * first stage. Exact search (a query option) computes the float cosine of every chunk from the
+ * store.
  */
 final class AgentIndex {
 
@@ -36,12 +37,18 @@ final class AgentIndex {
     private static final double B = 0.75;
     private static final int RRF_K = 60;
 
-    /** Below this many chunks one thread scans faster than handing work to another. */
-    static final int PARALLEL_MIN_CHUNKS = 32_768;
+    /**
+     * Below this many chunks one thread scans faster than handing work to another. A JVM system
+     * property for machines unlike the benchmark's: with 2 cores and the SIMD kernel, splitting
+     * from 32,768 rows gave vector p50 / p99 2.1 / 5.2 ms at 100k chunks against 3.9 / 5.1 ms
+     * unsplit, and p99 31 against 37 ms at 1M (bench/results-17-simd.md).
+     */
+    static final int PARALLEL_MIN_CHUNKS =
+            Integer.getInteger("ams.knowledge.parallelMinRows", 32_768);
 
     /**
-     * Below this many int8 candidates one thread ranks them faster than two: a candidate costs
-     * eight times a sketch row (384 multiply-adds against 48 lookups).
+     * Below this many int8 candidates one thread ranks them faster than two: with the scalar kernel
+     * a candidate costs about eight times a sketch row (384 multiply-adds against 30 popcounts).
      */
     static final int PARALLEL_MIN_CANDIDATES = PARALLEL_MIN_CHUNKS / 8;
 
@@ -132,6 +139,10 @@ final class AgentIndex {
     private static final class Scratch {
         float[] scores = new float[0];
         float[] sketch = new float[0];
+
+        /** The int8 estimates of the candidates, by their position in {@link #candidates}. */
+        float[] estimates = new float[0];
+
         float[] sample = new float[SAMPLES];
         int[] candidates = new int[1024];
         int candidateCount;
@@ -554,37 +565,32 @@ final class AgentIndex {
         int rerank = source == null ? want : want + RERANK_EXTRA;
         TopK ranked;
         int candidates = Math.max(rerank * 4, candidates(size));
-        if (!vectors.sketched() || size <= FULL_SCAN_MAX || candidates >= size) {
+        Scratch scratch = borrowScratch();
+        try {
+            int[] picked;
+            if (!vectors.sketched() || size <= FULL_SCAN_MAX || candidates >= size) {
+                picked = everyVectorRow(excluded, scratch);
+            } else {
+                picked = sketchCandidates(q, candidates, excluded, scratch);
+            }
+            int count = scratch.candidateCount;
+            if (scratch.estimates.length < count) {
+                scratch.estimates = new float[Math.max(count, scratch.estimates.length * 2)];
+            }
+            float[] estimates = scratch.estimates;
             ranked =
                     inParallel(
-                            size,
+                            count,
+                            PARALLEL_MIN_CANDIDATES,
                             rerank,
                             (from, to, top) -> {
-                                for (int id = from; id < to; id++) {
-                                    if (!skipsVector(id, excluded)) {
-                                        top.offer(id, vectors.score(q8, qScale, id));
-                                    }
+                                vectors.scores(q8, qScale, picked, from, to, estimates);
+                                for (int i = from; i < to; i++) {
+                                    top.offer(picked[i], estimates[i]);
                                 }
                             });
-        } else {
-            Scratch scratch = borrowScratch();
-            try {
-                int[] picked = sketchCandidates(q, candidates, excluded, scratch);
-                int count = scratch.candidateCount;
-                ranked =
-                        inParallel(
-                                count,
-                                PARALLEL_MIN_CANDIDATES,
-                                rerank,
-                                (from, to, top) -> {
-                                    for (int i = from; i < to; i++) {
-                                        int id = picked[i];
-                                        top.offer(id, vectors.score(q8, qScale, id));
-                                    }
-                                });
-            } finally {
-                returnScratch(scratch);
-            }
+        } finally {
+            returnScratch(scratch);
         }
         if (source == null) {
             return ranked;
@@ -596,6 +602,26 @@ final class AgentIndex {
             top.offer(id, v != null && v.length == dimension ? cosine(q, v) : ranked.scores[i]);
         }
         return top;
+    }
+
+    /**
+     * Every row with a vector the search may return, as candidates: the scratch's candidate array,
+     * {@code scratch.candidateCount} long.
+     */
+    private int[] everyVectorRow(BitSet excluded, Scratch scratch) {
+        int[] picked = scratch.candidates;
+        int count = 0;
+        for (int id = 0; id < size; id++) {
+            if (!skipsVector(id, excluded)) {
+                if (count == picked.length) {
+                    picked = Arrays.copyOf(picked, count * 2);
+                }
+                picked[count++] = id;
+            }
+        }
+        scratch.candidates = picked;
+        scratch.candidateCount = count;
+        return picked;
     }
 
     /**

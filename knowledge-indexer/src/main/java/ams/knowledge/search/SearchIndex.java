@@ -19,6 +19,14 @@ public final class SearchIndex {
     private final Map<String, AgentIndex> agents = new ConcurrentHashMap<>();
     private final Map<Integer, Set<String>> agentsByPartition = new ConcurrentHashMap<>();
 
+    /**
+     * The int8 kernel of vector search: "SIMD (...)" when the JVM was started with {@code
+     * --add-modules jdk.incubator.vector}, else "scalar (...)" (same results, slower).
+     */
+    public static String vectorKernel() {
+        return QuantizedVectors.kernel();
+    }
+
     public void put(int partition, DocumentRecord document, List<ChunkRecord> chunks) {
         List<AgentIndex.ChunkInput> inputs = new ArrayList<>(chunks.size());
         for (ChunkRecord chunk : chunks) {

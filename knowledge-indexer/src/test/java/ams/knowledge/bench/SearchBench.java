@@ -150,9 +150,18 @@ final class SearchBench {
                 search(mode, qs[i], texts[i]);
             }
         }
+        rows.add(
+                String.format(
+                        Locale.ROOT,
+                        "| int8 kernel of the vector search | %,d chunks | %s | |",
+                        chunks,
+                        SearchIndex.vectorKernel()));
         for (int threads = 1; threads <= 2; threads++) {
             for (SearchMode mode : SearchMode.values()) {
-                latencyRows(mode, threads, measure(mode, threads, qs, texts));
+                long cpuBefore = processCpuNanos();
+                long[] nanos = measure(mode, threads, qs, texts);
+                double cpuPerQuery = (processCpuNanos() - cpuBefore) / 1e6 / qs.length;
+                latencyRows(mode, threads, nanos, cpuPerQuery);
             }
         }
         anchorAndRecall(qs);
@@ -252,13 +261,20 @@ final class SearchBench {
                 judged ? heap <= 0.6 * raw : null);
     }
 
-    private void latencyRows(SearchMode mode, int threads, long[] nanos) {
+    /** CPU time of this whole process (every thread, the JIT and GC included). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private void latencyRows(SearchMode mode, int threads, long[] nanos, double cpuPerQuery) {
         double p50 = nanos[nanos.length / 2] / 1e6;
         double p99 = nanos[nanos.length * 99 / 100] / 1e6;
         rows.add(
                 String.format(
                         Locale.ROOT,
-                        "| search latency, %s, k=%d, %d thread%s, %,d queries | %,d chunks | p50 %.2f ms, p99 %.2f ms | |",
+                        "| search latency, %s, k=%d, %d thread%s, %,d queries | %,d chunks | p50 %.2f ms, p99 %.2f ms; process CPU %.2f ms per query | |",
                         mode.wireName(),
                         K,
                         threads,
@@ -266,7 +282,8 @@ final class SearchBench {
                         nanos.length,
                         chunks,
                         p50,
-                        p99));
+                        p99,
+                        cpuPerQuery));
         double goal =
                 chunks >= 1_000_000
                         ? (mode == SearchMode.VECTOR ? 30 : Double.NaN)

@@ -373,9 +373,9 @@ class AgentIndexTest {
         java.util.Map<String, float[]> store = new java.util.HashMap<>();
         ChunkVectors source = (documentId, chunkIndex) -> store.get(documentId);
         index.put("d0", "", "text", Set.of(), "m", List.of(chunk(0, "x", randomVector(random))));
-        // 4 dimensions: a 4-byte code, a 1-byte sketch and two floats per row.
+        // 4 dimensions: a 4-byte code and two floats per row (too few dimensions for a sketch).
         assertEquals(
-                (long) AgentIndex.MIN_BLOCK_ROWS * (4 + 1 + 2 * Float.BYTES),
+                (long) AgentIndex.MIN_BLOCK_ROWS * (4 + 2 * Float.BYTES),
                 index.vectorBytes(),
                 "one chunk of 4 dimensions: the first small block, not a full one");
         int chunks = AgentIndex.BLOCK + AgentIndex.BLOCK / 2;
@@ -387,7 +387,7 @@ class AgentIndexTest {
             index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, "x", vectors[d])));
         }
         assertTrue(
-                index.vectorBytes() <= 2L * AgentIndex.BLOCK * (4 + 1 + 2 * Float.BYTES),
+                index.vectorBytes() <= 2L * AgentIndex.BLOCK * (4 + 2 * Float.BYTES),
                 "at most two blocks: " + index.vectorBytes());
         for (int d :
                 new int[] {
