@@ -35,6 +35,7 @@ final class CpuPhase {
             double modelThreads,
             double thisProcess,
             double otherProcesses,
+            double compilerThreads,
             String breakdown) {
 
         /** Of this process, everything but the model's threads. */
@@ -71,13 +72,19 @@ final class CpuPhase {
                     (e.getValue() - tasksAtStart.getOrDefault(id, 0L)) / TICKS_PER_SECOND / wall;
             if (cores > 0) {
                 long pid = Long.parseLong(key.substring(0, key.indexOf('/')));
-                String thread = key.substring(key.indexOf(' ') + 1).replaceAll("[0-9]+", "#");
+                String thread = threadGroup(key.substring(key.indexOf(' ') + 1));
                 byProcess
                         .computeIfAbsent(pid, p -> new HashMap<>())
                         .merge(thread, cores, Double::sum);
             }
         }
         long self = ProcessHandle.current().pid();
+        double compilers =
+                byProcess.values().stream()
+                        .flatMap(threads -> threads.entrySet().stream())
+                        .filter(t -> t.getKey().startsWith("C1 ") || t.getKey().startsWith("C2 "))
+                        .mapToDouble(Map.Entry::getValue)
+                        .sum();
         Map<String, Double> mine = byProcess.getOrDefault(self, Map.of());
         double thisProcess = sum(mine);
         double model = mine.getOrDefault(MODEL_THREADS, 0.0);
@@ -92,14 +99,15 @@ final class CpuPhase {
                                 Locale.ROOT,
                                 "cpu of phase \"%s\": %.2f s; machine busy %.2f cores (model"
                                         + " threads %.2f, rest of this JVM %.2f, other processes"
-                                        + " %.2f), idle %.2f",
+                                        + " %.2f), idle %.2f; JIT compilers of all processes %.2f",
                                 name,
                                 wall,
                                 busy,
                                 model,
                                 thisProcess - model,
                                 others,
-                                idle));
+                                idle,
+                                compilers));
         byProcess.entrySet().stream()
                 .sorted((a, b) -> Double.compare(sum(b.getValue()), sum(a.getValue())))
                 .filter(e -> sum(e.getValue()) >= 0.02)
@@ -127,7 +135,18 @@ final class CpuPhase {
                                                                     t.getValue(),
                                                                     t.getKey())));
                         });
-        return new Split(wall, busy, idle, model, thisProcess, others, text.toString());
+        return new Split(wall, busy, idle, model, thisProcess, others, compilers, text.toString());
+    }
+
+    /**
+     * A thread's name with its digits folded, so a pool shows as one line; but the JIT's C1 and C2
+     * compiler threads stay apart (C2's share is what long-lived per-record code still costs).
+     */
+    static String threadGroup(String name) {
+        if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
+            return name.substring(0, 3) + name.substring(3).replaceAll("[0-9]+", "#");
+        }
+        return name.replaceAll("[0-9]+", "#");
     }
 
     private static double sum(Map<String, Double> threads) {
