@@ -366,8 +366,11 @@ public final class ConversationCli {
      */
     private boolean rejected(JsonNode answer, Duration timeout) {
         String eventId = answer.path("event_id").asText("");
+        // With --json, stdout is the one JSON document the progress ends with: the fate is said
+        // on stderr.
+        PrintWriter said = api.json() ? spec.commandLine().getErr() : out();
         return !eventId.isEmpty()
-                && WaitOption.settle(api.client(), eventId, timeout.toSeconds(), out()) != 0;
+                && WaitOption.settle(api.client(), eventId, timeout.toSeconds(), said) != 0;
     }
 
     @Command(

@@ -12,6 +12,7 @@ import ams.conversations.AgentProfile;
 import ams.conversations.ConversationConfig;
 import ams.conversations.ConversationOrchestrator;
 import ams.events.topics.TopicCatalogue;
+import ams.service.fate.FateRoute;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -73,7 +74,12 @@ class ResumeCliIT {
                                 publisher,
                                 admin,
                                 List.of(),
-                                List.of(orchestrator::registerRoutes));
+                                List.of(
+                                        orchestrator::registerRoutes,
+                                        // As every server of the system does: --wait asks it.
+                                        app ->
+                                                FateRoute.register(
+                                                        app, List.of(orchestrator.fates()))));
                 RestServer api =
                         RestServer.start(
                                 RestConfig.loopback(0),
