@@ -138,7 +138,9 @@ final class AgentIndex {
     /** Reusable BM25 accumulators: a search allocates nothing in proportion to the corpus. */
     private static final class Scratch {
         float[] scores = new float[0];
-        float[] sketch = new float[0];
+
+        /** The sketch stage's candidates, one list per part of a split scan. */
+        QuantizedVectors.RowList[] parts = new QuantizedVectors.RowList[0];
 
         /** The int8 estimates of the candidates, by their position in {@link #candidates}. */
         float[] estimates = new float[0];
@@ -626,37 +628,56 @@ final class AgentIndex {
 
     /**
      * The rows whose sign-sketch score reaches the threshold that about {@code wanted} rows pass:
-     * every row is scored into a reused array, the threshold is read off a strided sample of the
-     * scores (no heap of thousands of candidates to keep in order), and the rows at or above it are
-     * collected. Returns the scratch's candidate array, {@code scratch.candidateCount} long.
+     * the threshold is read off the scores of a strided sample of the rows (no heap of thousands of
+     * candidates to keep in order), then one scan scores every row and keeps those at or above it
+     * (each part of a split scan into its own reused list). Returns the scratch's candidate array,
+     * {@code scratch.candidateCount} long.
      */
     private int[] sketchCandidates(float[] q, int wanted, BitSet excluded, Scratch scratch) {
         QuantizedVectors.SketchQuery sketch = vectors.sketchQuery(q);
-        if (scratch.sketch.length < size) {
-            scratch.sketch = new float[Math.max(size, scratch.sketch.length * 2)];
-        }
-        float[] scores = scratch.sketch;
-        inParallel(size, 1, (from, to, unused) -> vectors.sketchScores(sketch, from, to, scores));
-        skipped(dead, scores);
-        skipped(noVector, scores);
-        skipped(excluded, scores);
         int samples = Math.min(size, SAMPLES);
         float[] sample = scratch.sample;
         long stride = Math.max(1, size / samples);
         int taken = 0;
         for (long id = 0; id < size && taken < samples; id += stride) {
-            sample[taken++] = scores[(int) id];
+            int row = (int) id;
+            sample[taken++] =
+                    skipsVector(row, excluded)
+                            ? Float.NEGATIVE_INFINITY
+                            : vectors.sketchScore(sketch, row);
         }
         int above = (int) Math.ceil((double) taken * wanted / size);
         float threshold = select(sample, taken, Math.max(0, taken - 1 - above));
+        // Always split: the sketch stage only runs above FULL_SCAN_MAX rows.
+        int parts = partsFor(size, 1);
+        if (scratch.parts.length < parts) {
+            QuantizedVectors.RowList[] grown = Arrays.copyOf(scratch.parts, parts);
+            for (int p = scratch.parts.length; p < parts; p++) {
+                grown[p] = new QuantizedVectors.RowList();
+            }
+            scratch.parts = grown;
+        }
+        QuantizedVectors.RowList[] lists = scratch.parts;
+        inParts(
+                size,
+                parts,
+                (part, from, to) -> {
+                    QuantizedVectors.RowList list = lists[part];
+                    list.size = 0;
+                    vectors.sketchAbove(sketch, from, to, threshold, list);
+                });
         int[] picked = scratch.candidates;
         int count = 0;
-        for (int id = 0; id < size; id++) {
-            if (scores[id] >= threshold && scores[id] != Float.NEGATIVE_INFINITY) {
-                if (count == picked.length) {
-                    picked = Arrays.copyOf(picked, count * 2);
+        for (int p = 0; p < parts; p++) {
+            QuantizedVectors.RowList list = lists[p];
+            for (int i = 0; i < list.size; i++) {
+                int id = list.ids[i];
+                if (!skipsVector(id, excluded)) {
+                    if (count == picked.length) {
+                        picked = Arrays.copyOf(picked, count * 2);
+                    }
+                    picked[count++] = id;
                 }
-                picked[count++] = id;
             }
         }
         scratch.candidates = picked;
@@ -712,16 +733,6 @@ final class AgentIndex {
         return Math.max(MIN_CANDIDATES, Math.min(rows / DIVISOR, (int) (20 * Math.sqrt(rows))));
     }
 
-    /** Marks the rows of {@code rows} (if any) as never candidates. */
-    private void skipped(BitSet rows, float[] scores) {
-        if (rows == null) {
-            return;
-        }
-        for (int id = rows.nextSetBit(0); id >= 0 && id < size; id = rows.nextSetBit(id + 1)) {
-            scores[id] = Float.NEGATIVE_INFINITY;
-        }
-    }
-
     private Scratch borrowScratch() {
         Scratch scratch = scratches.poll();
         return scratch == null ? new Scratch() : scratch;
@@ -748,7 +759,7 @@ final class AgentIndex {
 
     /** As above, split from {@code minParallel} items on. */
     private static TopK inParallel(int n, int minParallel, int capacity, RangeScan scan) {
-        int parts = n >= minParallel ? Runtime.getRuntime().availableProcessors() : 1;
+        int parts = partsFor(n, minParallel);
         if (parts <= 1) {
             TopK top = new TopK(capacity);
             scan.scan(0, n, top);
@@ -784,6 +795,47 @@ final class AgentIndex {
             }
         }
         return merged;
+    }
+
+    /** Parts a scan of {@code n} items is split into: one per core from {@code minParallel} on. */
+    private static int partsFor(int n, int minParallel) {
+        return n >= minParallel ? Runtime.getRuntime().availableProcessors() : 1;
+    }
+
+    /** Scans a numbered part of a range (each part writes only its own output). */
+    @FunctionalInterface
+    private interface PartScan {
+        void scan(int part, int from, int to);
+    }
+
+    /**
+     * Runs {@code scan} over {@code [0, n)} in {@code parts} parts, the scan threads taking all but
+     * the first, which this thread runs; returns when every part has finished.
+     */
+    private static void inParts(int n, int parts, PartScan scan) {
+        if (parts <= 1) {
+            scan.scan(0, 0, n);
+            return;
+        }
+        int per = (n + parts - 1) / parts;
+        List<Future<?>> others = new ArrayList<>(parts - 1);
+        for (int p = 1; p < parts; p++) {
+            int part = p;
+            int from = Math.min(n, p * per);
+            int to = Math.min(n, from + per);
+            others.add(SCANS.submit(() -> scan.scan(part, from, to)));
+        }
+        scan.scan(0, 0, Math.min(n, per));
+        for (Future<?> other : others) {
+            try {
+                other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while scanning", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("a scan failed", e.getCause());
+            }
+        }
     }
 
     /** The cosine of the normalised query with a vector as embedded. */
