@@ -749,15 +749,10 @@ final class AgentIndex {
     }
 
     /**
-     * Runs {@code scan} over {@code [0, n)}: large ranges are split with the scan threads, this
-     * thread taking the first part. The read lock held by this thread keeps writers out until every
-     * part has finished.
+     * Runs {@code scan} over {@code [0, n)}: ranges of {@code minParallel} items or more are split
+     * with the scan threads, this thread taking the first part. The read lock held by this thread
+     * keeps writers out until every part has finished.
      */
-    private static TopK inParallel(int n, int capacity, RangeScan scan) {
-        return inParallel(n, PARALLEL_MIN_CHUNKS, capacity, scan);
-    }
-
-    /** As above, split from {@code minParallel} items on. */
     private static TopK inParallel(int n, int minParallel, int capacity, RangeScan scan) {
         int parts = partsFor(n, minParallel);
         if (parts <= 1) {
