@@ -151,6 +151,14 @@ final class AgentIndex {
         int[] touched = new int[64];
         int count;
 
+        /** Appends a row to {@link #candidates}, growing it when full. */
+        void addCandidate(int id) {
+            if (candidateCount == candidates.length) {
+                candidates = Arrays.copyOf(candidates, candidateCount * 2);
+            }
+            candidates[candidateCount++] = id;
+        }
+
         void touch(int id) {
             if (count == touched.length) {
                 touched = Arrays.copyOf(touched, count * 2);
@@ -611,19 +619,13 @@ final class AgentIndex {
      * {@code scratch.candidateCount} long.
      */
     private int[] everyVectorRow(BitSet excluded, Scratch scratch) {
-        int[] picked = scratch.candidates;
-        int count = 0;
+        scratch.candidateCount = 0;
         for (int id = 0; id < size; id++) {
             if (!skipsVector(id, excluded)) {
-                if (count == picked.length) {
-                    picked = Arrays.copyOf(picked, count * 2);
-                }
-                picked[count++] = id;
+                scratch.addCandidate(id);
             }
         }
-        scratch.candidates = picked;
-        scratch.candidateCount = count;
-        return picked;
+        return scratch.candidates;
     }
 
     /**
@@ -666,23 +668,17 @@ final class AgentIndex {
                     list.size = 0;
                     vectors.sketchAbove(sketch, from, to, threshold, list);
                 });
-        int[] picked = scratch.candidates;
-        int count = 0;
+        scratch.candidateCount = 0;
         for (int p = 0; p < parts; p++) {
             QuantizedVectors.RowList list = lists[p];
             for (int i = 0; i < list.size; i++) {
                 int id = list.ids[i];
                 if (!skipsVector(id, excluded)) {
-                    if (count == picked.length) {
-                        picked = Arrays.copyOf(picked, count * 2);
-                    }
-                    picked[count++] = id;
+                    scratch.addCandidate(id);
                 }
             }
         }
-        scratch.candidates = picked;
-        scratch.candidateCount = count;
-        return picked;
+        return scratch.candidates;
     }
 
     /**
