@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -171,13 +172,34 @@ class TransactionalLoopIT {
                         kafka.producer(new StringSerializer(), new StringSerializer())) {
                     late.send(new ProducerRecord<>(input, "late", "late")).get();
                 }
-                Wait.until(
-                        "the fenced loop to stop", Duration.ofSeconds(60), () -> !loop.isRunning());
+                awaitStopped(loop);
             }
             Throwable failure = loop.failure();
             assertNotNull(failure);
             assertTrue(TransactionErrors.isFatal(failure), failure.toString());
             assertEquals(expectedOutput(), committedOutput(INPUTS), "nothing from the fenced loop");
+        }
+    }
+
+    /**
+     * Waits for a fenced loop to stop. Every blocking producer call is bounded by max.block.ms (10
+     * s here), so a loop still running after 90 s is stuck; the failure shows where its thread is.
+     */
+    private static void awaitStopped(TransactionalLoop<?, ?, ?, ?> loop) {
+        try {
+            Wait.until("the fenced loop to stop", Duration.ofSeconds(90), () -> !loop.isRunning());
+        } catch (AssertionError e) {
+            StringBuilder where = new StringBuilder(e.getMessage()).append("; loop thread at:");
+            Thread.getAllStackTraces()
+                    .forEach(
+                            (thread, stack) -> {
+                                if (thread.getName().equals(loop.name())) {
+                                    for (StackTraceElement frame : stack) {
+                                        where.append("\n\tat ").append(frame);
+                                    }
+                                }
+                            });
+            throw new AssertionError(where.toString(), e);
         }
     }
 
@@ -192,6 +214,9 @@ class TransactionalLoopIT {
         consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 3);
         Properties producer =
                 TransactionalClients.producer(kafka.bootstrapServers(), transactionalId);
+        // Bounds commit and abort, so a call the broker never answers fails the round in the test's
+        // time rather than blocking it for the default minute.
+        producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         return new TransactionalLoop<>(
                 "test-loop-" + group,
                 new KafkaConsumer<>(consumer, new StringDeserializer(), new StringDeserializer()),
