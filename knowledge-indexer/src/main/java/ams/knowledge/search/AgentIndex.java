@@ -142,8 +142,11 @@ final class AgentIndex {
         /** The sketch stage's candidates, one list per part of a split scan. */
         QuantizedVectors.RowList[] parts = new QuantizedVectors.RowList[0];
 
-        /** The int8 estimates of the candidates, by their position in {@link #candidates}. */
-        float[] estimates = new float[0];
+        /**
+         * The int8 estimates of the candidates, by their position in {@link #candidates} or in
+         * their part's list; one array per part of a split scan.
+         */
+        float[][] estimates = new float[1][0];
 
         float[] sample = new float[SAMPLES];
         int[] candidates = new int[1024];
@@ -157,6 +160,32 @@ final class AgentIndex {
                 candidates = Arrays.copyOf(candidates, candidateCount * 2);
             }
             candidates[candidateCount++] = id;
+        }
+
+        /** Part {@code part}'s estimates array, at least {@code count} long. */
+        float[] estimates(int part, int count) {
+            if (estimates[part].length < count) {
+                estimates[part] = new float[Math.max(count, estimates[part].length * 2)];
+            }
+            return estimates[part];
+        }
+
+        /** One candidate list and one estimates array for each of {@code count} parts. */
+        void ensureParts(int count) {
+            if (parts.length < count) {
+                QuantizedVectors.RowList[] grown = Arrays.copyOf(parts, count);
+                for (int p = parts.length; p < count; p++) {
+                    grown[p] = new QuantizedVectors.RowList();
+                }
+                parts = grown;
+            }
+            if (estimates.length < count) {
+                float[][] grown = Arrays.copyOf(estimates, count);
+                for (int p = estimates.length; p < count; p++) {
+                    grown[p] = new float[0];
+                }
+                estimates = grown;
+            }
         }
 
         void touch(int id) {
@@ -577,28 +606,11 @@ final class AgentIndex {
         int candidates = Math.max(rerank * 4, candidates(size));
         Scratch scratch = borrowScratch();
         try {
-            int[] picked;
             if (!vectors.sketched() || size <= FULL_SCAN_MAX || candidates >= size) {
-                picked = everyVectorRow(excluded, scratch);
+                ranked = everyRowRanked(q8, qScale, rerank, excluded, scratch);
             } else {
-                picked = sketchCandidates(q, candidates, excluded, scratch);
+                ranked = sketchedRanked(q, q8, qScale, candidates, rerank, excluded, scratch);
             }
-            int count = scratch.candidateCount;
-            if (scratch.estimates.length < count) {
-                scratch.estimates = new float[Math.max(count, scratch.estimates.length * 2)];
-            }
-            float[] estimates = scratch.estimates;
-            ranked =
-                    inParallel(
-                            count,
-                            PARALLEL_MIN_CANDIDATES,
-                            rerank,
-                            (from, to, top) -> {
-                                vectors.scores(q8, qScale, picked, from, to, estimates);
-                                for (int i = from; i < to; i++) {
-                                    top.offer(picked[i], estimates[i]);
-                                }
-                            });
         } finally {
             returnScratch(scratch);
         }
@@ -614,28 +626,40 @@ final class AgentIndex {
         return top;
     }
 
-    /**
-     * Every row with a vector the search may return, as candidates: the scratch's candidate array,
-     * {@code scratch.candidateCount} long.
-     */
-    private int[] everyVectorRow(BitSet excluded, Scratch scratch) {
-        scratch.candidateCount = 0;
-        for (int id = 0; id < size; id++) {
-            if (!skipsVector(id, excluded)) {
-                scratch.addCandidate(id);
-            }
-        }
-        return scratch.candidates;
+    /** The best {@code rerank} rows by the int8 estimate of every row the search may return. */
+    private TopK everyRowRanked(
+            byte[] q8, float qScale, int rerank, BitSet excluded, Scratch scratch) {
+        int[] picked = everyVectorRow(excluded, scratch);
+        int count = scratch.candidateCount;
+        float[] estimates = scratch.estimates(0, count);
+        return inParallel(
+                count,
+                partsFor(count, PARALLEL_MIN_CANDIDATES),
+                rerank,
+                (part, from, to, top) -> {
+                    vectors.scores(q8, qScale, picked, from, to, estimates);
+                    for (int i = from; i < to; i++) {
+                        top.offer(picked[i], estimates[i]);
+                    }
+                });
     }
 
     /**
-     * The rows whose sign-sketch score reaches the threshold that about {@code wanted} rows pass:
-     * the threshold is read off the scores of a strided sample of the rows (no heap of thousands of
-     * candidates to keep in order), then one scan scores every row and keeps those at or above it
-     * (each part of a split scan into its own reused list). Returns the scratch's candidate array,
-     * {@code scratch.candidateCount} long.
+     * The best {@code rerank} rows by the int8 estimate of the rows whose sign-sketch score reaches
+     * the threshold that about {@code wanted} rows pass. The threshold is read off the scores of a
+     * strided sample of the rows (no heap of thousands of candidates to keep in order); then each
+     * part of a split scan scores its rows' sketches, keeps those at or above the threshold, and
+     * ranks them by their int8 codes, all in one task: one hand-off to the scan threads per query,
+     * not one per stage.
      */
-    private int[] sketchCandidates(float[] q, int wanted, BitSet excluded, Scratch scratch) {
+    private TopK sketchedRanked(
+            float[] q,
+            byte[] q8,
+            float qScale,
+            int wanted,
+            int rerank,
+            BitSet excluded,
+            Scratch scratch) {
         QuantizedVectors.SketchQuery sketch = vectors.sketchQuery(q);
         int samples = Math.min(size, SAMPLES);
         float[] sample = scratch.sample;
@@ -652,30 +676,41 @@ final class AgentIndex {
         float threshold = select(sample, taken, Math.max(0, taken - 1 - above));
         // Always split: the sketch stage only runs above FULL_SCAN_MAX rows.
         int parts = partsFor(size, 1);
-        if (scratch.parts.length < parts) {
-            QuantizedVectors.RowList[] grown = Arrays.copyOf(scratch.parts, parts);
-            for (int p = scratch.parts.length; p < parts; p++) {
-                grown[p] = new QuantizedVectors.RowList();
-            }
-            scratch.parts = grown;
-        }
+        scratch.ensureParts(parts);
         QuantizedVectors.RowList[] lists = scratch.parts;
-        inParts(
+        return inParallel(
                 size,
                 parts,
-                (part, from, to) -> {
+                rerank,
+                (part, from, to, top) -> {
                     QuantizedVectors.RowList list = lists[part];
                     list.size = 0;
                     vectors.sketchAbove(sketch, from, to, threshold, list);
+                    int[] ids = list.ids;
+                    int kept = 0;
+                    for (int i = 0; i < list.size; i++) {
+                        if (!skipsVector(ids[i], excluded)) {
+                            ids[kept++] = ids[i];
+                        }
+                    }
+                    list.size = kept;
+                    float[] estimates = scratch.estimates(part, kept);
+                    vectors.scores(q8, qScale, ids, 0, kept, estimates);
+                    for (int i = 0; i < kept; i++) {
+                        top.offer(ids[i], estimates[i]);
+                    }
                 });
+    }
+
+    /**
+     * Every row with a vector the search may return, as candidates: the scratch's candidate array,
+     * {@code scratch.candidateCount} long.
+     */
+    private int[] everyVectorRow(BitSet excluded, Scratch scratch) {
         scratch.candidateCount = 0;
-        for (int p = 0; p < parts; p++) {
-            QuantizedVectors.RowList list = lists[p];
-            for (int i = 0; i < list.size; i++) {
-                int id = list.ids[i];
-                if (!skipsVector(id, excluded)) {
-                    scratch.addCandidate(id);
-                }
+        for (int id = 0; id < size; id++) {
+            if (!skipsVector(id, excluded)) {
+                scratch.addCandidate(id);
             }
         }
         return scratch.candidates;
@@ -738,39 +773,39 @@ final class AgentIndex {
         scratches.offer(scratch);
     }
 
-    /** Scores a range of rows (or candidates) into a bounded heap. */
+    /** Scores a numbered part of a range of rows (or candidates) into a bounded heap. */
     @FunctionalInterface
     private interface RangeScan {
-        void scan(int from, int to, TopK top);
+        void scan(int part, int from, int to, TopK top);
     }
 
     /**
-     * Runs {@code scan} over {@code [0, n)}: ranges of {@code minParallel} items or more are split
-     * with the scan threads, this thread taking the first part. The read lock held by this thread
+     * Runs {@code scan} over {@code [0, n)} in {@code parts} parts, the scan threads taking all but
+     * the first, which this thread runs, and merges their heaps. The read lock held by this thread
      * keeps writers out until every part has finished.
      */
-    private static TopK inParallel(int n, int minParallel, int capacity, RangeScan scan) {
-        int parts = partsFor(n, minParallel);
+    private static TopK inParallel(int n, int parts, int capacity, RangeScan scan) {
         if (parts <= 1) {
             TopK top = new TopK(capacity);
-            scan.scan(0, n, top);
+            scan.scan(0, 0, n, top);
             return top;
         }
         int per = (n + parts - 1) / parts;
         List<Future<TopK>> others = new ArrayList<>(parts - 1);
         for (int p = 1; p < parts; p++) {
+            int part = p;
             int from = Math.min(n, p * per);
             int to = Math.min(n, from + per);
             others.add(
                     SCANS.submit(
                             () -> {
                                 TopK top = new TopK(capacity);
-                                scan.scan(from, to, top);
+                                scan.scan(part, from, to, top);
                                 return top;
                             }));
         }
         TopK merged = new TopK(capacity);
-        scan.scan(0, Math.min(n, per), merged);
+        scan.scan(0, 0, Math.min(n, per), merged);
         for (Future<TopK> other : others) {
             TopK part;
             try {
@@ -791,42 +826,6 @@ final class AgentIndex {
     /** Parts a scan of {@code n} items is split into: one per core from {@code minParallel} on. */
     private static int partsFor(int n, int minParallel) {
         return n >= minParallel ? Runtime.getRuntime().availableProcessors() : 1;
-    }
-
-    /** Scans a numbered part of a range (each part writes only its own output). */
-    @FunctionalInterface
-    private interface PartScan {
-        void scan(int part, int from, int to);
-    }
-
-    /**
-     * Runs {@code scan} over {@code [0, n)} in {@code parts} parts, the scan threads taking all but
-     * the first, which this thread runs; returns when every part has finished.
-     */
-    private static void inParts(int n, int parts, PartScan scan) {
-        if (parts <= 1) {
-            scan.scan(0, 0, n);
-            return;
-        }
-        int per = (n + parts - 1) / parts;
-        List<Future<?>> others = new ArrayList<>(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            int part = p;
-            int from = Math.min(n, p * per);
-            int to = Math.min(n, from + per);
-            others.add(SCANS.submit(() -> scan.scan(part, from, to)));
-        }
-        scan.scan(0, 0, Math.min(n, per));
-        for (Future<?> other : others) {
-            try {
-                other.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while scanning", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("a scan failed", e.getCause());
-            }
-        }
     }
 
     /** The cosine of the normalised query with a vector as embedded. */

@@ -9,31 +9,35 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The int8 dot product with SIMD ({@code jdk.incubator.vector}): per step, as many bytes of each
- * side as the widest short vector has lanes are widened to shorts and multiplied (|127 * 127| fits
- * a short), and the products widened to ints into two accumulators. At 384 dimensions on AVX-512
- * that is 12 steps instead of 384 scalar multiply-adds (about 13x faster, measured). Loaded only by
- * name ({@link Int8Kernels}): a JVM without the module never touches this class.
+ * side as the widest int vector has lanes are widened to shorts and multiplied (|127 * 127| fits a
+ * short), and the products widened to ints into the accumulator. Every widening is an exact one
+ * (part 0, as many lanes out as in): JDK 17 compiles those to one sign-extending instruction, while
+ * taking the upper half of a wider conversion (part 1) runs a slice and rearrange that C2 does not
+ * intrinsify here, measured at 70 % of this kernel's time. At 384 dimensions on AVX-512 that is 24
+ * steps instead of 384 scalar multiply-adds. Loaded only by name ({@link Int8Kernels}): a JVM
+ * without the module never touches this class.
  */
 final class VectorInt8DotProduct implements Int8DotProduct {
 
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> SHORTS =
+            ShortVector.SPECIES_PREFERRED.withShape(
+                    VectorShape.forBitSize(INTS.vectorBitSize() / 2));
     private static final VectorSpecies<Byte> BYTES =
             ByteVector.SPECIES_PREFERRED.withShape(
-                    VectorShape.forBitSize(SHORTS.vectorBitSize() / 2));
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+                    VectorShape.forBitSize(INTS.vectorBitSize() / 4));
 
     /** Refuses to be built where the vectors would be too narrow to beat the scalar loop. */
     VectorInt8DotProduct() {
-        if (SHORTS.vectorBitSize() < 128) {
-            throw new IllegalStateException("no SIMD lanes: " + SHORTS);
+        if (INTS.vectorBitSize() < 256) {
+            throw new IllegalStateException("no SIMD lanes: " + INTS);
         }
     }
 
     @Override
     public int dot(byte[] query, byte[] codes, int offset, int length) {
-        IntVector low = IntVector.zero(INTS);
-        IntVector high = IntVector.zero(INTS);
-        int step = SHORTS.length();
+        IntVector sums = IntVector.zero(INTS);
+        int step = INTS.length();
         int i = 0;
         for (; i + step <= length; i += step) {
             ShortVector q =
@@ -44,11 +48,9 @@ final class VectorInt8DotProduct implements Int8DotProduct {
                     (ShortVector)
                             ByteVector.fromArray(BYTES, codes, offset + i)
                                     .convertShape(VectorOperators.B2S, SHORTS, 0);
-            ShortVector products = q.mul(c);
-            low = low.add(products.convertShape(VectorOperators.S2I, INTS, 0));
-            high = high.add(products.convertShape(VectorOperators.S2I, INTS, 1));
+            sums = sums.add(q.mul(c).convertShape(VectorOperators.S2I, INTS, 0));
         }
-        int sum = low.add(high).reduceLanes(VectorOperators.ADD);
+        int sum = sums.reduceLanes(VectorOperators.ADD);
         for (; i < length; i++) {
             sum += query[i] * codes[offset + i];
         }
@@ -81,6 +83,6 @@ final class VectorInt8DotProduct implements Int8DotProduct {
 
     @Override
     public String describe() {
-        return "SIMD (jdk.incubator.vector, " + SHORTS.vectorBitSize() + "-bit)";
+        return "SIMD (jdk.incubator.vector, " + INTS.vectorBitSize() + "-bit)";
     }
 }

@@ -47,6 +47,13 @@ final class SearchBench {
     private static final int PER_DOCUMENT = 10;
     private static final int K = 10;
 
+    /**
+     * Queries per mode before timing. The int8 kernel is Vector API code, which runs boxed and
+     * allocating until C2 has compiled it; a server answers far more queries than this before it
+     * settles, so the figures are of the compiled code.
+     */
+    private static final int WARM_UP_QUERIES = Integer.getInteger("ams.bench.searchWarmUp", 200);
+
     private final int chunks;
     private final int queries;
     private final Random random;
@@ -146,8 +153,8 @@ final class SearchBench {
         }
         // Warm-up, then every mode from 1 and 2 threads.
         for (SearchMode mode : SearchMode.values()) {
-            for (int i = 0; i < Math.min(200, queries); i++) {
-                search(mode, qs[i], texts[i]);
+            for (int i = 0; i < WARM_UP_QUERIES; i++) {
+                search(mode, qs[i % queries], texts[i % queries]);
             }
         }
         rows.add(
