@@ -33,12 +33,16 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
 
     private static final Logger log = LoggerFactory.getLogger(IndexFoldProcessor.class);
 
+    /** Above every {@link StoreKeys#version} time: the end of a document's versions. */
+    private static final String LAST_VERSION = "9999999999999999999";
+
     private final SearchIndex index;
     private final FateLog fateLog;
     private FateLog.Partition fates;
     private ProcessorContext<String, GraphSignal> context;
     private KeyValueStore<String, DocumentRecord> documents;
     private KeyValueStore<String, ChunkRecord> chunks;
+    private KeyValueStore<String, IndexedDocument> versions;
     private int partition;
 
     IndexFoldProcessor(SearchIndex index, FateLog fateLog) {
@@ -51,6 +55,7 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         this.context = context;
         this.documents = context.getStateStore(KnowledgeTopology.DOCUMENTS_STORE);
         this.chunks = context.getStateStore(KnowledgeTopology.CHUNKS_STORE);
+        this.versions = context.getStateStore(KnowledgeTopology.DOCUMENT_VERSIONS_STORE);
         this.partition = context.taskId().partition();
         this.fates = fateLog.partition(partition);
         rebuild();
@@ -113,7 +118,13 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
                     indexed.getEventId(),
                     KnowledgeFate.removed(agentId, documentId, previous != null));
             if (previous != null) {
-                deleteChunks(agentId, documentId);
+                keepSuperseded(agentId, documentId, previous, deleteChunks(agentId, documentId));
+                versions.put(
+                        StoreKeys.version(agentId, documentId, at.toEpochMilli()),
+                        IndexedDocument.newBuilder(indexed)
+                                .setDocument(null)
+                                .setChunks(List.of())
+                                .build());
                 documents.delete(documentKey);
                 index.remove(agentId, documentId);
                 forward(
@@ -142,7 +153,17 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         } else if (document.getCreatedAt() == null) {
             document = DocumentRecord.newBuilder(document).setCreatedAt(at).build();
         }
-        deleteChunks(agentId, documentId);
+        List<ChunkRecord> replaced = deleteChunks(agentId, documentId);
+        if (previous != null) {
+            keepSuperseded(agentId, documentId, previous, replaced);
+        }
+        // The version in effect from now on, its chunks in the chunks store while it is current.
+        versions.put(
+                StoreKeys.version(agentId, documentId, at.toEpochMilli()),
+                IndexedDocument.newBuilder(indexed)
+                        .setDocument(document)
+                        .setChunks(List.of())
+                        .build());
         for (ChunkRecord chunk : indexed.getChunks()) {
             chunks.put(StoreKeys.chunk(agentId, documentId, chunk.getChunkIndex()), chunk);
         }
@@ -166,17 +187,57 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         context.forward(new Record<>(record.key(), signal, record.timestamp()));
     }
 
-    private void deleteChunks(String agentId, String documentId) {
+    /** Deletes the document's chunks from the chunks store and returns them. */
+    private List<ChunkRecord> deleteChunks(String agentId, String documentId) {
         List<String> keys = new ArrayList<>();
+        List<ChunkRecord> deleted = new ArrayList<>();
         try (KeyValueIterator<String, ChunkRecord> old =
                 chunks.prefixScan(
                         StoreKeys.chunkPrefix(agentId, documentId), new StringSerializer())) {
             while (old.hasNext()) {
                 KeyValue<String, ChunkRecord> entry = old.next();
                 keys.add(entry.key);
+                deleted.add(entry.value);
             }
         }
         keys.forEach(chunks::delete);
+        return deleted;
+    }
+
+    /**
+     * Keeps the version that is being replaced or removed, with its chunks, in {@code
+     * document-versions} for search as of a time: it is rewritten under the key it took effect at
+     * (its own entry, or, for a document indexed before versions were kept, its {@code updatedAt}).
+     */
+    private void keepSuperseded(
+            String agentId, String documentId, DocumentRecord previous, List<ChunkRecord> old) {
+        String prefix = StoreKeys.chunkPrefix(agentId, documentId);
+        String key = null;
+        IndexedDocument entry = null;
+        try (KeyValueIterator<String, IndexedDocument> latest =
+                versions.reverseRange(prefix, prefix + LAST_VERSION)) {
+            if (latest.hasNext()) {
+                KeyValue<String, IndexedDocument> found = latest.next();
+                if (found.value.getOperation() == IndexOperation.UPSERT) {
+                    key = found.key;
+                    entry = found.value;
+                }
+            }
+        }
+        if (entry == null) {
+            key = StoreKeys.version(agentId, documentId, previous.getUpdatedAt().toEpochMilli());
+            entry =
+                    IndexedDocument.newBuilder()
+                            .setEventId("")
+                            .setOccurredAt(previous.getUpdatedAt())
+                            .setAgentId(agentId)
+                            .setDocumentId(documentId)
+                            .setOperation(IndexOperation.UPSERT)
+                            .build();
+        }
+        versions.put(
+                key,
+                IndexedDocument.newBuilder(entry).setDocument(previous).setChunks(old).build());
     }
 
     @Override

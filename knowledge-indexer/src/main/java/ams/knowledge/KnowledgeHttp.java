@@ -111,16 +111,14 @@ final class KnowledgeHttp {
                         ctx.queryParam("source"),
                         ctx.queryParam("content_type"),
                         Params.doubleParam(ctx, "min_similarity", Double.NEGATIVE_INFINITY));
+        boolean exact = Boolean.TRUE.equals(Params.booleanParam(ctx, "exact"));
+        Instant asOf = Params.optionalInstantParam(ctx, "as_of");
         List<KnowledgeQueries.SearchHit> hits;
         try {
             hits =
-                    queries.search(
-                            agentId,
-                            q,
-                            k,
-                            mode,
-                            filters,
-                            Boolean.TRUE.equals(Params.booleanParam(ctx, "exact")));
+                    asOf == null
+                            ? queries.search(agentId, q, k, mode, filters, exact)
+                            : queries.searchAsOf(agentId, q, k, mode, filters, exact, asOf);
         } catch (DimensionMismatchException e) {
             // The agent's chunks came from another model than the query's: the caller's to fix.
             throw new InvalidRequestException(e.getMessage());

@@ -4,6 +4,7 @@ import ams.events.streams.StoreQueries;
 import ams.knowledge.avro.ChunkRecord;
 import ams.knowledge.avro.DocumentRecord;
 import ams.knowledge.avro.EdgeHistory;
+import ams.knowledge.avro.IndexedDocument;
 import ams.knowledge.avro.Interval;
 import ams.knowledge.embedding.BatchIndexer;
 import ams.knowledge.embedding.Embedder;
@@ -16,7 +17,9 @@ import ams.knowledge.search.SearchIndex;
 import ams.knowledge.search.SearchMode;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -189,6 +192,125 @@ public final class KnowledgeQueries {
         return results;
     }
 
+    /**
+     * Top-k documents of one agent as they stood at {@code asOf}: the versions then in effect
+     * ({@link DocumentVersions}), each with the chunks and vectors it had, searched like the live
+     * index (same modes, filters and ranking). The agent's index as of T is built for the query, so
+     * its cost grows with the agent's chunks: a scan, not the live index's milliseconds. Documents
+     * indexed before versions were kept count from their {@code updatedAt} (a replay records them).
+     *
+     * @throws ams.knowledge.search.DimensionMismatchException when the chunks of then have another
+     *     dimension than the query model's
+     */
+    public List<SearchHit> searchAsOf(
+            String agentId,
+            String query,
+            int k,
+            SearchMode mode,
+            SearchFilters filters,
+            boolean exact,
+            Instant asOf) {
+        DocumentVersions.AsOf versions =
+                storeQueries.query(
+                        KnowledgeTopology.DOCUMENT_VERSIONS_STORE,
+                        () -> {
+                            try (KeyValueIterator<String, IndexedDocument> it =
+                                    versionsStore()
+                                            .prefixScan(
+                                                    StoreKeys.agentPrefix(agentId),
+                                                    new StringSerializer())) {
+                                return DocumentVersions.standingAt(agentId, it, asOf);
+                            }
+                        });
+        Map<String, DocumentRecord> documents = new HashMap<>();
+        Map<String, ChunkRecord> chunks = new HashMap<>();
+        SearchIndex then = new SearchIndex();
+        for (DocumentVersions.Standing standing : versions.standing()) {
+            DocumentRecord document = standing.version().getDocument();
+            List<ChunkRecord> its =
+                    standing.current()
+                            ? currentChunks(agentId, document.getDocumentId())
+                            : standing.version().getChunks();
+            add(then, documents, chunks, document, its);
+        }
+        for (DocumentRecord document : documents(agentId, 0, Integer.MAX_VALUE).documents()) {
+            if (!versions.versioned().contains(document.getDocumentId())
+                    && !document.getUpdatedAt().isAfter(asOf)) {
+                add(
+                        then,
+                        documents,
+                        chunks,
+                        document,
+                        currentChunks(agentId, document.getDocumentId()));
+            }
+        }
+        float[] vector = mode == SearchMode.LEXICAL ? null : queryEmbeddings.embed(embedder, query);
+        ChunkVectors floats =
+                (documentId, chunkIndex) -> {
+                    ChunkRecord chunk =
+                            chunks.get(StoreKeys.chunk(agentId, documentId, chunkIndex));
+                    return chunk == null ? null : BatchIndexer.toFloats(chunk.getVector());
+                };
+        List<SearchHit> results = new ArrayList<>();
+        for (ChunkHit hit :
+                then.search(
+                        agentId,
+                        vector,
+                        query,
+                        embedder.modelName(),
+                        mode,
+                        k,
+                        filters,
+                        floats,
+                        exact)) {
+            DocumentRecord document = documents.get(hit.documentId());
+            ChunkRecord chunk =
+                    chunks.get(StoreKeys.chunk(agentId, hit.documentId(), hit.chunkIndex()));
+            results.add(
+                    new SearchHit(
+                            document,
+                            hit.documentId() + "#" + hit.chunkIndex(),
+                            hit.chunkIndex(),
+                            chunk == null ? document.getContent() : chunk.getText(),
+                            hit.similarity(),
+                            hit.score()));
+        }
+        return results;
+    }
+
+    private static void add(
+            SearchIndex index,
+            Map<String, DocumentRecord> documents,
+            Map<String, ChunkRecord> chunks,
+            DocumentRecord document,
+            List<ChunkRecord> its) {
+        index.put(0, document, its);
+        documents.put(document.getDocumentId(), document);
+        for (ChunkRecord chunk : its) {
+            chunks.put(
+                    StoreKeys.chunk(
+                            document.getAgentId(), document.getDocumentId(), chunk.getChunkIndex()),
+                    chunk);
+        }
+    }
+
+    /** The chunks of a document's current version, from the chunks store. */
+    private List<ChunkRecord> currentChunks(String agentId, String documentId) {
+        return storeQueries.query(
+                KnowledgeTopology.CHUNKS_STORE,
+                () -> {
+                    List<ChunkRecord> found = new ArrayList<>();
+                    try (KeyValueIterator<String, ChunkRecord> it =
+                            chunksStore()
+                                    .prefixScan(
+                                            StoreKeys.chunkPrefix(agentId, documentId),
+                                            new StringSerializer())) {
+                        it.forEachRemaining(entry -> found.add(entry.value));
+                    }
+                    return found;
+                });
+    }
+
     /** Every edge of {@code node}; with {@code asOf}, only those valid at that time. */
     public List<Neighbour> neighbours(String node, Instant asOf) {
         GraphNodes.validate(node);
@@ -254,6 +376,13 @@ public final class KnowledgeQueries {
         return streams.store(
                 StoreQueryParameters.fromNameAndType(
                         KnowledgeTopology.CHUNKS_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    private ReadOnlyKeyValueStore<String, IndexedDocument> versionsStore() {
+        return streams.store(
+                StoreQueryParameters.fromNameAndType(
+                        KnowledgeTopology.DOCUMENT_VERSIONS_STORE,
+                        QueryableStoreTypes.keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, EdgeHistory> graphStore() {

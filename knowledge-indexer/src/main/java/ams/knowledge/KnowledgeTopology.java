@@ -48,6 +48,7 @@ final class KnowledgeTopology {
 
     public static final String DOCUMENTS_STORE = "documents";
     public static final String CHUNKS_STORE = "chunks";
+    public static final String DOCUMENT_VERSIONS_STORE = "document-versions";
     public static final String GRAPH_STORE = "graph";
     public static final String AGENT_INACTIVITY_STORE = "graph-agent-inactivity";
     public static final String LINKS_STORE = "graph-links";
@@ -91,6 +92,11 @@ final class KnowledgeTopology {
                         KnowledgeSerdes.chunks()));
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(DOCUMENT_VERSIONS_STORE),
+                        strings,
+                        KnowledgeSerdes.indexedDocuments()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(AGENT_INACTIVITY_STORE),
                         strings,
                         KnowledgeSerdes.agentInactivity()));
@@ -122,7 +128,8 @@ final class KnowledgeTopology {
                                 () -> new IndexFoldProcessor(index, fates),
                                 Named.as("index-fold"),
                                 DOCUMENTS_STORE,
-                                CHUNKS_STORE);
+                                CHUNKS_STORE,
+                                DOCUMENT_VERSIONS_STORE);
 
         KStream<String, GraphSignal> agentActivity =
                 EventDecoding.decode(

@@ -29,6 +29,25 @@ public final class StoreKeys {
     }
 
     /**
+     * A version of a document in {@code document-versions}: {@code agentId \0 documentId \0 from},
+     * {@code from} the epoch milliseconds it took effect, zero-padded so that the store's byte
+     * order is each document's versions in time order.
+     */
+    public static String version(String agentId, String documentId, long fromMillis) {
+        return chunkPrefix(agentId, documentId) + String.format("%019d", Math.max(0, fromMillis));
+    }
+
+    /** The document id of a {@link #version} key of {@code agentId}. */
+    public static String versionDocument(String agentId, String key) {
+        return key.substring(agentId.length() + 1, key.lastIndexOf(SEPARATOR));
+    }
+
+    /** When the version of a {@link #version} key took effect, in epoch milliseconds. */
+    public static long versionFrom(String key) {
+        return Long.parseLong(key.substring(key.lastIndexOf(SEPARATOR) + 1));
+    }
+
+    /**
      * An agent's link in {@code graph-links}: {@code agentId \0 relation \0 otherNode}, so {@link
      * #agentPrefix} scans all of the agent's links.
      */

@@ -127,7 +127,13 @@ public final class KnowledgeCli {
                             names = "--mode",
                             defaultValue = "hybrid",
                             description = "hybrid, vector or lexical")
-                    String mode) {
+                    String mode,
+            @Option(
+                            names = "--as-of",
+                            description =
+                                    "search the documents as they stood at this time (ISO-8601,"
+                                            + " e.g. 2026-12-01T00:00:00Z)")
+                    String asOf) {
         JsonNode answer =
                 api.client()
                         .get(
@@ -138,7 +144,10 @@ public final class KnowledgeCli {
                                         + "&k="
                                         + k
                                         + "&mode="
-                                        + RestClient.encode(mode));
+                                        + RestClient.encode(mode)
+                                        + (asOf == null
+                                                ? ""
+                                                : "&as_of=" + RestClient.encode(asOf)));
         api.print(
                 out(),
                 answer,
