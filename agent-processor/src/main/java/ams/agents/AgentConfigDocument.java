@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -202,6 +203,154 @@ final class AgentConfigDocument {
     /** {@link #withFlag} on the JSON text; see {@link #withPromptJson}. */
     public String withFlagJson(String json, String flag, boolean value) {
         return setAt(json, new String[] {"command_flags", flag}, g -> g.writeBoolean(value));
+    }
+
+    /**
+     * {@link #mergePatch} on the JSON text of a configuration that has the shape (every stored one
+     * does: each applied event checked it), without building its tree: the document is copied token
+     * by token with the patch merged in where it applies, giving the same text as {@code
+     * write(mergePatch(parse(json), patch))} for any document this module wrote. Empty when the
+     * patch could break the shape or touch {@code agent_id} ({@link #keepsShape}): the caller then
+     * takes the tree path, whose checks say what is wrong. A merge patch parsed, copied and wrote
+     * the whole tree, most of the fold's time for a configuration change.
+     */
+    public Optional<String> mergePatchJson(String json, ObjectNode patch) {
+        if (!keepsShape(patch)) {
+            return Optional.empty();
+        }
+        JsonFactory factory = mapper.getFactory();
+        StringWriter out = new StringWriter(json.length() + 64);
+        try (JsonParser parser = factory.createParser(json);
+                JsonGenerator generator = factory.createGenerator(out)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            copyMerging(parser, generator, patch);
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "Stored configuration is not JSON: " + e.getMessage(), e);
+        }
+        return Optional.of(out.toString());
+    }
+
+    /**
+     * Whether merging {@code patch} into any configuration that has the shape gives one that still
+     * has it, with {@code agent_id} unchanged: no {@code agent_id}; each section it sets an object
+     * (or null, which removes it); inside them only values the rules allow (prompts strings, flags
+     * booleans, database paths strings, models objects) or null. Conservative: a patch outside
+     * these may still be valid, and the tree path decides.
+     */
+    static boolean keepsShape(ObjectNode patch) {
+        for (Map.Entry<String, JsonNode> field : patch.properties()) {
+            String name = field.getKey();
+            JsonNode value = field.getValue();
+            if (name.equals("agent_id")) {
+                return false;
+            }
+            if (!OBJECT_SECTIONS.contains(name) || value.isNull()) {
+                continue;
+            }
+            if (!value.isObject()) {
+                return false;
+            }
+            boolean allowed =
+                    switch (name) {
+                        case "prompt_config" -> promptsKeepShape(value);
+                        case "command_flags" -> allValues(value, JsonNode::isBoolean);
+                        case "databases" -> allValues(value, JsonNode::isTextual);
+                        case "model_config" -> allValues(value, JsonNode::isObject);
+                        default -> true;
+                    };
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean promptsKeepShape(JsonNode prompts) {
+        for (Map.Entry<String, JsonNode> field : prompts.properties()) {
+            JsonNode value = field.getValue();
+            if (value.isNull()) {
+                continue;
+            }
+            if (field.getKey().equals("agent")) {
+                if (!value.isObject() || !allValues(value, JsonNode::isTextual)) {
+                    return false;
+                }
+            } else if (TOP_PROMPTS.contains(field.getKey()) && !value.isTextual()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Every value of the object is null or passes {@code allowed}. */
+    private static boolean allValues(
+            JsonNode object, java.util.function.Predicate<JsonNode> allowed) {
+        for (Map.Entry<String, JsonNode> field : object.properties()) {
+            if (!field.getValue().isNull() && !allowed.test(field.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Copies the object the parser is at with {@code patch} merged in as {@link #mergePatch} does:
+     * a member the patch names is removed (null), merged (both objects) or replaced, in its place;
+     * the patch's other members follow in the patch's order.
+     */
+    private static void copyMerging(JsonParser parser, JsonGenerator generator, ObjectNode patch)
+            throws IOException {
+        generator.writeStartObject();
+        Set<String> merged = new HashSet<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken token = parser.nextToken();
+            JsonNode change = patch.get(name);
+            if (change == null) {
+                generator.writeFieldName(name);
+                generator.copyCurrentStructure(parser);
+                continue;
+            }
+            merged.add(name);
+            if (change.isNull()) {
+                parser.skipChildren();
+                continue;
+            }
+            generator.writeFieldName(name);
+            if (change.isObject() && token == JsonToken.START_OBJECT) {
+                copyMerging(parser, generator, (ObjectNode) change);
+            } else {
+                parser.skipChildren();
+                writeWithoutNulls(generator, change);
+            }
+        }
+        for (Map.Entry<String, JsonNode> field : patch.properties()) {
+            if (!field.getValue().isNull() && !merged.contains(field.getKey())) {
+                generator.writeFieldName(field.getKey());
+                writeWithoutNulls(generator, field.getValue());
+            }
+        }
+        generator.writeEndObject();
+    }
+
+    /** What {@link #mergePatch} makes of a patch value where the target has no object to merge. */
+    private static void writeWithoutNulls(JsonGenerator generator, JsonNode value)
+            throws IOException {
+        if (!value.isObject()) {
+            generator.writeTree(value);
+            return;
+        }
+        generator.writeStartObject();
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
+            if (!field.getValue().isNull()) {
+                generator.writeFieldName(field.getKey());
+                writeWithoutNulls(generator, field.getValue());
+            }
+        }
+        generator.writeEndObject();
     }
 
     private interface ValueWriter {

@@ -11,6 +11,7 @@ import ams.events.agent.AgentFlagSet;
 import ams.events.agent.AgentPromptSet;
 import ams.events.agent.AgentReactivated;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -205,6 +206,12 @@ final class AgentFold {
                     DeadLetterReason.INVALID_MERGE_PATCH,
                     "mergePatchJson must be a JSON object (RFC 7396), was " + patch.getNodeType());
         }
+        // The text path when the patch cannot break the shape: no tree to parse, copy and write.
+        Optional<String> merged =
+                documents.mergePatchJson(current.getConfigJson(), (ObjectNode) patch);
+        if (merged.isPresent()) {
+            return changed(current, changed, event, position, merged.get(), null);
+        }
         JsonNode original = config(current, currentConfig);
         JsonNode patched = documents.mergePatch(original, patch);
         Optional<String> shape = documents.shapeError(patched);
@@ -220,7 +227,19 @@ final class AgentFold {
                     DeadLetterReason.INVALID_MERGE_PATCH,
                     "the patch must not change or remove agent_id");
         }
-        String json = documents.write(patched);
+        return changed(current, changed, event, position, documents.write(patched), patched);
+    }
+
+    /**
+     * The state after a merge patch that gave {@code json} ({@code patched}: its tree, or null).
+     */
+    private FoldResult changed(
+            AgentState current,
+            AgentConfigChanged changed,
+            AgentEvent event,
+            Position position,
+            String json,
+            JsonNode patched) {
         if (utf8Length(json) > maxConfigBytes) {
             return FoldResult.rejected(
                     DeadLetterReason.TEXT_TOO_LARGE,

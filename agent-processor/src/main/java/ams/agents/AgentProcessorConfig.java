@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -35,6 +36,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
     public static final String HTTP_ADVERTISED_HOST = CommonConfig.HTTP_ADVERTISED_HOST;
     public static final String NUM_STREAM_THREADS = CommonConfig.NUM_STREAM_THREADS;
     public static final String COMMIT_INTERVAL_MS = CommonConfig.COMMIT_INTERVAL_MS;
+    public static final String CACHE_MAX_BYTES = CommonConfig.CACHE_MAX_BYTES;
     public static final String STREAMS_PREFIX = CommonConfig.STREAMS_PREFIX;
 
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
@@ -56,6 +58,30 @@ public final class AgentProcessorConfig extends AbstractConfig {
      * way. With at_least_once Kafka's own default (30 s) applies.
      */
     static final long DEFAULT_EOS_COMMIT_INTERVAL_MS = 1_000L;
+
+    /**
+     * The record cache when none is configured ({@code statestore.cache.max.bytes}, or the same key
+     * under {@code streams.}), instead of Kafka Streams' 10 MiB. It holds the {@code agents} rows:
+     * the fold reads an agent's row before each event, and a row found in the cache costs neither a
+     * RocksDB read nor, when it is evicted later, a write. 128 MiB holds about 150,000 rows of the
+     * benchmark's size (an agent with the original's full templates takes a few KiB: fewer); an
+     * instance whose active agents outnumber that, touched in turn, misses on every event, as a
+     * least-recently-used cache does. The price is heap: up to this much per instance. In the
+     * agents benchmark's round-robin order (100,000 agents) it cut the stream thread's CPU per
+     * event by about a fifth (bench/results-issue-15.md).
+     */
+    static final long DEFAULT_CACHE_MAX_BYTES = 128L * 1024 * 1024;
+
+    /**
+     * The batch size of the Streams producer when none is configured ({@code
+     * streams.producer.batch.size}), instead of Kafka's 16 KiB. Every applied event sends its
+     * version (the whole state, a configuration included) to the history changelog: with 16 KiB
+     * batches a new batch, and a wake-up of the sender thread, came every few dozen events, and the
+     * stream thread spent about half of its CPU per event around them (measured, bench/
+     * results-issue-15.md). The price: up to this much memory per partition being written, within
+     * the producer's {@code buffer.memory}.
+     */
+    static final int DEFAULT_PRODUCER_BATCH_BYTES = 256 * 1024;
 
     /**
      * The variables this module read before the one {@code AMS_<KEY>} rule, kept as aliases
@@ -187,6 +213,15 @@ public final class AgentProcessorConfig extends AbstractConfig {
                                 : null);
         // A streams.num.standby.replicas passed through still wins, as it always did.
         props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(NUM_STANDBY_REPLICAS));
+        if (!originals().containsKey(CACHE_MAX_BYTES)
+                && !originals()
+                        .containsKey(
+                                STREAMS_PREFIX + StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG)) {
+            props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, DEFAULT_CACHE_MAX_BYTES);
+        }
+        props.putIfAbsent(
+                StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                DEFAULT_PRODUCER_BATCH_BYTES);
         return props;
     }
 

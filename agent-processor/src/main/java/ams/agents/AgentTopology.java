@@ -33,7 +33,7 @@ final class AgentTopology {
     public static final String AGENTS_STORE = "agents";
 
     /**
-     * Every version of every agent. Append-only and cached; it replaced a versioned store named
+     * Every version of every agent. Append-only, not cached; it replaced a versioned store named
      * "agent-versions", whose every put read and rewrote the agent's older versions.
      */
     public static final String HISTORY_STORE = "agent-history";

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +68,34 @@ class AgentProcessorConfigTest {
                 new AgentProcessorConfig(Map.of(AgentProcessorConfig.COMMIT_INTERVAL_MS, 250L))
                         .streamsProperties();
         assertEquals(250L, set.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+    }
+
+    @Test
+    void shouldTakeALargerRecordCacheAndProducerBatchesUnlessConfigured() {
+        Properties defaults = new AgentProcessorConfig(Map.of()).streamsProperties();
+        assertEquals(
+                AgentProcessorConfig.DEFAULT_CACHE_MAX_BYTES,
+                defaults.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+        assertEquals(
+                AgentProcessorConfig.DEFAULT_PRODUCER_BATCH_BYTES,
+                defaults.get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG)));
+
+        Properties configured =
+                new AgentProcessorConfig(
+                                Map.of(
+                                        AgentProcessorConfig.CACHE_MAX_BYTES,
+                                        1024L,
+                                        "streams.producer.batch.size",
+                                        "65536"))
+                        .streamsProperties();
+        assertEquals(1024L, configured.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+        assertEquals(
+                "65536",
+                configured.get(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG)));
+
+        Properties passedThrough =
+                new AgentProcessorConfig(Map.of("streams.statestore.cache.max.bytes", "2048"))
+                        .streamsProperties();
+        assertEquals("2048", passedThrough.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
     }
 }
