@@ -50,9 +50,10 @@ final class SearchBench {
     /**
      * Queries per mode before timing. The int8 kernel is Vector API code, which runs boxed and
      * allocating until C2 has compiled it; a server answers far more queries than this before it
-     * settles, so the figures are of the compiled code.
+     * settles, so the figures are of the compiled code. After 200 queries a vector query at 100k
+     * chunks still took 5.1 ms of CPU, after 3,000 it took 3.4 (2026-12-05, bench/RESULTS.md).
      */
-    private static final int WARM_UP_QUERIES = Integer.getInteger("ams.bench.searchWarmUp", 200);
+    private static final int WARM_UP_QUERIES = Integer.getInteger("ams.bench.searchWarmUp", 2_000);
 
     private final int chunks;
     private final int queries;
