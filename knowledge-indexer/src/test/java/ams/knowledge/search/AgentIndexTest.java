@@ -408,4 +408,32 @@ class AgentIndexTest {
                     "the chunk at row " + d + " keeps its vector as its block grows");
         }
     }
+
+    @Test
+    void shouldSortTheBestFirstWithTiesBySmallerIdAndGiveTheScoresBackExactly() {
+        AgentIndex.TopK top = new AgentIndex.TopK(8);
+        float[] scores = {0.5f, -0.25f, 0f, -0f, 0.5f, 1e-30f, -1f, 0.75f};
+        int[] ids = {7, 3, 5, 6, 2, 9, 1, 4};
+        for (int i = 0; i < scores.length; i++) {
+            top.offer(ids[i], scores[i]);
+        }
+        long[] sorted = top.sorted();
+        int[] order = new int[sorted.length];
+        for (int i = 0; i < sorted.length; i++) {
+            order[i] = AgentIndex.TopK.idOf(sorted[i]);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                new int[] {4, 2, 7, 9, 5, 6, 3, 1}, order);
+        for (long key : sorted) {
+            int id = AgentIndex.TopK.idOf(key);
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] == id) {
+                    assertEquals(
+                            Float.floatToIntBits(scores[i]),
+                            Float.floatToIntBits(AgentIndex.TopK.scoreOf(key)),
+                            "score of " + id);
+                }
+            }
+        }
+    }
 }
