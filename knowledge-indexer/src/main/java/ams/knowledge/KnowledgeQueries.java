@@ -46,7 +46,22 @@ public final class KnowledgeQueries {
             int chunkIndex,
             String chunkText,
             double similarity,
-            double score) {}
+            double score) {
+
+        /**
+         * The hit of {@code chunk} (the document's text when the chunk is gone) of {@code
+         * document}.
+         */
+        static SearchHit of(ChunkHit hit, DocumentRecord document, ChunkRecord chunk) {
+            return new SearchHit(
+                    document,
+                    hit.documentId() + "#" + hit.chunkIndex(),
+                    hit.chunkIndex(),
+                    chunk == null ? document.getContent() : chunk.getText(),
+                    hit.similarity(),
+                    hit.score());
+        }
+    }
 
     /** An edge seen from one node. {@code intervals} are all times it was valid, oldest first. */
     public record Neighbour(
@@ -180,14 +195,7 @@ public final class KnowledgeQueries {
                                                             agentId,
                                                             hit.documentId(),
                                                             hit.chunkIndex())));
-            results.add(
-                    new SearchHit(
-                            document,
-                            hit.documentId() + "#" + hit.chunkIndex(),
-                            hit.chunkIndex(),
-                            chunk == null ? document.getContent() : chunk.getText(),
-                            hit.similarity(),
-                            hit.score()));
+            results.add(SearchHit.of(hit, document, chunk));
         }
         return results;
     }
@@ -224,12 +232,14 @@ public final class KnowledgeQueries {
                         });
         Map<String, DocumentRecord> documents = new HashMap<>();
         Map<String, ChunkRecord> chunks = new HashMap<>();
+        // One scan of the agent's current chunks, not one per current document.
+        Map<String, List<ChunkRecord>> current = currentChunks(agentId);
         SearchIndex then = new SearchIndex();
         for (DocumentVersions.Standing standing : versions.standing()) {
             DocumentRecord document = standing.version().getDocument();
             List<ChunkRecord> its =
                     standing.current()
-                            ? currentChunks(agentId, document.getDocumentId())
+                            ? current.getOrDefault(document.getDocumentId(), List.of())
                             : standing.version().getChunks();
             add(then, documents, chunks, document, its);
         }
@@ -241,7 +251,7 @@ public final class KnowledgeQueries {
                         documents,
                         chunks,
                         document,
-                        currentChunks(agentId, document.getDocumentId()));
+                        current.getOrDefault(document.getDocumentId(), List.of()));
             }
         }
         float[] vector = mode == SearchMode.LEXICAL ? null : queryEmbeddings.embed(embedder, query);
@@ -263,17 +273,12 @@ public final class KnowledgeQueries {
                         filters,
                         floats,
                         exact)) {
-            DocumentRecord document = documents.get(hit.documentId());
-            ChunkRecord chunk =
-                    chunks.get(StoreKeys.chunk(agentId, hit.documentId(), hit.chunkIndex()));
             results.add(
-                    new SearchHit(
-                            document,
-                            hit.documentId() + "#" + hit.chunkIndex(),
-                            hit.chunkIndex(),
-                            chunk == null ? document.getContent() : chunk.getText(),
-                            hit.similarity(),
-                            hit.score()));
+                    SearchHit.of(
+                            hit,
+                            documents.get(hit.documentId()),
+                            chunks.get(
+                                    StoreKeys.chunk(agentId, hit.documentId(), hit.chunkIndex()))));
         }
         return results;
     }
@@ -294,18 +299,23 @@ public final class KnowledgeQueries {
         }
     }
 
-    /** The chunks of a document's current version, from the chunks store. */
-    private List<ChunkRecord> currentChunks(String agentId, String documentId) {
+    /** The chunks of the agent's current documents, by document id, from the chunks store. */
+    private Map<String, List<ChunkRecord>> currentChunks(String agentId) {
         return storeQueries.query(
                 KnowledgeTopology.CHUNKS_STORE,
                 () -> {
-                    List<ChunkRecord> found = new ArrayList<>();
+                    Map<String, List<ChunkRecord>> found = new HashMap<>();
                     try (KeyValueIterator<String, ChunkRecord> it =
                             chunksStore()
                                     .prefixScan(
-                                            StoreKeys.chunkPrefix(agentId, documentId),
+                                            StoreKeys.agentPrefix(agentId),
                                             new StringSerializer())) {
-                        it.forEachRemaining(entry -> found.add(entry.value));
+                        it.forEachRemaining(
+                                entry ->
+                                        found.computeIfAbsent(
+                                                        entry.value.getDocumentId(),
+                                                        d -> new ArrayList<>())
+                                                .add(entry.value));
                     }
                     return found;
                 });
