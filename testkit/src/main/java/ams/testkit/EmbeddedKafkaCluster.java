@@ -38,6 +38,9 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
                     Map.entry("default.replication.factor", "1"),
                     Map.entry("min.insync.replicas", "1"));
 
+    /** System properties with this prefix set broker settings ({@link #brokerOverrides()}). */
+    public static final String BROKER_PROPERTY_PREFIX = "ams.broker.";
+
     private final KafkaClusterTestKit cluster;
     private final Path baseDir;
 
@@ -83,6 +86,7 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
             KafkaClusterTestKit.Builder builder =
                     new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(true);
             SINGLE_NODE_CONFIG.forEach(builder::setConfigProp);
+            brokerOverrides().forEach(builder::setConfigProp);
             KafkaClusterTestKit cluster = builder.build();
             cluster.format();
             cluster.startup();
@@ -102,6 +106,29 @@ public final class EmbeddedKafkaCluster implements KafkaCluster {
             throw new IllegalStateException(
                     "Cannot start the embedded Kafka broker: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Broker settings from system properties {@code ams.broker.<key>=<value>}: how a benchmark
+     * tries a broker setting a deployment may choose (e.g. {@code
+     * -Dams.broker.add.partitions.to.txn.retry.backoff.ms=5}) without a code change.
+     */
+    static Map<String, String> brokerOverrides() {
+        Map<String, String> overrides = new java.util.TreeMap<>();
+        System.getProperties()
+                .forEach(
+                        (k, v) -> {
+                            String key = k.toString();
+                            if (key.startsWith(BROKER_PROPERTY_PREFIX)) {
+                                overrides.put(
+                                        key.substring(BROKER_PROPERTY_PREFIX.length()),
+                                        v.toString());
+                            }
+                        });
+        if (!overrides.isEmpty()) {
+            log.info("Broker settings from ams.broker.* system properties: {}", overrides);
+        }
+        return overrides;
     }
 
     private static BootstrapMetadata deployedBootstrap(MetadataVersion version) {
