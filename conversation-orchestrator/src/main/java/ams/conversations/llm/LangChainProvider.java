@@ -213,6 +213,10 @@ final class LangChainProvider implements ChatProvider {
                     "the model's stream did not complete within " + timeout);
         } catch (ExecutionException e) {
             abandoned.set(true);
+            if (Thread.currentThread().isInterrupted()) {
+                // The stream is read on this thread: a cancelled turn ends it with an error.
+                throw new IllegalStateException("interrupted during a model call", e.getCause());
+            }
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;

@@ -340,8 +340,15 @@ public final class ConversationBench {
                     ConversationOrchestrator.start(
                             new ConversationConfig(config), agents(), knowledge())) {
                 Topic<String, ConversationEvent> topic = o.topics().conversationEvents();
-                run(cluster, topic, "warmup-", 2, 2, 2, null);
+                // A warm-up as long as a wave of the run (cap conversations of 2 turns): without
+                // it the run measured the JIT compiling the model client's path (process CPU per
+                // call 5.2 ms cold against 3.4 warm, quiet runs of 2026-12-05).
+                run(cluster, topic, "warmup-", concurrency, concurrency, 2, null);
                 int before = fake.chatRequests().size();
+                long answerNanosBefore = fake.chatAnswerNanos();
+                long cpuBefore = ThreadCpu.processNanos();
+                long turnPoolBefore = workerNanos();
+                Map<String, Long> groupsBefore = ThreadCpu.byThreadGroup();
                 long t0 = System.nanoTime();
                 Phase p = run(cluster, topic, "conv-", conversations, conversations, turns, null);
                 List<Long> arrivals = fake.chatRequestNanos();
@@ -369,6 +376,53 @@ public final class ConversationBench {
                                 + " s, **ratio "
                                 + fmt(seconds / ideal)
                                 + "** |");
+                long calls = arrivals.size();
+                double processUs =
+                        (ThreadCpu.processNanos() - cpuBefore) / 1e3 / Math.max(1, calls);
+                Map<String, Long> groupsAfter = ThreadCpu.byThreadGroup();
+                StringBuilder groups = new StringBuilder();
+                groupsAfter.entrySet().stream()
+                        .map(
+                                e ->
+                                        Map.entry(
+                                                e.getKey(),
+                                                e.getValue()
+                                                        - groupsBefore.getOrDefault(
+                                                                e.getKey(), 0L)))
+                        .filter(e -> e.getValue() > 0)
+                        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .limit(8)
+                        .forEach(
+                                e ->
+                                        groups.append(e.getKey())
+                                                .append(' ')
+                                                .append(
+                                                        fmt(
+                                                                e.getValue()
+                                                                        / 1e3
+                                                                        / Math.max(1, calls)))
+                                                .append(" us; "));
+                rows.add("| " + label + ": CPU per model call by thread group | " + groups + " |");
+                double turnPoolUs = (workerNanos() - turnPoolBefore) / 1e3 / Math.max(1, calls);
+                rows.add(
+                        "| "
+                                + label
+                                + ": CPU per model call, this JVM (orchestrator, fake model server,"
+                                + " bench reader) / of which the turn pool | "
+                                + fmt(processUs)
+                                + " us / "
+                                + fmt(turnPoolUs)
+                                + " us |");
+                double inServer = (fake.chatAnswerNanos() - answerNanosBefore) / 1e9;
+                rows.add(
+                        "| "
+                                + label
+                                + ": mean time of a call in the model server / places of the cap"
+                                + " busy in it (its calls' time / (cap x wall time)) | "
+                                + fmt(inServer * 1000 / Math.max(1, calls))
+                                + " ms / "
+                                + fmt(inServer / (concurrency * seconds))
+                                + " |");
                 if (arrivals.size() > concurrency) {
                     long first = arrivals.stream().mapToLong(Long::longValue).min().orElseThrow();
                     long last = arrivals.stream().mapToLong(Long::longValue).max().orElseThrow();

@@ -32,6 +32,24 @@ public final class ThreadCpu {
         return total;
     }
 
+    /**
+     * CPU nanoseconds of the live threads by name with digits blanked (the threads of one pool
+     * summed): where a process's CPU goes, without a profiler.
+     */
+    public static java.util.Map<String, Long> byThreadGroup() {
+        java.util.Map<String, Long> groups = new java.util.TreeMap<>();
+        for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long cpu = THREADS.getThreadCpuTime(info.getThreadId());
+            if (cpu > 0) {
+                groups.merge(info.getThreadName().replaceAll("[0-9]+", "#"), cpu, Long::sum);
+            }
+        }
+        return groups;
+    }
+
     /** Kafka Streams' stream threads ({@code <client.id>-StreamThread-<n>}). */
     public static long streamThreadNanos() {
         return nanos(name -> name.contains("-StreamThread-"));

@@ -67,6 +67,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
                             Reply.text("Fake reply to: " + abbreviate(request.lastUserMessage())));
     private final List<ChatRequest> chatRequests = new CopyOnWriteArrayList<>();
     private final List<Long> chatRequestNanos = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.LongAdder chatAnswerNanos =
+            new java.util.concurrent.atomic.LongAdder();
     private final AtomicLong completionIds = new AtomicLong();
     private final AtomicLong embeddingRequests = new AtomicLong();
     private final AtomicReference<String> transcript = new AtomicReference<>("fake transcript");
@@ -159,6 +161,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return new ArrayList<>(chatRequestNanos);
     }
 
+    /**
+     * The time chat requests spent in this server, summed over all of them: from arrival to the
+     * last byte of the answer written (what a benchmark compares with the caller's cap on calls in
+     * flight to see whether the caller kept its places busy).
+     */
+    public long chatAnswerNanos() {
+        return chatAnswerNanos.sum();
+    }
+
     /** The text every transcription answers; null = answer 500. */
     public FakeOpenAiServer transcribeAs(String text) {
         transcript.set(text);
@@ -180,6 +191,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 return;
             }
             long arrived = System.nanoTime();
+            try {
+                answerChat(exchange, arrived);
+            } finally {
+                chatAnswerNanos.add(System.nanoTime() - arrived);
+            }
+        }
+    }
+
+    private void answerChat(HttpExchange exchange, long arrived) throws IOException {
+        try {
             JsonNode body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = json.readTree(in);
