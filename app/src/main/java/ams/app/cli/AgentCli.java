@@ -65,7 +65,8 @@ public final class AgentCli {
             body.set("config", JSON.readTree(Files.readString(config)));
         }
         JsonNode answer = api.client().post("/agents", body);
-        api.print(
+        return wait.printAndSettle(
+                api,
                 out(),
                 answer,
                 a ->
@@ -76,7 +77,6 @@ public final class AgentCli {
                                                 ? " with a generated id"
                                                 : "",
                                         a.path("event_id").asText()));
-        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -226,14 +226,14 @@ public final class AgentCli {
         String text = patch.startsWith("@") ? Files.readString(Path.of(patch.substring(1))) : patch;
         JsonNode answer =
                 api.client().patch("/agents/" + RestClient.encode(id), JSON.readTree(text));
-        api.print(
+        return wait.printAndSettle(
+                api,
                 out(),
                 answer,
                 a ->
                         out().printf(
                                         "Config change for %s published (event %s)%n",
                                         id, a.path("event_id").asText()));
-        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -254,8 +254,8 @@ public final class AgentCli {
                                         + "/prompts/"
                                         + RestClient.encode(type),
                                 Map.of("text", text));
-        api.print(out(), answer, a -> out().printf("Prompt %s of %s set%n", type, id));
-        return wait.settle(api.client(), answer, out());
+        return wait.printAndSettle(
+                api, out(), answer, a -> out().printf("Prompt %s of %s set%n", type, id));
     }
 
     @Command(
@@ -275,8 +275,11 @@ public final class AgentCli {
                                         + "/flags/"
                                         + RestClient.encode(flag),
                                 Map.of("value", value));
-        api.print(out(), answer, a -> out().printf("Flag %s of %s set to %s%n", flag, id, value));
-        return wait.settle(api.client(), answer, out());
+        return wait.printAndSettle(
+                api,
+                out(),
+                answer,
+                a -> out().printf("Flag %s of %s set to %s%n", flag, id, value));
     }
 
     @Command(
@@ -292,8 +295,8 @@ public final class AgentCli {
                         .post(
                                 "/agents/" + RestClient.encode(id) + "/deactivate",
                                 reason == null ? "{}" : Map.of("reason", reason));
-        api.print(out(), answer, a -> out().printf("Agent %s deactivated%n", id));
-        return wait.settle(api.client(), answer, out());
+        return wait.printAndSettle(
+                api, out(), answer, a -> out().printf("Agent %s deactivated%n", id));
     }
 
     @Command(
@@ -303,8 +306,8 @@ public final class AgentCli {
     int reactivate(@Parameters(paramLabel = "AGENT_ID") String id, @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client().post("/agents/" + RestClient.encode(id) + "/reactivate", "{}");
-        api.print(out(), answer, a -> out().printf("Agent %s reactivated%n", id));
-        return wait.settle(api.client(), answer, out());
+        return wait.printAndSettle(
+                api, out(), answer, a -> out().printf("Agent %s reactivated%n", id));
     }
 
     @Command(

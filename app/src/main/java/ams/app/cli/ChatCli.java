@@ -325,8 +325,7 @@ public final class ChatCli implements Callable<Integer> {
         }
         JsonNode answer =
                 api.client().post("/conversations/" + RestClient.encode(id) + "/messages", body);
-        api.print(out(), answer, a -> out().printf("Sent to %s%n", id));
-        return wait.settle(api.client(), answer, out());
+        return wait.printAndSettle(api, out(), answer, a -> out().printf("Sent to %s%n", id));
     }
 
     @Command(

@@ -356,8 +356,8 @@ public final class ConversationCli {
     int cancel(@Parameters(paramLabel = "CONVERSATION_ID") String id, @Mixin WaitOption wait) {
         JsonNode answer =
                 api.client().post("/conversations/" + RestClient.encode(id) + "/cancel", "{}");
-        api.print(out(), answer, a -> out().printf("Conversation %s cancelled%n", id));
-        return wait.settle(api.client(), answer, out());
+        return wait.printAndSettle(
+                api, out(), answer, a -> out().printf("Conversation %s cancelled%n", id));
     }
 
     /**

@@ -102,14 +102,14 @@ public final class KnowledgeCli {
         body.set("tags", JSON.valueToTree(tags == null ? List.of() : tags));
         JsonNode answer =
                 api.client().post("/agents/" + RestClient.encode(agentId) + "/knowledge", body);
-        api.print(
+        return wait.printAndSettle(
+                api,
                 out(),
                 answer,
                 a ->
                         out().printf(
                                         "Document %s added to %s%n",
                                         a.path("document_id").asText(), agentId));
-        return wait.settle(api.client(), answer, out());
     }
 
     @Command(
@@ -195,10 +195,10 @@ public final class KnowledgeCli {
                                         + RestClient.encode(agentId)
                                         + "/knowledge/"
                                         + RestClient.encode(documentId));
-        api.print(
+        return wait.printAndSettle(
+                api,
                 out(),
                 answer,
                 a -> out().printf("Document %s removed from %s%n", documentId, agentId));
-        return wait.settle(api.client(), answer, out());
     }
 }

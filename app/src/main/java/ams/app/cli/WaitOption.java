@@ -2,7 +2,10 @@ package ams.app.cli;
 
 import ams.app.client.RestClient;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,6 +14,8 @@ import picocli.CommandLine.Option;
  * letter later. Agent, knowledge and conversation writes alike: the answer says which it was.
  */
 final class WaitOption {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(
             names = "--wait",
@@ -23,9 +28,37 @@ final class WaitOption {
     Integer seconds;
 
     /**
-     * Exit code of the command: 0 without {@code --wait}, or once applied; 1 when rejected or not
-     * settled in time.
+     * Prints an accepted write's answer and, with {@code --wait}, its fate; returns the exit code:
+     * 0 without {@code --wait} or once applied, 1 when rejected or not settled in time. With {@code
+     * --json} the output stays one JSON document: the answer with its fate under {@code "fate"}
+     * (what {@code GET /events/{id}} answered, or {@code {"status": "unsettled"}}), printed once
+     * the wait is over.
      */
+    int printAndSettle(
+            ApiOptions api, PrintWriter out, JsonNode accepted, Consumer<JsonNode> human) {
+        if (seconds == null) {
+            api.print(out, accepted, human);
+            return 0;
+        }
+        if (!api.json()) {
+            human.accept(accepted);
+            return settle(api.client(), accepted, out);
+        }
+        String eventId = accepted.path("event_id").asText("");
+        Outcome outcome =
+                eventId.isEmpty()
+                        ? Outcome.unsettled("The answer carries no event id to wait for")
+                        : await(api.client(), eventId, seconds);
+        ObjectNode withFate =
+                accepted.isObject()
+                        ? ((ObjectNode) accepted).deepCopy()
+                        : JSON.createObjectNode().set("answer", accepted);
+        withFate.set("fate", outcome.fate());
+        api.print(out, withFate, human);
+        return outcome.applied() ? 0 : 1;
+    }
+
+    /** As {@link #printAndSettle}, for an answer already printed in words. */
     int settle(RestClient client, JsonNode accepted, PrintWriter out) {
         if (seconds == null) {
             return 0;
@@ -43,36 +76,55 @@ final class WaitOption {
      * when rejected or not settled in time.
      */
     static int settle(RestClient client, String eventId, long seconds, PrintWriter out) {
+        Outcome outcome = await(client, eventId, seconds);
+        out.println(outcome.text());
+        return outcome.applied() ? 0 : 1;
+    }
+
+    /** A write's fate: as the API answered it (or unsettled), whether applied, and in words. */
+    record Outcome(JsonNode fate, boolean applied, String text) {
+
+        static Outcome unsettled(String text) {
+            ObjectNode fate = JSON.createObjectNode();
+            fate.put("status", "unsettled");
+            fate.put("detail", text);
+            return new Outcome(fate, false, text);
+        }
+    }
+
+    /** Polls {@code GET /events/{id}} until the write is applied or rejected, or time is up. */
+    static Outcome await(RestClient client, String eventId, long seconds) {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         long pauseMs = 20;
         while (true) {
             try {
                 JsonNode fate = client.get("/events/" + RestClient.encode(eventId));
                 if ("applied".equals(fate.path("status").asText())) {
-                    out.println("Applied: " + applied(fate));
-                    return 0;
+                    return new Outcome(fate, true, "Applied: " + applied(fate));
                 }
-                out.printf(
-                        "Rejected (%s): %s%n",
-                        fate.path("reason").asText(), fate.path("detail").asText());
-                return 1;
+                return new Outcome(
+                        fate,
+                        false,
+                        String.format(
+                                "Rejected (%s): %s",
+                                fate.path("reason").asText(), fate.path("detail").asText()));
             } catch (RestClient.ApiException e) {
                 if (e.status() != 404 && !e.retriable()) {
                     throw e;
                 }
             }
             if (System.nanoTime() > deadline) {
-                out.printf(
-                        "Event %s not applied or rejected after %d s: the processor may be behind;"
-                                + " ask again with GET /events/%s%n",
-                        eventId, seconds, eventId);
-                return 1;
+                return Outcome.unsettled(
+                        String.format(
+                                "Event %s not applied or rejected after %d s: the processor may be"
+                                        + " behind; ask again with GET /events/%s",
+                                eventId, seconds, eventId));
             }
             try {
                 Thread.sleep(pauseMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return 1;
+                return Outcome.unsettled("Interrupted while waiting for event " + eventId);
             }
             pauseMs = Math.min(pauseMs * 2, 500);
         }

@@ -193,6 +193,28 @@ class RunningSystemIT {
         assertTrue(
                 ams(0, "agent", "export", "minecraft_assistant_001")
                         .contains("\"agent_id\" : \"minecraft_assistant_001\""));
+        // --wait --json: stdout stays one JSON document (trailing text fails the read), the
+        // answer with the write's fate.
+        JsonNode waited =
+                JSON.readerFor(JsonNode.class)
+                        .with(
+                                com.fasterxml.jackson.databind.DeserializationFeature
+                                        .FAIL_ON_TRAILING_TOKENS)
+                        .readValue(
+                                ams(
+                                        0,
+                                        "agent",
+                                        "set-prompt",
+                                        "minecraft_assistant_001",
+                                        "llmBooster",
+                                        "Be concrete.",
+                                        "--wait",
+                                        "--json"));
+        assertEquals("applied", waited.path("fate").path("status").asText(), waited.toString());
+        assertEquals(
+                waited.path("event_id").asText(),
+                waited.path("fate").path("event_id").asText(),
+                waited.toString());
         ams(4, "agent", "show", "nobody");
 
         ams(
