@@ -168,9 +168,16 @@ public final class OpenLoopLoad {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // A small heap and the serial collector: the generator allocates little, and a young
-        // collection of a small heap is short (it would count as latency: the schedule goes on).
-        command.add("-Xmx256m");
+        // No collection while it measures: a young generation that the generator's ~1 MB/s does
+        // not fill in a run, its memory touched at start-up. With -Xmx256m it collected about once
+        // a run, and that one collection took 32-43 ms on this VM (first touch of the survivor
+        // space): ~70 requests of its schedule waited for it and were charged to the server, the
+        // p99.9 of a trivial server alone went from 6.9 to 13.3 ms (2026-12-05). The serial
+        // collector: no collector threads competing for the server's cores.
+        command.add("-Xms640m");
+        command.add("-Xmx640m");
+        command.add("-Xmn512m");
+        command.add("-XX:+AlwaysPreTouch");
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -223,6 +230,7 @@ public final class OpenLoopLoad {
             TimeUnit.NANOSECONDS.sleep(untilMeasuring);
         }
         long cpuAtMeasuring = ThreadCpu.processNanos();
+        long[] gcAtMeasuring = collections();
         System.out.println(MEASURING);
         System.out.flush();
         for (Thread thread : threads) {
@@ -241,6 +249,13 @@ public final class OpenLoopLoad {
                 System.err.println("open-loop-" + connection.index + ": " + connection.firstError);
             }
         }
+        long[] gcAtEnd = collections();
+        // Said apart from the result: a pause of the generator is latency it charges the server.
+        System.out.printf(
+                Locale.ROOT,
+                "generator collections while measuring: %d, %d ms%n",
+                gcAtEnd[0] - gcAtMeasuring[0],
+                gcAtEnd[1] - gcAtMeasuring[1]);
         double nanos = Math.max(end, lastDone) - measureFrom;
         long requests = latency.getTotalCount() + errors;
         return new Result(
@@ -256,6 +271,18 @@ public final class OpenLoopLoad {
                 millis(lag.getValueAtPercentile(50)),
                 millis(lag.getValueAtPercentile(99)),
                 (ThreadCpu.processNanos() - cpuAtMeasuring) / 1e3 / Math.max(1, requests));
+    }
+
+    /** Collections of this JVM so far: count and milliseconds. */
+    private static long[] collections() {
+        long count = 0;
+        long millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc :
+                java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     private static double millis(long nanos) {
