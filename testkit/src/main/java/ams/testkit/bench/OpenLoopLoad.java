@@ -169,15 +169,13 @@ public final class OpenLoopLoad {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // No collection while it measures: a young generation that the generator's ~1 MB/s does
-        // not fill in a run, its memory touched at start-up. With -Xmx256m it collected about once
-        // a run, and that one collection took 32-43 ms on this VM (first touch of the survivor
-        // space): ~70 requests of its schedule waited for it and were charged to the server, the
-        // p99.9 of a trivial server alone went from 6.9 to 13.3 ms (2026-12-05). The serial
-        // collector: no collector threads competing for the server's cores.
-        command.add("-Xms640m");
+        // not fill in a run. With -Xmx256m it collected about once a run, and that one collection
+        // took 32-43 ms on this VM: ~70 requests of its schedule waited for it and were charged to
+        // the server (a trivial server alone: p99.9 13.3 ms with it, 4.9-5.4 without, 2026-12-05).
+        // Not pre-touched: touching it all at start cost more CPU outside the benchmark than it
+        // saved. The serial collector: no collector threads competing for the server's cores.
         command.add("-Xmx640m");
         command.add("-Xmn512m");
-        command.add("-XX:+AlwaysPreTouch");
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
