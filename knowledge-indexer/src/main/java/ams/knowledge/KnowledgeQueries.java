@@ -162,12 +162,7 @@ public final class KnowledgeQueries {
         ReadOnlyKeyValueStore<String, ChunkRecord> chunkStore =
                 storeQueries.query(KnowledgeTopology.CHUNKS_STORE, this::chunksStore);
         // The float vectors stay in the store; the index re-ranks its best candidates with them.
-        ChunkVectors floats =
-                (documentId, chunkIndex) -> {
-                    ChunkRecord chunk =
-                            chunkStore.get(StoreKeys.chunk(agentId, documentId, chunkIndex));
-                    return chunk == null ? null : BatchIndexer.toFloats(chunk.getVector());
-                };
+        ChunkVectors floats = floatVectors(agentId, chunkStore::get);
         List<ChunkHit> hits =
                 index.search(
                         agentId,
@@ -255,12 +250,7 @@ public final class KnowledgeQueries {
             }
         }
         float[] vector = mode == SearchMode.LEXICAL ? null : queryEmbeddings.embed(embedder, query);
-        ChunkVectors floats =
-                (documentId, chunkIndex) -> {
-                    ChunkRecord chunk =
-                            chunks.get(StoreKeys.chunk(agentId, documentId, chunkIndex));
-                    return chunk == null ? null : BatchIndexer.toFloats(chunk.getVector());
-                };
+        ChunkVectors floats = floatVectors(agentId, chunks::get);
         List<SearchHit> results = new ArrayList<>();
         for (ChunkHit hit :
                 then.search(
@@ -380,6 +370,15 @@ public final class KnowledgeQueries {
         return streams.store(
                 StoreQueryParameters.fromNameAndType(
                         KnowledgeTopology.DOCUMENTS_STORE, QueryableStoreTypes.keyValueStore()));
+    }
+
+    /** The float vectors of an agent's chunks, read by chunk key from {@code chunks}. */
+    private static ChunkVectors floatVectors(
+            String agentId, java.util.function.Function<String, ChunkRecord> chunks) {
+        return (documentId, chunkIndex) -> {
+            ChunkRecord chunk = chunks.apply(StoreKeys.chunk(agentId, documentId, chunkIndex));
+            return chunk == null ? null : BatchIndexer.toFloats(chunk.getVector());
+        };
     }
 
     private ReadOnlyKeyValueStore<String, ChunkRecord> chunksStore() {

@@ -81,9 +81,8 @@ final class StreamedBody extends InputStream implements HttpResponse.BodySubscri
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
+        ByteBuffer buffer = nextBuffer();
+        return buffer == null ? -1 : buffer.get() & 0xff;
     }
 
     @Override

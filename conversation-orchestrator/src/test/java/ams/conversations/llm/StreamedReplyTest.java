@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,27 +89,28 @@ class StreamedReplyTest {
                                 r ->
                                         Reply.text("a b c d e f g h i j")
                                                 .chunksEvery(Duration.ofMillis(500)))) {
-            AtomicReference<Thread> caller = new AtomicReference<>();
             CompletableFuture<Throwable> outcome = new CompletableFuture<>();
             List<String> tokens = new CopyOnWriteArrayList<>();
+            CountDownLatch started = new CountDownLatch(1);
             Thread t =
                     new Thread(
                             () -> {
-                                caller.set(Thread.currentThread());
                                 try {
                                     provider(fake, Duration.ofSeconds(30))
-                                            .reply(prompt(), null, tokens::add);
+                                            .reply(
+                                                    prompt(),
+                                                    null,
+                                                    token -> {
+                                                        tokens.add(token);
+                                                        started.countDown();
+                                                    });
                                     outcome.complete(null);
                                 } catch (RuntimeException e) {
                                     outcome.complete(e);
                                 }
                             });
             t.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (tokens.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertTrue(!tokens.isEmpty(), "the stream never started");
+            assertTrue(started.await(10, TimeUnit.SECONDS), "the stream never started");
             long interrupted = System.nanoTime();
             t.interrupt();
 
