@@ -58,6 +58,17 @@ final class AgentIndex {
     /** The sketch stage keeps at least this many candidates, and at least 1/{@link #DIVISOR}. */
     static final int MIN_CANDIDATES = 2_048;
 
+    /**
+     * The candidate floor of a hybrid query's vector half per chunk of an average document, up to
+     * {@link #MIN_CANDIDATES}: that half only orders the fusion's documents (rank r adds 1 / (60 +
+     * r)), and nothing is re-ranked from it. At 10,000 one-chunk documents, k = 5, 512 candidates
+     * agreed with hybrid over exact float cosines on 0.970 of the documents returned (2,048: 0.985)
+     * for about a quarter less search CPU; at ten chunks per document 864 candidates agreed on 0.88
+     * (2,048: 0.96), so documents of several chunks keep the full floor (bench/RESULTS.md, issue
+     * 14).
+     */
+    static final int FUSION_MIN_CANDIDATES = 512;
+
     static final int DIVISOR = 16;
 
     /** Sketch scores sampled to set the candidate threshold. */
@@ -599,11 +610,16 @@ final class AgentIndex {
     }
 
     private TopK approximate(float[] q, int want, BitSet excluded, ChunkVectors source) {
+        return approximate(q, want, excluded, source, MIN_CANDIDATES);
+    }
+
+    private TopK approximate(
+            float[] q, int want, BitSet excluded, ChunkVectors source, int minCandidates) {
         byte[] q8 = QuantizedVectors.quantizeQuery(q);
         float qScale = QuantizedVectors.queryScale(q);
         int rerank = source == null ? want : want + RERANK_EXTRA;
         TopK ranked;
-        int candidates = Math.max(rerank * 4, candidates(size));
+        int candidates = Math.max(rerank * 4, candidates(size, minCandidates));
         Scratch scratch = borrowScratch();
         try {
             if (!vectors.sketched() || size <= FULL_SCAN_MAX || candidates >= size) {
@@ -661,9 +677,11 @@ final class AgentIndex {
             BitSet excluded,
             Scratch scratch) {
         QuantizedVectors.SketchQuery sketch = vectors.sketchQuery(q);
-        // A sample of an eighth of the rows (at least 1,024) estimates the threshold well enough;
-        // 4,096 of 10,000 rows scored most of them twice.
-        int samples = Math.min(size, Math.min(SAMPLES, Math.max(1_024, size / 8)));
+        // A sample of a sixteenth of the rows (at least 512) estimates the threshold well enough:
+        // 4,096 of 10,000 rows scored most of them twice, and 1,250 still took a fifth of the
+        // sketch stage (strided rows, no prefetch); at 10,000 rows the threshold of 625 samples
+        // moves the candidate count by about a tenth, which the recall did not see.
+        int samples = Math.min(size, Math.min(SAMPLES, Math.max(512, size / 16)));
         float[] sample = scratch.sample;
         long stride = Math.max(1, size / samples);
         int taken = 0;
@@ -763,7 +781,11 @@ final class AgentIndex {
      * spent 62,500 int8 dot products per query (bench/RESULTS.md).
      */
     static int candidates(int rows) {
-        return Math.max(MIN_CANDIDATES, Math.min(rows / DIVISOR, (int) (20 * Math.sqrt(rows))));
+        return candidates(rows, MIN_CANDIDATES);
+    }
+
+    static int candidates(int rows, int minCandidates) {
+        return Math.max(minCandidates, Math.min(rows / DIVISOR, (int) (20 * Math.sqrt(rows))));
     }
 
     private Scratch borrowScratch() {
@@ -1022,9 +1044,13 @@ final class AgentIndex {
             float[] query, String queryModel, int k, BitSet excluded, double minSimilarity) {
         checkDimension(query, queryModel);
         float[] q = normalised(query);
-        int want = k * 4 + 16;
+        // Chunks wanted: the documents wanted times the chunks of an average document, up to four
+        // (the loop below asks for four times more when the best chunks share documents anyway).
+        int chunksPerDocument = documents.isEmpty() ? 1 : Math.max(1, live / documents.size());
+        int want = k * Math.min(4, 1 + chunksPerDocument) + 16;
+        int floor = Math.min(MIN_CANDIDATES, FUSION_MIN_CANDIDATES * chunksPerDocument);
         while (true) {
-            TopK top = approximate(q, want, excluded, null);
+            TopK top = approximate(q, want, excluded, null, floor);
             List<ChunkHit> hits = bestPerDocument(top, k, minSimilarity);
             if (hits.size() >= k || top.size < want) {
                 return hits;

@@ -332,6 +332,57 @@ class AgentIndexTest {
     }
 
     @Test
+    void shouldFuseOneChunkDocumentsFromFewerCandidatesAndStillAgreeWithExactHybrid() {
+        // Above the full-scan size, so the sketch stage runs with the fusion's smaller floor.
+        AgentIndex index = new AgentIndex("a");
+        Random random = new Random(5);
+        int dimension = 128;
+        int documents = AgentIndex.FULL_SCAN_MAX + 1_808;
+        java.util.Map<String, float[]> store = new java.util.HashMap<>();
+        String[] words = {"kafka", "stream", "agent", "turn", "store", "topic", "event", "state"};
+        for (int d = 0; d < documents; d++) {
+            float[] vector = gaussian(random, dimension);
+            store.put("d" + d, vector);
+            String text = words[random.nextInt(8)] + " " + words[random.nextInt(8)] + " filler";
+            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, text, vector)));
+        }
+        ChunkVectors source = (documentId, chunkIndex) -> store.get(documentId);
+        int agreed = 0;
+        int queries = 20;
+        for (int i = 0; i < queries; i++) {
+            float[] q = gaussian(random, dimension);
+            String text = words[random.nextInt(8)] + " " + words[random.nextInt(8)];
+            List<String> exact =
+                    ids(
+                            index.search(
+                                    q,
+                                    text,
+                                    "m",
+                                    SearchMode.HYBRID,
+                                    5,
+                                    SearchFilters.NONE,
+                                    source,
+                                    true));
+            List<String> fused =
+                    ids(
+                            index.search(
+                                    q,
+                                    text,
+                                    "m",
+                                    SearchMode.HYBRID,
+                                    5,
+                                    SearchFilters.NONE,
+                                    source,
+                                    false));
+            assertEquals(5, fused.size());
+            agreed += (int) fused.stream().filter(exact::contains).count();
+        }
+        assertTrue(
+                agreed >= queries * 5 * 9 / 10,
+                "hybrid documents also in exact hybrid: " + agreed + "/" + queries * 5);
+    }
+
+    @Test
     void shouldKeepASixteenthAsCandidatesUpTo100kRowsThenGrowWithTheSquareRoot() {
         assertEquals(AgentIndex.MIN_CANDIDATES, AgentIndex.candidates(10_000));
         assertEquals(6_250, AgentIndex.candidates(100_000));
