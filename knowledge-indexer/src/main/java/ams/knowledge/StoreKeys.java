@@ -25,7 +25,7 @@ public final class StoreKeys {
 
     /** Zero-padded index so the store's byte order is the chunk order. */
     public static String chunk(String agentId, String documentId, int chunkIndex) {
-        return chunkPrefix(agentId, documentId) + String.format("%06d", chunkIndex);
+        return chunkPrefix(agentId, documentId) + zeroPadded(chunkIndex, 6);
     }
 
     /**
@@ -34,7 +34,19 @@ public final class StoreKeys {
      * order is each document's versions in time order.
      */
     public static String version(String agentId, String documentId, long fromMillis) {
-        return chunkPrefix(agentId, documentId) + String.format("%019d", Math.max(0, fromMillis));
+        return chunkPrefix(agentId, documentId) + zeroPadded(Math.max(0, fromMillis), 19);
+    }
+
+    /**
+     * {@code value} (not negative) in decimal, left-padded with zeros to {@code width} digits (as
+     * {@code String.format("%0<width>d")}, which was a tenth of a search's key building).
+     */
+    static String zeroPadded(long value, int width) {
+        String digits = Long.toString(value);
+        if (digits.length() >= width) {
+            return digits;
+        }
+        return "0".repeat(width - digits.length()) + digits;
     }
 
     /** The document id of a {@link #version} key of {@code agentId}. */
