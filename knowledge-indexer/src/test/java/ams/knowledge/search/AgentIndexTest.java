@@ -352,34 +352,19 @@ class AgentIndexTest {
         for (int i = 0; i < queries; i++) {
             float[] q = gaussian(random, dimension);
             String text = words[random.nextInt(8)] + " " + words[random.nextInt(8)];
-            List<String> exact =
-                    ids(
-                            index.search(
-                                    q,
-                                    text,
-                                    "m",
-                                    SearchMode.HYBRID,
-                                    5,
-                                    SearchFilters.NONE,
-                                    source,
-                                    true));
-            List<String> fused =
-                    ids(
-                            index.search(
-                                    q,
-                                    text,
-                                    "m",
-                                    SearchMode.HYBRID,
-                                    5,
-                                    SearchFilters.NONE,
-                                    source,
-                                    false));
+            List<String> exact = ids(hybridTop5(index, q, text, source, true));
+            List<String> fused = ids(hybridTop5(index, q, text, source, false));
             assertEquals(5, fused.size());
             agreed += (int) fused.stream().filter(exact::contains).count();
         }
         assertTrue(
                 agreed >= queries * 5 * 9 / 10,
                 "hybrid documents also in exact hybrid: " + agreed + "/" + queries * 5);
+    }
+
+    private static List<ChunkHit> hybridTop5(
+            AgentIndex index, float[] q, String text, ChunkVectors source, boolean exact) {
+        return index.search(q, text, "m", SearchMode.HYBRID, 5, SearchFilters.NONE, source, exact);
     }
 
     @Test
