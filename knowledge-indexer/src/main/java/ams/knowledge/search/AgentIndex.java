@@ -778,12 +778,9 @@ final class AgentIndex {
      * rows, then growing with the square root (20 per row's square root: 6,325 at 100,000, 20,000
      * at 1,000,000). The best rows of a larger agent stand further above the rest, so the sketch
      * ranks them well with fewer candidates: at 1M chunks a sixteenth gave recall@10 1.0000 and
-     * spent 62,500 int8 dot products per query (bench/RESULTS.md).
+     * spent 62,500 int8 dot products per query (bench/RESULTS.md). Never fewer than {@code
+     * minCandidates} ({@link #MIN_CANDIDATES}, or a hybrid query's smaller floor).
      */
-    static int candidates(int rows) {
-        return candidates(rows, MIN_CANDIDATES);
-    }
-
     static int candidates(int rows, int minCandidates) {
         return Math.max(minCandidates, Math.min(rows / DIVISOR, (int) (20 * Math.sqrt(rows))));
     }

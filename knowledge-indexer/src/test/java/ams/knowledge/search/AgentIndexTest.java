@@ -369,9 +369,13 @@ class AgentIndexTest {
 
     @Test
     void shouldKeepASixteenthAsCandidatesUpTo100kRowsThenGrowWithTheSquareRoot() {
-        assertEquals(AgentIndex.MIN_CANDIDATES, AgentIndex.candidates(10_000));
-        assertEquals(6_250, AgentIndex.candidates(100_000));
-        assertEquals(20_000, AgentIndex.candidates(1_000_000));
+        int floor = AgentIndex.MIN_CANDIDATES;
+        assertEquals(floor, AgentIndex.candidates(10_000, floor));
+        assertEquals(6_250, AgentIndex.candidates(100_000, floor));
+        assertEquals(20_000, AgentIndex.candidates(1_000_000, floor));
+        // A hybrid query's smaller floor only matters where a sixteenth is below the usual one.
+        assertEquals(625, AgentIndex.candidates(10_000, AgentIndex.FUSION_MIN_CANDIDATES));
+        assertEquals(6_250, AgentIndex.candidates(100_000, AgentIndex.FUSION_MIN_CANDIDATES));
     }
 
     @Test

@@ -3,6 +3,8 @@ package ams.knowledge.search;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +48,24 @@ class QuantizedVectorsTest {
                         Math.abs(exact - rounded) <= dimension * sketch.step / 2 + 1e-4,
                         "rounding error " + Math.abs(exact - rounded));
             }
+            // The scan that selects candidates scores rows with its own inline copy of the
+            // scoring: it must keep exactly the rows whose score reaches the threshold, in order,
+            // across the block boundary.
+            float threshold = scores[rows / 2];
+            QuantizedVectors.RowList kept = new QuantizedVectors.RowList();
+            vectors.sketchAbove(sketch, 50, rows, threshold, kept);
+            List<Integer> expected = new ArrayList<>();
+            for (int id = 50; id < rows; id++) {
+                if (scores[id] >= threshold) {
+                    expected.add(id);
+                }
+            }
+            List<Integer> actual = new ArrayList<>();
+            for (int i = 0; i < kept.size; i++) {
+                actual.add(kept.ids[i]);
+            }
+            assertEquals(expected, actual, dimension + " dimensions");
+            assertEquals(scores[rows - 1], vectors.sketchScore(sketch, rows - 1));
         }
     }
 
