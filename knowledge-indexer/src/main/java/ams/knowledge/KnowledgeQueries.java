@@ -162,7 +162,11 @@ public final class KnowledgeQueries {
         ReadOnlyKeyValueStore<String, ChunkRecord> chunkStore =
                 storeQueries.query(KnowledgeTopology.CHUNKS_STORE, this::chunksStore);
         // The float vectors stay in the store; the index re-ranks its best candidates with them.
-        ChunkVectors floats = floatVectors(agentId, chunkStore::get);
+        // Each chunk read is kept for the search: the hits returned were read for their vectors
+        // already, and their text comes from the same record (a second read decoded it again).
+        Map<String, ChunkRecord> read = new HashMap<>();
+        ChunkVectors floats =
+                floatVectors(agentId, key -> read.computeIfAbsent(key, chunkStore::get));
         List<ChunkHit> hits =
                 index.search(
                         agentId,
@@ -174,25 +178,27 @@ public final class KnowledgeQueries {
                         filters,
                         floats,
                         exact);
-        List<SearchHit> results = new ArrayList<>(hits.size());
-        for (ChunkHit hit : hits) {
-            DocumentRecord document = document(agentId, hit.documentId());
-            if (document == null) {
-                continue;
-            }
-            ChunkRecord chunk =
-                    storeQueries.query(
-                            KnowledgeTopology.CHUNKS_STORE,
-                            () ->
-                                    chunksStore()
-                                            .get(
-                                                    StoreKeys.chunk(
-                                                            agentId,
-                                                            hit.documentId(),
-                                                            hit.chunkIndex())));
-            results.add(SearchHit.of(hit, document, chunk));
-        }
-        return results;
+        return storeQueries.query(
+                KnowledgeTopology.DOCUMENTS_STORE,
+                () -> {
+                    // One handle of each store for all the hits, not one per read.
+                    ReadOnlyKeyValueStore<String, DocumentRecord> documents = documentsStore();
+                    ReadOnlyKeyValueStore<String, ChunkRecord> chunks = chunksStore();
+                    List<SearchHit> results = new ArrayList<>(hits.size());
+                    for (ChunkHit hit : hits) {
+                        DocumentRecord document =
+                                documents.get(StoreKeys.document(agentId, hit.documentId()));
+                        if (document == null) {
+                            continue;
+                        }
+                        String key = StoreKeys.chunk(agentId, hit.documentId(), hit.chunkIndex());
+                        ChunkRecord chunk = read.get(key);
+                        results.add(
+                                SearchHit.of(
+                                        hit, document, chunk != null ? chunk : chunks.get(key)));
+                    }
+                    return results;
+                });
     }
 
     /**

@@ -878,7 +878,7 @@ final class AgentIndex {
     }
 
     private List<ChunkHit> bestPerDocument(TopK top, int k, double minScore) {
-        Map<DocEntry, ChunkHit> best = new LinkedHashMap<>();
+        Map<DocEntry, ChunkHit> best = new LinkedHashMap<>(capacityFor(Math.min(k, top.size)));
         for (long key : top.sorted()) {
             int id = TopK.idOf(key);
             double score = TopK.scoreOf(key);
@@ -904,7 +904,7 @@ final class AgentIndex {
                 scratch.scores = new float[Math.max(size, scratch.scores.length * 2)];
             }
             bm25(queryText, excluded, scratch);
-            int want = k * 4 + 16;
+            int want = chunksWanted(k);
             while (true) {
                 TopK top = new TopK(want);
                 for (int i = 0; i < scratch.count; i++) {
@@ -981,33 +981,26 @@ final class AgentIndex {
                         ? vectorEstimates(query, queryModel, depth, excluded, minSimilarity)
                         : vector(query, queryModel, depth, excluded, minSimilarity, source, exact);
         List<ChunkHit> byTerms = lexical(queryText, depth, excluded, Double.NEGATIVE_INFINITY);
-        Map<String, double[]> fused = new LinkedHashMap<>();
-        Map<String, ChunkHit> representative = new HashMap<>();
+        int candidates = byVector.size() + byTerms.size();
+        Map<String, double[]> fused = new LinkedHashMap<>(capacityFor(candidates));
+        Map<String, ChunkHit> representative = new HashMap<>(capacityFor(candidates));
         for (int rank = 0; rank < byVector.size(); rank++) {
             ChunkHit hit = byVector.get(rank);
             fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] +=
                     1.0 / (RRF_K + rank + 1);
             representative.put(hit.documentId(), hit);
         }
-        float[] q = vectors != null ? normalised(query) : null;
-        // Quantized once: up to depth lexical-only hits may need the int8 estimate.
-        byte[] q8 = q != null ? QuantizedVectors.quantizeQuery(q) : null;
-        float qScale = q != null ? QuantizedVectors.queryScale(q) : 0;
+        // A document only the terms found has no cosine yet: it is estimated below only if the
+        // fused order reaches it (most of the depth lexical-only hits never are returned).
         for (int rank = 0; rank < byTerms.size(); rank++) {
             ChunkHit hit = byTerms.get(rank);
-            if (!representative.containsKey(hit.documentId())) {
-                double cosine = cosineOf(q, q8, qScale, hit, estimated ? null : source);
-                if (cosine < minSimilarity) {
-                    continue;
-                }
-                representative.put(
-                        hit.documentId(),
-                        new ChunkHit(hit.documentId(), hit.chunkIndex(), cosine, 0));
-            }
+            representative.putIfAbsent(
+                    hit.documentId(),
+                    new ChunkHit(hit.documentId(), hit.chunkIndex(), Double.NaN, 0));
             fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] +=
                     1.0 / (RRF_K + rank + 1);
         }
-        List<ChunkHit> hits = new ArrayList<>();
+        List<ChunkHit> hits = new ArrayList<>(fused.size());
         fused.forEach(
                 (documentId, score) -> {
                     ChunkHit hit = representative.get(documentId);
@@ -1015,19 +1008,33 @@ final class AgentIndex {
                             new ChunkHit(documentId, hit.chunkIndex(), hit.similarity(), score[0]));
                 });
         hits.sort((a, b) -> Double.compare(b.score(), a.score()));
-        if (!estimated || source == null) {
-            return hits.size() > k ? new ArrayList<>(hits.subList(0, k)) : hits;
-        }
-        // The reported similarity is the exact cosine: read the returned hits' floats, dropping
-        // any whose exact cosine falls below the minimum after all.
+        float[] q = vectors != null ? normalised(query) : null;
+        // Quantized once: several lexical-only hits may need the int8 estimate.
+        byte[] q8 = q != null ? QuantizedVectors.quantizeQuery(q) : null;
+        float qScale = q != null ? QuantizedVectors.queryScale(q) : 0;
+        boolean reread = estimated && source != null;
         List<ChunkHit> returned = new ArrayList<>(k);
         for (ChunkHit hit : hits) {
-            double cosine = cosineOf(q, q8, qScale, hit, source);
-            if (cosine >= minSimilarity) {
-                returned.add(new ChunkHit(hit.documentId(), hit.chunkIndex(), cosine, hit.score()));
-                if (returned.size() == k) {
-                    break;
+            double similarity = hit.similarity();
+            if (Double.isNaN(similarity)) {
+                // Dropping a document below the minimum leaves the others' fused scores as they
+                // are: each document's score is its own ranks' sum.
+                similarity = cosineOf(q, q8, qScale, hit, estimated ? null : source);
+                if (similarity < minSimilarity) {
+                    continue;
                 }
+            }
+            if (reread) {
+                // The reported similarity is the exact cosine: read the returned hits' floats,
+                // dropping any whose exact cosine falls below the minimum after all.
+                similarity = cosineOf(q, q8, qScale, hit, source);
+                if (similarity < minSimilarity) {
+                    continue;
+                }
+            }
+            returned.add(new ChunkHit(hit.documentId(), hit.chunkIndex(), similarity, hit.score()));
+            if (returned.size() == k) {
+                break;
             }
         }
         return returned;
@@ -1041,10 +1048,8 @@ final class AgentIndex {
             float[] query, String queryModel, int k, BitSet excluded, double minSimilarity) {
         checkDimension(query, queryModel);
         float[] q = normalised(query);
-        // Chunks wanted: the documents wanted times the chunks of an average document, up to four
-        // (the loop below asks for four times more when the best chunks share documents anyway).
-        int chunksPerDocument = documents.isEmpty() ? 1 : Math.max(1, live / documents.size());
-        int want = k * Math.min(4, 1 + chunksPerDocument) + 16;
+        int chunksPerDocument = chunksPerDocument();
+        int want = chunksWanted(k);
         int floor = Math.min(MIN_CANDIDATES, FUSION_MIN_CANDIDATES * chunksPerDocument);
         while (true) {
             TopK top = approximate(q, want, excluded, null, floor);
@@ -1054,6 +1059,26 @@ final class AgentIndex {
             }
             want *= 4;
         }
+    }
+
+    /** The live chunks of an average document, at least one. */
+    private int chunksPerDocument() {
+        return documents.isEmpty() ? 1 : Math.max(1, live / documents.size());
+    }
+
+    /**
+     * Chunks to rank for {@code k} documents when the ranking is exact or only orders candidates:
+     * the documents wanted times the chunks of an average document plus one, up to four times (the
+     * callers ask for four times more when the best chunks share documents anyway). One-chunk
+     * documents need 2k + 16, not the 4k + 16 that every heap and map of a search once carried.
+     */
+    private int chunksWanted(int k) {
+        return k * Math.min(4, 1 + chunksPerDocument()) + 16;
+    }
+
+    /** A hash map capacity that holds {@code entries} without growing. */
+    private static int capacityFor(int entries) {
+        return entries * 4 / 3 + 1;
     }
 
     private double cosineOf(float[] q, byte[] q8, float qScale, ChunkHit hit, ChunkVectors source) {

@@ -362,6 +362,55 @@ class AgentIndexTest {
                 "hybrid documents also in exact hybrid: " + agreed + "/" + queries * 5);
     }
 
+    @Test
+    void shouldDropATermOnlyHitBelowMinSimilarityAndFillItsPlaceFromTheFusedOrder() {
+        // "kafka" alone ranks the far documents first by their terms, but their vectors point away
+        // from the query: min_similarity must drop them (their cosine is estimated only once the
+        // fused order reaches them) and the next documents must take their places.
+        AgentIndex index = new AgentIndex("a");
+        float[] toward = {1, 0, 0, 0};
+        float[] away = {-1, 0.1f, 0, 0};
+        java.util.Map<String, float[]> store = new java.util.HashMap<>();
+        for (int d = 0; d < 12; d++) {
+            boolean far = d < 3;
+            // d3 is the nearest, then d4, ...; of the near ones only d3 and d4 say "kafka".
+            float[] vector = far ? away : new float[] {1, 0.05f * (d - 3), 0, 0};
+            store.put("d" + d, vector);
+            String text = far ? "kafka kafka kafka" : d < 5 ? "kafka and more words" : "other";
+            index.put("d" + d, "", "text", Set.of(), "m", List.of(chunk(0, text, vector)));
+        }
+        ChunkVectors source = (documentId, chunkIndex) -> store.get(documentId);
+        List<ChunkHit> unfiltered =
+                index.search(
+                        toward,
+                        "kafka",
+                        "m",
+                        SearchMode.HYBRID,
+                        5,
+                        SearchFilters.NONE,
+                        source,
+                        false);
+        assertTrue(
+                ids(unfiltered).containsAll(List.of("d0", "d1")),
+                "the far documents are fused in by their terms: " + ids(unfiltered));
+        List<ChunkHit> filtered =
+                index.search(
+                        toward,
+                        "kafka",
+                        "m",
+                        SearchMode.HYBRID,
+                        5,
+                        new SearchFilters(Set.of(), null, null, 0),
+                        source,
+                        false);
+        assertEquals(5, filtered.size(), "the places are filled: " + ids(filtered));
+        for (ChunkHit hit : filtered) {
+            assertTrue(hit.similarity() >= 0, hit + " is below min_similarity 0");
+        }
+        // Fused: d3 and d4 (both rankings), then the far ones (terms only), then d5, d6, ...
+        assertEquals(List.of("d3", "d4", "d5", "d6", "d7"), ids(filtered));
+    }
+
     private static List<ChunkHit> hybridTop5(
             AgentIndex index, float[] q, String text, ChunkVectors source, boolean exact) {
         return index.search(q, text, "m", SearchMode.HYBRID, 5, SearchFilters.NONE, source, exact);
