@@ -930,7 +930,12 @@ final class AgentIndex {
     private void bm25(String queryText, BitSet excluded, Scratch scratch) {
         Set<String> terms = new LinkedHashSet<>(Tokenizer.tokens(queryText));
         double averageLength = live == 0 ? 1 : Math.max(1.0, (double) totalLength / live);
+        // The length part of a posting's norm is lengthBase + lengthStep * length, set once per
+        // query: one float division per posting, not two double ones.
+        float lengthBase = (float) (K1 * (1 - B));
+        float lengthStep = (float) (K1 * B / averageLength);
         float[] scores = scratch.scores;
+        int[] chunkLengths = lengths;
         for (String term : terms) {
             Integer termId = termIds.get(term);
             if (termId == null) {
@@ -941,18 +946,20 @@ final class AgentIndex {
             if (df <= 0) {
                 continue;
             }
-            double idf = Math.log(1 + (live - df + 0.5) / (df + 0.5));
-            for (int i = 0; i < list.size; i++) {
-                int id = list.ids[i];
+            float weight = (float) (Math.log(1 + (live - df + 0.5) / (df + 0.5)) * (K1 + 1));
+            int[] ids = list.ids;
+            byte[] tfs = list.tfs;
+            int size = list.size;
+            for (int i = 0; i < size; i++) {
+                int id = ids[i];
                 if (dead.get(id) || (excluded != null && excluded.get(id))) {
                     continue;
                 }
-                int tf = list.tf(i);
-                double norm = tf + K1 * (1 - B + B * lengths[id] / averageLength);
+                float tf = tfs[i] & 0xff;
                 if (scores[id] == 0) {
                     scratch.touch(id);
                 }
-                scores[id] += (float) (idf * tf * (K1 + 1) / norm);
+                scores[id] += weight * tf / (tf + lengthBase + lengthStep * chunkLengths[id]);
             }
         }
     }
