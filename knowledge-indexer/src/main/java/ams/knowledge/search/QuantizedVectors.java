@@ -260,6 +260,10 @@ final class QuantizedVectors {
         // The row's score is written out here, not called: C2 sometimes compiled this loop before
         // the scoring method was hot and left it a call per row ("callee is too large"), which
         // made the same search take a third more CPU in one JVM than in the next.
+        if (sketchWords == 6) {
+            sketchAbove384(query, from, to, threshold, out);
+            return;
+        }
         long[] planes = query.planes;
         int words = sketchWords;
         float lowTwice = 2 * query.low;
@@ -281,6 +285,92 @@ final class QuantizedVectors {
                                     + (Long.bitCount(bits & planes[p + 2]) << 2)
                                     + (Long.bitCount(bits & planes[p + 3]) << 3);
                 }
+                float score =
+                        lowTwice * setMagnitudes[id]
+                                + (stepTwice * weighted - total) * magnitudes[id];
+                if (score >= threshold) {
+                    out.add(id);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #sketchAbove} for 384 dimensions (six words per row: all-MiniLM-L6-v2, the default
+     * model), with the query's 24 plane words held in locals and each plane's six counts summed
+     * before it is weighted: the general loop's inner loop of six steps was compiled with pre- and
+     * post-loops and reloaded the planes each row.
+     */
+    private void sketchAbove384(SketchQuery query, int from, int to, float threshold, RowList out) {
+        long[] planes = query.planes;
+        long q00 = planes[0];
+        long q01 = planes[1];
+        long q02 = planes[2];
+        long q03 = planes[3];
+        long q10 = planes[4];
+        long q11 = planes[5];
+        long q12 = planes[6];
+        long q13 = planes[7];
+        long q20 = planes[8];
+        long q21 = planes[9];
+        long q22 = planes[10];
+        long q23 = planes[11];
+        long q30 = planes[12];
+        long q31 = planes[13];
+        long q32 = planes[14];
+        long q33 = planes[15];
+        long q40 = planes[16];
+        long q41 = planes[17];
+        long q42 = planes[18];
+        long q43 = planes[19];
+        long q50 = planes[20];
+        long q51 = planes[21];
+        long q52 = planes[22];
+        long q53 = planes[23];
+        float lowTwice = 2 * query.low;
+        float stepTwice = 2 * query.step;
+        float total = query.total;
+        int id = from;
+        while (id < to) {
+            long[] block = sketches[id >>> BLOCK_SHIFT];
+            int blockEnd = Math.min(to, ((id >>> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
+            int offset = (id & (BLOCK - 1)) * 6;
+            for (; id < blockEnd; id++, offset += 6) {
+                long w5 = block[offset + 5];
+                long w0 = block[offset];
+                long w1 = block[offset + 1];
+                long w2 = block[offset + 2];
+                long w3 = block[offset + 3];
+                long w4 = block[offset + 4];
+                int c0 =
+                        Long.bitCount(w0 & q00)
+                                + Long.bitCount(w1 & q10)
+                                + Long.bitCount(w2 & q20)
+                                + Long.bitCount(w3 & q30)
+                                + Long.bitCount(w4 & q40)
+                                + Long.bitCount(w5 & q50);
+                int c1 =
+                        Long.bitCount(w0 & q01)
+                                + Long.bitCount(w1 & q11)
+                                + Long.bitCount(w2 & q21)
+                                + Long.bitCount(w3 & q31)
+                                + Long.bitCount(w4 & q41)
+                                + Long.bitCount(w5 & q51);
+                int c2 =
+                        Long.bitCount(w0 & q02)
+                                + Long.bitCount(w1 & q12)
+                                + Long.bitCount(w2 & q22)
+                                + Long.bitCount(w3 & q32)
+                                + Long.bitCount(w4 & q42)
+                                + Long.bitCount(w5 & q52);
+                int c3 =
+                        Long.bitCount(w0 & q03)
+                                + Long.bitCount(w1 & q13)
+                                + Long.bitCount(w2 & q23)
+                                + Long.bitCount(w3 & q33)
+                                + Long.bitCount(w4 & q43)
+                                + Long.bitCount(w5 & q53);
+                int weighted = c0 + (c1 << 1) + (c2 << 2) + (c3 << 3);
                 float score =
                         lowTwice * setMagnitudes[id]
                                 + (stepTwice * weighted - total) * magnitudes[id];

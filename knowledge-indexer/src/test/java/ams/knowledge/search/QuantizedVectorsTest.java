@@ -49,8 +49,8 @@ class QuantizedVectorsTest {
                         "rounding error " + Math.abs(exact - rounded));
             }
             // The scan that selects candidates scores rows with its own inline copy of the
-            // scoring: it must keep exactly the rows whose score reaches the threshold, in order,
-            // across the block boundary.
+            // scoring (at 384 dimensions, a copy unrolled for six words): it must keep exactly the
+            // rows whose score reaches the threshold, in order, across the block boundary.
             float threshold = scores[rows / 2];
             QuantizedVectors.RowList kept = new QuantizedVectors.RowList();
             vectors.sketchAbove(sketch, 50, rows, threshold, kept);
