@@ -878,7 +878,9 @@ final class AgentIndex {
     }
 
     private List<ChunkHit> bestPerDocument(TopK top, int k, double minScore) {
-        Map<DocEntry, ChunkHit> best = new LinkedHashMap<>(capacityFor(Math.min(k, top.size)));
+        int most = Math.min(k, top.size);
+        List<ChunkHit> best = new ArrayList<>(most);
+        TakenDocuments taken = new TakenDocuments(most);
         for (long key : top.sorted()) {
             int id = TopK.idOf(key);
             double score = TopK.scoreOf(key);
@@ -886,14 +888,60 @@ final class AgentIndex {
                 break;
             }
             DocEntry owner = owners[id];
-            if (!best.containsKey(owner)) {
-                best.put(owner, new ChunkHit(owner.documentId, chunkIndexes[id], score, score));
+            if (taken.add(owner)) {
+                best.add(new ChunkHit(owner.documentId, chunkIndexes[id], score, score));
                 if (best.size() == k) {
                     break;
                 }
             }
         }
-        return new ArrayList<>(best.values());
+        return best;
+    }
+
+    /** A document in a hybrid query's fusion: its representative chunk and its rank sum. */
+    private static final class Fused {
+        final String documentId;
+        final int chunkIndex;
+        final double similarity;
+        double score;
+
+        Fused(String documentId, int chunkIndex, double similarity) {
+            this.documentId = documentId;
+            this.chunkIndex = chunkIndex;
+            this.similarity = similarity;
+        }
+    }
+
+    /**
+     * The documents a ranking has taken, by identity, in one small open-addressing array: a linked
+     * hash map's entry objects and rehashing were a tenth of a hybrid query, which ranks two lists.
+     */
+    private static final class TakenDocuments {
+        private final DocEntry[] slots;
+        private final int mask;
+
+        /** Room for {@code most} documents at half load. */
+        TakenDocuments(int most) {
+            int capacity = Integer.highestOneBit(Math.max(2, most) * 2 - 1) << 1;
+            slots = new DocEntry[capacity];
+            mask = capacity - 1;
+        }
+
+        /** Takes the document; false when it was taken already. */
+        boolean add(DocEntry document) {
+            int i = System.identityHashCode(document) & mask;
+            while (true) {
+                DocEntry at = slots[i];
+                if (at == null) {
+                    slots[i] = document;
+                    return true;
+                }
+                if (at == document) {
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+        }
     }
 
     /** BM25 over the chunks' terms; best chunk per document. */
@@ -989,40 +1037,40 @@ final class AgentIndex {
                         : vector(query, queryModel, depth, excluded, minSimilarity, source, exact);
         List<ChunkHit> byTerms = lexical(queryText, depth, excluded, Double.NEGATIVE_INFINITY);
         int candidates = byVector.size() + byTerms.size();
-        Map<String, double[]> fused = new LinkedHashMap<>(capacityFor(candidates));
-        Map<String, ChunkHit> representative = new HashMap<>(capacityFor(candidates));
+        // One entry per document in fusion order (the vector ranking's, then the terms' new ones),
+        // found by id through one map.
+        Map<String, Fused> byDocument = new HashMap<>(capacityFor(candidates));
+        List<Fused> fused = new ArrayList<>(candidates);
         for (int rank = 0; rank < byVector.size(); rank++) {
             ChunkHit hit = byVector.get(rank);
-            fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] +=
-                    1.0 / (RRF_K + rank + 1);
-            representative.put(hit.documentId(), hit);
+            Fused entry = new Fused(hit.documentId(), hit.chunkIndex(), hit.similarity());
+            entry.score = 1.0 / (RRF_K + rank + 1);
+            byDocument.put(hit.documentId(), entry);
+            fused.add(entry);
         }
         // A document only the terms found has no cosine yet: it is estimated below only if the
         // fused order reaches it (most of the depth lexical-only hits never are returned).
         for (int rank = 0; rank < byTerms.size(); rank++) {
             ChunkHit hit = byTerms.get(rank);
-            representative.putIfAbsent(
-                    hit.documentId(),
-                    new ChunkHit(hit.documentId(), hit.chunkIndex(), Double.NaN, 0));
-            fused.computeIfAbsent(hit.documentId(), d -> new double[1])[0] +=
-                    1.0 / (RRF_K + rank + 1);
+            Fused entry = byDocument.get(hit.documentId());
+            if (entry == null) {
+                entry = new Fused(hit.documentId(), hit.chunkIndex(), Double.NaN);
+                byDocument.put(hit.documentId(), entry);
+                fused.add(entry);
+            }
+            entry.score += 1.0 / (RRF_K + rank + 1);
         }
-        List<ChunkHit> hits = new ArrayList<>(fused.size());
-        fused.forEach(
-                (documentId, score) -> {
-                    ChunkHit hit = representative.get(documentId);
-                    hits.add(
-                            new ChunkHit(documentId, hit.chunkIndex(), hit.similarity(), score[0]));
-                });
-        hits.sort((a, b) -> Double.compare(b.score(), a.score()));
+        // Stable: equal sums keep the fusion order.
+        fused.sort((a, b) -> Double.compare(b.score, a.score));
         float[] q = vectors != null ? normalised(query) : null;
         // Quantized once: several lexical-only hits may need the int8 estimate.
         byte[] q8 = q != null ? QuantizedVectors.quantizeQuery(q) : null;
         float qScale = q != null ? QuantizedVectors.queryScale(q) : 0;
         boolean reread = estimated && source != null;
         List<ChunkHit> returned = new ArrayList<>(k);
-        for (ChunkHit hit : hits) {
-            double similarity = hit.similarity();
+        for (Fused entry : fused) {
+            ChunkHit hit = new ChunkHit(entry.documentId, entry.chunkIndex, entry.similarity, 0);
+            double similarity = entry.similarity;
             if (Double.isNaN(similarity)) {
                 // Dropping a document below the minimum leaves the others' fused scores as they
                 // are: each document's score is its own ranks' sum.
@@ -1039,7 +1087,7 @@ final class AgentIndex {
                     continue;
                 }
             }
-            returned.add(new ChunkHit(hit.documentId(), hit.chunkIndex(), similarity, hit.score()));
+            returned.add(new ChunkHit(entry.documentId, entry.chunkIndex, similarity, entry.score));
             if (returned.size() == k) {
                 break;
             }
