@@ -696,6 +696,9 @@ final class AgentIndex {
         float threshold = select(sample, taken, Math.max(0, taken - 1 - above));
         // Small agents in one task: under load a hand-off costs more than it saves.
         int parts = partsFor(size, PARALLEL_MIN_CHUNKS);
+        // Most agents have no removed or vector-less rows and most queries no filter: then no
+        // candidate needs the three bit-set checks.
+        boolean anySkipped = excluded != null || !dead.isEmpty() || !noVector.isEmpty();
         scratch.ensureParts(parts);
         QuantizedVectors.RowList[] lists = scratch.parts;
         return inParallel(
@@ -707,13 +710,16 @@ final class AgentIndex {
                     list.size = 0;
                     vectors.sketchAbove(sketch, from, to, threshold, list);
                     int[] ids = list.ids;
-                    int kept = 0;
-                    for (int i = 0; i < list.size; i++) {
-                        if (!skipsVector(ids[i], excluded)) {
-                            ids[kept++] = ids[i];
+                    int kept = list.size;
+                    if (anySkipped) {
+                        kept = 0;
+                        for (int i = 0; i < list.size; i++) {
+                            if (!skipsVector(ids[i], excluded)) {
+                                ids[kept++] = ids[i];
+                            }
                         }
+                        list.size = kept;
                     }
-                    list.size = kept;
                     float[] estimates = scratch.estimates(part, kept);
                     vectors.scores(q8, qScale, ids, 0, kept, estimates);
                     for (int i = 0; i < kept; i++) {

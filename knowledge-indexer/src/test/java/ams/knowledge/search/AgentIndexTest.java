@@ -275,6 +275,21 @@ class AgentIndexTest {
         long found = approximate.stream().filter(exact::contains).count();
         assertTrue(found >= 9, "recall@10 of the quantized stages: " + found + "/10");
         assertEquals(exact.get(0), approximate.get(0));
+        // A removed row stays in the arrays until compaction: the sketch stage must skip it.
+        index.remove(exact.get(0));
+        List<String> afterRemoval =
+                ids(
+                        index.search(
+                                q,
+                                "",
+                                "m",
+                                SearchMode.VECTOR,
+                                10,
+                                SearchFilters.NONE,
+                                source,
+                                false));
+        assertTrue(!afterRemoval.contains(exact.get(0)), "removed: " + afterRemoval);
+        assertEquals(exact.get(1), afterRemoval.get(0));
     }
 
     @Test
