@@ -159,7 +159,14 @@ final class AgentIndex {
          */
         float[][] estimates = new float[1][0];
 
-        float[] sample = new float[SAMPLES];
+        /** The sketch scores of every row, each part of a split scan writing its own range. */
+        float[] sketchScores = new float[0];
+
+        /** Per part: the sketch stage's weighted counts of one block, and its threshold sample. */
+        int[][] counts = new int[0][];
+
+        float[][] samples = new float[0][];
+
         int[] candidates = new int[1024];
         int candidateCount;
         int[] touched = new int[64];
@@ -181,8 +188,29 @@ final class AgentIndex {
             return estimates[part];
         }
 
-        /** One candidate list and one estimates array for each of {@code count} parts. */
+        /** The sketch scores array, at least {@code rows} long. */
+        float[] sketchScores(int rows) {
+            if (sketchScores.length < rows) {
+                sketchScores = new float[Math.max(rows, sketchScores.length * 2)];
+            }
+            return sketchScores;
+        }
+
+        /**
+         * One candidate list, estimates array, counts block and threshold sample for each of {@code
+         * count} parts.
+         */
         void ensureParts(int count) {
+            if (counts.length < count) {
+                int[][] grownCounts = Arrays.copyOf(counts, count);
+                float[][] grownSamples = Arrays.copyOf(samples, count);
+                for (int p = counts.length; p < count; p++) {
+                    grownCounts[p] = new int[QuantizedVectors.BLOCK];
+                    grownSamples[p] = new float[SAMPLES];
+                }
+                counts = grownCounts;
+                samples = grownSamples;
+            }
             if (parts.length < count) {
                 QuantizedVectors.RowList[] grown = Arrays.copyOf(parts, count);
                 for (int p = parts.length; p < count; p++) {
@@ -662,11 +690,11 @@ final class AgentIndex {
 
     /**
      * The best {@code rerank} rows by the int8 estimate of the rows whose sign-sketch score reaches
-     * the threshold that about {@code wanted} rows pass. The threshold is read off the scores of a
-     * strided sample of the rows (no heap of thousands of candidates to keep in order); then each
-     * part of a split scan scores its rows' sketches, keeps those at or above the threshold, and
-     * ranks them by their int8 codes, all in one task: one hand-off to the scan threads per query,
-     * not one per stage.
+     * the threshold that about {@code wanted} rows pass. Each part of a split scan scores its rows'
+     * sketches (a block at a time, in vector instructions where the CPU has them), reads the
+     * threshold for its share off a strided sample of those scores (no heap of thousands of
+     * candidates to keep in order), keeps the rows at or above it and ranks them by their int8
+     * codes, all in one task: one hand-off to the scan threads per query, not one per stage.
      */
     private TopK sketchedRanked(
             float[] q,
@@ -677,49 +705,44 @@ final class AgentIndex {
             BitSet excluded,
             Scratch scratch) {
         QuantizedVectors.SketchQuery sketch = vectors.sketchQuery(q);
-        // A sample of a sixteenth of the rows (at least 512) estimates the threshold well enough:
-        // 4,096 of 10,000 rows scored most of them twice, and 1,250 still took a fifth of the
-        // sketch stage (strided rows, no prefetch); at 10,000 rows the threshold of 625 samples
-        // moves the candidate count by about a tenth, which the recall did not see.
-        int samples = Math.min(size, Math.min(SAMPLES, Math.max(512, size / 16)));
-        float[] sample = scratch.sample;
-        long stride = Math.max(1, size / samples);
-        int taken = 0;
-        for (long id = 0; id < size && taken < samples; id += stride) {
-            int row = (int) id;
-            sample[taken++] =
-                    skipsVector(row, excluded)
-                            ? Float.NEGATIVE_INFINITY
-                            : vectors.sketchScore(sketch, row);
-        }
-        int above = (int) Math.ceil((double) taken * wanted / size);
-        float threshold = select(sample, taken, Math.max(0, taken - 1 - above));
         // Small agents in one task: under load a hand-off costs more than it saves.
         int parts = partsFor(size, PARALLEL_MIN_CHUNKS);
         // Most agents have no removed or vector-less rows and most queries no filter: then no
-        // candidate needs the three bit-set checks.
+        // row needs the three bit-set checks.
         boolean anySkipped = excluded != null || !dead.isEmpty() || !noVector.isEmpty();
         scratch.ensureParts(parts);
-        QuantizedVectors.RowList[] lists = scratch.parts;
+        float[] scores = scratch.sketchScores(size);
         return inParallel(
                 size,
                 parts,
                 rerank,
                 (part, from, to, top) -> {
-                    QuantizedVectors.RowList list = lists[part];
-                    list.size = 0;
-                    vectors.sketchAbove(sketch, from, to, threshold, list);
-                    int[] ids = list.ids;
-                    int kept = list.size;
-                    if (anySkipped) {
-                        kept = 0;
-                        for (int i = 0; i < list.size; i++) {
-                            if (!skipsVector(ids[i], excluded)) {
-                                ids[kept++] = ids[i];
-                            }
-                        }
-                        list.size = kept;
+                    vectors.sketchScores(sketch, from, to, scores, scratch.counts[part]);
+                    // A sixteenth of the rows (at least 512) estimates the threshold well enough:
+                    // at 10,000 rows the threshold of 625 samples moves the candidate count by
+                    // about a tenth, which the recall did not see.
+                    int rows = to - from;
+                    int samples = Math.min(rows, Math.min(SAMPLES, Math.max(512, rows / 16)));
+                    float[] sample = scratch.samples[part];
+                    int stride = Math.max(1, rows / samples);
+                    int taken = 0;
+                    for (int id = from; id < to && taken < samples; id += stride) {
+                        sample[taken++] =
+                                anySkipped && skipsVector(id, excluded)
+                                        ? Float.NEGATIVE_INFINITY
+                                        : scores[id];
                     }
+                    int above = (int) Math.ceil((double) taken * wanted / size);
+                    float threshold = select(sample, taken, Math.max(0, taken - 1 - above));
+                    QuantizedVectors.RowList list = scratch.parts[part];
+                    list.size = 0;
+                    for (int id = from; id < to; id++) {
+                        if (scores[id] >= threshold && !(anySkipped && skipsVector(id, excluded))) {
+                            list.add(id);
+                        }
+                    }
+                    int kept = list.size;
+                    int[] ids = list.ids;
                     float[] estimates = scratch.estimates(part, kept);
                     vectors.scores(q8, qScale, ids, 0, kept, estimates);
                     for (int i = 0; i < kept; i++) {

@@ -4,12 +4,16 @@ import java.util.Arrays;
 
 /**
  * The vectors of one agent's chunks, quantized: per row an int8 code of the normalised vector (with
- * its scale) and a one-bit sign sketch in 64-bit words (with its mean absolute value). Rows live in
+ * its scale) and a one-bit sign sketch in 32-bit words (with its mean absolute value). Rows live in
  * blocks of {@link #BLOCK} rows; only the last block is shorter, and it doubles as it fills (most
- * agents have a handful of chunks). A row costs {@code dimension + 8 * ceil(dimension / 64) + 12}
- * bytes (no sketch below {@link #MIN_SKETCH_DIMENSION} dimensions): 0.29x of float32 at 384
- * dimensions. The float vectors stay in the {@code chunks} store, which re-ranks the best
- * candidates exactly ({@link ChunkVectors}).
+ * agents have a handful of chunks). A block's sketches are stored by column (word {@code w} of
+ * every row, then word {@code w + 1}): the sketch stage then runs one simple loop per word over a
+ * block's rows, which C2 compiles to AVX-512 vector popcounts where the CPU has them ({@code
+ * avx512_vpopcntdq}): 1.1 ns per row at 384 dimensions against 10.5 for the same sums over 64-bit
+ * row-major words, measured on this project's machine (bench/RESULTS.md). A row costs {@code
+ * dimension + 4 * ceil(dimension / 32) + 12} bytes (no sketch below {@link #MIN_SKETCH_DIMENSION}
+ * dimensions): 0.29x of float32 at 384 dimensions. The float vectors stay in the {@code chunks}
+ * store, which re-ranks the best candidates exactly ({@link ChunkVectors}).
  *
  * <p>Not thread-safe: {@link AgentIndex} guards it with its read-write lock.
  */
@@ -35,13 +39,28 @@ final class QuantizedVectors {
      */
     private static final Int8DotProduct DOT = Int8Kernels.SELECTED;
 
+    /**
+     * Whether the sketch stage sums its columns 32 bits at a time, for C2 to vectorize (only where
+     * the CPU has vector popcounts), or 64 bits at a time in scalar code ({@link
+     * CpuFeatures#vectorPopcount}).
+     */
+    private static final boolean VECTOR_POPCOUNT = CpuFeatures.vectorPopcount();
+
+    private final boolean vectorPopcount;
+
     private final int dimension;
 
-    /** 64-bit words of one row's sign sketch; 0 when the dimension is too small to sketch. */
+    /** 32-bit words of one row's sign sketch; 0 when the dimension is too small to sketch. */
     private final int sketchWords;
 
     private byte[][] codes = new byte[0][];
-    private long[][] sketches = new long[0][];
+
+    /**
+     * Per block, the sign sketches by column: word {@code w} of row {@code r} at {@code
+     * sketches[block][w][r]}. One array per column, not one per block with offsets: C2 vectorizes a
+     * loop over two int arrays only when it can tell that they do not overlap at another index.
+     */
+    private int[][][] sketches = new int[0][][];
 
     /**
      * Per row: what one unit of the int8 code is worth (max |x| / 127 of the normalised vector).
@@ -59,8 +78,14 @@ final class QuantizedVectors {
     private float[] setMagnitudes = new float[0];
 
     QuantizedVectors(int dimension) {
+        this(dimension, VECTOR_POPCOUNT);
+    }
+
+    /** With the sketch stage's summing chosen (tests run both). */
+    QuantizedVectors(int dimension, boolean vectorPopcount) {
+        this.vectorPopcount = vectorPopcount;
         this.dimension = dimension;
-        this.sketchWords = dimension >= MIN_SKETCH_DIMENSION ? (dimension + 63) >>> 6 : 0;
+        this.sketchWords = dimension >= MIN_SKETCH_DIMENSION ? (dimension + 31) >>> 5 : 0;
     }
 
     int dimension() {
@@ -94,14 +119,17 @@ final class QuantizedVectors {
         }
         int set = 0;
         if (sketchWords > 0) {
-            long[] sketchBlock = sketches[id >>> BLOCK_SHIFT];
-            int sketchOffset = (id & (BLOCK - 1)) * sketchWords;
-            Arrays.fill(sketchBlock, sketchOffset, sketchOffset + sketchWords, 0L);
-            for (int i = 0; i < dimension; i++) {
-                if (normalised[i] > 0) {
-                    sketchBlock[sketchOffset + (i >>> 6)] |= 1L << (i & 63);
-                    set++;
+            int[][] columns = sketches[id >>> BLOCK_SHIFT];
+            int row = id & (BLOCK - 1);
+            for (int w = 0; w < sketchWords; w++) {
+                int bits = 0;
+                for (int i = w << 5; i < Math.min(dimension, (w + 1) << 5); i++) {
+                    if (normalised[i] > 0) {
+                        bits |= 1 << (i & 31);
+                        set++;
+                    }
                 }
+                columns[w][row] = bits;
             }
         }
         scales[id] = scale;
@@ -122,12 +150,11 @@ final class QuantizedVectors {
                 (to & (BLOCK - 1)) * dimension,
                 dimension);
         if (sketchWords > 0) {
-            System.arraycopy(
-                    source.sketches[from >>> BLOCK_SHIFT],
-                    (from & (BLOCK - 1)) * sketchWords,
-                    sketches[to >>> BLOCK_SHIFT],
-                    (to & (BLOCK - 1)) * sketchWords,
-                    sketchWords);
+            int[][] fromColumns = source.sketches[from >>> BLOCK_SHIFT];
+            int[][] toColumns = sketches[to >>> BLOCK_SHIFT];
+            for (int w = 0; w < sketchWords; w++) {
+                toColumns[w][to & (BLOCK - 1)] = fromColumns[w][from & (BLOCK - 1)];
+            }
         }
         scales[to] = source.scales[from];
         magnitudes[to] = source.magnitudes[from];
@@ -186,18 +213,18 @@ final class QuantizedVectors {
      * A query as the sign-sketch stage scores it: its components rounded to {@link #QUERY_BITS}
      * bits ({@code low + step * u}, u in [0, 15]) and stored as bit planes, plane {@code p} of word
      * {@code j} at {@code planes[j * QUERY_BITS + p]}. Summing the query's components where a row's
-     * sign bit is set is then a few AND + popcount per 64 dimensions (a 48-lookup table scan per
+     * sign bit is set is then a few AND + popcount per 32 dimensions (a 48-lookup table scan per
      * row before: 2.5x slower, measured).
      */
     static final class SketchQuery {
-        final long[] planes;
+        final int[] planes;
         final float low;
         final float step;
 
         /** The sum of all the rounded components. */
         final float total;
 
-        private SketchQuery(long[] planes, float low, float step, float total) {
+        private SketchQuery(int[] planes, float low, float step, float total) {
             this.planes = planes;
             this.low = low;
             this.step = step;
@@ -215,17 +242,17 @@ final class QuantizedVectors {
         }
         int levels = (1 << QUERY_BITS) - 1;
         float step = high > low ? (high - low) / levels : 0;
-        long[] planes = new long[sketchWords * QUERY_BITS];
+        int[] planes = new int[sketchWords * QUERY_BITS];
         long units = 0;
         for (int i = 0; i < dimension; i++) {
             int u = step == 0 ? 0 : Math.min(levels, Math.round((q[i] - low) / step));
             units += u;
             // Without a branch per bit: the bits of u are as good as random, and mispredicting
             // half of 1,536 branches was 3 % of a hybrid query in the server.
-            int at = (i >>> 6) * QUERY_BITS;
-            int shift = i & 63;
+            int at = (i >>> 5) * QUERY_BITS;
+            int shift = i & 31;
             for (int p = 0; p < QUERY_BITS; p++) {
-                planes[at + p] |= (long) ((u >>> p) & 1) << shift;
+                planes[at + p] |= ((u >>> p) & 1) << shift;
             }
         }
         return new SketchQuery(planes, low, step, low * dimension + step * units);
@@ -234,170 +261,111 @@ final class QuantizedVectors {
     /**
      * The sign-sketch estimate of the cosine with the query of every row in {@code [from, to)},
      * written to {@code scores[row]}: the sum of {@code q[i] * (bit i set ? 1 : -1)}, times the
-     * row's mean magnitude. Per 64-bit word, {@link #QUERY_BITS} + 1 popcounts.
+     * row's mean magnitude. Block by block: the weighted counts of a block's rows are summed word
+     * by word into {@code counts} (at least {@link #BLOCK} long), then turned into scores.
      */
+    void sketchScores(SketchQuery query, int from, int to, float[] scores, int[] counts) {
+        int[] planes = query.planes;
+        int words = sketchWords;
+        float lowTwice = 2 * query.low;
+        float stepTwice = 2 * query.step;
+        float total = query.total;
+        int id = from;
+        while (id < to) {
+            int[][] columns = sketches[id >>> BLOCK_SHIFT];
+            int end = Math.min(to, ((id >>> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
+            int first = id & (BLOCK - 1);
+            int last = first + (end - id);
+            Arrays.fill(counts, first, last, 0);
+            int w = 0;
+            if (!vectorPopcount) {
+                for (; w + 1 < words; w += 2) {
+                    weighPair(columns[w], columns[w + 1], counts, first, last, planes, w);
+                }
+            }
+            for (; w < words; w++) {
+                int p = w * QUERY_BITS;
+                weigh(
+                        columns[w],
+                        counts,
+                        first,
+                        last,
+                        planes[p],
+                        planes[p + 1],
+                        planes[p + 2],
+                        planes[p + 3]);
+            }
+            int base = id - first;
+            for (int r = first; r < last; r++) {
+                scores[base + r] =
+                        lowTwice * setMagnitudes[base + r]
+                                + (stepTwice * counts[r] - total) * magnitudes[base + r];
+            }
+            id = end;
+        }
+    }
+
+    /**
+     * Adds one sketch word of the block's rows {@code [first, last)}, weighted by the query's four
+     * planes of that word, to {@code counts} at the same rows. Kept this plain on purpose: a
+     * counted loop of AND, popcount, shift and add over two int arrays at the same index is what
+     * C2's superword pass turns into 16-lane vector instructions (with an offset between the two
+     * indexes it did not, as the arrays might have been one: 14.9 ns per row instead of ~1).
+     */
+    private static void weigh(
+            int[] column, int[] counts, int first, int last, int q0, int q1, int q2, int q3) {
+        for (int r = first; r < last; r++) {
+            int bits = column[r];
+            counts[r] +=
+                    Integer.bitCount(bits & q0)
+                            + (Integer.bitCount(bits & q1) << 1)
+                            + (Integer.bitCount(bits & q2) << 2)
+                            + (Integer.bitCount(bits & q3) << 3);
+        }
+    }
+
+    /**
+     * {@link #weigh} for two columns at once, as 64-bit words: where the CPU has no vector popcount
+     * the loop runs scalar, and one 64-bit popcount per plane for two words costs half of two
+     * 32-bit ones (the row-major 64-bit scan before the columns was as fast).
+     */
+    private static void weighPair(
+            int[] low, int[] high, int[] counts, int first, int last, int[] planes, int w) {
+        int p = w * QUERY_BITS;
+        int n = p + QUERY_BITS;
+        long q0 = (planes[p] & 0xffffffffL) | ((long) planes[n] << 32);
+        long q1 = (planes[p + 1] & 0xffffffffL) | ((long) planes[n + 1] << 32);
+        long q2 = (planes[p + 2] & 0xffffffffL) | ((long) planes[n + 2] << 32);
+        long q3 = (planes[p + 3] & 0xffffffffL) | ((long) planes[n + 3] << 32);
+        for (int r = first; r < last; r++) {
+            long bits = (low[r] & 0xffffffffL) | ((long) high[r] << 32);
+            counts[r] +=
+                    Long.bitCount(bits & q0)
+                            + (Long.bitCount(bits & q1) << 1)
+                            + (Long.bitCount(bits & q2) << 2)
+                            + (Long.bitCount(bits & q3) << 3);
+        }
+    }
+
+    /** As {@link #sketchScores(SketchQuery, int, int, float[], int[])}, with its own counts. */
     void sketchScores(SketchQuery query, int from, int to, float[] scores) {
-        int id = from;
-        while (id < to) {
-            long[] block = sketches[id >>> BLOCK_SHIFT];
-            int blockEnd = Math.min(to, ((id >>> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-            for (; id < blockEnd; id++) {
-                scores[id] = sketchScore(query, block, id);
-            }
-        }
+        sketchScores(query, from, to, scores, new int[BLOCK]);
     }
 
-    /** The sign-sketch estimate of one row ({@link #sketchScores}). */
+    /** The sign-sketch estimate of one row ({@link #sketchScores}), read word by word. */
     float sketchScore(SketchQuery query, int id) {
-        return sketchScore(query, sketches[id >>> BLOCK_SHIFT], id);
-    }
-
-    /**
-     * Appends to {@code out} the rows of {@code [from, to)} whose sign-sketch estimate reaches
-     * {@code threshold}, in row order: the selection is fused into the scan, so no score array of
-     * every row is written and read again (at 100,000 rows that second pass and its 400 KB were as
-     * much as a third of the sketch stage).
-     */
-    void sketchAbove(SketchQuery query, int from, int to, float threshold, RowList out) {
-        // The row's score is written out here, not called: C2 sometimes compiled this loop before
-        // the scoring method was hot and left it a call per row ("callee is too large"), which
-        // made the same search take a third more CPU in one JVM than in the next.
-        if (sketchWords == 6) {
-            sketchAbove384(query, from, to, threshold, out);
-            return;
-        }
-        long[] planes = query.planes;
-        int words = sketchWords;
-        float lowTwice = 2 * query.low;
-        float stepTwice = 2 * query.step;
-        float total = query.total;
-        int id = from;
-        while (id < to) {
-            long[] block = sketches[id >>> BLOCK_SHIFT];
-            int blockEnd = Math.min(to, ((id >>> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-            int offset = (id & (BLOCK - 1)) * words;
-            for (; id < blockEnd; id++, offset += words) {
-                int weighted = 0;
-                for (int j = 0; j < words; j++) {
-                    long bits = block[offset + j];
-                    int p = j * QUERY_BITS;
-                    weighted +=
-                            Long.bitCount(bits & planes[p])
-                                    + (Long.bitCount(bits & planes[p + 1]) << 1)
-                                    + (Long.bitCount(bits & planes[p + 2]) << 2)
-                                    + (Long.bitCount(bits & planes[p + 3]) << 3);
-                }
-                float score =
-                        lowTwice * setMagnitudes[id]
-                                + (stepTwice * weighted - total) * magnitudes[id];
-                if (score >= threshold) {
-                    out.add(id);
-                }
-            }
-        }
-    }
-
-    /**
-     * {@link #sketchAbove} for 384 dimensions (six words per row: all-MiniLM-L6-v2, the default
-     * model), with the query's 24 plane words held in locals and each plane's six counts summed
-     * before it is weighted: the general loop's inner loop of six steps was compiled with pre- and
-     * post-loops and reloaded the planes each row.
-     */
-    private void sketchAbove384(SketchQuery query, int from, int to, float threshold, RowList out) {
-        long[] planes = query.planes;
-        long q00 = planes[0];
-        long q01 = planes[1];
-        long q02 = planes[2];
-        long q03 = planes[3];
-        long q10 = planes[4];
-        long q11 = planes[5];
-        long q12 = planes[6];
-        long q13 = planes[7];
-        long q20 = planes[8];
-        long q21 = planes[9];
-        long q22 = planes[10];
-        long q23 = planes[11];
-        long q30 = planes[12];
-        long q31 = planes[13];
-        long q32 = planes[14];
-        long q33 = planes[15];
-        long q40 = planes[16];
-        long q41 = planes[17];
-        long q42 = planes[18];
-        long q43 = planes[19];
-        long q50 = planes[20];
-        long q51 = planes[21];
-        long q52 = planes[22];
-        long q53 = planes[23];
-        float lowTwice = 2 * query.low;
-        float stepTwice = 2 * query.step;
-        float total = query.total;
-        int id = from;
-        while (id < to) {
-            long[] block = sketches[id >>> BLOCK_SHIFT];
-            int blockEnd = Math.min(to, ((id >>> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-            int offset = (id & (BLOCK - 1)) * 6;
-            for (; id < blockEnd; id++, offset += 6) {
-                long w5 = block[offset + 5];
-                long w0 = block[offset];
-                long w1 = block[offset + 1];
-                long w2 = block[offset + 2];
-                long w3 = block[offset + 3];
-                long w4 = block[offset + 4];
-                int c0 =
-                        Long.bitCount(w0 & q00)
-                                + Long.bitCount(w1 & q10)
-                                + Long.bitCount(w2 & q20)
-                                + Long.bitCount(w3 & q30)
-                                + Long.bitCount(w4 & q40)
-                                + Long.bitCount(w5 & q50);
-                int c1 =
-                        Long.bitCount(w0 & q01)
-                                + Long.bitCount(w1 & q11)
-                                + Long.bitCount(w2 & q21)
-                                + Long.bitCount(w3 & q31)
-                                + Long.bitCount(w4 & q41)
-                                + Long.bitCount(w5 & q51);
-                int c2 =
-                        Long.bitCount(w0 & q02)
-                                + Long.bitCount(w1 & q12)
-                                + Long.bitCount(w2 & q22)
-                                + Long.bitCount(w3 & q32)
-                                + Long.bitCount(w4 & q42)
-                                + Long.bitCount(w5 & q52);
-                int c3 =
-                        Long.bitCount(w0 & q03)
-                                + Long.bitCount(w1 & q13)
-                                + Long.bitCount(w2 & q23)
-                                + Long.bitCount(w3 & q33)
-                                + Long.bitCount(w4 & q43)
-                                + Long.bitCount(w5 & q53);
-                int weighted = c0 + (c1 << 1) + (c2 << 2) + (c3 << 3);
-                float score =
-                        lowTwice * setMagnitudes[id]
-                                + (stepTwice * weighted - total) * magnitudes[id];
-                if (score >= threshold) {
-                    out.add(id);
-                }
-            }
-        }
-    }
-
-    private float sketchScore(SketchQuery query, long[] block, int id) {
-        long[] planes = query.planes;
-        int words = sketchWords;
-        int offset = (id & (BLOCK - 1)) * words;
-        // weighted: the sum of the query's u over the sign bits set, plane by plane (unrolled for
-        // QUERY_BITS = 4); the bits set, times the magnitude, are kept per row.
+        int[] planes = query.planes;
+        int[][] columns = sketches[id >>> BLOCK_SHIFT];
+        int row = id & (BLOCK - 1);
         int weighted = 0;
-        for (int j = 0; j < words; j++) {
-            long bits = block[offset + j];
-            int p = j * QUERY_BITS;
+        for (int w = 0; w < sketchWords; w++) {
+            int bits = columns[w][row];
+            int p = w * QUERY_BITS;
             weighted +=
-                    Long.bitCount(bits & planes[p])
-                            + (Long.bitCount(bits & planes[p + 1]) << 1)
-                            + (Long.bitCount(bits & planes[p + 2]) << 2)
-                            + (Long.bitCount(bits & planes[p + 3]) << 3);
+                    Integer.bitCount(bits & planes[p])
+                            + (Integer.bitCount(bits & planes[p + 1]) << 1)
+                            + (Integer.bitCount(bits & planes[p + 2]) << 2)
+                            + (Integer.bitCount(bits & planes[p + 3]) << 3);
         }
         return 2 * query.low * setMagnitudes[id]
                 + (2 * query.step * weighted - query.total) * magnitudes[id];
@@ -422,8 +390,10 @@ final class QuantizedVectors {
         for (byte[] block : codes) {
             bytes += block.length;
         }
-        for (long[] block : sketches) {
-            bytes += (long) block.length * Long.BYTES;
+        for (int[][] columns : sketches) {
+            for (int[] column : columns) {
+                bytes += (long) column.length * Integer.BYTES;
+            }
         }
         return bytes
                 + (long) (scales.length + magnitudes.length + setMagnitudes.length) * Float.BYTES;
@@ -445,7 +415,7 @@ final class QuantizedVectors {
         }
         codes = grown(codes, dimension, needed);
         if (sketchWords > 0) {
-            sketches = grown(sketches, sketchWords, needed);
+            sketches = grownColumns(sketches, sketchWords, needed);
         }
     }
 
@@ -476,27 +446,38 @@ final class QuantizedVectors {
         return blocks;
     }
 
-    /** As {@link #grown(byte[][], int, int)}, for the sketches' 64-bit words. */
-    private static long[][] grown(long[][] blocks, int rowWords, int needed) {
+    /** As {@link #grown(byte[][], int, int)}, for the sketches' blocks of {@code words} columns. */
+    private static int[][][] grownColumns(int[][][] blocks, int words, int needed) {
         int blocksNeeded = (needed + BLOCK - 1) >>> BLOCK_SHIFT;
         if (blocks.length < blocksNeeded) {
             int old = blocks.length;
             blocks = Arrays.copyOf(blocks, blocksNeeded);
             if (old > 0) {
-                blocks[old - 1] = resized(blocks[old - 1], BLOCK * rowWords);
+                blocks[old - 1] = resizedColumns(blocks[old - 1], words, BLOCK);
             }
             for (int b = old; b < blocksNeeded - 1; b++) {
-                blocks[b] = new long[BLOCK * rowWords];
+                blocks[b] = new int[words][BLOCK];
             }
         }
         int last = blocksNeeded - 1;
         int rowsInLast = needed - (last << BLOCK_SHIFT);
-        long[] block = blocks[last];
-        if (block == null || block.length < rowsInLast * rowWords) {
-            int rows = block == null ? 0 : block.length / rowWords;
-            blocks[last] = resized(block, lastBlockRows(rows, rowsInLast) * rowWords);
+        int[][] columns = blocks[last];
+        if (columns == null || columns[0].length < rowsInLast) {
+            int rows = columns == null ? 0 : columns[0].length;
+            blocks[last] = resizedColumns(columns, words, lastBlockRows(rows, rowsInLast));
         }
         return blocks;
+    }
+
+    private static int[][] resizedColumns(int[][] columns, int words, int rows) {
+        if (columns != null && columns[0].length >= rows) {
+            return columns;
+        }
+        int[][] grown = new int[words][];
+        for (int w = 0; w < words; w++) {
+            grown[w] = columns == null ? new int[rows] : Arrays.copyOf(columns[w], rows);
+        }
+        return grown;
     }
 
     /** The rows the last block grows to from {@code rows} when it must hold {@code needed}. */
@@ -509,12 +490,5 @@ final class QuantizedVectors {
             return block;
         }
         return block == null ? new byte[length] : Arrays.copyOf(block, length);
-    }
-
-    private static long[] resized(long[] block, int length) {
-        if (block != null && block.length >= length) {
-            return block;
-        }
-        return block == null ? new long[length] : Arrays.copyOf(block, length);
     }
 }
