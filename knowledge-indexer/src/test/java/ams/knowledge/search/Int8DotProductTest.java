@@ -40,6 +40,46 @@ class Int8DotProductTest {
     }
 
     @Test
+    void shouldScoreRowsFourAtATimeAsOneByOneAcrossBlocksAndRowCounts() {
+        Int8DotProduct simd = Int8Kernels.vector().orElseThrow();
+        Random random = new Random(29);
+        for (int length : new int[] {384, 385, 100, 7}) {
+            scoreRowsAsOneByOne(simd, random, length);
+        }
+    }
+
+    private static void scoreRowsAsOneByOne(Int8DotProduct simd, Random random, int length) {
+        byte[][] blocks = {
+            codes(random, QuantizedVectors.BLOCK * length),
+            codes(random, QuantizedVectors.BLOCK * length)
+        };
+        float[] scales = new float[2 * QuantizedVectors.BLOCK];
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = random.nextFloat();
+        }
+        byte[] query = codes(random, length);
+        // Every remainder of four, from an offset inside the rows array.
+        for (int count = 0; count <= 11; count++) {
+            int[] rows = new int[count + 3];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = random.nextInt(2 * QuantizedVectors.BLOCK);
+            }
+            float[] out = new float[rows.length];
+            simd.scoreRows(query, blocks, scales, 0.5f, rows, 3, 3 + count, out);
+            for (int i = 3; i < 3 + count; i++) {
+                int row = rows[i];
+                int dot =
+                        naive(
+                                query,
+                                blocks[row >>> QuantizedVectors.BLOCK_SHIFT],
+                                (row & (QuantizedVectors.BLOCK - 1)) * length,
+                                length);
+                assertEquals(dot * scales[row] * 0.5f, out[i], "row " + i + " of " + count);
+            }
+        }
+    }
+
+    @Test
     void shouldNotOverflowAtTheExtremesOfTheCodes() {
         Int8DotProduct scalar = new ScalarInt8DotProduct();
         Int8DotProduct simd = Int8Kernels.vector().orElseThrow();
