@@ -22,11 +22,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * read-write lock.
  *
  * <p>Approximate vector search, in three stages: the sign sketches of every row pick the best
- * {@code max(2048, rows / 16)} candidates (AND + popcount of 4 query bit planes per 64 dimensions),
- * their int8 codes rank them, and the best {@code want + 32} are re-ranked with their float vectors
- * from the store ({@link ChunkVectors}). Small agents (up to {@value #FULL_SCAN_MAX} rows) skip the
- * first stage. Exact search (a query option) computes the float cosine of every chunk from the
- * store.
+ * {@code max(2048, rows / 16)} candidates (AND + popcount of 4 query bit planes per 32 dimensions,
+ * vectorized where the CPU allows: {@link QuantizedVectors}), their int8 codes rank them, and the
+ * best {@code want + 32} are re-ranked with their float vectors from the store ({@link
+ * ChunkVectors}). Small agents (up to {@value #FULL_SCAN_MAX} rows) skip the first stage. Exact
+ * search (a query option) computes the float cosine of every chunk from the store.
  */
 final class AgentIndex {
 
