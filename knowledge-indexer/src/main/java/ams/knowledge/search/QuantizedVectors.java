@@ -347,30 +347,6 @@ final class QuantizedVectors {
         }
     }
 
-    /** As {@link #sketchScores(SketchQuery, int, int, float[], int[])}, with its own counts. */
-    void sketchScores(SketchQuery query, int from, int to, float[] scores) {
-        sketchScores(query, from, to, scores, new int[BLOCK]);
-    }
-
-    /** The sign-sketch estimate of one row ({@link #sketchScores}), read word by word. */
-    float sketchScore(SketchQuery query, int id) {
-        int[] planes = query.planes;
-        int[][] columns = sketches[id >>> BLOCK_SHIFT];
-        int row = id & (BLOCK - 1);
-        int weighted = 0;
-        for (int w = 0; w < sketchWords; w++) {
-            int bits = columns[w][row];
-            int p = w * QUERY_BITS;
-            weighted +=
-                    Integer.bitCount(bits & planes[p])
-                            + (Integer.bitCount(bits & planes[p + 1]) << 1)
-                            + (Integer.bitCount(bits & planes[p + 2]) << 2)
-                            + (Integer.bitCount(bits & planes[p + 3]) << 3);
-        }
-        return 2 * query.low * setMagnitudes[id]
-                + (2 * query.step * weighted - query.total) * magnitudes[id];
-    }
-
     /** A growable list of row ids, reused across queries. */
     static final class RowList {
         int[] ids = new int[1024];

@@ -225,28 +225,8 @@ class AgentIndexTest {
         }
         ChunkVectors source = (documentId, chunkIndex) -> store.get(documentId);
         float[] q = gaussian(random, dimension);
-        List<String> exact =
-                ids(
-                        index.search(
-                                q,
-                                "",
-                                "m",
-                                SearchMode.VECTOR,
-                                10,
-                                SearchFilters.NONE,
-                                source,
-                                true));
-        List<String> approximate =
-                ids(
-                        index.search(
-                                q,
-                                "",
-                                "m",
-                                SearchMode.VECTOR,
-                                10,
-                                SearchFilters.NONE,
-                                source,
-                                false));
+        List<String> exact = vectorTop10(index, q, source, true);
+        List<String> approximate = vectorTop10(index, q, source, false);
         // The exact list, checked against a plain scan of the floats.
         Integer[] order = new Integer[chunks];
         for (int i = 0; i < chunks; i++) {
@@ -277,19 +257,15 @@ class AgentIndexTest {
         assertEquals(exact.get(0), approximate.get(0));
         // A removed row stays in the arrays until compaction: the sketch stage must skip it.
         index.remove(exact.get(0));
-        List<String> afterRemoval =
-                ids(
-                        index.search(
-                                q,
-                                "",
-                                "m",
-                                SearchMode.VECTOR,
-                                10,
-                                SearchFilters.NONE,
-                                source,
-                                false));
+        List<String> afterRemoval = vectorTop10(index, q, source, false);
         assertTrue(!afterRemoval.contains(exact.get(0)), "removed: " + afterRemoval);
         assertEquals(exact.get(1), afterRemoval.get(0));
+    }
+
+    private static List<String> vectorTop10(
+            AgentIndex index, float[] q, ChunkVectors source, boolean exact) {
+        return ids(
+                index.search(q, "", "m", SearchMode.VECTOR, 10, SearchFilters.NONE, source, exact));
     }
 
     @Test
