@@ -46,6 +46,8 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
     private KeyValueStore<String, AgentState> agents;
     private KeyValueStore<String, AgentState> history;
     private final FateLog fateLog;
+    private final ServedAgents served;
+    private int partition;
     private FateLog.Partition fates;
 
     /**
@@ -67,10 +69,12 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
             AgentFold fold,
             EventDecoding.Decoder<AgentEvent> decoder,
             String application,
+            ServedAgents served,
             FateLog fateLog) {
         this.fold = fold;
         this.decoder = decoder;
         this.application = application;
+        this.served = served;
         this.fateLog = fateLog;
     }
 
@@ -79,12 +83,17 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
         this.context = context;
         this.agents = context.getStateStore(AgentTopology.AGENTS_STORE);
         this.history = context.getStateStore(AgentTopology.HISTORY_STORE);
-        this.fates = fateLog.partition(context.taskId().partition());
+        this.partition = context.taskId().partition();
+        this.fates = fateLog.partition(partition);
         recent.clear();
+        served.agents.opened(partition, agents);
+        served.history.opened(partition, history);
     }
 
     @Override
     public void close() {
+        served.agents.closed(partition, agents);
+        served.history.closed(partition, history);
         recent.clear();
     }
 

@@ -61,7 +61,8 @@ public final class AgentProcessor implements AutoCloseable {
             }
         }
         FateLog fates = new FateLog();
-        Topology topology = AgentTopology.buildTopology(catalogue, config, fates);
+        ServedAgents served = new ServedAgents();
+        Topology topology = AgentTopology.buildTopology(catalogue, config, served, fates);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         HostInfo self =
                 new HostInfo(
@@ -70,7 +71,8 @@ public final class AgentProcessor implements AutoCloseable {
         InstanceRouter router =
                 new InstanceRouter(
                         streams, self, storeQueries, config.forwardTimeout(), config.apiToken());
-        AgentQueries queries = new AgentQueries(streams, storeQueries, router, Json.mapper());
+        AgentQueries queries =
+                new AgentQueries(streams, storeQueries, router, served, Json.mapper());
         AgentProcessor processor =
                 new AgentProcessor(
                         config,

@@ -53,21 +53,20 @@ public final class AgentQueries {
     private final InstanceRouter router;
     private final ObjectMapper mapper;
     private final Serializer<String> keySerializer = Serdes.String().serializer();
-    private final PartitionStores<AgentState> agentsStore;
-    private final PartitionStores<AgentState> historyStore;
+    private final ServedAgents served;
     private final PartitionStores<AgentActivity> activityStore;
 
     public AgentQueries(
             KafkaStreams streams,
             StoreQueries storeQueries,
             InstanceRouter router,
+            ServedAgents served,
             ObjectMapper mapper) {
         this.streams = streams;
         this.storeQueries = storeQueries;
         this.router = router;
         this.mapper = mapper;
-        this.agentsStore = new PartitionStores<>(streams, AgentTopology.AGENTS_STORE);
-        this.historyStore = new PartitionStores<>(streams, AgentTopology.HISTORY_STORE);
+        this.served = served;
         this.activityStore = new PartitionStores<>(streams, AgentTopology.ACTIVITY_STORE);
     }
 
@@ -205,17 +204,14 @@ public final class AgentQueries {
 
     private AgentState localState(String agentId, int partition) {
         return storeQueries.query(
-                AgentTopology.AGENTS_STORE, () -> agentsStore.get(partition, agentId));
+                AgentTopology.AGENTS_STORE, () -> served.agents.get(partition, agentId));
     }
 
     public Optional<Agent> localAsOf(String agentId, Instant asOf, int partition) {
         AgentState state =
                 storeQueries.query(
                         AgentTopology.HISTORY_STORE,
-                        () ->
-                                historyStore.read(
-                                        partition,
-                                        store -> AgentHistory.asOf(store, agentId, asOf)));
+                        () -> AgentHistory.asOf(served.history.store(partition), agentId, asOf));
         return Optional.ofNullable(state).map(s -> AgentViews.agent(s, mapper));
     }
 
@@ -223,9 +219,7 @@ public final class AgentQueries {
         List<AgentState> versions =
                 storeQueries.query(
                         AgentTopology.HISTORY_STORE,
-                        () ->
-                                historyStore.read(
-                                        partition, store -> AgentHistory.versions(store, agentId)));
+                        () -> AgentHistory.versions(served.history.store(partition), agentId));
         if (versions.isEmpty()) {
             return Optional.empty();
         }

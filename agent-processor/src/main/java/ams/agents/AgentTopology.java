@@ -47,21 +47,31 @@ final class AgentTopology {
 
     private AgentTopology() {}
 
-    public static Topology buildTopology(
-            TopicCatalogue catalogue, AgentProcessorConfig config, FateLog fates) {
+    static Topology buildTopology(
+            TopicCatalogue catalogue,
+            AgentProcessorConfig config,
+            ServedAgents served,
+            FateLog fates) {
         return buildTopology(
                 catalogue,
                 config.getString(AgentProcessorConfig.APPLICATION_ID),
                 config.maxTextBytes(),
                 config.maxConfigBytes(),
                 config.readOnly(),
+                served,
                 fates);
     }
 
     public static Topology buildTopology(
             TopicCatalogue catalogue, String application, int maxTextBytes, int maxConfigBytes) {
         return buildTopology(
-                catalogue, application, maxTextBytes, maxConfigBytes, false, new FateLog());
+                catalogue,
+                application,
+                maxTextBytes,
+                maxConfigBytes,
+                false,
+                new ServedAgents(),
+                new FateLog());
     }
 
     /**
@@ -70,14 +80,16 @@ final class AgentTopology {
      * @param application the application id, which names this processor on its dead letters
      * @param readOnly a rebuild from the log (replay): the same stores, but no dead letters, which
      *     were written when the events first arrived; a rebuild appends nothing to the log
+     * @param served where the fold registers the partitions of its stores that queries read
      * @param fates where the fold records what became of each event, for {@code GET /events/{id}}
      */
-    public static Topology buildTopology(
+    static Topology buildTopology(
             TopicCatalogue catalogue,
             String application,
             int maxTextBytes,
             int maxConfigBytes,
             boolean readOnly,
+            ServedAgents served,
             FateLog fates) {
         StreamsBuilder builder = new StreamsBuilder();
         // Cached: several events of one agent within a commit interval reach RocksDB and the
@@ -106,7 +118,9 @@ final class AgentTopology {
         KStream<byte[], DeadLetter> rejected =
                 EventDecoding.raw(builder, catalogue.agentEvents())
                         .process(
-                                () -> new AgentFoldProcessor(fold, decoder, application, fates),
+                                () ->
+                                        new AgentFoldProcessor(
+                                                fold, decoder, application, served, fates),
                                 Named.as("agents-fold"),
                                 AGENTS_STORE,
                                 HISTORY_STORE);

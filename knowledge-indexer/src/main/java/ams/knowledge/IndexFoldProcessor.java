@@ -37,6 +37,7 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
     private static final String LAST_VERSION = "9999999999999999999";
 
     private final SearchIndex index;
+    private final ServedStores served;
     private final FateLog fateLog;
     private FateLog.Partition fates;
     private ProcessorContext<String, GraphSignal> context;
@@ -45,8 +46,9 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
     private KeyValueStore<String, IndexedDocument> versions;
     private int partition;
 
-    IndexFoldProcessor(SearchIndex index, FateLog fateLog) {
+    IndexFoldProcessor(SearchIndex index, ServedStores served, FateLog fateLog) {
         this.index = index;
+        this.served = served;
         this.fateLog = fateLog;
     }
 
@@ -59,6 +61,9 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
         this.partition = context.taskId().partition();
         this.fates = fateLog.partition(partition);
         rebuild();
+        // After the rebuild: a search that finds the partition's stores finds its index too.
+        served.documents.opened(partition, documents);
+        served.chunks.opened(partition, chunks);
     }
 
     private void rebuild() {
@@ -242,6 +247,8 @@ final class IndexFoldProcessor implements Processor<String, IndexedDocument, Str
 
     @Override
     public void close() {
+        served.documents.closed(partition, documents);
+        served.chunks.closed(partition, chunks);
         index.dropPartition(partition);
     }
 }

@@ -74,11 +74,12 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 new HostInfo(
                         config.advertisedHost(), config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
         SearchIndex index = new SearchIndex();
+        ServedStores served = new ServedStores();
         FateLog applied = new FateLog();
         FateLog rejected = new FateLog();
         Topology topology =
                 KnowledgeTopology.buildTopology(
-                        topics, application, index, config.readOnly(), applied);
+                        topics, application, index, served, config.readOnly(), applied);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         StoreQueries storeQueries =
                 new StoreQueries(
@@ -88,6 +89,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
                 new KnowledgeQueries(
                         streams,
                         index,
+                        served,
                         embedder,
                         storeQueries,
                         new QueryEmbeddingCache(

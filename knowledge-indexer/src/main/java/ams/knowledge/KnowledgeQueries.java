@@ -84,6 +84,7 @@ public final class KnowledgeQueries {
 
     private final KafkaStreams streams;
     private final SearchIndex index;
+    private final ServedStores served;
     private final Embedder embedder;
     private final StoreQueries storeQueries;
     private final QueryEmbeddingCache queryEmbeddings;
@@ -91,11 +92,13 @@ public final class KnowledgeQueries {
     public KnowledgeQueries(
             KafkaStreams streams,
             SearchIndex index,
+            ServedStores served,
             Embedder embedder,
             StoreQueries storeQueries,
             QueryEmbeddingCache queryEmbeddings) {
         this.streams = streams;
         this.index = index;
+        this.served = served;
         this.embedder = embedder;
         this.storeQueries = storeQueries;
         this.queryEmbeddings = queryEmbeddings;
@@ -124,7 +127,7 @@ public final class KnowledgeQueries {
     public DocumentRecord document(String agentId, String documentId) {
         return storeQueries.query(
                 KnowledgeTopology.DOCUMENTS_STORE,
-                () -> documentsStore().get(StoreKeys.document(agentId, documentId)));
+                () -> served.documents.get(StoreKeys.document(agentId, documentId)));
     }
 
     /**
@@ -155,18 +158,21 @@ public final class KnowledgeQueries {
             boolean exact) {
         // Touching the store first makes a query during a rebalance wait (or answer 503) instead of
         // reading a search index that is still being rebuilt.
-        storeQueries.query(KnowledgeTopology.DOCUMENTS_STORE, this::documentsStore);
+        storeQueries.query(
+                KnowledgeTopology.DOCUMENTS_STORE,
+                () -> {
+                    served.documents.requireOpen();
+                    return null;
+                });
         // A conversation turn searches twice with one query (its hits, then the documents linked
         // to them by a tag), and users repeat queries: the cache spares the model both.
         float[] vector = mode == SearchMode.LEXICAL ? null : queryEmbeddings.embed(embedder, query);
-        ReadOnlyKeyValueStore<String, ChunkRecord> chunkStore =
-                storeQueries.query(KnowledgeTopology.CHUNKS_STORE, this::chunksStore);
         // The float vectors stay in the store; the index re-ranks its best candidates with them.
         // Each chunk read is kept for the search: the hits returned were read for their vectors
         // already, and their text comes from the same record (a second read decoded it again).
         Map<String, ChunkRecord> read = new HashMap<>();
         ChunkVectors floats =
-                floatVectors(agentId, key -> read.computeIfAbsent(key, chunkStore::get));
+                floatVectors(agentId, key -> read.computeIfAbsent(key, served.chunks::get));
         List<ChunkHit> hits =
                 index.search(
                         agentId,
@@ -181,13 +187,10 @@ public final class KnowledgeQueries {
         return storeQueries.query(
                 KnowledgeTopology.DOCUMENTS_STORE,
                 () -> {
-                    // One handle of each store for all the hits, not one per read.
-                    ReadOnlyKeyValueStore<String, DocumentRecord> documents = documentsStore();
-                    ReadOnlyKeyValueStore<String, ChunkRecord> chunks = chunksStore();
                     List<SearchHit> results = new ArrayList<>(hits.size());
                     for (ChunkHit hit : hits) {
                         DocumentRecord document =
-                                documents.get(StoreKeys.document(agentId, hit.documentId()));
+                                served.documents.get(StoreKeys.document(agentId, hit.documentId()));
                         if (document == null) {
                             continue;
                         }
@@ -195,7 +198,9 @@ public final class KnowledgeQueries {
                         ChunkRecord chunk = read.get(key);
                         results.add(
                                 SearchHit.of(
-                                        hit, document, chunk != null ? chunk : chunks.get(key)));
+                                        hit,
+                                        document,
+                                        chunk != null ? chunk : served.chunks.get(key)));
                     }
                     return results;
                 });
@@ -370,6 +375,11 @@ public final class KnowledgeQueries {
 
     public SearchIndex searchIndex() {
         return index;
+    }
+
+    /** The partitions of the documents and chunks stores this instance serves searches from. */
+    public ServedStores servedStores() {
+        return served;
     }
 
     private ReadOnlyKeyValueStore<String, DocumentRecord> documentsStore() {

@@ -58,7 +58,7 @@ final class KnowledgeTopology {
 
     public static Topology buildTopology(
             KnowledgeTopics topics, String application, SearchIndex index) {
-        return buildTopology(topics, application, index, false, new FateLog());
+        return buildTopology(topics, application, index, new ServedStores(), false, new FateLog());
     }
 
     /**
@@ -67,6 +67,7 @@ final class KnowledgeTopology {
      * @param readOnly a rebuild from the log (replay): the same stores, but undecodable agent and
      *     conversation events are skipped instead of dead-lettered again (they were when they
      *     arrived)
+     * @param served where the index fold registers the partitions of the stores a search reads
      * @param fates where the index fold records what each knowledge write did, for {@code GET
      *     /events/{event_id}}
      */
@@ -74,6 +75,7 @@ final class KnowledgeTopology {
             KnowledgeTopics topics,
             String application,
             SearchIndex index,
+            ServedStores served,
             boolean readOnly,
             FateLog fates) {
         StreamsBuilder builder = new StreamsBuilder();
@@ -125,7 +127,7 @@ final class KnowledgeTopology {
                                                 topics.chunks().valueSerde())
                                         .withName("chunks-source"))
                         .process(
-                                () -> new IndexFoldProcessor(index, fates),
+                                () -> new IndexFoldProcessor(index, served, fates),
                                 Named.as("index-fold"),
                                 DOCUMENTS_STORE,
                                 CHUNKS_STORE,

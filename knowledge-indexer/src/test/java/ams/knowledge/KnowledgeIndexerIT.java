@@ -683,6 +683,7 @@ class KnowledgeIndexerIT {
                         new KnowledgeQueries(
                                 indexer.streams(),
                                 indexer.queries().searchIndex(),
+                                indexer.queries().servedStores(),
                                 TestIndexers.model(),
                                 new ams.events.streams.StoreQueries(Duration.ofSeconds(5)),
                                 indexer.queries().queryEmbeddings());
