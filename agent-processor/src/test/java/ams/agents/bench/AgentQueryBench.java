@@ -335,6 +335,16 @@ public final class AgentQueryBench {
                 f.p999() / l.p999(),
                 "",
                 null);
+        // Issue 14's goal: what forwarding adds at p99 over the owner answering itself.
+        double added = f.p99() - l.p99();
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded, p99 minus the owned route's p99",
+                added,
+                "ms",
+                "-",
+                Double.NaN,
+                "< 1 ms",
+                added < 1);
         ResultRows.add(
                 "queries: server CPU per request, forwarded (both instances)",
                 forwarded.cpuMicrosPerRequest(),
