@@ -9,6 +9,7 @@ import ams.conversations.media.MessageMedia;
 import ams.conversations.retrieval.StoreConversationMemory;
 import ams.conversations.statemachine.ConversationQueries;
 import ams.conversations.statemachine.ConversationTopology;
+import ams.conversations.statemachine.ServedConversations;
 import ams.conversations.stream.TurnStreams;
 import ams.conversations.worker.ConversationSnapshot;
 import ams.conversations.worker.TurnPool;
@@ -76,6 +77,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         boolean readOnly = config.getBoolean(ConversationConfig.READ_ONLY);
         boolean runTurns = !readOnly && config.getBoolean(ConversationConfig.TURNS_ENABLED);
         FateLog fateLog = new FateLog();
+        ServedConversations served = new ServedConversations();
         Topology topology =
                 ConversationTopology.buildTopology(
                         catalogue,
@@ -90,10 +92,11 @@ public final class ConversationOrchestrator implements AutoCloseable {
                                 Duration.ofMillis(
                                         config.getLong(
                                                 ConversationConfig.TURNS_DRAIN_INTERVAL_MS))),
-                        fateLog);
+                        fateLog,
+                        served);
         streams = new KafkaStreams(topology, streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
-        queries = new ConversationQueries(streams, storeQueries);
+        queries = new ConversationQueries(streams, storeQueries, served);
         HostInfo self =
                 new HostInfo(
                         CommonConfig.advertisedHost(config),

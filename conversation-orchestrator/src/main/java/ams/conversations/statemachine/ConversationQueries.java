@@ -19,37 +19,42 @@ public final class ConversationQueries {
 
     private final KafkaStreams streams;
     private final StoreQueries storeQueries;
+    private final ServedConversations served;
 
-    public ConversationQueries(KafkaStreams streams, StoreQueries storeQueries) {
+    public ConversationQueries(
+            KafkaStreams streams, StoreQueries storeQueries, ServedConversations served) {
         this.streams = streams;
         this.storeQueries = storeQueries;
+        this.served = served;
     }
 
     public Optional<ConversationState> conversation(String conversationId) {
         return storeQueries.query(
                 ConversationTopology.CONVERSATIONS_STORE,
-                () ->
-                        Optional.ofNullable(
-                                this.<ConversationState>store(
-                                                ConversationTopology.CONVERSATIONS_STORE)
-                                        .get(conversationId)));
+                () -> Optional.ofNullable(served.conversations.get(conversationId)));
     }
 
-    /** Messages in the order they were appended. */
+    /**
+     * Messages in the order they were appended. A conversation's messages all live in its
+     * partition: the scan stops at the first active partition that has any.
+     */
     public List<StoredMessage> messages(String conversationId) {
-        return storeQueries.query(
-                ConversationTopology.MESSAGES_STORE,
-                () -> {
-                    List<StoredMessage> out = new ArrayList<>();
-                    ReadOnlyKeyValueStore<String, StoredMessage> store =
-                            store(ConversationTopology.MESSAGES_STORE);
-                    try (KeyValueIterator<String, StoredMessage> it =
-                            store.prefixScan(
-                                    StoredMessage.prefix(conversationId), new StringSerializer())) {
-                        it.forEachRemaining(kv -> out.add(kv.value));
-                    }
-                    return out;
-                });
+        List<StoredMessage> found =
+                storeQueries.query(
+                        ConversationTopology.MESSAGES_STORE,
+                        () ->
+                                served.messages.first(
+                                        store -> {
+                                            List<StoredMessage> out = new ArrayList<>();
+                                            try (KeyValueIterator<String, StoredMessage> it =
+                                                    store.prefixScan(
+                                                            StoredMessage.prefix(conversationId),
+                                                            new StringSerializer())) {
+                                                it.forEachRemaining(kv -> out.add(kv.value));
+                                            }
+                                            return out.isEmpty() ? null : out;
+                                        }));
+        return found == null ? new ArrayList<>() : found;
     }
 
     /**

@@ -114,6 +114,28 @@ public final class ConversationTopology {
             boolean readOnly,
             Turns turns,
             FateLog fates) {
+        return buildTopology(
+                catalogue,
+                application,
+                timeoutCheckInterval,
+                readOnly,
+                turns,
+                fates,
+                new ServedConversations());
+    }
+
+    /**
+     * As above; {@code served}: where the state machine registers the partitions of the stores that
+     * {@link ConversationQueries} reads.
+     */
+    public static Topology buildTopology(
+            TopicCatalogue catalogue,
+            String application,
+            Duration timeoutCheckInterval,
+            boolean readOnly,
+            Turns turns,
+            FateLog fates,
+            ServedConversations served) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
@@ -159,7 +181,8 @@ public final class ConversationTopology {
                                                 timeoutCheckInterval,
                                                 readOnly,
                                                 readOnly ? Turns.NONE : turns,
-                                                fates),
+                                                fates,
+                                                served),
                                 Named.as("conversation-state-machine"),
                                 CONVERSATIONS_STORE,
                                 MESSAGES_STORE,
@@ -206,6 +229,8 @@ public final class ConversationTopology {
         private TurnContexts contexts;
         private final Turns turnSettings;
         private final FateLog fateLog;
+        private final ServedConversations served;
+        private int partition;
         private FateLog.Partition fates;
         // Null when this task runs no turns (replay, or turns disabled).
         private TaskTurns turns;
@@ -215,8 +240,10 @@ public final class ConversationTopology {
                 Duration timeoutCheckInterval,
                 boolean readOnly,
                 Turns turnSettings,
-                FateLog fateLog) {
+                FateLog fateLog,
+                ServedConversations served) {
             this.fateLog = fateLog;
+            this.served = served;
             this.application = application;
             this.timeoutCheckInterval = timeoutCheckInterval;
             this.readOnly = readOnly;
@@ -230,7 +257,8 @@ public final class ConversationTopology {
             messages = context.getStateStore(MESSAGES_STORE);
             deadlines = context.getStateStore(DEADLINES_STORE);
             contexts = new TurnContexts(context.getStateStore(TURN_CONTEXT_STORE));
-            fates = fateLog.partition(context.taskId().partition());
+            partition = context.taskId().partition();
+            fates = fateLog.partition(partition);
             if (!readOnly) {
                 context.schedule(
                         timeoutCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::expire);
@@ -247,10 +275,14 @@ public final class ConversationTopology {
                         this::publishFinishedTurns);
                 runOpenTurns();
             }
+            served.conversations.opened(partition, conversations);
+            served.messages.opened(partition, messages);
         }
 
         @Override
         public void close() {
+            served.conversations.closed(partition, conversations);
+            served.messages.closed(partition, messages);
             if (turns != null) {
                 // Revoked, or the process closing: whatever is still running is another owner's
                 // to run again (its outcome is not in the log, and the store says so).

@@ -1,6 +1,7 @@
 package ams.events.streams;
 
 import java.util.Arrays;
+import java.util.function.Function;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -89,6 +90,21 @@ public final class ActiveStores<K, V> {
             V value = store.get(key);
             if (value != null) {
                 return value;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first non-null answer of {@code read} over the active partitions, or null: for a scan of
+     * keys that all live in one partition (a conversation's messages) when which one is not known.
+     * Throws while no partition is active here.
+     */
+    public <T> T first(Function<ReadOnlyKeyValueStore<K, V>, T> read) {
+        for (ReadOnlyKeyValueStore<K, V> store : openStores()) {
+            T answer = read.apply(store);
+            if (answer != null) {
+                return answer;
             }
         }
         return null;

@@ -25,6 +25,8 @@ class ActiveStoresTest {
         assertNull(stores.get("c"), "a key no partition holds");
         assertEquals("in 3", stores.get(3, "b"));
         assertNull(stores.get(0, "b"), "the partition asked for is the only one read");
+        assertEquals("in 3", stores.first(store -> store.get("b")));
+        assertNull(stores.first(store -> store.get("c")));
     }
 
     @Test
@@ -34,6 +36,7 @@ class ActiveStoresTest {
                 assertThrows(InvalidStateStoreException.class, () -> stores.get("a"));
         assertTrue(none.getMessage().contains("'agents'"), none.getMessage());
         assertThrows(InvalidStateStoreException.class, stores::requireOpen);
+        assertThrows(InvalidStateStoreException.class, () -> stores.first(store -> store.get("a")));
 
         stores.opened(1, new MapStore(Map.of("a", "x")));
         stores.requireOpen();
