@@ -100,33 +100,20 @@ public final class ConversationTopology {
             boolean readOnly,
             Turns turns) {
         return buildTopology(
-                catalogue, application, timeoutCheckInterval, readOnly, turns, new FateLog());
-    }
-
-    /**
-     * As above; {@code fates}: where the state machine records what became of each write a client
-     * published (applied, or rejected with the reason), for {@code GET /events/{event_id}}.
-     */
-    public static Topology buildTopology(
-            TopicCatalogue catalogue,
-            String application,
-            Duration timeoutCheckInterval,
-            boolean readOnly,
-            Turns turns,
-            FateLog fates) {
-        return buildTopology(
                 catalogue,
                 application,
                 timeoutCheckInterval,
                 readOnly,
                 turns,
-                fates,
+                new FateLog(),
                 new ServedConversations());
     }
 
     /**
-     * As above; {@code served}: where the state machine registers the partitions of the stores that
-     * {@link ConversationQueries} reads.
+     * As above; {@code fates}: where the state machine records what became of each write a client
+     * published (applied, or rejected with the reason), for {@code GET /events/{event_id}}; {@code
+     * served}: where it registers the partitions of the stores that {@link ConversationQueries}
+     * reads.
      */
     public static Topology buildTopology(
             TopicCatalogue catalogue,

@@ -34,10 +34,6 @@ public final class ActiveStores<K, V> {
         this.name = name;
     }
 
-    public String name() {
-        return name;
-    }
-
     /** Called from the writing processor's {@code init}: the partition is now served here. */
     public synchronized void opened(int partition, ReadOnlyKeyValueStore<K, V> store) {
         ReadOnlyKeyValueStore<K, V>[] next =
@@ -85,14 +81,7 @@ public final class ActiveStores<K, V> {
      * assignment.
      */
     public V get(K key) {
-        ReadOnlyKeyValueStore<K, V>[] stores = openStores();
-        for (ReadOnlyKeyValueStore<K, V> store : stores) {
-            V value = store.get(key);
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
+        return first(store -> store.get(key));
     }
 
     /**
