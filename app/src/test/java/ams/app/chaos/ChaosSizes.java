@@ -62,7 +62,8 @@ public record ChaosSizes(
                 throw new IllegalArgumentException(option + " needs a value");
             }
             long value = Long.parseLong(rest.get(i + 1));
-            int n = Math.toIntExact(value);
+            // A seed is any long (the default is System.nanoTime()); every other option is an int.
+            int n = option.equals("--seed") ? 0 : Math.toIntExact(value);
             sizes =
                     switch (option) {
                         case "--conversations" ->

@@ -73,6 +73,11 @@ final class ProcessSupervisor implements AutoCloseable {
                         "-Xss512k",
                         "-XX:+ExitOnOutOfMemoryError"));
         command.addAll(service.jvmArgs());
+        // For diagnosing a run: e.g. -Dchaos.child.jvm.args=-Dlogback.configurationFile=/tmp/x.xml
+        String extra = System.getProperty("chaos.child.jvm.args", "").strip();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), service.mainClass()));
         command.addAll(service.args());
         ProcessBuilder builder = new ProcessBuilder(command);

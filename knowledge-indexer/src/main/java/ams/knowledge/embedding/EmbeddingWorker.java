@@ -84,7 +84,10 @@ public final class EmbeddingWorker implements AutoCloseable {
             Topic<String, IndexedDocument> chunks,
             Topic<byte[], DeadLetter> deadLetters,
             BatchIndexer indexer) {
-        Properties consumerProps = TransactionalClients.consumer(bootstrapServers, groupId);
+        // The transactional id is stable across restarts and distinct between workers: it is the
+        // static member id too, so a restarted worker takes its partitions back at once.
+        Properties consumerProps =
+                TransactionalClients.consumer(bootstrapServers, groupId, transactionalId);
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         Properties producerProps = TransactionalClients.producer(bootstrapServers, transactionalId);
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "5");

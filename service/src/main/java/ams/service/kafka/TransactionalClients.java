@@ -27,6 +27,22 @@ public final class TransactionalClients {
     }
 
     /**
+     * {@link #consumer(String, String)} as a static member of its group: {@code instanceId} must be
+     * stable across restarts of one worker and distinct between workers (its transactional id is
+     * both). A dynamic member killed with -9 stays in the group until its session times out (45 s),
+     * and until then the group cannot rebalance: its restarted self waits, or gets only the
+     * partitions the dead member did not hold, and a worker killed every half minute never catches
+     * up. A static member that comes back under the same id replaces its dead self at once. The
+     * loop says it leaves when it stops cleanly ({@link TransactionalLoop#close}), so a scale-down
+     * does not leave partitions idle for the session timeout.
+     */
+    public static Properties consumer(String bootstrapServers, String groupId, String instanceId) {
+        Properties p = consumer(bootstrapServers, groupId);
+        p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        return p;
+    }
+
+    /**
      * An idempotent producer with {@code transactionalId}: a restarted worker with the same id
      * fences its previous incarnation and aborts what that left open.
      */

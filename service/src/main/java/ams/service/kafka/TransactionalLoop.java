@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -448,7 +450,10 @@ public final class TransactionalLoop<KI, VI, KO, VO> implements AutoCloseable {
 
     private void closeClients() {
         try {
-            consumer.close();
+            // A static member does not leave on close by default; a clean stop must, or its
+            // partitions stay idle until its session times out.
+            consumer.close(
+                    CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP));
         } catch (RuntimeException e) {
             log.debug("Closing the consumer of {}", name, e);
         }

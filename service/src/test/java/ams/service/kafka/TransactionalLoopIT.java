@@ -181,6 +181,55 @@ class TransactionalLoopIT {
         }
     }
 
+    @Test
+    void shouldTakeItsPartitionsBackAtOnceWhenRestartedAfterACrash() throws Exception {
+        String transactionalId = "tx-" + group;
+        Round copy =
+                records -> {
+                    List<ProducerRecord<String, String>> out = new ArrayList<>();
+                    for (ConsumerRecord<String, String> r : records) {
+                        out.add(new ProducerRecord<>(output, r.key(), r.value() + "-done"));
+                    }
+                    return Batch.of(out, Batch.nextOffsets(records));
+                };
+        TransactionalLoop<String, String, String, String> crashed =
+                loop(transactionalId, transactionalId, copy);
+        try {
+            crashed.start();
+            assertEquals(expectedOutput(), committedOutput(INPUTS));
+            awaitOffsetsAtEnd();
+            // As a kill -9 leaves it: still a member of the group (its heartbeats even go on),
+            // nothing left, nothing closed.
+            crashed.halt();
+            try (KafkaProducer<String, String> producer =
+                    kafka.producer(new StringSerializer(), new StringSerializer())) {
+                for (int i = 0; i < INPUTS; i++) {
+                    producer.send(new ProducerRecord<>(input, "k" + i, "late" + i)).get();
+                }
+            }
+            long started = System.nanoTime();
+            try (TransactionalLoop<String, String, String, String> restarted =
+                    loop(transactionalId, transactionalId, copy)) {
+                restarted.start();
+                // A dynamic member would wait for the dead one's session (45 s) or, as here where
+                // its heartbeats go on, its poll interval (5 min) before the group rebalances.
+                List<String> out = committedOutput(2 * INPUTS, Duration.ofSeconds(25));
+                long seconds = (System.nanoTime() - started) / 1_000_000_000;
+                List<String> expected = new ArrayList<>(expectedOutput());
+                IntStream.range(0, INPUTS).forEach(i -> expected.add("late" + i + "-done"));
+                assertEquals(
+                        expected.stream().sorted().toList(),
+                        out,
+                        "the restarted loop took over the partitions within 25 s (took "
+                                + seconds
+                                + " s)");
+                assertTrue(restarted.isRunning());
+            }
+        } finally {
+            crashed.close();
+        }
+    }
+
     /**
      * Waits for a fenced loop to stop. Every blocking producer call is bounded by max.block.ms (10
      * s here), so a loop still running after 90 s is stuck; the failure shows where its thread is.
@@ -209,7 +258,17 @@ class TransactionalLoopIT {
 
     private TransactionalLoop<String, String, String, String> loop(
             String transactionalId, Round round) {
-        Properties consumer = TransactionalClients.consumer(kafka.bootstrapServers(), group);
+        return loop(transactionalId, null, round);
+    }
+
+    /** A loop whose consumer is a static member under {@code instanceId}, or dynamic when null. */
+    private TransactionalLoop<String, String, String, String> loop(
+            String transactionalId, String instanceId, Round round) {
+        Properties consumer =
+                instanceId == null
+                        ? TransactionalClients.consumer(kafka.bootstrapServers(), group)
+                        : TransactionalClients.consumer(
+                                kafka.bootstrapServers(), group, instanceId);
         // Several rounds, so a failed one sits between committed ones.
         consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 3);
         Properties producer =
@@ -239,12 +298,16 @@ class TransactionalLoopIT {
      * arrived and a further second brought no more.
      */
     private List<String> committedOutput(int expected) {
+        return committedOutput(expected, Duration.ofSeconds(60));
+    }
+
+    private List<String> committedOutput(int expected, Duration timeout) {
         List<String> values = new ArrayList<>();
         Properties props = kafka.consumerProperties("reader-" + UUID.randomUUID());
         try (KafkaConsumer<String, String> reader =
                 new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
             reader.subscribe(List.of(output));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + timeout.toNanos();
             while (values.size() < expected && System.nanoTime() < deadline) {
                 reader.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
             }
