@@ -45,6 +45,11 @@ public final class OpenLoopLoad {
      * What to send. {@code pathTemplate} may hold one {@code %d} (or {@code %06d} etc.), replaced
      * by a uniform random number below {@code ids} for each request; or it is {@code @file}: a file
      * of paths, one a line, each request taking one at random ({@code ids} unused).
+     *
+     * <p>With an {@code alternatePath} (same forms), the schedule alternates between the two in
+     * slices of {@code sliceMillis}, warm-up included, and each path gets its own result: two
+     * routes measured in the same minute on the same machine, so a difference between their
+     * percentiles is the routes', not a drift of the machine between two runs one after the other.
      */
     public record Options(
             String host,
@@ -54,25 +59,73 @@ public final class OpenLoopLoad {
             double rate,
             Duration warmUp,
             Duration measured,
-            int connections) {
+            int connections,
+            String alternatePath,
+            long sliceMillis) {
+
+        /** One path for the whole schedule. */
+        public Options(
+                String host,
+                int port,
+                String pathTemplate,
+                int ids,
+                double rate,
+                Duration warmUp,
+                Duration measured,
+                int connections) {
+            this(host, port, pathTemplate, ids, rate, warmUp, measured, connections, null, 0);
+        }
+
+        public Options {
+            if (alternatePath != null && sliceMillis <= 0) {
+                throw new IllegalArgumentException("alternating paths need a slice length");
+            }
+        }
+
+        /** These options with {@code path} alternating with {@link #pathTemplate} every slice. */
+        public Options alternatingWith(String path, Duration slice) {
+            return new Options(
+                    host,
+                    port,
+                    pathTemplate,
+                    ids,
+                    rate,
+                    warmUp,
+                    measured,
+                    connections,
+                    path,
+                    slice.toMillis());
+        }
+
+        /** Whether two paths share the schedule. */
+        public boolean alternates() {
+            return alternatePath != null;
+        }
 
         List<String> args() {
-            return List.of(
-                    host,
-                    Integer.toString(port),
-                    pathTemplate,
-                    Integer.toString(ids),
-                    Double.toString(rate),
-                    Long.toString(warmUp.toMillis()),
-                    Long.toString(measured.toMillis()),
-                    Integer.toString(connections));
+            List<String> args =
+                    new ArrayList<>(
+                            List.of(
+                                    host,
+                                    Integer.toString(port),
+                                    pathTemplate,
+                                    Integer.toString(ids),
+                                    Double.toString(rate),
+                                    Long.toString(warmUp.toMillis()),
+                                    Long.toString(measured.toMillis()),
+                                    Integer.toString(connections)));
+            if (alternates()) {
+                args.add(alternatePath);
+                args.add(Long.toString(sliceMillis));
+            }
+            return args;
         }
 
         static Options parse(String[] args) {
-            if (args.length != 8) {
+            if (args.length != 8 && args.length != 10) {
                 throw new IllegalArgumentException(
                         "usage: OpenLoopLoad host port pathTemplate ids rate warmUpMs measuredMs"
-                                + " connections");
+                                + " connections [alternatePath sliceMs]");
             }
             return new Options(
                     args[0],
@@ -82,7 +135,9 @@ public final class OpenLoopLoad {
                     Double.parseDouble(args[4]),
                     Duration.ofMillis(Long.parseLong(args[5])),
                     Duration.ofMillis(Long.parseLong(args[6])),
-                    Integer.parseInt(args[7]));
+                    Integer.parseInt(args[7]),
+                    args.length == 10 ? args[8] : null,
+                    args.length == 10 ? Long.parseLong(args[9]) : 0);
         }
     }
 
@@ -154,8 +209,9 @@ public final class OpenLoopLoad {
     private OpenLoopLoad() {}
 
     public static void main(String[] args) throws Exception {
-        Result result = run(Options.parse(args));
-        System.out.println(result.line());
+        for (Result result : runAll(Options.parse(args))) {
+            System.out.println(result.line());
+        }
         System.out.flush();
     }
 
@@ -165,6 +221,16 @@ public final class OpenLoopLoad {
      * ends (to start the server-side counters), {@code onDone} when its last request is answered.
      */
     public static Result runInOwnJvm(Options options, Runnable onMeasuring, Runnable onDone)
+            throws IOException, InterruptedException {
+        return runAllInOwnJvm(options, onMeasuring, onDone).get(0);
+    }
+
+    /**
+     * {@link #runInOwnJvm}, with one result per path: two when the options alternate two paths
+     * ({@code onDone} runs once, when the first result arrives).
+     */
+    public static List<Result> runAllInOwnJvm(
+            Options options, Runnable onMeasuring, Runnable onDone)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -182,7 +248,7 @@ public final class OpenLoopLoad {
         command.add(OpenLoopLoad.class.getName());
         command.addAll(options.args());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Result result = null;
+        List<Result> results = new ArrayList<>();
         try (BufferedReader out =
                 new BufferedReader(
                         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -192,8 +258,10 @@ public final class OpenLoopLoad {
                 if (line.equals(MEASURING)) {
                     onMeasuring.run();
                 } else if (line.startsWith(RESULT)) {
-                    onDone.run();
-                    result = Result.parse(line);
+                    if (results.isEmpty()) {
+                        onDone.run();
+                    }
+                    results.add(Result.parse(line));
                 }
             }
         } finally {
@@ -201,15 +269,21 @@ public final class OpenLoopLoad {
                 process.destroyForcibly();
             }
         }
-        if (process.exitValue() != 0 || result == null) {
+        int expected = options.alternates() ? 2 : 1;
+        if (process.exitValue() != 0 || results.size() != expected) {
             throw new IllegalStateException(
                     "The load generator failed (exit " + process.exitValue() + "); see its output");
         }
-        return result;
+        return results;
     }
 
     /** Runs the load in this JVM (what {@link #main} does in its own). */
     public static Result run(Options options) throws InterruptedException {
+        return runAll(options).get(0);
+    }
+
+    /** {@link #run}, one result per path (two when the options alternate). */
+    public static List<Result> runAll(Options options) throws InterruptedException {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         long measureFrom = start + options.warmUp().toNanos();
         long end = measureFrom + options.measured().toNanos();
@@ -234,14 +308,11 @@ public final class OpenLoopLoad {
         for (Thread thread : threads) {
             thread.join();
         }
-        Histogram latency = new Histogram(HIGHEST_NANOS, 3);
+        int routes = options.alternates() ? 2 : 1;
         Histogram lag = new Histogram(HIGHEST_NANOS, 3);
-        long errors = 0;
         long lastDone = measureFrom;
         for (Connection connection : connections) {
-            latency.add(connection.latency);
             lag.add(connection.sendLag);
-            errors += connection.errors;
             lastDone = Math.max(lastDone, connection.lastDone);
             if (connection.firstError != null) {
                 System.err.println("open-loop-" + connection.index + ": " + connection.firstError);
@@ -255,20 +326,70 @@ public final class OpenLoopLoad {
                 gcAtEnd[0] - gcAtMeasuring[0],
                 gcAtEnd[1] - gcAtMeasuring[1]);
         double nanos = Math.max(end, lastDone) - measureFrom;
-        long requests = latency.getTotalCount() + errors;
-        return new Result(
-                options.rate(),
-                requests / (nanos / 1e9),
-                latency.getTotalCount(),
-                errors,
-                millis(latency.getValueAtPercentile(50)),
-                millis(latency.getValueAtPercentile(90)),
-                millis(latency.getValueAtPercentile(99)),
-                millis(latency.getValueAtPercentile(99.9)),
-                millis(latency.getMaxValue()),
-                millis(lag.getValueAtPercentile(50)),
-                millis(lag.getValueAtPercentile(99)),
-                (ThreadCpu.processNanos() - cpuAtMeasuring) / 1e3 / Math.max(1, requests));
+        long allRequests = 0;
+        for (Connection connection : connections) {
+            for (int route = 0; route < routes; route++) {
+                allRequests += connection.latency[route].getTotalCount() + connection.errors[route];
+            }
+        }
+        double generatorCpu =
+                (ThreadCpu.processNanos() - cpuAtMeasuring) / 1e3 / Math.max(1, allRequests);
+        List<Result> results = new ArrayList<>(routes);
+        for (int route = 0; route < routes; route++) {
+            Histogram latency = new Histogram(HIGHEST_NANOS, 3);
+            long errors = 0;
+            for (Connection connection : connections) {
+                latency.add(connection.latency[route]);
+                errors += connection.errors[route];
+            }
+            long requests = latency.getTotalCount() + errors;
+            // Each of two alternating paths has the schedule in its own slices only: its rate is
+            // the rate during those (a late tail after the end shared in proportion).
+            double share =
+                    routes == 1
+                            ? 1.0
+                            : (double)
+                                            sliceNanos(
+                                                    route,
+                                                    measureFrom,
+                                                    end,
+                                                    start,
+                                                    TimeUnit.MILLISECONDS.toNanos(
+                                                            options.sliceMillis()))
+                                    / (end - measureFrom);
+            results.add(
+                    new Result(
+                            options.rate(),
+                            requests / (nanos * share / 1e9),
+                            latency.getTotalCount(),
+                            errors,
+                            millis(latency.getValueAtPercentile(50)),
+                            millis(latency.getValueAtPercentile(90)),
+                            millis(latency.getValueAtPercentile(99)),
+                            millis(latency.getValueAtPercentile(99.9)),
+                            millis(latency.getMaxValue()),
+                            millis(lag.getValueAtPercentile(50)),
+                            millis(lag.getValueAtPercentile(99)),
+                            generatorCpu));
+        }
+        return results;
+    }
+
+    /**
+     * How much of {@code [from, to)} belongs to alternating path {@code route}: slices of {@code
+     * slice} nanoseconds counted from {@code origin}, the even ones the first path's.
+     */
+    static long sliceNanos(int route, long from, long to, long origin, long slice) {
+        long total = 0;
+        for (long n = Math.floorDiv(from - origin, slice); origin + n * slice < to; n++) {
+            if ((n & 1) != route) {
+                continue;
+            }
+            long a = Math.max(from, origin + n * slice);
+            long b = Math.min(to, origin + (n + 1) * slice);
+            total += Math.max(0, b - a);
+        }
+        return total;
     }
 
     /** Collections of this JVM so far: count and milliseconds. */
@@ -361,9 +482,14 @@ public final class OpenLoopLoad {
         private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(30);
 
         final int index;
-        final Histogram latency = new Histogram(HIGHEST_NANOS, 3);
+
+        /** Per path: the first, and the alternate one when the options alternate. */
+        final Histogram[] latency = {
+            new Histogram(HIGHEST_NANOS, 3), new Histogram(HIGHEST_NANOS, 3)
+        };
+
+        final long[] errors = new long[2];
         final Histogram sendLag = new Histogram(HIGHEST_NANOS, 3);
-        long errors;
         long lastDone;
         String firstError;
 
@@ -373,7 +499,12 @@ public final class OpenLoopLoad {
         private final long end;
         private final long interval;
         private final java.util.SplittableRandom random;
-        private final PathSource paths;
+        private final PathSource[] paths;
+
+        /** Where the slices of alternating paths are counted from: the same for all connections. */
+        private final long sliceOrigin;
+
+        private final long sliceNanos;
         private HttpConnection http;
 
         Connection(Options options, int index, long start, long measureFrom, long end) {
@@ -384,7 +515,15 @@ public final class OpenLoopLoad {
             this.measureFrom = measureFrom;
             this.end = end;
             this.random = new java.util.SplittableRandom(index * 7919L + 17);
-            this.paths = PathSource.of(options.pathTemplate());
+            this.paths =
+                    options.alternates()
+                            ? new PathSource[] {
+                                PathSource.of(options.pathTemplate()),
+                                PathSource.of(options.alternatePath())
+                            }
+                            : new PathSource[] {PathSource.of(options.pathTemplate())};
+            this.sliceOrigin = start;
+            this.sliceNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, options.sliceMillis()));
         }
 
         @Override
@@ -416,7 +555,9 @@ public final class OpenLoopLoad {
                     fail("gave up: " + (sent - end) / 1_000_000 + " ms behind schedule");
                     return;
                 }
-                String path = paths.path(random, options.ids());
+                int route =
+                        paths.length == 1 ? 0 : (int) (((intended - sliceOrigin) / sliceNanos) & 1);
+                String path = paths[route].path(random, options.ids());
                 boolean ok;
                 try {
                     if (http == null) {
@@ -440,9 +581,9 @@ public final class OpenLoopLoad {
                     lastDone = done;
                     sendLag.recordValue(Math.min(sent - intended, HIGHEST_NANOS));
                     if (ok) {
-                        latency.recordValue(Math.min(done - intended, HIGHEST_NANOS));
+                        latency[route].recordValue(Math.min(done - intended, HIGHEST_NANOS));
                     } else {
-                        errors++;
+                        errors[route]++;
                     }
                 }
             }
