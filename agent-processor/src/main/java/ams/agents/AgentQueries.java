@@ -197,7 +197,7 @@ public final class AgentQueries {
      * configuration document as it is stored (JSON text) instead of parsing it into a tree and
      * writing the tree back: the same bytes, without the parse.
      */
-    public Optional<String> localAgentJson(String agentId, int partition) {
+    public Optional<byte[]> localAgentJson(String agentId, int partition) {
         return Optional.ofNullable(localState(agentId, partition))
                 .map(s -> AgentViews.agentJson(s, mapper));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ams.agents.state.AgentState;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class AgentViewsTest {
                         .build();
 
         String parsed = mapper.writeValueAsString(AgentViews.agent(state, mapper));
-        String raw = AgentViews.agentJson(state, mapper);
+        String raw = new String(AgentViews.agentJson(state, mapper), StandardCharsets.UTF_8);
 
         assertEquals(parsed, raw);
         assertEquals(
