@@ -5,6 +5,7 @@ import ams.export.sink.ConversationSink;
 import ams.export.sink.SinkStatus;
 import io.javalin.Javalin;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,14 +21,23 @@ public final class Exporter implements AutoCloseable {
     private final ConversationSink sink;
     private final Thread thread;
 
-    private Exporter(ExporterConfig config) {
+    private Exporter(ExporterConfig config, Optional<String> instanceId) {
         this.config = config;
-        this.sink = new ConversationSink(config);
+        this.sink = new ConversationSink(config, instanceId);
         this.thread = new Thread(sink, "ams-exporter-sink");
     }
 
+    /** Starts the sink as a dynamic member of its group. */
     public static Exporter start(ExporterConfig config) {
-        Exporter exporter = new Exporter(config);
+        return start(config, Optional.empty());
+    }
+
+    /**
+     * Starts the sink, as a static member of its group under {@code instanceId} when given (see
+     * {@link ConversationSink#ConversationSink(ExporterConfig, Optional)}).
+     */
+    public static Exporter start(ExporterConfig config, Optional<String> instanceId) {
+        Exporter exporter = new Exporter(config, instanceId);
         exporter.thread.setUncaughtExceptionHandler((t, e) -> log.error("Exporter sink died", e));
         exporter.thread.start();
         return exporter;

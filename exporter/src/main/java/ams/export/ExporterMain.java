@@ -1,5 +1,6 @@
 package ams.export;
 
+import ams.events.streams.StaticMembership;
 import ams.events.topics.TopicProvisioner;
 import ams.export.format.TableFormat;
 import ams.export.importer.ImportReport;
@@ -7,6 +8,9 @@ import ams.export.importer.OriginalImporter;
 import ams.export.snapshot.ConversationExport;
 import ams.service.ProcessMain;
 import ams.service.http.ServiceHttp;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +36,33 @@ public final class ExporterMain {
 
     private ExporterMain() {}
 
+    /**
+     * The sink's static group member id: the group, this host and the HTTP port, so that a process
+     * killed with -9 and started again on its port takes its partitions back at once (a dynamic
+     * member waits out the dead one's 45 s session). Only a process that will hold the port may
+     * join under that id, or it would fence the live exporter that holds it: so the port must be
+     * free now (it is bound right after). With port 0 (any free port) there is no stable id: a
+     * dynamic member.
+     */
+    static Optional<String> staticMember(ExporterConfig config) {
+        int port = config.httpPort();
+        if (port <= 0) {
+            return Optional.empty();
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(config.httpHost(), port));
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "HTTP port "
+                            + port
+                            + " on "
+                            + config.httpHost()
+                            + " is in use (another exporter?): set AMS_HTTP_PORT to a free port",
+                    e);
+        }
+        return Optional.of(StaticMembership.instanceId(config.groupId(), port));
+    }
+
     public static void main(String[] args) throws Exception {
         // An optional properties file first, then the command (none: run the sink).
         boolean withFile = args.length > 0 && !COMMANDS.contains(args[0]);
@@ -40,7 +71,7 @@ public final class ExporterMain {
         ExporterConfig config = ExporterConfig.fromEnvironment(System.getenv(), file);
         provisionTopics(config);
         if (command.isEmpty()) {
-            Exporter exporter = Exporter.start(config);
+            Exporter exporter = Exporter.start(config, staticMember(config));
             ProcessMain.serve(
                     "exporter",
                     ServiceHttp.Options.of(config.apiToken()),

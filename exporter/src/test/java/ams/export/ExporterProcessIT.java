@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.events.conversation.ConversationEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.export.sink.SegmentName;
+import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
 import ams.testkit.TestKafka;
@@ -20,8 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -57,18 +61,22 @@ class ExporterProcessIT {
                         kafka.producer(catalogue.conversationEvents());
                 DuckDb duck = new DuckDb()) {
             produce(producer, catalogue, 0, CONVERSATIONS / 2);
+            // One group and one port for every incarnation, as a restarted service has: the sink
+            // is then a static member, and a restart must take the partitions back at once.
+            int port = FreePorts.next();
+            String killedMember = null;
             for (int kill = 0; kill < 3; kill++) {
-                // A fresh group per process: a SIGKILLed member would hold its partitions until its
-                // session
-                // times out (45 s), and positions come from the files anyway, never from the
-                // group's offsets.
                 Process exporter =
                         startExporter(
                                 kafka,
                                 catalogue,
                                 root,
-                                group + "-" + kill,
+                                group,
+                                port,
                                 tmp.resolve("exporter-" + kill + ".log"));
+                if (kill > 0) {
+                    awaitSoleMember(kafka, group, killedMember, exporter);
+                }
                 int before = publishedFiles(root);
                 int target = before + 1 + random.nextInt(10);
                 try {
@@ -76,6 +84,7 @@ class ExporterProcessIT {
                             "the exporter published " + target + " files",
                             TIMEOUT,
                             () -> publishedFiles(root) >= target);
+                    killedMember = soleMember(kafka, group);
                 } finally {
                     // Also when the wait fails: a child JVM must never outlive the test.
                     exporter.destroyForcibly();
@@ -91,11 +100,8 @@ class ExporterProcessIT {
             }
             Process exporter =
                     startExporter(
-                            kafka,
-                            catalogue,
-                            root,
-                            group + "-final",
-                            tmp.resolve("exporter-final.log"));
+                            kafka, catalogue, root, group, port, tmp.resolve("exporter-final.log"));
+            awaitSoleMember(kafka, group, killedMember, exporter);
             try {
                 Wait.until(
                         "every row on disk",
@@ -237,7 +243,12 @@ class ExporterProcessIT {
     }
 
     private static Process startExporter(
-            TestKafka kafka, TopicCatalogue catalogue, Path root, String group, Path logFile)
+            TestKafka kafka,
+            TopicCatalogue catalogue,
+            Path root,
+            String group,
+            int port,
+            Path logFile)
             throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder =
@@ -258,9 +269,72 @@ class ExporterProcessIT {
         env.put(ExporterConfig.envName(ExporterConfig.ROTATE_MAX_ROWS), "7");
         env.put(ExporterConfig.envName(ExporterConfig.ROTATE_INTERVAL_MS), "400");
         env.put(ExporterConfig.envName(ExporterConfig.POLL_MAX_RECORDS), "20");
-        env.put("AMS_HTTP_PORT", "0");
+        env.put("AMS_HTTP_PORT", Integer.toString(port));
         builder.redirectErrorStream(true).redirectOutput(logFile.toFile());
         return builder.start();
+    }
+
+    /**
+     * A restarted exporter replaces its killed self ({@code killedMember}) in the group: one
+     * member, not the killed one, holding every partition, well within the 45 s a dead dynamic
+     * member would keep them (its session).
+     */
+    private static void awaitSoleMember(
+            TestKafka kafka, String group, String killedMember, Process exporter) {
+        long started = System.nanoTime();
+        try (Admin admin = kafka.admin()) {
+            try {
+                Wait.until(
+                        "the restarted exporter as the group's only member, holding 3 partitions",
+                        Duration.ofSeconds(25),
+                        () -> {
+                            ConsumerGroupDescription description = describe(admin, group);
+                            return description != null
+                                    && description.members().size() == 1
+                                    && !description
+                                            .members()
+                                            .iterator()
+                                            .next()
+                                            .consumerId()
+                                            .equals(killedMember)
+                                    && description
+                                                    .members()
+                                                    .iterator()
+                                                    .next()
+                                                    .assignment()
+                                                    .topicPartitions()
+                                                    .size()
+                                            == 3;
+                        });
+            } catch (AssertionError e) {
+                exporter.destroyForcibly();
+                throw e;
+            }
+        }
+        log.info(
+                "the restarted exporter held every partition after {} ms",
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** The member id of the group's one member (the running exporter). */
+    private static String soleMember(TestKafka kafka, String group) {
+        try (Admin admin = kafka.admin()) {
+            ConsumerGroupDescription description = describe(admin, group);
+            assertEquals(1, description.members().size(), "one exporter: " + description);
+            return description.members().iterator().next().consumerId();
+        }
+    }
+
+    /** The group as the coordinator sees it; null while it is loading the group. */
+    private static ConsumerGroupDescription describe(Admin admin, String group) {
+        try {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            return null;
+        }
     }
 
     private static int publishedFiles(Path root) {

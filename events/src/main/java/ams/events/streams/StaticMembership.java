@@ -47,6 +47,15 @@ public final class StaticMembership {
                 key, instanceId(application, hostName(), Path.of(stateDir.toString())));
     }
 
+    /**
+     * A {@code group.instance.id} for a hand-written consumer of {@code group} in a process that
+     * serves HTTP on {@code port}: this host's name and a port that no other live process on this
+     * host can hold, stable across restarts of a process on a fixed port.
+     */
+    public static String instanceId(String group, int port) {
+        return group + "-" + hostName() + "-" + port;
+    }
+
     static String instanceId(String application, String host, Path stateDir) {
         return application
                 + "-"

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,6 +31,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -82,6 +85,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<TopicPartition, Long> committed = new HashMap<>();
 
+    private final Optional<String> instanceId;
     private volatile KafkaConsumer<byte[], ByteBuffer> consumer;
 
     /** The thread that writes the files; the pipelines are its own while batches are in flight. */
@@ -112,7 +116,20 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     private String lastError;
     private boolean failed;
 
+    /** A sink whose consumer is a dynamic group member. */
     public ConversationSink(ExporterConfig config) {
+        this(config, Optional.empty());
+    }
+
+    /**
+     * A sink whose consumer is a static group member under {@code instanceId} when given: a process
+     * killed with -9 and started again under the same id takes its partitions back at once instead
+     * of waiting out the dead member's session (45 s). The id must be stable across restarts of one
+     * exporter and held by no other live one ({@code StaticMembership.instanceId} of the group and
+     * the HTTP port the process has bound).
+     */
+    public ConversationSink(ExporterConfig config, Optional<String> instanceId) {
+        this.instanceId = instanceId;
         this.config = config;
         TopicCatalogue catalogue = config.catalogue();
         this.topic = catalogue.conversationEvents();
@@ -132,6 +149,8 @@ public final class ConversationSink implements Runnable, AutoCloseable {
     }
 
     @Override
+    // GroupExit is there to be closed (leaving the group), never referenced.
+    @SuppressWarnings("try")
     public void run() {
         try (KafkaConsumer<byte[], ByteBuffer> c =
                         new KafkaConsumer<>(
@@ -142,6 +161,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
                                 // (CompletedFetch.parseRecord, 39 of that thread's 101 samples in
                                 // the JSONL profile of 2026-12-05); the decoding thread reads it.
                                 new ByteBufferDeserializer());
+                GroupExit exit = new GroupExit(c);
                 KafkaProducer<byte[], DeadLetter> producer =
                         new KafkaProducer<>(
                                 producerProperties(),
@@ -570,6 +590,7 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         // a caught-up topic is held for fetch.max.wait.ms: Kafka's 500 ms made most of a stop.
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, config.fetchMaxWaitMs());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-sink");
+        instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
         return props;
     }
 
@@ -580,6 +601,19 @@ public final class ConversationSink implements Runnable, AutoCloseable {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-dead-letters");
         return props;
+    }
+
+    /**
+     * Closes the consumer saying that it leaves the group, before the try-with-resources closes it
+     * again (a no-op then): a static member does not leave by default, and a clean stop must move
+     * its partitions at once.
+     */
+    private record GroupExit(KafkaConsumer<?, ?> consumer) implements AutoCloseable {
+        @Override
+        public void close() {
+            consumer.close(
+                    CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP));
+        }
     }
 
     @Override
