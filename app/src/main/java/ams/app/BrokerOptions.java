@@ -1,10 +1,9 @@
 package ams.app;
 
 import ams.app.broker.EmbeddedBroker;
-import java.io.IOException;
+import ams.service.ProcessMain;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -68,10 +67,7 @@ public final class BrokerOptions {
      * would fail later with a stack trace that does not say which option to change.
      */
     static void requireFree(int port, String role) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        } catch (IOException e) {
+        if (ProcessMain.portInUse(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
             throw new IllegalArgumentException(
                     "port "
                             + port

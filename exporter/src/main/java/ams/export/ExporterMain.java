@@ -8,9 +8,7 @@ import ams.export.importer.OriginalImporter;
 import ams.export.snapshot.ConversationExport;
 import ams.service.ProcessMain;
 import ams.service.http.ServiceHttp;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -49,16 +47,13 @@ public final class ExporterMain {
         if (port <= 0) {
             return Optional.empty();
         }
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(config.httpHost(), port));
-        } catch (IOException e) {
+        if (ProcessMain.portInUse(new InetSocketAddress(config.httpHost(), port))) {
             throw new IllegalStateException(
                     "HTTP port "
                             + port
                             + " on "
                             + config.httpHost()
-                            + " is in use (another exporter?): set AMS_HTTP_PORT to a free port",
-                    e);
+                            + " is in use (another exporter?): set AMS_HTTP_PORT to a free port");
         }
         return Optional.of(StaticMembership.instanceId(config.groupId(), port));
     }

@@ -4,6 +4,8 @@ import ams.service.http.ServiceHttp;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -24,6 +26,21 @@ public final class ProcessMain {
     private ProcessMain() {}
 
     /** The properties file named by {@code args[0]}, or none. */
+    /**
+     * Whether something listens on {@code address} already (what a server binding it would fail
+     * on): for a one-line error naming the port before the failure would come with a stack trace,
+     * or before a process takes an identity that belongs to whoever holds the port.
+     */
+    public static boolean portInUse(InetSocketAddress address) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(address);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     public static Properties properties(String[] args) throws IOException {
         Properties file = new Properties();
         if (args.length > 0) {

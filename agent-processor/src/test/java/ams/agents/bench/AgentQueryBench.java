@@ -165,8 +165,7 @@ public final class AgentQueryBench {
                                             connections),
                                     "/agents/agent-%06d",
                                     SLICE);
-                    RouteLoad.Interleaved[] forwardedTogether = new RouteLoad.Interleaved[1];
-                    RouteLoad.Phase forwarded =
+                    Forwarded forwarded =
                             forward
                                     ? forwardedPhase(
                                             props,
@@ -182,8 +181,7 @@ public final class AgentQueryBench {
                                                     measured,
                                                     connections),
                                             serverTime,
-                                            idleCpuPerNano,
-                                            forwardedTogether)
+                                            idleCpuPerNano)
                                     : null;
                     report(empty, agent, agents, partitions, connections, measured, warmUp);
                     reportInterleaved(
@@ -192,9 +190,9 @@ public final class AgentQueryBench {
                                     + " interleaved",
                             0.3);
                     if (forwarded != null) {
-                        reportForwarded(agent, forwarded);
+                        reportForwarded(agent, forwarded.alone());
                         reportInterleaved(
-                                forwardedTogether[0],
+                                forwarded.together(),
                                 "queries: GET /agents/{id} forwarded, p99 minus the owned route's"
                                         + " p99, interleaved",
                                 1.0);
@@ -214,7 +212,7 @@ public final class AgentQueryBench {
                             agent);
                     if (empty.load().errors() > 0
                             || agent.load().errors() > 0
-                            || (forwarded != null && forwarded.load().errors() > 0)) {
+                            || (forwarded != null && forwarded.alone().load().errors() > 0)) {
                         throw new IllegalStateException(
                                 "requests failed (see the generator's output): the figures do"
                                         + " not count");
@@ -227,17 +225,22 @@ public final class AgentQueryBench {
     }
 
     /**
+     * The forwarding measurements: forwarded requests alone, and owned with forwarded ones
+     * interleaved.
+     */
+    private record Forwarded(RouteLoad.Phase alone, RouteLoad.Interleaved together) {}
+
+    /**
      * A second instance joins; the first is asked for the ids it now owns, so every request is
      * forwarded once. Server CPU is both instances' (one JVM).
      */
-    private static RouteLoad.Phase forwardedPhase(
+    private static Forwarded forwardedPhase(
             Map<String, Object> firstProps,
             AgentProcessor first,
             int agents,
             OpenLoopLoad.Options load,
             Recorder serverTime,
-            double idleCpuPerNano,
-            RouteLoad.Interleaved[] together)
+            double idleCpuPerNano)
             throws Exception {
         Map<String, Object> props = new HashMap<>(firstProps);
         int port = FreePorts.next();
@@ -285,7 +288,7 @@ public final class AgentQueryBench {
                 }
                 Path ownedPaths = Files.createTempFile("ams-query-bench-owned-", ".txt");
                 Files.write(ownedPaths, owned);
-                together[0] =
+                RouteLoad.Interleaved together =
                         RouteLoad.interleaved(
                                 "GET /agents/{id}, owned by the instance asked",
                                 "GET /agents/{id}, owned by the other instance (forwarded once)",
@@ -300,7 +303,7 @@ public final class AgentQueryBench {
                                         load.connections()),
                                 "@" + paths,
                                 SLICE);
-                return phase;
+                return new Forwarded(phase, together);
             } finally {
                 app.stop();
             }

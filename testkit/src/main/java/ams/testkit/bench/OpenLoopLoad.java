@@ -160,6 +160,11 @@ public final class OpenLoopLoad {
             double sendLagP99,
             double generatorCpuMicrosPerRequest) {
 
+        /** Whether every request was answered and the rate kept within 5 % of the schedule's. */
+        public boolean sustained() {
+            return errors == 0 && achievedRate >= 0.95 * targetRate;
+        }
+
         String line() {
             return String.format(
                     Locale.ROOT,
@@ -277,12 +282,10 @@ public final class OpenLoopLoad {
         return results;
     }
 
-    /** Runs the load in this JVM (what {@link #main} does in its own). */
-    public static Result run(Options options) throws InterruptedException {
-        return runAll(options).get(0);
-    }
-
-    /** {@link #run}, one result per path (two when the options alternate). */
+    /**
+     * Runs the load in this JVM (what {@link #main} does in its own): one result per path, two when
+     * the options alternate.
+     */
     public static List<Result> runAll(Options options) throws InterruptedException {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         long measureFrom = start + options.warmUp().toNanos();

@@ -58,7 +58,7 @@ public final class RouteLoad {
 
         /** Whether the server kept up with the schedule (within 5 %) and answered every request. */
         public boolean sustained() {
-            return load.errors() == 0 && load.achievedRate() >= 0.95 * load.targetRate();
+            return load.sustained();
         }
     }
 
@@ -125,10 +125,7 @@ public final class RouteLoad {
 
         /** Whether both answered every request at (within 5 % of) the schedule's rate. */
         public boolean sustained() {
-            return firstLoad.errors() == 0
-                    && secondLoad.errors() == 0
-                    && firstLoad.achievedRate() >= 0.95 * firstLoad.targetRate()
-                    && secondLoad.achievedRate() >= 0.95 * secondLoad.targetRate();
+            return firstLoad.sustained() && secondLoad.sustained();
         }
     }
 
