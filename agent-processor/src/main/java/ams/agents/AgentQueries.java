@@ -286,11 +286,11 @@ public final class AgentQueries {
             return Optional.empty();
         }
         if (response.status() == 503) {
-            throw new StoreUnavailableException("Instance " + host + ": " + response.body(), null);
+            throw new StoreUnavailableException("Instance " + host + ": " + response.text(), null);
         }
         if (response.status() != 200) {
             throw new IllegalStateException(
-                    "Instance " + host + " answered " + response.status() + ": " + response.body());
+                    "Instance " + host + " answered " + response.status() + ": " + response.text());
         }
         try {
             return Optional.of(mapper.readValue(response.body(), type));

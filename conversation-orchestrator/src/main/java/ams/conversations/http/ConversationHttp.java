@@ -142,7 +142,7 @@ public final class ConversationHttp {
                             "Instance " + host + " answered " + response.status(), null);
                 }
                 ServiceJson.mapper()
-                        .readTree(response.body())
+                        .readTree(response.text())
                         .path("conversations")
                         .forEach(n -> ids.add(n.asText()));
             }
@@ -314,7 +314,7 @@ public final class ConversationHttp {
                                 + "'",
                         null);
             }
-            return ServiceJson.mapper().readTree(response.body());
+            return ServiceJson.mapper().readTree(response.text());
         }
         return json.messages(id, queries.messages(id));
     }
@@ -339,7 +339,7 @@ public final class ConversationHttp {
                                 + "'",
                         null);
             }
-            return ServiceJson.mapper().readTree(response.body());
+            return ServiceJson.mapper().readTree(response.text());
         }
         return queries.conversation(id).map(json::conversation).orElse(null);
     }

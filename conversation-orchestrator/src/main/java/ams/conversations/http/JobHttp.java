@@ -182,7 +182,7 @@ public final class JobHttp {
                             "Instance " + host + " answered " + response.status(), null);
                 }
                 ServiceJson.mapper()
-                        .readTree(response.body())
+                        .readTree(response.text())
                         .path("jobs")
                         .forEach(n -> byId.put(n.path("job_id").asText(), n));
             }
@@ -233,7 +233,7 @@ public final class JobHttp {
                 throw new StoreUnavailableException(
                         "Instance " + remote.host() + " answered " + response.status(), null);
             }
-            return ServiceJson.mapper().readTree(response.body());
+            return ServiceJson.mapper().readTree(response.text());
         }
         return queries.job(id)
                 .map(s -> (JsonNode) JobJson.job(s, System.currentTimeMillis()))

@@ -46,7 +46,7 @@ public final class EventFates {
             }
             InstanceRouter.ForwardedResponse response = router.forward(host, path);
             if (response.status() == 200) {
-                return Optional.of(response.body());
+                return Optional.of(response.text());
             }
         }
         return Optional.empty();

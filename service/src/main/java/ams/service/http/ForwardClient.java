@@ -31,8 +31,18 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  */
 public final class ForwardClient {
 
-    /** An answer: its status and body, as sent. */
-    public record Response(int status, String body) {}
+    /**
+     * An answer: its status and body, the bytes as sent (a relay writes them on unchanged; only a
+     * caller that reads the answer decodes it).
+     */
+    @SuppressWarnings("ArrayRecordComponent") // a received body, never compared or hashed
+    public record Response(int status, byte[] body) {
+
+        /** The body as UTF-8 text. */
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
 
     private static final int MAX_IDLE_PER_HOST = 32;
     private static final int MAX_HEADER_LINE = 16 * 1024;
@@ -192,8 +202,7 @@ public final class ForwardClient {
                 body = in.readAllBytes();
                 keepAlive = false;
             }
-            return new Exchange(
-                    new Response(status, new String(body, StandardCharsets.UTF_8)), keepAlive);
+            return new Exchange(new Response(status, body), keepAlive);
         }
 
         private byte[] chunkedBody() throws IOException {

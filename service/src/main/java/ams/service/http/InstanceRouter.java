@@ -38,7 +38,14 @@ public final class InstanceRouter {
     public record KeyLocation(int partition, HostInfo host, boolean local) {}
 
     /** An answer from another instance, passed on as it came. */
-    public record ForwardedResponse(int status, String body) {}
+    @SuppressWarnings("ArrayRecordComponent") // a received body, never compared or hashed
+    public record ForwardedResponse(int status, byte[] body) {
+
+        /** The body as UTF-8 text. */
+        public String text() {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
 
     private static final Map<String, String> FORWARDED = Map.of(FORWARDED_HEADER, "1");
 

@@ -72,10 +72,10 @@ class ForwardClientTest {
         for (int i = 0; i < 20; i++) {
             ForwardClient.Response response =
                     client.get("127.0.0.1", port, "/echo/agent%20" + i + "?q=a%26b", headers());
-            assertEquals(200, response.status(), response.body());
-            assertTrue(response.body().contains("\"id\":\"agent " + i + "\""), response.body());
-            assertTrue(response.body().contains("\"q\":\"a&b\""), response.body());
-            assertTrue(response.body().contains("\"forwarded\":\"1\""), response.body());
+            assertEquals(200, response.status(), response.text());
+            assertTrue(response.text().contains("\"id\":\"agent " + i + "\""), response.text());
+            assertTrue(response.text().contains("\"q\":\"a&b\""), response.text());
+            assertTrue(response.text().contains("\"forwarded\":\"1\""), response.text());
         }
         assertEquals(1, remotePorts.size(), "twenty sequential GETs over one connection");
     }
@@ -85,14 +85,14 @@ class ForwardClientTest {
         int port = start(0);
         ForwardClient.Response response =
                 client.get("127.0.0.1", port, "/echo/agent é 😀", headers());
-        assertEquals(200, response.status(), response.body());
+        assertEquals(200, response.status(), response.text());
         assertEquals(
                 "agent é 😀",
                 new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(response.body())
+                        .readTree(response.text())
                         .path("id")
                         .asText(),
-                response.body());
+                response.text());
     }
 
     @Test
@@ -100,7 +100,7 @@ class ForwardClientTest {
         int port = start(0);
         ForwardClient.Response response = client.get("127.0.0.1", port, "/large", headers());
         assertEquals(200, response.status());
-        assertEquals(200_000, response.body().length());
+        assertEquals(200_000, response.text().length());
         // and the connection is still usable after it
         assertEquals(200, client.get("127.0.0.1", port, "/echo/a", headers()).status());
     }
@@ -110,7 +110,7 @@ class ForwardClientTest {
         int port = start(0);
         ForwardClient.Response missing = client.get("127.0.0.1", port, "/missing", headers());
         assertEquals(404, missing.status());
-        assertTrue(missing.body().contains("no agent 'ghost'"), missing.body());
+        assertTrue(missing.text().contains("no agent 'ghost'"), missing.text());
         ForwardClient.Response unauthorized =
                 client.get(
                         "127.0.0.1", port, "/echo/a", Map.of(InstanceRouter.FORWARDED_HEADER, "1"));
