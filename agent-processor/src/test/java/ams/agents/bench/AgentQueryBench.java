@@ -5,6 +5,8 @@ import ams.agents.AgentProcessorConfig;
 import ams.agents.AgentQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.service.http.ForwardClient;
+import ams.service.http.InstanceRouter;
 import ams.service.http.ServiceHttp;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaCluster;
@@ -13,18 +15,23 @@ import ams.testkit.bench.HarnessFloor;
 import ams.testkit.bench.OpenLoopLoad;
 import ams.testkit.bench.ResultRows;
 import ams.testkit.bench.RouteLoad;
+import ams.testkit.bench.ThreadCpu;
 import io.javalin.Javalin;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -46,11 +53,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * schedule: the goal on what the route adds at p99 is judged there, free of the drift of the
  * machine between two phases one after the other.
  *
- * <p>Then, with {@code forward} (the default), a second instance of the application joins (same
- * JVM, its own state and port) and takes a share of the partitions; the same load goes to the first
- * instance for ids the second one owns, so each request is forwarded once: the remote-owner path;
- * and then ids the first owns and ids it forwards, interleaved, where the forwarding goal is
- * judged.
+ * <p>Then, with {@code forward} (the default), a second instance of the application joins (in its
+ * own JVM, as in production: {@link OwnJvmInstance}) and takes a share of the partitions; the same
+ * load goes to the first instance for ids the second one owns, so each request is forwarded once:
+ * the remote-owner path; and then ids the first owns and ids it forwards, interleaved, where the
+ * forwarding goal is judged.
  *
  * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
  * seconds (20), connections (8), forward (true). Broker: AMS_TEST_BOOTSTRAP if set, else one
@@ -180,8 +187,7 @@ public final class AgentQueryBench {
                                                     warmUp,
                                                     measured,
                                                     connections),
-                                            serverTime,
-                                            idleCpuPerNano)
+                                            serverTime)
                                     : null;
                     report(empty, agent, agents, partitions, connections, measured, warmUp);
                     reportInterleaved(
@@ -231,16 +237,15 @@ public final class AgentQueryBench {
     private record Forwarded(RouteLoad.Phase alone, RouteLoad.Interleaved together) {}
 
     /**
-     * A second instance joins; the first is asked for the ids it now owns, so every request is
-     * forwarded once. Server CPU is both instances' (one JVM).
+     * A second instance joins in its own JVM; the first is asked for the ids the second now owns,
+     * so every request is forwarded once. Server CPU is both instances' (both processes).
      */
     private static Forwarded forwardedPhase(
             Map<String, Object> firstProps,
             AgentProcessor first,
             int agents,
             OpenLoopLoad.Options load,
-            Recorder serverTime,
-            double idleCpuPerNano)
+            Recorder serverTime)
             throws Exception {
         Map<String, Object> props = new HashMap<>(firstProps);
         int port = FreePorts.next();
@@ -248,65 +253,66 @@ public final class AgentQueryBench {
         props.put(
                 AgentProcessorConfig.STATE_DIR,
                 Files.createTempDirectory("ams-query-bench-second-").toString());
-        try (AgentProcessor second = AgentProcessor.start(new AgentProcessorConfig(props))) {
-            Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
-            second.registerRoutes(app);
-            app.start("127.0.0.1", port);
-            try {
-                List<String> remote = awaitRemoteIds(first, second, agents);
-                Path paths = Files.createTempFile("ams-query-bench-remote-", ".txt");
-                Files.write(paths, remote.stream().map(id -> "/agents/" + id).toList());
-                System.out.printf(
-                        Locale.ROOT,
-                        "second instance on port %d owns %d of %d agents%n",
-                        port,
-                        remote.size(),
-                        agents);
-                RouteLoad.Phase phase =
-                        RouteLoad.measure(
-                                "GET /agents/{id}, owned by the other instance (forwarded once)",
-                                new OpenLoopLoad.Options(
-                                        load.host(),
-                                        load.port(),
-                                        "@" + paths,
-                                        remote.size(),
-                                        load.rate(),
-                                        load.warmUp(),
-                                        load.measured(),
-                                        load.connections()),
-                                serverTime,
-                                idleCpuPerNano);
-                // The same ids the first instance owns and those it forwards, measured together:
-                // the comparison the goal is about, free of the machine's drift between phases.
-                java.util.Set<String> remoteIds = new java.util.HashSet<>(remote);
-                List<String> owned = new ArrayList<>();
-                for (int a = 0; a < agents; a++) {
-                    String id = AgentProcessorBench.agentId(a);
-                    if (!remoteIds.contains(id)) {
-                        owned.add("/agents/" + id);
-                    }
+        Path log = Files.createTempFile("ams-query-bench-second-", ".log");
+        try (OwnJvmInstance second = OwnJvmInstance.start(props, log)) {
+            List<String> remote = awaitRemoteIds(first, second, port, agents);
+            Path paths = Files.createTempFile("ams-query-bench-remote-", ".txt");
+            Files.write(paths, remote.stream().map(id -> "/agents/" + id).toList());
+            System.out.printf(
+                    Locale.ROOT,
+                    "second instance (own JVM, log %s) on port %d owns %d of %d agents%n",
+                    log,
+                    port,
+                    remote.size(),
+                    agents);
+            LongSupplier bothInstances = () -> ThreadCpu.processNanos() + second.cpuNanos();
+            RouteLoad.Phase phase =
+                    RouteLoad.measure(
+                            "GET /agents/{id}, owned by the other instance (forwarded once)",
+                            new OpenLoopLoad.Options(
+                                    load.host(),
+                                    load.port(),
+                                    "@" + paths,
+                                    remote.size(),
+                                    load.rate(),
+                                    load.warmUp(),
+                                    load.measured(),
+                                    load.connections()),
+                            serverTime,
+                            RouteLoad.idleCpuPerNano(bothInstances),
+                            bothInstances);
+            // The same ids the first instance owns and those it forwards, measured together:
+            // the comparison the goal is about, free of the machine's drift between phases.
+            Set<String> remoteIds = new HashSet<>(remote);
+            List<String> owned = new ArrayList<>();
+            for (int a = 0; a < agents; a++) {
+                String id = AgentProcessorBench.agentId(a);
+                if (!remoteIds.contains(id)) {
+                    owned.add("/agents/" + id);
                 }
-                Path ownedPaths = Files.createTempFile("ams-query-bench-owned-", ".txt");
-                Files.write(ownedPaths, owned);
-                RouteLoad.Interleaved together =
-                        RouteLoad.interleaved(
-                                "GET /agents/{id}, owned by the instance asked",
-                                "GET /agents/{id}, owned by the other instance (forwarded once)",
-                                new OpenLoopLoad.Options(
-                                        load.host(),
-                                        load.port(),
-                                        "@" + ownedPaths,
-                                        owned.size(),
-                                        load.rate(),
-                                        load.warmUp(),
-                                        load.measured(),
-                                        load.connections()),
-                                "@" + paths,
-                                SLICE);
-                return new Forwarded(phase, together);
-            } finally {
-                app.stop();
             }
+            Path ownedPaths = Files.createTempFile("ams-query-bench-owned-", ".txt");
+            Files.write(ownedPaths, owned);
+            RouteLoad.Interleaved together =
+                    RouteLoad.interleaved(
+                            "GET /agents/{id}, owned by the instance asked",
+                            "GET /agents/{id}, owned by the other instance (forwarded once)",
+                            new OpenLoopLoad.Options(
+                                    load.host(),
+                                    load.port(),
+                                    "@" + ownedPaths,
+                                    owned.size(),
+                                    load.rate(),
+                                    load.warmUp(),
+                                    load.measured(),
+                                    load.connections()),
+                            "@" + paths,
+                            SLICE);
+            if (!second.isAlive()) {
+                throw new IllegalStateException(
+                        "the second instance died during the phase; see " + second.log());
+            }
+            return new Forwarded(phase, together);
         }
     }
 
@@ -353,35 +359,57 @@ public final class AgentQueryBench {
                 together.sustained() && added < goalMillis);
     }
 
-    /** Once the second instance owns and answers a share: the ids the first would forward. */
+    /**
+     * Once the second instance owns a share and answers every id of it itself: the ids the first
+     * would forward.
+     */
     private static List<String> awaitRemoteIds(
-            AgentProcessor first, AgentProcessor second, int agents) throws InterruptedException {
+            AgentProcessor first, OwnJvmInstance second, int secondPort, int agents)
+            throws InterruptedException {
+        ForwardClient client = new ForwardClient(10_000);
+        Map<String, String> answerYourself = Map.of(InstanceRouter.FORWARDED_HEADER, "1");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (true) {
+            if (!second.isAlive()) {
+                throw new IllegalStateException(
+                        "the second instance exited before it owned anything; see " + second.log());
+            }
             try {
-                if (second.streams().state() == KafkaStreams.State.RUNNING
-                        && first.streams().state() == KafkaStreams.State.RUNNING) {
+                if (first.streams().state() == KafkaStreams.State.RUNNING) {
                     List<String> remote = new ArrayList<>();
                     for (int a = 0; a < agents; a++) {
                         String id = AgentProcessorBench.agentId(a);
-                        if (first.queries().locateAgent(id) instanceof AgentQueries.There) {
+                        if (first.queries().locateAgent(id) instanceof AgentQueries.There there
+                                && there.host().port() == secondPort) {
                             remote.add(id);
                         }
                     }
                     if (!remote.isEmpty()
-                            && AgentProcessorBench.allApplied(second, agents)
+                            && answersAll(client, secondPort, remote, answerYourself)
                             && first.queries().agent(remote.get(remote.size() - 1)).isPresent()) {
                         return remote;
                     }
                 }
-            } catch (RuntimeException e) {
-                // a rebalance or restore in progress: ask again
+            } catch (IOException | RuntimeException e) {
+                // not listening yet, or a rebalance or restore in progress: ask again
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the second instance owns nothing after 5 minutes");
+                throw new IllegalStateException(
+                        "the second instance owns nothing after 5 minutes; see " + second.log());
             }
             Thread.sleep(200);
         }
+    }
+
+    private static boolean answersAll(
+            ForwardClient client, int port, List<String> ids, Map<String, String> headers)
+            throws IOException {
+        for (String id : ids) {
+            if (client.get("127.0.0.1", port, "/agents/" + id, headers).status() != 200) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -458,7 +486,7 @@ public final class AgentQueryBench {
                 f.p99() - l.p99(),
                 "ms");
         ResultRows.add(
-                "queries: server CPU per request, forwarded (both instances)",
+                "queries: server CPU per request, forwarded (both instances, two JVMs)",
                 forwarded.cpuMicrosPerRequest(),
                 "us/request",
                 ResultRows.number(local.cpuMicrosPerRequest()) + " us/request" + limit,

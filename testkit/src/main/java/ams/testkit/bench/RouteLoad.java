@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -66,6 +67,21 @@ public final class RouteLoad {
     public static Phase measure(
             String route, OpenLoopLoad.Options options, Recorder serverTime, double idleCpuPerNano)
             throws IOException, InterruptedException {
+        return measure(route, options, serverTime, idleCpuPerNano, ThreadCpu::processNanos);
+    }
+
+    /**
+     * {@link #measure(String, OpenLoopLoad.Options, Recorder, double)} with the server's CPU read
+     * from {@code serverCpuNanos}: when the server is more than this process (e.g. this process and
+     * another instance it forwards to, in its own JVM), their sum.
+     */
+    public static Phase measure(
+            String route,
+            OpenLoopLoad.Options options,
+            Recorder serverTime,
+            double idleCpuPerNano,
+            LongSupplier serverCpuNanos)
+            throws IOException, InterruptedException {
         long[] cpu = new long[2];
         long[] wall = new long[2];
         AtomicReference<Histogram> server = new AtomicReference<>();
@@ -76,10 +92,10 @@ public final class RouteLoad {
                         () -> {
                             serverTime.reset();
                             wall[0] = System.nanoTime();
-                            cpu[0] = ThreadCpu.processNanos();
+                            cpu[0] = serverCpuNanos.getAsLong();
                         },
                         () -> {
-                            cpu[1] = ThreadCpu.processNanos();
+                            cpu[1] = serverCpuNanos.getAsLong();
                             wall[1] = System.nanoTime();
                             server.set(serverTime.getIntervalHistogram());
                             load.set(loadAverage());
@@ -170,15 +186,21 @@ public final class RouteLoad {
      * phase's whole CPU (an empty route charged -87 us a request, 2026-12-05).
      */
     public static double idleCpuPerNano() throws InterruptedException {
+        return idleCpuPerNano(ThreadCpu::processNanos);
+    }
+
+    /** {@link #idleCpuPerNano()} of the server whose CPU {@code serverCpuNanos} reads. */
+    public static double idleCpuPerNano(LongSupplier serverCpuNanos) throws InterruptedException {
         double least = Double.MAX_VALUE;
         for (int window = 0; window < IDLE_WINDOWS; window++) {
-            long cpu = ThreadCpu.processNanos();
+            long cpu = serverCpuNanos.getAsLong();
             long wall = System.nanoTime();
             Thread.sleep(IDLE_SAMPLE_MILLIS / IDLE_WINDOWS);
             least =
                     Math.min(
                             least,
-                            (double) (ThreadCpu.processNanos() - cpu) / (System.nanoTime() - wall));
+                            (double) (serverCpuNanos.getAsLong() - cpu)
+                                    / (System.nanoTime() - wall));
         }
         return least;
     }
