@@ -77,6 +77,14 @@ public final class AgentProcessorBench {
      */
     private static final boolean FOCUS = Boolean.getBoolean("ams.bench.focus");
 
+    /**
+     * Kafka Streams settings to try on the processor under test, e.g. {@code
+     * -Dams.bench.streams.producer.compression.type=lz4}: each {@code ams.bench.streams.X} system
+     * property becomes the processor's {@code streams.X} (its passthrough to Kafka Streams). The
+     * anchors do not get them.
+     */
+    private static final String STREAMS_OVERRIDE = "ams.bench.streams.";
+
     private AgentProcessorBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -562,6 +570,16 @@ public final class AgentProcessorBench {
         props.put(AgentProcessorConfig.HTTP_PORT, port);
         props.put(AgentProcessorConfig.PROCESSING_GUARANTEE, guarantee);
         props.put("streams." + StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "INFO");
+        System.getProperties()
+                .stringPropertyNames()
+                .forEach(
+                        name -> {
+                            if (name.startsWith(STREAMS_OVERRIDE)) {
+                                props.put(
+                                        "streams." + name.substring(STREAMS_OVERRIDE.length()),
+                                        System.getProperty(name));
+                            }
+                        });
         resetPeaks();
         long start = System.nanoTime();
         try (AgentProcessor processor = AgentProcessor.start(new AgentProcessorConfig(props))) {
