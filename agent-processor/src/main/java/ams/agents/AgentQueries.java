@@ -10,6 +10,7 @@ import ams.agents.state.AgentActivity;
 import ams.agents.state.AgentState;
 import ams.events.streams.StoreQueries;
 import ams.events.streams.StoreUnavailableException;
+import ams.service.http.ForwardClient;
 import ams.service.http.InstanceRouter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -281,7 +282,7 @@ public final class AgentQueries {
     // --- plumbing ------------------------------------------------------------------------------
 
     private <T> Optional<T> remote(HostInfo host, String pathAndQuery, Class<T> type) {
-        InstanceRouter.ForwardedResponse response = router.forward(host, pathAndQuery);
+        ForwardClient.Response response = router.forward(host, pathAndQuery);
         if (response.status() == 404) {
             return Optional.empty();
         }

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -289,22 +290,12 @@ class ExporterProcessIT {
                         Duration.ofSeconds(25),
                         () -> {
                             ConsumerGroupDescription description = describe(admin, group);
-                            return description != null
-                                    && description.members().size() == 1
-                                    && !description
-                                            .members()
-                                            .iterator()
-                                            .next()
-                                            .consumerId()
-                                            .equals(killedMember)
-                                    && description
-                                                    .members()
-                                                    .iterator()
-                                                    .next()
-                                                    .assignment()
-                                                    .topicPartitions()
-                                                    .size()
-                                            == 3;
+                            if (description == null || description.members().size() != 1) {
+                                return false;
+                            }
+                            MemberDescription member = description.members().iterator().next();
+                            return !member.consumerId().equals(killedMember)
+                                    && member.assignment().topicPartitions().size() == 3;
                         });
             } catch (AssertionError e) {
                 exporter.destroyForcibly();

@@ -25,7 +25,6 @@ public final class ProcessMain {
 
     private ProcessMain() {}
 
-    /** The properties file named by {@code args[0]}, or none. */
     /**
      * Whether something listens on {@code address} already (what a server binding it would fail
      * on): for a one-line error naming the port before the failure would come with a stack trace,
@@ -41,6 +40,7 @@ public final class ProcessMain {
         }
     }
 
+    /** The properties file named by {@code args[0]}, or none. */
     public static Properties properties(String[] args) throws IOException {
         Properties file = new Properties();
         if (args.length > 0) {

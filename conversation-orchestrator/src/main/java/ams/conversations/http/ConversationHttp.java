@@ -12,6 +12,7 @@ import ams.events.MediaRef;
 import ams.events.conversation.ConversationRequested;
 import ams.events.streams.StoreUnavailableException;
 import ams.service.http.ConflictException;
+import ams.service.http.ForwardClient;
 import ams.service.http.InstanceRouter;
 import ams.service.http.NotFoundException;
 import ams.service.http.Params;
@@ -105,7 +106,7 @@ public final class ConversationHttp {
         String id = conversationId(ctx);
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
                 && owner(id) instanceof InstanceRouter.Remote remote) {
-            InstanceRouter.ForwardedResponse response =
+            ForwardClient.Response response =
                     router.forward(
                             remote.host(), "/conversations/" + ProcessorClient.encode(id) + suffix);
             if (response.status() == 503) {
@@ -133,7 +134,7 @@ public final class ConversationHttp {
                 if (host.equals(router.self())) {
                     continue;
                 }
-                InstanceRouter.ForwardedResponse response =
+                ForwardClient.Response response =
                         router.forward(
                                 host,
                                 "/agents/" + ProcessorClient.encode(agentId) + "/conversations");
@@ -299,7 +300,7 @@ public final class ConversationHttp {
      */
     JsonNode messagesOf(String id) throws JsonProcessingException {
         if (owner(id) instanceof InstanceRouter.Remote remote) {
-            InstanceRouter.ForwardedResponse response =
+            ForwardClient.Response response =
                     router.forward(
                             remote.host(),
                             "/conversations/" + ProcessorClient.encode(id) + "/messages");
@@ -322,7 +323,7 @@ public final class ConversationHttp {
     /** The conversation's state, wherever it lives (null when unknown). */
     JsonNode lookup(String id) throws JsonProcessingException {
         if (owner(id) instanceof InstanceRouter.Remote remote) {
-            InstanceRouter.ForwardedResponse response =
+            ForwardClient.Response response =
                     router.forward(remote.host(), "/conversations/" + ProcessorClient.encode(id));
             if (response.status() == 404) {
                 return null;

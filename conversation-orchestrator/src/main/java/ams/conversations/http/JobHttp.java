@@ -11,6 +11,7 @@ import ams.events.InvalidRequestException;
 import ams.events.JobIds;
 import ams.events.streams.StoreUnavailableException;
 import ams.service.http.ConflictException;
+import ams.service.http.ForwardClient;
 import ams.service.http.InstanceRouter;
 import ams.service.http.NotFoundException;
 import ams.service.http.Params;
@@ -148,7 +149,7 @@ public final class JobHttp {
         String id = jobId(ctx);
         if (ctx.header(InstanceRouter.FORWARDED_HEADER) == null
                 && owner(id) instanceof InstanceRouter.Remote remote) {
-            InstanceRouter.ForwardedResponse response =
+            ForwardClient.Response response =
                     router.forward(remote.host(), "/jobs/" + ProcessorClient.encode(id));
             if (response.status() == 503) {
                 ctx.header("Retry-After", ServiceHttp.RETRY_AFTER_SECONDS);
@@ -176,7 +177,7 @@ public final class JobHttp {
                 if (host.equals(router.self())) {
                     continue;
                 }
-                InstanceRouter.ForwardedResponse response = router.forward(host, "/jobs");
+                ForwardClient.Response response = router.forward(host, "/jobs");
                 if (response.status() != 200) {
                     throw new StoreUnavailableException(
                             "Instance " + host + " answered " + response.status(), null);
@@ -224,7 +225,7 @@ public final class JobHttp {
     /** The job's status view, wherever it lives (null when unknown). */
     private JsonNode lookup(String id) throws JsonProcessingException {
         if (owner(id) instanceof InstanceRouter.Remote remote) {
-            InstanceRouter.ForwardedResponse response =
+            ForwardClient.Response response =
                     router.forward(remote.host(), "/jobs/" + ProcessorClient.encode(id));
             if (response.status() == 404) {
                 return null;

@@ -1,5 +1,6 @@
 package ams.service.fate;
 
+import ams.service.http.ForwardClient;
 import ams.service.http.InstanceRouter;
 import java.util.List;
 import java.util.Optional;
@@ -44,7 +45,7 @@ public final class EventFates {
             if (host.equals(router.self())) {
                 continue;
             }
-            InstanceRouter.ForwardedResponse response = router.forward(host, path);
+            ForwardClient.Response response = router.forward(host, path);
             if (response.status() == 200) {
                 return Optional.of(response.text());
             }

@@ -37,16 +37,6 @@ public final class InstanceRouter {
     /** The partition of a key in a store and the instance where it is active. */
     public record KeyLocation(int partition, HostInfo host, boolean local) {}
 
-    /** An answer from another instance, passed on as it came. */
-    @SuppressWarnings("ArrayRecordComponent") // a received body, never compared or hashed
-    public record ForwardedResponse(int status, byte[] body) {
-
-        /** The body as UTF-8 text. */
-        public String text() {
-            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
-        }
-    }
-
     private static final Map<String, String> FORWARDED = Map.of(FORWARDED_HEADER, "1");
 
     private final Optional<BearerToken> token;
@@ -114,14 +104,12 @@ public final class InstanceRouter {
     }
 
     /** GETs {@code pathAndQuery} from another instance, marked as forwarded. */
-    public ForwardedResponse forward(HostInfo host, String pathAndQuery) {
+    public ForwardClient.Response forward(HostInfo host, String pathAndQuery) {
         Map<String, String> headers =
                 token.map(t -> Map.of(FORWARDED_HEADER, "1", "Authorization", t.headerValue()))
                         .orElse(FORWARDED);
         try {
-            ForwardClient.Response response =
-                    http.get(host.host(), host.port(), pathAndQuery, headers);
-            return new ForwardedResponse(response.status(), response.body());
+            return http.get(host.host(), host.port(), pathAndQuery, headers);
         } catch (IOException e) {
             throw new StoreUnavailableException(
                     "Instance " + host + " that owns this key did not answer: " + e, e);

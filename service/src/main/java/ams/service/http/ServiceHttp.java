@@ -261,7 +261,7 @@ public final class ServiceHttp {
      */
     public static void relay(Context ctx, InstanceRouter router, HostInfo owner) {
         String query = ctx.queryString();
-        InstanceRouter.ForwardedResponse response =
+        ForwardClient.Response response =
                 router.forward(owner, ctx.path() + (query == null ? "" : "?" + query));
         if (response.status() == 503) {
             ctx.header("Retry-After", RETRY_AFTER_SECONDS);
