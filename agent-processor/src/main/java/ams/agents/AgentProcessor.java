@@ -4,6 +4,7 @@ import ams.events.streams.StaticMembership;
 import ams.events.streams.StoreQueries;
 import ams.events.topics.TopicCatalogue;
 import ams.events.topics.TopicProvisioner;
+import ams.service.config.CommonConfig;
 import ams.service.fate.EventFates;
 import ams.service.fate.FateLog;
 import ams.service.fate.FateRoute;
@@ -62,7 +63,9 @@ public final class AgentProcessor implements AutoCloseable {
         }
         FateLog fates = new FateLog();
         ServedAgents served = new ServedAgents();
-        Topology topology = AgentTopology.buildTopology(catalogue, config, served, fates);
+        Topology topology =
+                CommonConfig.withIdleCommits(
+                        AgentTopology.buildTopology(catalogue, config, served, fates), config);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         HostInfo self =
                 new HostInfo(

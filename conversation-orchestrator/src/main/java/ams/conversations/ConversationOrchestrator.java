@@ -94,7 +94,9 @@ public final class ConversationOrchestrator implements AutoCloseable {
                                                 ConversationConfig.TURNS_DRAIN_INTERVAL_MS))),
                         fateLog,
                         served);
-        streams = new KafkaStreams(topology, streamsProperties(config));
+        streams =
+                new KafkaStreams(
+                        CommonConfig.withIdleCommits(topology, config), streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
         queries = new ConversationQueries(streams, storeQueries, served);
         HostInfo self =

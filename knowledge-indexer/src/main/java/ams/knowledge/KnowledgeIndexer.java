@@ -9,6 +9,7 @@ import ams.knowledge.embedding.Embedder;
 import ams.knowledge.embedding.EmbeddingModels;
 import ams.knowledge.embedding.EmbeddingWorker;
 import ams.knowledge.search.SearchIndex;
+import ams.service.config.CommonConfig;
 import ams.service.fate.EventFates;
 import ams.service.fate.FateLog;
 import ams.service.http.InstanceRouter;
@@ -78,8 +79,10 @@ public final class KnowledgeIndexer implements AutoCloseable {
         FateLog applied = new FateLog();
         FateLog rejected = new FateLog();
         Topology topology =
-                KnowledgeTopology.buildTopology(
-                        topics, application, index, served, config.readOnly(), applied);
+                CommonConfig.withIdleCommits(
+                        KnowledgeTopology.buildTopology(
+                                topics, application, index, served, config.readOnly(), applied),
+                        config);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         StoreQueries storeQueries =
                 new StoreQueries(

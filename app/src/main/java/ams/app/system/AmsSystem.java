@@ -246,7 +246,7 @@ public final class AmsSystem implements AutoCloseable {
 
     private static Map<String, Object> profiled(Map<String, Object> props, boolean rebuild) {
         if (rebuild) {
-            props.putAll(RebuildProfile.streamsOverrides());
+            props.putAll(RebuildProfile.overrides());
         }
         return props;
     }

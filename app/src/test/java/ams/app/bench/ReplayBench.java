@@ -158,9 +158,11 @@ public final class ReplayBench {
             long rebuildStart = System.nanoTime();
             Map<String, Long> rebuilt;
             // As `ams replay` rebuilds: the rebuild profile (at_least_once, long commits).
-            try (AmsSystem system = AmsSystem.start(settings, true)) {
+            try (RebuildRecording recording = RebuildRecording.fromProperty();
+                    AmsSystem system = AmsSystem.start(settings, true)) {
                 system.awaitReady(TIMEOUT);
                 rebuilt = caughtUp.await(streamsGroups, TIMEOUT);
+                recording.stop();
                 line(report, "heap in use after GC, after the rebuild", liveHeap());
                 after = digests(system);
             }

@@ -2,8 +2,10 @@ package ams.service.config;
 
 import ams.events.http.BearerToken;
 import ams.events.streams.BoundedRocksDbMemory;
+import ams.events.streams.IdleCommits;
 import ams.events.streams.StaticMembership;
 import ams.events.topics.TopicCatalogue;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -13,8 +15,10 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 
 /**
  * The settings every AMS process shares, defined once: module configs add these to their own {@link
@@ -44,6 +48,7 @@ public final class CommonConfig {
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
     public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String CACHE_MAX_BYTES = "statestore.cache.max.bytes";
+    public static final String COMMIT_WHEN_IDLE_MS = IdleCommits.CONFIG_KEY;
     public static final String STREAMS_PREFIX = "streams.";
 
     public static final String ENV_PREFIX = "AMS_";
@@ -156,7 +161,30 @@ public final class CommonConfig {
                         DEFAULT_CACHE_MAX_BYTES,
                         Range.atLeast(0),
                         Importance.LOW,
-                        "Record cache of the stores, shared by the stream threads of this instance.");
+                        "Record cache of the stores, shared by the stream threads of this instance.")
+                .define(
+                        COMMIT_WHEN_IDLE_MS,
+                        ConfigDef.Type.LONG,
+                        null,
+                        Importance.LOW,
+                        "When set, a task whose input has been idle this long commits at once instead of at the"
+                                + " next commit interval (what a rebuild, which commits rarely, uses). Empty: off.");
+    }
+
+    /**
+     * {@code topology} with {@link IdleCommits} when {@value #COMMIT_WHEN_IDLE_MS} is set, else as
+     * it is.
+     */
+    public static Topology withIdleCommits(Topology topology, AbstractConfig config) {
+        Long idleMs = config.getLong(COMMIT_WHEN_IDLE_MS);
+        if (idleMs == null) {
+            return topology;
+        }
+        if (idleMs <= 0) {
+            throw new ConfigException(
+                    COMMIT_WHEN_IDLE_MS, idleMs, "must be a positive number of milliseconds");
+        }
+        return IdleCommits.addTo(topology, Duration.ofMillis(idleMs));
     }
 
     /**
