@@ -1,10 +1,12 @@
 package ams.conversations;
 
+import ams.testkit.ChildJvm;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -38,12 +40,10 @@ public final class OrchestratorProcess {
             props.store(out, null);
         }
         return new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx512m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        OrchestratorProcess.class.getName(),
-                        file.toString())
+                        ChildJvm.command(
+                                List.of("-Xmx512m"),
+                                OrchestratorProcess.class.getName(),
+                                List.of(file.toString())))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("orchestrator-process.log").toFile())
                 .start();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ams.events.conversation.ConversationEvent;
 import ams.events.topics.TopicCatalogue;
 import ams.export.sink.SegmentName;
+import ams.testkit.ChildJvm;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -251,15 +252,12 @@ class ExporterProcessIT {
             int port,
             Path logFile)
             throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder =
                 new ProcessBuilder(
-                        java,
-                        "-Xmx256m",
-                        "-XX:TieredStopAtLevel=1",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ExporterMain.class.getName());
+                        ChildJvm.command(
+                                List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
+                                ExporterMain.class.getName(),
+                                List.of()));
         Map<String, String> env = builder.environment();
         env.put("AMS_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put(

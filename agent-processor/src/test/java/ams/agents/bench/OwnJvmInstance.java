@@ -1,13 +1,13 @@
 package ams.agents.bench;
 
 import ams.agents.AgentProcessorMain;
+import ams.testkit.ChildJvm;
 import java.io.IOException;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,13 +41,9 @@ final class OwnJvmInstance implements AutoCloseable {
         try (Writer out = Files.newBufferedWriter(file)) {
             properties.store(out, "agent-processor instance of the query benchmark");
         }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmFlags());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(AgentProcessorMain.class.getName());
-        command.add(file.toString());
+        List<String> command =
+                ChildJvm.command(
+                        jvmFlags(), AgentProcessorMain.class.getName(), List.of(file.toString()));
         ProcessBuilder builder =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("AMS_"));

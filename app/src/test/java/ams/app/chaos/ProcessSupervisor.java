@@ -1,5 +1,6 @@
 package ams.app.chaos;
 
+import ams.testkit.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -62,25 +63,23 @@ final class ProcessSupervisor implements AutoCloseable {
     }
 
     private void launch(Service service) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> flags = new ArrayList<>();
         // Small heaps and the C1 compiler only: five of these share two cores with the broker.
-        command.addAll(
+        flags.addAll(
                 List.of(
                         "-Xmx384m",
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",
                         "-Xss512k",
                         "-XX:+ExitOnOutOfMemoryError"));
-        command.addAll(service.jvmArgs());
+        flags.addAll(service.jvmArgs());
         // For diagnosing a run: e.g. -Dchaos.child.jvm.args=-Dlogback.configurationFile=/tmp/x.xml
         String extra = System.getProperty("chaos.child.jvm.args", "").strip();
         if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
+            flags.addAll(List.of(extra.split("\\s+")));
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), service.mainClass()));
-        command.addAll(service.args());
-        ProcessBuilder builder = new ProcessBuilder(command);
+        ProcessBuilder builder =
+                new ProcessBuilder(ChildJvm.command(flags, service.mainClass(), service.args()));
         builder.environment()
                 .keySet()
                 .removeIf(k -> k.startsWith("AMS_") || k.equals("JAVA_TOOL_OPTIONS"));

@@ -2,6 +2,7 @@ package ams.app.cli;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ams.testkit.ChildJvm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,13 +40,7 @@ final class PseudoTerminal implements AutoCloseable {
         if (!Files.isExecutable(script)) {
             fail("util-linux 'script' (Debian package bsdutils) is needed to give the CLI a tty");
         }
-        List<String> java = new ArrayList<>();
-        java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        java.add("-Xmx256m");
-        java.add("-cp");
-        java.add(System.getProperty("java.class.path"));
-        java.add("ams.app.Ams");
-        java.addAll(args);
+        List<String> java = ChildJvm.command(List.of("-Xmx256m"), "ams.app.Ams", args);
         String command = String.join(" ", java.stream().map(PseudoTerminal::quote).toList());
         Process process =
                 new ProcessBuilder(script.toString(), "-qfec", command, "/dev/null")

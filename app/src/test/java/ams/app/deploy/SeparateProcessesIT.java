@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ams.events.topics.TopicCatalogue;
+import ams.testkit.ChildJvm;
 import ams.testkit.FreePorts;
 import ams.testkit.KafkaClusterExtension;
 import ams.testkit.TestEvents;
@@ -310,14 +311,15 @@ class SeparateProcessesIT {
             Path logs,
             String... jvmArgs)
             throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(
-                List.of("-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
-        command.addAll(List.of(jvmArgs));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
+        List<String> flags =
+                new ArrayList<>(
+                        List.of(
+                                "-Xmx320m",
+                                "-XX:+UseSerialGC",
+                                "-XX:TieredStopAtLevel=1",
+                                "-Xss512k"));
+        flags.addAll(List.of(jvmArgs));
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(flags, mainClass, args));
         // Nothing from the test's own environment (e.g. AMS_TEST_BOOTSTRAP) leaks into the
         // services.
         builder.environment()

@@ -1,5 +1,6 @@
 package ams.testkit.bench;
 
+import ams.testkit.ChildJvm;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -40,14 +40,10 @@ public final class HarnessFloor {
             throws IOException, InterruptedException {
         Process server =
                 new ProcessBuilder(
-                                List.of(
-                                        Path.of(System.getProperty("java.home"), "bin", "java")
-                                                .toString(),
-                                        "-Xmx64m",
-                                        "-XX:+UseSerialGC",
-                                        "-cp",
-                                        System.getProperty("java.class.path"),
-                                        HarnessFloor.class.getName()))
+                                ChildJvm.command(
+                                        List.of("-Xmx64m", "-XX:+UseSerialGC"),
+                                        HarnessFloor.class.getName(),
+                                        List.of()))
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
                         .start();
         try {

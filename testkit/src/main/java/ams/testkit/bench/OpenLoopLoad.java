@@ -1,5 +1,6 @@
 package ams.testkit.bench;
 
+import ams.testkit.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -237,21 +238,17 @@ public final class OpenLoopLoad {
     public static List<Result> runAllInOwnJvm(
             Options options, Runnable onMeasuring, Runnable onDone)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // No collection while it measures: a young generation that the generator's ~1 MB/s does
         // not fill in a run. With -Xmx256m it collected about once a run, and that one collection
         // took 32-43 ms on this VM: ~70 requests of its schedule waited for it and were charged to
         // the server (a trivial server alone: p99.9 13.3 ms with it, 4.9-5.4 without, 2026-12-05).
         // Not pre-touched: touching it all at start cost more CPU outside the benchmark than it
         // saved. The serial collector: no collector threads competing for the server's cores.
-        command.add("-Xmx640m");
-        command.add("-Xmn512m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(OpenLoopLoad.class.getName());
-        command.addAll(options.args());
+        List<String> command =
+                ChildJvm.command(
+                        List.of("-Xmx640m", "-Xmn512m", "-XX:+UseSerialGC"),
+                        OpenLoopLoad.class.getName(),
+                        options.args());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<Result> results = new ArrayList<>();
         try (BufferedReader out =
