@@ -59,10 +59,17 @@ public final class Replay {
 
     private final SystemSettings settings;
     private final PrintWriter out;
+    private final long progressEveryNanos;
 
     public Replay(SystemSettings settings, PrintWriter out) {
+        this(settings, out, Duration.ofSeconds(10));
+    }
+
+    /** With progress lines every {@code progressEvery} while the processors catch up (tests). */
+    Replay(SystemSettings settings, PrintWriter out, Duration progressEvery) {
         this.settings = settings;
         this.out = out;
+        this.progressEveryNanos = progressEvery.toNanos();
     }
 
     public Result run(Duration timeout) throws InterruptedException {
@@ -90,35 +97,97 @@ public final class Replay {
         ReplayMarker.mark(settings);
         wipe();
         long started = System.nanoTime();
-        Map<String, Map<String, StoreDigests.Digest>> after;
-        try (AmsSystem system = AmsSystem.start(settings.rebuilding(), true)) {
-            system.awaitReady(timeout);
-            out.println("Restarted from the beginning of the log; rebuilding...");
-            after = awaitStableDigests(system, timeout);
-        }
+        Map<String, Map<String, StoreDigests.Digest>> after = rebuild(timeout);
         ReplayMarker.clear(settings);
         return new Result(before, after, (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
+     * The rebuild step on its own, after {@link #wipe()}: starts the processors with the rebuild
+     * profile from the beginning of the log, waits until they have caught up (a progress line every
+     * ten seconds), digests every store and stops them. Public for the replay benchmark, which
+     * times it as {@code ams replay} runs it.
+     */
+    public Map<String, Map<String, StoreDigests.Digest>> rebuild(Duration timeout)
+            throws InterruptedException {
+        try (AmsSystem system = AmsSystem.start(settings.rebuilding(), true)) {
+            system.awaitReady(timeout);
+            out.println("Restarted from the beginning of the log; rebuilding...");
+            out.flush();
+            return awaitStableDigests(system, timeout);
+        }
+    }
+
+    /**
      * Digests once every processor has read its input to the end and two reads a few seconds apart
      * agree. Equal reads alone are not enough: on a loaded machine a rebuilt processor may not have
-     * applied anything yet after a few seconds, and two empty stores agree.
+     * applied anything yet after a few seconds, and two empty stores agree. Nothing is digested
+     * before the processors have caught up: a digest reads and hashes every entry of every store
+     * (about 10 s of a core for the replay benchmark's 1,000,000 events), and digesting every few
+     * seconds while they rebuild took that core from the rebuild.
      */
     private Map<String, Map<String, StoreDigests.Digest>> awaitStableDigests(
             AmsSystem system, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Map<String, StoreDigests.Digest>> previous = digestsIfQueryable(system);
-        while (true) {
-            Thread.sleep(3_000);
-            Map<String, Map<String, StoreDigests.Digest>> current = digestsIfQueryable(system);
-            if (current != null && current.equals(previous) && caughtUp(system)) {
-                return current;
+        try (Admin admin = admin()) {
+            awaitCaughtUp(system, admin, deadline, timeout);
+            Map<String, Map<String, StoreDigests.Digest>> previous = digestsIfQueryable(system);
+            while (true) {
+                Thread.sleep(STABLE_AFTER_MS);
+                Map<String, Map<String, StoreDigests.Digest>> current = digestsIfQueryable(system);
+                if (current != null && current.equals(previous) && caughtUp(system, admin)) {
+                    return current;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("stores still changing after " + timeout);
+                }
+                previous = current;
             }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("stores still changing after " + timeout);
+        }
+    }
+
+    private static final long STABLE_AFTER_MS = 3_000;
+    private static final long CAUGHT_UP_POLL_MS = 500;
+
+    /** Waits until {@link #caughtUp} holds, with a progress line now and then. */
+    private void awaitCaughtUp(AmsSystem system, Admin admin, long deadline, Duration timeout)
+            throws InterruptedException {
+        long nextProgress = System.nanoTime() + progressEveryNanos;
+        while (!caughtUp(system, admin)) {
+            long now = System.nanoTime();
+            if (now > deadline) {
+                throw new IllegalStateException(
+                        "processors not caught up with the log after "
+                                + timeout
+                                + ": "
+                                + ReplayProgress.describe(processors(system)));
             }
-            previous = current;
+            if (now >= nextProgress) {
+                out.println(ReplayProgress.describe(processors(system)));
+                out.flush();
+                nextProgress = now + progressEveryNanos;
+            }
+            Thread.sleep(CAUGHT_UP_POLL_MS);
+        }
+    }
+
+    private static Map<String, KafkaStreams> processors(AmsSystem system) {
+        Map<String, KafkaStreams> apps = new LinkedHashMap<>();
+        apps.put("agent-processor", system.agents().streams());
+        apps.put("knowledge-indexer", system.knowledge().streams());
+        apps.put("conversation-orchestrator", system.conversations().streams());
+        return apps;
+    }
+
+    private Admin admin() {
+        return Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()));
+    }
+
+    /** {@link #caughtUp(AmsSystem, Admin)} with an admin client of its own. */
+    boolean caughtUp(AmsSystem system) throws InterruptedException {
+        try (Admin admin = admin()) {
+            return caughtUp(system, admin);
         }
     }
 
@@ -129,20 +198,11 @@ public final class Replay {
      * stable offset. Fetch-side lag is not enough: it reads 0 as soon as the records are fetched,
      * and on a loaded machine a rebuilt store can still be empty then.
      */
-    boolean caughtUp(AmsSystem system) throws InterruptedException {
-        Map<String, KafkaStreams> apps =
-                Map.of(
-                        settings.applicationId("agent-processor"),
-                        system.agents().streams(),
-                        settings.applicationId("knowledge-indexer"),
-                        system.knowledge().streams(),
-                        settings.applicationId("conversation-orchestrator"),
-                        system.conversations().streams());
-        try (Admin admin =
-                Admin.create(
-                        Map.of(
-                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                settings.bootstrapServers()))) {
+    boolean caughtUp(AmsSystem system, Admin admin) throws InterruptedException {
+        Map<String, KafkaStreams> apps = new LinkedHashMap<>();
+        processors(system)
+                .forEach((name, streams) -> apps.put(settings.applicationId(name), streams));
+        try {
             for (Map.Entry<String, KafkaStreams> app : apps.entrySet()) {
                 Set<TopicPartition> sources = new HashSet<>();
                 app.getValue()
@@ -199,12 +259,8 @@ public final class Replay {
     }
 
     private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system) {
-        Map<String, KafkaStreams> apps = new LinkedHashMap<>();
-        apps.put("agent-processor", system.agents().streams());
-        apps.put("knowledge-indexer", system.knowledge().streams());
-        apps.put("conversation-orchestrator", system.conversations().streams());
         Map<String, Map<String, StoreDigests.Digest>> all = new LinkedHashMap<>();
-        apps.forEach((name, streams) -> all.put(name, StoreDigests.of(streams)));
+        processors(system).forEach((name, streams) -> all.put(name, StoreDigests.of(streams)));
         return all;
     }
 

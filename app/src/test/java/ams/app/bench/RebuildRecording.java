@@ -28,7 +28,10 @@ final class RebuildRecording implements AutoCloseable {
             return new RebuildRecording(null, null);
         }
         try {
-            Recording recording = new Recording(Configuration.getConfiguration("profile"));
+            Recording recording =
+                    new Recording(
+                            Configuration.getConfiguration(
+                                    System.getProperty("ams.bench.jfr.settings", "default")));
             recording.start();
             return new RebuildRecording(recording, Path.of(file));
         } catch (IOException | ParseException e) {

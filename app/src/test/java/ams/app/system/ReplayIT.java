@@ -158,9 +158,16 @@ class ReplayIT {
         IllegalStateException refused =
                 assertThrows(IllegalStateException.class, () -> AmsSystem.start(settings));
         assertTrue(refused.getMessage().contains("ams replay"), refused.getMessage());
+        StringWriter progress = new StringWriter();
         Replay.Result again =
-                new Replay(settings.withHttpPort(FreePorts.next()), new PrintWriter(output, true))
+                new Replay(
+                                settings.withHttpPort(FreePorts.next()),
+                                new PrintWriter(progress, true),
+                                Duration.ZERO)
                         .run(Duration.ofMinutes(3));
+        // Digested only once caught up; until then, where each processor stands.
+        assertTrue(
+                progress.toString().contains("Catching up: agent-processor "), progress.toString());
         assertFalse(again.compared());
         assertEquals(result.after(), again.after(), "the same stores, rebuilt from scratch");
         assertFalse(Files.exists(ReplayMarker.path(settings)));
