@@ -160,10 +160,10 @@ public final class Replay {
                         "processors not caught up with the log after "
                                 + timeout
                                 + ": "
-                                + ReplayProgress.describe(processors(system)));
+                                + ReplayProgress.describe(processors(system), admin));
             }
             if (now >= nextProgress) {
-                out.println(ReplayProgress.describe(processors(system)));
+                out.println(ReplayProgress.describe(processors(system), admin));
                 out.flush();
                 nextProgress = now + progressEveryNanos;
             }

@@ -1,12 +1,22 @@
 package ams.app.system;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -17,9 +27,10 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * A SHA-256 digest of every key-value store of a Streams application, over its entries in key
- * order: equal digests mean equal stores. Stores that interactive queries cannot iterate as
- * key-value stores (e.g. versioned stores) are reported as such instead of being skipped silently.
+ * A digest of every key-value store of a Streams application: the sum of its entries' SHA-256
+ * hashes, so equal digests mean equal stores whatever order the entries were read in. Stores that
+ * interactive queries cannot iterate as key-value stores (e.g. versioned stores) are reported as
+ * such instead of being skipped silently.
  */
 public final class StoreDigests {
 
@@ -80,36 +91,91 @@ public final class StoreDigests {
 
     /**
      * The interactive-query view iterates partition by partition in task-assignment order, which
-     * differs between runs; so each entry is hashed alone and the sorted entry hashes are hashed
-     * together: the digest depends on the content only.
+     * differs between runs; so each entry is hashed alone and the entry hashes are added up (each
+     * 64-bit quarter modulo 2^64): the digest depends on the content only, and no list of a million
+     * hashes has to be kept and sorted. An entry's hash covers its key's text and its value: an
+     * Avro record's binary encoding, raw bytes as they are, anything else its text. The first
+     * {@value #SAMPLE} entries by key are kept as text, to show where two stores differ.
      */
-    private static Digest digest(String store, ReadOnlyKeyValueStore<Object, Object> view) {
-        java.util.List<String> entryHashes = new java.util.ArrayList<>();
-        java.util.TreeMap<String, String> sample = new java.util.TreeMap<>();
+    static Digest digest(String store, ReadOnlyKeyValueStore<Object, Object> view) {
+        MessageDigest sha = sha256();
+        EntryHasher hasher = new EntryHasher(sha);
+        long[] sum = new long[4];
+        long entries = 0;
+        TreeMap<String, Object> sample = new TreeMap<>();
         try (KeyValueIterator<Object, Object> all = view.all()) {
             while (all.hasNext()) {
                 KeyValue<Object, Object> entry = all.next();
                 String key = text(entry.key);
-                String value = text(entry.value);
-                MessageDigest sha = sha256();
                 sha.update(key.getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
-                sha.update(value.getBytes(StandardCharsets.UTF_8));
-                entryHashes.add(HexFormat.of().formatHex(sha.digest()));
-                sample.put(key, value);
-                if (sample.size() > SAMPLE) {
-                    sample.pollLastEntry();
+                hasher.update(entry.value);
+                ByteBuffer hash = ByteBuffer.wrap(sha.digest());
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += hash.getLong();
+                }
+                entries++;
+                if (sample.size() < SAMPLE || key.compareTo(sample.lastKey()) < 0) {
+                    sample.put(key, entry.value);
+                    if (sample.size() > SAMPLE) {
+                        sample.pollLastEntry();
+                    }
                 }
             }
         }
-        java.util.Collections.sort(entryHashes);
-        MessageDigest total = sha256();
-        entryHashes.forEach(h -> total.update(h.getBytes(StandardCharsets.US_ASCII)));
+        ByteBuffer total = ByteBuffer.allocate(8 * sum.length);
+        for (long quarter : sum) {
+            total.putLong(quarter);
+        }
         return new Digest(
                 store,
-                entryHashes.size(),
-                HexFormat.of().formatHex(total.digest()),
-                sample.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).toList());
+                entries,
+                HexFormat.of().formatHex(total.array()),
+                sample.entrySet().stream()
+                        .map(e -> e.getKey() + " = " + text(e.getValue()))
+                        .toList());
+    }
+
+    /**
+     * Feeds a value to the entry's hash. Avro records by their binary encoding, which is several
+     * times cheaper than their text (at 1,000,000 entries the digest of every store took about 12 s
+     * of a core with the text); one writer per schema.
+     */
+    private static final class EntryHasher {
+
+        private final MessageDigest sha;
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(4096);
+        private final Map<Schema, SpecificDatumWriter<Object>> writers = new HashMap<>();
+        private BinaryEncoder encoder;
+
+        EntryHasher(MessageDigest sha) {
+            this.sha = sha;
+        }
+
+        void update(Object value) {
+            if (value instanceof byte[] bytes) {
+                sha.update(bytes);
+            } else if (value
+                    instanceof org.apache.kafka.streams.state.ValueAndTimestamp<?> timestamped) {
+                update(timestamped.value());
+                sha.update(("@" + timestamped.timestamp()).getBytes(StandardCharsets.UTF_8));
+            } else if (value instanceof SpecificRecord record) {
+                SpecificDatumWriter<Object> writer =
+                        writers.computeIfAbsent(
+                                record.getSchema(), schema -> new SpecificDatumWriter<>(schema));
+                buffer.reset();
+                encoder = EncoderFactory.get().directBinaryEncoder(buffer, encoder);
+                try {
+                    writer.write(record, encoder);
+                    encoder.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                sha.update(buffer.toByteArray());
+            } else {
+                sha.update(String.valueOf(value).getBytes(StandardCharsets.UTF_8));
+            }
+        }
     }
 
     private static String text(Object value) {
