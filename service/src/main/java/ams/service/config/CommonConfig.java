@@ -25,7 +25,7 @@ import org.apache.kafka.streams.Topology;
  * ConfigDef} and keep only their own keys. Three defaults differ by module on purpose (the
  * application id, the state directory and the HTTP port, so that processors started side by side
  * with defaults do not collide); everything else is identical everywhere, which {@code
- * CommonConfigTest} checks.
+ * ProcessorDefaultsTest} (app module) checks.
  *
  * <p>One environment rule for every key: {@code AMS_} + the key upper-cased with dots as
  * underscores ({@code http.port} ← {@code AMS_HTTP_PORT}); a module may document extra aliases.
