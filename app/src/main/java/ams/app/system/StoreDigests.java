@@ -54,7 +54,7 @@ public final class StoreDigests {
         public String toString() {
             return sha256 == null
                     ? store + ": not iterable through interactive queries"
-                    : store + ": " + entries + " entries, sha256 " + sha256;
+                    : store + ": " + entries + " entries, digest " + sha256;
         }
     }
 
