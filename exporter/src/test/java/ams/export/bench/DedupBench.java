@@ -3,6 +3,7 @@ package ams.export.bench;
 import ams.export.dataset.NearDuplicates;
 import ams.export.dataset.TextChecks;
 import ams.testkit.bench.ResultRows;
+import ams.testkit.bench.ThreadCpu;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,6 +57,8 @@ public final class DedupBench {
         }
         System.gc();
         long started = System.nanoTime();
+        // The whole process: the dedup's pool threads and the collector (nothing else runs here).
+        long cpuBefore = ThreadCpu.processNanos();
         int threads = Runtime.getRuntime().availableProcessors();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         NearDuplicates near = new NearDuplicates(threshold, n);
@@ -96,6 +99,7 @@ public final class DedupBench {
             pool.shutdown();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        double cpuMicros = ThreadCpu.microsPerEvent(cpuBefore, ThreadCpu.processNanos(), n);
         double precision = truePositives / (double) Math.max(1, flagged);
         double recall = truePositives / (double) Math.max(1, plantedCount);
         Runtime rt = Runtime.getRuntime();
@@ -135,6 +139,7 @@ public final class DedupBench {
                 ">= 0.95",
                 precision >= 0.95);
         ResultRows.add("dedup: recall on planted near-duplicates", recall, "");
+        ResultRows.add("dedup: process CPU per message (every thread)", cpuMicros, "us/message");
     }
 
     private static Future<int[][]> submit(ExecutorService pool, String[] texts, int from, int to) {
