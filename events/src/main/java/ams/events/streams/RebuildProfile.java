@@ -26,10 +26,13 @@ public final class RebuildProfile {
     static final long IDLE_COMMIT_MS = 500L;
 
     /**
-     * Per processor, shared by its stream threads: the replay benchmark's 80,000 agents' rows fit
-     * (about 64 MiB), so each reaches RocksDB and the changelog once per commit.
+     * Record cache per processor, shared by its stream threads, at most: the replay benchmark's
+     * 80,000 agents' rows fit (about 64 MiB), so each reaches RocksDB and the changelog once per
+     * commit. Less on a small heap (see {@link #cacheMaxBytes}).
      */
     static final long CACHE_MAX_BYTES = 256L * 1024 * 1024;
+
+    static final long CACHE_MIN_BYTES = 16L * 1024 * 1024;
 
     private RebuildProfile() {}
 
@@ -48,12 +51,22 @@ public final class RebuildProfile {
                 STREAMS_PREFIX + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
                 COMMIT_INTERVAL_MS,
                 STREAMS_PREFIX + StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG,
-                CACHE_MAX_BYTES,
+                cacheMaxBytes(Runtime.getRuntime().maxMemory()),
                 // Kafka Streams reads read_committed only under exactly-once: at_least_once would
                 // fold the records of aborted transactions (a turn cut off by a kill -9), which
                 // the live processors never saw, and the rebuilt stores would differ.
                 STREAMS_PREFIX
                         + StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG),
                 "read_committed");
+    }
+
+    /**
+     * The record cache of each processor in a rebuild: an eighth of the heap, between {@value
+     * #CACHE_MIN_BYTES} and {@value #CACHE_MAX_BYTES} bytes. A replay rebuilds three processors in
+     * one JVM, and {@code ams} starts it with 1 GiB by default: three full caches of 256 MiB would
+     * leave too little for the rest; three eighths leave most of any heap.
+     */
+    static long cacheMaxBytes(long maxHeapBytes) {
+        return Math.max(CACHE_MIN_BYTES, Math.min(CACHE_MAX_BYTES, maxHeapBytes / 8));
     }
 }
