@@ -184,13 +184,6 @@ public final class Replay {
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()));
     }
 
-    /** {@link #caughtUp(AmsSystem, Admin)} with an admin client of its own. */
-    boolean caughtUp(AmsSystem system) throws InterruptedException {
-        try (Admin admin = admin()) {
-            return caughtUp(system, admin);
-        }
-    }
-
     /**
      * True when every processor has processed its input to the end: for every source partition of
      * its tasks, the offset its consumer group committed (Streams commits with the transaction,
@@ -198,7 +191,7 @@ public final class Replay {
      * stable offset. Fetch-side lag is not enough: it reads 0 as soon as the records are fetched,
      * and on a loaded machine a rebuilt store can still be empty then.
      */
-    boolean caughtUp(AmsSystem system, Admin admin) throws InterruptedException {
+    private boolean caughtUp(AmsSystem system, Admin admin) throws InterruptedException {
         Map<String, KafkaStreams> apps = new LinkedHashMap<>();
         processors(system)
                 .forEach((name, streams) -> apps.put(settings.applicationId(name), streams));
@@ -271,11 +264,7 @@ public final class Replay {
      * rest.
      */
     public void wipe() {
-        try (Admin admin =
-                Admin.create(
-                        Map.of(
-                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                                settings.bootstrapServers()))) {
+        try (Admin admin = admin()) {
             List<String> groups = STREAMS_APPS.stream().map(settings::applicationId).toList();
             deleteGroups(admin, groups);
             awaitGroupsStayDeleted(admin, groups);

@@ -17,6 +17,8 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 
 /**
  * One line saying how far each processor has read its input, for the wait of a replay: per
@@ -46,19 +48,15 @@ final class ReplayProgress {
 
     private static String of(KafkaStreams streams, Admin admin) throws InterruptedException {
         Set<TopicPartition> inputs = new HashSet<>();
-        streams.metadataForLocalThreads()
-                .forEach(
-                        thread ->
-                                thread.activeTasks()
-                                        .forEach(
-                                                task ->
-                                                        task.topicPartitions().stream()
-                                                                .filter(
-                                                                        tp ->
-                                                                                !tp.topic()
-                                                                                        .endsWith(
-                                                                                                "-repartition"))
-                                                                .forEach(inputs::add)));
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) {
+                for (TopicPartition partition : task.topicPartitions()) {
+                    if (!partition.topic().endsWith("-repartition")) {
+                        inputs.add(partition);
+                    }
+                }
+            }
+        }
         if (inputs.isEmpty()) {
             return "starting";
         }
