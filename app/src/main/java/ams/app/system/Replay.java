@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,16 +196,7 @@ public final class Replay {
                 .forEach((name, streams) -> apps.put(settings.applicationId(name), streams));
         try {
             for (Map.Entry<String, KafkaStreams> app : apps.entrySet()) {
-                Set<TopicPartition> sources = new HashSet<>();
-                app.getValue()
-                        .metadataForLocalThreads()
-                        .forEach(
-                                thread ->
-                                        thread.activeTasks()
-                                                .forEach(
-                                                        task ->
-                                                                sources.addAll(
-                                                                        task.topicPartitions())));
+                Set<TopicPartition> sources = ReplayProgress.sourcePartitions(app.getValue());
                 if (sources.isEmpty()) {
                     return false;
                 }

@@ -47,16 +47,8 @@ final class ReplayProgress {
     }
 
     private static String of(KafkaStreams streams, Admin admin) throws InterruptedException {
-        Set<TopicPartition> inputs = new HashSet<>();
-        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
-            for (TaskMetadata task : thread.activeTasks()) {
-                for (TopicPartition partition : task.topicPartitions()) {
-                    if (!partition.topic().endsWith("-repartition")) {
-                        inputs.add(partition);
-                    }
-                }
-            }
-        }
+        Set<TopicPartition> inputs = new HashSet<>(sourcePartitions(streams));
+        inputs.removeIf(partition -> partition.topic().endsWith("-repartition"));
         if (inputs.isEmpty()) {
             return "starting";
         }
@@ -86,6 +78,19 @@ final class ReplayProgress {
         long percent = total == 0 ? 100 : Math.min(100, (long) Math.floor(100 * read / total));
         return String.format(
                 Locale.ROOT, "%,.0f of %,d input records read (%d%%)", read, total, percent);
+    }
+
+    /**
+     * The partitions the active tasks of this instance read, internal repartition topics included.
+     */
+    static Set<TopicPartition> sourcePartitions(KafkaStreams streams) {
+        Set<TopicPartition> sources = new HashSet<>();
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) {
+                sources.addAll(task.topicPartitions());
+            }
+        }
+        return sources;
     }
 
     /** Records the partitions hold: last stable offset minus log start, summed. */

@@ -11,28 +11,27 @@ import java.util.Map;
  * CPU time of a rebuild from its start until every processor has caught up, per event: the stream
  * threads of each processor (which load does not change, unlike throughput) and the whole process
  * (stream threads, Kafka clients, RocksDB, the JIT and the collector). Created before the rebuild
- * starts, when no stream thread is alive; sampled once caught up, before the threads stop.
+ * starts, when no stream thread is alive; sampled once caught up, before the threads stop, on the
+ * thread that waits for that; read after that thread's result is taken, which orders the two.
  */
 final class RebuildCpu {
 
     private final long processBefore = ThreadCpu.processNanos();
     private final long streamBefore = ThreadCpu.streamThreadNanos();
-    private volatile long process = -1;
-    private volatile long streams = -1;
+    private long process = -1;
+    private long streams = -1;
     private final Map<String, Long> perProcessor = new LinkedHashMap<>();
 
     void caughtUp() {
         streams = ThreadCpu.streamThreadNanos() - streamBefore;
         process = ThreadCpu.processNanos() - processBefore;
-        synchronized (perProcessor) {
-            for (String app : Replay.STREAMS_APPS) {
-                perProcessor.put(
-                        app,
-                        ThreadCpu.nanos(
-                                name ->
-                                        name.contains("." + app + "-")
-                                                && name.contains("-StreamThread-")));
-            }
+        for (String app : Replay.STREAMS_APPS) {
+            perProcessor.put(
+                    app,
+                    ThreadCpu.nanos(
+                            name ->
+                                    name.contains("." + app + "-")
+                                            && name.contains("-StreamThread-")));
         }
     }
 
@@ -43,12 +42,9 @@ final class RebuildCpu {
         double streamMicros = streams / 1e3 / events;
         double processMicros = process / 1e3 / events;
         StringBuilder split = new StringBuilder();
-        synchronized (perProcessor) {
-            perProcessor.forEach(
-                    (app, nanos) ->
-                            split.append(
-                                    String.format(Locale.ROOT, ", %s %.1f s", app, nanos / 1e9)));
-        }
+        perProcessor.forEach(
+                (app, nanos) ->
+                        split.append(String.format(Locale.ROOT, ", %s %.1f s", app, nanos / 1e9)));
         report.append(
                 String.format(
                         Locale.ROOT,
