@@ -1,7 +1,6 @@
 package ams.events.serde;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -10,9 +9,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MessageDecoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -24,12 +20,12 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A Kafka Serde for one generated Avro record type in the Avro specification's single-object
  * encoding (marker C3 01, 8-byte CRC-64-AVRO fingerprint, binary body). Writes with the current
- * schema; reads any released version of it, resolved against the current one. Thread-safe: Avro's
- * encoder and decoder keep their buffers per thread.
+ * schema; reads any released version of it, resolved against the current one ({@link
+ * SingleObjectCodec}: on byte arrays, not Avro's stream-based message classes). Thread-safe.
  */
 public final class SingleObjectSerde<T extends SpecificRecordBase> implements Serde<T> {
 
-    private static final int HEADER_LENGTH = 10;
+    private static final int HEADER_LENGTH = SingleObjectCodec.HEADER_LENGTH;
 
     /**
      * Bounds on what a record body may declare, far above any real event (Kafka's requests are a
@@ -67,17 +63,14 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
     }
 
     private final Schema currentSchema;
-    private final BinaryMessageEncoder<T> encoder;
-    private final BinaryMessageDecoder<T> decoder;
+    private final SingleObjectCodec<T> codec;
 
     public SingleObjectSerde(Class<T> type) {
         SpecificData data = SpecificData.getForClass(type);
         this.currentSchema = data.getSchema(type);
-        this.encoder = new BinaryMessageEncoder<>(data, currentSchema);
-        this.decoder = new BinaryMessageDecoder<>(data, currentSchema);
-        for (Schema released : SchemaHistory.releasedVersions(type.getSimpleName())) {
-            decoder.addSchema(released);
-        }
+        this.codec =
+                new SingleObjectCodec<>(
+                        data, currentSchema, SchemaHistory.releasedVersions(type.getSimpleName()));
     }
 
     public Schema schema() {
@@ -91,10 +84,7 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
 
     public byte[] encode(T record) {
         try {
-            ByteBuffer buffer = encoder.encode(record);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            return codec.encode(record);
         } catch (IOException | AvroRuntimeException | NullPointerException e) {
             // NPE: Avro reports a missing required field this way; say which record it was.
             throw new SerializationException(
@@ -103,7 +93,7 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
     }
 
     public T decode(byte[] bytes) {
-        return decode(decoder, currentSchema.getFullName(), bytes);
+        return decode(codec, currentSchema.getFullName(), bytes);
     }
 
     /**
@@ -132,7 +122,7 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
      * The header, fingerprint and body rules of every decoder of this encoding: the message of each
      * kind of failure is written once, here.
      */
-    static <R> R decode(MessageDecoder<R> decoder, String expected, byte[] bytes) {
+    static <R> R decode(SingleObjectCodec<R> codec, String expected, byte[] bytes) {
         if (bytes == null || bytes.length < HEADER_LENGTH) {
             throw new EventDecodingException(
                     EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
@@ -146,7 +136,7 @@ public final class SingleObjectSerde<T extends SpecificRecordBase> implements Se
                     null);
         }
         try {
-            return decoder.decode(bytes);
+            return codec.decode(bytes);
         } catch (BadHeaderException e) {
             throw new EventDecodingException(
                     EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,

@@ -9,7 +9,6 @@ import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
  * Decodes a topic's single-object encoded values into {@link GenericRecord}s of its current schema
@@ -30,18 +29,18 @@ public final class Utf8Decoder {
 
     private final Schema schema;
     private final String expected;
-    private final BinaryMessageDecoder<GenericRecord> decoder;
+    private final SingleObjectCodec<GenericRecord> codec;
 
     Utf8Decoder(Schema current, Map<String, Set<String>> keep) {
-        this.schema = project(withUtf8Strings(current), keep, new HashMap<>());
+        Schema utf8 = withUtf8Strings(current);
+        this.schema = project(utf8, keep, new HashMap<>());
         this.expected = current.getFullName();
         GenericData model = new GenericData();
         // The generated classes reject an event id that is not a UUID: so does this reader.
         model.addLogicalTypeConversion(new Conversions.UUIDConversion());
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
-        for (Schema released : SchemaHistory.releasedVersions(current.getName())) {
-            decoder.addSchema(released);
-        }
+        this.codec =
+                new SingleObjectCodec<>(
+                        model, utf8, schema, SchemaHistory.releasedVersions(current.getName()));
     }
 
     /** The reader schema: the current one, strings as Utf8 (same fingerprint). */
@@ -55,7 +54,7 @@ public final class Utf8Decoder {
      * @throws EventDecodingException as {@link SingleObjectSerde#decode} for the same bytes
      */
     public GenericRecord decode(byte[] bytes) {
-        return SingleObjectSerde.decode(decoder, expected, bytes);
+        return SingleObjectSerde.decode(codec, expected, bytes);
     }
 
     /**
