@@ -113,7 +113,42 @@ public final class Replay {
             system.awaitReady(timeout);
             out.println("Restarted from the beginning of the log; rebuilding...");
             out.flush();
-            return awaitStableDigests(system, timeout);
+            return awaitRebuiltDigests(system, timeout);
+        }
+    }
+
+    /**
+     * The rebuilt stores' digests: once every processor has caught up, one digest, kept when the
+     * processors were still caught up after it and no store was unqueryable during it. One is
+     * enough here, unlike for the live stores: a rebuild is read-only (no turns run, no timers
+     * write a store) and nothing new reaches its input, so a store whose input is committed to the
+     * end of the log cannot change any more. A second digest cost another pass over every entry and
+     * a 3-second wait.
+     */
+    private Map<String, Map<String, StoreDigests.Digest>> awaitRebuiltDigests(
+            AmsSystem system, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        try (Admin admin = admin()) {
+            while (true) {
+                awaitCaughtUp(system, admin, deadline, timeout);
+                out.printf(
+                        "Caught up after %.1f s; digesting every store...%n",
+                        (System.nanoTime() - started) / 1e9);
+                out.flush();
+                long digestStarted = System.nanoTime();
+                Map<String, Map<String, StoreDigests.Digest>> digests = digestsIfQueryable(system);
+                if (digests != null && caughtUp(system, admin)) {
+                    out.printf("Digested in %.1f s.%n", (System.nanoTime() - digestStarted) / 1e9);
+                    out.flush();
+                    return digests;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "stores not queryable after catching up, for " + timeout);
+                }
+                Thread.sleep(CAUGHT_UP_POLL_MS);
+            }
         }
     }
 
@@ -233,7 +268,7 @@ public final class Replay {
      * yet, so the next read decides.
      */
     private static Map<String, Map<String, StoreDigests.Digest>> digestsIfQueryable(
-            AmsSystem system) {
+            AmsSystem system) throws InterruptedException {
         try {
             return digests(system);
         } catch (InvalidStateStoreException e) {
@@ -241,10 +276,9 @@ public final class Replay {
         }
     }
 
-    private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system) {
-        Map<String, Map<String, StoreDigests.Digest>> all = new LinkedHashMap<>();
-        processors(system).forEach((name, streams) -> all.put(name, StoreDigests.of(streams)));
-        return all;
+    private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system)
+            throws InterruptedException {
+        return StoreDigests.ofAll(processors(system), Runtime.getRuntime().availableProcessors());
     }
 
     /**
