@@ -109,12 +109,21 @@ public final class Replay {
      */
     public Map<String, Map<String, StoreDigests.Digest>> rebuild(Duration timeout)
             throws InterruptedException {
+        long started = System.nanoTime();
+        Map<String, Map<String, StoreDigests.Digest>> digests;
+        long stopping;
         try (AmsSystem system = AmsSystem.start(settings.rebuilding(), true)) {
             system.awaitReady(timeout);
-            out.println("Restarted from the beginning of the log; rebuilding...");
+            out.printf(
+                    "Restarted from the beginning of the log in %.1f s; rebuilding...%n",
+                    (System.nanoTime() - started) / 1e9);
             out.flush();
-            return awaitRebuiltDigests(system, timeout);
+            digests = awaitRebuiltDigests(system, timeout);
+            stopping = System.nanoTime();
         }
+        out.printf("Stopped in %.1f s.%n", (System.nanoTime() - stopping) / 1e9);
+        out.flush();
+        return digests;
     }
 
     /**

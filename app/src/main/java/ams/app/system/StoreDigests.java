@@ -1,7 +1,7 @@
 package ams.app.system;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -206,12 +206,30 @@ public final class StoreDigests {
     private static final class EntryHasher {
 
         private final MessageDigest sha;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(4096);
         private final Map<Schema, SpecificDatumWriter<Object>> writers = new HashMap<>();
+
+        /**
+         * Encodes straight into the hash, through the encoder's own buffer: no copy of the
+         * encoding, and none of a {@code ByteArrayOutputStream}'s synchronized writes.
+         */
+        private final OutputStream intoHash;
+
         private BinaryEncoder encoder;
 
         EntryHasher(MessageDigest sha) {
             this.sha = sha;
+            this.intoHash =
+                    new OutputStream() {
+                        @Override
+                        public void write(int b) {
+                            sha.update((byte) b);
+                        }
+
+                        @Override
+                        public void write(byte[] b, int off, int len) {
+                            sha.update(b, off, len);
+                        }
+                    };
         }
 
         void update(Object value) {
@@ -225,15 +243,13 @@ public final class StoreDigests {
                 SpecificDatumWriter<Object> writer =
                         writers.computeIfAbsent(
                                 record.getSchema(), schema -> new SpecificDatumWriter<>(schema));
-                buffer.reset();
-                encoder = EncoderFactory.get().directBinaryEncoder(buffer, encoder);
+                encoder = EncoderFactory.get().binaryEncoder(intoHash, encoder);
                 try {
                     writer.write(record, encoder);
                     encoder.flush();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                sha.update(buffer.toByteArray());
             } else {
                 sha.update(String.valueOf(value).getBytes(StandardCharsets.UTF_8));
             }
