@@ -143,7 +143,9 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
             agents.put(key, state);
             history.put(AgentHistory.key(key, state.getVersion()), state);
             recent.put(key, new Recent(state, applied.config()));
-            fate(decoded, EventFate.applied(key, state.getVersion()));
+            if (fates.keeping()) {
+                fate(decoded, EventFate.applied(key, state.getVersion()));
+            }
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",
@@ -152,7 +154,9 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
                     rejected.detail());
             DeadLetter letter = decoded.reject(application, rejected.reason(), rejected.detail());
             context.forward(new Record<>(decoded.rawKey(), letter, record.timestamp()));
-            fate(decoded, EventFate.rejected(key, rejected.reason(), rejected.detail()));
+            if (fates.keeping()) {
+                fate(decoded, EventFate.rejected(key, rejected.reason(), rejected.detail()));
+            }
         }
     }
 

@@ -61,7 +61,7 @@ public final class AgentProcessor implements AutoCloseable {
                 new TopicProvisioner(admin, 30_000).provision(catalogue);
             }
         }
-        FateLog fates = new FateLog();
+        FateLog fates = config.readOnly() ? FateLog.off() : new FateLog();
         ServedAgents served = new ServedAgents();
         Topology topology =
                 CommonConfig.withIdleCommits(

@@ -76,7 +76,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
         provision();
         boolean readOnly = config.getBoolean(ConversationConfig.READ_ONLY);
         boolean runTurns = !readOnly && config.getBoolean(ConversationConfig.TURNS_ENABLED);
-        FateLog fateLog = new FateLog();
+        FateLog fateLog = readOnly ? FateLog.off() : new FateLog();
         ServedConversations served = new ServedConversations();
         Topology topology =
                 ConversationTopology.buildTopology(

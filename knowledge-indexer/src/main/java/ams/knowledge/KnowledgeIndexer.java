@@ -76,7 +76,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
                         config.advertisedHost(), config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
         SearchIndex index = new SearchIndex();
         ServedStores served = new ServedStores();
-        FateLog applied = new FateLog();
+        FateLog applied = config.readOnly() ? FateLog.off() : new FateLog();
         FateLog rejected = new FateLog();
         Topology topology =
                 CommonConfig.withIdleCommits(

@@ -24,7 +24,8 @@ public final class FateRoute {
                 + "' yet: a write is applied or rejected moments after it is accepted (retry); each"
                 + " instance keeps the fates of the newest "
                 + FateLog.PER_PARTITION
-                + " events of each partition it settled since it started; other events have none";
+                + " events of each partition it settled since it started (a read-only system, as"
+                + " ams replay --until serves, keeps none); other events have none";
     }
 
     private final List<EventFates> owners;
