@@ -263,8 +263,8 @@ public final class ReplayBench {
             ResultRows.add("replay: rebuild throughput", mix.total() / rebuildSeconds, "events/s");
             cpu.report(report, mix.total());
             ResultRows.add(
-                    "replay: `ams replay`'s rebuild step as it runs it (to caught up, then two equal"
-                            + " digests 3 s apart, then stopped)",
+                    "replay: `ams replay`'s rebuild step as it runs it (restart, catch up, digest"
+                            + " every store once, stop)",
                     replaySeconds,
                     "s");
             ResultRows.add(
