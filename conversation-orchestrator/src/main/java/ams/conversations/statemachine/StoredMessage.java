@@ -54,8 +54,22 @@ public record StoredMessage(
                 sessionId);
     }
 
+    /**
+     * {@code conversationId/seq}, seq zero-padded to 8 digits so a conversation's messages sort in
+     * order (as {@code String.format("%08d")} pads, without its parsing: that was 6 % of the state
+     * machine's samples in a replay profile).
+     */
     public static String key(String conversationId, int seq) {
-        return conversationId + "/" + String.format("%08d", seq);
+        if (seq < 0) {
+            return conversationId + "/" + String.format(java.util.Locale.ROOT, "%08d", seq);
+        }
+        String digits = Integer.toString(seq);
+        StringBuilder key = new StringBuilder(conversationId.length() + 9 + digits.length());
+        key.append(conversationId).append('/');
+        for (int i = digits.length(); i < 8; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
 
     public static String prefix(String conversationId) {
