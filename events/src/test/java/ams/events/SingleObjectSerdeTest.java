@@ -11,7 +11,6 @@ import ams.events.agent.AgentEvent;
 import ams.events.agent.AgentFlagSet;
 import ams.events.conversation.ConversationEvent;
 import ams.events.conversation.MessageAppended;
-import ams.events.conversation.MessageRole;
 import ams.events.serde.EventDecodingException;
 import ams.events.serde.EventSerdes;
 import ams.events.serde.SchemaHistory;
@@ -172,21 +171,7 @@ class SingleObjectSerdeTest {
                 SchemaNormalization.parsingFingerprint64(v1),
                 conversations.fingerprint(),
                 "v1 must differ from the current schema for this test to mean anything");
-        ConversationEvent event =
-                ConversationEvent.newBuilder()
-                        .setEnvelope(
-                                Envelopes.create("test", Instant.ofEpochMilli(1_700_000_000_000L)))
-                        .setConversationId("conv-1")
-                        .setPayload(
-                                MessageAppended.newBuilder()
-                                        .setTurnNumber(3)
-                                        .setMessageId("m-1")
-                                        .setAgentId("agent-1")
-                                        .setRole(MessageRole.USER)
-                                        .setContent("hello")
-                                        .setKnowledgeIds(List.of("k1"))
-                                        .build())
-                        .build();
+        ConversationEvent event = Utf8DecoderTest.message("conv-1", "hello");
         // The event as a v1 writer had it: the current bytes read into the v1 schema.
         GenericRecord asV1 =
                 new GenericDatumReader<GenericRecord>(ConversationEvent.getClassSchema(), v1)

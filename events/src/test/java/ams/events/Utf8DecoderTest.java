@@ -59,7 +59,8 @@ class Utf8DecoderTest {
                 ((GenericRecord) record.get("envelope")).get("eventId"));
     }
 
-    private static ConversationEvent message(String conversationId, String content) {
+    /** A message event of the current schema (also read back as v1 by SingleObjectSerdeTest). */
+    static ConversationEvent message(String conversationId, String content) {
         return ConversationEvent.newBuilder()
                 .setEnvelope(Envelopes.create("test", Instant.ofEpochMilli(1_700_000_000_000L)))
                 .setConversationId(conversationId)
