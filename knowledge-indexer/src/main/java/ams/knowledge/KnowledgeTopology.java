@@ -1,18 +1,15 @@
 package ams.knowledge;
 
-import ams.events.agent.AgentDeactivated;
-import ams.events.agent.AgentEvent;
-import ams.events.agent.AgentReactivated;
 import ams.events.conversation.ConversationEvent;
 import ams.events.streams.EventDecoding;
 import ams.knowledge.avro.EdgeHistory;
 import ams.knowledge.avro.GraphSignal;
+import ams.knowledge.graph.AgentActivityNode;
 import ams.knowledge.graph.AgentGraphProcessor;
 import ams.knowledge.graph.ConversationGraphProcessor;
 import ams.knowledge.graph.EdgeFoldProcessor;
 import ams.knowledge.graph.EdgeIntervals;
 import ams.knowledge.graph.GraphNodes;
-import ams.knowledge.graph.GraphSignals;
 import ams.knowledge.search.SearchIndex;
 import ams.service.fate.FateLog;
 import java.util.List;
@@ -133,29 +130,27 @@ final class KnowledgeTopology {
                                 CHUNKS_STORE,
                                 DOCUMENT_VERSIONS_STORE);
 
-        KStream<String, GraphSignal> agentActivity =
-                EventDecoding.decode(
-                                builder,
-                                topics.catalogue().agentEvents(),
-                                topics.catalogue().deadLetters(),
-                                application,
-                                AgentEvent::getEnvelope,
-                                !readOnly)
-                        .flatMapValues(
-                                decoded -> {
-                                    AgentEvent event = decoded.event();
-                                    Object payload = event.getPayload();
-                                    if (payload instanceof AgentDeactivated
-                                            || payload instanceof AgentReactivated) {
-                                        return List.of(
-                                                GraphSignals.agentActivity(
-                                                        payload instanceof AgentReactivated,
-                                                        event.getAgentId(),
-                                                        event.getEnvelope().getOccurredAt()));
-                                    }
-                                    return List.<GraphSignal>of();
-                                },
+        // Agent events: only deactivations and reactivations matter here (AgentActivityNode).
+        String agentBase = EventDecoding.nodeBase(topics.catalogue().agentEvents());
+        String activitySignals = "agent-activity-signals";
+        String agentDeadLetters = agentBase + "-to-dead-letter";
+        KStream<Object, Object> agentOutcomes =
+                EventDecoding.raw(builder, topics.catalogue().agentEvents())
+                        .process(
+                                () ->
+                                        new AgentActivityNode(
+                                                application, activitySignals, agentDeadLetters),
                                 Named.as("agent-activity"));
+        EventDecoding.deadLetterChild(
+                agentOutcomes,
+                agentDeadLetters,
+                topics.catalogue().deadLetters(),
+                agentBase,
+                !readOnly);
+        KStream<String, GraphSignal> agentActivity =
+                agentOutcomes.map(
+                        (key, signal) -> KeyValue.pair((String) key, (GraphSignal) signal),
+                        Named.as(activitySignals));
 
         // Stage 2: conversations.
         var byRelation =

@@ -61,7 +61,7 @@ public final class EventDecoding {
             String application,
             Function<V, Envelope> envelopeOf,
             boolean emitDeadLetters) {
-        String base = topic.name().replaceAll("[^A-Za-z0-9-]", "-");
+        String base = nodeBase(topic);
         String decodedNode = base + "-decoded-key";
         String undecodableNode = base + "-to-dead-letter";
         // One node decodes and sends each record straight to the child that takes it, by name: a
@@ -79,12 +79,33 @@ public final class EventDecoding {
                                                 decodedNode,
                                                 undecodableNode),
                                 Named.as(base + "-decode"));
+        deadLetterChild(outcomes, undecodableNode, deadLetters, base, emitDeadLetters);
+        return outcomes.map(
+                (key, decoded) ->
+                        org.apache.kafka.streams.KeyValue.pair((String) key, cast(decoded)),
+                Named.as(decodedNode));
+    }
+
+    /**
+     * The dead-letter child of a node that decodes records itself and forwards the dead letters of
+     * undecodable ones (keyed by the original key bytes) to the child named {@code name}: they go
+     * on to dead-letters, or, in a rebuild, are only logged at debug (they were dead-lettered when
+     * they first arrived, and a rebuild appends nothing).
+     *
+     * @param base the prefix of the nodes' names, from the topic's name
+     */
+    public static void deadLetterChild(
+            KStream<Object, Object> outcomes,
+            String name,
+            Topic<byte[], DeadLetter> deadLetters,
+            String base,
+            boolean emitDeadLetters) {
         KStream<byte[], DeadLetter> undecodable =
                 outcomes.map(
                         (key, letter) ->
                                 org.apache.kafka.streams.KeyValue.pair(
                                         (byte[]) key, (DeadLetter) letter),
-                        Named.as(undecodableNode));
+                        Named.as(name));
         if (emitDeadLetters) {
             undecodable.to(
                     deadLetters.name(),
@@ -100,10 +121,32 @@ public final class EventDecoding {
                                     letter.getSourceOffset()),
                     Named.as(base + "-skip-undecodable"));
         }
-        return outcomes.map(
-                (key, decoded) ->
-                        org.apache.kafka.streams.KeyValue.pair((String) key, cast(decoded)),
-                Named.as(decodedNode));
+    }
+
+    /** The prefix of the names of a topic's decoding nodes. */
+    public static String nodeBase(Topic<?, ?> topic) {
+        return topic.name().replaceAll("[^A-Za-z0-9-]", "-");
+    }
+
+    /** The dead letter of a record that does not decode, with its bytes and where it was. */
+    public static DeadLetter undecodable(
+            String application,
+            RecordMetadata meta,
+            byte[] key,
+            byte[] value,
+            long timestamp,
+            EventDecodingException e) {
+        return ams.events.DeadLetters.of(
+                application,
+                meta.topic(),
+                meta.partition(),
+                meta.offset(),
+                key,
+                value,
+                timestamp,
+                DeadLetterReason.UNDECODABLE,
+                e.kind() + ": " + e.getMessage(),
+                null);
     }
 
     /** What the decode node sent to the decoded child is a {@code Decoded<V>}. */
@@ -121,7 +164,7 @@ public final class EventDecoding {
         return builder.stream(
                 topic.name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName(topic.name().replaceAll("[^A-Za-z0-9-]", "-") + "-source"));
+                        .withName(nodeBase(topic) + "-source"));
     }
 
     /**
@@ -173,19 +216,7 @@ public final class EventDecoding {
                         null);
             } catch (EventDecodingException e) {
                 return new Attempt<>(
-                        keyString,
-                        null,
-                        ams.events.DeadLetters.of(
-                                application,
-                                meta.topic(),
-                                meta.partition(),
-                                meta.offset(),
-                                key,
-                                value,
-                                timestamp,
-                                DeadLetterReason.UNDECODABLE,
-                                e.kind() + ": " + e.getMessage(),
-                                null));
+                        keyString, null, undecodable(application, meta, key, value, timestamp, e));
             }
         }
     }
