@@ -143,9 +143,7 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
             agents.put(key, state);
             history.put(AgentHistory.key(key, state.getVersion()), state);
             recent.put(key, new Recent(state, applied.config()));
-            if (fates.keeping()) {
-                fate(decoded, EventFate.applied(key, state.getVersion()));
-            }
+            fate(decoded, EventFate.applied(key, state.getVersion()));
         } else if (result instanceof FoldResult.Rejected rejected) {
             log.debug(
                     "Rejected agent event {}: {} {}",
@@ -154,9 +152,7 @@ final class AgentFoldProcessor implements Processor<byte[], byte[], byte[], Dead
                     rejected.detail());
             DeadLetter letter = decoded.reject(application, rejected.reason(), rejected.detail());
             context.forward(new Record<>(decoded.rawKey(), letter, record.timestamp()));
-            if (fates.keeping()) {
-                fate(decoded, EventFate.rejected(key, rejected.reason(), rejected.detail()));
-            }
+            fate(decoded, EventFate.rejected(key, rejected.reason(), rejected.detail()));
         }
     }
 

@@ -448,7 +448,17 @@ public final class AgentProcessorBench {
                 Thread.sleep(1);
             }
             long cpuBefore = ThreadCpu.streamThreadNanos();
+            long allDeadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (applied.get() < total) {
+                if (System.nanoTime() > allDeadline) {
+                    throw new IllegalStateException(
+                            "plain aggregate applied "
+                                    + applied.get()
+                                    + " of "
+                                    + total
+                                    + " events in 30 minutes: "
+                                    + streams.state());
+                }
                 Thread.sleep(10);
             }
             long running = firstApplied.get();
@@ -605,7 +615,13 @@ public final class AgentProcessorBench {
             // committed
             // offsets, which with at_least_once trail by up to a commit interval).
             int polls = 0;
+            long allDeadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (!allApplied(processor, agents)) {
+                if (System.nanoTime() > allDeadline) {
+                    throw new IllegalStateException(
+                            "not every agent at its last version after 30 minutes: "
+                                    + processor.streams().state());
+                }
                 if (polls++ % 10 == 0) {
                     rocksDb = rocksDbMemory(processor.streams());
                 }

@@ -214,7 +214,8 @@ public final class Replay {
         }
     }
 
-    private static Map<String, KafkaStreams> processors(AmsSystem system) {
+    /** The Streams apps a replay rebuilds, by name ({@link #STREAMS_APPS}), in that order. */
+    public static Map<String, KafkaStreams> processors(AmsSystem system) {
         Map<String, KafkaStreams> apps = new LinkedHashMap<>();
         apps.put("agent-processor", system.agents().streams());
         apps.put("knowledge-indexer", system.knowledge().streams());
@@ -285,7 +286,11 @@ public final class Replay {
         }
     }
 
-    private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system)
+    /**
+     * Every store of every rebuilt processor, digested one store per core (the replay benchmark
+     * digests the same way).
+     */
+    public static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system)
             throws InterruptedException {
         return StoreDigests.ofAll(processors(system), Runtime.getRuntime().availableProcessors());
     }

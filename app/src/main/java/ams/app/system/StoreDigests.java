@@ -68,14 +68,6 @@ public final class StoreDigests {
 
     private StoreDigests() {}
 
-    public static Map<String, Digest> of(KafkaStreams streams) {
-        Map<String, Digest> digests = new TreeMap<>();
-        for (String store : storeNames(streams)) {
-            digests.put(store, digest(streams, store));
-        }
-        return digests;
-    }
-
     /**
      * Every store of every application, by application name then store, digested on {@code threads}
      * threads at once: a digest is CPU-bound (each entry decoded, encoded and hashed), and one

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -137,7 +136,7 @@ public final class ReplayBench {
                         report,
                         "heap in use after GC, whole system in this JVM, after the first build",
                         liveHeap());
-                before = digests(system);
+                before = Replay.digests(system);
             }
             // A close that timed out on a loaded machine goes on in the background and commits
             // offsets on its way:
@@ -325,15 +324,6 @@ public final class ReplayBench {
         return String.join(", ", parts);
     }
 
-    private static Map<String, Map<String, StoreDigests.Digest>> digests(AmsSystem system)
-            throws InterruptedException {
-        Map<String, KafkaStreams> apps = new LinkedHashMap<>();
-        apps.put("agent-processor", system.agents().streams());
-        apps.put("knowledge-indexer", system.knowledge().streams());
-        apps.put("conversation-orchestrator", system.conversations().streams());
-        return StoreDigests.ofAll(apps, Runtime.getRuntime().availableProcessors());
-    }
-
     private static String summary(Map<String, Map<String, StoreDigests.Digest>> digests) {
         List<String> parts = new ArrayList<>();
         digests.values()
@@ -372,10 +362,7 @@ public final class ReplayBench {
     }
 
     private static List<KafkaStreams> streamsOf(AmsSystem system) {
-        return List.of(
-                system.agents().streams(),
-                system.knowledge().streams(),
-                system.conversations().streams());
+        return List.copyOf(Replay.processors(system).values());
     }
 
     private static void awaitClosed(List<KafkaStreams> all) throws InterruptedException {

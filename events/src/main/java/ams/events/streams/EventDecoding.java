@@ -128,6 +128,15 @@ public final class EventDecoding {
         return topic.name().replaceAll("[^A-Za-z0-9-]", "-");
     }
 
+    /** Why a record without a value (a tombstone) on an event topic cannot be an event. */
+    public static EventDecodingException tombstone(String expected) {
+        return new EventDecodingException(
+                EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
+                expected,
+                "Empty value (tombstone) on an event topic",
+                null);
+    }
+
     /** The dead letter of a record that does not decode, with its bytes and where it was. */
     public static DeadLetter undecodable(
             String application,
@@ -194,11 +203,7 @@ public final class EventDecoding {
                             : topic.keySerde().deserializer().deserialize(meta.topic(), key);
             try {
                 if (value == null) {
-                    throw new EventDecodingException(
-                            EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
-                            topic.valueSerde().getClass().getSimpleName(),
-                            "Empty value (tombstone) on an event topic",
-                            null);
+                    throw tombstone(topic.valueSerde().getClass().getSimpleName());
                 }
                 V event = topic.valueSerde().deserializer().deserialize(meta.topic(), value);
                 String eventId = envelopeOf.apply(event).getEventId().toString();

@@ -76,11 +76,7 @@ public final class AgentActivityNode implements Processor<byte[], byte[], Object
         GenericRecord event;
         try {
             if (record.value() == null) {
-                throw new EventDecodingException(
-                        EventDecodingException.Kind.NOT_SINGLE_OBJECT_ENCODING,
-                        "AgentEvent",
-                        "Empty value (tombstone) on an event topic",
-                        null);
+                throw EventDecoding.tombstone("AgentEvent");
             }
             event = decoder.decode(record.value());
         } catch (EventDecodingException e) {

@@ -77,11 +77,6 @@ public final class FateLog {
             this.keeping = keeping;
         }
 
-        /** False for a log that keeps nothing ({@link #off()}): callers can skip making a fate. */
-        public boolean keeping() {
-            return keeping;
-        }
-
         public void put(String eventId, Fate fate) {
             if (keeping) {
                 keep(eventId, fate);
