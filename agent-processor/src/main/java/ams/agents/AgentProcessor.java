@@ -67,9 +67,7 @@ public final class AgentProcessor implements AutoCloseable {
                 CommonConfig.withIdleCommits(
                         AgentTopology.buildTopology(catalogue, config, served, fates), config);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
-        HostInfo self =
-                new HostInfo(
-                        config.advertisedHost(), config.getInt(AgentProcessorConfig.HTTP_PORT));
+        HostInfo self = CommonConfig.applicationServer(config);
         StoreQueries storeQueries = new StoreQueries(config.queryMaxWait());
         InstanceRouter router =
                 new InstanceRouter(

@@ -35,6 +35,7 @@ public final class AgentProcessorConfig extends AbstractConfig {
     public static final String HTTP_PORT = CommonConfig.HTTP_PORT;
     public static final String HTTP_ADVERTISED_HOST = CommonConfig.HTTP_ADVERTISED_HOST;
     public static final String NUM_STREAM_THREADS = CommonConfig.NUM_STREAM_THREADS;
+    public static final String FORWARD_PORT = CommonConfig.FORWARD_PORT;
     public static final String COMMIT_INTERVAL_MS = CommonConfig.COMMIT_INTERVAL_MS;
     public static final String CACHE_MAX_BYTES = CommonConfig.CACHE_MAX_BYTES;
     public static final String STREAMS_PREFIX = CommonConfig.STREAMS_PREFIX;

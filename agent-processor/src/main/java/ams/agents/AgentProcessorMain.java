@@ -1,6 +1,7 @@
 package ams.agents;
 
 import ams.service.ProcessMain;
+import ams.service.config.CommonConfig;
 import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import java.io.IOException;
@@ -22,7 +23,8 @@ public final class AgentProcessorMain {
         AgentProcessor processor = AgentProcessor.start(config);
         ProcessMain.serve(
                 "agent-processor",
-                ServiceHttp.Options.of(config.apiToken()),
+                ServiceHttp.Options.of(config.apiToken())
+                        .withForwardPort(config.getInt(CommonConfig.FORWARD_PORT)),
                 config.getString(AgentProcessorConfig.HTTP_HOST),
                 config.getInt(AgentProcessorConfig.HTTP_PORT),
                 app -> {

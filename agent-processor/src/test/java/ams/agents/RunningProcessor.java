@@ -1,6 +1,7 @@
 package ams.agents;
 
 import ams.events.topics.TopicCatalogue;
+import ams.service.config.CommonConfig;
 import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,7 +62,12 @@ final class RunningProcessor implements AutoCloseable {
         props.put("streams.heartbeat.interval.ms", 500);
         props.putAll(overrides);
         AgentProcessor processor = AgentProcessor.start(new AgentProcessorConfig(props));
-        Javalin http = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+        // A forward.port among the overrides is opened as a standalone processor opens it.
+        Javalin http =
+                ServiceHttp.create(
+                        ServiceHttp.Options.of(Optional.empty())
+                                .withForwardPort(
+                                        processor.config().getInt(CommonConfig.FORWARD_PORT)));
         processor.registerRoutes(http);
         FateRoute.register(http, List.of(processor.fates()));
         http.start("127.0.0.1", port);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two instances of one application in one JVM: either answers for every key; one dies, the other
- * takes over.
+ * takes over. The second takes forwarded queries on its forward port ({@code forward.port}), the
+ * first on its HTTP port: both ways of forwarding are in every answer checked.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class TwoInstancesIT {
@@ -56,9 +57,20 @@ class TwoInstancesIT {
                 RunningProcessor.start(
                         kafka.bootstrapServers(), catalogue, application, stateA, standby);
         try (a) {
+            int forwardPort = ams.testkit.FreePorts.next();
+            Map<String, Object> withForwardPort = new java.util.HashMap<>(standby);
+            withForwardPort.put(AgentProcessorConfig.FORWARD_PORT, forwardPort);
             RunningProcessor b =
                     RunningProcessor.start(
-                            kafka.bootstrapServers(), catalogue, application, stateB, standby);
+                            kafka.bootstrapServers(),
+                            catalogue,
+                            application,
+                            stateB,
+                            withForwardPort);
+            assertEquals(
+                    forwardPort,
+                    b.processor().queries().self().port(),
+                    "b advertises its forward port as application.server");
             try {
                 Wait.until(
                         "both instances own active tasks",

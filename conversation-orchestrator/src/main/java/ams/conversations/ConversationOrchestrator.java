@@ -99,10 +99,7 @@ public final class ConversationOrchestrator implements AutoCloseable {
                         CommonConfig.withIdleCommits(topology, config), streamsProperties(config));
         StoreQueries storeQueries = new StoreQueries(Duration.ofSeconds(10));
         queries = new ConversationQueries(streams, storeQueries, served);
-        HostInfo self =
-                new HostInfo(
-                        CommonConfig.advertisedHost(config),
-                        config.getInt(ConversationConfig.HTTP_PORT));
+        HostInfo self = CommonConfig.applicationServer(config);
         InstanceRouter router =
                 new InstanceRouter(
                         streams, self, storeQueries, Duration.ofSeconds(10), config.apiToken());

@@ -3,6 +3,7 @@ package ams.conversations;
 import ams.conversations.http.HttpAgentDirectory;
 import ams.conversations.http.HttpKnowledgeSearch;
 import ams.service.ProcessMain;
+import ams.service.config.CommonConfig;
 import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import java.io.IOException;
@@ -34,7 +35,8 @@ public final class ConversationOrchestratorMain {
                                 config.apiToken()));
         ProcessMain.serve(
                 "conversation-orchestrator",
-                ServiceHttp.Options.of(config.apiToken()),
+                ServiceHttp.Options.of(config.apiToken())
+                        .withForwardPort(config.getInt(CommonConfig.FORWARD_PORT)),
                 config.getString(ConversationConfig.HTTP_HOST),
                 config.getInt(ConversationConfig.HTTP_PORT),
                 app -> {

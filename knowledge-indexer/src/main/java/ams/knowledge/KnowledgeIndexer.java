@@ -71,9 +71,7 @@ public final class KnowledgeIndexer implements AutoCloseable {
         }
         String application = config.applicationId();
         // The address other instances reach this one at: the application.server it advertises.
-        HostInfo self =
-                new HostInfo(
-                        config.advertisedHost(), config.getInt(KnowledgeIndexerConfig.HTTP_PORT));
+        HostInfo self = CommonConfig.applicationServer(config);
         SearchIndex index = new SearchIndex();
         ServedStores served = new ServedStores();
         FateLog applied = config.readOnly() ? FateLog.off() : new FateLog();

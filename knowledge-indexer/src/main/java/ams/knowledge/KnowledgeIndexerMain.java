@@ -1,6 +1,7 @@
 package ams.knowledge;
 
 import ams.service.ProcessMain;
+import ams.service.config.CommonConfig;
 import ams.service.fate.FateRoute;
 import ams.service.http.ServiceHttp;
 import java.io.IOException;
@@ -32,7 +33,8 @@ public final class KnowledgeIndexerMain {
         KnowledgeIndexer indexer = KnowledgeIndexer.start(config);
         ProcessMain.serve(
                 "knowledge-indexer",
-                ServiceHttp.Options.of(config.apiToken()),
+                ServiceHttp.Options.of(config.apiToken())
+                        .withForwardPort(config.getInt(CommonConfig.FORWARD_PORT)),
                 config.getString(KnowledgeIndexerConfig.HTTP_HOST),
                 config.getInt(KnowledgeIndexerConfig.HTTP_PORT),
                 app -> {

@@ -63,14 +63,24 @@ public final class ProcessMain {
             Consumer<Javalin> routes,
             AutoCloseable processor)
             throws InterruptedException {
+        int forwardPort = options.forwardPort();
+        if (forwardPort != 0 && portInUse(new InetSocketAddress(host, forwardPort))) {
+            throw new IllegalStateException(
+                    "forward port "
+                            + forwardPort
+                            + " on "
+                            + host
+                            + " is in use: set AMS_FORWARD_PORT to a free port (or 0 for none)");
+        }
         Javalin http = ServiceHttp.create(options);
         routes.accept(http);
         http.start(host, port);
         log.info(
-                "{} serving on http://{}:{}{}",
+                "{} serving on http://{}:{}{}{}",
                 name,
                 host,
                 http.port(),
+                forwardPort != 0 ? ", forwarded queries on port " + forwardPort : "",
                 options.token().isPresent() ? " (bearer token required)" : "");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -57,11 +57,13 @@ import org.apache.kafka.streams.StreamsConfig;
  * own JVM, as in production: {@link OwnJvmInstance}) and takes a share of the partitions; the same
  * load goes to the first instance for ids the second one owns, so each request is forwarded once:
  * the remote-owner path; and then ids the first owns and ids it forwards, interleaved, where the
- * forwarding goal is judged.
+ * forwarding goal is judged. With {@code forward-port} (the default) the second instance takes the
+ * forwards on its forward port ({@code forward.port}, {@link ams.service.http.ForwardPort}), as a
+ * deployment of several instances is advised to; without, on its HTTP port.
  *
  * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
- * seconds (20), connections (8), forward (true). Broker: AMS_TEST_BOOTSTRAP if set, else one
- * embedded in this JVM.
+ * seconds (20), connections (8), forward (true), forward-port (true). Broker: AMS_TEST_BOOTSTRAP if
+ * set, else one embedded in this JVM.
  */
 public final class AgentQueryBench {
 
@@ -84,6 +86,7 @@ public final class AgentQueryBench {
         Duration warmUp = Duration.ofSeconds(args.length > 4 ? Long.parseLong(args[4]) : 20);
         int connections = args.length > 5 ? Integer.parseInt(args[5]) : 8;
         boolean forward = args.length <= 6 || Boolean.parseBoolean(args[6]);
+        boolean forwardPort = args.length <= 7 || Boolean.parseBoolean(args[7]);
         String run = "bench-queries-" + UUID.randomUUID().toString().substring(0, 6);
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String bootstrap = kafka.bootstrapServers();
@@ -176,6 +179,7 @@ public final class AgentQueryBench {
                             forward
                                     ? forwardedPhase(
                                             props,
+                                            forwardPort,
                                             processor,
                                             agents,
                                             new OpenLoopLoad.Options(
@@ -242,6 +246,7 @@ public final class AgentQueryBench {
      */
     private static Forwarded forwardedPhase(
             Map<String, Object> firstProps,
+            boolean forwardPort,
             AgentProcessor first,
             int agents,
             OpenLoopLoad.Options load,
@@ -250,22 +255,31 @@ public final class AgentQueryBench {
         Map<String, Object> props = new HashMap<>(firstProps);
         int port = FreePorts.next();
         props.put(AgentProcessorConfig.HTTP_PORT, port);
+        // Where the second instance takes forwards: what it advertises as application.server.
+        int advertised = forwardPort ? FreePorts.next() : port;
+        if (forwardPort) {
+            props.put(AgentProcessorConfig.FORWARD_PORT, advertised);
+        }
         props.put(
                 AgentProcessorConfig.STATE_DIR,
                 Files.createTempDirectory("ams-query-bench-second-").toString());
         Path log = Files.createTempFile("ams-query-bench-second-", ".log");
         try (OwnJvmInstance second = OwnJvmInstance.start(props, log)) {
-            List<String> remote = awaitRemoteIds(first, second, port, agents);
+            List<String> remote = awaitRemoteIds(first, second, port, advertised, agents);
             Path paths = Files.createTempFile("ams-query-bench-remote-", ".txt");
             Files.write(paths, remote.stream().map(id -> "/agents/" + id).toList());
             System.out.printf(
                     Locale.ROOT,
-                    "second instance (own JVM, log %s) on port %d owns %d of %d agents%n",
+                    "second instance (own JVM, log %s) on port %d owns %d of %d agents; forwards"
+                            + " go to its %s%n",
                     log,
                     port,
                     remote.size(),
-                    agents);
+                    agents,
+                    forwardPort ? "forward port " + advertised : "HTTP port");
             LongSupplier bothInstances = () -> ThreadCpu.processNanos() + second.cpuNanos();
+            long ownerCpu = second.cpuNanos();
+            long ownerSwitches = second.contextSwitches();
             RouteLoad.Phase phase =
                     RouteLoad.measure(
                             "GET /agents/{id}, owned by the other instance (forwarded once)",
@@ -281,6 +295,14 @@ public final class AgentQueryBench {
                             serverTime,
                             RouteLoad.idleCpuPerNano(bothInstances),
                             bothInstances);
+            // The owner's share of a forwarded request, warm-up included (every request of the
+            // phase went to it): what its way of taking forwards (HTTP port or forward port)
+            // costs, apart from the first instance's and the generator's noise.
+            double sent = load.rate() * (load.warmUp().toSeconds() + load.measured().toSeconds());
+            reportOwner(
+                    (second.cpuNanos() - ownerCpu) / 1e3 / sent,
+                    (second.contextSwitches() - ownerSwitches) / sent,
+                    forwardPort ? "forward port" : "HTTP port");
             // The same ids the first instance owns and those it forwards, measured together:
             // the comparison the goal is about, free of the machine's drift between phases.
             Set<String> remoteIds = new HashSet<>(remote);
@@ -364,7 +386,11 @@ public final class AgentQueryBench {
      * would forward.
      */
     private static List<String> awaitRemoteIds(
-            AgentProcessor first, OwnJvmInstance second, int secondPort, int agents)
+            AgentProcessor first,
+            OwnJvmInstance second,
+            int secondPort,
+            int secondAdvertised,
+            int agents)
             throws InterruptedException {
         ForwardClient client = new ForwardClient(10_000);
         Map<String, String> answerYourself = Map.of(InstanceRouter.FORWARDED_HEADER, "1");
@@ -380,7 +406,7 @@ public final class AgentQueryBench {
                     for (int a = 0; a < agents; a++) {
                         String id = AgentProcessorBench.agentId(a);
                         if (first.queries().locateAgent(id) instanceof AgentQueries.There there
-                                && there.host().port() == secondPort) {
+                                && there.host().port() == secondAdvertised) {
                             remote.add(id);
                         }
                     }
@@ -416,6 +442,26 @@ public final class AgentQueryBench {
      * The harness floor beside the route: what a raw socket server in its own JVM gets from the
      * same generator on the same machine in the same run.
      */
+    private static void reportOwner(double cpuMicros, double switches, String port) {
+        System.out.printf(
+                Locale.ROOT,
+                "owner (second instance, takes forwards on its %s): %.1f us CPU, %.2f context"
+                        + " switches per forwarded request%n",
+                port,
+                cpuMicros,
+                switches);
+        ResultRows.add(
+                "queries: owner's CPU per forwarded request (second instance, on its " + port + ")",
+                cpuMicros,
+                "us/request");
+        ResultRows.add(
+                "queries: owner's context switches per forwarded request (second instance, on its "
+                        + port
+                        + ")",
+                switches,
+                "per request");
+    }
+
     private static void reportFloor(OpenLoopLoad.Result floor, RouteLoad.Phase agent) {
         OpenLoopLoad.Result a = agent.load();
         String what = "queries: harness floor (raw socket server, own JVM, no Kafka, no Jetty) ";

@@ -74,6 +74,34 @@ final class OwnJvmInstance implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no CPU time for " + process.pid()));
     }
 
+    /**
+     * Context switches of the instance's threads so far (voluntary and not, summed over its live
+     * threads from /proc; 0 where there is no /proc): a thread hand-off is one of each side's
+     * voluntary switches, which is what a request costs the kernel beside its CPU.
+     */
+    long contextSwitches() {
+        Path tasks = Path.of("/proc", String.valueOf(process.pid()), "task");
+        long switches = 0;
+        try (var threads = Files.list(tasks)) {
+            for (Path thread : threads.toList()) {
+                try {
+                    for (String line : Files.readAllLines(thread.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")
+                                || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            switches +=
+                                    Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException threadEnded) {
+                    // gone meanwhile: its switches are lost either way
+                }
+            }
+        } catch (IOException noProc) {
+            return 0;
+        }
+        return switches;
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

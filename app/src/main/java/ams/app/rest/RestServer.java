@@ -73,7 +73,10 @@ public final class RestServer implements AutoCloseable {
         Javalin app =
                 ServiceHttp.create(
                         new ServiceHttp.Options(
-                                config.maxRequestBytes(), BearerToken.of(config.bearerToken())));
+                                config.maxRequestBytes(),
+                                BearerToken.of(config.bearerToken()),
+                                // One instance of each processor runs here: nothing forwards.
+                                0));
         // The broker did not take a write: the client may send it again, as for any 503.
         app.exception(
                 EventPublisher.PublishException.class,

@@ -19,6 +19,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * The settings every AMS process shares, defined once: module configs add these to their own {@link
@@ -42,6 +43,7 @@ public final class CommonConfig {
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
+    public static final String FORWARD_PORT = "forward.port";
     public static final String API_TOKEN = BearerToken.CONFIG_KEY;
 
     public static final String STATE_DIR = "state.dir";
@@ -116,7 +118,8 @@ public final class CommonConfig {
                         defaults.httpPort(),
                         Range.between(0, 65535),
                         Importance.HIGH,
-                        "Port of the HTTP routes (0: any free port); also advertised as application.server (env AMS_HTTP_PORT).")
+                        "Port of the HTTP routes (0: any free port); also advertised as application.server unless forward.port is set"
+                                + " (env AMS_HTTP_PORT).")
                 .define(
                         HTTP_ADVERTISED_HOST,
                         ConfigDef.Type.STRING,
@@ -139,7 +142,10 @@ public final class CommonConfig {
                         "Directory of this process's local state (RocksDB stores, datasets); each instance needs its own (env AMS_STATE_DIR).");
     }
 
-    /** Adds the Kafka Streams keys (threads, commit interval, record cache) to {@code def}. */
+    /**
+     * Adds the Kafka Streams keys (threads, forward port, commit interval, record cache) to {@code
+     * def}.
+     */
     public static ConfigDef defineStreams(ConfigDef def) {
         return def.define(
                         NUM_STREAM_THREADS,
@@ -148,6 +154,18 @@ public final class CommonConfig {
                         Range.atLeast(1),
                         Importance.MEDIUM,
                         "Stream threads of this instance (env AMS_NUM_STREAM_THREADS).")
+                .define(
+                        FORWARD_PORT,
+                        ConfigDef.Type.INT,
+                        0,
+                        Range.between(0, 65535),
+                        Importance.LOW,
+                        "Port where other instances of this application forward queries for the keys this one"
+                                + " owns: a lean listener in front of the same routes, token and answers as the HTTP"
+                                + " port, advertised as application.server instead of http.port. Worth it when an"
+                                + " application runs as several instances; keep it off the public network like"
+                                + " http.port. 0: none, instances forward to each other's HTTP port (env"
+                                + " AMS_FORWARD_PORT).")
                 .define(
                         COMMIT_INTERVAL_MS,
                         ConfigDef.Type.LONG,
@@ -244,6 +262,16 @@ public final class CommonConfig {
         return advertised.isBlank() ? config.getString(HTTP_HOST) : advertised;
     }
 
+    /**
+     * Where other instances reach this one for the keys it owns (its {@code application.server}):
+     * the forward port when one is set, else the HTTP port.
+     */
+    public static HostInfo applicationServer(AbstractConfig config) {
+        int forwardPort = config.getInt(FORWARD_PORT);
+        return new HostInfo(
+                advertisedHost(config), forwardPort != 0 ? forwardPort : config.getInt(HTTP_PORT));
+    }
+
     /** The token this process's routes require and its calls carry; empty when none is set. */
     public static Optional<BearerToken> apiToken(AbstractConfig config) {
         Password token = config.getPassword(API_TOKEN);
@@ -263,9 +291,8 @@ public final class CommonConfig {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(APPLICATION_ID));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(BOOTSTRAP_SERVERS));
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(STATE_DIR));
-        props.put(
-                StreamsConfig.APPLICATION_SERVER_CONFIG,
-                advertisedHost(config) + ":" + config.getInt(HTTP_PORT));
+        HostInfo server = applicationServer(config);
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, server.host() + ":" + server.port());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(NUM_STREAM_THREADS));
         Long commitInterval = config.getLong(COMMIT_INTERVAL_MS);

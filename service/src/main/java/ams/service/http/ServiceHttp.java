@@ -12,9 +12,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +42,20 @@ public final class ServiceHttp {
     /** Seconds a client should wait before retrying a 503 (a store moving between instances). */
     public static final String RETRY_AFTER_SECONDS = "1";
 
-    /** What every server of the system is built with. */
-    public record Options(long maxRequestBytes, Optional<BearerToken> token) {
+    /**
+     * What every server of the system is built with. {@code forwardPort}: where other instances
+     * forward queries to this one ({@link ForwardPort}), opened with the server on its host; 0:
+     * none, they forward to the HTTP port.
+     */
+    public record Options(long maxRequestBytes, Optional<BearerToken> token, int forwardPort) {
 
         public static Options of(Optional<BearerToken> token) {
-            return new Options(DEFAULT_MAX_REQUEST_BYTES, token);
+            return new Options(DEFAULT_MAX_REQUEST_BYTES, token, 0);
+        }
+
+        /** These options with a forward port ({@link ForwardPort}; 0: none). */
+        public Options withForwardPort(int port) {
+            return new Options(maxRequestBytes, token, port);
         }
     }
 
@@ -88,8 +101,56 @@ public final class ServiceHttp {
                     }
                 });
         errors(app);
+        if (options.forwardPort() != 0) {
+            openForwardPort(app, options.forwardPort());
+        }
         return app;
     }
+
+    /**
+     * Opens the forward port once the server has started (on the HTTP port's host: the same
+     * interfaces) and closes it before the server stops. A port that cannot be opened fails the
+     * start.
+     */
+    private static void openForwardPort(Javalin app, int port) {
+        AtomicReference<ForwardPort> opened = new AtomicReference<>();
+        app.events(
+                events -> {
+                    events.serverStarted(
+                            () -> {
+                                Server server = app.jettyServer().server();
+                                String host =
+                                        ((ServerConnector) server.getConnectors()[0]).getHost();
+                                try {
+                                    opened.set(
+                                            ForwardPort.open(
+                                                    server,
+                                                    host == null ? "0.0.0.0" : host,
+                                                    port,
+                                                    FORWARD_ANSWER_WAIT));
+                                } catch (IOException e) {
+                                    // A server without the port it advertises to the other
+                                    // instances would be unreachable for them: not started.
+                                    app.stop();
+                                    throw new UncheckedIOException(e);
+                                }
+                                log.info("Forwarded queries taken on {}:{}", host, port);
+                            });
+                    events.serverStopping(
+                            () -> {
+                                ForwardPort open = opened.getAndSet(null);
+                                if (open != null) {
+                                    open.close();
+                                }
+                            });
+                });
+    }
+
+    /**
+     * How long the forward port waits for a route's answer; the forwarding instance gives up sooner
+     * by its own timeout.
+     */
+    private static final Duration FORWARD_ANSWER_WAIT = Duration.ofMinutes(5);
 
     private static final String SPECIFIC_413 = "ams.payload-too-large";
 

@@ -1,0 +1,181 @@
+package ams.service.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ams.events.http.BearerToken;
+import ams.testkit.FreePorts;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ForwardPort} in front of a real server built by {@link ServiceHttp#create}: the same
+ * answers as the HTTP port (routes, token check, error map, framing), each request run on the
+ * thread of its connection, what it does not take refused, and the port gone with the server.
+ */
+class ForwardPortTest {
+
+    private static final String TOKEN = "forward-token";
+
+    private final ForwardClient client = new ForwardClient(5_000);
+    private final Set<String> routeThreads = ConcurrentHashMap.newKeySet();
+    private Javalin server;
+    private int httpPort;
+    private int forwardPort;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private void start() {
+        forwardPort = FreePorts.next();
+        server =
+                ServiceHttp.create(
+                        ServiceHttp.Options.of(BearerToken.of(TOKEN)).withForwardPort(forwardPort));
+        server.get(
+                "/echo/{id}",
+                ctx -> {
+                    routeThreads.add(Thread.currentThread().getName());
+                    ServiceHttp.ok(
+                            ctx,
+                            Map.of(
+                                    "id",
+                                    ctx.pathParam("id"),
+                                    "q",
+                                    String.valueOf(ctx.queryParam("q")),
+                                    "forwarded",
+                                    String.valueOf(ctx.header(InstanceRouter.FORWARDED_HEADER))));
+                });
+        server.get("/large", ctx -> ctx.result("x".repeat(200_000)));
+        server.get(
+                "/missing",
+                ctx -> {
+                    throw new NotFoundException("no agent 'ghost'");
+                });
+        httpPort = server.start("127.0.0.1", 0).port();
+    }
+
+    private static Map<String, String> headers() {
+        return Map.of(InstanceRouter.FORWARDED_HEADER, "1", "Authorization", "Bearer " + TOKEN);
+    }
+
+    @Test
+    void answersAsTheHttpPortDoes() throws IOException {
+        start();
+        for (String path :
+                new String[] {"/echo/agent%20%C3%A9?q=a%26b", "/missing", "/nowhere", "/large"}) {
+            ForwardClient.Response viaHttp = client.get("127.0.0.1", httpPort, path, headers());
+            ForwardClient.Response viaForward =
+                    client.get("127.0.0.1", forwardPort, path, headers());
+            assertEquals(viaHttp.status(), viaForward.status(), path);
+            assertEquals(viaHttp.text(), viaForward.text(), path);
+        }
+        ForwardClient.Response echo =
+                client.get("127.0.0.1", forwardPort, "/echo/a?q=b", headers());
+        assertTrue(echo.text().contains("\"forwarded\":\"1\""), echo.text());
+    }
+
+    @Test
+    void refusesARequestWithoutTheToken() throws IOException {
+        start();
+        Map<String, String> noToken = Map.of(InstanceRouter.FORWARDED_HEADER, "1");
+        ForwardClient.Response viaHttp = client.get("127.0.0.1", httpPort, "/echo/a", noToken);
+        ForwardClient.Response viaForward =
+                client.get("127.0.0.1", forwardPort, "/echo/a", noToken);
+        assertEquals(401, viaForward.status(), viaForward.text());
+        assertEquals(viaHttp.text(), viaForward.text());
+        ForwardClient.Response wrong =
+                client.get(
+                        "127.0.0.1",
+                        forwardPort,
+                        "/echo/a",
+                        Map.of("Authorization", "Bearer wrong"));
+        assertEquals(401, wrong.status());
+    }
+
+    @Test
+    void runsEachRequestOnItsConnectionsThreadAndKeepsTheConnection() throws IOException {
+        start();
+        for (int i = 0; i < 20; i++) {
+            ForwardClient.Response response =
+                    client.get("127.0.0.1", forwardPort, "/echo/a" + i, headers());
+            assertEquals(200, response.status(), response.text());
+        }
+        // Twenty sequential GETs over one pooled connection: one connection thread, no hand-off to
+        // Jetty's pool.
+        assertEquals(1, routeThreads.size(), routeThreads.toString());
+        assertTrue(
+                routeThreads.iterator().next().startsWith("ams-forward-" + forwardPort),
+                routeThreads.toString());
+    }
+
+    @Test
+    void refusesWhatItDoesNotTakeWithAClearAnswer() throws IOException {
+        start();
+        String answer =
+                exchange(
+                        "POST /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                + "Authorization: Bearer "
+                                + TOKEN
+                                + "\r\n\r\n{}");
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertTrue(answer.contains("GET and HEAD requests only"), answer);
+        String withBody =
+                exchange(
+                        "GET /echo/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + "0\r\n\r\n");
+        assertTrue(withBody.contains("requests without a body"), withBody);
+    }
+
+    @Test
+    void closesWithTheServer() throws IOException {
+        start();
+        assertEquals(200, client.get("127.0.0.1", forwardPort, "/echo/a", headers()).status());
+        server.stop();
+        server = null;
+        assertThrows(
+                IOException.class,
+                () -> new ForwardClient(2_000).get("127.0.0.1", forwardPort, "/echo/a", headers()));
+    }
+
+    @Test
+    void aPortInUseFailsTheStart() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            Javalin failing =
+                    ServiceHttp.create(
+                            ServiceHttp.Options.of(BearerToken.of(TOKEN))
+                                    .withForwardPort(taken.getLocalPort()));
+            RuntimeException e =
+                    assertThrows(RuntimeException.class, () -> failing.start("127.0.0.1", 0));
+            assertTrue(
+                    String.valueOf(e.getMessage()).contains("forward.port")
+                            || String.valueOf(e.getCause()).contains("forward.port"),
+                    String.valueOf(e));
+        }
+    }
+
+    /** Sends raw bytes on a new connection and reads until the server closes it. */
+    private String exchange(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", forwardPort)) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
