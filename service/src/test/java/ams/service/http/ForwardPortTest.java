@@ -123,6 +123,48 @@ class ForwardPortTest {
     }
 
     @Test
+    void answersConcurrentForwardsEachWithItsOwnAnswer() throws Exception {
+        start();
+        int threads = 16;
+        int each = 50;
+        java.util.concurrent.ExecutorService pool =
+                java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(
+                        pool.submit(
+                                () -> {
+                                    int answered = 0;
+                                    for (int i = 0; i < each; i++) {
+                                        String id = "t" + thread + "-" + i;
+                                        ForwardClient.Response response =
+                                                client.get(
+                                                        "127.0.0.1",
+                                                        forwardPort,
+                                                        "/echo/" + id,
+                                                        headers());
+                                        assertEquals(200, response.status(), response.text());
+                                        assertTrue(
+                                                response.text().contains("\"id\":\"" + id + "\""),
+                                                id + ": " + response.text());
+                                        answered++;
+                                    }
+                                    return answered;
+                                }));
+            }
+            int answered = 0;
+            for (java.util.concurrent.Future<Integer> f : done) {
+                answered += f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertEquals(threads * each, answered);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void refusesWhatItDoesNotTakeWithAClearAnswer() throws IOException {
         start();
         String answer =
