@@ -62,8 +62,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * deployment of several instances is advised to; without, on its HTTP port.
  *
  * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
- * seconds (20), connections (8), forward (true), forward-port (true). Broker: AMS_TEST_BOOTSTRAP if
- * set, else one embedded in this JVM.
+ * seconds (20), connections (8), forward (true), forward-port (true), direct (false: with true,
+ * {@code GET /agents/{id}} is also asked on the first instance's own forward port, after its phase:
+ * what a thread per connection in front of the same routes answers in, without Jetty's selector and
+ * pool hand-offs; a comparison, not a goal). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded
+ * in this JVM.
  */
 public final class AgentQueryBench {
 
@@ -87,6 +90,7 @@ public final class AgentQueryBench {
         int connections = args.length > 5 ? Integer.parseInt(args[5]) : 8;
         boolean forward = args.length <= 6 || Boolean.parseBoolean(args[6]);
         boolean forwardPort = args.length <= 7 || Boolean.parseBoolean(args[7]);
+        boolean direct = args.length > 8 && Boolean.parseBoolean(args[8]);
         String run = "bench-queries-" + UUID.randomUUID().toString().substring(0, 6);
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String bootstrap = kafka.bootstrapServers();
@@ -117,7 +121,11 @@ public final class AgentQueryBench {
                     Thread.sleep(100);
                 }
                 Recorder serverTime = RouteLoad.serverTimeRecorder();
-                Javalin app = ServiceHttp.create(ServiceHttp.Options.of(Optional.empty()));
+                int ownForwardPort = direct ? FreePorts.next() : 0;
+                Javalin app =
+                        ServiceHttp.create(
+                                ServiceHttp.Options.of(Optional.empty())
+                                        .withForwardPort(ownForwardPort));
                 // After the shared before handlers (token, query string), so those are not in it.
                 app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
                 app.after(
@@ -160,6 +168,30 @@ public final class AgentQueryBench {
                                             connections),
                                     serverTime,
                                     idleCpuPerNano);
+                    if (direct) {
+                        RouteLoad.Phase onForwardPort =
+                                RouteLoad.measure(
+                                        "GET /agents/{id} on the forward port",
+                                        new OpenLoopLoad.Options(
+                                                "127.0.0.1",
+                                                ownForwardPort,
+                                                "/agents/agent-%06d",
+                                                agents,
+                                                rate,
+                                                warmUp,
+                                                measured,
+                                                connections),
+                                        serverTime,
+                                        idleCpuPerNano);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "GET /agents/{id} on the HTTP port: p99 %.3f ms, %.1f us CPU; on"
+                                        + " the forward port: p99 %.3f ms, %.1f us CPU%n",
+                                agent.load().p99(),
+                                agent.cpuMicrosPerRequest(),
+                                onForwardPort.load().p99(),
+                                onForwardPort.cpuMicrosPerRequest());
+                    }
                     RouteLoad.Interleaved together =
                             RouteLoad.interleaved(
                                     "empty route",
