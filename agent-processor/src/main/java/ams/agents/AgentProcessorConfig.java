@@ -178,10 +178,6 @@ public final class AgentProcessorConfig extends AbstractConfig {
         return CommonConfig.catalogue(this);
     }
 
-    public String advertisedHost() {
-        return CommonConfig.advertisedHost(this);
-    }
-
     public int maxTextBytes() {
         return getInt(MAX_TEXT_BYTES);
     }

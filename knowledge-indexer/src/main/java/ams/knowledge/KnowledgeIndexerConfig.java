@@ -236,10 +236,6 @@ public final class KnowledgeIndexerConfig extends AbstractConfig {
         return CommonConfig.catalogue(this);
     }
 
-    public String advertisedHost() {
-        return CommonConfig.advertisedHost(this);
-    }
-
     /**
      * The Kafka Streams properties of this instance: the shared ones under exactly_once_v2, plus
      * room for chunk records. A {@code streams.*} key passed through still wins over these (a

@@ -63,15 +63,9 @@ public final class ProcessMain {
             Consumer<Javalin> routes,
             AutoCloseable processor)
             throws InterruptedException {
+        // A forward port that cannot be opened fails the start with its own message
+        // (ForwardPort.open).
         int forwardPort = options.forwardPort();
-        if (forwardPort != 0 && portInUse(new InetSocketAddress(host, forwardPort))) {
-            throw new IllegalStateException(
-                    "forward port "
-                            + forwardPort
-                            + " on "
-                            + host
-                            + " is in use: set AMS_FORWARD_PORT to a free port (or 0 for none)");
-        }
         Javalin http = ServiceHttp.create(options);
         routes.accept(http);
         http.start(host, port);

@@ -12,7 +12,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -47,7 +47,7 @@ public final class ForwardPort implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ForwardPort.class);
 
     /** Connections served at once; a forward beyond them is refused (the caller answers 503). */
-    static final int MAX_CONNECTIONS = 256;
+    private static final int MAX_CONNECTIONS = 256;
 
     private static final int MAX_HEAD_BYTES = 64 * 1024;
 
@@ -239,11 +239,11 @@ public final class ForwardPort implements AutoCloseable {
                     if (length >= MAX_HEAD_BYTES) {
                         return new Head(null, false, "request head longer than " + MAX_HEAD_BYTES);
                     }
-                    buffer = java.util.Arrays.copyOf(buffer, length * 2);
+                    buffer = Arrays.copyOf(buffer, length * 2);
                 }
                 buffer[length++] = (byte) b;
                 if (b == '\n' && endsHead(buffer, length)) {
-                    byte[] bytes = java.util.Arrays.copyOf(buffer, length);
+                    byte[] bytes = Arrays.copyOf(buffer, length);
                     return check(bytes);
                 }
             }
@@ -256,18 +256,27 @@ public final class ForwardPort implements AutoCloseable {
 
         private static Head check(byte[] bytes) {
             String text = new String(bytes, StandardCharsets.ISO_8859_1);
-            boolean get = text.startsWith("GET ");
             boolean head = text.startsWith("HEAD ");
-            if (!get && !head) {
+            if (!head && !text.startsWith("GET ")) {
                 return new Head(null, false, "the forward port takes GET and HEAD requests only");
             }
-            String lower = text.toLowerCase(Locale.ROOT);
-            if (lower.contains("\ntransfer-encoding:")
-                    || (lower.contains("\ncontent-length:")
-                            && !lower.matches("(?s).*\ncontent-length:\\s*0\\s*\r?\n.*"))) {
-                return new Head(null, false, "the forward port takes requests without a body");
+            for (int line = text.indexOf('\n') + 1; line < text.length(); ) {
+                int end = text.indexOf('\n', line);
+                String field = text.substring(line, end < 0 ? text.length() : end).trim();
+                if (startsWithIgnoringCase(field, "transfer-encoding:")
+                        || (startsWithIgnoringCase(field, "content-length:")
+                                && !field.substring("content-length:".length())
+                                        .trim()
+                                        .equals("0"))) {
+                    return new Head(null, false, "the forward port takes requests without a body");
+                }
+                line = end < 0 ? text.length() : end + 1;
             }
             return new Head(bytes, head, null);
+        }
+
+        private static boolean startsWithIgnoringCase(String text, String prefix) {
+            return text.regionMatches(true, 0, prefix, 0, prefix.length());
         }
     }
 
@@ -278,7 +287,7 @@ public final class ForwardPort implements AutoCloseable {
                         + body.length
                         + "\r\nConnection: close\r\n\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
-        byte[] all = java.util.Arrays.copyOf(headBytes, headBytes.length + body.length);
+        byte[] all = Arrays.copyOf(headBytes, headBytes.length + body.length);
         System.arraycopy(body, 0, all, headBytes.length, body.length);
         return all;
     }

@@ -180,6 +180,16 @@ class ForwardPortTest {
                         "GET /echo/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                                 + "0\r\n\r\n");
         assertTrue(withBody.contains("requests without a body"), withBody);
+        String withLength =
+                exchange("GET /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+        assertTrue(withLength.contains("requests without a body"), withLength);
+        String emptyBody =
+                exchange(
+                        "GET /echo/a HTTP/1.1\r\nHost: x\r\ncontent-length:  0\r\n"
+                                + "Authorization: Bearer "
+                                + TOKEN
+                                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(emptyBody.startsWith("HTTP/1.1 200 "), emptyBody);
     }
 
     @Test
