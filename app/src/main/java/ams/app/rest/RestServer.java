@@ -76,7 +76,8 @@ public final class RestServer implements AutoCloseable {
                                 config.maxRequestBytes(),
                                 BearerToken.of(config.bearerToken()),
                                 // One instance of each processor runs here: nothing forwards.
-                                0));
+                                0,
+                                true));
         // The broker did not take a write: the client may send it again, as for any 503.
         app.exception(
                 EventPublisher.PublishException.class,

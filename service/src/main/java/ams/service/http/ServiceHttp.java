@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -45,17 +47,28 @@ public final class ServiceHttp {
     /**
      * What every server of the system is built with. {@code forwardPort}: where other instances
      * forward queries to this one ({@link ForwardPort}), opened with the server on its host; 0:
-     * none, they forward to the HTTP port.
+     * none, they forward to the HTTP port. {@code threadPerConnection}: the HTTP port serves each
+     * connection on its own thread ({@link ThreadPerConnectionConnector}, the default); false:
+     * Jetty's selector connector, kept as the benchmarks' anchor.
      */
-    public record Options(long maxRequestBytes, Optional<BearerToken> token, int forwardPort) {
+    public record Options(
+            long maxRequestBytes,
+            Optional<BearerToken> token,
+            int forwardPort,
+            boolean threadPerConnection) {
 
         public static Options of(Optional<BearerToken> token) {
-            return new Options(DEFAULT_MAX_REQUEST_BYTES, token, 0);
+            return new Options(DEFAULT_MAX_REQUEST_BYTES, token, 0, true);
         }
 
         /** These options with a forward port ({@link ForwardPort}; 0: none). */
         public Options withForwardPort(int port) {
-            return new Options(maxRequestBytes, token, port);
+            return new Options(maxRequestBytes, token, port, threadPerConnection);
+        }
+
+        /** These options with the HTTP port on Jetty's selector connector. */
+        public Options withSelector() {
+            return new Options(maxRequestBytes, token, forwardPort, false);
         }
     }
 
@@ -101,10 +114,46 @@ public final class ServiceHttp {
                     }
                 });
         errors(app);
+        if (options.threadPerConnection()) {
+            threadPerConnection(app, options.maxRequestBytes());
+        }
         if (options.forwardPort() != 0) {
             openForwardPort(app, options.forwardPort());
         }
         return app;
+    }
+
+    /**
+     * Puts a {@link ThreadPerConnectionConnector} in place of the connector Javalin made for the
+     * HTTP port, on the same host and port and with the same HTTP configuration, just before the
+     * server starts.
+     */
+    private static void threadPerConnection(Javalin app, long maxRequestBytes) {
+        app.events(
+                events ->
+                        events.serverStarting(
+                                () -> {
+                                    Server server = app.jettyServer().server();
+                                    Connector[] connectors = server.getConnectors();
+                                    if (connectors.length != 1
+                                            || connectors[0].getClass() != ServerConnector.class) {
+                                        // A server someone set up otherwise: left as it is.
+                                        return;
+                                    }
+                                    ServerConnector made = (ServerConnector) connectors[0];
+                                    ThreadPerConnectionConnector connector =
+                                            new ThreadPerConnectionConnector(
+                                                    server,
+                                                    maxRequestBytes,
+                                                    ThreadPerConnectionConnector
+                                                            .DEFAULT_MAX_CONNECTIONS,
+                                                    made.getConnectionFactories()
+                                                            .toArray(ConnectionFactory[]::new));
+                                    connector.setHost(made.getHost());
+                                    connector.setPort(made.getPort());
+                                    connector.setIdleTimeout(made.getIdleTimeout());
+                                    server.setConnectors(new Connector[] {connector});
+                                }));
     }
 
     /**
