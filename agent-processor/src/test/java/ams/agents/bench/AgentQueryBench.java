@@ -62,11 +62,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * deployment of several instances is advised to; without, on its HTTP port.
  *
  * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
- * seconds (20), connections (8), forward (true), forward-port (true), direct (false: with true,
- * {@code GET /agents/{id}} is also asked on the first instance's own forward port, after its phase:
- * what a thread per connection in front of the same routes answers in, without Jetty's selector and
- * pool hand-offs; a comparison, not a goal). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded
- * in this JVM.
+ * seconds (20), connections (8), forward (true), forward-port (true), anchor (true: {@code GET
+ * /agents/{id}} is also asked, after its own phase, on a second server of the same process over the
+ * same stores, listening with Jetty's selector connector instead of a thread per connection ({@link
+ * ams.service.http.ThreadPerConnectionConnector}): what the servers answered in before, measured in
+ * the same run). Broker: AMS_TEST_BOOTSTRAP if set, else one embedded in this JVM.
  */
 public final class AgentQueryBench {
 
@@ -90,7 +90,7 @@ public final class AgentQueryBench {
         int connections = args.length > 5 ? Integer.parseInt(args[5]) : 8;
         boolean forward = args.length <= 6 || Boolean.parseBoolean(args[6]);
         boolean forwardPort = args.length <= 7 || Boolean.parseBoolean(args[7]);
-        boolean direct = args.length > 8 && Boolean.parseBoolean(args[8]);
+        boolean anchor = args.length <= 8 || Boolean.parseBoolean(args[8]);
         String run = "bench-queries-" + UUID.randomUUID().toString().substring(0, 6);
         try (KafkaCluster kafka = KafkaClusters.fromEnvironment()) {
             String bootstrap = kafka.bootstrapServers();
@@ -121,23 +121,19 @@ public final class AgentQueryBench {
                     Thread.sleep(100);
                 }
                 Recorder serverTime = RouteLoad.serverTimeRecorder();
-                int ownForwardPort = direct ? FreePorts.next() : 0;
                 Javalin app =
-                        ServiceHttp.create(
-                                ServiceHttp.Options.of(Optional.empty())
-                                        .withForwardPort(ownForwardPort));
-                // After the shared before handlers (token, query string), so those are not in it.
-                app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
-                app.after(
-                        ctx -> {
-                            Long started = ctx.attribute(STARTED);
-                            if (started != null) {
-                                RouteLoad.recordServerTime(serverTime, started);
-                            }
-                        });
-                app.get(EMPTY_ROUTE, ctx -> ServiceHttp.raw(ctx, 200, "{}"));
-                processor.registerRoutes(app);
+                        server(ServiceHttp.Options.of(Optional.empty()), processor, serverTime);
                 app.start("127.0.0.1", port);
+                int selectorPort = anchor ? FreePorts.next() : 0;
+                Javalin selectorApp =
+                        anchor
+                                ? server(
+                                                ServiceHttp.Options.of(Optional.empty())
+                                                        .withSelector(),
+                                                processor,
+                                                serverTime)
+                                        .start("127.0.0.1", selectorPort)
+                                : null;
                 try {
                     double idleCpuPerNano = RouteLoad.idleCpuPerNano();
                     RouteLoad.Phase empty =
@@ -168,30 +164,22 @@ public final class AgentQueryBench {
                                             connections),
                                     serverTime,
                                     idleCpuPerNano);
-                    if (direct) {
-                        RouteLoad.Phase onForwardPort =
-                                RouteLoad.measure(
-                                        "GET /agents/{id} on the forward port",
-                                        new OpenLoopLoad.Options(
-                                                "127.0.0.1",
-                                                ownForwardPort,
-                                                "/agents/agent-%06d",
-                                                agents,
-                                                rate,
-                                                warmUp,
-                                                measured,
-                                                connections),
-                                        serverTime,
-                                        idleCpuPerNano);
-                        System.out.printf(
-                                Locale.ROOT,
-                                "GET /agents/{id} on the HTTP port: p99 %.3f ms, %.1f us CPU; on"
-                                        + " the forward port: p99 %.3f ms, %.1f us CPU%n",
-                                agent.load().p99(),
-                                agent.cpuMicrosPerRequest(),
-                                onForwardPort.load().p99(),
-                                onForwardPort.cpuMicrosPerRequest());
-                    }
+                    RouteLoad.Phase onSelector =
+                            anchor
+                                    ? RouteLoad.measure(
+                                            "GET /agents/{id} on Jetty's selector connector",
+                                            new OpenLoopLoad.Options(
+                                                    "127.0.0.1",
+                                                    selectorPort,
+                                                    "/agents/agent-%06d",
+                                                    agents,
+                                                    rate,
+                                                    warmUp,
+                                                    measured,
+                                                    connections),
+                                            serverTime,
+                                            idleCpuPerNano)
+                                    : null;
                     RouteLoad.Interleaved together =
                             RouteLoad.interleaved(
                                     "empty route",
@@ -226,6 +214,9 @@ public final class AgentQueryBench {
                                             serverTime)
                                     : null;
                     report(empty, agent, agents, partitions, connections, measured, warmUp);
+                    if (onSelector != null) {
+                        reportAnchor(agent, onSelector);
+                    }
                     reportInterleaved(
                             together,
                             "queries: GET /agents/{id} p99 minus the empty route's p99,"
@@ -261,9 +252,59 @@ public final class AgentQueryBench {
                     }
                 } finally {
                     app.stop();
+                    if (selectorApp != null) {
+                        selectorApp.stop();
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * A query server over {@code processor}'s stores: its routes, the empty route, and the route
+     * timer (after the shared before handlers, token and query string, so those are not in it).
+     */
+    private static Javalin server(
+            ServiceHttp.Options options, AgentProcessor processor, Recorder serverTime) {
+        Javalin app = ServiceHttp.create(options);
+        app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
+        app.after(
+                ctx -> {
+                    Long started = ctx.attribute(STARTED);
+                    if (started != null) {
+                        RouteLoad.recordServerTime(serverTime, started);
+                    }
+                });
+        app.get(EMPTY_ROUTE, ctx -> ServiceHttp.raw(ctx, 200, "{}"));
+        processor.registerRoutes(app);
+        return app;
+    }
+
+    /**
+     * The same route on the same stores behind Jetty's selector connector, the way in before the
+     * thread per connection: p99 and CPU beside the HTTP port's.
+     */
+    private static void reportAnchor(RouteLoad.Phase agent, RouteLoad.Phase selector) {
+        OpenLoopLoad.Result a = agent.load();
+        OpenLoopLoad.Result s = selector.load();
+        String limit = " (Jetty's selector connector, same stores, next phase)";
+        ResultRows.add(
+                "queries: GET /agents/{id} p99, thread per connection",
+                a.p99(),
+                "ms",
+                ResultRows.number(s.p99()) + " ms" + limit,
+                a.p99() / s.p99(),
+                "",
+                null);
+        ResultRows.add(
+                "queries: server process CPU per request, GET /agents/{id}, thread per connection",
+                agent.cpuMicrosPerRequest(),
+                "us/request",
+                ResultRows.number(selector.cpuMicrosPerRequest()) + " us/request" + limit,
+                agent.cpuMicrosPerRequest() / selector.cpuMicrosPerRequest(),
+                "",
+                null);
+        System.out.println(RouteLoad.table(List.of(agent, selector)));
     }
 
     /**

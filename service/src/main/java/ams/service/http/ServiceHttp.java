@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -118,7 +117,7 @@ public final class ServiceHttp {
             threadPerConnection(app, options.maxRequestBytes());
         }
         if (options.forwardPort() != 0) {
-            openForwardPort(app, options.forwardPort());
+            openForwardPort(app, options.forwardPort(), options.maxRequestBytes());
         }
         return app;
     }
@@ -161,7 +160,7 @@ public final class ServiceHttp {
      * interfaces) and closes it before the server stops. A port that cannot be opened fails the
      * start.
      */
-    private static void openForwardPort(Javalin app, int port) {
+    private static void openForwardPort(Javalin app, int port, long maxRequestBytes) {
         AtomicReference<ForwardPort> opened = new AtomicReference<>();
         app.events(
                 events -> {
@@ -176,7 +175,7 @@ public final class ServiceHttp {
                                                     server,
                                                     host == null ? "0.0.0.0" : host,
                                                     port,
-                                                    FORWARD_ANSWER_WAIT));
+                                                    maxRequestBytes));
                                 } catch (IOException e) {
                                     // A server without the port it advertises to the other
                                     // instances would be unreachable for them: not started.
@@ -194,12 +193,6 @@ public final class ServiceHttp {
                             });
                 });
     }
-
-    /**
-     * How long the forward port waits for a route's answer; the forwarding instance gives up sooner
-     * by its own timeout.
-     */
-    private static final Duration FORWARD_ANSWER_WAIT = Duration.ofMinutes(5);
 
     private static final String SPECIFIC_413 = "ams.payload-too-large";
 

@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -202,14 +203,33 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
         thread.start();
     }
 
+    /**
+     * Stops accepting, then ends every connection after the request it is answering (as if the
+     * client had closed it: idle ones close at once), and closes what is still open after {@link
+     * #STOP_GRACE_MILLIS} (streams, slow routes). A selector closes its connections when it stops;
+     * these have none.
+     */
     @Override
     protected void doStop() throws Exception {
         super.doStop();
-        // A selector closes its connections when it stops; these have none.
+        for (EndPoint endpoint : getConnectedEndPoints().toArray(EndPoint[]::new)) {
+            try {
+                ((BlockingEndPoint) endpoint).addInputEOF();
+            } catch (RuntimeException ended) {
+                // Its input had ended already.
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS);
+        while (!getConnectedEndPoints().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         for (EndPoint endpoint : getConnectedEndPoints().toArray(EndPoint[]::new)) {
             endpoint.close();
         }
     }
+
+    /** How long a stop waits for the requests being answered. */
+    private static final long STOP_GRACE_MILLIS = 2_000;
 
     /** An {@link ApiError} answer written here, before Jetty saw the request; closes. */
     private static byte[] answer(int status, String message, boolean retry) {
