@@ -1,6 +1,7 @@
 package ams.service.http;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -52,6 +53,67 @@ final class BlockingEndPoint extends ByteArrayEndPoint {
     /** Bytes of the next request are arriving: the connection is not idle while they do. */
     void receiving() {
         notIdle();
+    }
+
+    /** Bytes of a streamed body handed in and not yet read by Jetty, at most. */
+    private static final long MAX_QUEUED_BYTES = 256 * 1024;
+
+    private final Object queue = new Object();
+    private long given;
+    private long taken;
+
+    /**
+     * Hands in more of a body whose request runs on another thread, waiting while Jetty has more
+     * than {@link #MAX_QUEUED_BYTES} of it unread: a slow route slows its client down, and nothing
+     * piles up here. Once Jetty has answered and will close (output shut) or has closed, the bytes
+     * are dropped: the rest of the body is read off the socket only to reach its end.
+     */
+    void give(ByteBuffer bytes) throws InterruptedIOException {
+        synchronized (queue) {
+            while (given - taken > MAX_QUEUED_BYTES && isOpen() && !isOutputShutdown()) {
+                try {
+                    queue.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted handing in a request body");
+                }
+            }
+            if (!isOpen() || isOutputShutdown()) {
+                return;
+            }
+            given += bytes.remaining();
+        }
+        // Whatever Jetty runs on this input runs on its pool, never here: Jetty may have put off
+        // the request until its body arrived (delayDispatchUntilContent), and this thread must
+        // go on reading the body the route will wait for.
+        addInputAndExecute(bytes);
+    }
+
+    /**
+     * Hands in a request, or its start: run here, on the calling thread ({@code runHere}), or on
+     * the server's pool while the calling thread goes on reading its body.
+     */
+    void hand(ByteBuffer bytes, boolean runHere) {
+        synchronized (queue) {
+            given += bytes.remaining();
+        }
+        if (runHere) {
+            addInput(bytes);
+        } else {
+            addInputAndExecute(bytes);
+        }
+    }
+
+    @Override
+    public int fill(ByteBuffer buffer) throws IOException {
+        int filled = super.fill(buffer);
+        if (filled > 0) {
+            synchronized (queue) {
+                taken += filled;
+                queue.notifyAll();
+            }
+        }
+        return filled;
     }
 
     /**

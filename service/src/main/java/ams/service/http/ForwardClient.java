@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,11 +37,16 @@ public final class ForwardClient {
      * caller that reads the answer decodes it).
      */
     @SuppressWarnings("ArrayRecordComponent") // a received body, never compared or hashed
-    public record Response(int status, byte[] body) {
+    public record Response(int status, byte[] body, Map<String, String> headers) {
 
         /** The body as UTF-8 text. */
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
+        }
+
+        /** A header of the answer (name in any case), or null. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 
@@ -168,6 +174,7 @@ public final class ForwardClient {
             boolean keepAlive = statusLine.startsWith("HTTP/1.1");
             long length = -1;
             boolean chunked = false;
+            Map<String, String> headers = new HashMap<>();
             for (String header = line(); !header.isEmpty(); header = line()) {
                 int colon = header.indexOf(':');
                 if (colon <= 0) {
@@ -175,6 +182,7 @@ public final class ForwardClient {
                 }
                 String name = header.substring(0, colon).trim().toLowerCase(Locale.ROOT);
                 String value = header.substring(colon + 1).trim();
+                headers.put(name, value);
                 switch (name) {
                     case "content-length" -> length = Long.parseLong(value);
                     case "transfer-encoding" ->
@@ -202,7 +210,7 @@ public final class ForwardClient {
                 body = in.readAllBytes();
                 keepAlive = false;
             }
-            return new Exchange(new Response(status, body), keepAlive);
+            return new Exchange(new Response(status, body, headers), keepAlive);
         }
 
         private byte[] chunkedBody() throws IOException {

@@ -32,8 +32,7 @@ public final class ForwardPort implements AutoCloseable {
      * Opens the port on {@code host:port} (0: any free port) for {@code server}, which must be
      * started: its routes answer what arrives here.
      */
-    public static ForwardPort open(Server server, String host, int port, long maxRequestBytes)
-            throws IOException {
+    public static ForwardPort open(Server server, String host, int port) throws IOException {
         HttpConnectionFactory http = null;
         for (Connector c : server.getConnectors()) {
             if (c instanceof ServerConnector served) {
@@ -48,7 +47,6 @@ public final class ForwardPort implements AutoCloseable {
         ThreadPerConnectionConnector connector =
                 new ThreadPerConnectionConnector(
                         server,
-                        maxRequestBytes,
                         MAX_CONNECTIONS,
                         new HttpConnectionFactory(http.getHttpConfiguration()));
         connector.setHost(host);

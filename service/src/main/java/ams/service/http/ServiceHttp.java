@@ -114,10 +114,10 @@ public final class ServiceHttp {
                 });
         errors(app);
         if (options.threadPerConnection()) {
-            threadPerConnection(app, options.maxRequestBytes());
+            threadPerConnection(app);
         }
         if (options.forwardPort() != 0) {
-            openForwardPort(app, options.forwardPort(), options.maxRequestBytes());
+            openForwardPort(app, options.forwardPort());
         }
         return app;
     }
@@ -127,7 +127,7 @@ public final class ServiceHttp {
      * HTTP port, on the same host and port and with the same HTTP configuration, just before the
      * server starts.
      */
-    private static void threadPerConnection(Javalin app, long maxRequestBytes) {
+    private static void threadPerConnection(Javalin app) {
         app.events(
                 events ->
                         events.serverStarting(
@@ -143,7 +143,6 @@ public final class ServiceHttp {
                                     ThreadPerConnectionConnector connector =
                                             new ThreadPerConnectionConnector(
                                                     server,
-                                                    maxRequestBytes,
                                                     ThreadPerConnectionConnector
                                                             .DEFAULT_MAX_CONNECTIONS,
                                                     made.getConnectionFactories()
@@ -160,7 +159,7 @@ public final class ServiceHttp {
      * interfaces) and closes it before the server stops. A port that cannot be opened fails the
      * start.
      */
-    private static void openForwardPort(Javalin app, int port, long maxRequestBytes) {
+    private static void openForwardPort(Javalin app, int port) {
         AtomicReference<ForwardPort> opened = new AtomicReference<>();
         app.events(
                 events -> {
@@ -172,10 +171,7 @@ public final class ServiceHttp {
                                 try {
                                     opened.set(
                                             ForwardPort.open(
-                                                    server,
-                                                    host == null ? "0.0.0.0" : host,
-                                                    port,
-                                                    maxRequestBytes));
+                                                    server, host == null ? "0.0.0.0" : host, port));
                                 } catch (IOException e) {
                                     // A server without the port it advertises to the other
                                     // instances would be unreachable for them: not started.

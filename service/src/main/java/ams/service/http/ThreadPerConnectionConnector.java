@@ -43,7 +43,6 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
     /** Connections served at once when not told otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS = 512;
 
-    private final long maxRequestBytes;
     private final int maxConnections;
     private final Semaphore slots;
     private final AtomicInteger threads = new AtomicInteger();
@@ -59,12 +58,8 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
      * socket and its life cycle, so {@code Javalin.port()} and start and stop work as they did.
      */
     public ThreadPerConnectionConnector(
-            Server server,
-            long maxRequestBytes,
-            int maxConnections,
-            ConnectionFactory... factories) {
+            Server server, int maxConnections, ConnectionFactory... factories) {
         super(server, 1, 1, factories);
-        this.maxRequestBytes = maxRequestBytes;
         this.maxConnections = maxConnections;
         this.slots = new Semaphore(maxConnections);
     }
@@ -117,28 +112,39 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
             endpoint.close();
             return;
         }
-        WholeRequests requests = new WholeRequests(channel, maxRequestBytes, endpoint::receiving);
+        WholeRequests requests = new WholeRequests(channel, endpoint::receiving);
+        WholeRequests.Jetty jetty =
+                new WholeRequests.Jetty() {
+                    @Override
+                    public void whole(byte[] request) {
+                        // Jetty parses and answers it here, on this thread, unless an earlier
+                        // answer is still being streamed: then it waits in the endpoint's queue.
+                        endpoint.hand(ByteBuffer.wrap(request), true);
+                    }
+
+                    @Override
+                    public void start(byte[] headAndFirstBytes) {
+                        endpoint.hand(ByteBuffer.wrap(headAndFirstBytes), false);
+                    }
+
+                    @Override
+                    public void more(byte[] bytes) throws IOException {
+                        endpoint.give(ByteBuffer.wrap(bytes));
+                    }
+                };
         try {
-            while (endpoint.isOpen()) {
-                WholeRequests.Next next = requests.next();
-                if (next == null) {
+            while (endpoint.isOpen() && !endpoint.isOutputShutdown()) {
+                WholeRequests.Next next = requests.next(jetty);
+                if (next != WholeRequests.Next.HANDED) {
                     endpoint.addInputEOF();
-                    return;
-                }
-                if (next instanceof WholeRequests.Whole whole) {
-                    // Jetty parses and answers it here, on this thread, unless an earlier answer
-                    // is still being streamed: then it queues.
-                    endpoint.addInput(ByteBuffer.wrap(whole.bytes()));
-                } else if (next instanceof WholeRequests.Last last) {
-                    endpoint.addInput(ByteBuffer.wrap(last.bytes()));
-                    endpoint.addInputEOF();
-                    return;
-                } else if (next instanceof WholeRequests.Refused refused) {
-                    write(channel, answer(refused.status(), refused.message(), false));
-                    endpoint.close();
                     return;
                 }
             }
+            // Jetty answered and closes the connection (Connection: close, a body it did not
+            // read): what the client still sends is read and dropped until it closes its side
+            // too, so that it reads the answer instead of a reset.
+            drain(channel);
+            endpoint.close();
         } catch (IOException e) {
             // The client went away, or Jetty closed the connection (idle, Connection: close, stop).
             endpoint.close();
@@ -149,6 +155,23 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
             endpoint.close();
         }
     }
+
+    /** Reads and drops until the client closes, or {@link #DRAIN_MILLIS} pass without a byte. */
+    private static void drain(SocketChannel channel) throws IOException {
+        Socket socket = channel.socket();
+        socket.setSoTimeout(DRAIN_MILLIS);
+        InputStream in = socket.getInputStream();
+        byte[] dropped = new byte[16 * 1024];
+        try {
+            while (in.read(dropped) >= 0) {
+                // until the client closes
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            // A client that neither sends nor closes: closed now.
+        }
+    }
+
+    private static final int DRAIN_MILLIS = 2_000;
 
     private void closed(EndPoint endpoint) {
         onEndPointClosed(endpoint);
@@ -176,13 +199,11 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
                             try {
                                 write(
                                         channel,
-                                        answer(
-                                                503,
+                                        busy(
                                                 "this server has "
                                                         + maxConnections
                                                         + " connections open, its limit: retry,"
-                                                        + " or reuse a connection",
-                                                true));
+                                                        + " or reuse a connection"));
                                 channel.shutdownOutput();
                                 Socket socket = channel.socket();
                                 socket.setSoTimeout(REFUSAL_DRAIN_MILLIS);
@@ -231,18 +252,15 @@ public final class ThreadPerConnectionConnector extends ServerConnector {
     /** How long a stop waits for the requests being answered. */
     private static final long STOP_GRACE_MILLIS = 2_000;
 
-    /** An {@link ApiError} answer written here, before Jetty saw the request; closes. */
-    private static byte[] answer(int status, String message, boolean retry) {
-        byte[] body = ServiceJson.writeBytes(new ApiError(message, status));
+    /** A 503 {@link ApiError} answer written here, before Jetty saw the request; closes. */
+    private static byte[] busy(String message) {
+        byte[] body = ServiceJson.writeBytes(new ApiError(message, 503));
         String head =
-                "HTTP/1.1 "
-                        + status
-                        + (status == 503
-                                ? " Service Unavailable"
-                                : status == 413 ? " Payload Too Large" : " Bad Request")
-                        + "\r\nContent-Type: application/json\r\nContent-Length: "
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: "
                         + body.length
-                        + (retry ? "\r\nRetry-After: " + ServiceHttp.RETRY_AFTER_SECONDS : "")
+                        + "\r\nRetry-After: "
+                        + ServiceHttp.RETRY_AFTER_SECONDS
                         + "\r\nConnection: close\r\n\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
         byte[] all = Arrays.copyOf(headBytes, headBytes.length + body.length);

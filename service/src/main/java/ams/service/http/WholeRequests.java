@@ -7,48 +7,65 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Reads one connection's requests off its blocking socket, each whole: head and body, as the client
- * sent them. A request is handed to Jetty only once all of it is here, because Jetty runs it on the
- * thread that hands it in ({@link BlockingEndPoint}): a route that reads its body must never wait
- * for bytes only that same thread could fetch.
+ * Reads one connection's requests off its blocking socket and hands them to Jetty ({@link
+ * BlockingEndPoint}), as the client sent them. This class only frames requests (Content-Length,
+ * chunked, {@code Expect: 100-continue}); Jetty parses and judges them.
  *
- * <p>This class only frames requests (Content-Length, chunked, {@code Expect: 100-continue}); Jetty
- * parses and judges them. What it cannot frame it hands on as it is, as the connection's last
- * request, for Jetty to refuse in its own words.
+ * <p>A request with a body of up to {@link #INLINE_BODY_BYTES} is handed over whole and runs on the
+ * connection's thread: Jetty runs what it is given on the thread that gives it, and a route that
+ * reads its body must never wait for bytes only that same thread could fetch. A larger body (media,
+ * JSON Lines jobs) is streamed instead: the head and the first bytes start the request on the
+ * server's pool, and this thread passes the rest on as it arrives, no faster than the route reads
+ * it ({@link BlockingEndPoint#give}).
+ *
+ * <p>What it cannot frame (conflicting lengths, an unknown transfer coding, a head longer than
+ * {@link #MAX_HEAD_BYTES}) is handed on as it is, as the connection's last request, for Jetty to
+ * refuse in its own words.
  */
 final class WholeRequests {
 
     /** Longer heads are handed on unframed: Jetty refuses them (its limit is lower). */
     static final int MAX_HEAD_BYTES = 64 * 1024;
 
-    /** A chunk-size line longer than this is not one. */
-    private static final int MAX_CHUNK_LINE = 1024;
+    /** Bodies up to this size are read whole and run on the connection's thread. */
+    static final int INLINE_BODY_BYTES = 64 * 1024;
 
-    /** A connection that read a large body does not keep its buffer while it waits. */
+    /** A chunk-size or trailer line longer than this is not one. */
+    private static final int MAX_CHUNK_LINE = 4096;
+
+    /** A connection that read a large request does not keep its buffer while it waits. */
     private static final int BUFFER_BYTES = 8 * 1024;
 
     private static final byte[] CONTINUE =
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
-    /** What to do with the next bytes of a connection. */
-    sealed interface Next permits Whole, Last, Refused {}
+    /** Where a connection's requests go: Jetty, through the connection's endpoint. */
+    interface Jetty {
 
-    /** A whole request: hand it to Jetty, then read the next one. */
-    @SuppressWarnings("ArrayRecordComponent") // handed on to Jetty, never compared
-    record Whole(byte[] bytes) implements Next {}
+        /** A whole request: Jetty runs it on this thread. */
+        void whole(byte[] request);
 
-    /**
-     * Bytes this class cannot frame (a head too long, a length that is not one, a body larger than
-     * allowed): hand them to Jetty, which answers them, and read no more from the connection.
-     */
-    @SuppressWarnings("ArrayRecordComponent") // handed on to Jetty, never compared
-    record Last(byte[] bytes) implements Next {}
+        /** The start of a request whose body follows: Jetty runs it on its pool. */
+        void start(byte[] headAndFirstBytes);
 
-    /** A request refused here, before Jetty saw it; the connection is closed after the answer. */
-    record Refused(int status, String message) implements Next {}
+        /** More of the body just started, once Jetty has room for it. */
+        void more(byte[] bytes) throws IOException;
+    }
+
+    /** What became of the next bytes of a connection. */
+    enum Next {
+        /** A request was handed to Jetty: read the next one. */
+        HANDED,
+        /**
+         * Bytes that cannot be framed were handed to Jetty: it answers them; read no more from the
+         * connection.
+         */
+        LAST,
+        /** The client closed the connection (between requests, or in the middle of one). */
+        CLOSED
+    }
 
     private final SocketChannel channel;
-    private final long maxBodyBytes;
     private final Runnable receiving;
     private byte[] buffer = new byte[BUFFER_BYTES];
     // Bytes read and not handed on yet are buffer[start, end).
@@ -59,14 +76,13 @@ final class WholeRequests {
      * {@code receiving} runs whenever bytes arrive (the connection is busy, not idle, while a large
      * body comes in).
      */
-    WholeRequests(SocketChannel channel, long maxBodyBytes, Runnable receiving) {
+    WholeRequests(SocketChannel channel, Runnable receiving) {
         this.channel = channel;
-        this.maxBodyBytes = maxBodyBytes;
         this.receiving = receiving;
     }
 
-    /** The next request; null once the client has closed the connection between requests. */
-    Next next() throws IOException {
+    /** Reads the next request and hands it to {@code jetty}. */
+    Next next(Jetty jetty) throws IOException {
         if (end == start && buffer.length > BUFFER_BYTES) {
             buffer = new byte[BUFFER_BYTES];
             start = 0;
@@ -85,64 +101,86 @@ final class WholeRequests {
             }
             scanned = Math.max(0, end - start - 3);
             if (end - start >= MAX_HEAD_BYTES) {
-                return last(end);
+                jetty.whole(take(end - start));
+                return Next.LAST;
             }
             if (!fill(1)) {
-                // Closed between requests, or in the middle of a head nobody will answer.
-                return null;
+                return Next.CLOSED;
             }
         }
         Fields fields = Fields.of(buffer, start, headEnd);
+        int headLength = headEnd - start;
         if (fields.unframeable()) {
-            return last(headEnd);
+            jetty.whole(take(headLength));
+            return Next.LAST;
         }
         byte[] head = fields.headWithoutExpect(buffer, start, headEnd);
-        if (fields.chunked()) {
-            return chunked(head, headEnd, fields.expectsContinue());
-        }
-        long length = fields.contentLength();
-        if (length <= 0) {
-            start = headEnd;
-            return new Whole(head);
-        }
-        if (length > maxBodyBytes) {
-            // Jetty and the routes answer it (413 where a route reads a body) without its body.
-            start = headEnd;
-            return new Last(head);
-        }
-        int bodyLength = (int) length;
-        // Offsets from start from here on: fill may move the bytes to a larger buffer.
-        int needed = headEnd - start + bodyLength;
-        if (fields.expectsContinue() && end - start < needed) {
+        if (fields.expectsContinue() && end == headEnd) {
+            // The client waits for this before it sends the body; Jetty does not see the Expect.
             write(CONTINUE);
         }
-        while (end - start < needed) {
-            if (!fill(needed - (end - start))) {
-                return null;
-            }
+        if (fields.chunked()) {
+            start = headEnd;
+            return chunked(head, jetty);
         }
-        byte[] request = Arrays.copyOf(head, head.length + bodyLength);
-        System.arraycopy(buffer, start + needed - bodyLength, request, head.length, bodyLength);
-        start += needed;
-        return new Whole(request);
+        long length = Math.max(0, fields.contentLength());
+        if (length <= INLINE_BODY_BYTES) {
+            int needed = headLength + (int) length;
+            while (end - start < needed) {
+                if (!fill(needed - (end - start))) {
+                    return Next.CLOSED;
+                }
+            }
+            start += headLength;
+            jetty.whole(concat(head, take((int) length)));
+            return Next.HANDED;
+        }
+        // A large body: started with what is here, the rest passed on as it comes.
+        start += headLength;
+        int here = (int) Math.min(length, end - start);
+        jetty.start(concat(head, take(here)));
+        long left = length - here;
+        while (left > 0) {
+            if (!fill((int) Math.min(left, INLINE_BODY_BYTES))) {
+                return Next.CLOSED;
+            }
+            int piece = (int) Math.min(left, end - start);
+            jetty.more(take(piece));
+            left -= piece;
+        }
+        return Next.HANDED;
     }
 
-    /** A chunked body: read to its last chunk and trailer, every byte handed on as sent. */
-    private Next chunked(byte[] head, int headEnd, boolean expectsContinue) throws IOException {
-        int bodyStart = headEnd - start;
-        if (expectsContinue && end == headEnd) {
-            write(CONTINUE);
-        }
-        int at = bodyStart; // relative to start: fill moves the bytes, not their offsets from start
-        long payload = 0;
+    /**
+     * A chunked body: read whole if it ends within {@link #INLINE_BODY_BYTES}, else started with
+     * what is here and passed on piece by piece to its last chunk and trailer; every byte as sent.
+     */
+    private Next chunked(byte[] head, Jetty jetty) throws IOException {
+        boolean started = false;
+        int at = 0; // offset from start of the next unparsed byte of the body
         while (true) {
+            if (!started && at > INLINE_BODY_BYTES) {
+                jetty.start(concat(head, take(at)));
+                at = 0;
+                started = true;
+            } else if (started && at > 0) {
+                jetty.more(take(at));
+                at = 0;
+            }
             int lineEnd = lineEnd(at);
             if (lineEnd == CLOSED) {
-                return null;
+                return Next.CLOSED;
             }
             long size = lineEnd == TOO_LONG ? -1 : chunkSize(at, lineEnd);
             if (size < 0) {
-                return new Refused(400, "the chunked request body is malformed (chunk size)");
+                // Jetty refuses it (400): what it is given ends with the line that broke.
+                byte[] rest = take(lineEnd == TOO_LONG ? end - start : lineEnd);
+                if (started) {
+                    jetty.more(rest);
+                } else {
+                    jetty.whole(concat(head, rest));
+                }
+                return Next.LAST;
             }
             at = lineEnd;
             if (size == 0) {
@@ -150,15 +188,10 @@ final class WholeRequests {
                 while (true) {
                     int trailerEnd = lineEnd(at);
                     if (trailerEnd == CLOSED) {
-                        return null;
+                        return Next.CLOSED;
                     }
                     if (trailerEnd == TOO_LONG) {
-                        return new Refused(
-                                400,
-                                "the chunked request body is malformed (a trailer field longer"
-                                        + " than "
-                                        + MAX_CHUNK_LINE
-                                        + " bytes)");
+                        trailerEnd = end - start;
                     }
                     boolean empty = trailerEnd - at <= 2;
                     at = trailerEnd;
@@ -166,32 +199,41 @@ final class WholeRequests {
                         break;
                     }
                 }
-                break;
+                byte[] rest = take(at);
+                if (started) {
+                    jetty.more(rest);
+                } else {
+                    jetty.whole(concat(head, rest));
+                }
+                return Next.HANDED;
             }
-            payload += size;
-            if (payload > maxBodyBytes) {
-                return new Refused(413, "request body too large");
-            }
-            int needed = at + (int) size + 2;
-            while (end - start < needed) {
-                if (!fill(needed - (end - start))) {
-                    return null;
+            // The chunk's data and its CRLF, passed on in pieces when it is large.
+            long left = size + 2;
+            while (left > 0) {
+                if (end - start == at && !fill(1)) {
+                    return Next.CLOSED;
+                }
+                int here = (int) Math.min(left, end - start - at);
+                at += here;
+                left -= here;
+                if (left > 0 && at > INLINE_BODY_BYTES) {
+                    if (!started) {
+                        jetty.start(concat(head, take(at)));
+                        started = true;
+                    } else {
+                        jetty.more(take(at));
+                    }
+                    at = 0;
                 }
             }
-            at = needed;
         }
-        int bodyLength = at - bodyStart;
-        byte[] request = Arrays.copyOf(head, head.length + bodyLength);
-        System.arraycopy(buffer, start + bodyStart, request, head.length, bodyLength);
-        start += at;
-        return new Whole(request);
     }
 
     private static final int CLOSED = -1;
     private static final int TOO_LONG = -2;
 
     /**
-     * Where the line starting at {@code at} (relative to start) ends, after its LF, reading more as
+     * Where the line starting at {@code at} (offset from start) ends, after its LF, reading more as
      * needed; {@link #CLOSED} if the connection closed first, {@link #TOO_LONG} past {@link
      * #MAX_CHUNK_LINE} bytes.
      */
@@ -213,7 +255,7 @@ final class WholeRequests {
         }
     }
 
-    /** The chunk size on the line [at, lineEnd) (relative to start); -1 if it is not one. */
+    /** The chunk size on the line [at, lineEnd) (offsets from start); -1 if it is not one. */
     private long chunkSize(int at, int lineEnd) {
         long size = 0;
         int digits = 0;
@@ -249,22 +291,36 @@ final class WholeRequests {
         return -1;
     }
 
-    private Last last(int upTo) {
-        byte[] bytes = Arrays.copyOfRange(buffer, start, upTo);
-        start = upTo;
-        return new Last(bytes);
+    /** The next {@code length} unread bytes, now read. */
+    private byte[] take(int length) {
+        byte[] bytes = Arrays.copyOfRange(buffer, start, start + length);
+        start += length;
+        return bytes;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     /**
-     * Reads at least one more byte, with room for {@code wanted} more; false at the end of the
-     * stream. Keeps the unread bytes at the same offsets from {@code start}.
+     * Reads at least one more byte, with room for up to {@code wanted} more (at most what a request
+     * handed over whole can hold); false at the end of the stream. Unread bytes keep their offsets
+     * from {@code start}.
      */
     private boolean fill(int wanted) throws IOException {
+        if (start == end) {
+            start = 0;
+            end = 0;
+        }
         int unread = end - start;
-        if (buffer.length - end < Math.max(1, Math.min(wanted, 64 * 1024))) {
-            long size = Math.max((long) buffer.length, (long) unread + Math.max(wanted, 1));
+        int room = Math.max(1, Math.min(wanted, MAX_HEAD_BYTES + INLINE_BODY_BYTES));
+        if (buffer.length - end < room) {
             byte[] target =
-                    size > buffer.length ? new byte[(int) Math.min(size, 1L << 30)] : buffer;
+                    unread + room > buffer.length
+                            ? new byte[Math.max(buffer.length * 2, unread + room)]
+                            : buffer;
             System.arraycopy(buffer, start, target, 0, unread);
             buffer = target;
             end = unread;
@@ -319,7 +375,8 @@ final class WholeRequests {
                                     .trim();
                     if (name.equalsIgnoreCase("Content-Length")) {
                         long parsed = parseLength(value);
-                        if (parsed < 0 || (length >= 0 && parsed != length)) {
+                        if (parsed < 0 || length >= 0) {
+                            // Jetty refuses a second Content-Length, equal or not.
                             unframeable = true;
                         }
                         length = parsed;
@@ -327,9 +384,10 @@ final class WholeRequests {
                         transferEncoding = true;
                         int comma = value.lastIndexOf(',');
                         chunked = value.substring(comma + 1).trim().equalsIgnoreCase("chunked");
-                    } else if (name.equalsIgnoreCase("Expect")) {
-                        expects = value.equalsIgnoreCase("100-continue");
+                    } else if (name.equalsIgnoreCase("Expect")
+                            && value.equalsIgnoreCase("100-continue")) {
                         // Answered here; Jetty would send a second 100 when the route reads.
+                        expects = true;
                         expectFrom = line;
                         expectTo = lineEnd;
                     }
@@ -340,8 +398,7 @@ final class WholeRequests {
                 // Only Jetty knows how to refuse these (400, 501).
                 unframeable = true;
             }
-            return new Fields(
-                    length, chunked, expects, unframeable, expects ? expectFrom : -1, expectTo);
+            return new Fields(length, chunked, expects, unframeable, expectFrom, expectTo);
         }
 
         /** The head as handed to Jetty: without the Expect field this class answered. */
