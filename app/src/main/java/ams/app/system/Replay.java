@@ -196,19 +196,24 @@ public final class Replay {
     private void awaitCaughtUp(AmsSystem system, Admin admin, long deadline, Duration timeout)
             throws InterruptedException {
         long nextProgress = System.nanoTime() + progressEveryNanos;
-        while (!caughtUp(system, admin)) {
+        while (true) {
             long now = System.nanoTime();
+            // Before the check, so that a progress interval of zero (tests) always shows a line,
+            // however fast the processors catch up.
+            if (now >= nextProgress) {
+                out.println(ReplayProgress.describe(processors(system), admin));
+                out.flush();
+                nextProgress = now + progressEveryNanos;
+            }
+            if (caughtUp(system, admin)) {
+                return;
+            }
             if (now > deadline) {
                 throw new IllegalStateException(
                         "processors not caught up with the log after "
                                 + timeout
                                 + ": "
                                 + ReplayProgress.describe(processors(system), admin));
-            }
-            if (now >= nextProgress) {
-                out.println(ReplayProgress.describe(processors(system), admin));
-                out.flush();
-                nextProgress = now + progressEveryNanos;
             }
             Thread.sleep(CAUGHT_UP_POLL_MS);
         }
