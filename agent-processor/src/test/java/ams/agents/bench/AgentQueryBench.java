@@ -59,7 +59,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * the remote-owner path; and then ids the first owns and ids it forwards, interleaved, where the
  * forwarding goal is judged. With {@code forward-port} (the default) the second instance takes the
  * forwards on its forward port ({@code forward.port}, {@link ams.service.http.ForwardPort}), as a
- * deployment of several instances is advised to; without, on its HTTP port.
+ * deployment of several instances is advised to; without, on its HTTP port. Last, the same hop
+ * between two raw servers in two JVMs, interleaved the same way ({@link
+ * HarnessFloor#measureForwarding}): the forwarding margin of this machine with no server of ours in
+ * it, beside which the goal's margin is reported.
  *
  * <p>Arguments: agents (10,000), partitions (2), rate (2,000 req/s), measured seconds (60), warm-up
  * seconds (20), connections (8), forward (true), forward-port (true), anchor (true: {@code GET
@@ -243,6 +246,23 @@ public final class AgentQueryBench {
                                             measured,
                                             connections)),
                             agent);
+                    if (forwarded != null) {
+                        // The same hop between two raw servers in two JVMs: what forwarding
+                        // costs on this machine before any server of ours is in it.
+                        reportForwardingFloor(
+                                HarnessFloor.measureForwarding(
+                                        new OpenLoopLoad.Options(
+                                                "127.0.0.1",
+                                                port,
+                                                "-",
+                                                agents,
+                                                rate,
+                                                warmUp,
+                                                measured,
+                                                connections),
+                                        SLICE),
+                                forwarded.together());
+                    }
                     if (empty.load().errors() > 0
                             || agent.load().errors() > 0
                             || (forwarded != null && forwarded.alone().load().errors() > 0)) {
@@ -567,6 +587,27 @@ public final class AgentQueryBench {
                 floor.p999(),
                 floor.max(),
                 floor.sendLagP99());
+    }
+
+    /**
+     * The forwarding goal's margin beside the same margin between two raw servers (no Jetty, no
+     * Kafka), both interleaved: how much of it is the servers' and how much the machine's.
+     */
+    private static void reportForwardingFloor(
+            RouteLoad.Interleaved floor, RouteLoad.Interleaved forwarded) {
+        String what = "queries: forwarding floor (two raw servers, two JVMs, no Jetty) ";
+        ResultRows.add(what + "p99, answered by the server asked", floor.firstLoad().p99(), "ms");
+        ResultRows.add(what + "p99, passed to the second", floor.secondLoad().p99(), "ms");
+        ResultRows.add(
+                "queries: GET /agents/{id} forwarded minus owned p99, interleaved, beside the"
+                        + " forwarding floor's",
+                forwarded.addedP99(),
+                "ms",
+                ResultRows.number(floor.addedP99())
+                        + " ms (forwarding floor, interleaved, same run)",
+                forwarded.addedP99() / floor.addedP99(),
+                "",
+                null);
     }
 
     private static void reportForwarded(RouteLoad.Phase local, RouteLoad.Phase forwarded) {

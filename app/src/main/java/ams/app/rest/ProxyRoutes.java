@@ -271,36 +271,20 @@ public final class ProxyRoutes {
         if (ctx.method() == HandlerType.GET) {
             return get(base, ctx.path() + query);
         }
-        HttpRequest.Builder request =
-                HttpRequest.newBuilder(URI.create(base + ctx.path() + query))
-                        .timeout(Duration.ofMillis(TIMEOUT_MILLIS));
-        token.ifPresent(t -> request.header("Authorization", t.headerValue()));
         // POST /jobs also takes JSON Lines: the caller's content type decides how it is read.
         String type = ctx.contentType();
-        request.header("Content-Type", type == null ? "application/json" : type)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
-        try {
-            return Answer.of(http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray()));
-        } catch (IOException e) {
-            throw notAnswering(base, e);
-        }
+        return viaJdk(
+                base,
+                HttpRequest.newBuilder(URI.create(base + ctx.path() + query))
+                        .header("Content-Type", type == null ? "application/json" : type)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes())));
     }
 
     /** GETs {@code pathAndQuery} (percent-encoded) from the processor at {@code base}. */
     private Answer get(String base, String pathAndQuery) throws InterruptedException {
         Upstream upstream = Upstream.of(base);
         if (!upstream.plainHttp()) {
-            HttpRequest.Builder request =
-                    HttpRequest.newBuilder(URI.create(base + pathAndQuery))
-                            .timeout(Duration.ofMillis(TIMEOUT_MILLIS))
-                            .GET();
-            token.ifPresent(t -> request.header("Authorization", t.headerValue()));
-            try {
-                return Answer.of(
-                        http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray()));
-            } catch (IOException e) {
-                throw notAnswering(base, e);
-            }
+            return viaJdk(base, HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET());
         }
         try {
             return Answer.of(
@@ -310,6 +294,17 @@ public final class ProxyRoutes {
                             pathAndQuery,
                             token.map(t -> Map.of("Authorization", t.headerValue()))
                                     .orElse(Map.of())));
+        } catch (IOException e) {
+            throw notAnswering(base, e);
+        }
+    }
+
+    /** Sends {@code request} with the token and the timeout through the JDK client. */
+    private Answer viaJdk(String base, HttpRequest.Builder request) throws InterruptedException {
+        request.timeout(Duration.ofMillis(TIMEOUT_MILLIS));
+        token.ifPresent(t -> request.header("Authorization", t.headerValue()));
+        try {
+            return Answer.of(http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray()));
         } catch (IOException e) {
             throw notAnswering(base, e);
         }
