@@ -124,6 +124,17 @@ public final class AgentQueryBench {
                     Thread.sleep(100);
                 }
                 Recorder serverTime = RouteLoad.serverTimeRecorder();
+                // The one schedule of every phase; each phase points it at its port and paths.
+                OpenLoopLoad.Options schedule =
+                        new OpenLoopLoad.Options(
+                                "127.0.0.1",
+                                port,
+                                "-",
+                                agents,
+                                rate,
+                                warmUp,
+                                measured,
+                                connections);
                 Javalin app =
                         server(ServiceHttp.Options.of(Optional.empty()), processor, serverTime);
                 app.start("127.0.0.1", port);
@@ -142,44 +153,20 @@ public final class AgentQueryBench {
                     RouteLoad.Phase empty =
                             RouteLoad.measure(
                                     "empty route",
-                                    new OpenLoopLoad.Options(
-                                            "127.0.0.1",
-                                            port,
-                                            EMPTY_ROUTE,
-                                            1,
-                                            rate,
-                                            warmUp,
-                                            measured,
-                                            connections),
+                                    schedule.at(port, EMPTY_ROUTE, 1),
                                     serverTime,
                                     idleCpuPerNano);
                     RouteLoad.Phase agent =
                             RouteLoad.measure(
                                     "GET /agents/{id}",
-                                    new OpenLoopLoad.Options(
-                                            "127.0.0.1",
-                                            port,
-                                            "/agents/agent-%06d",
-                                            agents,
-                                            rate,
-                                            warmUp,
-                                            measured,
-                                            connections),
+                                    schedule.at(port, "/agents/agent-%06d", agents),
                                     serverTime,
                                     idleCpuPerNano);
                     RouteLoad.Phase onSelector =
                             anchor
                                     ? RouteLoad.measure(
                                             "GET /agents/{id} on Jetty's selector connector",
-                                            new OpenLoopLoad.Options(
-                                                    "127.0.0.1",
-                                                    selectorPort,
-                                                    "/agents/agent-%06d",
-                                                    agents,
-                                                    rate,
-                                                    warmUp,
-                                                    measured,
-                                                    connections),
+                                            schedule.at(selectorPort, "/agents/agent-%06d", agents),
                                             serverTime,
                                             idleCpuPerNano)
                                     : null;
@@ -187,15 +174,7 @@ public final class AgentQueryBench {
                             RouteLoad.interleaved(
                                     "empty route",
                                     "GET /agents/{id}",
-                                    new OpenLoopLoad.Options(
-                                            "127.0.0.1",
-                                            port,
-                                            EMPTY_ROUTE,
-                                            agents,
-                                            rate,
-                                            warmUp,
-                                            measured,
-                                            connections),
+                                    schedule.at(port, EMPTY_ROUTE, agents),
                                     "/agents/agent-%06d",
                                     SLICE);
                     Forwarded forwarded =
@@ -205,15 +184,7 @@ public final class AgentQueryBench {
                                             forwardPort,
                                             processor,
                                             agents,
-                                            new OpenLoopLoad.Options(
-                                                    "127.0.0.1",
-                                                    port,
-                                                    "-",
-                                                    agents,
-                                                    rate,
-                                                    warmUp,
-                                                    measured,
-                                                    connections),
+                                            schedule,
                                             serverTime)
                                     : null;
                     report(empty, agent, agents, partitions, connections, measured, warmUp);
@@ -234,33 +205,12 @@ public final class AgentQueryBench {
                                 1.0);
                     }
                     // Last, with the processor idle: the same load against a raw socket server.
-                    reportFloor(
-                            HarnessFloor.measure(
-                                    new OpenLoopLoad.Options(
-                                            "127.0.0.1",
-                                            port,
-                                            "-",
-                                            agents,
-                                            rate,
-                                            warmUp,
-                                            measured,
-                                            connections)),
-                            agent);
+                    reportFloor(HarnessFloor.measure(schedule), agent);
                     if (forwarded != null) {
                         // The same hop between two raw servers in two JVMs: what forwarding
                         // costs on this machine before any server of ours is in it.
                         reportForwardingFloor(
-                                HarnessFloor.measureForwarding(
-                                        new OpenLoopLoad.Options(
-                                                "127.0.0.1",
-                                                port,
-                                                "-",
-                                                agents,
-                                                rate,
-                                                warmUp,
-                                                measured,
-                                                connections),
-                                        SLICE),
+                                HarnessFloor.measureForwarding(schedule, SLICE),
                                 forwarded.together());
                     }
                     if (empty.load().errors() > 0
@@ -376,15 +326,7 @@ public final class AgentQueryBench {
             RouteLoad.Phase phase =
                     RouteLoad.measure(
                             "GET /agents/{id}, owned by the other instance (forwarded once)",
-                            new OpenLoopLoad.Options(
-                                    load.host(),
-                                    load.port(),
-                                    "@" + paths,
-                                    remote.size(),
-                                    load.rate(),
-                                    load.warmUp(),
-                                    load.measured(),
-                                    load.connections()),
+                            load.at(load.port(), "@" + paths, remote.size()),
                             serverTime,
                             RouteLoad.idleCpuPerNano(bothInstances),
                             bothInstances);
@@ -412,15 +354,7 @@ public final class AgentQueryBench {
                     RouteLoad.interleaved(
                             "GET /agents/{id}, owned by the instance asked",
                             "GET /agents/{id}, owned by the other instance (forwarded once)",
-                            new OpenLoopLoad.Options(
-                                    load.host(),
-                                    load.port(),
-                                    "@" + ownedPaths,
-                                    owned.size(),
-                                    load.rate(),
-                                    load.warmUp(),
-                                    load.measured(),
-                                    load.connections()),
+                            load.at(load.port(), "@" + ownedPaths, owned.size()),
                             "@" + paths,
                             SLICE);
             if (!second.isAlive()) {

@@ -204,13 +204,7 @@ public final class ProxyRoutes {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new ServiceUnavailableException(
-                    "the processor at "
-                            + base
-                            + " does not answer ("
-                            + e.getClass().getSimpleName()
-                            + "): is it running?",
-                    e);
+            throw notAnswering(base, e);
         }
         response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
         response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));

@@ -363,29 +363,23 @@ final class WholeRequests {
             while (line < to) {
                 int lineEnd = nextLine(b, line, to);
                 int colon = indexOf(b, line, lineEnd, (byte) ':');
+                // Names compared in place: no String per field of every request, only for the
+                // value of one of the three fields this class reads.
                 if (colon > line) {
-                    String name =
-                            new String(b, line, colon - line, StandardCharsets.ISO_8859_1).trim();
-                    String value =
-                            new String(
-                                            b,
-                                            colon + 1,
-                                            lineEnd - colon - 1,
-                                            StandardCharsets.ISO_8859_1)
-                                    .trim();
-                    if (name.equalsIgnoreCase("Content-Length")) {
-                        long parsed = parseLength(value);
+                    if (named(b, line, colon, "Content-Length")) {
+                        long parsed = parseLength(value(b, colon, lineEnd));
                         if (parsed < 0 || length >= 0) {
                             // Jetty refuses a second Content-Length, equal or not.
                             unframeable = true;
                         }
                         length = parsed;
-                    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                    } else if (named(b, line, colon, "Transfer-Encoding")) {
                         transferEncoding = true;
+                        String value = value(b, colon, lineEnd);
                         int comma = value.lastIndexOf(',');
                         chunked = value.substring(comma + 1).trim().equalsIgnoreCase("chunked");
-                    } else if (name.equalsIgnoreCase("Expect")
-                            && value.equalsIgnoreCase("100-continue")) {
+                    } else if (named(b, line, colon, "Expect")
+                            && value(b, colon, lineEnd).equalsIgnoreCase("100-continue")) {
                         // Answered here; Jetty would send a second 100 when the route reads.
                         expects = true;
                         expectFrom = line;
@@ -410,6 +404,32 @@ final class WholeRequests {
             System.arraycopy(b, from, head, 0, expectFrom - from);
             System.arraycopy(b, expectTo, head, expectFrom - from, to - expectTo);
             return head;
+        }
+
+        /** Whether the field name in [from, colon), spaces around it ignored, is {@code name}. */
+        private static boolean named(byte[] b, int from, int colon, String name) {
+            while (from < colon && (b[from] == ' ' || b[from] == '\t')) {
+                from++;
+            }
+            while (colon > from && (b[colon - 1] == ' ' || b[colon - 1] == '\t')) {
+                colon--;
+            }
+            if (colon - from != name.length()) {
+                return false;
+            }
+            for (int i = 0; i < name.length(); i++) {
+                if (Character.toLowerCase((char) (b[from + i] & 0xff))
+                        != Character.toLowerCase(name.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The value of the field whose colon is at {@code colon}, trimmed. */
+        private static String value(byte[] b, int colon, int lineEnd) {
+            return new String(b, colon + 1, lineEnd - colon - 1, StandardCharsets.ISO_8859_1)
+                    .trim();
         }
 
         private static long parseLength(String value) {

@@ -183,6 +183,7 @@ class ThreadPerConnectionConnectorTest {
             InputStream in = socket.getInputStream();
             // Content-Length, sent in two pieces.
             send(socket, "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello");
+            // A gap, not a wait for anything: the body's second part arrives in a later read.
             sleep(50);
             send(socket, " world");
             assertEquals("{\"length\":11,\"body\":\"hello world\"}", body(readResponse(in)));

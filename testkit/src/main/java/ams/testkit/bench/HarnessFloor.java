@@ -40,18 +40,7 @@ public final class HarnessFloor {
             throws IOException, InterruptedException {
         Process server = start(List.of());
         try {
-            return OpenLoopLoad.runInOwnJvm(
-                    new OpenLoopLoad.Options(
-                            "127.0.0.1",
-                            port(server),
-                            "/floor/%d",
-                            1000,
-                            load.rate(),
-                            load.warmUp(),
-                            load.measured(),
-                            load.connections()),
-                    () -> {},
-                    () -> {});
+            return OpenLoopLoad.runInOwnJvm(floor(load, port(server)), () -> {}, () -> {});
         } finally {
             stop(server);
         }
@@ -75,15 +64,7 @@ public final class HarnessFloor {
                 return RouteLoad.interleaved(
                         "forwarding floor, answered by the server asked",
                         "forwarding floor, passed to a second raw server",
-                        new OpenLoopLoad.Options(
-                                "127.0.0.1",
-                                port(asked),
-                                "/floor/%d",
-                                1000,
-                                load.rate(),
-                                load.warmUp(),
-                                load.measured(),
-                                load.connections()),
+                        floor(load, port(asked)),
                         "/forward/%d",
                         slice);
             } finally {
@@ -92,6 +73,19 @@ public final class HarnessFloor {
         } finally {
             stop(owner);
         }
+    }
+
+    /** {@code load}'s schedule against a floor server on this machine's loopback. */
+    private static OpenLoopLoad.Options floor(OpenLoopLoad.Options load, int port) {
+        return new OpenLoopLoad.Options(
+                "127.0.0.1",
+                port,
+                "/floor/%d",
+                1000,
+                load.rate(),
+                load.warmUp(),
+                load.measured(),
+                load.connections());
     }
 
     private static final String FORWARD_TO = "forward-to=";

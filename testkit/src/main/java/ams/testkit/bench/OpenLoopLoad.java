@@ -98,6 +98,24 @@ public final class OpenLoopLoad {
                     slice.toMillis());
         }
 
+        /**
+         * The same schedule (host, rate, warm-up, measured time, connections) against {@code port}
+         * and {@code pathTemplate} over {@code ids} ids.
+         */
+        public Options at(int port, String pathTemplate, int ids) {
+            return new Options(
+                    host,
+                    port,
+                    pathTemplate,
+                    ids,
+                    rate,
+                    warmUp,
+                    measured,
+                    connections,
+                    alternatePath,
+                    sliceMillis);
+        }
+
         /** Whether two paths share the schedule. */
         public boolean alternates() {
             return alternatePath != null;
