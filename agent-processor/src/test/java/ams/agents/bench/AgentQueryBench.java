@@ -257,23 +257,19 @@ public final class AgentQueryBench {
     private static void reportAnchor(RouteLoad.Phase agent, RouteLoad.Phase selector) {
         OpenLoopLoad.Result a = agent.load();
         OpenLoopLoad.Result s = selector.load();
-        String limit = " (Jetty's selector connector, same stores, next phase)";
-        ResultRows.add(
+        String reference = "Jetty's selector connector, same stores, next phase";
+        ResultRows.beside(
                 "queries: GET /agents/{id} p99, thread per connection",
                 a.p99(),
                 "ms",
-                ResultRows.number(s.p99()) + " ms" + limit,
-                a.p99() / s.p99(),
-                "",
-                null);
-        ResultRows.add(
+                s.p99(),
+                reference);
+        ResultRows.beside(
                 "queries: server process CPU per request, GET /agents/{id}, thread per connection",
                 agent.cpuMicrosPerRequest(),
                 "us/request",
-                ResultRows.number(selector.cpuMicrosPerRequest()) + " us/request" + limit,
-                agent.cpuMicrosPerRequest() / selector.cpuMicrosPerRequest(),
-                "",
-                null);
+                selector.cpuMicrosPerRequest(),
+                reference);
         System.out.println(RouteLoad.table(List.of(agent, selector)));
     }
 
@@ -380,22 +376,18 @@ public final class AgentQueryBench {
                         + ResultRows.number(first.targetRate()).replace(",", "")
                         + " req/s)";
         ResultRows.add("queries: " + together.first() + " p99" + how, first.p99(), "ms");
-        ResultRows.add(
+        ResultRows.beside(
                 "queries: " + together.second() + " p99" + how,
                 second.p99(),
                 "ms",
-                ResultRows.number(first.p99()) + " ms (" + together.first() + ", same slices)",
-                second.p99() / first.p99(),
-                "",
-                null);
-        ResultRows.add(
+                first.p99(),
+                together.first() + ", same slices");
+        ResultRows.beside(
                 "queries: " + together.second() + " p99.9" + how,
                 second.p999(),
                 "ms",
-                ResultRows.number(first.p999()) + " ms (" + together.first() + ", same slices)",
-                second.p999() / first.p999(),
-                "",
-                null);
+                first.p999(),
+                together.first() + ", same slices");
         double added = together.addedP99();
         // A server that fell behind the schedule or failed requests measured no p99 to judge.
         ResultRows.add(
@@ -495,23 +487,19 @@ public final class AgentQueryBench {
         ResultRows.add(what + "p50", floor.p50(), "ms");
         ResultRows.add(what + "p99", floor.p99(), "ms");
         ResultRows.add(what + "p99.9", floor.p999(), "ms");
-        String limit = " (harness floor, same run)";
-        ResultRows.add(
+        String reference = "harness floor, same run";
+        ResultRows.beside(
                 "queries: GET /agents/{id} p99 beside the harness floor's",
                 a.p99(),
                 "ms",
-                ResultRows.number(floor.p99()) + " ms" + limit,
-                a.p99() / floor.p99(),
-                "",
-                null);
-        ResultRows.add(
+                floor.p99(),
+                reference);
+        ResultRows.beside(
                 "queries: GET /agents/{id} p99.9 beside the harness floor's",
                 a.p999(),
                 "ms",
-                ResultRows.number(floor.p999()) + " ms" + limit,
-                a.p999() / floor.p999(),
-                "",
-                null);
+                floor.p999(),
+                reference);
         System.out.printf(
                 Locale.ROOT,
                 "harness floor: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms, send lag"
@@ -532,46 +520,37 @@ public final class AgentQueryBench {
         String what = "queries: forwarding floor (two raw servers, two JVMs, no Jetty) ";
         ResultRows.add(what + "p99, answered by the server asked", floor.firstLoad().p99(), "ms");
         ResultRows.add(what + "p99, passed to the second", floor.secondLoad().p99(), "ms");
-        ResultRows.add(
+        ResultRows.beside(
                 "queries: GET /agents/{id} forwarded minus owned p99, interleaved, beside the"
                         + " forwarding floor's",
                 forwarded.addedP99(),
                 "ms",
-                ResultRows.number(floor.addedP99())
-                        + " ms (forwarding floor, interleaved, same run)",
-                forwarded.addedP99() / floor.addedP99(),
-                "",
-                null);
+                floor.addedP99(),
+                "forwarding floor, interleaved, same run");
     }
 
     private static void reportForwarded(RouteLoad.Phase local, RouteLoad.Phase forwarded) {
         OpenLoopLoad.Result l = local.load();
         OpenLoopLoad.Result f = forwarded.load();
-        String limit = " (same route, owned by the instance asked)";
-        ResultRows.add(
+        String reference = "same route, owned by the instance asked";
+        ResultRows.beside(
                 "queries: GET /agents/{id} forwarded to the owning instance p50",
                 f.p50(),
                 "ms",
-                ResultRows.number(l.p50()) + " ms" + limit,
-                f.p50() / l.p50(),
-                "",
-                null);
-        ResultRows.add(
+                l.p50(),
+                reference);
+        ResultRows.beside(
                 "queries: GET /agents/{id} forwarded to the owning instance p99",
                 f.p99(),
                 "ms",
-                ResultRows.number(l.p99()) + " ms" + limit,
-                f.p99() / l.p99(),
-                "",
-                null);
-        ResultRows.add(
+                l.p99(),
+                reference);
+        ResultRows.beside(
                 "queries: GET /agents/{id} forwarded to the owning instance p99.9",
                 f.p999(),
                 "ms",
-                ResultRows.number(l.p999()) + " ms" + limit,
-                f.p999() / l.p999(),
-                "",
-                null);
+                l.p999(),
+                reference);
         // What forwarding adds at p99 over the owner answering itself, phases one after the other;
         // issue 14's goal is judged on the interleaved phase (reportInterleaved).
         ResultRows.add(
@@ -579,14 +558,12 @@ public final class AgentQueryBench {
                         + " after the other",
                 f.p99() - l.p99(),
                 "ms");
-        ResultRows.add(
+        ResultRows.beside(
                 "queries: server CPU per request, forwarded (both instances, two JVMs)",
                 forwarded.cpuMicrosPerRequest(),
                 "us/request",
-                ResultRows.number(local.cpuMicrosPerRequest()) + " us/request" + limit,
-                forwarded.cpuMicrosPerRequest() / local.cpuMicrosPerRequest(),
-                "",
-                null);
+                local.cpuMicrosPerRequest(),
+                reference);
         System.out.println(RouteLoad.table(List.of(forwarded)));
     }
 
@@ -608,20 +585,14 @@ public final class AgentQueryBench {
         ResultRows.add("queries: empty route p50, " + at, e.p50(), "ms");
         ResultRows.add("queries: empty route p99, " + at, e.p99(), "ms");
         ResultRows.add("queries: empty route p99.9, " + at, e.p999(), "ms");
-        String emptyLimit = " (empty route, same server and load)";
-        ResultRows.add(
-                "queries: GET /agents/{id} p50, " + at,
-                a.p50(),
-                "ms",
-                ResultRows.number(e.p50()) + " ms" + emptyLimit,
-                a.p50() / e.p50(),
-                "",
-                null);
+        String emptyRoute = "empty route, same server and load";
+        ResultRows.beside(
+                "queries: GET /agents/{id} p50, " + at, a.p50(), "ms", e.p50(), emptyRoute);
         ResultRows.add(
                 "queries: GET /agents/{id} p99, " + at,
                 a.p99(),
                 "ms",
-                ResultRows.number(e.p99()) + " ms" + emptyLimit,
+                ResultRows.number(e.p99()) + " ms (" + emptyRoute + ")",
                 a.p99() / e.p99(),
                 "< 2 ms",
                 a.p99() < 2);
@@ -629,7 +600,7 @@ public final class AgentQueryBench {
                 "queries: GET /agents/{id} p99.9, " + at,
                 a.p999(),
                 "ms",
-                ResultRows.number(e.p999()) + " ms" + emptyLimit,
+                ResultRows.number(e.p999()) + " ms (" + emptyRoute + ")",
                 a.p999() / e.p999(),
                 "< 10 ms",
                 a.p999() < 10);
@@ -639,30 +610,24 @@ public final class AgentQueryBench {
                         + " other",
                 a.p99() - e.p99(),
                 "ms");
-        ResultRows.add(
+        ResultRows.beside(
                 "queries: GET /agents/{id} rate achieved",
                 a.achievedRate(),
                 "req/s",
-                ResultRows.number(a.targetRate()) + " req/s (the schedule)",
-                a.achievedRate() / a.targetRate(),
-                "",
-                null);
-        ResultRows.add(
+                a.targetRate(),
+                "the schedule");
+        ResultRows.beside(
                 "queries: server process CPU per request, GET /agents/{id}",
                 agent.cpuMicrosPerRequest(),
                 "us/request",
-                ResultRows.number(empty.cpuMicrosPerRequest()) + " us/request" + emptyLimit,
-                agent.cpuMicrosPerRequest() / empty.cpuMicrosPerRequest(),
-                "",
-                null);
-        ResultRows.add(
+                empty.cpuMicrosPerRequest(),
+                emptyRoute);
+        ResultRows.beside(
                 "queries: GET /agents/{id} time in the server (before to after handler) p99",
                 agent.serverMillis(99),
                 "ms",
-                ResultRows.number(empty.serverMillis(99)) + " ms" + emptyLimit,
-                agent.serverMillis(99) / empty.serverMillis(99),
-                "",
-                null);
+                empty.serverMillis(99),
+                emptyRoute);
         ResultRows.add(
                 "queries: generator send lag p99 (in every latency above)", a.sendLagP99(), "ms");
 

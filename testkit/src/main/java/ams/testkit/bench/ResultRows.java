@@ -60,6 +60,22 @@ public final class ResultRows {
         }
     }
 
+    /**
+     * A figure beside a reference measured in the same run, without a goal: the reference's value
+     * with the same unit and what it is ({@code beside}), and the ratio of the two.
+     */
+    public static void beside(
+            String figure, double value, String unit, double reference, String beside) {
+        add(
+                figure,
+                value,
+                unit,
+                number(reference) + " " + unit + " (" + beside + ")",
+                value / reference,
+                "",
+                null);
+    }
+
     /** A figure that has no goal and no raw limit: a raw limit itself, or context. */
     public static void add(String figure, double value, String unit) {
         add(figure, value, unit, "-", Double.NaN, "", null);

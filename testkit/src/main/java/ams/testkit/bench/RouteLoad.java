@@ -226,71 +226,45 @@ public final class RouteLoad {
         OpenLoopLoad.Result r = route.load();
         String at = " (open loop " + ResultRows.number(r.targetRate()).replace(",", "") + " req/s)";
         String name = suite + ": " + route.route();
-        String emptyLimit = " (empty route, same server and load)";
-        ResultRows.add(
-                name + " p50" + at,
-                r.p50(),
-                "ms",
-                ResultRows.number(e.p50()) + " ms" + emptyLimit,
-                r.p50() / e.p50(),
-                "",
-                null);
+        String emptyRoute = "empty route, same server and load";
+        ResultRows.beside(name + " p50" + at, r.p50(), "ms", e.p50(), emptyRoute);
         // A generator that gave up measured nothing: its zeros must not pass the goal.
         boolean measured = r.requests() > 0;
         ResultRows.add(
                 name + " p99" + at + (measured ? "" : " (NOTHING MEASURED: the generator gave up)"),
                 r.p99(),
                 "ms",
-                ResultRows.number(e.p99()) + " ms" + emptyLimit,
+                ResultRows.number(e.p99()) + " ms (" + emptyRoute + ")",
                 r.p99() / e.p99(),
                 Double.isNaN(p99GoalMillis) ? "" : "< " + ResultRows.number(p99GoalMillis) + " ms",
                 Double.isNaN(p99GoalMillis) ? null : measured && r.p99() < p99GoalMillis);
-        ResultRows.add(
-                name + " p99.9" + at,
-                r.p999(),
-                "ms",
-                ResultRows.number(e.p999()) + " ms" + emptyLimit,
-                r.p999() / e.p999(),
-                "",
-                null);
-        ResultRows.add(
-                name + " rate achieved",
-                r.achievedRate(),
-                "req/s",
-                ResultRows.number(r.targetRate()) + " req/s (the schedule)",
-                r.achievedRate() / r.targetRate(),
-                "",
-                null);
-        ResultRows.add(
+        ResultRows.beside(name + " p99.9" + at, r.p999(), "ms", e.p999(), emptyRoute);
+        ResultRows.beside(
+                name + " rate achieved", r.achievedRate(), "req/s", r.targetRate(), "the schedule");
+        ResultRows.beside(
                 name + " answered per second (the server's own count)",
                 route.serverAnsweredRate(),
                 "req/s",
-                ResultRows.number(r.targetRate()) + " req/s (the schedule)",
-                route.serverAnsweredRate() / r.targetRate(),
-                "",
-                null);
+                r.targetRate(),
+                "the schedule");
         if (r.errors() > 0) {
             ResultRows.add(
                     name + " requests failed or given up (overload: 30 s behind the schedule)",
                     (double) r.errors(),
                     "requests");
         }
-        ResultRows.add(
+        ResultRows.beside(
                 name + " server process CPU per request",
                 route.cpuMicrosPerRequest(),
                 "us/request",
-                ResultRows.number(empty.cpuMicrosPerRequest()) + " us/request" + emptyLimit,
-                route.cpuMicrosPerRequest() / empty.cpuMicrosPerRequest(),
-                "",
-                null);
-        ResultRows.add(
+                empty.cpuMicrosPerRequest(),
+                emptyRoute);
+        ResultRows.beside(
                 name + " time in the server (before to after handler) p99",
                 route.serverMillis(99),
                 "ms",
-                ResultRows.number(empty.serverMillis(99)) + " ms" + emptyLimit,
-                route.serverMillis(99) / empty.serverMillis(99),
-                "",
-                null);
+                empty.serverMillis(99),
+                emptyRoute);
     }
 
     /** The empty route's own rows: the raw limit of every route of the same server. */
